@@ -6,36 +6,43 @@
 //! comes back in `rax`, and a value in `-4095..=-1` is a negated errno.
 #![cfg_attr(not(test), no_std)]
 #![cfg_attr(feature = "rustc-dep-of-std", feature(staged_api))]
+#![cfg_attr(feature = "rustc-dep-of-std", allow(internal_features))]
 #![cfg_attr(
     feature = "rustc-dep-of-std",
     stable(feature = "veridian_syscall", since = "1.96.0")
 )]
-#![cfg_attr(feature = "rustc-dep-of-std", allow(internal_features))]
 
-pub mod errno;
-pub mod nr;
+#[macro_use]
+mod macros;
+
+stable! { pub mod errno; }
+stable! { pub mod nr; }
 
 #[cfg(target_arch = "x86_64")]
 mod raw;
 #[cfg(target_arch = "x86_64")]
-pub use raw::*;
+stable! { pub use raw::*; }
 
-/// Splits a raw syscall return value into a result: values in `-4095..=-1`
-/// are negated errno codes, everything else is a successful return.
-#[inline]
-pub fn decode(ret: isize) -> Result<usize, i32> {
-    if (-4095..0).contains(&ret) {
-        Err(-ret as i32)
-    } else {
-        Ok(ret as usize)
+stable! {
+    /// Splits a raw syscall return value into a result: values in
+    /// `-4095..=-1` are negated errno codes, everything else is success.
+    #[inline]
+    pub fn decode(ret: isize) -> Result<usize, i32> {
+        if (-4095..0).contains(&ret) {
+            Err(-ret as i32)
+        } else {
+            Ok(ret as usize)
+        }
     }
 }
 
-/// Encodes a handler result the way the kernel returns it in `rax`.
-#[inline]
-pub fn encode(result: Result<usize, i32>) -> isize {
-    match result {
-        Ok(v) => v as isize,
-        Err(e) => -(e as isize),
+stable! {
+    /// Encodes a handler result the way the kernel returns it in `rax`.
+    #[inline]
+    pub fn encode(result: Result<usize, i32>) -> isize {
+        match result {
+            Ok(v) => v as isize,
+            Err(e) => -(e as isize),
+        }
     }
 }

@@ -1,366 +1,185 @@
 //! System-call numbers (the Linux x86_64 table; VeridianOS implements a
 //! growing subset and answers the rest with `ENOSYS`).
 
-pub const READ: usize = 0;
-pub const WRITE: usize = 1;
-pub const OPEN: usize = 2;
-pub const CLOSE: usize = 3;
-pub const STAT: usize = 4;
-pub const FSTAT: usize = 5;
-pub const LSTAT: usize = 6;
-pub const POLL: usize = 7;
-pub const LSEEK: usize = 8;
-pub const MMAP: usize = 9;
-pub const MPROTECT: usize = 10;
-pub const MUNMAP: usize = 11;
-pub const BRK: usize = 12;
-pub const RT_SIGACTION: usize = 13;
-pub const RT_SIGPROCMASK: usize = 14;
-pub const RT_SIGRETURN: usize = 15;
-pub const IOCTL: usize = 16;
-pub const PREAD64: usize = 17;
-pub const PWRITE64: usize = 18;
-pub const READV: usize = 19;
-pub const WRITEV: usize = 20;
-pub const ACCESS: usize = 21;
-pub const PIPE: usize = 22;
-pub const SELECT: usize = 23;
-pub const SCHED_YIELD: usize = 24;
-pub const MREMAP: usize = 25;
-pub const MSYNC: usize = 26;
-pub const MINCORE: usize = 27;
-pub const MADVISE: usize = 28;
-pub const DUP: usize = 32;
-pub const DUP2: usize = 33;
-pub const PAUSE: usize = 34;
-pub const NANOSLEEP: usize = 35;
-pub const GETITIMER: usize = 36;
-pub const ALARM: usize = 37;
-pub const SETITIMER: usize = 38;
-pub const GETPID: usize = 39;
-pub const SENDFILE: usize = 40;
-pub const SOCKET: usize = 41;
-pub const CONNECT: usize = 42;
-pub const ACCEPT: usize = 43;
-pub const SENDTO: usize = 44;
-pub const RECVFROM: usize = 45;
-pub const SENDMSG: usize = 46;
-pub const RECVMSG: usize = 47;
-pub const SHUTDOWN: usize = 48;
-pub const BIND: usize = 49;
-pub const LISTEN: usize = 50;
-pub const GETSOCKNAME: usize = 51;
-pub const GETPEERNAME: usize = 52;
-pub const SOCKETPAIR: usize = 53;
-pub const SETSOCKOPT: usize = 54;
-pub const GETSOCKOPT: usize = 55;
-pub const CLONE: usize = 56;
-pub const FORK: usize = 57;
-pub const VFORK: usize = 58;
-pub const EXECVE: usize = 59;
-pub const EXIT: usize = 60;
-pub const WAIT4: usize = 61;
-pub const KILL: usize = 62;
-pub const UNAME: usize = 63;
-pub const FCNTL: usize = 72;
-pub const FLOCK: usize = 73;
-pub const FSYNC: usize = 74;
-pub const FDATASYNC: usize = 75;
-pub const TRUNCATE: usize = 76;
-pub const FTRUNCATE: usize = 77;
-pub const GETDENTS: usize = 78;
-pub const GETCWD: usize = 79;
-pub const CHDIR: usize = 80;
-pub const FCHDIR: usize = 81;
-pub const RENAME: usize = 82;
-pub const MKDIR: usize = 83;
-pub const RMDIR: usize = 84;
-pub const CREAT: usize = 85;
-pub const LINK: usize = 86;
-pub const UNLINK: usize = 87;
-pub const SYMLINK: usize = 88;
-pub const READLINK: usize = 89;
-pub const CHMOD: usize = 90;
-pub const FCHMOD: usize = 91;
-pub const CHOWN: usize = 92;
-pub const FCHOWN: usize = 93;
-pub const LCHOWN: usize = 94;
-pub const UMASK: usize = 95;
-pub const GETTIMEOFDAY: usize = 96;
-pub const GETRLIMIT: usize = 97;
-pub const GETRUSAGE: usize = 98;
-pub const SYSINFO: usize = 99;
-pub const TIMES: usize = 100;
-pub const GETUID: usize = 102;
-pub const GETGID: usize = 104;
-pub const SETUID: usize = 105;
-pub const SETGID: usize = 106;
-pub const GETEUID: usize = 107;
-pub const GETEGID: usize = 108;
-pub const SETPGID: usize = 109;
-pub const GETPPID: usize = 110;
-pub const GETPGRP: usize = 111;
-pub const SETSID: usize = 112;
-pub const GETGROUPS: usize = 115;
-pub const GETPGID: usize = 121;
-pub const GETSID: usize = 124;
-pub const SIGALTSTACK: usize = 131;
-pub const STATFS: usize = 137;
-pub const FSTATFS: usize = 138;
-pub const PRCTL: usize = 157;
-pub const ARCH_PRCTL: usize = 158;
-pub const SETRLIMIT: usize = 160;
-pub const CHROOT: usize = 161;
-pub const SYNC: usize = 162;
-pub const GETTID: usize = 186;
-pub const TKILL: usize = 200;
-pub const TIME: usize = 201;
-pub const FUTEX: usize = 202;
-pub const SCHED_SETAFFINITY: usize = 203;
-pub const SCHED_GETAFFINITY: usize = 204;
-pub const GETDENTS64: usize = 217;
-pub const SET_TID_ADDRESS: usize = 218;
-pub const FADVISE64: usize = 221;
-pub const CLOCK_SETTIME: usize = 227;
-pub const CLOCK_GETTIME: usize = 228;
-pub const CLOCK_GETRES: usize = 229;
-pub const CLOCK_NANOSLEEP: usize = 230;
-pub const EXIT_GROUP: usize = 231;
-pub const EPOLL_WAIT: usize = 232;
-pub const EPOLL_CTL: usize = 233;
-pub const TGKILL: usize = 234;
-pub const UTIMES: usize = 235;
-pub const WAITID: usize = 247;
-pub const OPENAT: usize = 257;
-pub const MKDIRAT: usize = 258;
-pub const MKNODAT: usize = 259;
-pub const FCHOWNAT: usize = 260;
-pub const FUTIMESAT: usize = 261;
-pub const NEWFSTATAT: usize = 262;
-pub const UNLINKAT: usize = 263;
-pub const RENAMEAT: usize = 264;
-pub const LINKAT: usize = 265;
-pub const SYMLINKAT: usize = 266;
-pub const READLINKAT: usize = 267;
-pub const FCHMODAT: usize = 268;
-pub const FACCESSAT: usize = 269;
-pub const PSELECT6: usize = 270;
-pub const PPOLL: usize = 271;
-pub const SET_ROBUST_LIST: usize = 273;
-pub const GET_ROBUST_LIST: usize = 274;
-pub const SPLICE: usize = 275;
-pub const TEE: usize = 276;
-pub const SYNC_FILE_RANGE: usize = 277;
-pub const UTIMENSAT: usize = 280;
-pub const EPOLL_PWAIT: usize = 281;
-pub const EVENTFD: usize = 284;
-pub const FALLOCATE: usize = 285;
-pub const ACCEPT4: usize = 288;
-pub const EVENTFD2: usize = 290;
-pub const EPOLL_CREATE1: usize = 291;
-pub const DUP3: usize = 292;
-pub const PIPE2: usize = 293;
-pub const PREADV: usize = 295;
-pub const PWRITEV: usize = 296;
-pub const PRLIMIT64: usize = 302;
-pub const SYNCFS: usize = 306;
-pub const SENDMMSG: usize = 307;
-pub const GETCPU: usize = 309;
-pub const RENAMEAT2: usize = 316;
-pub const GETRANDOM: usize = 318;
-pub const MEMFD_CREATE: usize = 319;
-pub const MEMBARRIER: usize = 324;
-pub const COPY_FILE_RANGE: usize = 326;
-pub const PREADV2: usize = 327;
-pub const PWRITEV2: usize = 328;
-pub const STATX: usize = 332;
-pub const RSEQ: usize = 334;
-pub const CLONE3: usize = 435;
-pub const CLOSE_RANGE: usize = 436;
-pub const FACCESSAT2: usize = 439;
-pub const EPOLL_PWAIT2: usize = 441;
-
-/// The name of a system call number, for logs (`None` if unknown here).
-pub fn name(nr: usize) -> Option<&'static str> {
-    Some(match nr {
-        READ => "read",
-        WRITE => "write",
-        OPEN => "open",
-        CLOSE => "close",
-        STAT => "stat",
-        FSTAT => "fstat",
-        LSTAT => "lstat",
-        POLL => "poll",
-        LSEEK => "lseek",
-        MMAP => "mmap",
-        MPROTECT => "mprotect",
-        MUNMAP => "munmap",
-        BRK => "brk",
-        RT_SIGACTION => "rt_sigaction",
-        RT_SIGPROCMASK => "rt_sigprocmask",
-        RT_SIGRETURN => "rt_sigreturn",
-        IOCTL => "ioctl",
-        PREAD64 => "pread64",
-        PWRITE64 => "pwrite64",
-        READV => "readv",
-        WRITEV => "writev",
-        ACCESS => "access",
-        PIPE => "pipe",
-        SELECT => "select",
-        SCHED_YIELD => "sched_yield",
-        MREMAP => "mremap",
-        MSYNC => "msync",
-        MINCORE => "mincore",
-        MADVISE => "madvise",
-        DUP => "dup",
-        DUP2 => "dup2",
-        PAUSE => "pause",
-        NANOSLEEP => "nanosleep",
-        GETITIMER => "getitimer",
-        ALARM => "alarm",
-        SETITIMER => "setitimer",
-        GETPID => "getpid",
-        SENDFILE => "sendfile",
-        SOCKET => "socket",
-        CONNECT => "connect",
-        ACCEPT => "accept",
-        SENDTO => "sendto",
-        RECVFROM => "recvfrom",
-        SENDMSG => "sendmsg",
-        RECVMSG => "recvmsg",
-        SHUTDOWN => "shutdown",
-        BIND => "bind",
-        LISTEN => "listen",
-        GETSOCKNAME => "getsockname",
-        GETPEERNAME => "getpeername",
-        SOCKETPAIR => "socketpair",
-        SETSOCKOPT => "setsockopt",
-        GETSOCKOPT => "getsockopt",
-        CLONE => "clone",
-        FORK => "fork",
-        VFORK => "vfork",
-        EXECVE => "execve",
-        EXIT => "exit",
-        WAIT4 => "wait4",
-        KILL => "kill",
-        UNAME => "uname",
-        FCNTL => "fcntl",
-        FLOCK => "flock",
-        FSYNC => "fsync",
-        FDATASYNC => "fdatasync",
-        TRUNCATE => "truncate",
-        FTRUNCATE => "ftruncate",
-        GETDENTS => "getdents",
-        GETCWD => "getcwd",
-        CHDIR => "chdir",
-        FCHDIR => "fchdir",
-        RENAME => "rename",
-        MKDIR => "mkdir",
-        RMDIR => "rmdir",
-        CREAT => "creat",
-        LINK => "link",
-        UNLINK => "unlink",
-        SYMLINK => "symlink",
-        READLINK => "readlink",
-        CHMOD => "chmod",
-        FCHMOD => "fchmod",
-        CHOWN => "chown",
-        FCHOWN => "fchown",
-        LCHOWN => "lchown",
-        UMASK => "umask",
-        GETTIMEOFDAY => "gettimeofday",
-        GETRLIMIT => "getrlimit",
-        GETRUSAGE => "getrusage",
-        SYSINFO => "sysinfo",
-        TIMES => "times",
-        GETUID => "getuid",
-        GETGID => "getgid",
-        SETUID => "setuid",
-        SETGID => "setgid",
-        GETEUID => "geteuid",
-        GETEGID => "getegid",
-        SETPGID => "setpgid",
-        GETPPID => "getppid",
-        GETPGRP => "getpgrp",
-        SETSID => "setsid",
-        GETGROUPS => "getgroups",
-        GETPGID => "getpgid",
-        GETSID => "getsid",
-        SIGALTSTACK => "sigaltstack",
-        STATFS => "statfs",
-        FSTATFS => "fstatfs",
-        PRCTL => "prctl",
-        ARCH_PRCTL => "arch_prctl",
-        SETRLIMIT => "setrlimit",
-        CHROOT => "chroot",
-        SYNC => "sync",
-        GETTID => "gettid",
-        TKILL => "tkill",
-        TIME => "time",
-        FUTEX => "futex",
-        SCHED_SETAFFINITY => "sched_setaffinity",
-        SCHED_GETAFFINITY => "sched_getaffinity",
-        GETDENTS64 => "getdents64",
-        SET_TID_ADDRESS => "set_tid_address",
-        FADVISE64 => "fadvise64",
-        CLOCK_SETTIME => "clock_settime",
-        CLOCK_GETTIME => "clock_gettime",
-        CLOCK_GETRES => "clock_getres",
-        CLOCK_NANOSLEEP => "clock_nanosleep",
-        EXIT_GROUP => "exit_group",
-        EPOLL_WAIT => "epoll_wait",
-        EPOLL_CTL => "epoll_ctl",
-        TGKILL => "tgkill",
-        UTIMES => "utimes",
-        WAITID => "waitid",
-        OPENAT => "openat",
-        MKDIRAT => "mkdirat",
-        MKNODAT => "mknodat",
-        FCHOWNAT => "fchownat",
-        FUTIMESAT => "futimesat",
-        NEWFSTATAT => "newfstatat",
-        UNLINKAT => "unlinkat",
-        RENAMEAT => "renameat",
-        LINKAT => "linkat",
-        SYMLINKAT => "symlinkat",
-        READLINKAT => "readlinkat",
-        FCHMODAT => "fchmodat",
-        FACCESSAT => "faccessat",
-        PSELECT6 => "pselect6",
-        PPOLL => "ppoll",
-        SET_ROBUST_LIST => "set_robust_list",
-        GET_ROBUST_LIST => "get_robust_list",
-        SPLICE => "splice",
-        TEE => "tee",
-        SYNC_FILE_RANGE => "sync_file_range",
-        UTIMENSAT => "utimensat",
-        EPOLL_PWAIT => "epoll_pwait",
-        EVENTFD => "eventfd",
-        FALLOCATE => "fallocate",
-        ACCEPT4 => "accept4",
-        EVENTFD2 => "eventfd2",
-        EPOLL_CREATE1 => "epoll_create1",
-        DUP3 => "dup3",
-        PIPE2 => "pipe2",
-        PREADV => "preadv",
-        PWRITEV => "pwritev",
-        PRLIMIT64 => "prlimit64",
-        SYNCFS => "syncfs",
-        SENDMMSG => "sendmmsg",
-        GETCPU => "getcpu",
-        RENAMEAT2 => "renameat2",
-        GETRANDOM => "getrandom",
-        MEMFD_CREATE => "memfd_create",
-        MEMBARRIER => "membarrier",
-        COPY_FILE_RANGE => "copy_file_range",
-        PREADV2 => "preadv2",
-        PWRITEV2 => "pwritev2",
-        STATX => "statx",
-        RSEQ => "rseq",
-        CLONE3 => "clone3",
-        CLOSE_RANGE => "close_range",
-        FACCESSAT2 => "faccessat2",
-        EPOLL_PWAIT2 => "epoll_pwait2",
-        _ => return None,
-    })
+numbered! {
+    /// The name of a system call number, for logs (`None` if unknown here).
+    names: name;
+    READ = 0 => "read",
+    WRITE = 1 => "write",
+    OPEN = 2 => "open",
+    CLOSE = 3 => "close",
+    STAT = 4 => "stat",
+    FSTAT = 5 => "fstat",
+    LSTAT = 6 => "lstat",
+    POLL = 7 => "poll",
+    LSEEK = 8 => "lseek",
+    MMAP = 9 => "mmap",
+    MPROTECT = 10 => "mprotect",
+    MUNMAP = 11 => "munmap",
+    BRK = 12 => "brk",
+    RT_SIGACTION = 13 => "rt_sigaction",
+    RT_SIGPROCMASK = 14 => "rt_sigprocmask",
+    RT_SIGRETURN = 15 => "rt_sigreturn",
+    IOCTL = 16 => "ioctl",
+    PREAD64 = 17 => "pread64",
+    PWRITE64 = 18 => "pwrite64",
+    READV = 19 => "readv",
+    WRITEV = 20 => "writev",
+    ACCESS = 21 => "access",
+    PIPE = 22 => "pipe",
+    SELECT = 23 => "select",
+    SCHED_YIELD = 24 => "sched_yield",
+    MREMAP = 25 => "mremap",
+    MSYNC = 26 => "msync",
+    MINCORE = 27 => "mincore",
+    MADVISE = 28 => "madvise",
+    DUP = 32 => "dup",
+    DUP2 = 33 => "dup2",
+    PAUSE = 34 => "pause",
+    NANOSLEEP = 35 => "nanosleep",
+    GETITIMER = 36 => "getitimer",
+    ALARM = 37 => "alarm",
+    SETITIMER = 38 => "setitimer",
+    GETPID = 39 => "getpid",
+    SENDFILE = 40 => "sendfile",
+    SOCKET = 41 => "socket",
+    CONNECT = 42 => "connect",
+    ACCEPT = 43 => "accept",
+    SENDTO = 44 => "sendto",
+    RECVFROM = 45 => "recvfrom",
+    SENDMSG = 46 => "sendmsg",
+    RECVMSG = 47 => "recvmsg",
+    SHUTDOWN = 48 => "shutdown",
+    BIND = 49 => "bind",
+    LISTEN = 50 => "listen",
+    GETSOCKNAME = 51 => "getsockname",
+    GETPEERNAME = 52 => "getpeername",
+    SOCKETPAIR = 53 => "socketpair",
+    SETSOCKOPT = 54 => "setsockopt",
+    GETSOCKOPT = 55 => "getsockopt",
+    CLONE = 56 => "clone",
+    FORK = 57 => "fork",
+    VFORK = 58 => "vfork",
+    EXECVE = 59 => "execve",
+    EXIT = 60 => "exit",
+    WAIT4 = 61 => "wait4",
+    KILL = 62 => "kill",
+    UNAME = 63 => "uname",
+    FCNTL = 72 => "fcntl",
+    FLOCK = 73 => "flock",
+    FSYNC = 74 => "fsync",
+    FDATASYNC = 75 => "fdatasync",
+    TRUNCATE = 76 => "truncate",
+    FTRUNCATE = 77 => "ftruncate",
+    GETDENTS = 78 => "getdents",
+    GETCWD = 79 => "getcwd",
+    CHDIR = 80 => "chdir",
+    FCHDIR = 81 => "fchdir",
+    RENAME = 82 => "rename",
+    MKDIR = 83 => "mkdir",
+    RMDIR = 84 => "rmdir",
+    CREAT = 85 => "creat",
+    LINK = 86 => "link",
+    UNLINK = 87 => "unlink",
+    SYMLINK = 88 => "symlink",
+    READLINK = 89 => "readlink",
+    CHMOD = 90 => "chmod",
+    FCHMOD = 91 => "fchmod",
+    CHOWN = 92 => "chown",
+    FCHOWN = 93 => "fchown",
+    LCHOWN = 94 => "lchown",
+    UMASK = 95 => "umask",
+    GETTIMEOFDAY = 96 => "gettimeofday",
+    GETRLIMIT = 97 => "getrlimit",
+    GETRUSAGE = 98 => "getrusage",
+    SYSINFO = 99 => "sysinfo",
+    TIMES = 100 => "times",
+    GETUID = 102 => "getuid",
+    GETGID = 104 => "getgid",
+    SETUID = 105 => "setuid",
+    SETGID = 106 => "setgid",
+    GETEUID = 107 => "geteuid",
+    GETEGID = 108 => "getegid",
+    SETPGID = 109 => "setpgid",
+    GETPPID = 110 => "getppid",
+    GETPGRP = 111 => "getpgrp",
+    SETSID = 112 => "setsid",
+    GETGROUPS = 115 => "getgroups",
+    GETPGID = 121 => "getpgid",
+    GETSID = 124 => "getsid",
+    SIGALTSTACK = 131 => "sigaltstack",
+    STATFS = 137 => "statfs",
+    FSTATFS = 138 => "fstatfs",
+    PRCTL = 157 => "prctl",
+    ARCH_PRCTL = 158 => "arch_prctl",
+    SETRLIMIT = 160 => "setrlimit",
+    CHROOT = 161 => "chroot",
+    SYNC = 162 => "sync",
+    GETTID = 186 => "gettid",
+    TKILL = 200 => "tkill",
+    TIME = 201 => "time",
+    FUTEX = 202 => "futex",
+    SCHED_SETAFFINITY = 203 => "sched_setaffinity",
+    SCHED_GETAFFINITY = 204 => "sched_getaffinity",
+    GETDENTS64 = 217 => "getdents64",
+    SET_TID_ADDRESS = 218 => "set_tid_address",
+    FADVISE64 = 221 => "fadvise64",
+    CLOCK_SETTIME = 227 => "clock_settime",
+    CLOCK_GETTIME = 228 => "clock_gettime",
+    CLOCK_GETRES = 229 => "clock_getres",
+    CLOCK_NANOSLEEP = 230 => "clock_nanosleep",
+    EXIT_GROUP = 231 => "exit_group",
+    EPOLL_WAIT = 232 => "epoll_wait",
+    EPOLL_CTL = 233 => "epoll_ctl",
+    TGKILL = 234 => "tgkill",
+    UTIMES = 235 => "utimes",
+    WAITID = 247 => "waitid",
+    OPENAT = 257 => "openat",
+    MKDIRAT = 258 => "mkdirat",
+    MKNODAT = 259 => "mknodat",
+    FCHOWNAT = 260 => "fchownat",
+    FUTIMESAT = 261 => "futimesat",
+    NEWFSTATAT = 262 => "newfstatat",
+    UNLINKAT = 263 => "unlinkat",
+    RENAMEAT = 264 => "renameat",
+    LINKAT = 265 => "linkat",
+    SYMLINKAT = 266 => "symlinkat",
+    READLINKAT = 267 => "readlinkat",
+    FCHMODAT = 268 => "fchmodat",
+    FACCESSAT = 269 => "faccessat",
+    PSELECT6 = 270 => "pselect6",
+    PPOLL = 271 => "ppoll",
+    SET_ROBUST_LIST = 273 => "set_robust_list",
+    GET_ROBUST_LIST = 274 => "get_robust_list",
+    SPLICE = 275 => "splice",
+    TEE = 276 => "tee",
+    SYNC_FILE_RANGE = 277 => "sync_file_range",
+    UTIMENSAT = 280 => "utimensat",
+    EPOLL_PWAIT = 281 => "epoll_pwait",
+    EVENTFD = 284 => "eventfd",
+    FALLOCATE = 285 => "fallocate",
+    ACCEPT4 = 288 => "accept4",
+    EVENTFD2 = 290 => "eventfd2",
+    EPOLL_CREATE1 = 291 => "epoll_create1",
+    DUP3 = 292 => "dup3",
+    PIPE2 = 293 => "pipe2",
+    PREADV = 295 => "preadv",
+    PWRITEV = 296 => "pwritev",
+    PRLIMIT64 = 302 => "prlimit64",
+    SYNCFS = 306 => "syncfs",
+    SENDMMSG = 307 => "sendmmsg",
+    GETCPU = 309 => "getcpu",
+    RENAMEAT2 = 316 => "renameat2",
+    GETRANDOM = 318 => "getrandom",
+    MEMFD_CREATE = 319 => "memfd_create",
+    MEMBARRIER = 324 => "membarrier",
+    COPY_FILE_RANGE = 326 => "copy_file_range",
+    PREADV2 = 327 => "preadv2",
+    PWRITEV2 = 328 => "pwritev2",
+    STATX = 332 => "statx",
+    RSEQ = 334 => "rseq",
+    CLONE3 = 435 => "clone3",
+    CLOSE_RANGE = 436 => "close_range",
+    FACCESSAT2 = 439 => "faccessat2",
+    EPOLL_PWAIT2 = 441 => "epoll_pwait2",
 }

@@ -14,6 +14,10 @@ macro_rules! syscall_fn {
         /// number: valid pointers of the right size, descriptors it owns, and
         /// no call that invalidates memory Rust still references.
         #[inline(always)]
+        #[cfg_attr(
+            feature = "rustc-dep-of-std",
+            stable(feature = "veridian_syscall", since = "1.96.0")
+        )]
         pub unsafe fn $name(nr: usize $(, $arg: usize)*) -> isize {
             let ret: isize;
             // SAFETY: the kernel clobbers only rax (result), rcx and r11

@@ -1,0 +1,91 @@
+//! Builds the target's sysroot crates (core, alloc, std, panic_abort,
+//! proc_macro, test and their dependencies) from the patched source with
+//! Debian's cargo, and installs the rlibs into the toolchain.
+
+use anyhow::{bail, Context, Result};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{Toolchain, HOST_CARGO};
+use crate::{paths, progress};
+
+/// Flags bootstrap also gives the standard library: every crate not marked
+/// stable is unstable to users (so std's private libc does not clash with a
+/// program's own), and bitcode is embedded so programs can use LTO.
+const STD_RUSTFLAGS: &str = "-Zforce-unstable-if-unmarked -Cembed-bitcode=yes";
+
+/// Crates that must end up in the sysroot.
+const REQUIRED: &[&str] = &["core", "alloc", "std", "panic_abort", "proc_macro", "test", "compiler_builtins"];
+
+pub fn build_and_install(tc: &Toolchain, library: &Path) -> Result<()> {
+    let build_dir = paths::veridian_build_dir().join("std-build");
+    let mut cmd = Command::new(HOST_CARGO);
+    cmd.args(["build", "--release", "--message-format=json-render-diagnostics"])
+        .args(["--target", paths::TARGET, "-p", "sysroot"])
+        .current_dir(library)
+        .env("RUSTC", tc.rustc())
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", STD_RUSTFLAGS)
+        .env("CARGO_TARGET_DIR", &build_dir)
+        // As bootstrap does: hash every library name, std's included (its
+        // `dylib` crate type would otherwise give a bare `libstd.rlib`).
+        .env("__CARGO_DEFAULT_LIB_METADATA", "veridian")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    progress::run_logged("build std for x86_64-unknown-veridian", "std-build", &mut cmd)?;
+    let rlibs = built_rlibs(&progress::log_path("std-build")?)?;
+    install_rlibs(tc, &rlibs)
+}
+
+/// The target rlibs cargo reported for this build (from its JSON messages),
+/// so stale artifacts of earlier builds never reach the sysroot.
+fn built_rlibs(log: &Path) -> Result<Vec<PathBuf>> {
+    let text = fs::read_to_string(log)?;
+    let mut rlibs = BTreeSet::new();
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let files = msg["filenames"].as_array().into_iter().flatten();
+        for file in files.filter_map(|f| f.as_str()) {
+            if file.ends_with(".rlib") && file.contains(paths::TARGET) {
+                rlibs.insert(PathBuf::from(file));
+            }
+        }
+    }
+    Ok(rlibs.into_iter().collect())
+}
+
+fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
+    let names: Vec<String> = rlibs
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    for crate_name in REQUIRED {
+        let is_it = |n: &String| n.starts_with(&format!("lib{crate_name}-")) || *n == format!("lib{crate_name}.rlib");
+        if !names.iter().any(is_it) {
+            bail!("the std build produced no lib{crate_name}-*.rlib");
+        }
+    }
+    let libdir = tc.target_libdir();
+    fs::create_dir_all(&libdir)?;
+    for old in fs::read_dir(&libdir)? {
+        let old = old?.path();
+        if old.extension().is_some_and(|e| e == "rlib") && !names.iter().any(|n| old.ends_with(n)) {
+            fs::remove_file(&old)?;
+        }
+    }
+    for rlib in rlibs {
+        let dest = libdir.join(rlib.file_name().context("rlib without a name")?);
+        let same = fs::metadata(&dest).ok().map(|m| m.len()) == fs::metadata(rlib).ok().map(|m| m.len())
+            && fs::metadata(&dest).and_then(|m| m.modified()).ok() >= fs::metadata(rlib).and_then(|m| m.modified()).ok();
+        if !same {
+            fs::copy(rlib, &dest).with_context(|| format!("cannot install {}", rlib.display()))?;
+        }
+    }
+    println!("  installed {} rlibs into {}", rlibs.len(), libdir.display());
+    Ok(())
+}
