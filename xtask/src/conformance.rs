@@ -1,4 +1,194 @@
-//! The std conformance suite.
-use anyhow::Result;
+//! The std conformance suite (userland/conformance): building it with the
+//! veridian toolchain and running it on the Linux host, whose syscall ABI
+//! VeridianOS shares. The kernel runs the same binaries inside VeridianOS.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
 use crate::toolchain::Toolchain;
-pub fn run_on_host(_tc: &Toolchain) -> Result<()> { Ok(()) }
+use crate::{paths, progress};
+
+/// How a conformance program must end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Exit status 0 and the closing `CONF <suite> done <n>` marker.
+    Pass,
+    /// Killed by SIGABRT (a panic under `panic = "abort"`), after its first marker.
+    Abort,
+}
+
+/// One program of the suite and how to run it.
+pub struct Program {
+    pub bin: &'static str,
+    pub suite: &'static str,
+    pub args: &'static [&'static str],
+    pub env: &'static [(&'static str, &'static str)],
+    pub stdin: &'static str,
+    pub expect: Expect,
+    /// Needs sockets (VeridianOS gets them in the networking issue).
+    pub needs_net: bool,
+}
+
+/// The suite, in the order it runs.
+pub const PROGRAMS: &[Program] = &[
+    Program { bin: "conf-io", suite: "io", args: &["stdin line"], env: &[], stdin: "stdin line\n", expect: Expect::Pass, needs_net: false },
+    Program { bin: "conf-fs", suite: "fs", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+    Program {
+        bin: "conf-env",
+        suite: "env",
+        args: &["alpha", "two words", ""],
+        env: &[("CONF_ENV_GIVEN", "from-parent")],
+        stdin: "",
+        expect: Expect::Pass,
+        needs_net: false,
+    },
+    Program { bin: "conf-process", suite: "process", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+    Program { bin: "conf-thread", suite: "thread", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+    Program { bin: "conf-time", suite: "time", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+    Program { bin: "conf-net", suite: "net", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: true },
+    Program { bin: "conf-panic", suite: "panic", args: &[], env: &[], stdin: "", expect: Expect::Abort, needs_net: false },
+    Program { bin: "c-interop", suite: "c-interop", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+];
+
+/// A program's verdict.
+pub struct Outcome {
+    pub bin: &'static str,
+    pub passed: bool,
+    /// Marker lines seen (`CONF … ok`).
+    pub checks: usize,
+    pub detail: String,
+}
+
+/// Builds userland/ (conformance, hello, c-interop) for the target; returns
+/// the folder holding the binaries.
+pub fn build(tc: &Toolchain) -> Result<PathBuf> {
+    let userland = paths::repo_root().join("userland");
+    let mut cmd = Command::new(tc.cargo());
+    cmd.args(["build", "--release", "--target", paths::TARGET])
+        .current_dir(&userland)
+        .env("RUSTC", tc.rustc())
+        .env("RUSTDOC", tc.dir.join("bin/rustdoc"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTC_WRAPPER");
+    progress::run_logged("build userland programs", "userland-build", &mut cmd)?;
+    Ok(userland.join("target").join(paths::TARGET).join("release"))
+}
+
+/// Builds and runs the suite on the host; prints a line per program.
+pub fn run_on_host(tc: &Toolchain) -> Result<Vec<Outcome>> {
+    let bin_dir = build(tc)?;
+    let mut outcomes = Vec::new();
+    for program in PROGRAMS {
+        let outcome = run_one(&bin_dir, program)?;
+        println!(
+            "  {} {:<13} {:>2} checks  {}",
+            if outcome.passed { "PASS" } else { "FAIL" },
+            outcome.bin,
+            outcome.checks,
+            outcome.detail
+        );
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+fn run_one(bin_dir: &Path, program: &Program) -> Result<Outcome> {
+    let path = bin_dir.join(program.bin);
+    let mut child = Command::new(&path)
+        .args(program.args)
+        .envs(program.env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {}", path.display()))?;
+    child.stdin.take().expect("piped").write_all(program.stdin.as_bytes())?;
+    let output = wait_with_timeout(child, Duration::from_secs(120))?;
+    let Some(output) = output else {
+        return Ok(Outcome { bin: program.bin, passed: false, checks: 0, detail: "timed out after 120 s".into() });
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    Ok(judge(program, output.status, &stdout, &stderr))
+}
+
+/// Decides a program's verdict from its exit status and output.
+pub fn judge(program: &Program, status: std::process::ExitStatus, stdout: &str, stderr: &str) -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    let checks = stdout.lines().filter(|l| l.starts_with("CONF ") && l.ends_with(" ok")).count();
+    let done = format!("CONF {} done {checks}", program.suite);
+    let (passed, detail) = match program.expect {
+        Expect::Pass if status.success() && stdout.lines().any(|l| l == done) => (true, String::new()),
+        Expect::Pass => {
+            let last = stdout.lines().rfind(|l| l.starts_with("CONF ")).unwrap_or("no marker");
+            let why = stderr.lines().find(|l| l.contains("panicked") || l.contains("error")).unwrap_or("");
+            (false, format!("{status}; last marker: {last}; {why}"))
+        }
+        Expect::Abort if status.signal() == Some(6) && checks == 1 && stderr.contains("panicked at") => {
+            (true, "aborted with SIGABRT as expected".into())
+        }
+        Expect::Abort => (false, format!("expected SIGABRT after one marker, got {status} after {checks}")),
+    };
+    Outcome { bin: program.bin, passed, checks, detail }
+}
+
+/// Waits for `child`, killing it (our own child, by its handle) after `limit`.
+fn wait_with_timeout(mut child: std::process::Child, limit: Duration) -> Result<Option<std::process::Output>> {
+    let start = Instant::now();
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let read_all = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = read_all(Box::new(stdout));
+    let err = read_all(Box::new(stderr));
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let stdout = out.join().unwrap_or_default();
+            let stderr = err.join().unwrap_or_default();
+            return Ok(Some(std::process::Output { status, stdout, stderr }));
+        }
+        if start.elapsed() > limit {
+            child.kill()?;
+            child.wait()?;
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    fn program(expect: Expect) -> Program {
+        Program { bin: "conf-x", suite: "x", args: &[], env: &[], stdin: "", expect, needs_net: false }
+    }
+
+    #[test]
+    fn pass_needs_exit_zero_and_matching_done_marker() {
+        let p = program(Expect::Pass);
+        let ok = "CONF x a ok\nCONF x b ok\nCONF x done 2\n";
+        assert!(judge(&p, ExitStatusExt::from_raw(0), ok, "").passed);
+        assert!(!judge(&p, ExitStatusExt::from_raw(1 << 8), ok, "").passed, "non-zero exit");
+        assert!(!judge(&p, ExitStatusExt::from_raw(0), "CONF x a ok\nCONF x done 2\n", "").passed, "count mismatch");
+        assert!(!judge(&p, ExitStatusExt::from_raw(0), "CONF x a ok\n", "").passed, "no done marker");
+    }
+
+    #[test]
+    fn abort_needs_sigabrt_and_panic_message() {
+        let p = program(Expect::Abort);
+        let out = "CONF x before ok\n";
+        assert!(judge(&p, ExitStatusExt::from_raw(6), out, "thread 'main' panicked at x.rs:1:1").passed);
+        assert!(!judge(&p, ExitStatusExt::from_raw(0), out, "panicked at").passed, "clean exit");
+        assert!(!judge(&p, ExitStatusExt::from_raw(6), out, "").passed, "no panic message");
+    }
+}

@@ -6,6 +6,7 @@ mod conformance;
 mod paths;
 mod progress;
 mod setup;
+mod target_checks;
 mod test;
 mod toolchain;
 mod verify;

@@ -1,3 +1,60 @@
-//! `cargo xtask test`: every test of the project.
-use anyhow::Result;
-pub fn run() -> Result<()> { Ok(()) }
+//! `cargo xtask test`: every test of the project, ending with one line
+//! `xtask: N passed, M failed`; the exit status is non-zero on any failure.
+
+use anyhow::{bail, Result};
+use std::process::Command;
+
+use crate::{conformance, target_checks, toolchain};
+
+/// A named check's result.
+struct Row {
+    name: String,
+    result: Result<()>,
+}
+
+pub fn run() -> Result<()> {
+    let tc = toolchain::build(false)?;
+    let mut rows = Vec::new();
+    let mut record = |name: &str, result: Result<()>| rows.push(Row { name: name.to_string(), result });
+
+    record("host workspace: cargo test", cargo_test_workspace());
+    record("target spec: rustc --print target-spec-json", target_checks::spec_json(&tc));
+    record("target spec: rustc --print cfg", target_checks::cfg(&tc));
+    record("cargo +veridian build: static hello runs", target_checks::hello_with_rustup(&tc));
+    match conformance::run_on_host(&tc) {
+        Ok(outcomes) => {
+            for o in outcomes {
+                let result = if o.passed { Ok(()) } else { Err(anyhow::anyhow!("{}", o.detail)) };
+                record(&format!("conformance on host: {} ({} checks)", o.bin, o.checks), result);
+            }
+        }
+        Err(e) => record("conformance on host: build", Err(e)),
+    }
+
+    println!("\ntest results:");
+    for row in &rows {
+        match &row.result {
+            Ok(()) => println!("  PASS  {}", row.name),
+            Err(e) => println!("  FAIL  {}: {e:#}", row.name),
+        }
+    }
+    let failed = rows.iter().filter(|r| r.result.is_err()).count();
+    println!("xtask: {} passed, {failed} failed", rows.len() - failed);
+    if failed > 0 {
+        bail!("{failed} test group(s) failed");
+    }
+    Ok(())
+}
+
+/// Unit, property and integration tests of the host-side crates.
+fn cargo_test_workspace() -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["test", "--workspace", "--release"])
+        .current_dir(crate::paths::repo_root())
+        .status()?;
+    if !status.success() {
+        bail!("cargo test --workspace failed ({status})");
+    }
+    Ok(())
+}

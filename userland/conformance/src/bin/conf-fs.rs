@@ -1,0 +1,125 @@
+//! Files and folders: create/read/write/seek, metadata and permissions,
+//! read_dir, rename, remove, hard links and symlinks.
+use conformance::{scratch_dir, Suite};
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+
+fn main() {
+    let mut suite = Suite::new("fs");
+    let dir = scratch_dir("fs");
+    let file = dir.join("data.txt");
+
+    suite.check("create-write", || {
+        let mut f = File::create(&file).unwrap();
+        f.write_all(b"hello veridian\n").unwrap();
+        f.sync_all().unwrap();
+    });
+    suite.check("read", || assert_eq!(fs::read_to_string(&file).unwrap(), "hello veridian\n"));
+    suite.check("append", || {
+        let mut f = OpenOptions::new().append(true).open(&file).unwrap();
+        f.write_all(b"second line\n").unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "hello veridian\nsecond line\n");
+    });
+    suite.check("seek", || {
+        let mut f = OpenOptions::new().read(true).write(true).open(&file).unwrap();
+        f.seek(SeekFrom::Start(6)).unwrap();
+        f.write_all(b"VERIDIAN").unwrap();
+        assert_eq!(f.seek(SeekFrom::Current(0)).unwrap(), 14);
+        let end = f.seek(SeekFrom::End(-5)).unwrap();
+        assert_eq!(end, 27 - 5);
+        let mut tail = String::new();
+        f.read_to_string(&mut tail).unwrap();
+        assert_eq!(tail, "line\n");
+        f.rewind().unwrap();
+        let mut all = String::new();
+        f.read_to_string(&mut all).unwrap();
+        assert_eq!(all, "hello VERIDIAN\nsecond line\n");
+    });
+    suite.check("set-len", || {
+        let f = OpenOptions::new().write(true).open(&file).unwrap();
+        f.set_len(5).unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"hello");
+        f.set_len(8).unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"hello\0\0\0");
+    });
+    suite.check("large-file", || {
+        let big = dir.join("big.bin");
+        let data: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&big, &data).unwrap();
+        assert_eq!(fs::metadata(&big).unwrap().len(), data.len() as u64);
+        assert!(fs::read(&big).unwrap() == data, "3 MiB round trip");
+        fs::remove_file(&big).unwrap();
+    });
+    suite.check("metadata", || {
+        let meta = fs::metadata(&file).unwrap();
+        assert!(meta.is_file() && !meta.is_dir());
+        assert_eq!(meta.len(), 8);
+        assert!(meta.modified().is_ok());
+        assert_eq!(meta.nlink(), 1);
+        assert!(fs::metadata(&dir).unwrap().is_dir());
+    });
+    suite.check("permissions", || {
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
+        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+        let mut perms = fs::metadata(&file).unwrap().permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&file, perms).unwrap();
+        assert!(fs::metadata(&file).unwrap().permissions().readonly());
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+    });
+    suite.check("create-dir-all", || {
+        fs::create_dir_all(dir.join("a/b/c")).unwrap();
+        fs::write(dir.join("a/b/c/leaf"), b"leaf").unwrap();
+        assert!(fs::create_dir(dir.join("a")).is_err(), "existing dir");
+    });
+    suite.check("read-dir", || {
+        fs::write(dir.join("a/one"), b"1").unwrap();
+        fs::write(dir.join("a/two"), b"2").unwrap();
+        let mut names: Vec<String> = fs::read_dir(dir.join("a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["b", "one", "two"]);
+        let b = fs::read_dir(dir.join("a")).unwrap().map(|e| e.unwrap()).find(|e| e.file_name() == "b").unwrap();
+        assert!(b.file_type().unwrap().is_dir());
+    });
+    suite.check("rename", || {
+        fs::rename(dir.join("a/one"), dir.join("a/uno")).unwrap();
+        assert!(!dir.join("a/one").exists());
+        assert_eq!(fs::read(dir.join("a/uno")).unwrap(), b"1");
+        fs::rename(dir.join("a/uno"), dir.join("a/two")).unwrap();
+        assert_eq!(fs::read(dir.join("a/two")).unwrap(), b"1", "rename replaces");
+    });
+    suite.check("hard-link", || {
+        fs::hard_link(dir.join("a/two"), dir.join("a/two-link")).unwrap();
+        assert_eq!(fs::metadata(dir.join("a/two")).unwrap().nlink(), 2);
+        fs::remove_file(dir.join("a/two-link")).unwrap();
+        assert_eq!(fs::metadata(dir.join("a/two")).unwrap().nlink(), 1);
+    });
+    suite.check("symlink", || {
+        let link = dir.join("link-to-data");
+        symlink("data.txt", &link).unwrap();
+        assert_eq!(fs::read_link(&link).unwrap().to_str(), Some("data.txt"));
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read(&link).unwrap(), b"hello\0\0\0");
+        assert_eq!(fs::canonicalize(&link).unwrap(), fs::canonicalize(&file).unwrap());
+        fs::remove_file(&link).unwrap();
+        assert!(file.exists(), "removing a link keeps the target");
+    });
+    suite.check("errors", || {
+        let missing = fs::read(dir.join("missing")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+        let exists = OpenOptions::new().write(true).create_new(true).open(&file).unwrap_err();
+        assert_eq!(exists.kind(), std::io::ErrorKind::AlreadyExists);
+        assert!(fs::remove_dir(dir.join("a")).is_err(), "non-empty dir");
+    });
+    suite.check("remove", || {
+        fs::remove_file(&file).unwrap();
+        assert!(!file.exists());
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(!dir.exists());
+    });
+    suite.done();
+}

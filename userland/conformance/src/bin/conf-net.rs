@@ -1,0 +1,57 @@
+//! Sockets on 127.0.0.1: TcpListener/TcpStream and UdpSocket.
+use conformance::Suite;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
+use std::thread;
+use std::time::Duration;
+
+fn main() {
+    let mut suite = Suite::new("net");
+    suite.check("tcp-echo", || {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        assert!(addr.ip().is_loopback() && addr.port() != 0);
+        let server = thread::spawn(move || {
+            let (mut conn, peer) = listener.accept().unwrap();
+            assert!(peer.ip().is_loopback());
+            let mut buf = Vec::new();
+            conn.read_to_end(&mut buf).unwrap();
+            conn.write_all(&buf).unwrap();
+        });
+        let mut client = TcpStream::connect(addr).unwrap();
+        client.set_nodelay(true).unwrap();
+        let payload: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+        client.write_all(&payload).unwrap();
+        client.shutdown(Shutdown::Write).unwrap();
+        let mut back = Vec::new();
+        client.read_to_end(&mut back).unwrap();
+        assert!(back == payload, "echoed {} bytes", back.len());
+        server.join().unwrap();
+    });
+    suite.check("tcp-timeout", || {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let err = conn.read(&mut [0; 8]).unwrap_err();
+        assert!(matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+        drop(client);
+        assert_eq!(conn.read(&mut [0; 8]).unwrap(), 0, "EOF after the peer closes");
+    });
+    suite.check("tcp-refused", || {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    });
+    suite.check("udp", || {
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        a.send_to(b"datagram", b.local_addr().unwrap()).unwrap();
+        let mut buf = [0; 64];
+        b.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let (n, from) = b.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"datagram");
+        assert_eq!(from, a.local_addr().unwrap());
+    });
+    suite.done();
+}

@@ -1,0 +1,103 @@
+//! Processes: spawn, wait, exit codes, pipes both ways, environment and
+//! working directory of children. The program re-runs itself as the child
+//! (`conf-process child <role> …`), so no other binary is needed.
+use conformance::Suite;
+use std::io::{Read, Write};
+use std::process::{self, Command, Stdio};
+
+fn child(role: &str, rest: &[String]) -> ! {
+    match role {
+        "exit" => process::exit(rest[0].parse().expect("exit code")),
+        "echo-args" => println!("{}", rest.join("|")),
+        "upper" => {
+            let mut input = String::new();
+            std::io::stdin().read_to_string(&mut input).unwrap();
+            print!("{}", input.to_uppercase());
+        }
+        "env" => println!("{}", std::env::var(&rest[0]).unwrap_or_else(|_| "<unset>".into())),
+        "cwd" => println!("{}", std::env::current_dir().unwrap().display()),
+        "stderr" => eprint!("to stderr"),
+        "grandchild" => {
+            let me = std::env::current_exe().unwrap();
+            let status = Command::new(me).args(["child", "exit", "9"]).status().unwrap();
+            process::exit(status.code().unwrap() + 1);
+        }
+        _ => panic!("unknown child role {role}"),
+    }
+    process::exit(0)
+}
+
+fn me() -> Command {
+    Command::new(std::env::current_exe().expect("current_exe"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("child") {
+        child(&args[2], &args[3..]);
+    }
+    let mut suite = Suite::new("process");
+    suite.check("id", || assert!(process::id() > 0));
+    suite.check("exit-codes", || {
+        for code in [0, 1, 42, 255] {
+            let status = me().args(["child", "exit", &code.to_string()]).status().unwrap();
+            assert_eq!(status.code(), Some(code), "child exit {code}");
+            assert_eq!(status.success(), code == 0);
+        }
+    });
+    suite.check("args-to-child", || {
+        let out = me().args(["child", "echo-args", "a b", "", "ü"]).output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), "a b||ü\n");
+    });
+    suite.check("pipe-to-and-from-child", || {
+        let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(b"through a pipe\n").unwrap();
+        let mut out = String::new();
+        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(out, "THROUGH A PIPE\n");
+    });
+    suite.check("large-pipe", || {
+        let input = "x".repeat(256 * 1024);
+        let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert_eq!(out.stdout.len(), 256 * 1024);
+        assert!(out.stdout.iter().all(|&b| b == b'X'));
+    });
+    suite.check("stderr-captured", || {
+        let out = me().args(["child", "stderr"]).output().unwrap();
+        assert_eq!(out.stderr, b"to stderr");
+        assert!(out.stdout.is_empty());
+    });
+    suite.check("env-to-child", || {
+        let out = me().args(["child", "env", "CONF_CHILD_VAR"]).env("CONF_CHILD_VAR", "given").output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), "given\n");
+        let out = me().args(["child", "env", "PATH"]).env_clear().output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), "<unset>\n");
+    });
+    suite.check("cwd-of-child", || {
+        let out = me().args(["child", "cwd"]).current_dir("/").output().unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), "/\n");
+    });
+    suite.check("grandchild", || {
+        let status = me().args(["child", "grandchild"]).status().unwrap();
+        assert_eq!(status.code(), Some(10));
+    });
+    suite.check("spawn-missing", || {
+        let err = Command::new("/no/such/program").spawn().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    });
+    suite.check("kill-and-try-wait", || {
+        let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).spawn().unwrap();
+        assert!(child.try_wait().unwrap().is_none(), "still waiting for stdin");
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9));
+    });
+    suite.done();
+}

@@ -1,0 +1,129 @@
+//! Checks of the installed toolchain as a user sees it: what rustc reports
+//! for the target, and a hello-world crate built with `cargo +veridian`.
+
+use anyhow::{bail, ensure, Context, Result};
+use goblin::elf::{program_header::PT_INTERP, Elf};
+use std::fs;
+use std::process::Command;
+
+use crate::paths::TARGET;
+use crate::toolchain::Toolchain;
+
+/// Spec values the seed decided (the key, and the JSON value rustc must report).
+const SPEC_EXPECTATIONS: &[(&str, &str)] = &[
+    ("os", r#""veridian""#),
+    ("env", r#""""#),
+    ("arch", r#""x86_64""#),
+    ("target-family", r#"["unix"]"#),
+    ("dynamic-linking", "false"),
+    ("crt-static-default", "true"),
+    ("crt-static-respected", "true"),
+    ("position-independent-executables", "true"),
+    ("static-position-independent-executables", "true"),
+    ("relocation-model", r#""pic""#),
+    ("tls-model", r#""local-exec""#),
+    ("panic-strategy", r#""abort""#),
+    ("features", r#""+sse,+sse2,+sse3,+ssse3,+sse4.1,+sse4.2""#),
+    ("function-sections", "true"),
+    ("max-atomic-width", "64"),
+    ("stack-probes", r#"{"kind":"inline"}"#),
+];
+
+/// Values rustc leaves out of `--print target-spec-json` because they are its defaults.
+const RUSTC_DEFAULTS: &[(&str, &str)] = &[
+    ("env", r#""""#),
+    ("dynamic-linking", "false"),
+    ("function-sections", "true"),
+    ("relocation-model", r#""pic""#),
+];
+
+/// `--print target-spec-json` reports every decided value.
+pub fn spec_json(tc: &Toolchain) -> Result<()> {
+    let text = rustc_print(tc, &["-Zunstable-options", "--print", "target-spec-json"])?;
+    let spec: serde_json::Value = serde_json::from_str(&text).context("target-spec-json is not JSON")?;
+    for (key, expected) in SPEC_EXPECTATIONS {
+        let want: serde_json::Value = serde_json::from_str(expected).expect("expectation is JSON");
+        // rustc omits fields that equal its defaults.
+        let got = spec.get(*key).cloned().unwrap_or_else(|| {
+            let default = RUSTC_DEFAULTS.iter().find(|(k, _)| k == key).map_or("null", |(_, v)| v);
+            serde_json::from_str(default).expect("default is JSON")
+        });
+        ensure!(got == want, "target spec {key}: rustc reports {got}, expected {want}");
+    }
+    Ok(())
+}
+
+/// `--print cfg` shows the target as VeridianOS, unix, static, abort.
+pub fn cfg(tc: &Toolchain) -> Result<()> {
+    let text = rustc_print(tc, &["--print", "cfg"])?;
+    for want in [
+        r#"target_os="veridian""#,
+        r#"target_family="unix""#,
+        "unix",
+        r#"target_env="""#,
+        r#"panic="abort""#,
+        r#"target_feature="crt-static""#,
+        r#"target_feature="sse4.2""#,
+        r#"target_pointer_width="64""#,
+    ] {
+        ensure!(text.lines().any(|l| l == want), "--print cfg lacks {want}");
+    }
+    Ok(())
+}
+
+fn rustc_print(tc: &Toolchain, args: &[&str]) -> Result<String> {
+    let out = Command::new(tc.rustc()).args(["--target", TARGET]).args(args).output()?;
+    if !out.status.success() {
+        bail!("rustc {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8(out.stdout)?)
+}
+
+/// A fresh `cargo new` crate built with `cargo +veridian build --release
+/// --target x86_64-unknown-veridian` and nothing else: a static ELF without
+/// PT_INTERP that prints its line on the host.
+pub fn hello_with_rustup(tc: &Toolchain) -> Result<()> {
+    let dir = tempfile_dir()?;
+    let run = |cmd: &mut Command| -> Result<std::process::Output> {
+        let out = cmd.env_remove("RUSTFLAGS").env_remove("RUSTUP_TOOLCHAIN").output()?;
+        if !out.status.success() {
+            bail!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(out)
+    };
+    // Through rustup when it is there (what users type), else the toolchain's cargo.
+    let cargo = || {
+        if has_rustup() {
+            let mut cmd = Command::new("cargo");
+            cmd.arg("+veridian");
+            cmd
+        } else {
+            Command::new(tc.cargo())
+        }
+    };
+    run(cargo().args(["new", "--quiet", "--vcs", "none", "hello"]).current_dir(&dir))?;
+    let crate_dir = dir.join("hello");
+    run(cargo().args(["build", "--quiet", "--release", "--target", TARGET]).current_dir(&crate_dir))?;
+    let binary = crate_dir.join("target").join(TARGET).join("release/hello");
+    let bytes = fs::read(&binary).with_context(|| format!("no binary at {}", binary.display()))?;
+    let elf = Elf::parse(&bytes).context("not an ELF file")?;
+    ensure!(elf.is_64 && elf.header.e_machine == goblin::elf::header::EM_X86_64, "not an x86_64 ELF64");
+    ensure!(!elf.program_headers.iter().any(|p| p.p_type == PT_INTERP), "has PT_INTERP (not static)");
+    ensure!(elf.dynamic.as_ref().is_none_or(|d| d.info.needed_count == 0), "needs shared libraries");
+    let out = Command::new(&binary).output()?;
+    ensure!(out.status.success(), "hello exited with {}", out.status);
+    ensure!(String::from_utf8_lossy(&out.stdout) == "Hello, world!\n", "hello printed {:?}", out.stdout);
+    fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+fn has_rustup() -> bool {
+    Command::new("rustup").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("veridian-hello-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
