@@ -5,6 +5,7 @@
 mod conformance;
 mod paths;
 mod progress;
+mod qemu;
 mod setup;
 mod target_checks;
 mod test;

@@ -17,7 +17,8 @@ pub fn run() -> Result<()> {
     let mut rows = Vec::new();
     let mut record = |name: &str, result: Result<()>| rows.push(Row { name: name.to_string(), result });
 
-    record("host workspace: cargo test", cargo_test_workspace());
+    record("host workspace: cargo test", cargo_test(&crate::paths::repo_root(), &["--workspace"]));
+    record("userland unit tests (init): cargo test", cargo_test(&crate::paths::repo_root().join("userland"), &["-p", "init"]));
     record("target spec: rustc --print target-spec-json", target_checks::spec_json(&tc));
     record("target spec: rustc --print cfg", target_checks::cfg(&tc));
     record("cargo +veridian build: static hello runs", target_checks::hello_with_rustup(&tc));
@@ -46,15 +47,12 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// Unit, property and integration tests of the host-side crates.
-fn cargo_test_workspace() -> Result<()> {
+/// `cargo test --release ARGS` in `dir` with the cargo running xtask (host target).
+fn cargo_test(dir: &std::path::Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["test", "--workspace", "--release"])
-        .current_dir(crate::paths::repo_root())
-        .status()?;
+    let status = Command::new(cargo).args(["test", "--release"]).args(args).current_dir(dir).status()?;
     if !status.success() {
-        bail!("cargo test --workspace failed ({status})");
+        bail!("cargo test {} failed ({status})", args.join(" "));
     }
     Ok(())
 }

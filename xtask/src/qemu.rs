@@ -1,0 +1,253 @@
+//! Booting VeridianOS in QEMU: accelerator choice, the command line, the
+//! serial console streamed line by line into a kept log, timeouts, and the
+//! exit status the guest reports through isa-debug-exit.
+//!
+//! Only the QEMU process started here is ever killed (through its own
+//! `Child` handle, i.e. by its pid), on timeout or when the handle is dropped.
+
+use anyhow::{bail, Context, Result};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The isa-debug-exit port the kernel writes its status to.
+pub const DEBUG_EXIT_IOBASE: &str = "0xf4";
+
+/// Which accelerator to boot with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Accel {
+    /// Software emulation: the dependable default (KVM is nested on CI machines).
+    Tcg,
+    /// Hardware virtualisation through /dev/kvm.
+    Kvm,
+    /// KVM when /dev/kvm can be opened, TCG otherwise.
+    Auto,
+}
+
+impl Accel {
+    /// Resolves `Auto` by probing /dev/kvm.
+    pub fn resolve(self) -> Accel {
+        match self {
+            Accel::Auto if kvm_usable() => Accel::Kvm,
+            Accel::Auto => Accel::Tcg,
+            other => other,
+        }
+    }
+
+    fn qemu_name(self) -> &'static str {
+        match self.resolve() {
+            Accel::Kvm => "kvm",
+            _ => "tcg",
+        }
+    }
+}
+
+/// True when /dev/kvm opens read-write.
+pub fn kvm_usable() -> bool {
+    OpenOptions::new().read(true).write(true).open("/dev/kvm").is_ok()
+}
+
+/// What to boot.
+pub struct Vm {
+    pub kernel: PathBuf,
+    pub cmdline: String,
+    /// Raw or qcow2 images attached as virtio-blk disks, in order.
+    pub disks: Vec<PathBuf>,
+    pub memory_mb: u32,
+    pub accel: Accel,
+    /// Where the COM1 log is kept.
+    pub log: PathBuf,
+    /// Files receiving COM2, COM3 … (e.g. a program's stdout and stderr).
+    pub extra_serials: Vec<PathBuf>,
+}
+
+/// How a boot ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VmExit {
+    /// The kernel wrote this status to isa-debug-exit.
+    Status(u8),
+    /// QEMU ended without a guest status (a triple fault with -no-reboot, a crash…).
+    NoStatus(Option<i32>),
+    /// The time limit passed; QEMU was killed.
+    Timeout,
+    /// The line watcher asked to stop; QEMU was killed.
+    Stopped,
+}
+
+/// The line watcher's answer.
+pub enum Watch {
+    Continue,
+    Stop,
+}
+
+impl Vm {
+    /// The qemu-system-x86_64 invocation.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new("qemu-system-x86_64");
+        cmd.args(["-accel", self.accel.qemu_name(), "-cpu", cpu_model(self.accel)])
+            .args(["-m", &format!("{}M", self.memory_mb)])
+            .args(["-display", "none", "-monitor", "none", "-no-reboot"])
+            .arg("-kernel")
+            .arg(&self.kernel)
+            .args(["-append", &self.cmdline])
+            .args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04")])
+            .args(["-serial", "stdio"]);
+        for serial in &self.extra_serials {
+            cmd.arg("-serial").arg(format!("file:{}", serial.display()));
+        }
+        for (i, disk) in self.disks.iter().enumerate() {
+            let format = if disk.extension().is_some_and(|e| e == "qcow2") { "qcow2" } else { "raw" };
+            cmd.arg("-drive")
+                .arg(format!("file={},if=none,id=disk{i},format={format},cache=unsafe", disk.display()));
+            cmd.args(["-device", &format!("virtio-blk-pci,drive=disk{i}")]);
+        }
+        cmd
+    }
+
+    /// Boots, feeding each COM1 line to `watch` (and to the log), until the
+    /// guest powers off, `watch` says stop, or `limit` passes.
+    pub fn run(&self, limit: Duration, mut watch: impl FnMut(&str) -> Watch) -> Result<VmExit> {
+        if let Some(dir) = self.log.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut log = File::create(&self.log).with_context(|| format!("cannot create {}", self.log.display()))?;
+        let mut child = Guard(
+            self.command()
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .context("cannot start qemu-system-x86_64 (is qemu-system-x86 installed?)")?,
+        );
+        let lines = line_channel(child.0.stdout.take().expect("piped"));
+        let stderr = child.0.stderr.take().expect("piped");
+        let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+        let deadline = Instant::now() + limit;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(line) => {
+                    writeln!(log, "{line}")?;
+                    if let Watch::Stop = watch(&line) {
+                        child.kill()?;
+                        return Ok(VmExit::Stopped);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) if left.is_zero() => {
+                    child.kill()?;
+                    writeln!(log, "[xtask] QEMU killed after {} s without powering off", limit.as_secs())?;
+                    return Ok(VmExit::Timeout);
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        let status = child.0.wait()?;
+        let qemu_errors = stderr_reader.join().unwrap_or_default();
+        if !qemu_errors.trim().is_empty() {
+            writeln!(log, "[qemu stderr] {}", qemu_errors.trim())?;
+        }
+        Ok(decode_exit(status.code()))
+    }
+}
+
+/// QEMU exits with `(status << 1) | 1` after an isa-debug-exit write.
+pub fn decode_exit(code: Option<i32>) -> VmExit {
+    match code {
+        Some(c) if c & 1 == 1 && (1..=511).contains(&c) => VmExit::Status(((c - 1) / 2) as u8),
+        other => VmExit::NoStatus(other),
+    }
+}
+
+/// KVM passes the host CPU through; TCG gets a model with the SSE4.2 and
+/// RDRAND the target assumes.
+fn cpu_model(accel: Accel) -> &'static str {
+    match accel.resolve() {
+        Accel::Kvm => "host",
+        _ => "max",
+    }
+}
+
+/// Lines of `reader` (lossily decoded) on a channel.
+fn line_channel(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(reader);
+        let mut buf = Vec::new();
+        while reader.read_until(b'\n', &mut buf).map(|n| n > 0).unwrap_or(false) {
+            let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+            buf.clear();
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Owns our QEMU child: killed (by its pid, through the handle) if still
+/// running when dropped, so no QEMU outlives the command that started it.
+struct Guard(Child);
+
+impl Guard {
+    fn kill(&mut self) -> Result<()> {
+        if self.0.try_wait()?.is_none() {
+            self.0.kill()?;
+            self.0.wait()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.kill();
+    }
+}
+
+/// Fails early with a clear message when the kernel image is missing.
+pub fn require_file(path: &Path, what: &str) -> Result<()> {
+    if !path.is_file() {
+        bail!("{what} not found at {}", path.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_exit_codes_decode() {
+        assert_eq!(decode_exit(Some(1)), VmExit::Status(0));
+        assert_eq!(decode_exit(Some(3)), VmExit::Status(1));
+        assert_eq!(decode_exit(Some(511)), VmExit::Status(255));
+        assert_eq!(decode_exit(Some(0)), VmExit::NoStatus(Some(0)));
+        assert_eq!(decode_exit(Some(2)), VmExit::NoStatus(Some(2)));
+        assert_eq!(decode_exit(None), VmExit::NoStatus(None));
+    }
+
+    #[test]
+    fn command_line_has_disks_serials_and_exit_device() {
+        let vm = Vm {
+            kernel: "k.elf".into(),
+            cmdline: "init=/sbin/init".into(),
+            disks: vec!["root.img".into(), "scratch.qcow2".into()],
+            memory_mb: 512,
+            accel: Accel::Tcg,
+            log: "log".into(),
+            extra_serials: vec!["out".into()],
+        };
+        let args: Vec<String> = vm.command().get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let joined = args.join(" ");
+        assert!(joined.contains("-accel tcg"));
+        assert!(joined.contains("-kernel k.elf -append init=/sbin/init"));
+        assert!(joined.contains("file=root.img,if=none,id=disk0,format=raw"));
+        assert!(joined.contains("file=scratch.qcow2,if=none,id=disk1,format=qcow2"));
+        assert!(joined.contains("-serial stdio -serial file:out"));
+        assert!(joined.contains("isa-debug-exit,iobase=0xf4"));
+    }
+}
