@@ -1,0 +1,138 @@
+//! An in-memory bitmap (LSB first, set = used) with lowest-free allocation.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// A bitmap over `len` items; bits past `len` are never handed out.
+#[derive(Debug, Clone)]
+pub struct Bitmap {
+    bytes: Vec<u8>,
+    len: u32,
+    /// Every item below `hint` is known to be used.
+    hint: u32,
+    used: u32,
+}
+
+impl Bitmap {
+    /// An all-free bitmap of `len` items.
+    pub fn new(len: u32) -> Self {
+        Bitmap { bytes: vec![0; (len as usize).div_ceil(8)], len, hint: 0, used: 0 }
+    }
+
+    /// Builds from on-disk bytes; bits past `len` are ignored.
+    pub fn from_bytes(raw: &[u8], len: u32) -> Self {
+        let mut bytes = vec![0u8; (len as usize).div_ceil(8)];
+        let n = bytes.len().min(raw.len());
+        bytes[..n].copy_from_slice(&raw[..n]);
+        if len % 8 != 0 {
+            if let Some(last) = bytes.last_mut() {
+                *last &= (1u8 << (len % 8)) - 1;
+            }
+        }
+        let used = bytes.iter().map(|b| b.count_ones()).sum();
+        Bitmap { bytes, len, hint: 0, used }
+    }
+
+    /// The bytes as stored on disk (unused trailing bits are zero).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> u32 {
+        self.len
+    }
+
+    /// Items whose bit is set.
+    pub fn used(&self) -> u32 {
+        self.used
+    }
+
+    /// Items whose bit is clear.
+    pub fn free(&self) -> u32 {
+        self.len - self.used
+    }
+
+    /// Whether item `i` is used; items out of range read as used.
+    pub fn get(&self, i: u32) -> bool {
+        if i >= self.len {
+            return true;
+        }
+        self.bytes[(i / 8) as usize] & (1 << (i % 8)) != 0
+    }
+
+    /// Sets or clears item `i`; returns whether the bit changed.
+    pub fn set(&mut self, i: u32, used: bool) -> bool {
+        if i >= self.len || self.get(i) == used {
+            return false;
+        }
+        let byte = &mut self.bytes[(i / 8) as usize];
+        if used {
+            *byte |= 1 << (i % 8);
+            self.used += 1;
+        } else {
+            *byte &= !(1 << (i % 8));
+            self.used -= 1;
+            self.hint = self.hint.min(i);
+        }
+        true
+    }
+
+    /// Marks and returns the lowest free item at or above `min`.
+    pub fn alloc_from(&mut self, min: u32) -> Option<u32> {
+        let start = self.hint.max(min);
+        let found = self.find_free(start)?;
+        if start == self.hint {
+            self.hint = found + 1;
+        }
+        self.set(found, true);
+        Some(found)
+    }
+
+    fn find_free(&self, start: u32) -> Option<u32> {
+        let mut i = start;
+        while i < self.len {
+            let byte = self.bytes[(i / 8) as usize];
+            if i % 8 == 0 && byte == 0xFF {
+                i += 8;
+                continue;
+            }
+            if byte & (1 << (i % 8)) == 0 {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocates_lowest_free_and_reuses_freed() {
+        let mut b = Bitmap::new(20);
+        for i in 0..5 {
+            b.set(i, true);
+        }
+        assert_eq!(b.alloc_from(0), Some(5));
+        assert_eq!(b.alloc_from(0), Some(6));
+        b.set(2, false);
+        assert_eq!(b.alloc_from(0), Some(2));
+        assert_eq!(b.alloc_from(0), Some(7));
+        assert_eq!(b.used(), 8);
+        for _ in 8..20 {
+            assert!(b.alloc_from(0).is_some());
+        }
+        assert_eq!(b.alloc_from(0), None);
+        assert_eq!(b.free(), 0);
+    }
+
+    #[test]
+    fn trailing_bits_are_ignored() {
+        let b = Bitmap::from_bytes(&[0xFF, 0xFF], 10);
+        assert_eq!(b.used(), 10);
+        assert_eq!(b.as_bytes(), &[0xFF, 0x03]);
+    }
+}

@@ -1,0 +1,187 @@
+//! A bounded write-back block cache.
+//!
+//! Blocks are read on first use and kept; writes only mark them dirty.
+//! [`BlockCache::flush`] writes dirty blocks in ascending order, merging runs
+//! of consecutive blocks into single [`BlockDevice::write_blocks`] calls.
+//! When the cache grows past its capacity it flushes and drops the least
+//! recently used quarter.
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::device::{BlockDevice, BLOCK_SIZE};
+use crate::error::Result;
+
+/// Longest run handed to the device in one request (1 MiB).
+const MAX_RUN: usize = 256;
+
+struct Slot {
+    data: Box<[u8; BLOCK_SIZE]>,
+    dirty: bool,
+    last_use: u64,
+}
+
+/// The cache; it does not own the device, which is passed to each call.
+pub struct BlockCache {
+    slots: BTreeMap<u32, Slot>,
+    capacity: usize,
+    clock: u64,
+}
+
+impl BlockCache {
+    /// A cache holding at most `capacity` blocks (at least 16).
+    pub fn new(capacity: usize) -> Self {
+        BlockCache { slots: BTreeMap::new(), capacity: capacity.max(16), clock: 0 }
+    }
+
+    /// Whether `block` is cached.
+    pub fn contains(&self, block: u32) -> bool {
+        self.slots.contains_key(&block)
+    }
+
+    fn slot<D: BlockDevice>(&mut self, dev: &mut D, block: u32, load: bool) -> Result<&mut Slot> {
+        self.clock += 1;
+        if !self.slots.contains_key(&block) {
+            self.make_room(dev)?;
+            let mut data = Box::new([0u8; BLOCK_SIZE]);
+            if load {
+                dev.read_block(block as u64, &mut data)?;
+            }
+            self.slots.insert(block, Slot { data, dirty: false, last_use: 0 });
+        }
+        let clock = self.clock;
+        let slot = self.slots.get_mut(&block).expect("slot inserted above");
+        slot.last_use = clock;
+        Ok(slot)
+    }
+
+    /// The contents of `block`.
+    pub fn read<D: BlockDevice>(&mut self, dev: &mut D, block: u32) -> Result<&[u8; BLOCK_SIZE]> {
+        Ok(&*self.slot(dev, block, true)?.data)
+    }
+
+    /// Mutable contents of `block` (loaded first), marked dirty.
+    pub fn modify<D: BlockDevice>(
+        &mut self,
+        dev: &mut D,
+        block: u32,
+    ) -> Result<&mut [u8; BLOCK_SIZE]> {
+        let slot = self.slot(dev, block, true)?;
+        slot.dirty = true;
+        Ok(&mut slot.data)
+    }
+
+    /// Mutable contents of `block`, zero-filled without reading the device
+    /// (for freshly allocated blocks), marked dirty.
+    pub fn zeroed<D: BlockDevice>(
+        &mut self,
+        dev: &mut D,
+        block: u32,
+    ) -> Result<&mut [u8; BLOCK_SIZE]> {
+        let slot = self.slot(dev, block, false)?;
+        slot.data.fill(0);
+        slot.dirty = true;
+        Ok(&mut slot.data)
+    }
+
+    /// Drops `block` without writing it (it was freed or overwritten on
+    /// the device directly).
+    pub fn discard(&mut self, block: u32) {
+        self.slots.remove(&block);
+    }
+
+    /// Writes every dirty block, coalescing consecutive ones.
+    pub fn flush<D: BlockDevice>(&mut self, dev: &mut D) -> Result<()> {
+        let mut run: Vec<u8> = Vec::new();
+        let mut run_start = 0u32;
+        let mut run_len = 0usize;
+        for (&block, slot) in self.slots.iter_mut().filter(|(_, s)| s.dirty) {
+            if run_len > 0 && (block != run_start + run_len as u32 || run_len == MAX_RUN) {
+                dev.write_blocks(run_start as u64, &run)?;
+                run.clear();
+                run_len = 0;
+            }
+            if run_len == 0 {
+                run_start = block;
+            }
+            run.extend_from_slice(&slot.data[..]);
+            run_len += 1;
+            slot.dirty = false;
+        }
+        if run_len > 0 {
+            dev.write_blocks(run_start as u64, &run)?;
+        }
+        Ok(())
+    }
+
+    fn make_room<D: BlockDevice>(&mut self, dev: &mut D) -> Result<()> {
+        if self.slots.len() < self.capacity {
+            return Ok(());
+        }
+        self.flush(dev)?;
+        let mut ages: Vec<u64> = self.slots.values().map(|s| s.last_use).collect();
+        ages.sort_unstable();
+        let cutoff = ages[ages.len() / 4];
+        self.slots.retain(|_, s| s.last_use > cutoff);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::MemDevice;
+    use crate::error::DeviceError;
+
+    /// Counts device write requests.
+    struct Counting {
+        inner: MemDevice,
+        writes: usize,
+    }
+
+    impl BlockDevice for Counting {
+        fn block_count(&self) -> u64 {
+            self.inner.block_count()
+        }
+        fn read_block(&mut self, i: u64, b: &mut [u8; BLOCK_SIZE]) -> core::result::Result<(), DeviceError> {
+            self.inner.read_block(i, b)
+        }
+        fn write_block(&mut self, i: u64, b: &[u8; BLOCK_SIZE]) -> core::result::Result<(), DeviceError> {
+            self.writes += 1;
+            self.inner.write_block(i, b)
+        }
+        fn write_blocks(&mut self, s: u64, b: &[u8]) -> core::result::Result<(), DeviceError> {
+            self.writes += 1;
+            self.inner.write_blocks(s, b)
+        }
+    }
+
+    #[test]
+    fn flush_coalesces_consecutive_blocks() {
+        let mut dev = Counting { inner: MemDevice::new(64), writes: 0 };
+        let mut cache = BlockCache::new(64);
+        for b in [3u32, 4, 5, 6, 10, 11, 40] {
+            cache.zeroed(&mut dev, b).unwrap()[0] = b as u8;
+        }
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(dev.writes, 3);
+        assert_eq!(dev.inner.as_bytes()[5 * BLOCK_SIZE], 5);
+        assert_eq!(dev.inner.as_bytes()[40 * BLOCK_SIZE], 40);
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(dev.writes, 3, "clean blocks are not rewritten");
+    }
+
+    #[test]
+    fn eviction_keeps_dirty_data() {
+        let mut dev = Counting { inner: MemDevice::new(100), writes: 0 };
+        let mut cache = BlockCache::new(16);
+        for b in 0..100u32 {
+            cache.zeroed(&mut dev, b).unwrap()[1] = b as u8 + 1;
+        }
+        assert!(cache.slots.len() <= 16);
+        for b in 0..100u32 {
+            assert_eq!(cache.read(&mut dev, b).unwrap()[1], b as u8 + 1);
+        }
+    }
+}

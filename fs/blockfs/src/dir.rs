@@ -1,0 +1,279 @@
+//! Directory entries: decoding the entry stream (tolerating the layouts
+//! both VeridianOS writers produce) and adding, replacing and removing
+//! entries.
+//!
+//! Reading treats a directory as a byte stream of `size` bytes. An entry
+//! may straddle a block boundary (the VeridianOS builder writes those); a
+//! `rec_len` below 8 or not a multiple of 4 ends the current block, as in
+//! the kernel. Writing never lets an entry straddle a block: the previous
+//! entry's `rec_len` is padded to the block end instead.
+
+use alloc::vec::Vec;
+
+use crate::device::{BlockDevice, BLOCK_SIZE};
+use crate::error::{Error, Result};
+use crate::fs::FileSystem;
+use crate::inode::{FileType, Inode, DIRECT};
+
+/// Entry header bytes.
+pub const HEADER: usize = 8;
+/// Longest name.
+pub const MAX_NAME: usize = 255;
+/// Longest entry without slack (header + name, rounded to 4).
+const MAX_ENTRY: usize = (HEADER + MAX_NAME + 3) & !3;
+const BS: u64 = BLOCK_SIZE as u64;
+
+/// One directory entry as `readdir` returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub ino: u32,
+    /// From the entry's `file_type` byte; `None` if it is not 1, 2 or 7.
+    pub file_type: Option<FileType>,
+    pub name: Vec<u8>,
+}
+
+/// A decoded entry and where it sits in the stream.
+#[derive(Debug, Clone)]
+pub(crate) struct RawEntry {
+    pub pos: u64,
+    pub rec_len: u32,
+    pub ino: u32,
+    pub ftype: u8,
+    pub name_len: usize,
+    pub name: [u8; MAX_NAME],
+}
+
+impl RawEntry {
+    pub fn name(&self) -> &[u8] {
+        &self.name[..self.name_len]
+    }
+
+    pub fn is_dot(&self) -> bool {
+        self.name() == b"." || self.name() == b".."
+    }
+
+    /// A live entry: "." and ".." always (root is inode 0), others when
+    /// their inode field is not 0.
+    pub fn is_live(&self) -> bool {
+        self.ino != 0 || self.is_dot()
+    }
+
+    /// Bytes this entry needs without slack.
+    pub fn used_len(&self) -> u32 {
+        entry_len(self.name_len)
+    }
+}
+
+/// `rec_len` of an entry with a `name_len`-byte name.
+pub fn entry_len(name_len: usize) -> u32 {
+    ((HEADER + name_len + 3) & !3) as u32
+}
+
+/// Decodes a `file_type` byte.
+pub fn file_type_of(byte: u8) -> Option<FileType> {
+    match byte {
+        1 => Some(FileType::Regular),
+        2 => Some(FileType::Directory),
+        7 => Some(FileType::Symlink),
+        _ => None,
+    }
+}
+
+/// Checks a name for a new entry.
+pub fn check_name(name: &[u8]) -> Result<()> {
+    if name.len() > MAX_NAME {
+        return Err(Error::NameTooLong);
+    }
+    if name.is_empty() || name == b"." || name == b".." || name.iter().any(|&c| c == b'/' || c == 0) {
+        return Err(Error::Invalid);
+    }
+    Ok(())
+}
+
+/// Walks the entry stream of one directory.
+pub(crate) struct DirWalker {
+    pos: u64,
+    size: u64,
+    /// Bytes skipped because of a malformed entry.
+    pub malformed: bool,
+}
+
+impl DirWalker {
+    pub fn new(dir: &Inode, start: u64) -> Self {
+        DirWalker { pos: start, size: dir.size as u64, malformed: false }
+    }
+
+    /// The next entry (live or deleted); `None` at the end. Terminates on
+    /// any content: every step moves forward by at least 4 bytes.
+    pub fn next<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<RawEntry>> {
+        loop {
+            let pos = self.pos;
+            if pos + HEADER as u64 > self.size {
+                return Ok(None);
+            }
+            let mut hdr = [0u8; HEADER];
+            fs.read_data(dir, pos, &mut hdr)?;
+            let rec_len = u16::from_le_bytes([hdr[4], hdr[5]]) as u32;
+            let name_len = hdr[6] as usize;
+            let next_block = (pos / BS + 1) * BS;
+            if rec_len < HEADER as u32 || rec_len % 4 != 0 {
+                // As the kernel does: the rest of this block holds nothing.
+                if hdr.iter().any(|&b| b != 0) {
+                    self.malformed = true;
+                }
+                self.pos = next_block;
+                continue;
+            }
+            if name_len == 0 || HEADER + name_len > rec_len as usize || pos + (HEADER + name_len) as u64 > self.size {
+                self.malformed = true;
+                self.pos = next_block.min(pos + rec_len as u64).max(pos + 4);
+                continue;
+            }
+            let mut e = RawEntry {
+                pos,
+                rec_len,
+                ino: u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]),
+                ftype: hdr[7],
+                name_len,
+                name: [0; MAX_NAME],
+            };
+            fs.read_data(dir, pos + HEADER as u64, &mut e.name[..name_len])?;
+            self.pos = pos + rec_len as u64;
+            return Ok(Some(e));
+        }
+    }
+
+    /// Stream offset of the entry after the last one returned.
+    pub fn cookie(&self) -> u64 {
+        self.pos
+    }
+}
+
+fn encode(ino: u32, rec_len: u32, ft: FileType, name: &[u8], out: &mut [u8; MAX_ENTRY]) -> usize {
+    out[0..4].copy_from_slice(&ino.to_le_bytes());
+    out[4..6].copy_from_slice(&(rec_len as u16).to_le_bytes());
+    out[6] = name.len() as u8;
+    out[7] = ft.dirent_type();
+    out[HEADER..HEADER + name.len()].copy_from_slice(name);
+    let len = entry_len(name.len()) as usize;
+    out[HEADER + name.len()..len].fill(0);
+    len
+}
+
+impl<D: BlockDevice> FileSystem<D> {
+    /// Finds `name` in directory `dir`.
+    pub(crate) fn find_entry(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<RawEntry>> {
+        let mut w = DirWalker::new(dir, 0);
+        while let Some(e) = w.next(self, dir)? {
+            if e.is_live() && e.name() == name {
+                return Ok(Some(e));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Writes a fresh directory's "." and ".." into its first block.
+    pub(crate) fn init_dir(&mut self, dir: &mut Inode, ino: u32, parent: u32) -> Result<()> {
+        let mut buf = [0u8; 24];
+        let mut tmp = [0u8; MAX_ENTRY];
+        encode(ino, 12, FileType::Directory, b".", &mut tmp);
+        buf[..12].copy_from_slice(&tmp[..12]);
+        encode(parent, 12, FileType::Directory, b"..", &mut tmp);
+        buf[12..].copy_from_slice(&tmp[..12]);
+        let (p, _) = self.bmap_alloc(dir, 0)?;
+        let blk = self.cache.zeroed(&mut self.dev, p)?;
+        blk[..24].copy_from_slice(&buf);
+        dir.size = 24;
+        Ok(())
+    }
+
+    /// Adds `name -> ino` to directory `dir` (its inode is updated in
+    /// memory; the caller writes it). Fails with `Exists` if the name is
+    /// taken. Reuses a deleted slot or the slack after an entry when one
+    /// fits in a single block; otherwise appends.
+    pub(crate) fn add_entry(&mut self, dir: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
+        check_name(name)?;
+        let need = entry_len(name.len());
+        // (entry position, bytes the old entry keeps (0: reuse it whole), its rec_len)
+        let mut slot: Option<(u64, u32, u32)> = None;
+        let mut last: Option<RawEntry> = None;
+        let mut w = DirWalker::new(dir, 0);
+        while let Some(e) = w.next(self, dir)? {
+            let fits_block = |pos: u64, len: u32| pos % BS + len as u64 <= BS;
+            if e.is_live() {
+                if e.name() == name {
+                    return Err(Error::Exists);
+                }
+                let slack = e.rec_len.saturating_sub(e.used_len());
+                if slot.is_none() && slack >= need && fits_block(e.pos, e.rec_len) {
+                    slot = Some((e.pos, e.used_len(), e.rec_len));
+                }
+            } else if slot.is_none() && e.rec_len >= need && fits_block(e.pos, e.rec_len) {
+                slot = Some((e.pos, 0, e.rec_len));
+            }
+            last = Some(e);
+        }
+        let mut buf = [0u8; MAX_ENTRY];
+        if let Some((pos, keep, old_len)) = slot {
+            if keep != 0 {
+                // Split a live entry: it keeps `keep` bytes, the new one the rest.
+                self.write_data(dir, pos + 4, &(keep as u16).to_le_bytes())?;
+            }
+            let len = encode(ino, old_len - keep, ft, name, &mut buf);
+            return self.write_data(dir, pos + keep as u64, &buf[..len]);
+        }
+        // Append at the end of the stream, never across a block boundary.
+        let mut pos = (dir.size as u64 + 3) & !3;
+        if pos % BS + need as u64 > BS {
+            let boundary = (pos / BS + 1) * BS;
+            if let Some(l) = last.filter(|l| l.pos / BS == pos.saturating_sub(1) / BS) {
+                let padded = (boundary - l.pos) as u32;
+                if padded <= u16::MAX as u32 {
+                    self.write_data(dir, l.pos + 4, &(padded as u16).to_le_bytes())?;
+                }
+            }
+            pos = boundary;
+        }
+        if pos / BS >= DIRECT as u64 && !self.opts.allow_large_dirs {
+            return Err(Error::DirTooLarge);
+        }
+        let end = pos + need as u64;
+        if end > u32::MAX as u64 {
+            return Err(Error::TooBig);
+        }
+        let len = encode(ino, need, ft, name, &mut buf);
+        if pos % BS == 0 {
+            // A new block: make sure no stale bytes follow the entry.
+            let (p, fresh) = self.bmap_alloc(dir, (pos / BS) as u32)?;
+            let blk = if fresh { self.cache.zeroed(&mut self.dev, p)? } else { self.cache.modify(&mut self.dev, p)? };
+            blk.fill(0);
+            blk[..len].copy_from_slice(&buf[..len]);
+        } else {
+            self.write_data(dir, pos, &buf[..len])?;
+        }
+        dir.size = end as u32;
+        Ok(())
+    }
+
+    /// Points the entry at `pos` to another inode (rename over a target).
+    pub(crate) fn retarget_entry(&mut self, dir: &mut Inode, pos: u64, ino: u32, ft: FileType) -> Result<()> {
+        self.write_data(dir, pos, &ino.to_le_bytes())?;
+        self.write_data(dir, pos + 7, &[ft.dirent_type()])
+    }
+
+    /// Marks the entry at `pos` deleted (inode field 0, no compaction).
+    pub(crate) fn clear_entry(&mut self, dir: &mut Inode, pos: u64) -> Result<()> {
+        self.write_data(dir, pos, &0u32.to_le_bytes())
+    }
+
+    /// Whether a directory holds nothing but "." and "..".
+    pub(crate) fn dir_is_empty(&mut self, dir: &Inode) -> Result<bool> {
+        let mut w = DirWalker::new(dir, 0);
+        while let Some(e) = w.next(self, dir)? {
+            if e.is_live() && !e.is_dot() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}

@@ -1,0 +1,817 @@
+//! The mounted file system: mount/format, inode and block allocation, block
+//! mapping (direct, indirect, double indirect), file data I/O and sync.
+//! Name-space operations live in `namespace.rs`, directory entries in
+//! `dir.rs`, checking in `fsck.rs`.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::bitmap::Bitmap;
+use crate::cache::BlockCache;
+use crate::device::{BlockDevice, BLOCK_SIZE};
+use crate::error::{Error, Result};
+use crate::inode::{FileType, Inode, Metadata, SetTimes, DIRECT, MAX_FILE_SIZE, PTRS_PER_BLOCK, S_IFDIR};
+use crate::superblock::{default_inode_count, Geometry, Superblock, INODE_SIZE};
+
+/// Inode number of the root directory.
+pub const ROOT_INO: u32 = 0;
+const BS: u64 = BLOCK_SIZE as u64;
+/// Logical blocks reachable through direct and single-indirect pointers.
+const SINGLE_END: u32 = DIRECT as u32 + PTRS_PER_BLOCK;
+/// Blocks per bulk transfer when mounting/formatting (1 MiB).
+const CHUNK: usize = 256;
+
+/// How to mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MountOptions {
+    /// Refuse every change with [`Error::ReadOnly`]; never write the device.
+    pub read_only: bool,
+    /// Let directories grow past 12 blocks. The VeridianOS kernel reads only
+    /// a directory's direct blocks, so by default such growth fails with
+    /// [`Error::DirTooLarge`].
+    pub allow_large_dirs: bool,
+    /// Capacity of the write-back cache, in blocks.
+    pub cache_blocks: usize,
+}
+
+impl Default for MountOptions {
+    fn default() -> Self {
+        MountOptions { read_only: false, allow_large_dirs: false, cache_blocks: 4096 }
+    }
+}
+
+/// How to format.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FormatOptions {
+    /// Blocks to use; default: the whole device.
+    pub block_count: Option<u32>,
+    /// Inode slots; default: `clamp(block_count / 4, 672, 65536)`.
+    pub inode_count: Option<u32>,
+    /// The device is known to read as zeros (a fresh sparse file): skip
+    /// zeroing the bitmap and inode table.
+    pub assume_zeroed: bool,
+}
+
+/// Free-space figures, as `statfs` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatFs {
+    pub block_size: u32,
+    pub total_blocks: u32,
+    pub free_blocks: u32,
+    /// Inode slots that can be used (see [`Geometry::usable_inodes`]).
+    pub total_inodes: u32,
+    pub free_inodes: u32,
+}
+
+/// Where a logical block's pointer lives.
+enum Slot {
+    Direct(usize),
+    Single(u32),
+    Double(u32, u32),
+}
+
+fn slot_of(lblk: u32) -> Result<Slot> {
+    if (lblk as usize) < DIRECT {
+        Ok(Slot::Direct(lblk as usize))
+    } else if lblk < SINGLE_END {
+        Ok(Slot::Single(lblk - DIRECT as u32))
+    } else {
+        let rel = lblk - SINGLE_END;
+        if rel >= PTRS_PER_BLOCK * PTRS_PER_BLOCK {
+            return Err(Error::TooBig);
+        }
+        Ok(Slot::Double(rel / PTRS_PER_BLOCK, rel % PTRS_PER_BLOCK))
+    }
+}
+
+#[cfg(feature = "std")]
+fn default_clock() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs().min(u32::MAX as u64) as u32)
+        .unwrap_or(0)
+}
+
+#[cfg(not(feature = "std"))]
+fn default_clock() -> u32 {
+    0
+}
+
+/// A mounted BlockFS over a [`BlockDevice`].
+///
+/// Changes collect in memory (bitmaps) and in the write-back cache until
+/// [`sync`](Self::sync) or [`unmount`](Self::unmount); dropping the value
+/// without either loses them.
+pub struct FileSystem<D: BlockDevice> {
+    pub(crate) dev: D,
+    pub(crate) geo: Geometry,
+    pub(crate) sb: Superblock,
+    pub(crate) cache: BlockCache,
+    /// Block bitmap (set = used).
+    pub(crate) blocks: Bitmap,
+    /// One flag per bitmap block that changed since the last sync.
+    bitmap_dirty: Vec<bool>,
+    /// Inode slots in use (links_count != 0; the root always).
+    pub(crate) inodes: Bitmap,
+    pub(crate) opts: MountOptions,
+    clock: fn() -> u32,
+}
+
+impl<D: BlockDevice> FileSystem<D> {
+    /// Mounts the file system on `dev`, validating the superblock against
+    /// the format and the device size, loading the bitmap and scanning the
+    /// inode table.
+    pub fn mount(mut dev: D, opts: MountOptions) -> Result<Self> {
+        let mut block0 = [0u8; BLOCK_SIZE];
+        dev.read_block(0, &mut block0)?;
+        let sb = Superblock::parse(&block0);
+        let geo = sb.geometry(dev.block_count())?;
+
+        let mut raw = vec![0u8; geo.bitmap_blocks as usize * BLOCK_SIZE];
+        dev.read_blocks(1, &mut raw)?;
+        let mut blocks = Bitmap::from_bytes(&raw, geo.block_count);
+        drop(raw);
+        for b in 0..geo.first_data_block {
+            blocks.set(b, true);
+        }
+
+        let mut inodes = Bitmap::new(geo.usable_inodes());
+        let mut buf = vec![0u8; CHUNK * BLOCK_SIZE];
+        let mut first = 0u32;
+        while first < geo.inode_table_blocks {
+            let n = (geo.inode_table_blocks - first).min(CHUNK as u32) as usize;
+            let chunk = &mut buf[..n * BLOCK_SIZE];
+            dev.read_blocks((geo.inode_table_start + first) as u64, chunk)?;
+            for (bi, blk) in chunk.chunks_exact(BLOCK_SIZE).enumerate() {
+                for slot in 0..crate::superblock::INODES_PER_BLOCK as usize {
+                    let ino = (first as usize + bi) as u32 * crate::superblock::INODES_PER_BLOCK
+                        + slot as u32;
+                    let links = u16::from_le_bytes([blk[slot * INODE_SIZE + 26], blk[slot * INODE_SIZE + 27]]);
+                    if links != 0 {
+                        inodes.set(ino, true);
+                    }
+                }
+            }
+            first += n as u32;
+        }
+        inodes.set(ROOT_INO, true);
+
+        let mut fs = FileSystem {
+            dev,
+            bitmap_dirty: vec![false; geo.bitmap_blocks as usize],
+            geo,
+            sb,
+            cache: BlockCache::new(opts.cache_blocks),
+            blocks,
+            inodes,
+            opts,
+            clock: default_clock,
+        };
+        let root = fs.read_inode(ROOT_INO)?;
+        if root.file_type()? != FileType::Directory {
+            return Err(Error::Corrupt("root inode is not a directory"));
+        }
+        Ok(fs)
+    }
+
+    /// Formats `dev` and returns it mounted read-write (with default
+    /// [`MountOptions`]). The result is synced.
+    pub fn format(mut dev: D, fopts: &FormatOptions) -> Result<Self> {
+        let dev_blocks = u32::try_from(dev.block_count()).unwrap_or(u32::MAX);
+        let block_count = fopts.block_count.unwrap_or(dev_blocks);
+        if block_count > dev_blocks {
+            return Err(Error::Invalid);
+        }
+        let inode_count = fopts.inode_count.unwrap_or_else(|| default_inode_count(block_count));
+        let geo = Geometry::new(block_count, inode_count).map_err(|_| Error::NoSpace)?;
+        if !fopts.assume_zeroed {
+            let zeros = vec![0u8; CHUNK * BLOCK_SIZE];
+            let mut b = 1u32;
+            while b < geo.first_data_block {
+                let n = (geo.first_data_block - b).min(CHUNK as u32) as usize;
+                dev.write_blocks(b as u64, &zeros[..n * BLOCK_SIZE])?;
+                b += n as u32;
+            }
+        }
+        let mut blocks = Bitmap::new(geo.block_count);
+        for b in 0..geo.first_data_block {
+            blocks.set(b, true);
+        }
+        let mut inodes = Bitmap::new(geo.usable_inodes());
+        inodes.set(ROOT_INO, true);
+        let mut fs = FileSystem {
+            dev,
+            bitmap_dirty: vec![true; geo.bitmap_blocks as usize],
+            sb: Superblock::new(&geo),
+            geo,
+            cache: BlockCache::new(MountOptions::default().cache_blocks),
+            blocks,
+            inodes,
+            opts: MountOptions::default(),
+            clock: default_clock,
+        };
+        let now = fs.now();
+        let mut root = Inode {
+            mode: S_IFDIR | 0o755,
+            links: 2,
+            atime: now,
+            ctime: now,
+            mtime: now,
+            ..Default::default()
+        };
+        fs.init_dir(&mut root, ROOT_INO, ROOT_INO)?;
+        fs.write_inode(ROOT_INO, &root)?;
+        fs.sync()?;
+        Ok(fs)
+    }
+
+    /// Replaces the time source (seconds since the epoch). Without `std`
+    /// the default clock always returns 0.
+    pub fn set_clock(&mut self, clock: fn() -> u32) {
+        self.clock = clock;
+    }
+
+    pub(crate) fn now(&self) -> u32 {
+        (self.clock)()
+    }
+
+    /// The layout of the mounted image.
+    pub fn geometry(&self) -> &Geometry {
+        &self.geo
+    }
+
+    /// The superblock as it will be written at the next sync.
+    pub fn superblock(&self) -> &Superblock {
+        &self.sb
+    }
+
+    /// The options the file system was mounted with.
+    pub fn options(&self) -> &MountOptions {
+        &self.opts
+    }
+
+    /// Free blocks and inodes.
+    pub fn statfs(&self) -> StatFs {
+        StatFs {
+            block_size: BLOCK_SIZE as u32,
+            total_blocks: self.geo.block_count,
+            free_blocks: self.blocks.free(),
+            total_inodes: self.inodes.len(),
+            free_inodes: self.inodes.free(),
+        }
+    }
+
+    /// Writes the superblock, bitmap and every dirty cached block to the
+    /// device (in coalesced runs), then flushes the device.
+    pub fn sync(&mut self) -> Result<()> {
+        if self.opts.read_only {
+            return Ok(());
+        }
+        self.sb.write_time = self.now() as u64;
+        let mut block0 = [0u8; BLOCK_SIZE];
+        self.sb.write(&mut block0);
+        *self.cache.zeroed(&mut self.dev, 0)? = block0;
+        for i in 0..self.bitmap_dirty.len() {
+            if !core::mem::replace(&mut self.bitmap_dirty[i], false) {
+                continue;
+            }
+            let bytes = self.blocks.as_bytes();
+            let start = (i * BLOCK_SIZE).min(bytes.len());
+            let end = ((i + 1) * BLOCK_SIZE).min(bytes.len());
+            let src = &bytes[start..end];
+            let blk = self.cache.zeroed(&mut self.dev, 1 + i as u32)?;
+            blk[..src.len()].copy_from_slice(src);
+        }
+        self.cache.flush(&mut self.dev)?;
+        self.dev.flush()?;
+        Ok(())
+    }
+
+    /// Syncs and hands the device back.
+    pub fn unmount(mut self) -> Result<D> {
+        self.sync()?;
+        Ok(self.dev)
+    }
+
+    /// The device, for callers that know what they do (tests, tools).
+    pub fn device_mut(&mut self) -> &mut D {
+        &mut self.dev
+    }
+
+    /// Keeps the superblock counters in step with the bitmaps (they start
+    /// as read from disk, so fsck can compare them until the first change).
+    fn update_counters(&mut self) {
+        self.sb.free_blocks = self.blocks.free();
+        self.sb.free_inodes = self.geo.inode_count - self.inodes.used();
+    }
+
+    pub(crate) fn check_writable(&self) -> Result<()> {
+        if self.opts.read_only {
+            Err(Error::ReadOnly)
+        } else {
+            Ok(())
+        }
+    }
+
+    // ---- inodes ----
+
+    /// Reads inode slot `ino` whatever its state.
+    pub(crate) fn read_inode(&mut self, ino: u32) -> Result<Inode> {
+        if ino >= self.geo.usable_inodes() {
+            return Err(Error::Corrupt("inode number out of range"));
+        }
+        let (blk, off) = self.geo.inode_location(ino);
+        let data = self.cache.read(&mut self.dev, blk)?;
+        let mut raw = [0u8; INODE_SIZE];
+        raw.copy_from_slice(&data[off..off + INODE_SIZE]);
+        Ok(Inode::parse(&raw))
+    }
+
+    pub(crate) fn write_inode(&mut self, ino: u32, inode: &Inode) -> Result<()> {
+        if ino >= self.geo.usable_inodes() {
+            return Err(Error::Corrupt("inode number out of range"));
+        }
+        let (blk, off) = self.geo.inode_location(ino);
+        let data = self.cache.modify(&mut self.dev, blk)?;
+        let mut raw = [0u8; INODE_SIZE];
+        inode.write(&mut raw);
+        data[off..off + INODE_SIZE].copy_from_slice(&raw);
+        Ok(())
+    }
+
+    /// Reads a live inode and its type; `NotFound` for a free slot.
+    pub(crate) fn live_inode(&mut self, ino: u32) -> Result<(Inode, FileType)> {
+        if ino >= self.geo.usable_inodes() {
+            return Err(Error::NotFound);
+        }
+        let inode = self.read_inode(ino)?;
+        if !inode.in_use() && ino != ROOT_INO {
+            return Err(Error::NotFound);
+        }
+        let ft = inode.file_type()?;
+        Ok((inode, ft))
+    }
+
+    pub(crate) fn alloc_inode(&mut self) -> Result<u32> {
+        self.check_writable()?;
+        let ino = self.inodes.alloc_from(1).ok_or(Error::NoInodes)?;
+        self.update_counters();
+        Ok(ino)
+    }
+
+    /// Releases an inode's blocks and clears its slot.
+    pub(crate) fn free_inode(&mut self, ino: u32, inode: &mut Inode) -> Result<()> {
+        self.free_from(inode, 0)?;
+        let dtime = self.now();
+        *inode = Inode { dtime, ..Default::default() };
+        self.write_inode(ino, inode)?;
+        self.set_inode_used(ino, false);
+        Ok(())
+    }
+
+    /// Marks inode slot `ino` used or free (the root stays used).
+    pub(crate) fn set_inode_used(&mut self, ino: u32, used: bool) {
+        if ino != ROOT_INO && self.inodes.set(ino, used) {
+            self.update_counters();
+        }
+    }
+
+    /// `stat` for inode `ino`.
+    pub fn metadata(&mut self, ino: u32) -> Result<Metadata> {
+        let (i, file_type) = self.live_inode(ino)?;
+        Ok(Metadata {
+            ino,
+            file_type,
+            perm: i.mode & 0o7777,
+            uid: i.uid,
+            gid: i.gid,
+            size: i.size as u64,
+            nlink: i.links,
+            atime: i.atime,
+            mtime: i.mtime,
+            ctime: i.ctime,
+            blocks: i.blocks,
+        })
+    }
+
+    /// Changes the permission bits (`chmod`); the type bits stay.
+    pub fn set_mode(&mut self, ino: u32, perm: u16) -> Result<()> {
+        self.check_writable()?;
+        let (mut i, _) = self.live_inode(ino)?;
+        i.mode = (i.mode & crate::inode::S_IFMT) | (perm & 0o7777);
+        i.ctime = self.now();
+        self.write_inode(ino, &i)
+    }
+
+    /// Changes owner and group (`chown`).
+    pub fn set_owner(&mut self, ino: u32, uid: u16, gid: u16) -> Result<()> {
+        self.check_writable()?;
+        let (mut i, _) = self.live_inode(ino)?;
+        i.uid = uid;
+        i.gid = gid;
+        i.ctime = self.now();
+        self.write_inode(ino, &i)
+    }
+
+    /// Sets access and/or modification time (`utimes`).
+    pub fn set_times(&mut self, ino: u32, times: SetTimes) -> Result<()> {
+        self.check_writable()?;
+        let (mut i, _) = self.live_inode(ino)?;
+        if let Some(a) = times.atime {
+            i.atime = a;
+        }
+        if let Some(m) = times.mtime {
+            i.mtime = m;
+        }
+        i.ctime = self.now();
+        self.write_inode(ino, &i)
+    }
+
+    // ---- blocks ----
+
+    fn mark_bitmap_dirty(&mut self, block: u32) {
+        self.update_counters();
+        if let Some(d) = self.bitmap_dirty.get_mut((block / (BLOCK_SIZE as u32 * 8)) as usize) {
+            *d = true;
+        }
+    }
+
+    pub(crate) fn alloc_block(&mut self) -> Result<u32> {
+        self.check_writable()?;
+        let b = self.blocks.alloc_from(self.geo.first_data_block).ok_or(Error::NoSpace)?;
+        self.mark_bitmap_dirty(b);
+        Ok(b)
+    }
+
+    pub(crate) fn free_block(&mut self, block: u32) -> Result<()> {
+        if !self.geo.is_data_block(block) {
+            return Err(Error::Corrupt("block pointer out of range"));
+        }
+        if self.blocks.set(block, false) {
+            self.mark_bitmap_dirty(block);
+        }
+        self.cache.discard(block);
+        Ok(())
+    }
+
+    /// Marks `block` used or free in the bitmap (fsck repair).
+    pub(crate) fn set_block_used(&mut self, block: u32, used: bool) {
+        if self.blocks.set(block, used) {
+            self.mark_bitmap_dirty(block);
+        }
+    }
+
+    /// Validates a pointer read from disk; 0 stays 0 (a hole).
+    pub(crate) fn check_ptr(&self, p: u32) -> Result<u32> {
+        if p == 0 || self.geo.is_data_block(p) {
+            Ok(p)
+        } else {
+            Err(Error::Corrupt("block pointer out of range"))
+        }
+    }
+
+    pub(crate) fn ptr_at(&mut self, block: u32, idx: u32) -> Result<u32> {
+        let data = self.cache.read(&mut self.dev, block)?;
+        let o = idx as usize * 4;
+        let p = u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]);
+        self.check_ptr(p)
+    }
+
+    pub(crate) fn set_ptr(&mut self, block: u32, idx: u32, p: u32) -> Result<()> {
+        let data = self.cache.modify(&mut self.dev, block)?;
+        let o = idx as usize * 4;
+        data[o..o + 4].copy_from_slice(&p.to_le_bytes());
+        Ok(())
+    }
+
+    /// Physical block of logical block `lblk`, `None` for a hole.
+    pub(crate) fn bmap(&mut self, inode: &Inode, lblk: u32) -> Result<Option<u32>> {
+        let p = match slot_of(lblk)? {
+            Slot::Direct(i) => self.check_ptr(inode.direct[i])?,
+            Slot::Single(i) => match self.check_ptr(inode.indirect)? {
+                0 => 0,
+                ind => self.ptr_at(ind, i)?,
+            },
+            Slot::Double(i, j) => match self.check_ptr(inode.double_indirect)? {
+                0 => 0,
+                dind => match self.ptr_at(dind, i)? {
+                    0 => 0,
+                    ind => self.ptr_at(ind, j)?,
+                },
+            },
+        };
+        Ok(if p == 0 { None } else { Some(p) })
+    }
+
+    /// A freshly allocated, zeroed block counted in `inode.blocks`.
+    fn new_block(&mut self, inode: &mut Inode) -> Result<u32> {
+        let b = self.alloc_block()?;
+        self.cache.zeroed(&mut self.dev, b)?;
+        inode.blocks = inode.blocks.saturating_add(1);
+        Ok(b)
+    }
+
+    /// Pointer `idx` of pointer block `block`, allocating it if absent.
+    /// Returns the block and whether it is new.
+    fn ptr_or_alloc(&mut self, inode: &mut Inode, block: u32, idx: u32, zero: bool) -> Result<(u32, bool)> {
+        match self.ptr_at(block, idx)? {
+            0 => {
+                let b = self.alloc_block()?;
+                if zero {
+                    self.cache.zeroed(&mut self.dev, b)?;
+                }
+                inode.blocks = inode.blocks.saturating_add(1);
+                self.set_ptr(block, idx, b)?;
+                Ok((b, true))
+            }
+            p => Ok((p, false)),
+        }
+    }
+
+    /// Physical block of `lblk`, allocating it (and any pointer blocks) when
+    /// absent. Returns the block and whether the data block is new. A new
+    /// data block is not zeroed: the caller fills it.
+    pub(crate) fn bmap_alloc(&mut self, inode: &mut Inode, lblk: u32) -> Result<(u32, bool)> {
+        match slot_of(lblk)? {
+            Slot::Direct(i) => match self.check_ptr(inode.direct[i])? {
+                0 => {
+                    let b = self.alloc_block()?;
+                    inode.blocks = inode.blocks.saturating_add(1);
+                    inode.direct[i] = b;
+                    Ok((b, true))
+                }
+                p => Ok((p, false)),
+            },
+            Slot::Single(i) => {
+                if self.check_ptr(inode.indirect)? == 0 {
+                    inode.indirect = self.new_block(inode)?;
+                }
+                self.ptr_or_alloc(inode, inode.indirect, i, false)
+            }
+            Slot::Double(i, j) => {
+                if self.check_ptr(inode.double_indirect)? == 0 {
+                    inode.double_indirect = self.new_block(inode)?;
+                }
+                let (ind, _) = self.ptr_or_alloc(inode, inode.double_indirect, i, true)?;
+                self.ptr_or_alloc(inode, ind, j, false)
+            }
+        }
+    }
+
+    /// Frees the pointers `from..1024` of pointer block `block`; clears them
+    /// unless the block itself is about to be freed.
+    fn free_ptrs(&mut self, inode: &mut Inode, block: u32, from: u32, clear: bool) -> Result<()> {
+        for idx in from..PTRS_PER_BLOCK {
+            let p = self.ptr_at(block, idx)?;
+            if p != 0 {
+                self.free_block(p)?;
+                inode.blocks = inode.blocks.saturating_sub(1);
+                if clear {
+                    self.set_ptr(block, idx, 0)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Frees every data block at logical index `first` or above, and every
+    /// pointer block left without use.
+    pub(crate) fn free_from(&mut self, inode: &mut Inode, first: u32) -> Result<()> {
+        for i in (first as usize).min(DIRECT)..DIRECT {
+            let p = self.check_ptr(inode.direct[i])?;
+            if p != 0 {
+                self.free_block(p)?;
+                inode.blocks = inode.blocks.saturating_sub(1);
+                inode.direct[i] = 0;
+            }
+        }
+        let ind = self.check_ptr(inode.indirect)?;
+        if ind != 0 && first < SINGLE_END {
+            let from = first.saturating_sub(DIRECT as u32);
+            self.free_ptrs(inode, ind, from, from != 0)?;
+            if from == 0 {
+                self.free_block(ind)?;
+                inode.blocks = inode.blocks.saturating_sub(1);
+                inode.indirect = 0;
+            }
+        }
+        let dind = self.check_ptr(inode.double_indirect)?;
+        if dind != 0 {
+            let rel = first.saturating_sub(SINGLE_END);
+            for i in 0..PTRS_PER_BLOCK {
+                let base = i * PTRS_PER_BLOCK;
+                if base + PTRS_PER_BLOCK <= rel {
+                    continue;
+                }
+                let ind = self.ptr_at(dind, i)?;
+                if ind == 0 {
+                    continue;
+                }
+                let from = rel.saturating_sub(base);
+                self.free_ptrs(inode, ind, from, from != 0)?;
+                if from == 0 {
+                    self.free_block(ind)?;
+                    inode.blocks = inode.blocks.saturating_sub(1);
+                    if rel != 0 {
+                        self.set_ptr(dind, i, 0)?;
+                    }
+                }
+            }
+            if rel == 0 {
+                self.free_block(dind)?;
+                inode.blocks = inode.blocks.saturating_sub(1);
+                inode.double_indirect = 0;
+            }
+        }
+        Ok(())
+    }
+
+    // ---- data ----
+
+    /// Reads `buf.len()` bytes at `off` (the caller clamps to the size).
+    /// Holes read as zeros. Runs of whole, uncached, consecutive blocks go
+    /// to the device as one request.
+    pub(crate) fn read_data(&mut self, inode: &Inode, off: u64, buf: &mut [u8]) -> Result<()> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let pos = off + done as u64;
+            let lblk = u32::try_from(pos / BS).map_err(|_| Error::TooBig)?;
+            let in_blk = (pos % BS) as usize;
+            let n = (BLOCK_SIZE - in_blk).min(buf.len() - done);
+            match self.bmap(inode, lblk)? {
+                None => buf[done..done + n].fill(0),
+                Some(p) if n == BLOCK_SIZE && !self.cache.contains(p) => {
+                    // Extend the run while the next blocks follow on disk.
+                    let mut run = 1usize;
+                    while done + (run + 1) * BLOCK_SIZE <= buf.len() && run < CHUNK {
+                        match self.bmap(inode, lblk + run as u32)? {
+                            Some(q) if q == p + run as u32 && !self.cache.contains(q) => run += 1,
+                            _ => break,
+                        }
+                    }
+                    let len = run * BLOCK_SIZE;
+                    self.dev.read_blocks(p as u64, &mut buf[done..done + len])?;
+                    done += len;
+                    continue;
+                }
+                Some(p) => {
+                    let data = self.cache.read(&mut self.dev, p)?;
+                    buf[done..done + n].copy_from_slice(&data[in_blk..in_blk + n]);
+                }
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Writes `data` at `off`, allocating blocks; does not change the size.
+    /// Whole blocks that are not cached are written straight to the device,
+    /// consecutive ones in one request.
+    pub(crate) fn write_data(&mut self, inode: &mut Inode, off: u64, data: &[u8]) -> Result<()> {
+        let mut done = 0usize;
+        // Pending direct run: (first physical block, offset in data, blocks).
+        let mut run: Option<(u32, usize, usize)> = None;
+        let result = (|| -> Result<()> {
+            while done < data.len() {
+                let pos = off + done as u64;
+                let lblk = u32::try_from(pos / BS).map_err(|_| Error::TooBig)?;
+                let in_blk = (pos % BS) as usize;
+                let n = (BLOCK_SIZE - in_blk).min(data.len() - done);
+                let (p, fresh) = self.bmap_alloc(inode, lblk)?;
+                if n == BLOCK_SIZE && !self.cache.contains(p) {
+                    match run {
+                        Some((start, _, len)) if start + len as u32 == p && len < CHUNK => {
+                            run = run.map(|(s, o, l)| (s, o, l + 1));
+                        }
+                        _ => {
+                            if let Some((s, o, l)) = run.take() {
+                                self.dev.write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
+                            }
+                            run = Some((p, done, 1));
+                        }
+                    }
+                } else {
+                    let blk = if fresh {
+                        self.cache.zeroed(&mut self.dev, p)?
+                    } else {
+                        self.cache.modify(&mut self.dev, p)?
+                    };
+                    blk[in_blk..in_blk + n].copy_from_slice(&data[done..done + n]);
+                }
+                done += n;
+            }
+            Ok(())
+        })();
+        if let Some((s, o, l)) = run {
+            self.dev.write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
+        }
+        result
+    }
+
+    /// Reads up to `buf.len()` bytes of a file at `off`; returns the count
+    /// (0 at or past the end).
+    pub fn read_at(&mut self, ino: u32, off: u64, buf: &mut [u8]) -> Result<usize> {
+        let (inode, ft) = self.live_inode(ino)?;
+        if ft == FileType::Directory {
+            return Err(Error::IsDir);
+        }
+        let size = inode.size as u64;
+        if off >= size {
+            return Ok(0);
+        }
+        let n = ((size - off) as usize).min(buf.len());
+        self.read_data(&inode, off, &mut buf[..n])?;
+        Ok(n)
+    }
+
+    /// Writes `data` into a regular file at `off`, growing it as needed (a
+    /// gap is filled with allocated zero blocks: files are never sparse).
+    /// Either the whole write lands or, on error (e.g. `NoSpace`), the size
+    /// and allocation stay as they were.
+    pub fn write_at(&mut self, ino: u32, off: u64, data: &[u8]) -> Result<usize> {
+        self.check_writable()?;
+        let (mut inode, ft) = self.live_inode(ino)?;
+        match ft {
+            FileType::Directory => return Err(Error::IsDir),
+            FileType::Symlink => return Err(Error::Invalid),
+            FileType::Regular => {}
+        }
+        let end = off.checked_add(data.len() as u64).ok_or(Error::TooBig)?;
+        if end > MAX_FILE_SIZE {
+            return Err(Error::TooBig);
+        }
+        let old = inode.clone();
+        let res = self.grow_to(&mut inode, off).and_then(|_| self.write_data(&mut inode, off, data));
+        if let Err(e) = res {
+            // Give back what this call allocated.
+            let keep = (old.size as u64).div_ceil(BS) as u32;
+            self.free_from(&mut inode, keep)?;
+            inode.size = old.size;
+            self.write_inode(ino, &inode)?;
+            return Err(e);
+        }
+        inode.size = inode.size.max(end as u32);
+        let now = self.now();
+        inode.mtime = now;
+        inode.ctime = now;
+        self.write_inode(ino, &inode)?;
+        Ok(data.len())
+    }
+
+    /// Extends `inode` to `new_size` with zeros, allocating every block.
+    fn grow_to(&mut self, inode: &mut Inode, new_size: u64) -> Result<()> {
+        let size = inode.size as u64;
+        if new_size <= size {
+            return Ok(());
+        }
+        // Bytes past the old end in its last block must read as zeros.
+        if size % BS != 0 {
+            let lblk = (size / BS) as u32;
+            if let Some(p) = self.bmap(inode, lblk)? {
+                let blk = self.cache.modify(&mut self.dev, p)?;
+                blk[(size % BS) as usize..].fill(0);
+            }
+        }
+        for lblk in size.div_ceil(BS)..new_size.div_ceil(BS) {
+            let (p, fresh) = self.bmap_alloc(inode, lblk as u32)?;
+            if fresh {
+                self.cache.zeroed(&mut self.dev, p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a regular file's size: shrinking frees blocks, growing
+    /// allocates zero-filled ones.
+    pub fn truncate(&mut self, ino: u32, size: u64) -> Result<()> {
+        self.check_writable()?;
+        let (mut inode, ft) = self.live_inode(ino)?;
+        match ft {
+            FileType::Directory => return Err(Error::IsDir),
+            FileType::Symlink => return Err(Error::Invalid),
+            FileType::Regular => {}
+        }
+        if size > MAX_FILE_SIZE {
+            return Err(Error::TooBig);
+        }
+        let old_size = inode.size;
+        if size < old_size as u64 {
+            self.free_from(&mut inode, size.div_ceil(BS) as u32)?;
+            if size % BS != 0 {
+                if let Some(p) = self.bmap(&inode, (size / BS) as u32)? {
+                    let blk = self.cache.modify(&mut self.dev, p)?;
+                    blk[(size % BS) as usize..].fill(0);
+                }
+            }
+        } else if let Err(e) = self.grow_to(&mut inode, size) {
+            self.free_from(&mut inode, (old_size as u64).div_ceil(BS) as u32)?;
+            self.write_inode(ino, &inode)?;
+            return Err(e);
+        }
+        inode.size = size as u32;
+        let now = self.now();
+        inode.mtime = now;
+        inode.ctime = now;
+        self.write_inode(ino, &inode)
+    }
+}

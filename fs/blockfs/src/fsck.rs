@@ -1,0 +1,495 @@
+//! Consistency check and repair.
+//!
+//! Pass 1 walks every in-use inode's block tree (claiming blocks in a
+//! private bitmap, so shared or out-of-range pointers show up); pass 2
+//! walks the directory tree from the root counting references; pass 3
+//! compares link counts; pass 4 compares the on-disk bitmap and the
+//! superblock counters with what was found. With `repair`, each problem is
+//! fixed where possible and the bitmap and counters are rebuilt.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::bitmap::Bitmap;
+use crate::device::{BlockDevice, BLOCK_SIZE};
+use crate::dir::{file_type_of, DirWalker};
+use crate::error::{Error, Result};
+use crate::fs::{FileSystem, ROOT_INO};
+use crate::inode::{FileType, Inode, DIRECT, PTRS_PER_BLOCK};
+use crate::namespace::MAX_TARGET;
+
+/// One inconsistency found by [`FileSystem::fsck`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// An in-use inode whose mode has no known file type.
+    BadInodeType { ino: u32 },
+    /// A block pointer outside the data area.
+    BadPointer { ino: u32, block: u32 },
+    /// A block claimed by more than one pointer.
+    DuplicateBlock { ino: u32, block: u32 },
+    /// A data block past the end of the file.
+    DataBeyondEof { ino: u32, block: u32 },
+    /// The unused triple-indirect pointer is set.
+    TripleIndirect { ino: u32 },
+    /// The inode's `blocks` field differs from the blocks it holds.
+    BlockCountWrong { ino: u32, recorded: u32, actual: u32 },
+    /// A symlink longer than a path may be.
+    SymlinkTooLong { ino: u32 },
+    /// A directory entry naming a free or out-of-range inode.
+    DanglingEntry { dir: u32, ino: u32 },
+    /// An entry's `file_type` differs from the inode's type.
+    EntryTypeMismatch { dir: u32, ino: u32 },
+    /// "." or ".." is missing or points to the wrong inode.
+    BadDotEntry { dir: u32 },
+    /// Bytes in a directory that do not form valid entries.
+    MalformedDir { dir: u32 },
+    /// A directory reachable through more than one entry.
+    DirLinkedTwice { dir: u32, ino: u32 },
+    /// `links_count` differs from the number of entries naming the inode.
+    LinkCountWrong { ino: u32, recorded: u16, actual: u32 },
+    /// An in-use inode no directory entry names.
+    Orphan { ino: u32 },
+    /// Blocks in use whose bitmap bit is clear (`count` of them, the first
+    /// being `first`).
+    BlocksMarkedFree { first: u32, count: u32 },
+    /// Blocks nothing uses whose bitmap bit is set.
+    BlocksLeaked { first: u32, count: u32 },
+    /// A superblock counter differs from the truth.
+    FreeCountWrong { field: &'static str, recorded: u32, actual: u32 },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::BadInodeType { ino } => write!(f, "inode {ino}: unknown file type"),
+            Problem::BadPointer { ino, block } => write!(f, "inode {ino}: block pointer {block} out of range"),
+            Problem::DuplicateBlock { ino, block } => write!(f, "inode {ino}: block {block} used twice"),
+            Problem::DataBeyondEof { ino, block } => write!(f, "inode {ino}: block {block} lies past the end of file"),
+            Problem::TripleIndirect { ino } => write!(f, "inode {ino}: triple-indirect pointer set (unsupported)"),
+            Problem::BlockCountWrong { ino, recorded, actual } => {
+                write!(f, "inode {ino}: blocks field {recorded}, holds {actual}")
+            }
+            Problem::SymlinkTooLong { ino } => write!(f, "inode {ino}: symlink target longer than {MAX_TARGET}"),
+            Problem::DanglingEntry { dir, ino } => write!(f, "directory {dir}: entry names free inode {ino}"),
+            Problem::EntryTypeMismatch { dir, ino } => {
+                write!(f, "directory {dir}: entry for inode {ino} has the wrong file type")
+            }
+            Problem::BadDotEntry { dir } => write!(f, "directory {dir}: '.' or '..' missing or wrong"),
+            Problem::MalformedDir { dir } => write!(f, "directory {dir}: malformed entries"),
+            Problem::DirLinkedTwice { dir, ino } => {
+                write!(f, "directory {dir}: extra link to directory {ino}")
+            }
+            Problem::LinkCountWrong { ino, recorded, actual } => {
+                write!(f, "inode {ino}: link count {recorded}, should be {actual}")
+            }
+            Problem::Orphan { ino } => write!(f, "inode {ino}: in use but not in any directory"),
+            Problem::BlocksMarkedFree { first, count } => {
+                write!(f, "{count} used block(s) marked free in the bitmap (first: {first})")
+            }
+            Problem::BlocksLeaked { first, count } => {
+                write!(f, "{count} unused block(s) marked used in the bitmap (first: {first})")
+            }
+            Problem::FreeCountWrong { field, recorded, actual } => {
+                write!(f, "superblock {field} is {recorded}, should be {actual}")
+            }
+        }
+    }
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FsckReport {
+    /// Everything found (before any repair).
+    pub problems: Vec<Problem>,
+    /// In-use inodes and directories seen.
+    pub inodes: u32,
+    pub directories: u32,
+    /// Whether repairs were written.
+    pub repaired: bool,
+}
+
+impl FsckReport {
+    /// No problem found.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Where a block pointer is stored.
+#[derive(Debug, Clone, Copy)]
+enum Loc {
+    Direct(usize),
+    Indirect,
+    Double,
+    InBlock(u32, u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Dup {
+    ino: u32,
+    loc: Loc,
+    data: bool,
+    block: u32,
+}
+
+enum Visit {
+    Skip,
+    Data,
+    Descend,
+}
+
+struct Scan {
+    owner: Bitmap,
+    dups: Vec<Dup>,
+    problems: Vec<Problem>,
+    record: bool,
+}
+
+impl Scan {
+    fn report(&mut self, p: Problem) {
+        if self.record {
+            self.problems.push(p);
+        }
+    }
+}
+
+impl<D: BlockDevice> FileSystem<D> {
+    /// Checks the whole file system; with `repair` also fixes what it can
+    /// and syncs. A read-only mount can only check.
+    pub fn fsck(&mut self, repair: bool) -> Result<FsckReport> {
+        if repair {
+            self.check_writable()?;
+        }
+        let usable = self.geo.usable_inodes();
+        let original = self.blocks.clone();
+        let sb_free_blocks = self.sb.free_blocks;
+        let sb_free_inodes = self.sb.free_inodes;
+
+        // Pass 1: inodes and their blocks.
+        let mut types = vec![0u8; usable as usize];
+        let mut scan = self.scan_blocks(&mut types, repair, true)?;
+        let mut report = FsckReport { problems: core::mem::take(&mut scan.problems), ..Default::default() };
+        if repair {
+            self.replace_block_bitmap(&scan.owner);
+            for dup in core::mem::take(&mut scan.dups) {
+                self.fix_dup(dup)?;
+            }
+        }
+
+        // Pass 2: the tree.
+        let mut refs = vec![0u32; usable as usize];
+        self.walk_tree(&types, &mut refs, &mut report, repair)?;
+
+        // Pass 3: link counts.
+        for ino in 0..usable {
+            if types[ino as usize] == 0 {
+                continue;
+            }
+            report.inodes += 1;
+            let mut inode = self.read_inode(ino)?;
+            let actual = refs[ino as usize];
+            if actual == 0 && ino != ROOT_INO {
+                report.problems.push(Problem::Orphan { ino });
+                if repair {
+                    self.free_inode(ino, &mut inode)?;
+                }
+            } else if actual != inode.links as u32 {
+                report.problems.push(Problem::LinkCountWrong { ino, recorded: inode.links, actual });
+                if repair {
+                    inode.links = actual.min(u16::MAX as u32) as u16;
+                    self.write_inode(ino, &inode)?;
+                }
+            }
+        }
+
+        // Pass 4: bitmap and counters, against the state found in pass 1.
+        let mut ranges = (None::<(u32, u32)>, None::<(u32, u32)>);
+        for b in 0..self.geo.block_count {
+            let (used, marked) = (scan.owner.get(b), original.get(b));
+            let slot = match (used, marked) {
+                (true, false) => &mut ranges.0,
+                (false, true) => &mut ranges.1,
+                _ => continue,
+            };
+            match slot {
+                Some((_, n)) => *n += 1,
+                None => *slot = Some((b, 1)),
+            }
+        }
+        if let Some((first, count)) = ranges.0 {
+            report.problems.push(Problem::BlocksMarkedFree { first, count });
+        }
+        if let Some((first, count)) = ranges.1 {
+            report.problems.push(Problem::BlocksLeaked { first, count });
+        }
+        let free_blocks = scan.owner.free();
+        if sb_free_blocks != free_blocks && ranges == (None, None) {
+            report.problems.push(Problem::FreeCountWrong {
+                field: "free_blocks",
+                recorded: sb_free_blocks,
+                actual: free_blocks,
+            });
+        }
+        let live = types.iter().filter(|&&t| t != 0).count() as u32;
+        let free_inodes = self.geo.inode_count - live;
+        if sb_free_inodes != free_inodes {
+            report.problems.push(Problem::FreeCountWrong {
+                field: "free_inodes",
+                recorded: sb_free_inodes,
+                actual: free_inodes,
+            });
+        }
+
+        if repair {
+            // Orphans freed and pointers cleared: recount from scratch.
+            let mut types = vec![0u8; usable as usize];
+            let scan = self.scan_blocks(&mut types, false, false)?;
+            self.replace_block_bitmap(&scan.owner);
+            for (ino, t) in types.iter().enumerate() {
+                self.set_inode_used(ino as u32, *t != 0);
+            }
+            self.sync()?;
+            report.repaired = true;
+        }
+        Ok(report)
+    }
+
+    fn replace_block_bitmap(&mut self, owner: &Bitmap) {
+        for b in 0..self.geo.block_count {
+            self.set_block_used(b, owner.get(b));
+        }
+    }
+
+    fn raw_ptr(&mut self, block: u32, idx: u32) -> Result<u32> {
+        let data = self.cache.read(&mut self.dev, block)?;
+        let o = idx as usize * 4;
+        Ok(u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]))
+    }
+
+    fn set_loc(&mut self, inode: &mut Inode, loc: Loc, value: u32) -> Result<()> {
+        match loc {
+            Loc::Direct(i) => inode.direct[i] = value,
+            Loc::Indirect => inode.indirect = value,
+            Loc::Double => inode.double_indirect = value,
+            Loc::InBlock(b, i) => self.set_ptr(b, i, value)?,
+        }
+        Ok(())
+    }
+
+    /// Pass 1 over every in-use inode; fills `types` (dirent type byte, 0
+    /// for free slots).
+    fn scan_blocks(&mut self, types: &mut [u8], repair: bool, record: bool) -> Result<Scan> {
+        let mut scan = Scan {
+            owner: Bitmap::new(self.geo.block_count),
+            dups: Vec::new(),
+            problems: Vec::new(),
+            record,
+        };
+        for b in 0..self.geo.first_data_block {
+            scan.owner.set(b, true);
+        }
+        for ino in 0..types.len() as u32 {
+            let mut inode = self.read_inode(ino)?;
+            if !inode.in_use() && ino != ROOT_INO {
+                continue;
+            }
+            let Some(ft) = FileType::from_mode(inode.mode) else {
+                scan.report(Problem::BadInodeType { ino });
+                if repair && ino != ROOT_INO {
+                    self.write_inode(ino, &Inode::default())?;
+                    self.set_inode_used(ino, false);
+                }
+                continue;
+            };
+            types[ino as usize] = ft.dirent_type();
+            if ft == FileType::Symlink && inode.size as usize > MAX_TARGET {
+                scan.report(Problem::SymlinkTooLong { ino });
+            }
+            let before = inode.clone();
+            let count = self.scan_inode(ino, &mut inode, &mut scan, repair)?;
+            if inode.triple_indirect != 0 {
+                scan.report(Problem::TripleIndirect { ino });
+                if repair {
+                    inode.triple_indirect = 0;
+                }
+            }
+            if count != inode.blocks {
+                scan.report(Problem::BlockCountWrong { ino, recorded: inode.blocks, actual: count });
+                if repair {
+                    inode.blocks = count;
+                }
+            }
+            if repair && inode != before {
+                self.write_inode(ino, &inode)?;
+            }
+        }
+        Ok(scan)
+    }
+
+    /// Claims one pointer; decides whether it counts and whether to descend.
+    fn visit(&mut self, ino: u32, inode: &mut Inode, loc: Loc, p: u32, lblk: Option<u64>, scan: &mut Scan, repair: bool) -> Result<Visit> {
+        if p == 0 {
+            return Ok(Visit::Skip);
+        }
+        if !self.geo.is_data_block(p) {
+            scan.report(Problem::BadPointer { ino, block: p });
+            if repair {
+                self.set_loc(inode, loc, 0)?;
+            }
+            return Ok(Visit::Skip);
+        }
+        if let Some(l) = lblk {
+            if l >= (inode.size as u64).div_ceil(BLOCK_SIZE as u64) {
+                scan.report(Problem::DataBeyondEof { ino, block: p });
+                if repair {
+                    self.set_loc(inode, loc, 0)?;
+                }
+                return Ok(Visit::Skip);
+            }
+        }
+        if scan.owner.get(p) {
+            scan.report(Problem::DuplicateBlock { ino, block: p });
+            scan.dups.push(Dup { ino, loc, data: lblk.is_some(), block: p });
+            return Ok(if lblk.is_some() { Visit::Data } else { Visit::Skip });
+        }
+        scan.owner.set(p, true);
+        Ok(if lblk.is_some() { Visit::Data } else { Visit::Descend })
+    }
+
+    /// Walks one inode's block tree; returns the blocks it holds.
+    fn scan_inode(&mut self, ino: u32, inode: &mut Inode, scan: &mut Scan, repair: bool) -> Result<u32> {
+        let mut count = 0u32;
+        for i in 0..DIRECT {
+            if !matches!(self.visit(ino, inode, Loc::Direct(i), inode.direct[i], Some(i as u64), scan, repair)?, Visit::Skip) {
+                count += 1;
+            }
+        }
+        let ind = inode.indirect;
+        if let Visit::Descend = self.visit(ino, inode, Loc::Indirect, ind, None, scan, repair)? {
+            count += 1 + self.scan_ptr_block(ino, inode, ind, DIRECT as u64, scan, repair)?;
+        }
+        let dind = inode.double_indirect;
+        if let Visit::Descend = self.visit(ino, inode, Loc::Double, dind, None, scan, repair)? {
+            count += 1;
+            let base = (DIRECT as u64) + PTRS_PER_BLOCK as u64;
+            for i in 0..PTRS_PER_BLOCK {
+                let p = self.raw_ptr(dind, i)?;
+                if let Visit::Descend = self.visit(ino, inode, Loc::InBlock(dind, i), p, None, scan, repair)? {
+                    let first = base + i as u64 * PTRS_PER_BLOCK as u64;
+                    count += 1 + self.scan_ptr_block(ino, inode, p, first, scan, repair)?;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    fn scan_ptr_block(&mut self, ino: u32, inode: &mut Inode, block: u32, first: u64, scan: &mut Scan, repair: bool) -> Result<u32> {
+        let mut count = 0;
+        for i in 0..PTRS_PER_BLOCK {
+            let p = self.raw_ptr(block, i)?;
+            let loc = Loc::InBlock(block, i);
+            if !matches!(self.visit(ino, inode, loc, p, Some(first + i as u64), scan, repair)?, Visit::Skip) {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Gives a second claimant of a block its own copy (data), or drops
+    /// the pointer (pointer blocks, or when no space is left).
+    fn fix_dup(&mut self, dup: Dup) -> Result<()> {
+        let mut inode = self.read_inode(dup.ino)?;
+        let copy = if dup.data { self.alloc_block().ok() } else { None };
+        match copy {
+            Some(new) => {
+                let data = *self.cache.read(&mut self.dev, dup.block)?;
+                *self.cache.zeroed(&mut self.dev, new)? = data;
+                self.set_loc(&mut inode, dup.loc, new)?;
+            }
+            None => {
+                self.set_loc(&mut inode, dup.loc, 0)?;
+                if dup.data {
+                    inode.blocks = inode.blocks.saturating_sub(1);
+                }
+            }
+        }
+        self.write_inode(dup.ino, &inode)
+    }
+
+    /// Pass 2: walks directories from the root, counting references.
+    fn walk_tree(&mut self, types: &[u8], refs: &mut [u32], report: &mut FsckReport, repair: bool) -> Result<()> {
+        let dir_type = FileType::Directory.dirent_type();
+        if types.first() != Some(&dir_type) {
+            return Err(Error::Corrupt("root inode is not a directory"));
+        }
+        let mut visited = Bitmap::new(types.len() as u32);
+        visited.set(ROOT_INO, true);
+        let mut queue = vec![(ROOT_INO, ROOT_INO)];
+        while let Some((dir, parent)) = queue.pop() {
+            report.directories += 1;
+            let mut dinode = self.read_inode(dir)?;
+            let mut w = DirWalker::new(&dinode, 0);
+            let (mut dot, mut dotdot) = (false, false);
+            while let Some(e) = w.next(self, &dinode)? {
+                if !e.is_live() {
+                    continue;
+                }
+                if e.name() == b"." || e.name() == b".." {
+                    let want = if e.name() == b"." { dir } else { parent };
+                    let seen = if e.name() == b"." { &mut dot } else { &mut dotdot };
+                    if *seen {
+                        report.problems.push(Problem::BadDotEntry { dir });
+                        if repair {
+                            self.clear_entry(&mut dinode, e.pos)?;
+                        }
+                        continue;
+                    }
+                    *seen = true;
+                    if e.ino != want {
+                        report.problems.push(Problem::BadDotEntry { dir });
+                        if repair {
+                            self.retarget_entry(&mut dinode, e.pos, want, FileType::Directory)?;
+                        }
+                    }
+                    refs[want as usize] += 1;
+                    continue;
+                }
+                let t = types.get(e.ino as usize).copied().unwrap_or(0);
+                if t == 0 {
+                    report.problems.push(Problem::DanglingEntry { dir, ino: e.ino });
+                    if repair {
+                        self.clear_entry(&mut dinode, e.pos)?;
+                    }
+                    continue;
+                }
+                let ft = file_type_of(t).ok_or(Error::Corrupt("bad type table"))?;
+                if ft == FileType::Directory {
+                    if visited.get(e.ino) {
+                        report.problems.push(Problem::DirLinkedTwice { dir, ino: e.ino });
+                        if repair {
+                            self.clear_entry(&mut dinode, e.pos)?;
+                        }
+                        continue;
+                    }
+                    visited.set(e.ino, true);
+                    queue.push((e.ino, dir));
+                }
+                if e.ftype != t {
+                    report.problems.push(Problem::EntryTypeMismatch { dir, ino: e.ino });
+                    if repair {
+                        self.retarget_entry(&mut dinode, e.pos, e.ino, ft)?;
+                    }
+                }
+                refs[e.ino as usize] += 1;
+            }
+            if w.malformed {
+                report.problems.push(Problem::MalformedDir { dir });
+            }
+            if !dot || !dotdot {
+                report.problems.push(Problem::BadDotEntry { dir });
+            }
+        }
+        Ok(())
+    }
+}
