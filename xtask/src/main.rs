@@ -5,7 +5,7 @@
 mod conformance;
 mod paths;
 mod progress;
-mod qemu;
+mod rootfs;
 mod setup;
 mod target_checks;
 mod test;
@@ -33,6 +33,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Build target/rootfs-rust.img (BlockFS) with the seed's layout.
+    Rootfs {
+        /// Image size in MiB.
+        #[arg(long, default_value_t = 2048)]
+        size: u32,
+    },
     /// Build the std conformance programs and run them on this (Linux) host.
     Conformance,
     /// Run every test: workspace unit tests, target checks, conformance suite.
@@ -46,6 +52,10 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Setup => setup::ensure_all(),
         Command::Toolchain { force } => toolchain::build(force).map(|_| ()),
+        Command::Rootfs { size } => {
+            let tc = toolchain::build(false)?;
+            rootfs::build(&tc, size).map(|_| ())
+        }
         Command::Conformance => {
             let tc = toolchain::build(false)?;
             conformance::run_on_host(&tc).map(|_| ())

@@ -127,3 +127,34 @@ fn tempfile_dir() -> Result<std::path::PathBuf> {
     fs::create_dir_all(&dir)?;
     Ok(dir)
 }
+
+/// The runner's contract with /sbin/init, on the host: a run bundle holding
+/// conf-env, its arguments and environment, run by `init --bundle`, gives the
+/// program's exit status and its stdout in the named file.
+pub fn init_bundle_on_host(bin_dir: &std::path::Path) -> Result<()> {
+    let dir = tempfile_dir()?;
+    let program = fs::read(bin_dir.join("conf-env"))?;
+    let args = ["alpha".to_string(), "two words".to_string(), String::new()];
+    let env = [("CONF_ENV_GIVEN".to_string(), "from-parent".to_string())];
+    let (out, err) = (dir.join("out"), dir.join("err"));
+    fs::write(&out, "")?;
+    fs::write(&err, "")?;
+    let guest = dir.join("bin/conf-env").display().to_string();
+    let bundle = veridian_run::bundle::Bundle {
+        path: &guest,
+        args: &args,
+        env: &env,
+        cwd: "/",
+        stdout: out.to_str().context("utf-8 path")?,
+        stderr: err.to_str().context("utf-8 path")?,
+        program: &program,
+    };
+    let disk = dir.join("bundle.img");
+    fs::write(&disk, bundle.encode())?;
+    let status = Command::new(bin_dir.join("init")).arg("--bundle").arg(&disk).env_clear().status()?;
+    ensure!(status.success(), "init --bundle exited with {status}; stderr: {}", fs::read_to_string(&err)?);
+    let stdout = fs::read_to_string(&out)?;
+    ensure!(stdout.lines().any(|l| l == "CONF env done 7"), "program output: {stdout}");
+    fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -8,8 +8,6 @@ pub struct Options {
     pub stdin: Option<String>,
     pub stdout: Option<String>,
     pub stderr: Option<String>,
-    /// (device, length, destination) copies made before anything runs.
-    pub payloads: Vec<(String, u64, String)>,
 }
 
 /// What to run.
@@ -17,6 +15,8 @@ pub struct Options {
 pub enum Invocation {
     Program(Vec<String>),
     Script(String),
+    /// A run bundle on this device (see bundle.rs).
+    Bundle(String),
     Nothing,
 }
 
@@ -57,16 +57,8 @@ pub fn parse(raw: impl Iterator<Item = String>) -> Result<(Options, Invocation),
             "--stdin" => options.stdin = Some(value("--stdin")?),
             "--stdout" => options.stdout = Some(value("--stdout")?),
             "--stderr" => options.stderr = Some(value("--stderr")?),
-            "--payload" => {
-                let spec = value("--payload")?;
-                let mut parts = spec.splitn(3, ':');
-                let (Some(dev), Some(len), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
-                    return Err(format!("--payload {spec}: expected DEV:LEN:PATH"));
-                };
-                let len = len.parse().map_err(|_| format!("--payload {spec}: bad length"))?;
-                options.payloads.push((dev.to_string(), len, path.to_string()));
-            }
             "--script" => return Ok((options, Invocation::Script(value("--script")?))),
+            "--bundle" => return Ok((options, Invocation::Bundle(value("--bundle")?))),
             "--" => return Ok((options, program(words.collect()))),
             other if other.starts_with("--") => return Err(format!("unknown option {other}")),
             _ => return Ok((options, program(std::iter::once(word).chain(words).collect()))),
@@ -118,10 +110,9 @@ mod tests {
     }
 
     #[test]
-    fn payload_and_errors() {
-        let (o, _) = parse(words(&["--payload", "/dev/vdb:1234:/tmp/p", "/tmp/p"])).unwrap();
-        assert_eq!(o.payloads, [("/dev/vdb".into(), 1234, "/tmp/p".into())]);
-        assert!(parse(words(&["--payload", "/dev/vdb:x:/p"])).is_err());
+    fn bundle_and_errors() {
+        let (_, i) = parse(words(&["--bundle", "/dev/vdb"])).unwrap();
+        assert_eq!(i, Invocation::Bundle("/dev/vdb".into()));
         assert!(parse(words(&["--env", "novalue"])).is_err());
         assert!(parse(words(&["--bogus"])).is_err());
         assert!(parse(words(&["--cwd"])).is_err());

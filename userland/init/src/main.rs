@@ -10,19 +10,20 @@
 //! init [OPTIONS] --script FILE            run each line of FILE (words split on
 //!                                         spaces, percent-decoded); exit 0 only
 //!                                         if every line exited 0
+//! init [OPTIONS] --bundle DEV             run the program in a run bundle (from
+//!                                         `veridian-run`), exit with its status
 //! OPTIONS: --env K=V  --cwd DIR  --stdin FILE  --stdout FILE  --stderr FILE
-//!          --payload DEV:LEN:PATH   copy LEN bytes of device DEV to PATH (mode 755)
 //! ```
 //!
 //! Markers on stdout (the console) show each step: `INIT: …`.
 
 mod args;
+mod bundle;
 mod reap;
 
 use args::{Invocation, Options};
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
@@ -44,12 +45,6 @@ fn main() {
 }
 
 fn run(options: &Options, invocation: Invocation) -> i32 {
-    for (dev, len, path) in &options.payloads {
-        if let Err(e) = copy_payload(dev, *len, path) {
-            println!("INIT: payload {dev} -> {path} failed: {e}");
-            return 127;
-        }
-    }
     match invocation {
         Invocation::Program(words) => run_words(options, &words),
         Invocation::Script(path) => match fs::read_to_string(&path) {
@@ -64,6 +59,13 @@ fn run(options: &Options, invocation: Invocation) -> i32 {
             }
             Err(e) => {
                 println!("INIT: cannot read script {path}: {e}");
+                127
+            }
+        },
+        Invocation::Bundle(dev) => match bundle::load(&dev) {
+            Ok(run) => run_words(&run.options, &run.argv),
+            Err(e) => {
+                println!("INIT: cannot load the run bundle from {dev}: {e}");
                 127
             }
         },
@@ -111,21 +113,4 @@ fn run_words(options: &Options, words: &[String]) -> i32 {
 /// The shell convention: the exit code, or 128 + the signal number.
 fn exit_code(status: ExitStatus) -> i32 {
     status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
-}
-
-/// Copies the first `len` bytes of a device (e.g. the runner's payload disk)
-/// into an executable file.
-fn copy_payload(dev: &str, len: u64, path: &str) -> std::io::Result<()> {
-    let mut data = Vec::new();
-    File::open(dev)?.take(len).read_to_end(&mut data)?;
-    if data.len() as u64 != len {
-        return Err(std::io::Error::other(format!("{dev} holds {} bytes, expected {len}", data.len())));
-    }
-    if let Some(parent) = std::path::Path::new(path).parent() {
-        fs::create_dir_all(parent)?;
-    }
-    fs::write(path, &data)?;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
-    println!("INIT: payload {len} bytes -> {path}");
-    Ok(())
 }

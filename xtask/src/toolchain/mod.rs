@@ -56,6 +56,11 @@ impl Toolchain {
     }
 }
 
+/// The Rust version of the installed source (e.g. "1.96.0"), or "unknown".
+pub fn rust_version() -> String {
+    stdsrc::installed_version().unwrap_or_else(|_| "unknown".into())
+}
+
 /// Builds (or brings up to date) the whole toolchain and links it with rustup.
 pub fn build(force: bool) -> Result<Toolchain> {
     setup::ensure_all()?;

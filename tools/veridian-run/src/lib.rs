@@ -1,0 +1,5 @@
+//! Booting VeridianOS in QEMU, shared by `cargo xtask` and the
+//! `veridian-run` cargo runner.
+
+pub mod bundle;
+pub mod qemu;

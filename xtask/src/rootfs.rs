@@ -1,0 +1,161 @@
+//! `cargo xtask rootfs`: the VeridianOS root file system image
+//! (target/rootfs-rust.img, BlockFS), laid out as the seed describes.
+//!
+//! A staging tree is assembled under target/rootfs/staging, its manifest
+//! (path, kind, mode, size, SHA-256) written next to it, and the image is
+//! rebuilt with `mkfs-blockfs --populate` only when the manifest changed.
+
+use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use walkdir::WalkDir;
+
+use crate::toolchain::Toolchain;
+use crate::{conformance, paths, progress};
+
+/// Programs from userland/ that go to /usr/local/bin.
+const USERLAND_PROGRAMS: &[&str] = &[
+    "hello", "std-links", "c-interop", "conf-io", "conf-fs", "conf-env", "conf-process", "conf-thread",
+    "conf-time", "conf-net", "conf-panic",
+];
+
+/// Where the image goes (the seed's path).
+pub fn image_path() -> PathBuf {
+    paths::repo_root().join("target/rootfs-rust.img")
+}
+
+fn rootfs_dir() -> PathBuf {
+    paths::repo_root().join("target/rootfs")
+}
+
+/// Builds (or reuses) the image; returns its path.
+pub fn build(tc: &Toolchain, size_mb: u32) -> Result<PathBuf> {
+    let bin_dir = conformance::build(tc)?;
+    let mkfs = build_mkfs()?;
+    let staging = rootfs_dir().join("staging");
+    progress::run_step("stage the root file system", || stage(tc, &bin_dir, &staging))?;
+    let manifest = manifest(&staging)?;
+    let manifest_text = manifest.join("\n") + "\n";
+    let digest = format!("{:x}", Sha256::digest(format!("size={size_mb}\n{manifest_text}")));
+    let image = image_path();
+    let stamp = rootfs_dir().join("image.stamp");
+    fs::write(rootfs_dir().join("manifest.txt"), &manifest_text)?;
+    if image.exists() && fs::read_to_string(&stamp).ok().as_deref() == Some(digest.as_str()) {
+        println!("  rootfs: {} is up to date ({} entries)", image.display(), manifest.len());
+        return Ok(image);
+    }
+    let _ = fs::remove_file(&image);
+    let mut cmd = Command::new(&mkfs);
+    cmd.arg("--output").arg(&image).args(["--size", &size_mb.to_string(), "--populate"]).arg(&staging);
+    progress::run_logged("write the BlockFS image", "rootfs", &mut cmd)?;
+    fs::write(&stamp, digest)?;
+    println!("  rootfs: {} ({size_mb} MiB, {} entries; manifest in {})", image.display(), manifest.len(), rootfs_dir().join("manifest.txt").display());
+    Ok(image)
+}
+
+/// Builds the workspace's mkfs-blockfs; returns the binary.
+pub fn build_mkfs() -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--release", "-p", "mkfs-blockfs"]).current_dir(paths::repo_root());
+    progress::run_logged("build mkfs-blockfs", "mkfs-build", &mut cmd)?;
+    Ok(paths::repo_root().join("target/release/mkfs-blockfs"))
+}
+
+/// Lays out the seed's tree in `staging` (recreated from scratch: cheap, and
+/// nothing stale survives).
+fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path) -> Result<()> {
+    if staging.exists() {
+        fs::remove_dir_all(staging)?;
+    }
+    for dir in ["bin", "sbin", "etc", "usr/local/bin", "usr/local/lib", "usr/local/include", "dev", "proc"] {
+        fs::create_dir_all(staging.join(dir))?;
+    }
+    let tmp = staging.join("tmp");
+    fs::create_dir_all(&tmp)?;
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(0o1777))?;
+
+    copy_file(&bin_dir.join("init"), &staging.join("sbin/init"))?;
+    for program in USERLAND_PROGRAMS {
+        copy_file(&bin_dir.join(program), &staging.join("usr/local/bin").join(program))?;
+    }
+    stage_busybox(staging)?;
+
+    let rustlib = staging.join("usr/local/lib/rustlib").join(paths::TARGET).join("lib");
+    fs::create_dir_all(&rustlib)?;
+    for entry in fs::read_dir(tc.target_libdir())? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "rlib") {
+            copy_file(&path, &rustlib.join(path.file_name().expect("file has a name")))?;
+        }
+    }
+    let c_lib = tc.c_sysroot().join("lib");
+    for entry in fs::read_dir(&c_lib)? {
+        let path = entry?.path();
+        let keep = path.extension().is_some_and(|e| e == "a" || e == "o");
+        if keep {
+            copy_file(&path, &staging.join("usr/local/lib").join(path.file_name().expect("named")))?;
+        }
+    }
+    let status = Command::new("cp").arg("-rL").arg(tc.c_sysroot().join("include/.")).arg(staging.join("usr/local/include")).status()?;
+    if !status.success() {
+        bail!("copying the C headers failed");
+    }
+    fs::write(staging.join("etc/os-release"), os_release())?;
+    Ok(())
+}
+
+/// Debian's busybox-static as /bin/busybox, /bin/sh and its applet links.
+fn stage_busybox(staging: &Path) -> Result<()> {
+    let busybox = Path::new("/bin/busybox");
+    if !busybox.exists() {
+        println!("  rootfs: /bin/busybox not on this host (package busybox-static): no shell in the image");
+        return Ok(());
+    }
+    copy_file(busybox, &staging.join("bin/busybox"))?;
+    let list = Command::new(busybox).arg("--list").output().context("busybox --list")?;
+    for applet in String::from_utf8_lossy(&list.stdout).lines().map(str::trim).filter(|a| !a.is_empty()) {
+        let link = staging.join("bin").join(applet);
+        if applet != "busybox" && !link.exists() && !applet.contains('/') {
+            symlink("busybox", &link)?;
+        }
+    }
+    Ok(())
+}
+
+fn os_release() -> String {
+    format!(
+        "NAME=\"VeridianOS\"\nID=veridian\nPRETTY_NAME=\"VeridianOS (Rust {} toolchain)\"\n\
+         VERSION_ID=\"0.1\"\nHOME_URL=\"\"\n",
+        crate::toolchain::rust_version()
+    )
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    Ok(())
+}
+
+/// One line per entry: `path kind mode size sha256` (symlinks give their target).
+fn manifest(staging: &Path) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for entry in WalkDir::new(staging).sort_by_file_name().min_depth(1) {
+        let entry = entry?;
+        let rel = entry.path().strip_prefix(staging).expect("below staging").display().to_string();
+        let meta = entry.path().symlink_metadata()?;
+        let mode = meta.permissions().mode() & 0o7777;
+        let line = if meta.file_type().is_symlink() {
+            format!("/{rel} link {mode:o} -> {}", fs::read_link(entry.path())?.display())
+        } else if meta.is_dir() {
+            format!("/{rel} dir {mode:o}")
+        } else {
+            let hash = Sha256::digest(fs::read(entry.path())?);
+            format!("/{rel} file {mode:o} {} {hash:x}", meta.len())
+        };
+        lines.push(line);
+    }
+    Ok(lines)
+}
