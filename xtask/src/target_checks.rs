@@ -158,3 +158,27 @@ pub fn init_bundle_on_host(bin_dir: &std::path::Path) -> Result<()> {
     fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+/// `cargo +veridian test` of userland/test-sample: its three tests pass;
+/// with `--features failing` the fourth is reported failed and the run fails.
+pub fn cargo_test_reports(tc: &Toolchain) -> Result<()> {
+    let userland = crate::paths::repo_root().join("userland");
+    let test = |features: &[&str]| -> Result<(bool, String)> {
+        let out = Command::new(tc.cargo())
+            .args(["test", "--target", TARGET, "-p", "test-sample"])
+            .args(features)
+            .current_dir(&userland)
+            .env("RUSTC", tc.rustc())
+            .env("RUSTDOC", tc.dir.join("bin/rustdoc"))
+            .env_remove("RUSTFLAGS")
+            .output()?;
+        Ok((out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned()))
+    };
+    let (ok, stdout) = test(&[])?;
+    ensure!(ok && stdout.contains("test result: ok. 3 passed; 0 failed"), "passing run: {stdout}");
+    let (ok, stdout) = test(&["--features", "failing"])?;
+    ensure!(!ok, "a failing test must fail the run");
+    ensure!(stdout.contains("tests::deliberately_wrong ... FAILED"), "failure not reported: {stdout}");
+    ensure!(stdout.contains("test result: FAILED. 3 passed; 1 failed"), "summary: {stdout}");
+    Ok(())
+}

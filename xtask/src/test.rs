@@ -22,6 +22,7 @@ pub fn run() -> Result<()> {
     record("target spec: rustc --print target-spec-json", target_checks::spec_json(&tc));
     record("target spec: rustc --print cfg", target_checks::cfg(&tc));
     record("cargo +veridian build: static hello runs", target_checks::hello_with_rustup(&tc));
+    record("cargo +veridian test: passing and failing tests reported", target_checks::cargo_test_reports(&tc));
     match conformance::build(&tc) {
         Ok(bin_dir) => record("init --bundle runs a bundled program (runner contract)", target_checks::init_bundle_on_host(&bin_dir)),
         Err(e) => record("userland build", Err(e)),
