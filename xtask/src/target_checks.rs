@@ -152,9 +152,9 @@ pub fn init_bundle_on_host(bin_dir: &std::path::Path) -> Result<()> {
     let disk = dir.join("bundle.img");
     fs::write(&disk, bundle.encode())?;
     let status = Command::new(bin_dir.join("init")).arg("--bundle").arg(&disk).env_clear().status()?;
-    ensure!(status.success(), "init --bundle exited with {status}; stderr: {}", fs::read_to_string(&err)?);
-    let stdout = fs::read_to_string(&out)?;
-    ensure!(stdout.lines().any(|l| l == "CONF env done 7"), "program output: {stdout}");
+    let conf_env = crate::conformance::PROGRAMS.iter().find(|p| p.bin == "conf-env").expect("conf-env is in the suite");
+    let outcome = crate::conformance::judge(conf_env, status, &fs::read_to_string(&out)?, &fs::read_to_string(&err)?);
+    ensure!(outcome.passed, "conf-env through init --bundle: {}", outcome.detail);
     fs::remove_dir_all(&dir)?;
     Ok(())
 }

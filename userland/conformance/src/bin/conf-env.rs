@@ -44,6 +44,16 @@ fn main() {
         assert_eq!(env::consts::ARCH, "x86_64");
         assert!(cfg!(target_os = "veridian") && cfg!(unix));
     });
+    suite.check("raw-syscall", || {
+        use std::os::veridian::syscall::{decode, errno, nr, syscall0, syscall3};
+        // SAFETY: getpid takes no arguments and touches no memory.
+        let pid = decode(unsafe { syscall0(nr::GETPID) }).unwrap();
+        assert_eq!(pid as u32, std::process::id());
+        let byte = b"x";
+        // SAFETY: write() only reads the one byte passed; fd 9999 is not open.
+        let ret = unsafe { syscall3(nr::WRITE, 9999, byte.as_ptr() as usize, 1) };
+        assert_eq!(decode(ret), Err(errno::EBADF));
+    });
     suite.check("home-and-temp", || {
         assert!(env::temp_dir().is_absolute());
     });
