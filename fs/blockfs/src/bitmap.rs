@@ -30,7 +30,9 @@ impl Bitmap {
             }
         }
         let used = bytes.iter().map(|b| b.count_ones()).sum();
-        Bitmap { bytes, len, hint: 0, used }
+        let mut b = Bitmap { bytes, len, hint: 0, used };
+        b.hint = b.find_free(0).unwrap_or(len);
+        b
     }
 
     /// The bytes as stored on disk (unused trailing bits are zero).
@@ -70,6 +72,9 @@ impl Bitmap {
         if used {
             *byte |= 1 << (i % 8);
             self.used += 1;
+            if i == self.hint {
+                self.hint = self.find_free(i).unwrap_or(self.len);
+            }
         } else {
             *byte &= !(1 << (i % 8));
             self.used -= 1;
@@ -80,11 +85,7 @@ impl Bitmap {
 
     /// Marks and returns the lowest free item at or above `min`.
     pub fn alloc_from(&mut self, min: u32) -> Option<u32> {
-        let start = self.hint.max(min);
-        let found = self.find_free(start)?;
-        if start == self.hint {
-            self.hint = found + 1;
-        }
+        let found = self.find_free(self.hint.max(min))?;
         self.set(found, true);
         Some(found)
     }
