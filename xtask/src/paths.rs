@@ -25,5 +25,15 @@ pub fn log_dir() -> PathBuf {
     veridian_build_dir().join("logs")
 }
 
+/// The bootable kernel image `cargo xtask kernel` leaves.
+pub fn kernel_image() -> PathBuf {
+    veridian_build_dir().join("kernel.elf")
+}
+
+/// The root file system image (the seed's path).
+pub fn rootfs_image() -> PathBuf {
+    repo_root().join("target/rootfs-rust.img")
+}
+
 /// The target triple this project adds.
 pub const TARGET: &str = "x86_64-unknown-veridian";

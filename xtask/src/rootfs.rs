@@ -22,11 +22,6 @@ const USERLAND_PROGRAMS: &[&str] = &[
     "conf-time", "conf-net", "conf-panic",
 ];
 
-/// Where the image goes (the seed's path).
-pub fn image_path() -> PathBuf {
-    paths::repo_root().join("target/rootfs-rust.img")
-}
-
 fn rootfs_dir() -> PathBuf {
     paths::repo_root().join("target/rootfs")
 }
@@ -40,7 +35,7 @@ pub fn build(tc: &Toolchain, size_mb: u32) -> Result<PathBuf> {
     let manifest = manifest(&staging)?;
     let manifest_text = manifest.join("\n") + "\n";
     let digest = format!("{:x}", Sha256::digest(format!("size={size_mb}\n{manifest_text}")));
-    let image = image_path();
+    let image = paths::rootfs_image();
     let stamp = rootfs_dir().join("image.stamp");
     fs::write(rootfs_dir().join("manifest.txt"), &manifest_text)?;
     if image.exists() && fs::read_to_string(&stamp).ok().as_deref() == Some(digest.as_str()) {

@@ -67,6 +67,26 @@ fn install_target_spec(tc: &Toolchain) -> Result<()> {
     Ok(())
 }
 
+/// Builds `veridian-run` (the cargo runner) into bin/, with the
+/// `veridian-run.conf` naming this checkout's kernel and rootfs images.
+pub fn install_runner(tc: &Toolchain) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--release", "-p", "veridian-run"]).current_dir(paths::repo_root());
+    crate::progress::run_logged("build veridian-run", "veridian-run-build", &mut cmd)?;
+    let built = paths::repo_root().join("target/release/veridian-run");
+    let dest = tc.dir.join("bin/veridian-run");
+    let _ = fs::remove_file(&dest);
+    fs::copy(&built, &dest).with_context(|| format!("cannot install {}", dest.display()))?;
+    let conf = format!(
+        "kernel={}\nrootfs={}\n",
+        paths::kernel_image().display(),
+        paths::rootfs_image().display()
+    );
+    fs::write(tc.dir.join("bin/veridian-run.conf"), conf)?;
+    Ok(())
+}
+
 /// `rustup toolchain link veridian <dir>`, unless it already points there.
 pub fn link_with_rustup(tc: &Toolchain) -> Result<()> {
     let Ok(list) = Command::new("rustup").args(["toolchain", "list", "-v"]).output() else {

@@ -71,6 +71,7 @@ pub fn build(force: bool) -> Result<Toolchain> {
     sysroot::assemble(&tc)?;
     let library = stdsrc::prepare(force)?;
     stdbuild::build_and_install(&tc, &library)?;
+    install::install_runner(&tc)?;
     install::link_with_rustup(&tc)?;
     println!(
         "toolchain: ready in {:.1} s at {} (rustup name: veridian)",
