@@ -300,7 +300,7 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Keeps the superblock counters in step with the bitmaps (they start
     /// as read from disk, so fsck can compare them until the first change).
-    fn update_counters(&mut self) {
+    pub(crate) fn update_counters(&mut self) {
         self.sb.free_blocks = self.blocks.free();
         self.sb.free_inodes = self.geo.inode_count - self.inodes.used();
     }

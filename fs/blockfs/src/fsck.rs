@@ -249,6 +249,8 @@ impl<D: BlockDevice> FileSystem<D> {
             for (ino, t) in types.iter().enumerate() {
                 self.set_inode_used(ino as u32, *t != 0);
             }
+            // The counters may be wrong even where no bit changed.
+            self.update_counters();
             self.sync()?;
             report.repaired = true;
         }
