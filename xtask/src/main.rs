@@ -2,7 +2,10 @@
 //! and runs the tests. Every command installs what it needs first
 //! (see [`setup`]), so a fresh machine needs nothing but this repository.
 
+mod bench;
 mod conformance;
+mod criteria;
+mod linux_guest;
 mod paths;
 mod progress;
 mod rootfs;
@@ -13,7 +16,9 @@ mod toolchain;
 mod verify;
 
 use anyhow::Result;
+use std::time::Duration;
 use clap::{Parser, Subcommand};
+use veridian_run::qemu::Accel;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Rust on VeridianOS: build, boot, verify")]
@@ -36,7 +41,7 @@ enum Command {
     /// Build target/rootfs-rust.img (BlockFS) with the seed's layout.
     Rootfs {
         /// Image size in MiB.
-        #[arg(long, default_value_t = 2048)]
+        #[arg(long, default_value_t = rootfs::DEFAULT_SIZE_MB)]
         size: u32,
     },
     /// Build the std conformance programs and run them on this (Linux) host.
@@ -44,8 +49,44 @@ enum Command {
     /// Run every test: workspace unit tests, target checks, conformance suite.
     Test,
     /// The main job: build everything, run the checks, print the verification table.
-    Verify,
+    Verify {
+        /// Accelerator: TCG is the dependable default here (KVM is nested on this kind of machine).
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+        /// Print the serial log live.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Seconds for the whole boot.
+        #[arg(long, default_value_t = 1800)]
+        timeout: u64,
+        /// Seconds a single criterion may run without printing.
+        #[arg(long, default_value_t = 600)]
+        step_timeout: u64,
+    },
+    /// Benchmarks, as ratios against an anchor measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        which: BenchKind,
+    },
 }
+
+#[derive(Subcommand)]
+enum BenchKind {
+    /// QEMU start to hello's first line: VeridianOS vs Debian's Linux kernel.
+    Boot {
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+    },
+    /// `veridian-run hello` vs hello run natively.
+    Runner {
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+}
+
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
@@ -61,6 +102,13 @@ fn main() -> Result<()> {
             conformance::run_on_host(&tc).map(|_| ())
         }
         Command::Test => test::run(),
-        Command::Verify => verify::run(),
+        Command::Verify { accel, verbose, timeout, step_timeout } => verify::run(&verify::Options {
+            accel,
+            verbose,
+            limit: Duration::from_secs(timeout),
+            step_limit: Duration::from_secs(step_timeout),
+        }),
+        Command::Bench { which: BenchKind::Boot { rounds, accel } } => bench::boot(rounds.max(1), accel),
+        Command::Bench { which: BenchKind::Runner { rounds } } => bench::runner(rounds.max(1)),
     }
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 use walkdir::WalkDir;
 
 use crate::toolchain::Toolchain;
-use crate::{conformance, paths, progress};
+use crate::{conformance, criteria, paths, progress};
 
 /// Programs from userland/ that go to /usr/local/bin.
 const USERLAND_PROGRAMS: &[&str] = &[
@@ -22,15 +22,23 @@ const USERLAND_PROGRAMS: &[&str] = &[
     "conf-time", "conf-net", "conf-panic",
 ];
 
+/// The seed's image size: 2 GiB.
+pub const DEFAULT_SIZE_MB: u32 = 2048;
+
 fn rootfs_dir() -> PathBuf {
     paths::repo_root().join("target/rootfs")
+}
+
+/// The staged tree the image was made from (what the image holds).
+pub fn staging_dir() -> PathBuf {
+    rootfs_dir().join("staging")
 }
 
 /// Builds (or reuses) the image; returns its path.
 pub fn build(tc: &Toolchain, size_mb: u32) -> Result<PathBuf> {
     let bin_dir = conformance::build(tc)?;
     let mkfs = build_mkfs()?;
-    let staging = rootfs_dir().join("staging");
+    let staging = staging_dir();
     progress::run_step("stage the root file system", || stage(tc, &bin_dir, &staging))?;
     let manifest = manifest(&staging)?;
     let manifest_text = manifest.join("\n") + "\n";
@@ -100,6 +108,18 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path) -> Result<()> {
         bail!("copying the C headers failed");
     }
     fs::write(staging.join("etc/os-release"), os_release())?;
+    stage_verify_script(staging)
+}
+
+/// The seed's criteria as `init --script` input, plus the sources they compile.
+fn stage_verify_script(staging: &Path) -> Result<()> {
+    let share = staging.join(criteria::SHARE_DIR.trim_start_matches('/'));
+    fs::create_dir_all(&share)?;
+    fs::write(share.join("hello.rs"), criteria::HELLO_RS)?;
+    fs::write(share.join("core_test.rs"), criteria::CORE_TEST_RS)?;
+    let script = staging.join(criteria::SCRIPT_PATH.trim_start_matches('/'));
+    fs::create_dir_all(script.parent().expect("script has a folder"))?;
+    fs::write(&script, criteria::script(|p| staging.join(p.trim_start_matches('/')).exists()))?;
     Ok(())
 }
 

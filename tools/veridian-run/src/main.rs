@@ -107,6 +107,8 @@ fn run(args: Args) -> Result<u8> {
         accel: args.accel,
         log: log.clone(),
         extra_serials: vec![stdout_file.clone(), stderr_file.clone()],
+        initrd: None,
+        silence_limit: None,
     };
     let done = Arc::new(AtomicBool::new(false));
     let pumps = [
@@ -131,6 +133,7 @@ fn run(args: Args) -> Result<u8> {
         }
         VmExit::Timeout => bail!("timed out after {} s; QEMU killed; serial log kept at {}", args.timeout, log.display()),
         VmExit::NoStatus(code) => bail!("QEMU ended without a status from VeridianOS ({code:?}); serial log kept at {}", log.display()),
+        VmExit::Silent => bail!("no output for too long; QEMU killed; serial log kept at {}", log.display()),
         VmExit::Stopped => bail!("run stopped; serial log kept at {}", log.display()),
     }
 }

@@ -62,6 +62,10 @@ pub struct Vm {
     pub log: PathBuf,
     /// Files receiving COM2, COM3 … (e.g. a program's stdout and stderr).
     pub extra_serials: Vec<PathBuf>,
+    /// An initial RAM disk (`-initrd`), for Linux guests booted side by side.
+    pub initrd: Option<PathBuf>,
+    /// Kill the guest when COM1 stays silent this long (a hung step).
+    pub silence_limit: Option<Duration>,
 }
 
 /// How a boot ended.
@@ -73,6 +77,8 @@ pub enum VmExit {
     NoStatus(Option<i32>),
     /// The time limit passed; QEMU was killed.
     Timeout,
+    /// COM1 stayed silent for the silence limit; QEMU was killed.
+    Silent,
     /// The line watcher asked to stop; QEMU was killed.
     Stopped,
 }
@@ -92,8 +98,11 @@ impl Vm {
             .args(["-display", "none", "-monitor", "none", "-no-reboot"])
             .arg("-kernel")
             .arg(&self.kernel)
-            .args(["-append", &self.cmdline])
-            .args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04")])
+            .args(["-append", &self.cmdline]);
+        if let Some(initrd) = &self.initrd {
+            cmd.arg("-initrd").arg(initrd);
+        }
+        cmd.args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04")])
             .args(["-serial", "stdio"]);
         for serial in &self.extra_serials {
             cmd.arg("-serial").arg(format!("file:{}", serial.display()));
@@ -126,10 +135,17 @@ impl Vm {
         let stderr = child.0.stderr.take().expect("piped");
         let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
         let deadline = Instant::now() + limit;
+        let mut last_line = Instant::now();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
+            if self.silence_limit.is_some_and(|quiet| last_line.elapsed() >= quiet) {
+                child.kill()?;
+                writeln!(log, "[xtask] QEMU killed: no output for {:?}", self.silence_limit.unwrap_or_default())?;
+                return Ok(VmExit::Silent);
+            }
             match lines.recv_timeout(left.min(Duration::from_millis(200))) {
                 Ok(line) => {
+                    last_line = Instant::now();
                     writeln!(log, "{line}")?;
                     if let Watch::Stop = watch(&line) {
                         child.kill()?;
@@ -240,6 +256,8 @@ mod tests {
             accel: Accel::Tcg,
             log: "log".into(),
             extra_serials: vec!["out".into()],
+            initrd: None,
+            silence_limit: None,
         };
         let args: Vec<String> = vm.command().get_args().map(|a| a.to_string_lossy().into_owned()).collect();
         let joined = args.join(" ");

@@ -1,0 +1,164 @@
+//! `cargo xtask bench …`: benchmarks reported as ratios against an anchor
+//! measured in the same run with the same QEMU settings.
+//!
+//! - `boot`: QEMU start → first line of the static `hello` program, on
+//!   VeridianOS (hello as init from the BlockFS root) and on Debian's Linux
+//!   kernel (hello as /init of an initramfs).
+//! - `runner`: `veridian-run hello` against running hello natively.
+
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
+
+use crate::{conformance, linux_guest, paths, rootfs, toolchain, verify};
+
+/// What hello prints; its appearance on COM1 marks "first user output".
+const HELLO_LINE: &str = "Hello from VeridianOS rustc!";
+const BOOT_LIMIT: Duration = Duration::from_secs(120);
+
+/// One guest's measurements.
+struct Timing {
+    to_hello: Vec<Duration>,
+    to_exit: Vec<Duration>,
+}
+
+impl Timing {
+    fn new() -> Self {
+        Timing { to_hello: Vec::new(), to_exit: Vec::new() }
+    }
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Boots `vm` once; returns (time to hello's line, time to QEMU exit).
+fn boot_once(vm: &Vm) -> Result<(Duration, Duration)> {
+    let start = Instant::now();
+    let mut seen = None;
+    let exit = vm.run(BOOT_LIMIT, |line| {
+        if seen.is_none() && line.contains(HELLO_LINE) {
+            seen = Some(start.elapsed());
+        }
+        Watch::Continue
+    })?;
+    let total = start.elapsed();
+    if exit == VmExit::Timeout {
+        bail!("timed out after {BOOT_LIMIT:?}; log {}", vm.log.display());
+    }
+    let to_hello = seen.with_context(|| format!("hello's line never appeared ({exit:?}); log {}", vm.log.display()))?;
+    Ok((to_hello, total))
+}
+
+/// `cargo xtask bench boot`.
+pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
+    let accel = accel.resolve();
+    let tc = toolchain::build(false)?;
+    let bin_dir = conformance::build(&tc)?;
+    let hello = bin_dir.join("hello");
+    let dir = paths::veridian_build_dir().join("bench");
+    std::fs::create_dir_all(&dir)?;
+
+    let linux_kernel = linux_guest::kernel()?;
+    let initrd = dir.join("hello-initrd.cpio");
+    linux_guest::initramfs(&hello, &initrd)?;
+    let linux = Vm {
+        kernel: linux_kernel,
+        cmdline: linux_guest::CMDLINE.into(),
+        disks: vec![],
+        memory_mb: 512,
+        accel,
+        log: dir.join("linux-boot.log"),
+        extra_serials: vec![],
+        initrd: Some(initrd),
+        silence_limit: None,
+    };
+
+    let veridian = match built_kernel() {
+        Some(image) => {
+            let rootfs = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
+            Some(Vm {
+                kernel: image,
+                cmdline: "init=/usr/local/bin/hello".into(),
+                disks: vec![verify::qcow2_overlay(&rootfs, &dir.join("bench-overlay.qcow2"))?],
+                memory_mb: 512,
+                accel,
+                log: dir.join("veridian-boot.log"),
+                extra_serials: vec![],
+                initrd: None,
+                silence_limit: None,
+            })
+        }
+        None => {
+            println!("bench boot: SKIP VeridianOS side: no kernel image yet (cargo xtask kernel)");
+            None
+        }
+    };
+
+    let (mut lt, mut vt) = (Timing::new(), Timing::new());
+    for round in 1..=rounds {
+        let (h, e) = boot_once(&linux)?;
+        lt.to_hello.push(h);
+        lt.to_exit.push(e);
+        if let Some(vm) = &veridian {
+            let (h, e) = boot_once(vm)?;
+            vt.to_hello.push(h);
+            vt.to_exit.push(e);
+        }
+        println!("  round {round}/{rounds} done");
+    }
+    println!("\nboot benchmark ({accel:?}, -m 512M, {rounds} rounds, medians; QEMU start -> hello's line):");
+    println!("  {:<28} {:>12} {:>14}", "guest", "to hello", "to power-off");
+    println!("  {:<28} {:>12} {:>14}", "Linux (Debian, initramfs)", ms(median(&lt.to_hello)), ms(median(&lt.to_exit)));
+    if veridian.is_some() {
+        println!("  {:<28} {:>12} {:>14}", "VeridianOS (BlockFS root)", ms(median(&vt.to_hello)), ms(median(&vt.to_exit)));
+        let ratio = median(&vt.to_hello).as_secs_f64() / median(&lt.to_hello).as_secs_f64();
+        println!("  ratio VeridianOS / Linux (to hello): {ratio:.3}");
+    }
+    Ok(())
+}
+
+/// The kernel image, when `cargo xtask kernel` has left one.
+fn built_kernel() -> Option<PathBuf> {
+    Some(paths::kernel_image()).filter(|p| p.is_file())
+}
+
+/// `cargo xtask bench runner`.
+pub fn runner(rounds: usize) -> Result<()> {
+    let tc = toolchain::build(false)?;
+    let bin_dir = conformance::build(&tc)?;
+    let hello = bin_dir.join("hello");
+    if built_kernel().is_none() {
+        bail!("no kernel image yet: run cargo xtask kernel first");
+    }
+    rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
+    let runner = tc.dir.join("bin/veridian-run");
+    let time = |cmd: &mut Command| -> Result<Duration> {
+        let start = Instant::now();
+        let out = cmd.output()?;
+        if !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains(HELLO_LINE) {
+            bail!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(start.elapsed())
+    };
+    let (mut native, mut vm) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        native.push(time(&mut Command::new(&hello))?);
+        vm.push(time(Command::new(&runner).arg(&hello))?);
+    }
+    let (n, v) = (median(&native), median(&vm));
+    println!("\nrunner benchmark ({rounds} rounds, medians):");
+    println!("  native hello:              {}", ms(n));
+    println!("  veridian-run hello (QEMU): {}", ms(v));
+    println!("  ratio veridian-run / native: {:.1}", v.as_secs_f64() / n.as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! The seed's self-hosting criteria: the command each runs inside
+//! VeridianOS, what it needs in the rootfs, and how its result is judged
+//! from the serial log.
+//!
+//! The rootfs carries them as `/etc/veridian/verify.script`, one command a
+//! line (only those whose programs are in the image); `cargo xtask verify`
+//! boots with `init --script` on it and reads init's markers: `INIT: run
+//! <words>`, the program's own output, then `INIT: exit <code> <program>`.
+
+/// Where the script lives in the image.
+pub const SCRIPT_PATH: &str = "/etc/veridian/verify.script";
+
+/// Source files the criteria compile, staged under this folder.
+pub const SHARE_DIR: &str = "/usr/local/share/veridian";
+
+/// One criterion.
+pub struct Criterion {
+    pub name: &'static str,
+    /// Words of the command (percent-encoding not needed: no spaces inside words).
+    pub command: &'static str,
+    /// A file the command needs in the image; absent means SKIP with `missing_reason`.
+    pub needs: &'static str,
+    pub missing_reason: &'static str,
+    /// Text the output must contain, besides exit status 0.
+    pub expect: Option<&'static str>,
+}
+
+const NO_RUSTC: &str = "rustc for host x86_64-unknown-veridian is not in the rootfs yet (cargo xtask rustc, issue 7)";
+const NO_CARGO: &str = "cargo for host x86_64-unknown-veridian is not in the rootfs yet (cargo xtask rustc, issue 7)";
+
+/// The criteria, in the seed's order (later ones use what earlier ones make).
+pub const CRITERIA: &[Criterion] = &[
+    Criterion {
+        name: "rustc runs",
+        command: "/usr/local/bin/rustc --version",
+        needs: "/usr/local/bin/rustc",
+        missing_reason: NO_RUSTC,
+        expect: Some("rustc 1.96"),
+    },
+    Criterion {
+        name: "hello compiles",
+        command: "/usr/local/bin/rustc /usr/local/share/veridian/hello.rs -o /tmp/hello",
+        needs: "/usr/local/bin/rustc",
+        missing_reason: NO_RUSTC,
+        expect: None,
+    },
+    Criterion {
+        name: "hello executes",
+        command: "/tmp/hello",
+        needs: "/usr/local/bin/rustc",
+        missing_reason: NO_RUSTC,
+        expect: Some("Hello from VeridianOS rustc!"),
+    },
+    Criterion {
+        name: "cargo init",
+        command: "/usr/local/bin/cargo init --offline /tmp/test-project",
+        needs: "/usr/local/bin/cargo",
+        missing_reason: NO_CARGO,
+        expect: None,
+    },
+    Criterion {
+        name: "cargo build",
+        command: "/usr/local/bin/cargo build --offline --manifest-path /tmp/test-project/Cargo.toml",
+        needs: "/usr/local/bin/cargo",
+        missing_reason: NO_CARGO,
+        expect: None,
+    },
+    Criterion {
+        name: "core compiles",
+        command: "/usr/local/bin/rustc --edition 2021 --crate-type lib /usr/local/share/veridian/core_test.rs -o /tmp/libcore_test.rlib",
+        needs: "/usr/local/bin/rustc",
+        missing_reason: NO_RUSTC,
+        expect: None,
+    },
+    Criterion {
+        name: "std links",
+        command: "/usr/local/bin/std-links",
+        needs: "/usr/local/bin/std-links",
+        missing_reason: "std-links was not staged into the rootfs",
+        expect: Some("std links: println, File and Vec work"),
+    },
+];
+
+/// `hello.rs` for "hello compiles".
+pub const HELLO_RS: &str = "fn main() {\n    println!(\"Hello from VeridianOS rustc!\");\n}\n";
+
+/// `core_test.rs` for "core compiles": a no_std library using core only.
+pub const CORE_TEST_RS: &str = "#![no_std]\n\npub fn checked_sum(xs: &[u32]) -> Option<u32> {\n    xs.iter().try_fold(0u32, |acc, &x| acc.checked_add(x))\n}\n";
+
+/// The script for an image holding the files `present` says it holds.
+pub fn script(present: impl Fn(&str) -> bool) -> String {
+    let mut text = String::from("# cargo xtask verify: the seed's criteria, one command a line\n");
+    for c in CRITERIA.iter().filter(|c| present(c.needs)) {
+        text.push_str(c.command);
+        text.push('\n');
+    }
+    text
+}
+
+/// A criterion's verdict.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass(String),
+    Fail(String),
+    Skip(String),
+}
+
+/// Judges every criterion from the serial log of a `--script` boot.
+/// `present` tells which files the image holds.
+pub fn judge(log: &str, present: impl Fn(&str) -> bool) -> Vec<(&'static str, Verdict)> {
+    CRITERIA
+        .iter()
+        .map(|c| {
+            let verdict = if !present(c.needs) {
+                Verdict::Skip(c.missing_reason.to_string())
+            } else {
+                judge_one(c, log)
+            };
+            (c.name, verdict)
+        })
+        .collect()
+}
+
+fn judge_one(c: &Criterion, log: &str) -> Verdict {
+    let run_marker = format!("INIT: run {}", c.command);
+    let Some(start) = log.lines().position(|l| l.trim_end() == run_marker) else {
+        return Verdict::Fail(format!("never started: no `{run_marker}` in the log"));
+    };
+    let program = c.command.split_whitespace().next().unwrap_or_default();
+    let body: Vec<&str> = log.lines().skip(start + 1).collect();
+    let exit_prefix = "INIT: exit ";
+    let Some(end) = body.iter().position(|l| l.starts_with(exit_prefix) && l.contains(program)) else {
+        return Verdict::Fail(format!("{program} never finished; last lines: {}", tail(&body, 5)));
+    };
+    let output = &body[..end];
+    let code: Option<i32> = body[end][exit_prefix.len()..].split_whitespace().next().and_then(|w| w.parse().ok());
+    match (code, c.expect) {
+        (Some(0), Some(want)) if output.iter().any(|l| l.contains(want)) => Verdict::Pass(format!("printed \"{want}\"")),
+        (Some(0), Some(want)) => Verdict::Fail(format!("exit 0 but no \"{want}\" in: {}", tail(output, 5))),
+        (Some(0), None) => Verdict::Pass("exit status 0".into()),
+        _ => Verdict::Fail(format!("{}; output: {}", body[end], tail(output, 5))),
+    }
+}
+
+fn tail(lines: &[&str], n: usize) -> String {
+    let from = lines.len().saturating_sub(n);
+    let shown: Vec<&str> = lines[from..].iter().map(|l| l.trim()).collect();
+    if shown.is_empty() {
+        "(nothing)".into()
+    } else {
+        shown.join(" | ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn only_std_links(path: &str) -> bool {
+        path == "/usr/local/bin/std-links"
+    }
+
+    #[test]
+    fn script_lists_only_runnable_criteria() {
+        let text = script(only_std_links);
+        let commands: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+        assert_eq!(commands, vec!["/usr/local/bin/std-links"]);
+    }
+
+    #[test]
+    fn passing_failing_and_skipped_rows() {
+        let log = "veridian: boot\nINIT: run /usr/local/bin/std-links\nstd links: println, File and Vec work (sum of squares 385)\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
+        let rows = judge(log, only_std_links);
+        assert!(matches!(rows.last().unwrap(), ("std links", Verdict::Pass(_))));
+        assert!(matches!(rows[0], ("rustc runs", Verdict::Skip(_))));
+
+        let crashed = "INIT: run /usr/local/bin/std-links\nthread 'main' panicked\nINIT: exit 134 /usr/local/bin/std-links (0.010 s)\n";
+        let rows = judge(crashed, only_std_links);
+        match &rows.last().unwrap().1 {
+            Verdict::Fail(why) => assert!(why.contains("exit 134") && why.contains("panicked"), "{why}"),
+            other => panic!("expected FAIL, got {other:?}"),
+        }
+
+        let silent = "INIT: run /usr/local/bin/std-links\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
+        assert!(matches!(judge(silent, only_std_links).last().unwrap().1, Verdict::Fail(_)));
+        assert!(matches!(judge("", only_std_links).last().unwrap().1, Verdict::Fail(_)));
+    }
+}
