@@ -43,38 +43,37 @@ impl Copier {
     /// `--add IMG SRC DEST`: a directory's contents go into DEST; a file
     /// becomes DEST (or DEST/basename when DEST is a directory or ends in
     /// '/'). Missing parents are created.
-    pub fn add(&mut self, mut fs: Fs, src: &Path, dest: &str) -> Result<Fs> {
+    pub fn add(&mut self, fs: &mut Fs, src: &Path, dest: &str) -> Result<()> {
         let meta = fs::metadata(src).with_context(|| format!("reading {}", src.display()))?;
         if meta.is_dir() {
             return self.add_dir(fs, src, dest);
         }
-        let (dir, name) = match existing_dir(&mut fs, dest)? {
+        let (dir, name) = match existing_dir(fs, dest)? {
             Some(dir) => {
                 let base = src.file_name().context("SRC has no file name")?;
                 (dir, base.as_bytes().to_vec())
             }
             None => {
                 let (parent, name) = split_dest(dest)?;
-                (make_dirs(&mut fs, parent)?, name.to_vec())
+                (make_dirs(fs, parent)?, name.to_vec())
             }
         };
-        self.copy_entry(&mut fs, src, &meta, dir, &name)
-            .with_context(|| format!("adding {} as {dest}", src.display()))?;
-        Ok(fs)
+        self.copy_entry(fs, src, &meta, dir, &name)
+            .with_context(|| format!("adding {} as {dest}", src.display()))
     }
 
     /// `--add-dir IMG SRC DEST`: copies SRC's contents into directory DEST
     /// (created with its parents).
-    pub fn add_dir(&mut self, mut fs: Fs, src: &Path, dest: &str) -> Result<Fs> {
+    pub fn add_dir(&mut self, fs: &mut Fs, src: &Path, dest: &str) -> Result<()> {
         let meta = fs::metadata(src).with_context(|| format!("reading {}", src.display()))?;
         if !meta.is_dir() {
             bail!("{} is not a directory", src.display());
         }
-        let dir = make_dirs(&mut fs, dest)?;
-        self.copy_tree(&mut fs, src, dir)?;
+        let dir = make_dirs(fs, dest)?;
+        self.copy_tree(fs, src, dir)?;
         fs.set_mode(dir, perm(&meta))?;
         fs.set_times(dir, times(&meta))?;
-        Ok(fs)
+        Ok(())
     }
 
     fn copy_tree(&mut self, fs: &mut Fs, src: &Path, dir: u32) -> Result<()> {
@@ -94,7 +93,7 @@ impl Copier {
 
     fn copy_entry(&mut self, fs: &mut Fs, src: &Path, meta: &Metadata, dir: u32, name: &[u8]) -> Result<()> {
         if name.len() > MAX_NAME {
-            bail!("name is {} bytes long, BlockFS allows {MAX_NAME}", name.len());
+            bail!("file name too long: {} bytes, BlockFS allows at most {MAX_NAME}", name.len());
         }
         if self.verbose {
             eprintln!("{}", src.display());
@@ -131,7 +130,11 @@ impl Copier {
             }
         }
         let ino = fs.create(dir, name, perm(meta))?;
-        self.copy_data(fs, src, ino)?;
+        if let Err(e) = self.copy_data(fs, src, ino) {
+            // Leave no half-copied file behind (e.g. when the image is full).
+            let _ = fs.unlink(dir, name);
+            return Err(e);
+        }
         fs.set_times(ino, times(meta))?;
         if meta.nlink() > 1 {
             self.links.insert(key, ino);

@@ -1,5 +1,6 @@
 //! The read-side subcommands: ls, cat, extract, info, fsck.
 
+use std::collections::HashSet;
 use std::fs::{self, File, FileTimes};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -21,7 +22,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
             let mut fs = open_image(&image, false, false)?;
             let ino = resolve(&mut fs, &path)?;
             let mut out = io::BufWriter::new(io::stdout().lock());
-            list(&mut fs, ino, &path, long, recursive, &mut out, 0)?;
+            list(&mut fs, ino, &path, long, recursive, &mut out, &mut HashSet::new())?;
             out.flush()?;
         }
         Cmd::Cat { image, path } => {
@@ -34,7 +35,7 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         Cmd::Extract { image, from, out } => {
             let mut fs = open_image(&image, false, false)?;
             let ino = fs.resolve(from.as_bytes(), false).with_context(|| format!("looking up {from}"))?;
-            extract(&mut fs, ino, &out, 0)?;
+            extract(&mut fs, ino, &out, &mut HashSet::new())?;
         }
         Cmd::Info { image } => info(&image)?,
         Cmd::Fsck { image, repair } => return fsck(&image, repair),
@@ -54,14 +55,15 @@ fn type_char(t: FileType) -> char {
     }
 }
 
-/// Directory depth bound for recursive walks (the image may be cyclic).
-const MAX_DEPTH: usize = 256;
+/// Directories already walked: a damaged image can link one directory
+/// from several places, or from inside itself.
+type Seen = HashSet<u32>;
 
-fn list(fs: &mut Fs, ino: u32, path: &str, long: bool, recursive: bool, out: &mut impl Write, depth: usize) -> Result<()> {
-    if depth > MAX_DEPTH {
-        bail!("{path}: directories nested deeper than {MAX_DEPTH}");
-    }
+fn list(fs: &mut Fs, ino: u32, path: &str, long: bool, recursive: bool, out: &mut impl Write, seen: &mut Seen) -> Result<()> {
     let m = fs.metadata(ino)?;
+    if m.file_type == FileType::Directory && !seen.insert(ino) {
+        bail!("{path}: directory loop (inode {ino} is listed already); run fsck");
+    }
     let entries = if m.file_type == FileType::Directory {
         fs.read_dir(ino).with_context(|| format!("reading {path}"))?
     } else {
@@ -99,7 +101,7 @@ fn list(fs: &mut Fs, ino: u32, path: &str, long: bool, recursive: bool, out: &mu
     }
     for (ino, p) in subdirs {
         writeln!(out)?;
-        list(fs, ino, &p, long, recursive, out, depth + 1)?;
+        list(fs, ino, &p, long, recursive, out, seen)?;
     }
     Ok(())
 }
@@ -125,11 +127,11 @@ fn set_times(path: &Path, mtime: u32, atime: u32) -> Result<()> {
 }
 
 /// Copies inode `ino` to host path `out`, recursively for directories.
-fn extract(fs: &mut Fs, ino: u32, out: &Path, depth: usize) -> Result<()> {
-    if depth > MAX_DEPTH {
-        bail!("{}: directories nested deeper than {MAX_DEPTH}", out.display());
-    }
+fn extract(fs: &mut Fs, ino: u32, out: &Path, seen: &mut Seen) -> Result<()> {
     let m = fs.metadata(ino)?;
+    if m.file_type == FileType::Directory && !seen.insert(ino) {
+        bail!("{}: directory loop (inode {ino} is extracted already); run fsck", out.display());
+    }
     match m.file_type {
         FileType::Symlink => {
             let target = fs.readlink(ino)?;
@@ -154,7 +156,7 @@ fn extract(fs: &mut Fs, ino: u32, out: &Path, depth: usize) -> Result<()> {
                 if e.name.contains(&b'/') || e.name.is_empty() {
                     bail!("image holds an invalid name {:?}", String::from_utf8_lossy(&e.name));
                 }
-                extract(fs, e.ino, &out.join(std::ffi::OsStr::from_bytes(&e.name)), depth + 1)?;
+                extract(fs, e.ino, &out.join(std::ffi::OsStr::from_bytes(&e.name)), seen)?;
             }
         }
     }

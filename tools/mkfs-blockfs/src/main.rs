@@ -132,6 +132,9 @@ fn format_device(dev: FileDevice, inodes: Option<u32>, zeroed: bool, img: &Path)
 }
 
 fn size_blocks(mb: u32) -> Result<u64> {
+    if mb == 0 {
+        bail!("--size must be at least 1 (MiB)");
+    }
     let blocks = mb as u64 * 256;
     if blocks > u32::MAX as u64 {
         bail!("--size {mb} is too large (BlockFS addresses at most 16 TiB)");
@@ -146,12 +149,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         return inspect::run(cmd);
     }
     if let Some(args) = &cli.add {
-        let fs = open_image(&args[0], true, large)?;
-        return finish(copier.add(fs, &args[1], dest_str(&args[2])?)?);
+        let mut fs = open_image(&args[0], true, large)?;
+        let res = dest_str(&args[2]).and_then(|dest| copier.add(&mut fs, &args[1], dest));
+        return finish(fs, res);
     }
     if let Some(args) = &cli.add_dir {
-        let fs = open_image(&args[0], true, large)?;
-        return finish(copier.add_dir(fs, &args[1], dest_str(&args[2])?)?);
+        let mut fs = open_image(&args[0], true, large)?;
+        let res = dest_str(&args[2]).and_then(|dest| copier.add_dir(&mut fs, &args[1], dest));
+        return finish(fs, res);
     }
     if let Some(out) = &cli.output {
         let blocks = size_blocks(cli.size.unwrap_or(0))?;
@@ -160,10 +165,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         if large {
             fs = FileSystem::mount(fs.unmount()?, mount_opts(true, false))?;
         }
-        if let Some(dir) = &cli.populate {
-            return finish(copier.add_dir(fs, dir, "/")?);
-        }
-        return finish(fs);
+        let res = match &cli.populate {
+            Some(dir) => copier.add_dir(&mut fs, dir, "/"),
+            None => Ok(()),
+        };
+        return finish(fs, res);
     }
     if let Some(img) = &cli.image {
         let dev = match cli.size {
@@ -172,7 +178,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         .with_context(|| format!("opening {} (to create it, give --size MB)", img.display()))?;
         let fresh = cli.size.is_some();
-        return finish(format_device(dev, cli.inodes, fresh, img)?);
+        return finish(format_device(dev, cli.inodes, fresh, img)?, Ok(()));
     }
     bail!("nothing to do: give IMG, --add, --add-dir, --output or a subcommand (see --help)")
 }
@@ -181,12 +187,15 @@ fn dest_str(p: &Path) -> Result<&str> {
     p.to_str().context("DEST must be valid UTF-8")
 }
 
-fn finish(fs: FileSystem<FileDevice>) -> Result<ExitCode> {
+/// Writes the image back whether or not `res` (the copy) succeeded, so a
+/// failed copy (e.g. "no space") leaves a consistent image holding what was
+/// copied before the failure; then reports `res`.
+fn finish(fs: FileSystem<FileDevice>, res: Result<()>) -> Result<ExitCode> {
     let st = fs.statfs();
     fs.unmount().context("writing the image")?;
     eprintln!(
         "mkfs-blockfs: {} of {} blocks free, {} of {} inodes free",
         st.free_blocks, st.total_blocks, st.free_inodes, st.total_inodes
     );
-    Ok(ExitCode::SUCCESS)
+    res.map(|()| ExitCode::SUCCESS)
 }
