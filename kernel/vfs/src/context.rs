@@ -1,0 +1,56 @@
+//! Per-process file-system state: working directory and umask, and the
+//! [`Caller`] bundle the `*at` operations take.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use spin::Mutex;
+
+use crate::fdtable::FdTable;
+use crate::file::NodeRef;
+
+/// Working directory and umask. Share one `Arc<FsContext>` between
+/// threads created with `CLONE_FS`; give a forked child [`FsContext::fork`].
+pub struct FsContext {
+    pub(crate) cwd: Mutex<NodeRef>,
+    umask: AtomicU32,
+}
+
+impl FsContext {
+    /// A context whose working directory is `cwd` (usually
+    /// [`crate::Vfs::root`]), umask 022.
+    pub fn new(cwd: NodeRef) -> Self {
+        FsContext {
+            cwd: Mutex::new(cwd),
+            umask: AtomicU32::new(0o022),
+        }
+    }
+
+    /// An independent copy (fork without `CLONE_FS`).
+    pub fn fork(&self) -> Self {
+        FsContext {
+            cwd: Mutex::new(*self.cwd.lock()),
+            umask: AtomicU32::new(self.umask()),
+        }
+    }
+
+    /// The current umask.
+    pub fn umask(&self) -> u32 {
+        self.umask.load(Ordering::Relaxed)
+    }
+
+    /// `umask(2)`: sets the mask (`& 0o777`) and returns the old one.
+    pub fn set_umask(&self, mask: u32) -> u32 {
+        self.umask.swap(mask & 0o777, Ordering::Relaxed)
+    }
+
+    /// The working directory node.
+    pub fn cwd(&self) -> NodeRef {
+        *self.cwd.lock()
+    }
+}
+
+/// The calling process's tables, passed to every path operation.
+#[derive(Clone, Copy)]
+pub struct Caller<'a> {
+    pub fds: &'a FdTable,
+    pub fs: &'a FsContext,
+}

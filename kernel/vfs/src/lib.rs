@@ -1,0 +1,134 @@
+//! The VeridianOS virtual file system: mounts, path resolution, open
+//! files, fd tables, pipes, devfs and procfs, with Linux x86_64
+//! file-syscall semantics. `no_std` + `alloc`, no `unsafe`, no user
+//! pointers: the kernel copies user memory in and out and calls this
+//! crate with plain slices and integers. Errors are [`Errno`] values.
+//!
+//! # Setting up (at boot)
+//!
+//! ```
+//! use std::sync::Arc;
+//! use blockfs::{FileSystem, FormatOptions, MemDevice};
+//! use veridian_vfs::*;
+//!
+//! # fn main() -> Result<(), Errno> {
+//! let disk = FileSystem::format(MemDevice::new(2048), &FormatOptions::default())?;
+//! let vfs = Vfs::new(Arc::new(BlockFsMount::new(disk)?));
+//! // devfs and procfs (the kernel implements the device/process traits):
+//! struct Rng;
+//! impl RandomSource for Rng { fn fill(&self, buf: &mut [u8]) { buf.fill(4) } }
+//! let dev = Arc::new(DevFs::new(Arc::new(Rng)));
+//! vfs.mount(b"/dev", dev.clone())?;
+//!
+//! // One per process: fd table and cwd/umask.
+//! let fds = FdTable::new();
+//! let fsx = FsContext::new(vfs.root());
+//! let c = Caller { fds: &fds, fs: &fsx };
+//! let fd = vfs.openat(c, abi::AT_FDCWD, b"/hello", abi::O_CREAT | abi::O_WRONLY, 0o644)?;
+//! vfs.write(c, fd, b"hi\n")?;
+//! assert_eq!(vfs.fstat(c, fd)?.size, 3);
+//! vfs.close(c, fd)?;
+//! vfs.sync()?; // write back (fsync, power-off)
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Vfs::new`] takes the root file system: [`BlockFsMount`] wraps a
+//!   mounted `blockfs::FileSystem<D>` over the kernel's virtio-blk
+//!   `BlockDevice` (call its `set_clock` first for real time stamps).
+//!   [`Vfs::set_clock`] gives the clock for `UTIME_NOW`.
+//! - [`Vfs::mount`]`(b"/dev", Arc<DevFs>)` and `(b"/proc", Arc<ProcFs>)`.
+//!   [`DevFs`] has `/dev/null`, `zero`, `full`, `random`, `urandom`, `fd`,
+//!   `stdin`/`stdout`/`stderr`; register the rest with
+//!   [`DevFs::register_char`] (consoles, serial ports: a [`CharDevice`])
+//!   and [`DevFs::register_block`] (`vda`, `vdb`: a [`RawBlock`]).
+//!   [`ProcFs`] takes a [`ProcessInfo`].
+//! - Per process: an `Arc<FdTable>` (share for `CLONE_FILES`,
+//!   [`FdTable::fork`] for fork, [`FdTable::close_on_exec`] at execve,
+//!   [`FdTable::close_all`] at exit, [`FdTable::set_limit`] for
+//!   `RLIMIT_NOFILE`) and an `Arc<FsContext>` (share for `CLONE_FS`,
+//!   [`FsContext::fork`] otherwise). Every operation takes a [`Caller`]
+//!   borrowing both.
+//!
+//! # Syscalls → methods
+//!
+//! | syscall | method | kernel side |
+//! |---|---|---|
+//! | openat/open/creat | [`Vfs::openat`] | `open` = `openat(AT_FDCWD, ..)` |
+//! | close, dup, dup2, dup3 | [`Vfs::close`], [`Vfs::dup`], [`Vfs::dup2`], [`Vfs::dup3`] | |
+//! | fcntl | [`Vfs::fcntl`] | `F_GETLK` (needs user memory) |
+//! | read, write | [`Vfs::read`], [`Vfs::write`] | `EAGAIN`: wait unless `O_NONBLOCK` |
+//! | readv, writev | [`Vfs::readv`], [`Vfs::writev`] | |
+//! | pread64, pwrite64 | [`Vfs::pread`], [`Vfs::pwrite`] | |
+//! | lseek | [`Vfs::lseek`] | |
+//! | getdents64 | [`Vfs::getdents64`] | copies `buf` out |
+//! | fstat, newfstatat, stat, lstat | [`Vfs::fstat`], [`Vfs::fstatat`] + [`Stat::to_linux_stat`] | |
+//! | statx | [`Vfs::fstatat`] + [`Stat::to_statx`] | |
+//! | statfs, fstatfs | [`Vfs::statfs`], [`Vfs::fstatfs`] + [`FsStat::to_linux_statfs`] | |
+//! | mkdirat, unlinkat, renameat2, linkat, symlinkat, readlinkat | [`Vfs::mkdirat`], [`Vfs::unlinkat`], [`Vfs::renameat2`], [`Vfs::linkat`], [`Vfs::symlinkat`], [`Vfs::readlinkat`] | mkdir, unlink, rmdir, rename(at), link, symlink, readlink map onto these |
+//! | ftruncate, truncate | [`Vfs::ftruncate`], [`Vfs::truncate`] | |
+//! | fsync, fdatasync, sync, syncfs | [`Vfs::fsync`], [`Vfs::sync`] | |
+//! | getcwd, chdir, fchdir, umask | [`Vfs::getcwd`], [`Vfs::chdir`], [`Vfs::fchdir`], [`Vfs::umask`] | `ERANGE` if the buffer is short |
+//! | access, faccessat(2) | [`Vfs::faccessat`] | |
+//! | chmod, fchmod(at), chown family | [`Vfs::fchmodat`], [`Vfs::fchmod`], [`Vfs::fchownat`] | |
+//! | utimensat, futimens | [`Vfs::utimensat`] | |
+//! | pipe, pipe2 | [`Vfs::pipe2`] | `EPIPE`: also raise `SIGPIPE` |
+//! | ioctl | [`Vfs::ioctl`] | copy in [`ioctl_in_len`] bytes, copy out `reply.out` |
+//! | poll, select | [`Vfs::poll`], [`Vfs::poll_read_ready`], [`Vfs::poll_write_ready`] | |
+//!
+//! # Blocking
+//!
+//! Nothing blocks. A read of an empty pipe (or a console without input)
+//! and a write to a full pipe return [`Errno::EAGAIN`]. The kernel returns
+//! that to the user if [`OpenFile::is_nonblocking`], and otherwise waits
+//! until [`Vfs::poll_read_ready`]/[`Vfs::poll_write_ready`] holds (keyed by
+//! [`OpenFile::wait_key`]) and retries; for a blocking write it repeats
+//! until all bytes are written. Pipe writes of up to [`abi::PIPE_BUF`]
+//! bytes are atomic.
+//!
+//! # Deviations from Linux (deliberate, small)
+//!
+//! Every process is root: permission bits are reported and stored but
+//! only `X_OK` and read-only mounts refuse access. No FIFOs, sockets or
+//! device nodes on BlockFS, no `O_TMPFILE`, no `RENAME_EXCHANGE`, no
+//! `mount`/`umount` syscalls. Time stamps on BlockFS have whole seconds.
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod abi;
+mod blockfs_mount;
+mod context;
+mod devfs;
+mod dirent;
+mod errno;
+mod fdtable;
+mod file;
+mod filesystem;
+mod ioctl;
+mod ops_fd;
+mod ops_io;
+mod ops_meta;
+mod ops_ns;
+mod ops_open;
+mod pipe;
+mod procfs;
+mod stat;
+mod vfs;
+
+pub use blockfs_mount::{BlockFsMount, ORPHAN_DIR};
+pub use context::{Caller, FsContext};
+pub use devfs::{CharDevice, DevFs, RandomSource, RawBlock};
+pub use dirent::{record_len, DirEntry, DIRENT_NAME_OFFSET};
+pub use errno::{Errno, Result};
+pub use fdtable::FdTable;
+pub use file::{NodeRef, OpenFile};
+pub use filesystem::{Filesystem, Ino, PollEvents};
+pub use ioctl::{ioctl_in_len, IoctlReply, Termios, WinSize, TERMIOS_SIZE};
+pub use pipe::{Pipe, PipeEnd};
+pub use procfs::{MemInfo, ProcFs, ProcessInfo};
+pub use stat::{FileKind, FsStat, Stat, Timespec, STATFS_SIZE, STATX_SIZE, STAT_SIZE, ST_RDONLY};
+pub use vfs::Vfs;

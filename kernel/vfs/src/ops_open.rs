@@ -1,0 +1,197 @@
+//! openat, pipe2, close, chdir/fchdir/getcwd, umask.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use crate::abi::*;
+use crate::context::Caller;
+use crate::errno::{Errno, Result};
+use crate::file::{NodeHandle, NodeRef, OpenFile, Target};
+use crate::pipe::Pipe;
+use crate::stat::FileKind;
+use crate::vfs::{display_path, Vfs};
+
+impl Vfs {
+    /// `openat(dirfd, path, flags, mode)`: returns the new fd. Handles
+    /// `O_CREAT`/`O_EXCL` (mode masked by the umask), `O_TRUNC`,
+    /// `O_DIRECTORY`, `O_NOFOLLOW` (`ELOOP` on a final symlink unless
+    /// `O_PATH`), `O_PATH`, `O_APPEND`, `O_NONBLOCK`, `O_CLOEXEC`.
+    /// `O_TMPFILE` is `EOPNOTSUPP`. Opening through a dangling symlink
+    /// with `O_CREAT` gives `ENOENT` (Linux would create the target).
+    pub fn openat(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+    ) -> Result<i32> {
+        let file = self.open_file(c, dirfd, path, flags, mode)?;
+        c.fds.insert(Arc::new(file), flags & O_CLOEXEC != 0)
+    }
+
+    /// `openat` without installing an fd: the open file description
+    /// (for the kernel's exec loader, or to install at a chosen fd).
+    pub fn open_file(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+    ) -> Result<OpenFile> {
+        if flags & O_TMPFILE == O_TMPFILE {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        let flags = if flags & O_PATH != 0 {
+            flags & (O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)
+        } else {
+            flags
+        };
+        let nofollow = flags & O_NOFOLLOW != 0;
+        let node = if flags & O_CREAT != 0 {
+            self.open_create(c, dirfd, path, flags, mode)?
+        } else {
+            self.lookup_at(c, dirfd, path, !nofollow, false)?
+        };
+        let st = self.stat_node(node)?;
+        let acc = flags & O_ACCMODE;
+        let wants_write = flags & O_PATH == 0 && (acc == O_WRONLY || acc == O_RDWR);
+        match st.kind {
+            FileKind::Symlink if flags & O_PATH == 0 => return Err(Errno::ELOOP),
+            FileKind::Directory if wants_write || (flags & O_CREAT != 0 && flags & O_PATH == 0) => {
+                return Err(Errno::EISDIR)
+            }
+            k if flags & O_DIRECTORY != 0 && k != FileKind::Directory => {
+                return Err(Errno::ENOTDIR)
+            }
+            _ => {}
+        }
+        if acc == O_ACCMODE && flags & O_PATH == 0 {
+            return Err(Errno::EINVAL);
+        }
+        let fs = self.fs(node.mount);
+        if wants_write
+            && fs.read_only()
+            && matches!(st.kind, FileKind::Regular | FileKind::Directory)
+        {
+            return Err(Errno::EROFS);
+        }
+        if wants_write && flags & O_TRUNC != 0 && st.kind == FileKind::Regular && st.size != 0 {
+            fs.truncate(node.ino, 0)?;
+        }
+        let base = self.base_path(c, dirfd, path);
+        let target = Target::Node(NodeHandle::new(fs, node));
+        Ok(OpenFile::new(target, display_path(&base, path), flags))
+    }
+
+    /// The text a relative path is shown relative to.
+    fn base_path(&self, c: Caller<'_>, dirfd: i32, path: &[u8]) -> Vec<u8> {
+        if path.first() == Some(&b'/') {
+            return Vec::new();
+        }
+        if dirfd == AT_FDCWD {
+            return self.path_of(c.fs.cwd()).unwrap_or_default();
+        }
+        c.fds
+            .get(dirfd)
+            .map(|f| f.path().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn open_create(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+    ) -> Result<NodeRef> {
+        let (dir, name, trailing) = self.parent_at(c, dirfd, path)?;
+        if trailing || matches!(&name[..], b"" | b"." | b"..") {
+            return Err(Errno::EISDIR);
+        }
+        match self.child(dir, &name) {
+            Ok(_) if flags & O_EXCL != 0 => Err(Errno::EEXIST),
+            Ok(node) if self.kind(node)? == FileKind::Symlink => {
+                if flags & O_NOFOLLOW != 0 {
+                    return Err(Errno::ELOOP);
+                }
+                Ok(self.walk(dir, &name, true, &mut 0)?.node)
+            }
+            Ok(node) => Ok(node),
+            Err(Errno::ENOENT) => {
+                let perm = mode & 0o7777 & !c.fs.umask();
+                let ino = self.fs(dir.mount).create(dir.ino, &name, perm)?;
+                Ok(NodeRef {
+                    mount: dir.mount,
+                    ino,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `pipe2(flags)`: returns (read fd, write fd). `flags` may hold
+    /// `O_CLOEXEC`, `O_NONBLOCK` (and `O_DIRECT`, ignored).
+    pub fn pipe2(&self, c: Caller<'_>, flags: u32) -> Result<(i32, i32)> {
+        if flags & !(O_CLOEXEC | O_NONBLOCK | O_DIRECT) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let (r, w) = Pipe::new_pair();
+        let name = alloc::format!("pipe:[{}]", r.id() >> 4).into_bytes();
+        let status = flags & O_NONBLOCK;
+        let rf = Arc::new(OpenFile::new(
+            Target::Pipe(r),
+            name.clone(),
+            O_RDONLY | status,
+        ));
+        let wf = Arc::new(OpenFile::new(Target::Pipe(w), name, O_WRONLY | status));
+        let cloexec = flags & O_CLOEXEC != 0;
+        let rfd = c.fds.insert(rf, cloexec)?;
+        match c.fds.insert(wf, cloexec) {
+            Ok(wfd) => Ok((rfd, wfd)),
+            Err(e) => {
+                let _ = c.fds.close(rfd);
+                Err(e)
+            }
+        }
+    }
+
+    /// `close(fd)`.
+    pub fn close(&self, c: Caller<'_>, fd: i32) -> Result<()> {
+        c.fds.close(fd)
+    }
+
+    /// `chdir(path)`.
+    pub fn chdir(&self, c: Caller<'_>, path: &[u8]) -> Result<()> {
+        let node = self.lookup_at(c, AT_FDCWD, path, true, false)?;
+        self.set_cwd(c, node)
+    }
+
+    /// `fchdir(fd)` (`O_PATH` fds work).
+    pub fn fchdir(&self, c: Caller<'_>, fd: i32) -> Result<()> {
+        let node = c.fds.get(fd)?.node().ok_or(Errno::ENOTDIR)?;
+        self.set_cwd(c, node)
+    }
+
+    fn set_cwd(&self, c: Caller<'_>, node: NodeRef) -> Result<()> {
+        if self.kind(node)? != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        *c.fs.cwd.lock() = node;
+        Ok(())
+    }
+
+    /// `getcwd`: the working directory's absolute path (`ENOENT` if it was
+    /// removed). The kernel returns `ERANGE` if the user buffer is shorter
+    /// than the result plus its NUL.
+    pub fn getcwd(&self, c: Caller<'_>) -> Result<Vec<u8>> {
+        self.path_of(c.fs.cwd())
+    }
+
+    /// `umask(mask)`: returns the previous mask.
+    pub fn umask(&self, c: Caller<'_>, mask: u32) -> u32 {
+        c.fs.set_umask(mask)
+    }
+}

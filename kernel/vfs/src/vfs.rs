@@ -1,0 +1,410 @@
+//! The VFS object: the mount table, node helpers and path resolution.
+//! The syscall-shaped operations are in `ops_*.rs`.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::RwLock;
+
+use crate::abi::*;
+use crate::context::Caller;
+use crate::errno::{Errno, Result};
+use crate::file::NodeRef;
+use crate::filesystem::Filesystem;
+use crate::stat::{FileKind, Stat, Timespec};
+
+struct Mount {
+    fs: Arc<dyn Filesystem>,
+    /// The directory this mount hides (`None` for `/`).
+    covered: Option<NodeRef>,
+    /// `st_dev` of its nodes.
+    dev: u64,
+}
+
+/// The virtual file system: mounts plus Linux file-syscall semantics.
+pub struct Vfs {
+    mounts: RwLock<Vec<Mount>>,
+    clock: fn() -> Timespec,
+}
+
+/// Where a path led: the node, and (unless the path named the root or a
+/// `.`/`..`) the directory and name of its last step.
+pub(crate) struct Resolved {
+    pub node: NodeRef,
+}
+
+fn zero_clock() -> Timespec {
+    Timespec::default()
+}
+
+impl Vfs {
+    /// A VFS whose `/` is `root` (mount 0). Time stamps for `UTIME_NOW`
+    /// come from [`Vfs::set_clock`] (default: the epoch).
+    pub fn new(root: Arc<dyn Filesystem>) -> Self {
+        let dev = makedev(0, 1);
+        Vfs {
+            mounts: RwLock::new(alloc::vec![Mount {
+                fs: root,
+                covered: None,
+                dev
+            }]),
+            clock: zero_clock,
+        }
+    }
+
+    /// Sets the wall clock used for `utimensat(UTIME_NOW)`.
+    pub fn set_clock(&mut self, clock: fn() -> Timespec) {
+        self.clock = clock;
+    }
+
+    pub(crate) fn now(&self) -> Timespec {
+        (self.clock)()
+    }
+
+    /// The root directory node.
+    pub fn root(&self) -> NodeRef {
+        let m = self.mounts.read();
+        NodeRef {
+            mount: 0,
+            ino: m[0].fs.root(),
+        }
+    }
+
+    /// Mounts `fs` on the directory at absolute `path`, creating the
+    /// directory (0755) if it is missing; returns the mount index.
+    pub fn mount(&self, path: &[u8], fs: Arc<dyn Filesystem>) -> Result<usize> {
+        let root = self.root();
+        let node = match self.walk(root, path, true, &mut 0) {
+            Ok(r) => r.node,
+            Err(Errno::ENOENT) => {
+                let (dir, name, _) = self.split_parent(root, path)?;
+                let ino = self.fs(dir.mount).mkdir(dir.ino, &name, 0o755)?;
+                NodeRef {
+                    mount: dir.mount,
+                    ino,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if self.kind(node)? != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        let mut m = self.mounts.write();
+        let idx = m.len();
+        m.push(Mount {
+            fs,
+            covered: Some(node),
+            dev: makedev(0, idx as u32 + 1),
+        });
+        Ok(idx)
+    }
+
+    /// The file system of mount `mount`.
+    pub(crate) fn fs(&self, mount: usize) -> Arc<dyn Filesystem> {
+        self.mounts.read()[mount].fs.clone()
+    }
+
+    /// Every mounted file system, in mount order.
+    pub(crate) fn all_fs(&self) -> Vec<Arc<dyn Filesystem>> {
+        self.mounts.read().iter().map(|m| m.fs.clone()).collect()
+    }
+
+    /// Metadata of a node with `dev` and `mnt_id` filled in.
+    pub fn stat_node(&self, node: NodeRef) -> Result<Stat> {
+        let (fs, dev) = {
+            let m = self.mounts.read();
+            (m[node.mount].fs.clone(), m[node.mount].dev)
+        };
+        let mut st = fs.stat(node.ino)?;
+        st.dev = dev;
+        st.ino = node.ino;
+        st.mnt_id = node.mount as u64 + 1;
+        Ok(st)
+    }
+
+    pub(crate) fn kind(&self, node: NodeRef) -> Result<FileKind> {
+        Ok(self.fs(node.mount).stat(node.ino)?.kind)
+    }
+
+    /// If a file system is mounted on `node`, the root of the topmost one.
+    fn cross_down(&self, mut node: NodeRef) -> NodeRef {
+        let m = self.mounts.read();
+        while let Some(i) = m.iter().rposition(|x| x.covered == Some(node)) {
+            node = NodeRef {
+                mount: i,
+                ino: m[i].fs.root(),
+            };
+        }
+        node
+    }
+
+    /// Whether `node` is the root of a mount other than `/`.
+    pub(crate) fn is_mount_root(&self, node: NodeRef) -> bool {
+        let m = self.mounts.read();
+        node.mount != 0 && m[node.mount].fs.root() == node.ino
+    }
+
+    /// The node `node` appears as in its parent's file system: a mount
+    /// root is seen as the directory it covers.
+    fn upper(&self, mut node: NodeRef) -> NodeRef {
+        let m = self.mounts.read();
+        while let Some(c) = m[node.mount]
+            .covered
+            .filter(|_| m[node.mount].fs.root() == node.ino)
+        {
+            node = c;
+        }
+        node
+    }
+
+    /// The parent directory of the directory `node` (`/` is its own).
+    pub(crate) fn parent(&self, node: NodeRef) -> Result<NodeRef> {
+        let node = self.upper(node);
+        let fs = self.fs(node.mount);
+        if node.mount == 0 && node.ino == fs.root() {
+            return Ok(node);
+        }
+        Ok(NodeRef {
+            mount: node.mount,
+            ino: fs.lookup(node.ino, b"..")?,
+        })
+    }
+
+    /// The entry `name` of directory `dir`, crossing mount points; `.` and
+    /// `..` included.
+    pub(crate) fn child(&self, dir: NodeRef, name: &[u8]) -> Result<NodeRef> {
+        if name.len() > NAME_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        match name {
+            b"." | b".." => {
+                if self.kind(dir)? != FileKind::Directory {
+                    return Err(Errno::ENOTDIR);
+                }
+                if name == b"." {
+                    Ok(dir)
+                } else {
+                    self.parent(dir)
+                }
+            }
+            _ => {
+                let ino = self.fs(dir.mount).lookup(dir.ino, name)?;
+                Ok(self.cross_down(NodeRef {
+                    mount: dir.mount,
+                    ino,
+                }))
+            }
+        }
+    }
+
+    /// Resolves `path` from `start` (absolute paths from `/`). Symlinks
+    /// are followed in the middle, and at the end if `follow_last` or the
+    /// path ends in `/` (which also requires a directory). `links` counts
+    /// symlinks followed so far (`ELOOP` past 40).
+    pub(crate) fn walk(
+        &self,
+        start: NodeRef,
+        path: &[u8],
+        follow_last: bool,
+        links: &mut u32,
+    ) -> Result<Resolved> {
+        if path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        if path.len() >= PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let mut cur = if path[0] == b'/' { self.root() } else { start };
+        let must_dir = path.ends_with(b"/");
+        let comps: Vec<&[u8]> = path
+            .split(|&c| c == b'/')
+            .filter(|c| !c.is_empty())
+            .collect();
+        for (i, name) in comps.iter().enumerate() {
+            let last = i + 1 == comps.len();
+            let next = self.child(cur, name)?;
+            let follow = !last || follow_last || must_dir;
+            if follow && self.kind(next)? == FileKind::Symlink {
+                *links += 1;
+                if *links > MAX_SYMLINKS {
+                    return Err(Errno::ELOOP);
+                }
+                let target = self.fs(next.mount).readlink(next.ino)?;
+                cur = self.walk(cur, &target, true, links)?.node;
+            } else {
+                cur = next;
+            }
+        }
+        if must_dir && self.kind(cur)? != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(Resolved { node: cur })
+    }
+
+    /// Splits `path` into its parent directory (resolved from `start`,
+    /// following links, must be a directory), its last name (empty for
+    /// `/`) and whether it had trailing slashes.
+    pub(crate) fn split_parent(
+        &self,
+        start: NodeRef,
+        path: &[u8],
+    ) -> Result<(NodeRef, Vec<u8>, bool)> {
+        if path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        if path.len() >= PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let mut end = path.len();
+        while end > 1 && path[end - 1] == b'/' {
+            end -= 1;
+        }
+        let trailing = end < path.len();
+        let trimmed = &path[..end];
+        let (dir_path, name): (&[u8], &[u8]) = match trimmed.iter().rposition(|&c| c == b'/') {
+            Some(0) if trimmed.len() == 1 => (b"/", b""),
+            Some(0) => (b"/", &trimmed[1..]),
+            Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
+            None => (b".", trimmed),
+        };
+        if name.len() > NAME_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        let dir = self.walk(start, dir_path, true, &mut 0)?.node;
+        if self.kind(dir)? != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok((dir, name.to_vec(), trailing))
+    }
+
+    /// The directory `*at` calls start from: `dirfd`'s node, or the
+    /// working directory for `AT_FDCWD`. Absolute paths ignore it.
+    pub(crate) fn start_dir(&self, c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<NodeRef> {
+        if path.first() == Some(&b'/') {
+            return Ok(self.root());
+        }
+        if dirfd == AT_FDCWD {
+            return Ok(c.fs.cwd());
+        }
+        let node = c.fds.get(dirfd)?.node().ok_or(Errno::ENOTDIR)?;
+        if self.kind(node)? != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        Ok(node)
+    }
+
+    /// The node of `dirfd` itself (for `AT_EMPTY_PATH` and `futimens`).
+    pub(crate) fn fd_node(&self, c: Caller<'_>, dirfd: i32) -> Result<NodeRef> {
+        if dirfd == AT_FDCWD {
+            return Ok(c.fs.cwd());
+        }
+        c.fds.get(dirfd)?.node().ok_or(Errno::EBADF)
+    }
+
+    /// Resolves a `*at` path; `AT_EMPTY_PATH` with an empty path names
+    /// `dirfd` itself.
+    pub(crate) fn lookup_at(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+        follow: bool,
+        empty_ok: bool,
+    ) -> Result<NodeRef> {
+        if path.is_empty() {
+            return if empty_ok {
+                self.fd_node(c, dirfd)
+            } else {
+                Err(Errno::ENOENT)
+            };
+        }
+        let start = self.start_dir(c, dirfd, path)?;
+        Ok(self.walk(start, path, follow, &mut 0)?.node)
+    }
+
+    /// Splits a `*at` path into parent directory, last name and trailing
+    /// slash flag.
+    pub(crate) fn parent_at(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+    ) -> Result<(NodeRef, Vec<u8>, bool)> {
+        if path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        let start = self.start_dir(c, dirfd, path)?;
+        self.split_parent(start, path)
+    }
+
+    /// The absolute path of directory `node`, found by walking `..` and
+    /// searching each parent for the child (correct after renames).
+    pub fn path_of(&self, node: NodeRef) -> Result<Vec<u8>> {
+        let mut names: Vec<Vec<u8>> = Vec::new();
+        let mut cur = node;
+        for _ in 0..PATH_MAX {
+            let up = self.upper(cur);
+            let parent = self.parent(up)?;
+            if parent == up {
+                break;
+            }
+            let fs = self.fs(parent.mount);
+            let mut cookie = 0;
+            let name = loop {
+                match fs.readdir(parent.ino, cookie)? {
+                    Some((e, next)) => {
+                        if e.ino == up.ino && e.name != b"." && e.name != b".." {
+                            break e.name;
+                        }
+                        cookie = next;
+                    }
+                    None => return Err(Errno::ENOENT),
+                }
+            };
+            names.push(name);
+            cur = parent;
+        }
+        let mut out = Vec::new();
+        for n in names.iter().rev() {
+            out.push(b'/');
+            out.extend_from_slice(n);
+        }
+        if out.is_empty() {
+            out.push(b'/');
+        }
+        if out.len() >= PATH_MAX {
+            return Err(Errno::ENAMETOOLONG);
+        }
+        Ok(out)
+    }
+}
+
+/// Joins `base` (absolute) and `path` lexically, dropping `.` and
+/// resolving `..` by text: the display path of an open file.
+pub(crate) fn display_path(base: &[u8], path: &[u8]) -> Vec<u8> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    let full = if path.first() == Some(&b'/') {
+        [path, b""]
+    } else {
+        [base, path]
+    };
+    for piece in full {
+        for c in piece.split(|&b| b == b'/') {
+            match c {
+                b"" | b"." => {}
+                b".." => {
+                    parts.pop();
+                }
+                _ => parts.push(c),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    out
+}
