@@ -24,7 +24,7 @@ impl Bitmap {
         let mut bytes = vec![0u8; (len as usize).div_ceil(8)];
         let n = bytes.len().min(raw.len());
         bytes[..n].copy_from_slice(&raw[..n]);
-        if len % 8 != 0 {
+        if !len.is_multiple_of(8) {
             if let Some(last) = bytes.last_mut() {
                 *last &= (1u8 << (len % 8)) - 1;
             }
@@ -94,7 +94,7 @@ impl Bitmap {
         let mut i = start;
         while i < self.len {
             let byte = self.bytes[(i / 8) as usize];
-            if i % 8 == 0 && byte == 0xFF {
+            if i.is_multiple_of(8) && byte == 0xFF {
                 i += 8;
                 continue;
             }

@@ -116,7 +116,7 @@ impl DirWalker {
             let rec_len = u16::from_le_bytes([hdr[4], hdr[5]]) as u32;
             let name_len = hdr[6] as usize;
             let next_block = (pos / BS + 1) * BS;
-            if rec_len < HEADER as u32 || rec_len % 4 != 0 {
+            if rec_len < HEADER as u32 || !rec_len.is_multiple_of(4) {
                 // As the kernel does: the rest of this block holds nothing.
                 if hdr.iter().any(|&b| b != 0) {
                     self.malformed = true;
@@ -242,7 +242,7 @@ impl<D: BlockDevice> FileSystem<D> {
             return Err(Error::TooBig);
         }
         let len = encode(ino, need, ft, name, &mut buf);
-        if pos % BS == 0 {
+        if pos.is_multiple_of(BS) {
             // A new block: make sure no stale bytes follow the entry.
             let (p, fresh) = self.bmap_alloc(dir, (pos / BS) as u32)?;
             let blk = if fresh { self.cache.zeroed(&mut self.dev, p)? } else { self.cache.modify(&mut self.dev, p)? };

@@ -765,7 +765,7 @@ impl<D: BlockDevice> FileSystem<D> {
             return Ok(());
         }
         // Bytes past the old end in its last block must read as zeros.
-        if size % BS != 0 {
+        if !size.is_multiple_of(BS) {
             let lblk = (size / BS) as u32;
             if let Some(p) = self.bmap(inode, lblk)? {
                 let blk = self.cache.modify(&mut self.dev, p)?;
@@ -797,7 +797,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let old_size = inode.size;
         if size < old_size as u64 {
             self.free_from(&mut inode, size.div_ceil(BS) as u32)?;
-            if size % BS != 0 {
+            if !size.is_multiple_of(BS) {
                 if let Some(p) = self.bmap(&inode, (size / BS) as u32)? {
                     let blk = self.cache.modify(&mut self.dev, p)?;
                     blk[(size % BS) as usize..].fill(0);

@@ -144,6 +144,8 @@ struct Scan {
     dups: Vec<Dup>,
     problems: Vec<Problem>,
     record: bool,
+    /// Fix what is found as the scan goes.
+    repair: bool,
 }
 
 impl Scan {
@@ -287,6 +289,7 @@ impl<D: BlockDevice> FileSystem<D> {
             dups: Vec::new(),
             problems: Vec::new(),
             record,
+            repair,
         };
         for b in 0..self.geo.first_data_block {
             scan.owner.set(b, true);
@@ -309,7 +312,7 @@ impl<D: BlockDevice> FileSystem<D> {
                 scan.report(Problem::SymlinkTooLong { ino });
             }
             let before = inode.clone();
-            let count = self.scan_inode(ino, &mut inode, &mut scan, repair)?;
+            let count = self.scan_inode(ino, &mut inode, &mut scan)?;
             if inode.triple_indirect != 0 {
                 scan.report(Problem::TripleIndirect { ino });
                 if repair {
@@ -330,13 +333,13 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     /// Claims one pointer; decides whether it counts and whether to descend.
-    fn visit(&mut self, ino: u32, inode: &mut Inode, loc: Loc, p: u32, lblk: Option<u64>, scan: &mut Scan, repair: bool) -> Result<Visit> {
+    fn visit(&mut self, ino: u32, inode: &mut Inode, loc: Loc, p: u32, lblk: Option<u64>, scan: &mut Scan) -> Result<Visit> {
         if p == 0 {
             return Ok(Visit::Skip);
         }
         if !self.geo.is_data_block(p) {
             scan.report(Problem::BadPointer { ino, block: p });
-            if repair {
+            if scan.repair {
                 self.set_loc(inode, loc, 0)?;
             }
             return Ok(Visit::Skip);
@@ -344,7 +347,7 @@ impl<D: BlockDevice> FileSystem<D> {
         if let Some(l) = lblk {
             if l >= (inode.size as u64).div_ceil(BLOCK_SIZE as u64) {
                 scan.report(Problem::DataBeyondEof { ino, block: p });
-                if repair {
+                if scan.repair {
                     self.set_loc(inode, loc, 0)?;
                 }
                 return Ok(Visit::Skip);
@@ -360,38 +363,38 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     /// Walks one inode's block tree; returns the blocks it holds.
-    fn scan_inode(&mut self, ino: u32, inode: &mut Inode, scan: &mut Scan, repair: bool) -> Result<u32> {
+    fn scan_inode(&mut self, ino: u32, inode: &mut Inode, scan: &mut Scan) -> Result<u32> {
         let mut count = 0u32;
         for i in 0..DIRECT {
-            if !matches!(self.visit(ino, inode, Loc::Direct(i), inode.direct[i], Some(i as u64), scan, repair)?, Visit::Skip) {
+            if !matches!(self.visit(ino, inode, Loc::Direct(i), inode.direct[i], Some(i as u64), scan)?, Visit::Skip) {
                 count += 1;
             }
         }
         let ind = inode.indirect;
-        if let Visit::Descend = self.visit(ino, inode, Loc::Indirect, ind, None, scan, repair)? {
-            count += 1 + self.scan_ptr_block(ino, inode, ind, DIRECT as u64, scan, repair)?;
+        if let Visit::Descend = self.visit(ino, inode, Loc::Indirect, ind, None, scan)? {
+            count += 1 + self.scan_ptr_block(ino, inode, ind, DIRECT as u64, scan)?;
         }
         let dind = inode.double_indirect;
-        if let Visit::Descend = self.visit(ino, inode, Loc::Double, dind, None, scan, repair)? {
+        if let Visit::Descend = self.visit(ino, inode, Loc::Double, dind, None, scan)? {
             count += 1;
             let base = (DIRECT as u64) + PTRS_PER_BLOCK as u64;
             for i in 0..PTRS_PER_BLOCK {
                 let p = self.raw_ptr(dind, i)?;
-                if let Visit::Descend = self.visit(ino, inode, Loc::InBlock(dind, i), p, None, scan, repair)? {
+                if let Visit::Descend = self.visit(ino, inode, Loc::InBlock(dind, i), p, None, scan)? {
                     let first = base + i as u64 * PTRS_PER_BLOCK as u64;
-                    count += 1 + self.scan_ptr_block(ino, inode, p, first, scan, repair)?;
+                    count += 1 + self.scan_ptr_block(ino, inode, p, first, scan)?;
                 }
             }
         }
         Ok(count)
     }
 
-    fn scan_ptr_block(&mut self, ino: u32, inode: &mut Inode, block: u32, first: u64, scan: &mut Scan, repair: bool) -> Result<u32> {
+    fn scan_ptr_block(&mut self, ino: u32, inode: &mut Inode, block: u32, first: u64, scan: &mut Scan) -> Result<u32> {
         let mut count = 0;
         for i in 0..PTRS_PER_BLOCK {
             let p = self.raw_ptr(block, i)?;
             let loc = Loc::InBlock(block, i);
-            if !matches!(self.visit(ino, inode, loc, p, Some(first + i as u64), scan, repair)?, Visit::Skip) {
+            if !matches!(self.visit(ino, inode, loc, p, Some(first + i as u64), scan)?, Visit::Skip) {
                 count += 1;
             }
         }

@@ -336,9 +336,8 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
         Op::Chmod { entry, perm } => {
             let Some((_, _, id)) = pick(&entries, entry) else { return Ok(()) };
             prop_assert_eq!(f.set_mode(m.ino[&id], perm), Ok(()));
-            match m.nodes.get_mut(&id) {
-                Some(Node::File { perm: p, .. } | Node::Dir { perm: p, .. }) => *p = perm,
-                _ => {}
+            if let Some(Node::File { perm: p, .. } | Node::Dir { perm: p, .. }) = m.nodes.get_mut(&id) {
+                *p = perm;
             }
             if matches!(m.nodes[&id], Node::Symlink { .. }) {
                 // Symlink permissions are not modelled: restore them.

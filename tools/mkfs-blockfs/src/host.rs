@@ -192,7 +192,7 @@ fn existing_dir(fs: &mut Fs, dest: &str) -> Result<Option<u32>> {
 fn split_dest(dest: &str) -> Result<(&str, &[u8])> {
     let d = dest.trim_end_matches('/');
     match d.rfind('/') {
-        Some(i) => Ok((&d[..i], d[i + 1..].as_bytes())),
+        Some(i) => Ok((&d[..i], &d.as_bytes()[i + 1..])),
         None if !d.is_empty() => Ok(("", d.as_bytes())),
         None => bail!("DEST {dest:?} names no file"),
     }
