@@ -112,27 +112,108 @@ fn run_one(bin_dir: &Path, program: &Program) -> Result<Outcome> {
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(judge(program, output.status, &stdout, &stderr))
+    Ok(judge(program, output.status.into(), &stdout, &stderr))
 }
 
-/// Decides a program's verdict from its exit status and output.
-pub fn judge(program: &Program, status: std::process::ExitStatus, stdout: &str, stderr: &str) -> Outcome {
-    use std::os::unix::process::ExitStatusExt;
+/// How a program ended: on the host from its wait status, inside VeridianOS
+/// from the status init reports (the shell convention: 128 + signal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    Code(i32),
+    Signal(i32),
+}
+
+impl From<std::process::ExitStatus> for Ended {
+    fn from(status: std::process::ExitStatus) -> Ended {
+        use std::os::unix::process::ExitStatusExt;
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Ended::Code(code),
+            (None, Some(signal)) => Ended::Signal(signal),
+            (None, None) => Ended::Code(-1),
+        }
+    }
+}
+
+impl Ended {
+    /// Reads init's status: 129..=159 means killed by signal status - 128.
+    pub fn from_init_status(code: i32) -> Ended {
+        if (129..=159).contains(&code) { Ended::Signal(code - 128) } else { Ended::Code(code) }
+    }
+}
+
+impl std::fmt::Display for Ended {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ended::Code(c) => write!(f, "exit status {c}"),
+            Ended::Signal(s) => write!(f, "killed by signal {s}"),
+        }
+    }
+}
+
+/// Decides a program's verdict from how it ended and its output.
+pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Outcome {
     let checks = stdout.lines().filter(|l| l.starts_with("CONF ") && l.ends_with(" ok")).count();
     let done = format!("CONF {} done {checks}", program.suite);
     let (passed, detail) = match program.expect {
-        Expect::Pass if status.success() && stdout.lines().any(|l| l == done) => (true, String::new()),
+        Expect::Pass if ended == Ended::Code(0) && stdout.lines().any(|l| l == done) => (true, String::new()),
         Expect::Pass => {
             let last = stdout.lines().rfind(|l| l.starts_with("CONF ")).unwrap_or("no marker");
             let why = stderr.lines().find(|l| l.contains("panicked") || l.contains("error")).unwrap_or("");
-            (false, format!("{status}; last marker: {last}; {why}"))
+            (false, format!("{ended}; last marker: {last}; {why}"))
         }
-        Expect::Abort if status.signal() == Some(6) && checks == 1 && stderr.contains("panicked at") => {
+        Expect::Abort if ended == Ended::Signal(6) && checks == 1 && stderr.contains("panicked at") => {
             (true, "aborted with SIGABRT as expected".into())
         }
-        Expect::Abort => (false, format!("expected SIGABRT after one marker, got {status} after {checks}")),
+        Expect::Abort => (false, format!("expected SIGABRT after one marker, got {ended} after {checks}")),
     };
     Outcome { bin: program.bin, passed, checks, detail }
+}
+
+/// Runs the suite inside VeridianOS, each program through `veridian-run`
+/// (one boot per program, over a scratch overlay of the rootfs). Programs
+/// needing sockets are left out until VeridianOS has them (issue 6).
+pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Vec<Outcome>> {
+    let runner = tc.dir.join("bin/veridian-run");
+    let mut outcomes = Vec::new();
+    for program in PROGRAMS.iter().filter(|p| !p.needs_net) {
+        let mut child = Command::new(&runner)
+            .args(["--accel", accel, "--timeout", "300"])
+            .arg(bin_dir.join(program.bin))
+            .args(program.args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(program.env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot run {}", runner.display()))?;
+        child.stdin.take().expect("piped").write_all(program.stdin.as_bytes())?;
+        let Some(output) = wait_with_timeout(child, Duration::from_secs(330))? else {
+            outcomes.push(Outcome { bin: program.bin, passed: false, checks: 0, detail: "veridian-run hung; killed".into() });
+            continue;
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let outcome = match output.status.code() {
+            Some(125) | None => Outcome {
+                bin: program.bin,
+                passed: false,
+                checks: 0,
+                detail: format!("veridian-run failed: {}", stderr.lines().rfind(|l| l.starts_with("veridian-run:")).unwrap_or(stderr.trim())),
+            },
+            Some(code) => judge(program, Ended::from_init_status(code), &stdout, &stderr),
+        };
+        println!(
+            "  {} {:<13} {:>2} checks  {}  (inside VeridianOS)",
+            if outcome.passed { "PASS" } else { "FAIL" },
+            outcome.bin,
+            outcome.checks,
+            outcome.detail
+        );
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
 }
 
 /// Waits for `child`, killing it (our own child, by its handle) after `limit`.
@@ -167,7 +248,6 @@ fn wait_with_timeout(mut child: std::process::Child, limit: Duration) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::process::ExitStatusExt;
 
     fn program(expect: Expect) -> Program {
         Program { bin: "conf-x", suite: "x", args: &[], env: &[], stdin: "", expect, needs_net: false }
@@ -177,18 +257,20 @@ mod tests {
     fn pass_needs_exit_zero_and_matching_done_marker() {
         let p = program(Expect::Pass);
         let ok = "CONF x a ok\nCONF x b ok\nCONF x done 2\n";
-        assert!(judge(&p, ExitStatusExt::from_raw(0), ok, "").passed);
-        assert!(!judge(&p, ExitStatusExt::from_raw(1 << 8), ok, "").passed, "non-zero exit");
-        assert!(!judge(&p, ExitStatusExt::from_raw(0), "CONF x a ok\nCONF x done 2\n", "").passed, "count mismatch");
-        assert!(!judge(&p, ExitStatusExt::from_raw(0), "CONF x a ok\n", "").passed, "no done marker");
+        assert!(judge(&p, Ended::Code(0), ok, "").passed);
+        assert!(!judge(&p, Ended::Code(1), ok, "").passed, "non-zero exit");
+        assert!(!judge(&p, Ended::Code(0), "CONF x a ok\nCONF x done 2\n", "").passed, "count mismatch");
+        assert!(!judge(&p, Ended::Code(0), "CONF x a ok\n", "").passed, "no done marker");
     }
 
     #[test]
     fn abort_needs_sigabrt_and_panic_message() {
         let p = program(Expect::Abort);
         let out = "CONF x before ok\n";
-        assert!(judge(&p, ExitStatusExt::from_raw(6), out, "thread 'main' panicked at x.rs:1:1").passed);
-        assert!(!judge(&p, ExitStatusExt::from_raw(0), out, "panicked at").passed, "clean exit");
-        assert!(!judge(&p, ExitStatusExt::from_raw(6), out, "").passed, "no panic message");
+        assert!(judge(&p, Ended::Signal(6), out, "thread 'main' panicked at x.rs:1:1").passed);
+        assert!(!judge(&p, Ended::Code(0), out, "panicked at").passed, "clean exit");
+        assert!(!judge(&p, Ended::Signal(6), out, "").passed, "no panic message");
+        assert!(judge(&p, Ended::from_init_status(134), out, "panicked at x").passed, "init's 128+6");
+        assert!(!judge(&p, Ended::from_init_status(6), out, "panicked at x").passed, "exit(6) is no signal");
     }
 }

@@ -129,17 +129,26 @@ fn tempfile_dir() -> Result<std::path::PathBuf> {
 }
 
 /// The runner's contract with /sbin/init, on the host: a run bundle holding
-/// conf-env, its arguments and environment, run by `init --bundle`, gives the
-/// program's exit status and its stdout in the named file.
+/// a suite program with its arguments, environment and standard input, run by
+/// `init --bundle`, gives the program's exit status and its stdout in the
+/// named file (conf-env checks args and env, conf-io checks stdin).
 pub fn init_bundle_on_host(bin_dir: &std::path::Path) -> Result<()> {
+    for name in ["conf-env", "conf-io"] {
+        let program = crate::conformance::PROGRAMS.iter().find(|p| p.bin == name).expect("program is in the suite");
+        bundle_run_on_host(bin_dir, program)?;
+    }
+    Ok(())
+}
+
+fn bundle_run_on_host(bin_dir: &std::path::Path, suite_program: &crate::conformance::Program) -> Result<()> {
     let dir = tempfile_dir()?;
-    let program = fs::read(bin_dir.join("conf-env"))?;
-    let args = ["alpha".to_string(), "two words".to_string(), String::new()];
-    let env = [("CONF_ENV_GIVEN".to_string(), "from-parent".to_string())];
+    let program = fs::read(bin_dir.join(suite_program.bin))?;
+    let args: Vec<String> = suite_program.args.iter().map(|a| a.to_string()).collect();
+    let env: Vec<(String, String)> = suite_program.env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let (out, err) = (dir.join("out"), dir.join("err"));
     fs::write(&out, "")?;
     fs::write(&err, "")?;
-    let guest = dir.join("bin/conf-env").display().to_string();
+    let guest = dir.join("bin").join(suite_program.bin).display().to_string();
     let bundle = veridian_run::bundle::Bundle {
         path: &guest,
         args: &args,
@@ -148,13 +157,13 @@ pub fn init_bundle_on_host(bin_dir: &std::path::Path) -> Result<()> {
         stdout: out.to_str().context("utf-8 path")?,
         stderr: err.to_str().context("utf-8 path")?,
         program: &program,
+        stdin: suite_program.stdin.as_bytes(),
     };
     let disk = dir.join("bundle.img");
     fs::write(&disk, bundle.encode())?;
-    let status = Command::new(bin_dir.join("init")).arg("--bundle").arg(&disk).env_clear().status()?;
-    let conf_env = crate::conformance::PROGRAMS.iter().find(|p| p.bin == "conf-env").expect("conf-env is in the suite");
-    let outcome = crate::conformance::judge(conf_env, status, &fs::read_to_string(&out)?, &fs::read_to_string(&err)?);
-    ensure!(outcome.passed, "conf-env through init --bundle: {}", outcome.detail);
+    let status = Command::new(bin_dir.join("init")).arg("--bundle").arg(&disk).env_clear().stdin(std::process::Stdio::null()).status()?;
+    let outcome = crate::conformance::judge(suite_program, status.into(), &fs::read_to_string(&out)?, &fs::read_to_string(&err)?);
+    ensure!(outcome.passed, "{} through init --bundle: {}", suite_program.bin, outcome.detail);
     fs::remove_dir_all(&dir)?;
     Ok(())
 }

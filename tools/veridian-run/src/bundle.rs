@@ -12,6 +12,8 @@
 //! env <KEY=VALUE>       (repeated)
 //! cwd <dir>
 //! stdout <file>         stderr <file>
+//! stdin <bytes>         (optional: that many bytes of standard input follow
+//!                        the program's bytes)
 //! ```
 
 /// Alignment of the program's bytes on the disk.
@@ -26,6 +28,8 @@ pub struct Bundle<'a> {
     pub stdout: &'a str,
     pub stderr: &'a str,
     pub program: &'a [u8],
+    /// Standard input for the program (empty: none is sent).
+    pub stdin: &'a [u8],
 }
 
 /// Percent-encodes everything but unreserved printable ASCII.
@@ -52,6 +56,9 @@ impl Bundle<'_> {
             body += &format!("env {}\n", percent_encode(&format!("{k}={v}")));
         }
         body += &format!("cwd {}\nstdout {}\nstderr {}\n", percent_encode(self.cwd), percent_encode(self.stdout), percent_encode(self.stderr));
+        if !self.stdin.is_empty() {
+            body += &format!("stdin {}\n", self.stdin.len());
+        }
         // The first line states the header's padded size, which depends on
         // its own length: size it with room for the numbers, then pad.
         let provisional = format!("VRUN1 {} {}\n", u64::MAX, self.program.len()).len() + body.len();
@@ -59,6 +66,7 @@ impl Bundle<'_> {
         let mut image = format!("VRUN1 {header_len} {}\n{body}", self.program.len()).into_bytes();
         image.resize(header_len, 0);
         image.extend_from_slice(self.program);
+        image.extend_from_slice(self.stdin);
         image.resize(image.len().div_ceil(512) * 512, 0);
         image
     }
@@ -81,7 +89,7 @@ mod tests {
         let args = vec!["two words".to_string(), String::new()];
         let env = vec![("K".to_string(), "v=1".to_string())];
         let program = vec![0x7f, b'E', b'L', b'F', 1, 2, 3];
-        let b = Bundle { path: "/tmp/p", args: &args, env: &env, cwd: "/tmp", stdout: "/dev/ttyS1", stderr: "/dev/ttyS2", program: &program };
+        let b = Bundle { path: "/tmp/p", args: &args, env: &env, cwd: "/tmp", stdout: "/dev/ttyS1", stderr: "/dev/ttyS2", program: &program, stdin: b"" };
         let image = b.encode();
         let text = String::from_utf8_lossy(&image[..ALIGN]);
         let first = text.lines().next().unwrap();
@@ -90,5 +98,11 @@ mod tests {
         assert!(text.contains("\nenv K=v=1\n"));
         assert_eq!(&image[ALIGN..ALIGN + 7], &program[..]);
         assert_eq!(image.len() % 512, 0);
+        assert!(!text.contains("stdin"));
+
+        let with_input = Bundle { stdin: b"line\n", ..b };
+        let image = with_input.encode();
+        assert!(String::from_utf8_lossy(&image[..ALIGN]).contains("\nstdin 5\n"));
+        assert_eq!(&image[ALIGN + 7..ALIGN + 12], b"line\n");
     }
 }

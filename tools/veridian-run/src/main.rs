@@ -15,7 +15,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,6 +83,12 @@ fn run(args: Args) -> Result<u8> {
     let env: Vec<(String, String)> =
         std::env::vars().filter(|(k, _)| !HOST_ONLY_ENV.contains(&k.as_str()) && !k.starts_with("LD_")).collect();
     let guest_path = format!("/tmp/veridian-run/{name}");
+    // Piped or redirected input goes along; a terminal is left alone (the
+    // guest program then reads end-of-file).
+    let mut stdin = Vec::new();
+    if !std::io::stdin().is_terminal() {
+        std::io::stdin().read_to_end(&mut stdin).context("cannot read standard input")?;
+    }
     let bundle = Bundle {
         path: &guest_path,
         args: &args.command[1..],
@@ -91,6 +97,7 @@ fn run(args: Args) -> Result<u8> {
         stdout: "/dev/ttyS1",
         stderr: "/dev/ttyS2",
         program: &program,
+        stdin: &stdin,
     };
     let bundle_disk = scratch.join("bundle.img");
     std::fs::write(&bundle_disk, bundle.encode())?;

@@ -10,6 +10,8 @@ use std::os::unix::fs::PermissionsExt;
 pub struct Run {
     pub options: Options,
     pub argv: Vec<String>,
+    /// Bytes of standard input stored after the program.
+    pub stdin_len: u64,
 }
 
 /// Parses the header text (up to its zero padding).
@@ -25,6 +27,7 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
     let mut options = Options::default();
     let mut path = None;
     let mut args = Vec::new();
+    let mut stdin_len = 0;
     for line in lines {
         let (key, value) = line.split_once(' ').unwrap_or((line, ""));
         let value = percent_decode(value);
@@ -38,12 +41,13 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
             "cwd" => options.cwd = Some(value),
             "stdout" => options.stdout = Some(value),
             "stderr" => options.stderr = Some(value),
+            "stdin" => stdin_len = value.parse().map_err(|_| format!("bad stdin size {value:?}"))?,
             other => return Err(format!("unknown bundle line {other:?}")),
         }
     }
     let path = path.ok_or("bundle names no path")?;
     let argv = std::iter::once(path).chain(args).collect();
-    Ok((header_len, program_len, Run { options, argv }))
+    Ok((header_len, program_len, Run { options, argv, stdin_len }))
 }
 
 /// Largest header accepted (bounds what a corrupt disk can make init read).
@@ -68,12 +72,17 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
         disk.read_exact(&mut head[4096..])?;
     }
     let end = head.iter().position(|&b| b == 0).unwrap_or(head.len());
-    let (header_len, program_len, run) = parse_header(&String::from_utf8_lossy(&head[..end])).map_err(invalid)?;
+    let (header_len, program_len, mut run) = parse_header(&String::from_utf8_lossy(&head[..end])).map_err(invalid)?;
     disk.seek(SeekFrom::Start(header_len))?;
     let mut program = Vec::new();
-    disk.take(program_len).read_to_end(&mut program)?;
+    (&mut disk).take(program_len).read_to_end(&mut program)?;
     if program.len() as u64 != program_len {
         return Err(std::io::Error::other(format!("bundle program is {} of {program_len} bytes", program.len())));
+    }
+    let mut stdin = Vec::new();
+    disk.take(run.stdin_len).read_to_end(&mut stdin)?;
+    if stdin.len() as u64 != run.stdin_len {
+        return Err(std::io::Error::other(format!("bundle stdin is {} of {} bytes", stdin.len(), run.stdin_len)));
     }
     let path = &run.argv[0];
     if let Some(parent) = std::path::Path::new(path).parent() {
@@ -81,6 +90,11 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
     }
     fs::write(path, &program)?;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755))?;
+    if run.stdin_len > 0 {
+        let input = format!("{path}.stdin");
+        fs::write(&input, &stdin)?;
+        run.options.stdin = Some(input);
+    }
     println!("INIT: bundle: {program_len} bytes -> {path}");
     Ok(run)
 }
@@ -97,6 +111,10 @@ mod tests {
         assert_eq!(run.argv, ["/tmp/t", "a b", ""]);
         assert_eq!(run.options.env, [("K".to_string(), "v=1".to_string())]);
         assert_eq!(run.options.stdout.as_deref(), Some("/dev/ttyS1"));
+        assert_eq!(run.stdin_len, 0);
+        let (_, _, run) = parse_header("VRUN1 4096 1\npath /p\nstdin 12\n").unwrap();
+        assert_eq!(run.stdin_len, 12);
+        assert!(parse_header("VRUN1 4096 1\npath /p\nstdin x\n").is_err());
     }
 
     #[test]
