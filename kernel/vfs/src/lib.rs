@@ -130,5 +130,8 @@ pub use filesystem::{Filesystem, Ino, PollEvents};
 pub use ioctl::{ioctl_in_len, IoctlReply, Termios, WinSize, TERMIOS_SIZE};
 pub use pipe::{Pipe, PipeEnd};
 pub use procfs::{MemInfo, ProcFs, ProcessInfo};
-pub use stat::{FileKind, FsStat, Stat, Timespec, STATFS_SIZE, STATX_SIZE, STAT_SIZE, ST_RDONLY};
+pub use stat::{
+    FileKind, FsStat, Stat, Timespec, STRUCT_STATFS_SIZE, STRUCT_STATX_SIZE, STRUCT_STAT_SIZE,
+    ST_RDONLY,
+};
 pub use vfs::Vfs;

@@ -134,8 +134,8 @@ impl Stat {
     }
 
     /// The Linux x86_64 `struct stat` bytes (144).
-    pub fn to_linux_stat(&self) -> [u8; STAT_SIZE] {
-        let mut b = [0u8; STAT_SIZE];
+    pub fn to_linux_stat(&self) -> [u8; STRUCT_STAT_SIZE] {
+        let mut b = [0u8; STRUCT_STAT_SIZE];
         put64(&mut b, 0, self.dev);
         put64(&mut b, 8, self.ino);
         put64(&mut b, 16, self.nlink as u64);
@@ -156,8 +156,8 @@ impl Stat {
     /// The Linux `struct statx` bytes (256). Every basic field is always
     /// filled; `stx_mask` reports `STATX_BASIC_STATS | STATX_MNT_ID`
     /// (the caller's request mask only says what it needs at least).
-    pub fn to_statx(&self) -> [u8; STATX_SIZE] {
-        let mut b = [0u8; STATX_SIZE];
+    pub fn to_statx(&self) -> [u8; STRUCT_STATX_SIZE] {
+        let mut b = [0u8; STRUCT_STATX_SIZE];
         put32(&mut b, 0, STATX_BASIC_STATS | STATX_MNT_ID);
         put32(&mut b, 4, self.blksize);
         put64(&mut b, 8, 0); // stx_attributes
@@ -186,11 +186,11 @@ impl Stat {
 }
 
 /// Size of `struct stat` on x86_64.
-pub const STAT_SIZE: usize = 144;
+pub const STRUCT_STAT_SIZE: usize = 144;
 /// Size of `struct statx`.
-pub const STATX_SIZE: usize = 256;
+pub const STRUCT_STATX_SIZE: usize = 256;
 /// Size of `struct statfs` on x86_64.
-pub const STATFS_SIZE: usize = 120;
+pub const STRUCT_STATFS_SIZE: usize = 120;
 
 /// File-system figures, what `statfs` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -213,8 +213,8 @@ pub const ST_RDONLY: u64 = 1;
 
 impl FsStat {
     /// The Linux x86_64 `struct statfs` bytes (120).
-    pub fn to_linux_statfs(&self) -> [u8; STATFS_SIZE] {
-        let mut b = [0u8; STATFS_SIZE];
+    pub fn to_linux_statfs(&self) -> [u8; STRUCT_STATFS_SIZE] {
+        let mut b = [0u8; STRUCT_STATFS_SIZE];
         put64(&mut b, 0, self.fs_type);
         put64(&mut b, 8, self.block_size);
         put64(&mut b, 16, self.blocks);
