@@ -11,7 +11,7 @@
 //! use blockfs::{FileSystem, FormatOptions, MemDevice};
 //! use veridian_vfs::*;
 //!
-//! # fn main() -> Result<(), Errno> {
+//! # fn main() -> Result<()> {
 //! let disk = FileSystem::format(MemDevice::new(2048), &FormatOptions::default())?;
 //! let vfs = Vfs::new(Arc::new(BlockFsMount::new(disk)?));
 //! // devfs and procfs (the kernel implements the device/process traits):
