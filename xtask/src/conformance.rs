@@ -50,6 +50,7 @@ pub const PROGRAMS: &[Program] = &[
     Program { bin: "conf-time", suite: "time", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
     Program { bin: "conf-net", suite: "net", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: true },
     Program { bin: "conf-panic", suite: "panic", args: &[], env: &[], stdin: "", expect: Expect::Abort, needs_net: false },
+    Program { bin: "hostile", suite: "hostile", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
     Program { bin: "c-interop", suite: "c-interop", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
 ];
 

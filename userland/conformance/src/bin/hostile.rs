@@ -1,0 +1,193 @@
+//! A hostile program: what a kernel must survive. Each check provokes the
+//! kernel and asserts it answered with an error or by killing only the
+//! offender. Resource exhaustion (forking until refused, allocating until
+//! memory runs out) runs only inside VeridianOS; on another host it is
+//! bounded so the check cannot harm the machine.
+//!
+//! `hostile --crash null|wild-jump|stack-overflow` is the child mode the
+//! crash checks spawn.
+
+use conformance::Suite;
+use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
+use std::os::veridian::syscall::{decode, errno, nr, syscall1, syscall2, syscall3, syscall4, syscall6};
+use std::process::{Command, Stdio};
+
+/// Addresses no user program may touch: unmapped low memory, a non-canonical
+/// address, and the kernel half.
+const BAD_POINTERS: [usize; 3] = [0x10, 0x0000_8000_0000_0000, 0xffff_ffff_8000_0000];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "--crash" {
+        crash(&args[2]);
+    }
+    let inside_veridian = uname_sysname() == "VeridianOS";
+    let mut suite = Suite::new("hostile");
+
+    // std reports a stack overflow and aborts when it can run its SIGSEGV
+    // handler; a kernel that does not deliver handlers kills with SIGSEGV.
+    let segv: &[i32] = &[libc_sig::SIGSEGV];
+    let overflow: &[i32] = &[libc_sig::SIGSEGV, libc_sig::SIGABRT];
+    for (mode, signals) in [("null", segv), ("wild-jump", segv), ("stack-overflow", overflow)] {
+        suite.check(&format!("crash-{mode}-kills-only-the-child"), || {
+            let status = Command::new(std::env::current_exe().unwrap())
+                .args(["--crash", mode])
+                .stderr(Stdio::null())
+                .status()
+                .expect("spawn crashing child");
+            assert!(status.signal().is_some_and(|s| signals.contains(&s)), "{mode}: {status:?}");
+        });
+    }
+
+    suite.check("bad-pointers-give-efault", || {
+        use std::os::fd::AsRawFd;
+        let zero = std::fs::File::open("/dev/zero").expect("open /dev/zero");
+        let zero_fd = zero.as_raw_fd() as usize;
+        for &p in &BAD_POINTERS {
+            // SAFETY: every call passes a bad pointer on purpose; the kernel
+            // must refuse it with EFAULT instead of touching it.
+            unsafe {
+                assert_eq!(decode(syscall3(nr::WRITE, 1, p, 16)), Err(errno::EFAULT), "write from {p:#x}");
+                assert_eq!(decode(syscall3(nr::READ, zero_fd, p, 16)), Err(errno::EFAULT), "read into {p:#x}");
+                assert_eq!(decode(syscall4(nr::OPENAT, -100isize as usize, p, 0, 0)), Err(errno::EFAULT), "openat path {p:#x}");
+                assert_eq!(decode(syscall2(nr::CLOCK_GETTIME, 1, p)), Err(errno::EFAULT), "clock_gettime into {p:#x}");
+                assert_eq!(decode(syscall1(nr::UNAME, p)), Err(errno::EFAULT), "uname into {p:#x}");
+                assert_eq!(decode(syscall3(nr::EXECVE, p, 0, 0)), Err(errno::EFAULT), "execve path {p:#x}");
+            }
+        }
+    });
+
+    suite.check("garbage-arguments-give-errors", || {
+        // SAFETY: invalid descriptors, lengths and numbers; nothing is dereferenced.
+        unsafe {
+            assert_eq!(decode(syscall3(nr::WRITE, 123_456, 0, 0)), Err(errno::EBADF));
+            let r = decode(syscall3(nr::LSEEK, 1, 0, 99));
+            assert!(matches!(r, Err(errno::EINVAL) | Err(errno::ESPIPE)), "lseek whence 99: {r:?}");
+            assert_eq!(decode(std::os::veridian::syscall::syscall0(100_000)), Err(errno::ENOSYS));
+            let huge = usize::MAX / 2;
+            let r = decode(syscall6(nr::MMAP, 0, huge, 3, 0x22, usize::MAX, 0));
+            assert!(r.is_err(), "mmap of {huge:#x} bytes succeeded");
+        }
+    });
+
+    suite.check("fork-until-refused", || {
+        // Children wait on a pipe; the parent forks until the kernel says no
+        // (or, outside VeridianOS, a bounded number), then releases them.
+        let limit = if inside_veridian { usize::MAX } else { 200 };
+        let mut children = Vec::new();
+        let mut refused = None;
+        while children.len() < limit {
+            match Command::new(std::env::current_exe().unwrap())
+                .args(["--crash", "wait-stdin"])
+                .stdin(Stdio::piped())
+                .spawn()
+            {
+                Ok(child) => children.push(child),
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
+            }
+        }
+        if inside_veridian {
+            let e = refused.as_ref().expect("the kernel never refused a fork");
+            let code = e.raw_os_error();
+            assert!(matches!(code, Some(errno::EAGAIN) | Some(errno::ENOMEM)), "refused with {e}");
+        }
+        let spawned = children.len();
+        for mut c in children {
+            drop(c.stdin.take());
+            let status = c.wait().expect("reap child");
+            assert!(status.success(), "released child: {status:?}");
+        }
+        assert!(spawned > 0);
+        println!("hostile: {spawned} children before refusal ({refused:?})");
+    });
+
+    if inside_veridian {
+        suite.check("allocate-until-memory-runs-out", || {
+            let status = Command::new(std::env::current_exe().unwrap())
+                .args(["--crash", "eat-memory"])
+                .status()
+                .expect("spawn memory eater");
+            // Either mmap failed and the child said so (exit 0), or the kernel
+            // killed it when a page could not be supplied.
+            assert!(status.success() || status.signal() == Some(libc_sig::SIGKILL) || status.signal() == Some(libc_sig::SIGSEGV), "{status:?}");
+        });
+    }
+    suite.done();
+}
+
+/// Child modes: ways to die, or to hold on.
+fn crash(mode: &str) -> ! {
+    match mode {
+        // SAFETY: these deliberately do what no program should; the kernel
+        // must kill only this process.
+        "null" => unsafe {
+            let p = std::ptr::null_mut::<u64>();
+            std::ptr::write_volatile(p, 1);
+        },
+        "wild-jump" => unsafe {
+            let f: extern "C" fn() = std::mem::transmute(0x0000_7fff_dead_0000usize);
+            f();
+        },
+        "stack-overflow" => {
+            #[allow(unconditional_recursion)]
+            fn recurse(depth: u64, buf: &mut [u8; 4096]) -> u64 {
+                let mut local = [depth as u8; 4096];
+                std::hint::black_box(&mut local);
+                recurse(depth + 1, &mut local) + u64::from(buf[0])
+            }
+            let mut first = [0u8; 4096];
+            std::process::exit(recurse(0, &mut first) as i32);
+        }
+        "wait-stdin" => {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+            std::process::exit(0);
+        }
+        "eat-memory" => {
+            let mut held = Vec::new();
+            loop {
+                // SAFETY: anonymous private mapping; touched below, never freed
+                // until exit.
+                let addr = unsafe { decode(syscall6(nr::MMAP, 0, 64 << 20, 3, 0x22, usize::MAX, 0)) };
+                match addr {
+                    Ok(a) => {
+                        for page in (0..64 << 20).step_by(4096) {
+                            // SAFETY: inside the mapping just made.
+                            unsafe { std::ptr::write_volatile((a + page) as *mut u8, 1) };
+                        }
+                        held.push(a);
+                    }
+                    Err(e) => {
+                        println!("hostile: mmap refused with errno {e} after {} MiB", held.len() * 64);
+                        std::process::exit(0);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    eprintln!("hostile: unknown or survived crash mode {mode}");
+    std::process::exit(3)
+}
+
+fn uname_sysname() -> String {
+    let mut buf = [0u8; 390];
+    // SAFETY: struct utsname is six 65-byte fields; buf is large enough.
+    let r = unsafe { decode(syscall1(nr::UNAME, buf.as_mut_ptr() as usize)) };
+    if r.is_err() {
+        return String::new();
+    }
+    let end = buf[..65].iter().position(|&b| b == 0).unwrap_or(65);
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Signal numbers (Linux x86_64).
+mod libc_sig {
+    pub const SIGABRT: i32 = 6;
+    pub const SIGKILL: i32 = 9;
+    pub const SIGSEGV: i32 = 11;
+}
