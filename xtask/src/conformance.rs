@@ -63,6 +63,14 @@ pub struct Outcome {
     pub detail: String,
 }
 
+impl Outcome {
+    /// One line: verdict, program, marker count, detail, `suffix`.
+    fn print(&self, suffix: &str) {
+        let word = if self.passed { "PASS" } else { "FAIL" };
+        println!("  {word} {:<13} {:>2} checks  {}{suffix}", self.bin, self.checks, self.detail);
+    }
+}
+
 /// Builds userland/ (conformance, hello, c-interop) for the target; returns
 /// the folder holding the binaries.
 pub fn build(tc: &Toolchain) -> Result<PathBuf> {
@@ -84,13 +92,7 @@ pub fn run_on_host(tc: &Toolchain) -> Result<Vec<Outcome>> {
     let mut outcomes = Vec::new();
     for program in PROGRAMS {
         let outcome = run_one(&bin_dir, program)?;
-        println!(
-            "  {} {:<13} {:>2} checks  {}",
-            if outcome.passed { "PASS" } else { "FAIL" },
-            outcome.bin,
-            outcome.checks,
-            outcome.detail
-        );
+        outcome.print("");
         outcomes.push(outcome);
     }
     Ok(outcomes)
@@ -205,13 +207,7 @@ pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Ve
             },
             Some(code) => judge(program, Ended::from_init_status(code), &stdout, &stderr),
         };
-        println!(
-            "  {} {:<13} {:>2} checks  {}  (inside VeridianOS)",
-            if outcome.passed { "PASS" } else { "FAIL" },
-            outcome.bin,
-            outcome.checks,
-            outcome.detail
-        );
+        outcome.print("  (inside VeridianOS)");
         outcomes.push(outcome);
     }
     Ok(outcomes)
