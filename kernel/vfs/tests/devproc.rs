@@ -27,7 +27,12 @@ impl CharDevice for Console {
         Ok(data.len())
     }
     fn poll(&self) -> PollEvents {
-        POLLOUT | if self.input.lock().unwrap().is_empty() { 0 } else { POLLIN }
+        POLLOUT
+            | if self.input.lock().unwrap().is_empty() {
+                0
+            } else {
+                POLLIN
+            }
     }
     fn is_tty(&self) -> bool {
         true
@@ -73,18 +78,47 @@ fn memory_and_random_devices() {
     let st = w.vfs.fstat(c, null).unwrap();
     assert_eq!((st.kind, st.rdev), (FileKind::CharDevice, makedev(1, 3)));
     assert_eq!(w.vfs.lseek(c, null, 0, SEEK_SET).unwrap(), 0);
-    let zero = w.vfs.openat(c, AT_FDCWD, b"/dev/zero", O_RDONLY, 0).unwrap();
+    let zero = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/dev/zero", O_RDONLY, 0)
+        .unwrap();
     assert_eq!(w.vfs.read(c, zero, &mut b).unwrap(), 8);
     assert_eq!(b, [0; 8]);
-    let full = w.vfs.openat(c, AT_FDCWD, b"/dev/full", O_WRONLY, 0).unwrap();
+    let full = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/dev/full", O_WRONLY, 0)
+        .unwrap();
     assert_eq!(w.vfs.write(c, full, b"x"), Err(Errno::ENOSPC));
-    let ur = w.vfs.openat(c, AT_FDCWD, b"/dev/urandom", O_RDONLY, 0).unwrap();
+    let ur = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/dev/urandom", O_RDONLY, 0)
+        .unwrap();
     w.vfs.read(c, ur, &mut b).unwrap();
-    assert_eq!(b, [1, 2, 3, 4, 5, 6, 7, 8], "bytes come from the kernel's source");
-    assert_eq!(w.vfs.openat(c, AT_FDCWD, b"/dev/newfile", O_CREAT | O_WRONLY, 0o644), Err(Errno::EROFS));
+    assert_eq!(
+        b,
+        [1, 2, 3, 4, 5, 6, 7, 8],
+        "bytes come from the kernel's source"
+    );
+    assert_eq!(
+        w.vfs
+            .openat(c, AT_FDCWD, b"/dev/newfile", O_CREAT | O_WRONLY, 0o644),
+        Err(Errno::EROFS)
+    );
     let names: Vec<Vec<u8>> = w.ls(&p, b"/dev").into_iter().map(|e| e.0).collect();
-    for n in [&b"null"[..], b"zero", b"full", b"random", b"urandom", b"fd", b"stdin"] {
-        assert!(names.contains(&n.to_vec()), "{}", String::from_utf8_lossy(n));
+    for n in [
+        &b"null"[..],
+        b"zero",
+        b"full",
+        b"random",
+        b"urandom",
+        b"fd",
+        b"stdin",
+    ] {
+        assert!(
+            names.contains(&n.to_vec()),
+            "{}",
+            String::from_utf8_lossy(n)
+        );
     }
 }
 
@@ -94,13 +128,18 @@ fn console_tty_and_block_devices() {
     let con = Arc::new(Console::default());
     w.dev.register_char(b"console", 5, 1, con.clone()).unwrap();
     w.dev.register_char(b"ttyS1", 4, 65, con.clone()).unwrap();
-    assert_eq!(w.dev.register_char(b"console", 5, 1, con.clone()), Err(Errno::EEXIST));
+    assert_eq!(
+        w.dev.register_char(b"console", 5, 1, con.clone()),
+        Err(Errno::EEXIST)
+    );
     let disk = Arc::new(Disk(Mutex::new(vec![0xAB; 8192])));
     w.dev.register_block(b"vdb", 254, 16, disk.clone()).unwrap();
     let p = w.spawn(1, b"/t");
     let c = p.c();
     for _ in 0..3 {
-        w.vfs.openat(c, AT_FDCWD, b"/dev/console", O_RDWR, 0).unwrap();
+        w.vfs
+            .openat(c, AT_FDCWD, b"/dev/console", O_RDWR, 0)
+            .unwrap();
     }
     assert_eq!(w.vfs.write(c, 1, b"hello\n").unwrap(), 6);
     assert_eq!(&*con.output.lock().unwrap(), b"hello\n");
@@ -118,17 +157,34 @@ fn console_tty_and_block_devices() {
     tio.lflag &= !0o2;
     w.vfs.ioctl(c, 0, TCSETS, &tio.to_bytes()).unwrap();
     assert!(*con.raw.lock().unwrap());
-    assert_eq!(Termios::from_bytes(&w.vfs.ioctl(c, 1, TCGETS, &[]).unwrap().out), Some(tio));
+    assert_eq!(
+        Termios::from_bytes(&w.vfs.ioctl(c, 1, TCGETS, &[]).unwrap().out),
+        Some(tio)
+    );
     assert_eq!(w.vfs.ioctl(c, 0, TCSETS, &[0; 3]), Err(Errno::EFAULT));
     let ws = w.vfs.ioctl(c, 2, TIOCGWINSZ, &[]).unwrap().out;
-    assert_eq!(WinSize::from_bytes(&ws), Some(WinSize { rows: 25, cols: 80, xpixel: 0, ypixel: 0 }));
+    assert_eq!(
+        WinSize::from_bytes(&ws),
+        Some(WinSize {
+            rows: 25,
+            cols: 80,
+            xpixel: 0,
+            ypixel: 0
+        })
+    );
     assert_eq!(w.vfs.ioctl(c, 2, 0x1234, &[]), Err(Errno::ENOTTY));
     // /dev/stdout resolves through /proc/self/fd/1 to the console.
-    assert_eq!(w.vfs.fstatat(c, AT_FDCWD, b"/dev/stdout", 0).unwrap().rdev, makedev(5, 1));
+    assert_eq!(
+        w.vfs.fstatat(c, AT_FDCWD, b"/dev/stdout", 0).unwrap().rdev,
+        makedev(5, 1)
+    );
     // Block device: size, positional I/O, SEEK_END.
     let vdb = w.vfs.openat(c, AT_FDCWD, b"/dev/vdb", O_RDWR, 0).unwrap();
     let st = w.vfs.fstat(c, vdb).unwrap();
-    assert_eq!((st.kind, st.size, st.rdev), (FileKind::BlockDevice, 8192, makedev(254, 16)));
+    assert_eq!(
+        (st.kind, st.size, st.rdev),
+        (FileKind::BlockDevice, 8192, makedev(254, 16))
+    );
     assert_eq!(w.vfs.lseek(c, vdb, 0, SEEK_END).unwrap(), 8192);
     assert_eq!(w.vfs.pwrite(c, vdb, b"MBR", 510).unwrap(), 3);
     assert_eq!(&disk.0.lock().unwrap()[510..513], b"MBR");
@@ -143,40 +199,101 @@ fn procfs_self_fd_exe_and_info_files() {
     let c = p.c();
     w.vfs.mkdirat(c, AT_FDCWD, b"/bin", 0o755).unwrap();
     w.put(&p, b"/bin/prog", b"\x7fELF");
-    let fd = w.vfs.openat(c, AT_FDCWD, b"/bin/../bin/prog", O_RDONLY, 0).unwrap();
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/bin/../bin/prog", O_RDONLY, 0)
+        .unwrap();
     let (r, _wr) = w.vfs.pipe2(c, 0).unwrap();
     assert_eq!(w.vfs.readlinkat(c, AT_FDCWD, b"/proc/self").unwrap(), b"7");
-    assert_eq!(w.vfs.readlinkat(c, AT_FDCWD, b"/proc/self/exe").unwrap(), b"/bin/prog");
-    assert_eq!(w.get(&p, b"/proc/self/exe").unwrap(), b"\x7fELF", "exe is followed to the file");
-    assert_eq!(w.vfs.readlinkat(c, AT_FDCWD, format!("/proc/self/fd/{fd}").as_bytes()).unwrap(), b"/bin/prog");
-    let pipe_name = w.vfs.readlinkat(c, AT_FDCWD, format!("/proc/7/fd/{r}").as_bytes()).unwrap();
-    assert!(pipe_name.starts_with(b"pipe:["), "{}", String::from_utf8_lossy(&pipe_name));
-    assert_eq!(w.vfs.readlinkat(c, AT_FDCWD, b"/proc/self/fd/99"), Err(Errno::ENOENT));
-    assert_eq!(w.vfs.readlinkat(c, AT_FDCWD, b"/proc/99/exe"), Err(Errno::ENOENT));
+    assert_eq!(
+        w.vfs.readlinkat(c, AT_FDCWD, b"/proc/self/exe").unwrap(),
+        b"/bin/prog"
+    );
+    assert_eq!(
+        w.get(&p, b"/proc/self/exe").unwrap(),
+        b"\x7fELF",
+        "exe is followed to the file"
+    );
+    assert_eq!(
+        w.vfs
+            .readlinkat(c, AT_FDCWD, format!("/proc/self/fd/{fd}").as_bytes())
+            .unwrap(),
+        b"/bin/prog"
+    );
+    let pipe_name = w
+        .vfs
+        .readlinkat(c, AT_FDCWD, format!("/proc/7/fd/{r}").as_bytes())
+        .unwrap();
+    assert!(
+        pipe_name.starts_with(b"pipe:["),
+        "{}",
+        String::from_utf8_lossy(&pipe_name)
+    );
+    assert_eq!(
+        w.vfs.readlinkat(c, AT_FDCWD, b"/proc/self/fd/99"),
+        Err(Errno::ENOENT)
+    );
+    assert_eq!(
+        w.vfs.readlinkat(c, AT_FDCWD, b"/proc/99/exe"),
+        Err(Errno::ENOENT)
+    );
     // A relative open shows the cwd-joined path.
     w.vfs.chdir(c, b"/bin").unwrap();
     let fd2 = w.vfs.openat(c, AT_FDCWD, b"./prog", O_RDONLY, 0).unwrap();
-    assert_eq!(w.vfs.readlinkat(c, AT_FDCWD, format!("/proc/self/fd/{fd2}").as_bytes()).unwrap(), b"/bin/prog");
-    let fds: Vec<Vec<u8>> = w.ls(&p, b"/proc/self/fd").into_iter().map(|e| e.0).collect();
+    assert_eq!(
+        w.vfs
+            .readlinkat(c, AT_FDCWD, format!("/proc/self/fd/{fd2}").as_bytes())
+            .unwrap(),
+        b"/bin/prog"
+    );
+    let fds: Vec<Vec<u8>> = w
+        .ls(&p, b"/proc/self/fd")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
     // 4 is the directory fd the listing itself uses.
-    let mut expect: Vec<Vec<u8>> = [".", "..", "0", "1", "2", "3", "4"].iter().map(|s| s.as_bytes().to_vec()).collect();
+    let mut expect: Vec<Vec<u8>> = [".", "..", "0", "1", "2", "3", "4"]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
     expect.sort();
     assert_eq!(fds, expect);
     let root: Vec<Vec<u8>> = w.ls(&p, b"/proc").into_iter().map(|e| e.0).collect();
     assert!(root.contains(&b"7".to_vec()) && root.contains(&b"meminfo".to_vec()));
-    assert_eq!(w.get(&p, b"/proc/self/cmdline").unwrap(), b"/bin/prog\0--flag\0");
+    assert_eq!(
+        w.get(&p, b"/proc/self/cmdline").unwrap(),
+        b"/bin/prog\0--flag\0"
+    );
     assert_eq!(w.get(&p, b"/proc/7/comm").unwrap(), b"prog\n");
     let mem = String::from_utf8(w.get(&p, b"/proc/meminfo").unwrap()).unwrap();
-    assert!(mem.starts_with("MemTotal:") && mem.contains(" 1048576 kB"), "{mem}");
+    assert!(
+        mem.starts_with("MemTotal:") && mem.contains(" 1048576 kB"),
+        "{mem}"
+    );
     let cpu = String::from_utf8(w.get(&p, b"/proc/cpuinfo").unwrap()).unwrap();
     assert!(cpu.contains("model name\t: Test CPU"), "{cpu}");
     assert_eq!(w.get(&p, b"/proc/uptime").unwrap(), b"12.34 3.00\n");
     assert_eq!(w.get(&p, b"/proc/self/maps"), Err(Errno::ENOENT));
-    assert_eq!(w.vfs.openat(c, AT_FDCWD, b"/proc/meminfo", O_WRONLY, 0), Err(Errno::EROFS));
-    assert_eq!(w.vfs.fstatat(c, AT_FDCWD, b"/proc/self/fd", 0).unwrap().kind, FileKind::Directory);
+    assert_eq!(
+        w.vfs.openat(c, AT_FDCWD, b"/proc/meminfo", O_WRONLY, 0),
+        Err(Errno::EROFS)
+    );
+    assert_eq!(
+        w.vfs
+            .fstatat(c, AT_FDCWD, b"/proc/self/fd", 0)
+            .unwrap()
+            .kind,
+        FileKind::Directory
+    );
     // Another pid's view.
     let q = w.spawn(8, b"/bin/other");
-    assert_eq!(w.vfs.readlinkat(q.c(), AT_FDCWD, b"/proc/self").unwrap(), b"8");
-    assert_eq!(w.vfs.readlinkat(q.c(), AT_FDCWD, b"/proc/7/exe").unwrap(), b"/bin/prog");
+    assert_eq!(
+        w.vfs.readlinkat(q.c(), AT_FDCWD, b"/proc/self").unwrap(),
+        b"8"
+    );
+    assert_eq!(
+        w.vfs.readlinkat(q.c(), AT_FDCWD, b"/proc/7/exe").unwrap(),
+        b"/bin/prog"
+    );
     assert_eq!(w.vfs.getcwd(c).unwrap(), b"/bin");
 }
