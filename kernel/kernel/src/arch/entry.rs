@@ -1,0 +1,202 @@
+//! Entry and exit paths: the SYSCALL entry (a [`TrapFrame`] on the task's
+//! kernel stack, returned through IRETQ), kernel-stack switching between
+//! tasks, and FPU/SSE state save/restore.
+
+use core::arch::global_asm;
+use x86_64::registers::model_specific::{LStar, SFMask, Star};
+use x86_64::registers::rflags::RFlags;
+use x86_64::structures::gdt::SegmentSelector;
+use x86_64::VirtAddr;
+
+use super::gdt::{KERNEL_CS, KERNEL_DS, USER_CS, USER_DS};
+
+/// User registers saved at syscall entry (the layout the assembly pushes).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub rbp: u64,
+    pub rbx: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub r10: u64,
+    pub rdx: u64,
+    pub rsi: u64,
+    pub rdi: u64,
+    pub rax: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+impl TrapFrame {
+    /// A frame that enters user mode at `rip` with stack `rsp`.
+    pub fn user(rip: u64, rsp: u64) -> Self {
+        TrapFrame { rip, rsp, cs: USER_CS as u64, ss: USER_DS as u64, rflags: 0x202, ..Default::default() }
+    }
+}
+
+// SAFETY: the entry code runs with interrupts masked (SFMASK clears IF) on
+// the kernel stack stored in `syscall_kernel_rsp`; it saves every user
+// register it touches and returns through IRETQ with a frame built from them.
+global_asm!(
+    r#"
+.section .bss
+.align 8
+.global syscall_kernel_rsp
+syscall_kernel_rsp: .quad 0
+syscall_user_rsp: .quad 0
+
+.section .text
+.global syscall_entry
+syscall_entry:
+    mov %rsp, syscall_user_rsp(%rip)
+    mov syscall_kernel_rsp(%rip), %rsp
+    push ${user_ds}
+    push syscall_user_rsp(%rip)
+    push %r11
+    push ${user_cs}
+    push %rcx
+    push %rax
+    push %rdi
+    push %rsi
+    push %rdx
+    push %r10
+    push %r8
+    push %r9
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    cld
+    call syscall_dispatch
+.global trap_return
+trap_return:
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    pop %r9
+    pop %r8
+    pop %r10
+    pop %rdx
+    pop %rsi
+    pop %rdi
+    pop %rax
+    mov (%rsp), %rcx
+    mov 16(%rsp), %r11
+    iretq
+
+/* switch_stacks(save: *mut u64, load: u64) */
+.global switch_stacks
+switch_stacks:
+    push %rbp
+    push %rbx
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, (%rdi)
+    mov %rsi, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbx
+    pop %rbp
+    ret
+"#,
+    user_ds = const USER_DS,
+    user_cs = const USER_CS,
+    options(att_syntax)
+);
+
+extern "C" {
+    static mut syscall_kernel_rsp: u64;
+    fn syscall_entry();
+    fn trap_return();
+    fn switch_stacks(save: *mut u64, load: u64);
+}
+
+/// Programs the SYSCALL MSRs.
+pub fn init() {
+    Star::write(
+        SegmentSelector(USER_CS),
+        SegmentSelector(USER_DS),
+        SegmentSelector(KERNEL_CS),
+        SegmentSelector(KERNEL_DS),
+    )
+    .expect("GDT layout matches SYSRET's expectations");
+    LStar::write(VirtAddr::new(syscall_entry as usize as u64));
+    SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
+}
+
+/// Makes `top` the stack for syscalls and interrupts from user mode.
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: one CPU; only read by the entry code, which cannot run
+    // concurrently with this store (interrupts are off in the kernel).
+    unsafe { syscall_kernel_rsp = top };
+    super::gdt::set_kernel_stack(top);
+}
+
+/// Prepares a new task's kernel stack so that switching to it enters user
+/// mode with `frame`. Returns the initial saved stack pointer.
+pub fn prepare_stack(stack_top: u64, frame: &TrapFrame) -> u64 {
+    let tf_size = core::mem::size_of::<TrapFrame>() as u64;
+    let tf_addr = (stack_top - tf_size) & !15;
+    let sw = tf_addr - 7 * 8;
+    // SAFETY: the caller passes the top of a fresh, exclusively owned kernel
+    // stack with room for the frame and the seven switch slots.
+    unsafe {
+        core::ptr::write(tf_addr as *mut TrapFrame, *frame);
+        let slots = sw as *mut u64;
+        for i in 0..6 {
+            slots.add(i).write(0);
+        }
+        slots.add(6).write(trap_return as usize as u64);
+    }
+    sw
+}
+
+/// Saves the current stack in `*save` and continues on `load`.
+pub fn switch(save: *mut u64, load: u64) {
+    // SAFETY: `save` points into the current task (kept alive by the
+    // scheduler) and `load` was produced by `switch` or `prepare_stack`.
+    unsafe { switch_stacks(save, load) }
+}
+
+/// 512-byte FXSAVE area.
+#[repr(C, align(16))]
+#[derive(Clone)]
+pub struct FpuState(pub [u8; 512]);
+
+impl FpuState {
+    /// The power-on state (x87 default control word, MXCSR 0x1f80).
+    pub fn initial() -> Self {
+        let mut s = FpuState([0; 512]);
+        s.0[0..2].copy_from_slice(&0x037Fu16.to_le_bytes());
+        s.0[24..28].copy_from_slice(&0x1F80u32.to_le_bytes());
+        s.0[28..32].copy_from_slice(&0xFFFFu32.to_le_bytes());
+        s
+    }
+
+    pub fn save(&mut self) {
+        // SAFETY: the area is 512 bytes, 16-byte aligned; CR4.OSFXSR is set.
+        unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };
+    }
+
+    pub fn restore(&self) {
+        // SAFETY: as in `save`; the area holds a valid FXSAVE image.
+        unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack)) };
+    }
+}

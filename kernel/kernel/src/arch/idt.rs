@@ -1,0 +1,172 @@
+//! The IDT: CPU exceptions (a fault in user mode kills the process with the
+//! matching signal; in the kernel it is fatal), the PIT timer on IRQ 0 via
+//! the remapped 8259 PIC.
+
+use x86_64::instructions::port::Port;
+use x86_64::registers::control::Cr2;
+use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, PageFaultErrorCode};
+
+use super::gdt::DOUBLE_FAULT_IST;
+
+pub const TIMER_VECTOR: u8 = 32;
+const SIGILL: i32 = 4;
+const SIGTRAP: i32 = 5;
+const SIGBUS: i32 = 7;
+const SIGFPE: i32 = 8;
+const SIGSEGV: i32 = 11;
+
+static IDT: spin::Once<InterruptDescriptorTable> = spin::Once::new();
+
+/// Builds and loads the IDT, remaps the PIC and unmasks only the timer.
+pub fn init() {
+    let idt = IDT.call_once(|| {
+        let mut idt = InterruptDescriptorTable::new();
+        idt.divide_error.set_handler_fn(divide_error);
+        idt.debug.set_handler_fn(debug);
+        idt.breakpoint.set_handler_fn(breakpoint).set_privilege_level(x86_64::PrivilegeLevel::Ring3);
+        idt.overflow.set_handler_fn(overflow);
+        idt.bound_range_exceeded.set_handler_fn(bound_range);
+        idt.invalid_opcode.set_handler_fn(invalid_opcode);
+        idt.device_not_available.set_handler_fn(device_not_available);
+        idt.invalid_tss.set_handler_fn(invalid_tss);
+        idt.segment_not_present.set_handler_fn(segment_not_present);
+        idt.stack_segment_fault.set_handler_fn(stack_segment);
+        idt.general_protection_fault.set_handler_fn(general_protection);
+        idt.page_fault.set_handler_fn(page_fault);
+        idt.x87_floating_point.set_handler_fn(x87_fp);
+        idt.alignment_check.set_handler_fn(alignment_check);
+        idt.simd_floating_point.set_handler_fn(simd_fp);
+        // SAFETY: the IST index names the double-fault stack set up in gdt.
+        unsafe {
+            idt.double_fault.set_handler_fn(double_fault).set_stack_index(DOUBLE_FAULT_IST);
+        }
+        idt[TIMER_VECTOR].set_handler_fn(timer);
+        for v in 33..48u8 {
+            idt[v].set_handler_fn(spurious_irq);
+        }
+        idt
+    });
+    idt.load();
+    remap_pic();
+}
+
+fn outb(port: u16, v: u8) {
+    // SAFETY: PIC/PIT command and data ports, owned by this module.
+    unsafe { Port::<u8>::new(port).write(v) }
+}
+
+fn remap_pic() {
+    outb(0x20, 0x11);
+    outb(0xA0, 0x11);
+    outb(0x21, 32);
+    outb(0xA1, 40);
+    outb(0x21, 4);
+    outb(0xA1, 2);
+    outb(0x21, 0x01);
+    outb(0xA1, 0x01);
+    outb(0x21, 0xFE);
+    outb(0xA1, 0xFF);
+}
+
+fn eoi(irq: u8) {
+    if irq >= 8 {
+        outb(0xA0, 0x20);
+    }
+    outb(0x20, 0x20);
+}
+
+fn from_user(frame: &InterruptStackFrame) -> bool {
+    frame.code_segment.rpl() == x86_64::PrivilegeLevel::Ring3
+}
+
+/// A user fault kills the process; a kernel fault stops the machine.
+fn fault(name: &str, frame: &InterruptStackFrame, signal: i32, detail: u64) {
+    if from_user(frame) {
+        crate::kprintln!(
+            "veridian: pid {} {} at rip {:#x} (addr/code {:#x}): killed by signal {}",
+            crate::task::current_pid(),
+            name,
+            frame.instruction_pointer.as_u64(),
+            detail,
+            signal
+        );
+        crate::task::exit::kill_current_by_signal(signal);
+    }
+    crate::fatal(format_args!("kernel {} at rip {:#x} (addr/code {:#x})", name, frame.instruction_pointer.as_u64(), detail));
+}
+
+extern "x86-interrupt" fn divide_error(f: InterruptStackFrame) {
+    fault("divide error", &f, SIGFPE, 0);
+}
+extern "x86-interrupt" fn debug(f: InterruptStackFrame) {
+    fault("debug trap", &f, SIGTRAP, 0);
+}
+extern "x86-interrupt" fn breakpoint(f: InterruptStackFrame) {
+    fault("breakpoint", &f, SIGTRAP, 0);
+}
+extern "x86-interrupt" fn overflow(f: InterruptStackFrame) {
+    fault("overflow", &f, SIGSEGV, 0);
+}
+extern "x86-interrupt" fn bound_range(f: InterruptStackFrame) {
+    fault("bound range", &f, SIGSEGV, 0);
+}
+extern "x86-interrupt" fn invalid_opcode(f: InterruptStackFrame) {
+    fault("invalid opcode", &f, SIGILL, 0);
+}
+extern "x86-interrupt" fn device_not_available(f: InterruptStackFrame) {
+    fault("device not available", &f, SIGFPE, 0);
+}
+extern "x86-interrupt" fn invalid_tss(f: InterruptStackFrame, c: u64) {
+    fault("invalid TSS", &f, SIGSEGV, c);
+}
+extern "x86-interrupt" fn segment_not_present(f: InterruptStackFrame, c: u64) {
+    fault("segment not present", &f, SIGBUS, c);
+}
+extern "x86-interrupt" fn stack_segment(f: InterruptStackFrame, c: u64) {
+    fault("stack segment fault", &f, SIGBUS, c);
+}
+extern "x86-interrupt" fn general_protection(f: InterruptStackFrame, c: u64) {
+    fault("general protection fault", &f, SIGSEGV, c);
+}
+extern "x86-interrupt" fn x87_fp(f: InterruptStackFrame) {
+    fault("x87 FP exception", &f, SIGFPE, 0);
+}
+extern "x86-interrupt" fn alignment_check(f: InterruptStackFrame, c: u64) {
+    fault("alignment check", &f, SIGBUS, c);
+}
+extern "x86-interrupt" fn simd_fp(f: InterruptStackFrame) {
+    fault("SIMD FP exception", &f, SIGFPE, 0);
+}
+extern "x86-interrupt" fn double_fault(f: InterruptStackFrame, _c: u64) -> ! {
+    crate::fatal(format_args!("double fault at rip {:#x}", f.instruction_pointer.as_u64()));
+}
+
+extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErrorCode) {
+    let addr = Cr2::read_raw();
+    if from_user(&f) {
+        let write = code.contains(PageFaultErrorCode::CAUSED_BY_WRITE);
+        let ok = !code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) || {
+            // Executing needs an executable region.
+            let mm = crate::task::current_mm();
+            let m = mm.lock();
+            m.find(addr).map(|(_, v)| v.prot & crate::mm::vma::PROT_EXEC != 0).unwrap_or(false)
+        };
+        if ok && crate::task::current_mm().lock().handle_fault(addr, write) {
+            return;
+        }
+    }
+    fault("page fault", &f, SIGSEGV, addr);
+}
+
+extern "x86-interrupt" fn timer(f: InterruptStackFrame) {
+    eoi(0);
+    crate::time::tick();
+    if from_user(&f) {
+        crate::task::sched::preempt();
+    }
+}
+
+extern "x86-interrupt" fn spurious_irq(_f: InterruptStackFrame) {
+    outb(0xA0, 0x20);
+    outb(0x20, 0x20);
+}

@@ -1,0 +1,6 @@
+//! Device drivers: UARTs, PCI config access, virtio-blk, power-off.
+
+pub mod pci;
+pub mod power;
+pub mod serial;
+pub mod virtio_blk;

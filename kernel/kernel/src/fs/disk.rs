@@ -1,0 +1,87 @@
+//! Disks and the mounted root: `DiskDev` adapts a virtio disk to
+//! `blockfs::BlockDevice`; [`ROOT`] is the mounted BlockFS.
+
+use alloc::vec::Vec;
+use blockfs::{BlockDevice, DeviceError, FileSystem, MountOptions, BLOCK_SIZE};
+use spin::Mutex;
+
+use crate::drivers::virtio_blk::Disk;
+
+pub static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
+pub static ROOT: Mutex<Option<FileSystem<DiskDev>>> = Mutex::new(None);
+
+/// The disk at an index of [`DISKS`] as a block device.
+pub struct DiskDev(pub usize);
+
+const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / 512) as u64;
+
+impl BlockDevice for DiskDev {
+    fn block_count(&self) -> u64 {
+        DISKS.lock().get(self.0).map(|d| d.sectors() / SECTORS_PER_BLOCK).unwrap_or(0)
+    }
+
+    fn read_block(&mut self, index: u64, buf: &mut [u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
+        self.read_blocks(index, buf)
+    }
+
+    fn write_block(&mut self, index: u64, buf: &[u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
+        self.write_blocks(index, buf)
+    }
+
+    fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        let mut d = DISKS.lock();
+        let disk = d.get_mut(self.0).ok_or(DeviceError::Io)?;
+        disk.read_sectors(start * SECTORS_PER_BLOCK, buf).map_err(|_| DeviceError::Io)
+    }
+
+    fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        let mut d = DISKS.lock();
+        let disk = d.get_mut(self.0).ok_or(DeviceError::Io)?;
+        disk.write_sectors(start * SECTORS_PER_BLOCK, buf).map_err(|_| DeviceError::Io)
+    }
+
+    fn flush(&mut self) -> Result<(), DeviceError> {
+        let mut d = DISKS.lock();
+        d.get_mut(self.0).ok_or(DeviceError::Io)?.flush().map_err(|_| DeviceError::Io)
+    }
+}
+
+/// Mounts disk 0 as the root. Returns the block count.
+pub fn mount_root() -> Result<u64, blockfs::Error> {
+    let fs = FileSystem::mount(DiskDev(0), MountOptions::default())?;
+    let blocks = fs.statfs().total_blocks;
+    *ROOT.lock() = Some(fs);
+    Ok(blocks as u64)
+}
+
+/// Writes everything back (at power-off and fsync).
+pub fn sync() {
+    if let Some(fs) = ROOT.lock().as_mut() {
+        if let Err(e) = fs.sync() {
+            crate::kprintln!("veridian: sync failed: {:?}", e);
+        }
+    }
+}
+
+/// Reads raw bytes of disk `idx` at byte offset `off`.
+pub fn read_raw(idx: usize, off: u64, buf: &mut [u8]) -> Result<usize, i32> {
+    let mut d = DISKS.lock();
+    let disk = d.get_mut(idx).ok_or(veridian_syscall::errno::ENXIO)?;
+    let size = disk.sectors() * 512;
+    if off >= size {
+        return Ok(0);
+    }
+    let n = (buf.len() as u64).min(size - off) as usize;
+    let first = off / 512;
+    let last = (off + n as u64).div_ceil(512);
+    let mut tmp = alloc::vec![0u8; ((last - first) * 512) as usize];
+    disk.read_sectors(first, &mut tmp).map_err(|_| veridian_syscall::errno::EIO)?;
+    let skip = (off - first * 512) as usize;
+    buf[..n].copy_from_slice(&tmp[skip..skip + n]);
+    Ok(n)
+}
+
+/// Size in bytes of disk `idx`.
+pub fn disk_size(idx: usize) -> Option<u64> {
+    DISKS.lock().get(idx).map(|d| d.sectors() * 512)
+}

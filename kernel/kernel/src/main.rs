@@ -1,0 +1,164 @@
+//! VeridianOS: a small x86_64 kernel speaking the Linux syscall ABI, booted
+//! by QEMU's `-kernel` (Multiboot), with a BlockFS root on virtio-blk.
+#![no_std]
+#![no_main]
+#![feature(abi_x86_interrupt)]
+
+extern crate alloc;
+
+mod arch;
+mod cmdline;
+mod drivers;
+mod fs;
+mod log;
+mod mm;
+mod multiboot;
+mod random;
+mod syscall;
+mod task;
+mod time;
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use spin::Mutex;
+
+use arch::entry::{prepare_stack, FpuState, TrapFrame};
+use fs::{FdTable, FsContext, Node, OpenFile};
+use mm::vma::Mm;
+
+/// Stops the machine after a kernel failure, with [`drivers::power::FATAL_STATUS`].
+pub fn fatal(args: core::fmt::Arguments) -> ! {
+    x86_64::instructions::interrupts::disable();
+    kprintln!("veridian: FATAL: {}", args);
+    drivers::power::power_off(drivers::power::FATAL_STATUS);
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    fatal(format_args!("kernel panic: {}", info));
+}
+
+extern "C" {
+    static __kernel_end: u8;
+}
+
+/// Kernel entry from the boot trampoline (long mode, higher half).
+#[no_mangle]
+extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
+    time::mark_boot();
+    drivers::serial::init();
+    arch::gdt::init();
+    arch::idt::init();
+    arch::entry::init();
+    if mb_magic != 0x2BADB002 {
+        fatal(format_args!("not started by a Multiboot loader (magic {:#x})", mb_magic));
+    }
+    init_memory(mb_info as u64);
+    let cmd = cmdline::parse(&multiboot::cmdline(mb_info as u64));
+    log::set_level(cmd.loglevel);
+    kprintln!("veridian: boot ok");
+    mm::paging::drop_identity_map();
+    time::init();
+    kdebug!("veridian: tsc {} kHz", time::tsc_per_ms());
+
+    let disks = drivers::virtio_blk::probe();
+    kprintln!("veridian: {} virtio-blk disk(s)", disks.len());
+    *fs::disk::DISKS.lock() = disks;
+    match fs::disk::mount_root() {
+        Ok(blocks) => kprintln!("veridian: mounted / (blockfs, {} blocks)", blocks),
+        Err(e) => fatal(format_args!("cannot mount the root file system: {:?}", e)),
+    }
+    start_init(&cmd)
+}
+
+/// Frame allocator from the memory map, with the kernel image, the boot
+/// information and a heap carved out.
+fn init_memory(info: u64) {
+    let mut regions = [multiboot::Region { start: 0, end: 0 }; 32];
+    let n = multiboot::memory_regions(info, &mut regions);
+    // SAFETY: only the address of the linker symbol is taken.
+    let kend = mm::virt_to_phys(unsafe { core::ptr::addr_of!(__kernel_end) } as u64);
+    // QEMU puts the Multiboot info and command line right after the image.
+    let reserved_end = mm::page_up(kend) + (1 << 20);
+    let mut total = 0u64;
+    for r in &regions[..n] {
+        total += r.end - r.start;
+    }
+    let heap_size = (total / 8).clamp(8 << 20, 96 << 20);
+    let mut heap_start = None;
+    for r in &regions[..n] {
+        let start = r.start.max(reserved_end).max(1 << 20);
+        if start >= r.end {
+            continue;
+        }
+        let mut s = start;
+        if heap_start.is_none() && r.end - s > heap_size * 2 {
+            heap_start = Some(s);
+            s += heap_size;
+        }
+        mm::frame::add_region(s, r.end.min(mm::DIRECT_MAP_SIZE));
+    }
+    match heap_start {
+        Some(h) => mm::heap::init(h, heap_size),
+        None => fatal(format_args!("no memory region large enough for the kernel heap")),
+    }
+}
+
+/// Loads the init program as pid 1 and starts scheduling.
+fn start_init(cmd: &cmdline::CmdLine) -> ! {
+    let path = cmd.init.as_bytes().to_vec();
+    let node = match fs::namei::lookup_abs(&path, true) {
+        Ok(n) => n,
+        Err(e) => fatal(format_args!("init {} not found (errno {})", cmd.init, e)),
+    };
+    let image = match fs::namei::read_all(&node) {
+        Ok(i) => i,
+        Err(e) => fatal(format_args!("cannot read init {} (errno {})", cmd.init, e)),
+    };
+    let mut argv: Vec<Vec<u8>> = alloc::vec![path.clone()];
+    argv.extend(cmd.args.iter().map(|a| a.as_bytes().to_vec()));
+    let envp: Vec<Vec<u8>> = alloc::vec![b"PATH=/bin:/usr/bin:/usr/local/bin:/sbin".to_vec(), b"HOME=/".to_vec()];
+    let Some(mut mm) = Mm::new() else { fatal(format_args!("out of memory")) };
+    let loaded = match task::exec::load(&mut mm, &image, &path, &argv, &envp) {
+        Ok(l) => l,
+        Err(e) => fatal(format_args!("cannot load init {} (errno {})", cmd.init, e)),
+    };
+    drop(image);
+    let mut files = FdTable::new();
+    for fd in 0..3 {
+        let f = OpenFile::new(Node::Console, 2, b"/dev/console".to_vec());
+        let _ = files.put(fd, f, false);
+    }
+    let pid = task::alloc_id();
+    let t = task::Task::new(
+        pid,
+        pid,
+        Arc::new(Mutex::new(mm)),
+        Arc::new(Mutex::new(files)),
+        Arc::new(Mutex::new(FsContext::new())),
+        FpuState::initial(),
+    );
+    // SAFETY: the task is not yet known to the scheduler.
+    unsafe { *t.saved_rsp.get() = prepare_stack(t.kstack_top(), &TrapFrame::user(loaded.entry, loaded.sp)) };
+    task::PROCS.lock().insert(
+        pid,
+        task::Process {
+            pid,
+            ppid: 0,
+            pgid: pid,
+            sid: pid,
+            threads: alloc::vec![pid],
+            zombie: None,
+            exit_status: None,
+            sigactions: Arc::new(Mutex::new([task::SigAction::default(); 65])),
+            pending: 0,
+            child_waiters: Vec::new(),
+            exe: path,
+        },
+    );
+    task::TASKS.lock().insert(pid, t.clone());
+    kprintln!("veridian: exec {}", cmd.init);
+    let us = time::tsc_since_boot() * 1000 / time::tsc_per_ms();
+    kprintln!("veridian: boot-to-user {} us", us);
+    task::sched::start(t)
+}

@@ -1,0 +1,131 @@
+//! Physical frame allocator: a free bitmap over the first 4 GiB plus a
+//! reference count per frame (copy-on-write sharing).
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use spin::Mutex;
+
+use super::{phys_to_virt, PAGE_SIZE};
+
+const MAX_FRAMES: usize = 1 << 20;
+
+struct Frames {
+    /// Bit set = frame free.
+    free: [u64; MAX_FRAMES / 64],
+    refs: [u16; MAX_FRAMES],
+    hint: usize,
+}
+
+static FRAMES: Mutex<Frames> = Mutex::new(Frames { free: [0; MAX_FRAMES / 64], refs: [0; MAX_FRAMES], hint: 0 });
+static FREE_COUNT: AtomicUsize = AtomicUsize::new(0);
+static TOTAL_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Adds the physical range `[start, end)` (page-rounded inward) as free.
+pub fn add_region(start: u64, end: u64) {
+    let mut f = FRAMES.lock();
+    let s = super::page_up(start) / PAGE_SIZE;
+    let e = (end / PAGE_SIZE).min(MAX_FRAMES as u64);
+    for i in s..e {
+        let i = i as usize;
+        if f.free[i / 64] & (1 << (i % 64)) == 0 {
+            f.free[i / 64] |= 1 << (i % 64);
+            FREE_COUNT.fetch_add(1, Ordering::Relaxed);
+            TOTAL_COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Allocates one zeroed frame (refcount 1); `None` when memory is exhausted.
+pub fn alloc() -> Option<u64> {
+    let pa = {
+        let mut f = FRAMES.lock();
+        let words = MAX_FRAMES / 64;
+        let start = f.hint;
+        let mut found = None;
+        for k in 0..words {
+            let w = (start + k) % words;
+            if f.free[w] != 0 {
+                let bit = f.free[w].trailing_zeros() as usize;
+                f.free[w] &= !(1 << bit);
+                let idx = w * 64 + bit;
+                f.refs[idx] = 1;
+                f.hint = w;
+                found = Some(idx as u64 * PAGE_SIZE);
+                break;
+            }
+        }
+        found?
+    };
+    FREE_COUNT.fetch_sub(1, Ordering::Relaxed);
+    // SAFETY: the frame was free, so nothing else references it; the direct
+    // map covers it.
+    unsafe { core::ptr::write_bytes(phys_to_virt(pa), 0, PAGE_SIZE as usize) };
+    Some(pa)
+}
+
+/// Allocates `n` physically contiguous zeroed frames (for DMA).
+pub fn alloc_contiguous(n: usize) -> Option<u64> {
+    let base = {
+        let mut f = FRAMES.lock();
+        let mut run = 0;
+        let mut found = None;
+        for i in 0..MAX_FRAMES {
+            if f.free[i / 64] & (1 << (i % 64)) != 0 {
+                run += 1;
+                if run == n {
+                    found = Some(i + 1 - n);
+                    break;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        let first = found?;
+        for i in first..first + n {
+            f.free[i / 64] &= !(1 << (i % 64));
+            f.refs[i] = 1;
+        }
+        first as u64 * PAGE_SIZE
+    };
+    FREE_COUNT.fetch_sub(n, Ordering::Relaxed);
+    // SAFETY: the frames were free and are covered by the direct map.
+    unsafe { core::ptr::write_bytes(phys_to_virt(base), 0, n * PAGE_SIZE as usize) };
+    Some(base)
+}
+
+/// Adds a reference to an allocated frame.
+pub fn incref(pa: u64) {
+    let mut f = FRAMES.lock();
+    let i = (pa / PAGE_SIZE) as usize;
+    if i < MAX_FRAMES && f.refs[i] > 0 {
+        f.refs[i] = f.refs[i].saturating_add(1);
+    }
+}
+
+/// The reference count of a frame.
+pub fn refcount(pa: u64) -> u16 {
+    let i = (pa / PAGE_SIZE) as usize;
+    if i < MAX_FRAMES {
+        FRAMES.lock().refs[i]
+    } else {
+        0
+    }
+}
+
+/// Drops a reference; the frame is free again when none remain.
+pub fn decref(pa: u64) {
+    let mut f = FRAMES.lock();
+    let i = (pa / PAGE_SIZE) as usize;
+    if i >= MAX_FRAMES || f.refs[i] == 0 {
+        return;
+    }
+    f.refs[i] -= 1;
+    if f.refs[i] == 0 {
+        f.free[i / 64] |= 1 << (i % 64);
+        FREE_COUNT.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// (free, total) frames.
+pub fn stats() -> (usize, usize) {
+    (FREE_COUNT.load(Ordering::Relaxed), TOTAL_COUNT.load(Ordering::Relaxed))
+}

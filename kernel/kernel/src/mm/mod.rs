@@ -1,0 +1,39 @@
+//! Memory: physical frames, page tables, the kernel heap, user copies.
+
+pub mod frame;
+pub mod heap;
+pub mod paging;
+pub mod user;
+pub mod vma;
+
+/// Where all physical memory below 4 GiB is mapped (set up by the boot code).
+pub const PHYS_OFFSET: u64 = 0xFFFF_8000_0000_0000;
+/// The kernel image's virtual base (physical 0 maps here).
+pub const KERNEL_BASE: u64 = 0xFFFF_FFFF_8000_0000;
+/// The direct map covers this much physical memory.
+pub const DIRECT_MAP_SIZE: u64 = 4 << 30;
+pub const PAGE_SIZE: u64 = 4096;
+/// User addresses are below this.
+pub const USER_END: u64 = 0x0000_8000_0000_0000;
+
+/// The direct-map address of a physical address.
+pub fn phys_to_virt(pa: u64) -> *mut u8 {
+    (PHYS_OFFSET + pa) as *mut u8
+}
+
+/// The physical address of a kernel virtual address (direct map or image).
+pub fn virt_to_phys(va: u64) -> u64 {
+    if va >= KERNEL_BASE {
+        va - KERNEL_BASE
+    } else {
+        va - PHYS_OFFSET
+    }
+}
+
+pub fn page_down(v: u64) -> u64 {
+    v & !(PAGE_SIZE - 1)
+}
+
+pub fn page_up(v: u64) -> u64 {
+    v.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
+}

@@ -1,0 +1,283 @@
+//! 4-level page tables. Every address space shares the kernel half (PML4
+//! entries 256..511) with the boot tables; the user half is private, with
+//! copy-on-write sharing after fork (read-only + [`COW`] bit).
+
+use x86_64::registers::control::{Cr3, Cr3Flags};
+use x86_64::structures::paging::{PageTableFlags as F, PhysFrame};
+use x86_64::PhysAddr;
+
+use super::{frame, phys_to_virt, PAGE_SIZE, USER_END};
+
+/// Software bit marking a read-only page that is writable after a copy.
+pub const COW: F = F::BIT_9;
+const ADDR_MASK: u64 = 0x000F_FFFF_FFFF_F000;
+
+extern "C" {
+    static boot_pml4: u8;
+}
+
+/// Physical address of the kernel's own PML4 (the boot tables).
+pub fn kernel_pml4() -> u64 {
+    // SAFETY: only the symbol's address is taken; .boot is identity-linked.
+    unsafe { core::ptr::addr_of!(boot_pml4) as u64 }
+}
+
+fn table(pa: u64) -> &'static mut [u64; 512] {
+    // SAFETY: `pa` is a page-table frame owned by an address space (or the
+    // boot tables); the kernel is single-CPU and non-preemptive, so no other
+    // reference is live while this one is used.
+    unsafe { &mut *(phys_to_virt(pa) as *mut [u64; 512]) }
+}
+
+/// Removes the boot identity map of the low 4 GiB.
+pub fn drop_identity_map() {
+    table(kernel_pml4())[0] = 0;
+    flush_all();
+}
+
+/// Reloads CR3 (flushes non-global TLB entries).
+pub fn flush_all() {
+    let (f, fl) = Cr3::read();
+    // SAFETY: reloading the same root keeps every mapping.
+    unsafe { Cr3::write(f, fl) };
+}
+
+fn invlpg(va: u64) {
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(va));
+}
+
+/// Switches to the page tables rooted at `pml4`.
+pub fn activate(pml4: u64) {
+    let (cur, _) = Cr3::read();
+    if cur.start_address().as_u64() != pml4 {
+        // SAFETY: `pml4` is a valid root whose kernel half equals the boot
+        // tables', so the running kernel stays mapped.
+        unsafe { Cr3::write(PhysFrame::containing_address(PhysAddr::new(pml4)), Cr3Flags::empty()) };
+    }
+}
+
+fn current_root() -> u64 {
+    Cr3::read().0.start_address().as_u64()
+}
+
+/// A user address space.
+pub struct AddressSpace {
+    pml4: u64,
+}
+
+impl AddressSpace {
+    /// An empty user half sharing the kernel half.
+    pub fn new() -> Option<Self> {
+        let pml4 = frame::alloc()?;
+        let k = table(kernel_pml4());
+        let t = table(pml4);
+        t[256..].copy_from_slice(&k[256..]);
+        Some(AddressSpace { pml4 })
+    }
+
+    pub fn root(&self) -> u64 {
+        self.pml4
+    }
+
+    pub fn activate(&self) {
+        activate(self.pml4);
+    }
+
+    fn is_current(&self) -> bool {
+        current_root() == self.pml4
+    }
+
+    /// The leaf entry for `va`, creating intermediate tables if `create`.
+    fn leaf(&mut self, va: u64, create: bool) -> Option<&'static mut u64> {
+        if va >= USER_END {
+            return None;
+        }
+        let mut t = table(self.pml4);
+        for level in (1..4).rev() {
+            let idx = ((va >> (12 + 9 * level)) & 511) as usize;
+            if t[idx] & F::PRESENT.bits() == 0 {
+                if !create {
+                    return None;
+                }
+                let f = frame::alloc()?;
+                t[idx] = f | (F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE).bits();
+            }
+            t = table(t[idx] & ADDR_MASK);
+        }
+        Some(&mut t[((va >> 12) & 511) as usize])
+    }
+
+    /// Maps the page at `va` to `pa` (taking over one reference to `pa`);
+    /// a previous mapping is released. `Err` when no frame was left for a
+    /// page table.
+    pub fn map(&mut self, va: u64, pa: u64, flags: F) -> Result<(), ()> {
+        let cur = self.is_current();
+        let e = self.leaf(va, true).ok_or(())?;
+        let old = *e;
+        *e = (pa & ADDR_MASK) | (flags | F::PRESENT).bits();
+        if old & F::PRESENT.bits() != 0 {
+            frame::decref(old & ADDR_MASK);
+            if cur {
+                invlpg(va);
+            }
+        }
+        Ok(())
+    }
+
+    /// Unmaps the page at `va`, releasing its frame.
+    pub fn unmap(&mut self, va: u64) {
+        let cur = self.is_current();
+        if let Some(e) = self.leaf(va, false) {
+            let old = *e;
+            if old & F::PRESENT.bits() != 0 {
+                *e = 0;
+                frame::decref(old & ADDR_MASK);
+                if cur {
+                    invlpg(va);
+                }
+            }
+        }
+    }
+
+    /// The frame and flags mapped at `va`.
+    pub fn lookup(&mut self, va: u64) -> Option<(u64, F)> {
+        let e = *self.leaf(va, false)?;
+        if e & F::PRESENT.bits() == 0 {
+            return None;
+        }
+        Some((e & ADDR_MASK, F::from_bits_truncate(e)))
+    }
+
+    /// Replaces the flags of a mapped page.
+    pub fn set_flags(&mut self, va: u64, flags: F) {
+        let cur = self.is_current();
+        if let Some(e) = self.leaf(va, false) {
+            if *e & F::PRESENT.bits() != 0 {
+                *e = (*e & ADDR_MASK) | (flags | F::PRESENT).bits();
+                if cur {
+                    invlpg(va);
+                }
+            }
+        }
+    }
+
+    /// Resolves a write to a copy-on-write page: `true` if `va` is now
+    /// writable.
+    pub fn break_cow(&mut self, va: u64) -> bool {
+        let Some((pa, flags)) = self.lookup(va) else { return false };
+        if !flags.contains(COW) {
+            return false;
+        }
+        let new_flags = (flags - COW) | F::WRITABLE;
+        if frame::refcount(pa) == 1 {
+            self.set_flags(va, new_flags);
+            return true;
+        }
+        let Some(copy) = frame::alloc() else { return false };
+        // SAFETY: both frames are mapped by the direct map; `copy` is fresh.
+        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa), phys_to_virt(copy), PAGE_SIZE as usize) };
+        self.map(va, copy, new_flags).is_ok()
+    }
+
+    /// Visits every mapped user page as (va, leaf entry).
+    fn for_each_leaf(&mut self, mut f: impl FnMut(u64, &mut u64)) {
+        let l4 = table(self.pml4);
+        for i4 in 0..256 {
+            if l4[i4] & 1 == 0 {
+                continue;
+            }
+            let l3 = table(l4[i4] & ADDR_MASK);
+            for i3 in 0..512 {
+                if l3[i3] & 1 == 0 {
+                    continue;
+                }
+                let l2 = table(l3[i3] & ADDR_MASK);
+                for i2 in 0..512 {
+                    if l2[i2] & 1 == 0 {
+                        continue;
+                    }
+                    let l1 = table(l2[i2] & ADDR_MASK);
+                    for i1 in 0..512 {
+                        if l1[i1] & 1 != 0 {
+                            let va = ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
+                            f(va, &mut l1[i1]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A copy-on-write clone (fork). `None` when out of frames.
+    pub fn fork(&mut self) -> Option<AddressSpace> {
+        let mut child = AddressSpace::new()?;
+        let mut ok = true;
+        let mut pairs = alloc::vec::Vec::new();
+        self.for_each_leaf(|va, e| {
+            let mut flags = F::from_bits_truncate(*e);
+            if flags.contains(F::WRITABLE) {
+                flags = (flags - F::WRITABLE) | COW;
+                *e = (*e & ADDR_MASK) | flags.bits();
+            }
+            pairs.push((va, *e));
+        });
+        for (va, e) in pairs {
+            frame::incref(e & ADDR_MASK);
+            if child.map(va, e & ADDR_MASK, F::from_bits_truncate(e)).is_err() {
+                frame::decref(e & ADDR_MASK);
+                ok = false;
+                break;
+            }
+        }
+        if self.is_current() {
+            flush_all();
+        }
+        if ok {
+            Some(child)
+        } else {
+            None
+        }
+    }
+
+    /// Unmaps every user page and frees the user page tables.
+    pub fn clear_user(&mut self) {
+        self.for_each_leaf(|_, e| {
+            frame::decref(*e & ADDR_MASK);
+            *e = 0;
+        });
+        let l4 = table(self.pml4);
+        for i4 in 0..256 {
+            if l4[i4] & 1 == 0 {
+                continue;
+            }
+            let l3 = table(l4[i4] & ADDR_MASK);
+            for i3 in 0..512 {
+                if l3[i3] & 1 == 0 {
+                    continue;
+                }
+                let l2 = table(l3[i3] & ADDR_MASK);
+                for i2 in 0..512 {
+                    if l2[i2] & 1 != 0 {
+                        frame::decref(l2[i2] & ADDR_MASK);
+                    }
+                }
+                frame::decref(l3[i3] & ADDR_MASK);
+            }
+            frame::decref(l4[i4] & ADDR_MASK);
+            l4[i4] = 0;
+        }
+        if self.is_current() {
+            flush_all();
+        }
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        if self.is_current() {
+            activate(kernel_pml4());
+        }
+        self.clear_user();
+        frame::decref(self.pml4);
+    }
+}

@@ -1,0 +1,106 @@
+//! Copies between user memory and kernel buffers for the current process.
+//! Addresses are checked against the process's memory map and pages are
+//! faulted in first, so a bad pointer yields `EFAULT`, never a kernel fault.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use veridian_syscall::errno::{EFAULT, ENAMETOOLONG};
+
+use crate::task;
+
+pub type KResult<T> = Result<T, i32>;
+
+/// Copies `len` bytes from user `va`.
+pub fn read_bytes(va: u64, len: usize) -> KResult<Vec<u8>> {
+    if len > (1 << 30) {
+        return Err(EFAULT);
+    }
+    let mut buf = vec![0u8; len];
+    if len > 0 && !task::current_mm().lock().read(va, &mut buf) {
+        return Err(EFAULT);
+    }
+    Ok(buf)
+}
+
+/// Copies into `buf` from user `va`.
+pub fn read_into(va: u64, buf: &mut [u8]) -> KResult<()> {
+    if buf.is_empty() || task::current_mm().lock().read(va, buf) {
+        Ok(())
+    } else {
+        Err(EFAULT)
+    }
+}
+
+/// Copies `data` to user `va`.
+pub fn write_bytes(va: u64, data: &[u8]) -> KResult<()> {
+    if data.is_empty() || task::current_mm().lock().write(va, data) {
+        Ok(())
+    } else {
+        Err(EFAULT)
+    }
+}
+
+pub fn read_u64(va: u64) -> KResult<u64> {
+    let mut b = [0u8; 8];
+    read_into(va, &mut b)?;
+    Ok(u64::from_le_bytes(b))
+}
+
+pub fn write_u64(va: u64, v: u64) -> KResult<()> {
+    write_bytes(va, &v.to_le_bytes())
+}
+
+pub fn read_u32(va: u64) -> KResult<u32> {
+    let mut b = [0u8; 4];
+    read_into(va, &mut b)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+pub fn write_u32(va: u64, v: u32) -> KResult<()> {
+    write_bytes(va, &v.to_le_bytes())
+}
+
+/// A NUL-terminated user string of at most `max` bytes (without the NUL).
+pub fn read_cstr(va: u64, max: usize) -> KResult<Vec<u8>> {
+    if va == 0 {
+        return Err(EFAULT);
+    }
+    let mut out = Vec::new();
+    let mut cur = va;
+    loop {
+        let chunk = (4096 - (cur % 4096)) as usize;
+        let mut buf = vec![0u8; chunk];
+        read_into(cur, &mut buf)?;
+        if let Some(p) = buf.iter().position(|&b| b == 0) {
+            out.extend_from_slice(&buf[..p]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf);
+        if out.len() > max {
+            return Err(ENAMETOOLONG);
+        }
+        cur += chunk as u64;
+    }
+}
+
+/// A NULL-terminated array of user string pointers (argv/envp).
+pub fn read_str_array(va: u64) -> KResult<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    if va == 0 {
+        return Ok(out);
+    }
+    for i in 0..4096u64 {
+        let p = read_u64(va + i * 8)?;
+        if p == 0 {
+            return Ok(out);
+        }
+        out.push(read_cstr(p, 128 * 1024)?);
+    }
+    Err(veridian_syscall::errno::E2BIG)
+}
+
+/// Lossy text of user bytes, for logs.
+pub fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

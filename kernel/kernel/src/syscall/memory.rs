@@ -1,0 +1,151 @@
+//! Memory calls: mmap (anonymous and private file mappings), munmap,
+//! mprotect, brk, madvise.
+
+use alloc::sync::Arc;
+use veridian_syscall::errno::*;
+
+use super::KResult;
+use crate::fs::file::OpenFile;
+use crate::mm::vma::{Backing, STACK_SIZE, STACK_TOP};
+use crate::mm::{page_down, page_up, PAGE_SIZE, USER_END};
+use crate::task;
+
+const MAP_SHARED: u32 = 1;
+const MAP_PRIVATE: u32 = 2;
+const MAP_FIXED: u32 = 0x10;
+const MAP_ANONYMOUS: u32 = 0x20;
+const MAP_FIXED_NOREPLACE: u32 = 0x100000;
+
+/// A file seen by a private mapping.
+struct FileBacking(Arc<OpenFile>);
+
+impl Backing for FileBacking {
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
+        self.0.read_at(off, buf).unwrap_or(0)
+    }
+}
+
+pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KResult {
+    if len == 0 || off % PAGE_SIZE != 0 || prot & !7 != 0 {
+        return Err(EINVAL);
+    }
+    let len = page_up(len);
+    if len == 0 || len > (1 << 40) {
+        return Err(ENOMEM);
+    }
+    let kind = flags & 3;
+    if kind != MAP_PRIVATE && kind != MAP_SHARED {
+        return Err(EINVAL);
+    }
+    let file = if flags & MAP_ANONYMOUS == 0 {
+        let f = task::current().files().lock().get(fd)?;
+        if !f.readable() {
+            return Err(EACCES);
+        }
+        if kind == MAP_SHARED && prot & 2 != 0 {
+            // Shared writable file mappings would need write-back.
+            return Err(ENODEV);
+        }
+        let size = f.stat()?.size;
+        Some((Arc::new(FileBacking(f)) as Arc<dyn Backing>, off, size.saturating_sub(off)))
+    } else {
+        None
+    };
+    let mm = task::current_mm();
+    let mut m = mm.lock();
+    let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
+        if addr % PAGE_SIZE != 0 || addr.checked_add(len).map(|e| e > USER_END).unwrap_or(true) || addr == 0 {
+            return Err(EINVAL);
+        }
+        if flags & MAP_FIXED_NOREPLACE != 0 && m.vmas.range(..addr + len).next_back().map(|(_, v)| v.end > addr).unwrap_or(false) {
+            return Err(EEXIST);
+        }
+        addr
+    } else {
+        let hint = if addr != 0 && addr < STACK_TOP - STACK_SIZE { page_down(addr) } else { 0 };
+        let free_at_hint = hint != 0
+            && hint.checked_add(len).map(|e| e <= STACK_TOP - STACK_SIZE).unwrap_or(false)
+            && !m.vmas.range(..hint + len).next_back().map(|(_, v)| v.end > hint).unwrap_or(false);
+        if free_at_hint {
+            hint
+        } else {
+            m.find_free(0, len).ok_or(ENOMEM)?
+        }
+    };
+    match file {
+        Some((b, off, flen)) => m.insert(start, start + len, prot, Some((b, off)), flen),
+        None => m.insert(start, start + len, prot, None, 0),
+    }
+    Ok(start)
+}
+
+pub fn munmap(addr: u64, len: u64) -> KResult {
+    if addr % PAGE_SIZE != 0 || len == 0 {
+        return Err(EINVAL);
+    }
+    let end = addr.checked_add(page_up(len)).ok_or(EINVAL)?;
+    if end > USER_END {
+        return Err(EINVAL);
+    }
+    task::current_mm().lock().remove_range(addr, end);
+    Ok(0)
+}
+
+pub fn mprotect(addr: u64, len: u64, prot: u32) -> KResult {
+    if addr % PAGE_SIZE != 0 || prot & !7 != 0 {
+        return Err(EINVAL);
+    }
+    let end = addr.checked_add(page_up(len)).ok_or(ENOMEM)?;
+    if end > USER_END {
+        return Err(ENOMEM);
+    }
+    if task::current_mm().lock().protect(addr, end, prot) {
+        Ok(0)
+    } else {
+        Err(ENOMEM)
+    }
+}
+
+pub fn brk(addr: u64) -> KResult {
+    let mm = task::current_mm();
+    let mut m = mm.lock();
+    if addr == 0 || addr < m.brk_start || addr > m.brk_start + (1 << 32) {
+        return Ok(m.brk);
+    }
+    let (old_top, new_top) = (page_up(m.brk), page_up(addr));
+    if new_top > old_top {
+        let clash = m.vmas.range(..new_top).next_back().map(|(&s, v)| v.end > old_top && s >= old_top).unwrap_or(false);
+        if clash {
+            return Ok(m.brk);
+        }
+        let base = m.brk_start;
+        m.vmas.remove(&base);
+        m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0 });
+    } else if new_top < old_top {
+        m.remove_range(new_top, old_top);
+        let base = m.brk_start;
+        if new_top > base {
+            m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0 });
+        }
+    }
+    m.brk = addr;
+    Ok(addr)
+}
+
+pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
+    const MADV_DONTNEED: u32 = 4;
+    if addr % PAGE_SIZE != 0 {
+        return Err(EINVAL);
+    }
+    if advice == MADV_DONTNEED {
+        let mm = task::current_mm();
+        let mut m = mm.lock();
+        let end = addr.saturating_add(page_up(len)).min(USER_END);
+        let mut va = addr;
+        while va < end {
+            m.space.unmap(va);
+            va += PAGE_SIZE;
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,152 @@
+//! System-call dispatch: the Linux x86_64 numbers (from `veridian-syscall`)
+//! mapped to handlers, one module per family. Unknown numbers return ENOSYS
+//! and are logged once each.
+
+mod fs;
+mod memory;
+mod misc;
+mod process;
+mod signal;
+mod time;
+
+use alloc::collections::BTreeSet;
+use spin::Mutex;
+use veridian_syscall::errno::ENOSYS;
+use veridian_syscall::nr::*;
+
+use crate::arch::entry::TrapFrame;
+
+pub type KResult = Result<u64, i32>;
+
+static LOGGED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
+
+fn unimplemented(nr: u64) -> KResult {
+    if LOGGED.lock().insert(nr) {
+        let name = veridian_syscall::nr::name(nr as usize).unwrap_or("unknown");
+        crate::kprintln!("veridian: syscall {} ({}) not implemented: ENOSYS", nr, name);
+    }
+    Err(ENOSYS)
+}
+
+/// Called by the entry assembly with the saved user registers.
+#[no_mangle]
+extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
+    let nr = f.rax;
+    let a = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
+    let r = dispatch(f, nr, a);
+    if crate::log::enabled(8) {
+        crate::kprintln!("[{}] {}({:#x}, {:#x}, {:#x}) = {:?}", crate::task::current_pid(), veridian_syscall::nr::name(nr as usize).unwrap_or("?"), a[0], a[1], a[2], r);
+    }
+    f.rax = match r {
+        Ok(v) => v,
+        Err(e) => (-(e as i64)) as u64,
+    };
+    crate::task::exit::check_pending_kill();
+}
+
+fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
+    let n = nr as usize;
+    match n {
+        READ => fs::read(a[0] as i32, a[1], a[2]),
+        WRITE => fs::write(a[0] as i32, a[1], a[2]),
+        OPEN => fs::openat(fs::AT_FDCWD, a[0], a[1] as u32, a[2] as u32),
+        CLOSE => fs::close(a[0] as i32),
+        STAT => fs::fstatat(fs::AT_FDCWD, a[0], a[1], 0),
+        FSTAT => fs::fstat(a[0] as i32, a[1]),
+        LSTAT => fs::fstatat(fs::AT_FDCWD, a[0], a[1], fs::AT_SYMLINK_NOFOLLOW),
+        LSEEK => fs::lseek(a[0] as i32, a[1] as i64, a[2] as u32),
+        MMAP => memory::mmap(a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i32, a[5]),
+        MPROTECT => memory::mprotect(a[0], a[1], a[2] as u32),
+        MUNMAP => memory::munmap(a[0], a[1]),
+        BRK => memory::brk(a[0]),
+        RT_SIGACTION => signal::rt_sigaction(a[0] as i32, a[1], a[2], a[3]),
+        RT_SIGPROCMASK => signal::rt_sigprocmask(a[0] as i32, a[1], a[2], a[3]),
+        IOCTL => fs::ioctl(a[0] as i32, a[1], a[2]),
+        PREAD64 => fs::pread(a[0] as i32, a[1], a[2], a[3]),
+        PWRITE64 => fs::pwrite(a[0] as i32, a[1], a[2], a[3]),
+        READV => fs::readv(a[0] as i32, a[1], a[2]),
+        WRITEV => fs::writev(a[0] as i32, a[1], a[2]),
+        ACCESS => fs::faccessat(fs::AT_FDCWD, a[0], a[1] as u32),
+        PIPE => fs::pipe2(a[0], 0),
+        SCHED_YIELD => {
+            crate::task::sched::yield_now();
+            Ok(0)
+        }
+        MADVISE => memory::madvise(a[0], a[1], a[2] as u32),
+        DUP => fs::dup(a[0] as i32),
+        DUP2 => fs::dup2(a[0] as i32, a[1] as i32),
+        NANOSLEEP => time::nanosleep(a[0], a[1]),
+        GETPID => process::getpid(),
+        CLONE => process::clone(f, a[0], a[1], a[2], a[3], a[4]),
+        FORK => process::clone(f, 17, 0, 0, 0, 0),
+        VFORK => process::clone(f, 0x4000 | 0x100 | 17, 0, 0, 0, 0),
+        EXECVE => process::execve(f, fs::AT_FDCWD, a[0], a[1], a[2]),
+        EXIT => process::exit(a[0] as i32),
+        WAIT4 => process::wait4(a[0] as i32, a[1], a[2] as u32, a[3]),
+        KILL => signal::kill(a[0] as i32, a[1] as i32),
+        UNAME => misc::uname(a[0]),
+        FCNTL => fs::fcntl(a[0] as i32, a[1] as u32, a[2]),
+        FSYNC | FDATASYNC => fs::fsync(a[0] as i32),
+        TRUNCATE => fs::truncate(a[0], a[1]),
+        FTRUNCATE => fs::ftruncate(a[0] as i32, a[1]),
+        GETCWD => fs::getcwd(a[0], a[1]),
+        CHDIR => fs::chdir(a[0]),
+        FCHDIR => fs::fchdir(a[0] as i32),
+        RENAME => fs::renameat(fs::AT_FDCWD, a[0], fs::AT_FDCWD, a[1], 0),
+        MKDIR => fs::mkdirat(fs::AT_FDCWD, a[0], a[1] as u32),
+        RMDIR => fs::unlinkat(fs::AT_FDCWD, a[0], fs::AT_REMOVEDIR),
+        LINK => fs::linkat(fs::AT_FDCWD, a[0], fs::AT_FDCWD, a[1]),
+        UNLINK => fs::unlinkat(fs::AT_FDCWD, a[0], 0),
+        SYMLINK => fs::symlinkat(a[0], fs::AT_FDCWD, a[1]),
+        READLINK => fs::readlinkat(fs::AT_FDCWD, a[0], a[1], a[2]),
+        CHMOD => fs::fchmodat(fs::AT_FDCWD, a[0], a[1] as u32),
+        FCHMOD => fs::fchmod(a[0] as i32, a[1] as u32),
+        CHOWN | FCHOWN | LCHOWN | FCHOWNAT => Ok(0),
+        UMASK => fs::umask(a[0] as u32),
+        GETTIMEOFDAY => time::gettimeofday(a[0]),
+        GETRLIMIT => misc::getrlimit(a[0] as u32, a[1]),
+        GETRUSAGE => misc::getrusage(a[1]),
+        SYSINFO => misc::sysinfo(a[0]),
+        GETUID | GETGID | GETEUID | GETEGID => Ok(0),
+        SETUID | SETGID | SETPGID | SETSID => process::setids(n, a[0], a[1]),
+        GETPPID => process::getppid(),
+        GETPGRP => process::getpgid(0),
+        GETPGID => process::getpgid(a[0] as u32),
+        GETSID => process::getsid(),
+        SIGALTSTACK => signal::sigaltstack(a[0], a[1]),
+        ARCH_PRCTL => process::arch_prctl(a[0], a[1]),
+        GETTID => process::gettid(),
+        TKILL => signal::tgkill(-1, a[0] as i32, a[1] as i32),
+        FUTEX => process::futex(a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32),
+        SCHED_GETAFFINITY => misc::sched_getaffinity(a[0], a[1], a[2]),
+        SCHED_SETAFFINITY => Ok(0),
+        GETDENTS64 => fs::getdents64(a[0] as i32, a[1], a[2]),
+        SET_TID_ADDRESS => process::set_tid_address(a[0]),
+        CLOCK_GETTIME => time::clock_gettime(a[0] as u32, a[1]),
+        CLOCK_GETRES => time::clock_getres(a[0] as u32, a[1]),
+        CLOCK_NANOSLEEP => time::clock_nanosleep(a[0] as u32, a[1] as u32, a[2], a[3]),
+        EXIT_GROUP => process::exit_group(a[0] as i32),
+        TGKILL => signal::tgkill(a[0] as i32, a[1] as i32, a[2] as i32),
+        OPENAT => fs::openat(a[0] as i32, a[1], a[2] as u32, a[3] as u32),
+        MKDIRAT => fs::mkdirat(a[0] as i32, a[1], a[2] as u32),
+        NEWFSTATAT => fs::fstatat(a[0] as i32, a[1], a[2], a[3] as u32),
+        UNLINKAT => fs::unlinkat(a[0] as i32, a[1], a[2] as u32),
+        RENAMEAT => fs::renameat(a[0] as i32, a[1], a[2] as i32, a[3], 0),
+        RENAMEAT2 => fs::renameat(a[0] as i32, a[1], a[2] as i32, a[3], a[4] as u32),
+        LINKAT => fs::linkat(a[0] as i32, a[1], a[2] as i32, a[3]),
+        SYMLINKAT => fs::symlinkat(a[0], a[1] as i32, a[2]),
+        READLINKAT => fs::readlinkat(a[0] as i32, a[1], a[2], a[3]),
+        FCHMODAT => fs::fchmodat(a[0] as i32, a[1], a[2] as u32),
+        FACCESSAT | FACCESSAT2 => fs::faccessat(a[0] as i32, a[1], a[2] as u32),
+        SET_ROBUST_LIST => Ok(0),
+        UTIMENSAT => fs::utimensat(a[0] as i32, a[1], a[2]),
+        DUP3 => fs::dup3(a[0] as i32, a[1] as i32, a[2] as u32),
+        PIPE2 => fs::pipe2(a[0], a[1] as u32),
+        PRLIMIT64 => misc::prlimit64(a[0] as u32, a[1] as u32, a[2], a[3]),
+        GETRANDOM => misc::getrandom(a[0], a[1], a[2] as u32),
+        STATX => fs::statx(a[0] as i32, a[1], a[2] as u32, a[4]),
+        RSEQ => Err(ENOSYS),
+        POLL => fs::poll(a[0], a[1], a[2] as i64),
+        _ => unimplemented(nr),
+    }
+}

@@ -1,0 +1,236 @@
+//! Program loading: static and static-PIE ELF executables (several PT_LOAD
+//! segments; PT_TLS is musl's business) and the initial stack with argv,
+//! envp and the auxiliary vector.
+
+use alloc::vec::Vec;
+use veridian_syscall::errno::{E2BIG, ENOEXEC, ENOMEM};
+use x86_64::structures::paging::PageTableFlags as F;
+use xmas_elf::header::{Machine, Type};
+use xmas_elf::program::Type as PType;
+use xmas_elf::ElfFile;
+
+use crate::mm::vma::{Mm, Vma, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP};
+use crate::mm::{frame, page_down, page_up, phys_to_virt, PAGE_SIZE};
+
+pub type KResult<T> = Result<T, i32>;
+
+/// Where ET_DYN (static-pie) images are placed.
+pub const PIE_BASE: u64 = 0x0000_5555_5555_4000;
+
+/// Entry state of a loaded program.
+pub struct Loaded {
+    pub entry: u64,
+    pub sp: u64,
+}
+
+const AT_NULL: u64 = 0;
+const AT_PHDR: u64 = 3;
+const AT_PHENT: u64 = 4;
+const AT_PHNUM: u64 = 5;
+const AT_PAGESZ: u64 = 6;
+const AT_BASE: u64 = 7;
+const AT_FLAGS: u64 = 8;
+const AT_ENTRY: u64 = 9;
+const AT_UID: u64 = 11;
+const AT_EUID: u64 = 12;
+const AT_GID: u64 = 13;
+const AT_EGID: u64 = 14;
+const AT_PLATFORM: u64 = 15;
+const AT_HWCAP: u64 = 16;
+const AT_CLKTCK: u64 = 17;
+const AT_SECURE: u64 = 23;
+const AT_RANDOM: u64 = 25;
+const AT_HWCAP2: u64 = 26;
+const AT_EXECFN: u64 = 31;
+
+/// Loads `image` into the empty `mm` and builds the stack.
+pub fn load(mm: &mut Mm, image: &[u8], path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> KResult<Loaded> {
+    let elf = ElfFile::new(image).map_err(|_| ENOEXEC)?;
+    let h = &elf.header;
+    if h.pt2.machine().as_machine() != Machine::X86_64 {
+        return Err(ENOEXEC);
+    }
+    let base = match h.pt2.type_().as_type() {
+        Type::Executable => 0,
+        Type::SharedObject => PIE_BASE,
+        _ => return Err(ENOEXEC),
+    };
+    let mut phdr_addr = 0u64;
+    let mut top = 0u64;
+    let mut last_end = 0u64;
+    for ph in elf.program_iter() {
+        match ph.get_type() {
+            Ok(PType::Interp) => return Err(ENOEXEC),
+            Ok(PType::Phdr) => phdr_addr = base + ph.virtual_addr(),
+            Ok(PType::Load) => {}
+            _ => continue,
+        }
+        if ph.get_type() != Ok(PType::Load) {
+            continue;
+        }
+        let (off, filesz, memsz, vaddr) = (ph.offset(), ph.file_size(), ph.mem_size(), base + ph.virtual_addr());
+        if filesz > memsz || off.checked_add(filesz).map(|e| e > image.len() as u64).unwrap_or(true) {
+            return Err(ENOEXEC);
+        }
+        let end = vaddr.checked_add(memsz).ok_or(ENOEXEC)?;
+        if end > STACK_TOP - STACK_SIZE || memsz > (1 << 32) {
+            return Err(ENOEXEC);
+        }
+        let flags = ph.flags();
+        let mut prot = 0;
+        if flags.is_read() {
+            prot |= PROT_READ;
+        }
+        if flags.is_write() {
+            prot |= PROT_WRITE;
+        }
+        if flags.is_execute() {
+            prot |= PROT_EXEC;
+        }
+        if phdr_addr == 0 && off <= h.pt2.ph_offset() && h.pt2.ph_offset() < off + filesz {
+            phdr_addr = vaddr + (h.pt2.ph_offset() - off);
+        }
+        let (start, stop) = (page_down(vaddr), page_up(end));
+        let mut pte = F::PRESENT | F::USER_ACCESSIBLE | F::WRITABLE;
+        if prot & PROT_EXEC == 0 {
+            pte |= F::NO_EXECUTE;
+        }
+        let mut va = start;
+        while va < stop {
+            let pa = match mm.space.lookup(va) {
+                Some((pa, old)) => {
+                    let mut f = old | pte;
+                    if prot & PROT_EXEC != 0 {
+                        f -= F::NO_EXECUTE;
+                    }
+                    mm.space.set_flags(va, f);
+                    pa
+                }
+                None => {
+                    let pa = frame::alloc().ok_or(ENOMEM)?;
+                    if mm.space.map(va, pa, pte).is_err() {
+                        frame::decref(pa);
+                        return Err(ENOMEM);
+                    }
+                    pa
+                }
+            };
+            // Copy the part of the file image that lands in this page.
+            let seg_lo = vaddr.max(va);
+            let seg_hi = (vaddr + filesz).min(va + PAGE_SIZE);
+            if seg_lo < seg_hi {
+                let src = (off + (seg_lo - vaddr)) as usize;
+                let n = (seg_hi - seg_lo) as usize;
+                // SAFETY: `pa` is a frame of this new address space, reached
+                // through the direct map; the range lies within one page.
+                let dst = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).add((seg_lo - va) as usize), n) };
+                dst.copy_from_slice(&image[src..src + n]);
+            }
+            va += PAGE_SIZE;
+        }
+        let vstart = start.max(last_end);
+        if let Some((_, prev)) = mm.vmas.range_mut(..vstart).next_back() {
+            if prev.end > start {
+                prev.prot |= prot;
+            }
+        }
+        if vstart < stop {
+            mm.vmas.insert(vstart, Vma { end: stop, prot, file: None, file_len: 0 });
+        }
+        last_end = last_end.max(stop);
+        top = top.max(stop);
+    }
+    if top == 0 {
+        return Err(ENOEXEC);
+    }
+    // Write-protect read-only segments now that they are filled.
+    let ro: Vec<(u64, u64, u32)> = mm.vmas.iter().map(|(&s, v)| (s, v.end, v.prot)).collect();
+    for (s, e, prot) in ro {
+        if prot & PROT_WRITE == 0 {
+            let mut va = s;
+            while va < e {
+                if let Some((_, f)) = mm.space.lookup(va) {
+                    mm.space.set_flags(va, f - F::WRITABLE);
+                }
+                va += PAGE_SIZE;
+            }
+        }
+    }
+    mm.brk_start = top + PAGE_SIZE;
+    mm.brk = mm.brk_start;
+    let entry = base + h.pt2.entry_point();
+    mm.vmas.insert(STACK_TOP - STACK_SIZE, Vma { end: STACK_TOP, prot: PROT_READ | PROT_WRITE, file: None, file_len: 0 });
+    let aux = [
+        (AT_PHDR, phdr_addr),
+        (AT_PHENT, h.pt2.ph_entry_size() as u64),
+        (AT_PHNUM, h.pt2.ph_count() as u64),
+        (AT_PAGESZ, PAGE_SIZE),
+        (AT_BASE, 0),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, entry),
+        (AT_UID, 0),
+        (AT_EUID, 0),
+        (AT_GID, 0),
+        (AT_EGID, 0),
+        (AT_HWCAP, hwcap()),
+        (AT_HWCAP2, 0),
+        (AT_CLKTCK, 100),
+        (AT_SECURE, 0),
+    ];
+    let sp = build_stack(mm, path, argv, envp, &aux)?;
+    Ok(Loaded { entry, sp })
+}
+
+fn hwcap() -> u64 {
+    // SAFETY: CPUID leaf 1 exists on every x86_64 CPU.
+    unsafe { core::arch::x86_64::__cpuid(1).edx as u64 }
+}
+
+/// Lays out strings, then argc/argv/envp/auxv, 16-byte aligned.
+fn build_stack(mm: &mut Mm, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], aux: &[(u64, u64)]) -> KResult<u64> {
+    let mut strings: Vec<u8> = Vec::new();
+    let mut rand = [0u8; 16];
+    crate::random::fill(&mut rand);
+    strings.extend_from_slice(&rand);
+    let plat_off = strings.len();
+    strings.extend_from_slice(b"x86_64\0");
+    let execfn_off = strings.len();
+    strings.extend_from_slice(path);
+    strings.push(0);
+    let mut offs = Vec::new();
+    for s in argv.iter().chain(envp.iter()) {
+        offs.push(strings.len());
+        strings.extend_from_slice(s);
+        strings.push(0);
+    }
+    if strings.len() > 256 * 1024 {
+        return Err(E2BIG);
+    }
+    let str_base = (STACK_TOP - 16 - strings.len() as u64) & !15;
+    let nwords = 1 + argv.len() + 1 + envp.len() + 1 + 2 * (aux.len() + 4);
+    let sp = (str_base - nwords as u64 * 8) & !15;
+    let mut words: Vec<u64> = Vec::with_capacity(nwords);
+    words.push(argv.len() as u64);
+    for (i, _) in argv.iter().enumerate() {
+        words.push(str_base + offs[i] as u64);
+    }
+    words.push(0);
+    for (i, _) in envp.iter().enumerate() {
+        words.push(str_base + offs[argv.len() + i] as u64);
+    }
+    words.push(0);
+    for &(k, v) in aux {
+        words.push(k);
+        words.push(v);
+    }
+    words.extend_from_slice(&[AT_RANDOM, str_base, AT_PLATFORM, str_base + plat_off as u64]);
+    words.extend_from_slice(&[AT_EXECFN, str_base + execfn_off as u64, AT_NULL, 0]);
+    let mut bytes = Vec::with_capacity(words.len() * 8);
+    for w in words {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
+    if !mm.write(sp, &bytes) || !mm.write(str_base, &strings) {
+        return Err(ENOMEM);
+    }
+    Ok(sp)
+}

@@ -1,0 +1,205 @@
+//! Thread and process exit, fatal signals, zombies and wait4.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use spin::Mutex;
+use veridian_syscall::errno::{ECHILD, EINTR, ESRCH};
+
+use super::{current, fork, futex, sched, State, PROCS, TASKS};
+use crate::fs::FdTable;
+
+pub const WNOHANG: u32 = 1;
+pub const SIGKILL: i32 = 9;
+pub const SIGCHLD: i32 = 17;
+
+/// Wait status of a normal exit.
+pub fn exited(code: i32) -> i32 {
+    (code & 0xff) << 8
+}
+
+/// Ends the current thread; the process ends with `wstatus` if this was its
+/// last thread.
+pub fn exit_thread(wstatus: i32) -> ! {
+    let cur = current();
+    let ctid = cur.clear_child_tid.swap(0, Ordering::Relaxed);
+    if ctid != 0 && cur.mm().lock().write(ctid, &0u32.to_le_bytes()) {
+        futex::wake(&cur.mm(), ctid, 1);
+    }
+    fork::release_vfork(&cur);
+    TASKS.lock().remove(&cur.tid);
+    let last = {
+        let mut procs = PROCS.lock();
+        match procs.get_mut(&cur.pid) {
+            Some(p) => {
+                p.threads.retain(|&t| t != cur.tid);
+                p.threads.is_empty()
+            }
+            None => true,
+        }
+    };
+    // Close descriptors now (pipe ends must see EOF).
+    *cur.files.lock() = Arc::new(Mutex::new(FdTable::new()));
+    if last {
+        exit_process(cur.pid, wstatus);
+    }
+    *cur.state.lock() = State::Dead;
+    drop(cur);
+    sched::schedule();
+    unreachable!("a dead task was scheduled");
+}
+
+fn exit_process(pid: u32, wstatus: i32) {
+    let status = {
+        let mut procs = PROCS.lock();
+        let status = procs.get(&pid).and_then(|p| p.exit_status).unwrap_or(wstatus);
+        let mut waiters = Vec::new();
+        let ppid = procs.get(&pid).map(|p| p.ppid).unwrap_or(0);
+        let orphans: Vec<u32> = procs.values().filter(|p| p.ppid == pid).map(|p| p.pid).collect();
+        for o in orphans {
+            if let Some(p) = procs.get_mut(&o) {
+                p.ppid = 1;
+            }
+        }
+        if let Some(p) = procs.get_mut(&pid) {
+            p.zombie = Some(status);
+        }
+        if let Some(parent) = procs.get_mut(&ppid) {
+            waiters.append(&mut parent.child_waiters);
+        }
+        if let Some(init) = procs.get_mut(&1) {
+            waiters.append(&mut init.child_waiters);
+        }
+        drop(procs);
+        for w in waiters {
+            sched::wake(&w);
+        }
+        status
+    };
+    if pid == 1 {
+        let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
+        crate::kprintln!("veridian: init exited with status {}", code);
+        crate::fs::disk::sync();
+        crate::drivers::power::power_off(code as u8);
+    }
+}
+
+/// Terminates the whole current process by signal `sig`.
+pub fn kill_current_by_signal(sig: i32) -> ! {
+    let pid = current().pid;
+    terminate_process(pid, sig);
+    exit_thread(sig & 0x7f);
+}
+
+/// Marks every thread of `pid` to die by `sig` and wakes them.
+pub fn terminate_process(pid: u32, sig: i32) {
+    let threads = {
+        let mut procs = PROCS.lock();
+        let Some(p) = procs.get_mut(&pid) else { return };
+        if p.exit_status.is_none() {
+            p.exit_status = Some(sig & 0x7f);
+        }
+        p.threads.clone()
+    };
+    let tasks: Vec<_> = {
+        let t = TASKS.lock();
+        threads.iter().filter_map(|tid| t.get(tid).cloned()).collect()
+    };
+    for t in tasks {
+        t.pending_kill.store(sig as u32, Ordering::Relaxed);
+        sched::interrupt(&t);
+    }
+}
+
+/// Ends the whole process with exit code `code` (exit_group).
+pub fn exit_group(code: i32) -> ! {
+    let cur = current();
+    let others: Vec<u32> = {
+        let mut procs = PROCS.lock();
+        match procs.get_mut(&cur.pid) {
+            Some(p) => {
+                if p.exit_status.is_none() {
+                    p.exit_status = Some(exited(code));
+                }
+                p.threads.iter().copied().filter(|&t| t != cur.tid).collect()
+            }
+            None => Vec::new(),
+        }
+    };
+    for tid in others {
+        let t = TASKS.lock().get(&tid).cloned();
+        if let Some(t) = t {
+            t.pending_kill.store(SIGKILL as u32, Ordering::Relaxed);
+            sched::interrupt(&t);
+        }
+    }
+    drop(cur);
+    exit_thread(exited(code));
+}
+
+/// True when the current task has been told to die (blocking calls return
+/// EINTR so the exit happens promptly).
+pub fn kill_pending() -> bool {
+    sched::try_current().map(|t| t.pending_kill.load(Ordering::Relaxed) != 0).unwrap_or(false)
+}
+
+/// Exits now if a fatal signal is pending for the current task.
+pub fn check_pending_kill() {
+    let cur = current();
+    let sig = cur.pending_kill.load(Ordering::Relaxed);
+    if sig != 0 {
+        let status = PROCS.lock().get(&cur.pid).and_then(|p| p.exit_status).unwrap_or(sig as i32 & 0x7f);
+        drop(cur);
+        exit_thread(status);
+    }
+}
+
+/// wait4: reaps a zombie child matching `pid` (-1 any, >0 that one,
+/// 0 / < -1 process group), blocking unless WNOHANG. Returns (pid, status).
+pub fn wait(pid: i32, options: u32) -> Result<(u32, i32), i32> {
+    let me = current();
+    loop {
+        {
+            let mut procs = PROCS.lock();
+            let pgid = procs.get(&me.pid).map(|p| p.pgid).unwrap_or(0);
+            let matches = |p: &super::Process| {
+                p.ppid == me.pid
+                    && match pid {
+                        -1 => true,
+                        0 => p.pgid == pgid,
+                        n if n > 0 => p.pid == n as u32,
+                        n => p.pgid == (-n) as u32,
+                    }
+            };
+            let mut any = false;
+            let mut found = None;
+            for p in procs.values() {
+                if matches(p) {
+                    any = true;
+                    if let Some(s) = p.zombie {
+                        found = Some((p.pid, s));
+                        break;
+                    }
+                }
+            }
+            if let Some((cpid, status)) = found {
+                procs.remove(&cpid);
+                return Ok((cpid, status));
+            }
+            if !any {
+                return Err(ECHILD);
+            }
+            if options & WNOHANG != 0 {
+                return Ok((0, 0));
+            }
+            if kill_pending() {
+                return Err(EINTR);
+            }
+            match procs.get_mut(&me.pid) {
+                Some(p) => p.child_waiters.push(me.clone()),
+                None => return Err(ESRCH),
+            }
+        }
+        sched::block();
+    }
+}

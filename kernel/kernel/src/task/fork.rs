@@ -1,0 +1,116 @@
+//! fork, vfork and clone (threads and processes).
+
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+use spin::Mutex;
+use veridian_syscall::errno::{EAGAIN, EINVAL, ENOMEM};
+
+use super::{alloc_id, current, sched, Process, Task, MAX_TASKS, PROCS, TASKS};
+use crate::arch::entry::{prepare_stack, TrapFrame};
+
+pub const CLONE_VM: u64 = 0x100;
+pub const CLONE_FS: u64 = 0x200;
+pub const CLONE_FILES: u64 = 0x400;
+pub const CLONE_SIGHAND: u64 = 0x800;
+pub const CLONE_VFORK: u64 = 0x4000;
+pub const CLONE_PARENT: u64 = 0x8000;
+pub const CLONE_THREAD: u64 = 0x10000;
+pub const CLONE_SETTLS: u64 = 0x80000;
+pub const CLONE_PARENT_SETTID: u64 = 0x100000;
+pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
+pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
+
+/// Creates a task as `clone(2)` describes; returns the new tid.
+pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> Result<u64, i32> {
+    if flags & CLONE_THREAD != 0 && (flags & CLONE_SIGHAND == 0 || flags & CLONE_VM == 0) {
+        return Err(EINVAL);
+    }
+    if TASKS.lock().len() >= MAX_TASKS {
+        return Err(EAGAIN);
+    }
+    let cur = current();
+    let mm = if flags & CLONE_VM != 0 {
+        cur.mm()
+    } else {
+        let child = cur.mm().lock().fork().ok_or(ENOMEM)?;
+        Arc::new(Mutex::new(child))
+    };
+    let files = if flags & CLONE_FILES != 0 { cur.files() } else { Arc::new(Mutex::new(cur.files().lock().clone())) };
+    let fsctx = if flags & CLONE_FS != 0 { cur.fsctx() } else { Arc::new(Mutex::new(cur.fsctx().lock().clone())) };
+    // SAFETY: `cur` is running, so saving its live FPU state is sound.
+    let fpu = unsafe {
+        (*cur.fpu.get()).save();
+        (*cur.fpu.get()).clone()
+    };
+    let tid = alloc_id();
+    let thread = flags & CLONE_THREAD != 0;
+    let pid = if thread { cur.pid } else { tid };
+    let t = Task::new(tid, pid, mm.clone(), files, fsctx, fpu);
+    let fs = if flags & CLONE_SETTLS != 0 { tls } else { x86_64::registers::model_specific::FsBase::read().as_u64() };
+    t.fs_base.store(fs, Ordering::Relaxed);
+    t.sigmask.store(cur.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    let mut cf = *frame;
+    cf.rax = 0;
+    if stack != 0 {
+        cf.rsp = stack;
+    }
+    // SAFETY: the task is new and not yet visible to the scheduler.
+    unsafe { *t.saved_rsp.get() = prepare_stack(t.kstack_top(), &cf) };
+    if flags & CLONE_PARENT_SETTID != 0 {
+        crate::mm::user::write_u32(ptid, tid)?;
+    }
+    if flags & CLONE_CHILD_SETTID != 0 && !mm.lock().write(ctid, &tid.to_le_bytes()) {
+        return Err(veridian_syscall::errno::EFAULT);
+    }
+    if flags & CLONE_CHILD_CLEARTID != 0 {
+        t.clear_child_tid.store(ctid, Ordering::Relaxed);
+    }
+    {
+        let mut procs = PROCS.lock();
+        if thread {
+            if let Some(p) = procs.get_mut(&pid) {
+                p.threads.push(tid);
+            }
+        } else {
+            let parent = procs.get(&cur.pid).ok_or(EINVAL)?;
+            let ppid = if flags & CLONE_PARENT != 0 { parent.ppid } else { cur.pid };
+            let sigactions = if flags & CLONE_SIGHAND != 0 {
+                parent.sigactions.clone()
+            } else {
+                Arc::new(Mutex::new(*parent.sigactions.lock()))
+            };
+            let p = Process {
+                pid,
+                ppid,
+                pgid: parent.pgid,
+                sid: parent.sid,
+                threads: alloc::vec![tid],
+                zombie: None,
+                exit_status: None,
+                sigactions,
+                pending: 0,
+                child_waiters: alloc::vec::Vec::new(),
+                exe: parent.exe.clone(),
+            };
+            procs.insert(pid, p);
+        }
+    }
+    TASKS.lock().insert(tid, t.clone());
+    if flags & CLONE_VFORK != 0 {
+        *t.vfork_parent.lock() = Some(cur.clone());
+    }
+    sched::spawn(t.clone());
+    if flags & CLONE_VFORK != 0 {
+        while t.vfork_parent.lock().is_some() {
+            sched::block();
+        }
+    }
+    Ok(tid as u64)
+}
+
+/// Releases a parent blocked in vfork (on exec or exit of `t`).
+pub fn release_vfork(t: &Task) {
+    if let Some(p) = t.vfork_parent.lock().take() {
+        sched::wake(&p);
+    }
+}

@@ -1,0 +1,157 @@
+//! Tasks (threads) and processes. A task owns a kernel stack and saved CPU
+//! state; the memory map, fd table and fs context are shared between tasks
+//! as `clone` flags say. Processes (thread groups) live in [`PROCS`].
+
+pub mod exec;
+pub mod exit;
+pub mod fork;
+pub mod futex;
+pub mod sched;
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use spin::Mutex;
+
+use crate::arch::entry::FpuState;
+use crate::fs::{FdTable, FsContext};
+use crate::mm::vma::Mm;
+
+pub const KSTACK_SIZE: usize = 32 * 1024;
+/// Upper bound on live tasks (fork bombs get EAGAIN).
+pub const MAX_TASKS: usize = 512;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum State {
+    Runnable,
+    Blocked,
+    Dead,
+}
+
+/// Per-signal disposition as stored by rt_sigaction.
+#[derive(Clone, Copy, Default)]
+pub struct SigAction {
+    pub handler: u64,
+    pub flags: u64,
+    pub restorer: u64,
+    pub mask: u64,
+}
+
+/// A thread.
+pub struct Task {
+    pub tid: u32,
+    /// Thread-group id (the process id).
+    pub pid: u32,
+    kstack: Box<[u8]>,
+    /// Saved kernel stack pointer while switched out.
+    pub(crate) saved_rsp: UnsafeCell<u64>,
+    pub(crate) fpu: UnsafeCell<FpuState>,
+    pub fs_base: AtomicU64,
+    pub state: Mutex<State>,
+    pub mm: Mutex<Arc<Mutex<Mm>>>,
+    pub files: Mutex<Arc<Mutex<FdTable>>>,
+    pub fsctx: Mutex<Arc<Mutex<FsContext>>>,
+    pub clear_child_tid: AtomicU64,
+    pub sigmask: AtomicU64,
+    /// Signal that will terminate the task at its next return to user mode.
+    pub pending_kill: AtomicU32,
+    /// Sleep deadline (monotonic ns), 0 = none; set by timed waits.
+    pub deadline: AtomicU64,
+    /// The task blocked in vfork waiting for this one to exec or exit.
+    pub vfork_parent: Mutex<Option<Arc<Task>>>,
+}
+
+// SAFETY: the UnsafeCell fields are only touched by the scheduler on the
+// single CPU with interrupts disabled.
+unsafe impl Sync for Task {}
+unsafe impl Send for Task {}
+
+impl Task {
+    pub fn new(
+        tid: u32,
+        pid: u32,
+        mm: Arc<Mutex<Mm>>,
+        files: Arc<Mutex<FdTable>>,
+        fsctx: Arc<Mutex<FsContext>>,
+        fpu: FpuState,
+    ) -> Arc<Task> {
+        Arc::new(Task {
+            tid,
+            pid,
+            kstack: vec![0u8; KSTACK_SIZE].into_boxed_slice(),
+            saved_rsp: UnsafeCell::new(0),
+            fpu: UnsafeCell::new(fpu),
+            fs_base: AtomicU64::new(0),
+            state: Mutex::new(State::Runnable),
+            mm: Mutex::new(mm),
+            files: Mutex::new(files),
+            fsctx: Mutex::new(fsctx),
+            clear_child_tid: AtomicU64::new(0),
+            sigmask: AtomicU64::new(0),
+            pending_kill: AtomicU32::new(0),
+            deadline: AtomicU64::new(0),
+            vfork_parent: Mutex::new(None),
+        })
+    }
+
+    pub fn kstack_top(&self) -> u64 {
+        (self.kstack.as_ptr() as u64 + self.kstack.len() as u64) & !15
+    }
+
+    pub fn mm(&self) -> Arc<Mutex<Mm>> {
+        self.mm.lock().clone()
+    }
+
+    pub fn files(&self) -> Arc<Mutex<FdTable>> {
+        self.files.lock().clone()
+    }
+
+    pub fn fsctx(&self) -> Arc<Mutex<FsContext>> {
+        self.fsctx.lock().clone()
+    }
+}
+
+/// A process (thread group).
+pub struct Process {
+    pub pid: u32,
+    pub ppid: u32,
+    pub pgid: u32,
+    pub sid: u32,
+    pub threads: Vec<u32>,
+    /// `Some(wait status)` once every thread has exited.
+    pub zombie: Option<i32>,
+    /// Status set by exit_group / a fatal signal, used by the last thread.
+    pub exit_status: Option<i32>,
+    pub sigactions: Arc<Mutex<[SigAction; 65]>>,
+    /// Signals sent while a handler was installed (not delivered yet).
+    pub pending: u64,
+    /// Tasks blocked in wait4 on this process's children.
+    pub child_waiters: Vec<Arc<Task>>,
+    pub exe: Vec<u8>,
+}
+
+pub static PROCS: Mutex<BTreeMap<u32, Process>> = Mutex::new(BTreeMap::new());
+pub static TASKS: Mutex<BTreeMap<u32, Arc<Task>>> = Mutex::new(BTreeMap::new());
+static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+
+/// A fresh thread/process id.
+pub fn alloc_id() -> u32 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The running task.
+pub fn current() -> Arc<Task> {
+    sched::current()
+}
+
+pub fn current_mm() -> Arc<Mutex<Mm>> {
+    current().mm()
+}
+
+pub fn current_pid() -> u32 {
+    sched::try_current().map(|t| t.pid).unwrap_or(0)
+}

@@ -1,0 +1,236 @@
+//! Round-robin scheduler for one CPU. The kernel itself is not preempted:
+//! it runs with interrupts disabled and gives up the CPU only by blocking;
+//! user mode is preempted by the timer. Blocking primitives: [`WaitQueue`]
+//! and timed sleeps.
+
+use alloc::collections::VecDeque;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use spin::Mutex;
+
+use super::{State, Task};
+use crate::arch::{cpu, entry};
+
+struct Sched {
+    current: Option<Arc<Task>>,
+    runq: VecDeque<Arc<Task>>,
+    sleepers: Vec<Arc<Task>>,
+    /// The last task that exited, dropped once we run on another stack.
+    reap: Option<Arc<Task>>,
+}
+
+static SCHED: Mutex<Sched> = Mutex::new(Sched { current: None, runq: VecDeque::new(), sleepers: Vec::new(), reap: None });
+
+pub fn current() -> Arc<Task> {
+    SCHED.lock().current.clone().expect("called from task context")
+}
+
+pub fn try_current() -> Option<Arc<Task>> {
+    SCHED.lock().current.clone()
+}
+
+/// Makes a blocked (or new) task runnable.
+pub fn wake(t: &Arc<Task>) {
+    let mut st = t.state.lock();
+    if *st == State::Blocked {
+        *st = State::Runnable;
+        drop(st);
+        SCHED.lock().runq.push_back(t.clone());
+    }
+}
+
+/// Queues a new task.
+pub fn spawn(t: Arc<Task>) {
+    *t.state.lock() = State::Runnable;
+    SCHED.lock().runq.push_back(t);
+}
+
+/// Leaves the boot stack for the first task; never returns.
+pub fn start(first: Arc<Task>) -> ! {
+    let mut boot_rsp = 0u64;
+    let load = {
+        let mut s = SCHED.lock();
+        s.current = Some(first.clone());
+        // SAFETY: single CPU, interrupts off: the scheduler owns these cells.
+        unsafe { *first.saved_rsp.get() }
+    };
+    enter(&first);
+    entry::switch(&mut boot_rsp, load);
+    unreachable!("the boot context is never resumed");
+}
+
+/// Loads a task's CPU context other than its stack.
+fn enter(t: &Arc<Task>) {
+    // SAFETY: the task is not running, so its FPU image is not in use.
+    unsafe { (*t.fpu.get()).restore() };
+    cpu::set_fs_base(t.fs_base.load(Ordering::Relaxed));
+    t.mm().lock().space.activate();
+    entry::set_kernel_stack(t.kstack_top());
+}
+
+/// Switches to the next runnable task; returns when the current task runs
+/// again. If nothing is runnable and the current task may not continue,
+/// idles until an interrupt makes something runnable.
+pub fn schedule() {
+    let cur = current();
+    let next = loop {
+        let n = SCHED.lock().runq.pop_front();
+        match n {
+            Some(t) if *t.state.lock() == State::Runnable => break t,
+            Some(_) => continue,
+            None => {
+                if *cur.state.lock() == State::Runnable {
+                    return;
+                }
+                cpu::idle();
+            }
+        }
+    };
+    if Arc::ptr_eq(&next, &cur) {
+        return;
+    }
+    // SAFETY: `cur` is running, so its FPU registers are live.
+    unsafe { (*cur.fpu.get()).save() };
+    cur.fs_base.store(x86_64::registers::model_specific::FsBase::read().as_u64(), Ordering::Relaxed);
+    enter(&next);
+    let (save, load) = {
+        let mut s = SCHED.lock();
+        s.current = Some(next.clone());
+        if *cur.state.lock() == State::Dead {
+            s.reap = Some(cur.clone());
+        }
+        (cur.saved_rsp.get(), unsafe { *next.saved_rsp.get() })
+    };
+    drop(next);
+    drop(cur);
+    entry::switch(save, load);
+}
+
+/// Timer preemption of user mode.
+pub fn preempt() {
+    let cur = current();
+    let others = !SCHED.lock().runq.is_empty();
+    if others {
+        SCHED.lock().runq.push_back(cur.clone());
+        drop(cur);
+        schedule();
+    } else {
+        drop(cur);
+    }
+    super::exit::check_pending_kill();
+}
+
+/// Gives up the CPU to other runnable tasks.
+pub fn yield_now() {
+    let cur = current();
+    SCHED.lock().runq.push_back(cur);
+    schedule();
+}
+
+/// Blocks the current task until woken.
+pub fn block() {
+    let cur = current();
+    *cur.state.lock() = State::Blocked;
+    drop(cur);
+    schedule();
+}
+
+/// Blocks until woken or until monotonic time `deadline_ns` (0 = never);
+/// returns true if the deadline passed.
+pub fn block_until(deadline_ns: u64) -> bool {
+    let cur = current();
+    if deadline_ns != 0 {
+        if crate::time::monotonic_ns() >= deadline_ns {
+            return true;
+        }
+        cur.deadline.store(deadline_ns, Ordering::Relaxed);
+        SCHED.lock().sleepers.push(cur.clone());
+    }
+    *cur.state.lock() = State::Blocked;
+    schedule();
+    if deadline_ns != 0 {
+        cur.deadline.store(0, Ordering::Relaxed);
+        SCHED.lock().sleepers.retain(|t| !Arc::ptr_eq(t, &cur));
+        return crate::time::monotonic_ns() >= deadline_ns;
+    }
+    false
+}
+
+/// Wakes every sleeper whose deadline is at or before `now`.
+pub fn wake_sleepers(now: u64) {
+    let due: Vec<Arc<Task>> = {
+        let mut s = SCHED.lock();
+        let mut due = Vec::new();
+        s.sleepers.retain(|t| {
+            let d = t.deadline.load(Ordering::Relaxed);
+            if d != 0 && d <= now {
+                due.push(t.clone());
+                false
+            } else {
+                true
+            }
+        });
+        due
+    };
+    for t in due {
+        wake(&t);
+    }
+}
+
+/// Tasks waiting for an event.
+pub struct WaitQueue {
+    waiters: Mutex<Vec<Arc<Task>>>,
+}
+
+impl WaitQueue {
+    pub const fn new() -> Self {
+        WaitQueue { waiters: Mutex::new(Vec::new()) }
+    }
+
+    /// Blocks the current task on this queue (until woken or the deadline,
+    /// 0 = none); returns true on timeout.
+    pub fn wait(&self, deadline_ns: u64) -> bool {
+        let cur = current();
+        self.waiters.lock().push(cur.clone());
+        let timed_out = block_until(deadline_ns);
+        self.waiters.lock().retain(|t| !Arc::ptr_eq(t, &cur));
+        timed_out
+    }
+
+    pub fn wake_all(&self) {
+        let ws: Vec<Arc<Task>> = core::mem::take(&mut *self.waiters.lock());
+        for t in ws {
+            wake(&t);
+        }
+    }
+
+    /// Wakes up to `n` waiters; returns how many.
+    pub fn wake_n(&self, n: usize) -> usize {
+        let ws: Vec<Arc<Task>> = {
+            let mut w = self.waiters.lock();
+            let k = n.min(w.len());
+            w.drain(..k).collect()
+        };
+        let k = ws.len();
+        for t in ws {
+            wake(&t);
+        }
+        k
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.waiters.lock().is_empty()
+    }
+}
+
+/// Number of runnable tasks (for sysinfo-like reports).
+pub fn runnable() -> usize {
+    SCHED.lock().runq.len() + 1
+}
+
+/// Wakes a task that may be sleeping with a deadline (for kills).
+pub fn interrupt(t: &Arc<Task>) {
+    SCHED.lock().sleepers.retain(|s| !Arc::ptr_eq(s, t));
+    wake(t);
+}

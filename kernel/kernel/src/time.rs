@@ -1,0 +1,133 @@
+//! Time: the PIT programmed at [`HZ`] for preemption and sleeps, the TSC
+//! calibrated against PIT channel 2 for MONOTONIC, the CMOS RTC read once at
+//! boot for REALTIME.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use x86_64::instructions::port::Port;
+
+use crate::arch::cpu::rdtsc;
+
+pub const HZ: u64 = 100;
+const PIT_HZ: u64 = 1_193_182;
+
+static TSC_PER_MS: AtomicU64 = AtomicU64::new(1_000_000);
+static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+static BOOT_EPOCH_NS: AtomicU64 = AtomicU64::new(0);
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+fn outb(port: u16, v: u8) {
+    // SAFETY: PIT/CMOS/keyboard-controller ports owned by this module.
+    unsafe { Port::<u8>::new(port).write(v) }
+}
+
+fn inb(port: u16) -> u8 {
+    // SAFETY: as in `outb`.
+    unsafe { Port::<u8>::new(port).read() }
+}
+
+/// Remembers the kernel entry TSC (call first thing).
+pub fn mark_boot() {
+    BOOT_TSC.store(rdtsc(), Ordering::Relaxed);
+}
+
+/// TSC ticks since kernel entry.
+pub fn tsc_since_boot() -> u64 {
+    rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed))
+}
+
+/// Calibrates the TSC over 10 ms of PIT channel 2, starts the PIT timer and
+/// reads the RTC.
+pub fn init() {
+    let count = (PIT_HZ / 100) as u16;
+    let gate = inb(0x61);
+    outb(0x61, (gate & !0x02) | 0x01);
+    outb(0x43, 0xB0);
+    outb(0x42, count as u8);
+    outb(0x42, (count >> 8) as u8);
+    let start = rdtsc();
+    let mut spins = 0u64;
+    while inb(0x61) & 0x20 == 0 && spins < 50_000_000 {
+        spins += 1;
+    }
+    let elapsed = rdtsc().wrapping_sub(start);
+    outb(0x61, gate);
+    if elapsed > 10_000 {
+        TSC_PER_MS.store(elapsed / 10, Ordering::Relaxed);
+    }
+    let div = (PIT_HZ / HZ) as u16;
+    outb(0x43, 0x34);
+    outb(0x40, div as u8);
+    outb(0x40, (div >> 8) as u8);
+    BOOT_EPOCH_NS.store(rtc_epoch_secs().saturating_mul(1_000_000_000).saturating_sub(monotonic_ns()), Ordering::Relaxed);
+}
+
+/// The calibrated TSC rate.
+pub fn tsc_per_ms() -> u64 {
+    TSC_PER_MS.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds since kernel entry.
+pub fn monotonic_ns() -> u64 {
+    (tsc_since_boot() as u128 * 1_000_000 / tsc_per_ms() as u128) as u64
+}
+
+/// Nanoseconds since the Unix epoch.
+pub fn realtime_ns() -> u64 {
+    BOOT_EPOCH_NS.load(Ordering::Relaxed) + monotonic_ns()
+}
+
+/// Timer interrupt: count, and wake sleepers whose time has come.
+pub fn tick() {
+    TICKS.fetch_add(1, Ordering::Relaxed);
+    crate::task::sched::wake_sleepers(monotonic_ns());
+}
+
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
+fn cmos(reg: u8) -> u8 {
+    outb(0x70, reg);
+    inb(0x71)
+}
+
+fn bcd(v: u8, binary: bool) -> u64 {
+    if binary {
+        v as u64
+    } else {
+        ((v >> 4) * 10 + (v & 0xF)) as u64
+    }
+}
+
+/// Seconds since the epoch from the CMOS RTC (UTC).
+fn rtc_epoch_secs() -> u64 {
+    for _ in 0..1_000_000 {
+        if cmos(0x0A) & 0x80 == 0 {
+            break;
+        }
+    }
+    let status_b = cmos(0x0B);
+    let binary = status_b & 0x04 != 0;
+    let sec = bcd(cmos(0x00), binary);
+    let min = bcd(cmos(0x02), binary);
+    let hour_raw = cmos(0x04);
+    let mut hour = bcd(hour_raw & 0x7F, binary);
+    if status_b & 0x02 == 0 && hour_raw & 0x80 != 0 {
+        hour = (hour % 12) + 12;
+    }
+    let day = bcd(cmos(0x07), binary);
+    let month = bcd(cmos(0x08), binary);
+    let year = 2000 + bcd(cmos(0x09), binary);
+    days_from_civil(year as i64, month as i64, day as i64) as u64 * 86400 + hour * 3600 + min * 60 + sec
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
