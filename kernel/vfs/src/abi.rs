@@ -129,6 +129,8 @@ pub const NAME_MAX: usize = 255;
 pub const MAX_SYMLINKS: u32 = 40;
 /// Default `RLIMIT_NOFILE`.
 pub const DEFAULT_NOFILE: usize = 1024;
+/// Ceiling for `RLIMIT_NOFILE` (the table's size is bounded by it).
+pub const NR_OPEN: usize = 65536;
 /// Pipe capacity in bytes.
 pub const PIPE_CAPACITY: usize = 65536;
 /// Writes up to this size into a pipe are atomic.

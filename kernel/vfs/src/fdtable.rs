@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 
-use crate::abi::{DEFAULT_NOFILE, O_CLOEXEC};
+use crate::abi::{DEFAULT_NOFILE, NR_OPEN, O_CLOEXEC};
 use crate::errno::{Errno, Result};
 use crate::file::OpenFile;
 
@@ -64,9 +64,10 @@ impl FdTable {
         self.inner.lock().limit
     }
 
-    /// Sets `RLIMIT_NOFILE` (open fds above it stay open, as on Linux).
+    /// Sets `RLIMIT_NOFILE`, capped at [`NR_OPEN`] (open fds above it
+    /// stay open, as on Linux).
     pub fn set_limit(&self, limit: usize) {
-        self.inner.lock().limit = limit;
+        self.inner.lock().limit = limit.min(NR_OPEN);
     }
 
     /// The open file behind `fd` (`EBADF`).

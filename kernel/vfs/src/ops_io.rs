@@ -79,6 +79,18 @@ impl Vfs {
         h.fs.read(h.node.ino, off, buf)
     }
 
+    /// Positional read on an open file description (the kernel's ELF
+    /// loader and file-backed mappings); `ESPIPE` if not seekable.
+    pub fn pread_file(&self, f: &OpenFile, buf: &mut [u8], off: u64) -> Result<usize> {
+        if !f.readable() {
+            return Err(Errno::EBADF);
+        }
+        match &f.target {
+            Target::Node(h) if h.fs.seekable(h.node.ino) => h.fs.read(h.node.ino, off, buf),
+            _ => Err(Errno::ESPIPE),
+        }
+    }
+
     /// `pwrite64(fd, data, off)`; like Linux, `O_APPEND` files append.
     pub fn pwrite(&self, c: Caller<'_>, fd: i32, data: &[u8], off: i64) -> Result<usize> {
         let f = c.fds.get(fd)?;

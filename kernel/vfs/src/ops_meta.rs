@@ -14,7 +14,11 @@ const PIPEFS_MAGIC: u64 = 0x5049_5045;
 impl Vfs {
     /// `fstat(fd)`; serialize with [`Stat::to_linux_stat`].
     pub fn fstat(&self, c: Caller<'_>, fd: i32) -> Result<Stat> {
-        let f = c.fds.get(fd)?;
+        self.fstat_file(&*c.fds.get(fd)?)
+    }
+
+    /// `fstat` on an open file description.
+    pub fn fstat_file(&self, f: &crate::file::OpenFile) -> Result<Stat> {
         match &f.target {
             Target::Node(h) => self.stat_node(h.node),
             Target::Pipe(p) => {

@@ -232,3 +232,15 @@ fn termios_and_winsize_layouts() {
         80
     );
 }
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Vfs>();
+    check::<FdTable>();
+    check::<FsContext>();
+    check::<OpenFile>();
+    check::<DevFs>();
+    check::<ProcFs>();
+    check::<BlockFsMount<blockfs::MemDevice>>();
+}
