@@ -16,8 +16,8 @@ impl Vfs {
     /// `O_CREAT`/`O_EXCL` (mode masked by the umask), `O_TRUNC`,
     /// `O_DIRECTORY`, `O_NOFOLLOW` (`ELOOP` on a final symlink unless
     /// `O_PATH`), `O_PATH`, `O_APPEND`, `O_NONBLOCK`, `O_CLOEXEC`.
-    /// `O_TMPFILE` is `EOPNOTSUPP`. Opening through a dangling symlink
-    /// with `O_CREAT` gives `ENOENT` (Linux would create the target).
+    /// `O_TMPFILE` is `EOPNOTSUPP`. `O_CREAT` through a dangling symlink
+    /// creates its target.
     pub fn openat(
         &self,
         c: Caller<'_>,
@@ -99,6 +99,8 @@ impl Vfs {
             .unwrap_or_default()
     }
 
+    /// `O_CREAT`: opens or creates the last name; an existing symlink is
+    /// followed, and if it dangles its target is created (as Linux does).
     fn open_create(
         &self,
         c: Caller<'_>,
@@ -107,29 +109,41 @@ impl Vfs {
         flags: u32,
         mode: u32,
     ) -> Result<NodeRef> {
-        let (dir, name, trailing) = self.parent_at(c, dirfd, path)?;
-        if trailing || matches!(&name[..], b"" | b"." | b"..") {
+        let (mut dir, mut name, trailing) = self.parent_at(c, dirfd, path)?;
+        if trailing {
             return Err(Errno::EISDIR);
         }
-        match self.child(dir, &name) {
-            Ok(_) if flags & O_EXCL != 0 => Err(Errno::EEXIST),
-            Ok(node) if self.kind(node)? == FileKind::Symlink => {
-                if flags & O_NOFOLLOW != 0 {
-                    return Err(Errno::ELOOP);
+        for hop in 0..=MAX_SYMLINKS {
+            if matches!(&name[..], b"" | b"." | b"..") {
+                return Err(Errno::EISDIR);
+            }
+            let node = match self.child(dir, &name) {
+                Ok(_) if flags & O_EXCL != 0 && hop == 0 => return Err(Errno::EEXIST),
+                Ok(node) => node,
+                Err(Errno::ENOENT) => {
+                    let perm = mode & 0o7777 & !c.fs.umask();
+                    let ino = self.fs(dir.mount).create(dir.ino, &name, perm)?;
+                    return Ok(NodeRef {
+                        mount: dir.mount,
+                        ino,
+                    });
                 }
-                Ok(self.walk(dir, &name, true, &mut 0)?.node)
+                Err(e) => return Err(e),
+            };
+            if self.kind(node)? != FileKind::Symlink {
+                return Ok(node);
             }
-            Ok(node) => Ok(node),
-            Err(Errno::ENOENT) => {
-                let perm = mode & 0o7777 & !c.fs.umask();
-                let ino = self.fs(dir.mount).create(dir.ino, &name, perm)?;
-                Ok(NodeRef {
-                    mount: dir.mount,
-                    ino,
-                })
+            if flags & O_NOFOLLOW != 0 {
+                return Err(Errno::ELOOP);
             }
-            Err(e) => Err(e),
+            let target = self.fs(node.mount).readlink(node.ino)?;
+            let (d, n, t) = self.split_parent(dir, &target)?;
+            if t {
+                return Err(Errno::EISDIR);
+            }
+            (dir, name) = (d, n);
         }
+        Err(Errno::ELOOP)
     }
 
     /// `pipe2(flags)`: returns (read fd, write fd). `flags` may hold

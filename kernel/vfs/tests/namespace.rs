@@ -221,6 +221,37 @@ fn links_symlinks_readlink() {
             .openat(c, AT_FDCWD, b"/s", O_CREAT | O_NOFOLLOW | O_WRONLY, 0o644),
         Err(Errno::ELOOP)
     );
+    // A dangling link's target is created, through a chain of links.
+    w.vfs.mkdirat(c, AT_FDCWD, b"/sub", 0o755).unwrap();
+    w.vfs
+        .symlinkat(c, b"sub/made", AT_FDCWD, b"/dang1")
+        .unwrap();
+    w.vfs.symlinkat(c, b"dang1", AT_FDCWD, b"/dang0").unwrap();
+    assert_eq!(
+        w.vfs
+            .openat(c, AT_FDCWD, b"/dang0", O_CREAT | O_EXCL | O_WRONLY, 0o644),
+        Err(Errno::EEXIST)
+    );
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/dang0", O_CREAT | O_WRONLY, 0o644)
+        .unwrap();
+    w.vfs.write(c, fd, b"via link").unwrap();
+    assert_eq!(w.get(&p, b"/sub/made").unwrap(), b"via link");
+    w.vfs
+        .symlinkat(c, b"/nodir/x", AT_FDCWD, b"/dang2")
+        .unwrap();
+    assert_eq!(
+        w.vfs
+            .openat(c, AT_FDCWD, b"/dang2", O_CREAT | O_WRONLY, 0o644),
+        Err(Errno::ENOENT)
+    );
+    w.vfs.symlinkat(c, b"self", AT_FDCWD, b"/self").unwrap();
+    assert_eq!(
+        w.vfs
+            .openat(c, AT_FDCWD, b"/self", O_CREAT | O_WRONLY, 0o644),
+        Err(Errno::ELOOP)
+    );
 }
 
 #[test]
