@@ -8,17 +8,23 @@
 //! the kernel. Writing never lets an entry straddle a block: the previous
 //! entry's `rec_len` is padded to the block end instead.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::device::{BlockDevice, BLOCK_SIZE};
 use crate::error::{Error, Result};
 use crate::fs::FileSystem;
-use crate::inode::{FileType, Inode, DIRECT};
+use crate::inode::{FileType, Inode, DIRECT, PTRS_PER_BLOCK};
 
 /// Entry header bytes.
 pub const HEADER: usize = 8;
 /// Longest name.
 pub const MAX_NAME: usize = 255;
+/// Largest directory read or written: its direct and single-indirect
+/// blocks (4 MiB, hundreds of thousands of entries). A larger recorded size
+/// is treated as damage, which keeps every scan of a hostile directory
+/// short.
+pub const MAX_DIR_SIZE: u64 = (DIRECT as u64 + PTRS_PER_BLOCK as u64) * BS;
 /// Longest entry without slack (header + name, rounded to 4).
 const MAX_ENTRY: usize = (HEADER + MAX_NAME + 3) & !3;
 const BS: u64 = BLOCK_SIZE as u64;
@@ -36,7 +42,6 @@ pub struct DirEntry {
 #[derive(Debug, Clone)]
 pub(crate) struct RawEntry {
     pub pos: u64,
-    pub rec_len: u32,
     pub ino: u32,
     pub ftype: u8,
     pub name_len: usize,
@@ -57,11 +62,17 @@ impl RawEntry {
     pub fn is_live(&self) -> bool {
         self.ino != 0 || self.is_dot()
     }
+}
 
-    /// Bytes this entry needs without slack.
-    pub fn used_len(&self) -> u32 {
-        entry_len(self.name_len)
-    }
+/// An entry's header fields, without its name (cheap to pass around
+/// while scanning).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EntryHead {
+    pub pos: u64,
+    pub rec_len: u32,
+    pub ino: u32,
+    pub ftype: u8,
+    pub name_len: usize,
 }
 
 /// `rec_len` of an entry with a `name_len`-byte name.
@@ -91,28 +102,64 @@ pub fn check_name(name: &[u8]) -> Result<()> {
 }
 
 /// Walks the entry stream of one directory.
+///
+/// The block under the current position is copied out of the cache once
+/// and entries are decoded from that copy, so a scan costs one cache
+/// lookup per block rather than two per entry.
 pub(crate) struct DirWalker {
     pos: u64,
     size: u64,
     /// Bytes skipped because of a malformed entry.
     pub malformed: bool,
+    /// Logical block held in `buf`.
+    cached: Option<u32>,
+    buf: Box<[u8; BLOCK_SIZE]>,
 }
 
 impl DirWalker {
     pub fn new(dir: &Inode, start: u64) -> Self {
-        DirWalker { pos: start, size: dir.size as u64, malformed: false }
+        let size = dir.size as u64;
+        DirWalker {
+            pos: start,
+            size: size.min(MAX_DIR_SIZE),
+            malformed: size > MAX_DIR_SIZE,
+            cached: None,
+            buf: Box::new([0; BLOCK_SIZE]),
+        }
     }
 
-    /// The next entry (live or deleted); `None` at the end. Terminates on
-    /// any content: every step moves forward by at least 4 bytes.
-    pub fn next<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<RawEntry>> {
+    /// Reads `out.len()` bytes of the stream at `pos` (the caller keeps
+    /// them below the size).
+    fn read<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, pos: u64, out: &mut [u8]) -> Result<()> {
+        let in_blk = (pos % BS) as usize;
+        if in_blk + out.len() > BLOCK_SIZE {
+            // Straddles two blocks (the VeridianOS builder writes those).
+            return fs.read_data(dir, pos, out);
+        }
+        let lblk = u32::try_from(pos / BS).map_err(|_| Error::TooBig)?;
+        if self.cached != Some(lblk) {
+            self.cached = None;
+            match fs.bmap(dir, lblk)? {
+                Some(p) => self.buf.copy_from_slice(fs.cache.read(&mut fs.dev, p)?),
+                None => self.buf.fill(0),
+            }
+            self.cached = Some(lblk);
+        }
+        out.copy_from_slice(&self.buf[in_blk..in_blk + out.len()]);
+        Ok(())
+    }
+
+    /// The next entry's header (live or deleted); `None` at the end.
+    /// Terminates on any content: every step moves forward by at least 4
+    /// bytes.
+    pub fn next_head<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<EntryHead>> {
         loop {
             let pos = self.pos;
             if pos + HEADER as u64 > self.size {
                 return Ok(None);
             }
             let mut hdr = [0u8; HEADER];
-            fs.read_data(dir, pos, &mut hdr)?;
+            self.read(fs, dir, pos, &mut hdr)?;
             let rec_len = u16::from_le_bytes([hdr[4], hdr[5]]) as u32;
             let name_len = hdr[6] as usize;
             let next_block = (pos / BS + 1) * BS;
@@ -129,18 +176,50 @@ impl DirWalker {
                 self.pos = next_block.min(pos + rec_len as u64).max(pos + 4);
                 continue;
             }
-            let mut e = RawEntry {
-                pos,
-                rec_len,
-                ino: u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]),
-                ftype: hdr[7],
-                name_len,
-                name: [0; MAX_NAME],
-            };
-            fs.read_data(dir, pos + HEADER as u64, &mut e.name[..name_len])?;
             self.pos = pos + rec_len as u64;
-            return Ok(Some(e));
+            let ino = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+            return Ok(Some(EntryHead { pos, rec_len, ino, ftype: hdr[7], name_len }));
         }
+    }
+
+    /// Whether the entry `h` (just returned by `next_head`) is named `name`.
+    pub fn name_is<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead, name: &[u8]) -> Result<bool> {
+        if h.name_len != name.len() {
+            return Ok(false);
+        }
+        let mut buf = [0u8; MAX_NAME];
+        self.read(fs, dir, h.pos + HEADER as u64, &mut buf[..h.name_len])?;
+        Ok(&buf[..h.name_len] == name)
+    }
+
+    /// Whether the entry `h` is live: "." and ".." always (the root is
+    /// inode 0), others when their inode field is not 0.
+    pub fn is_live<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead) -> Result<bool> {
+        Ok(h.ino != 0 || self.is_dot(fs, dir, h)?)
+    }
+
+    /// Whether the entry `h` is "." or "..".
+    pub fn is_dot<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead) -> Result<bool> {
+        Ok(self.name_is(fs, dir, h, b".")? || self.name_is(fs, dir, h, b"..")?)
+    }
+
+    /// The next entry with its name (live or deleted); `None` at the end.
+    pub fn next<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<RawEntry>> {
+        let Some(h) = self.next_head(fs, dir)? else { return Ok(None) };
+        Ok(Some(self.entry(fs, dir, &h)?))
+    }
+
+    /// The full entry for header `h`.
+    pub fn entry<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead) -> Result<RawEntry> {
+        let mut e = RawEntry {
+            pos: h.pos,
+            ino: h.ino,
+            ftype: h.ftype,
+            name_len: h.name_len,
+            name: [0; MAX_NAME],
+        };
+        self.read(fs, dir, h.pos + HEADER as u64, &mut e.name[..h.name_len])?;
+        Ok(e)
     }
 
     /// Stream offset of the entry after the last one returned.
@@ -163,10 +242,11 @@ fn encode(ino: u32, rec_len: u32, ft: FileType, name: &[u8], out: &mut [u8; MAX_
 impl<D: BlockDevice> FileSystem<D> {
     /// Finds `name` in directory `dir`.
     pub(crate) fn find_entry(&mut self, dir: &Inode, name: &[u8]) -> Result<Option<RawEntry>> {
+        let dot = name == b"." || name == b"..";
         let mut w = DirWalker::new(dir, 0);
-        while let Some(e) = w.next(self, dir)? {
-            if e.is_live() && e.name() == name {
-                return Ok(Some(e));
+        while let Some(h) = w.next_head(self, dir)? {
+            if (h.ino != 0 || dot) && w.name_is(self, dir, &h, name)? {
+                return Ok(Some(w.entry(self, dir, &h)?));
             }
         }
         Ok(None)
@@ -196,17 +276,18 @@ impl<D: BlockDevice> FileSystem<D> {
         let need = entry_len(name.len());
         // (entry position, bytes the old entry keeps (0: reuse it whole), its rec_len)
         let mut slot: Option<(u64, u32, u32)> = None;
-        let mut last: Option<RawEntry> = None;
+        let mut last: Option<EntryHead> = None;
         let mut w = DirWalker::new(dir, 0);
-        while let Some(e) = w.next(self, dir)? {
+        while let Some(e) = w.next_head(self, dir)? {
             let fits_block = |pos: u64, len: u32| pos % BS + len as u64 <= BS;
-            if e.is_live() {
-                if e.name() == name {
+            if w.is_live(self, dir, &e)? {
+                if w.name_is(self, dir, &e, name)? {
                     return Err(Error::Exists);
                 }
-                let slack = e.rec_len.saturating_sub(e.used_len());
+                let used = entry_len(e.name_len);
+                let slack = e.rec_len.saturating_sub(used);
                 if slot.is_none() && slack >= need && fits_block(e.pos, e.rec_len) {
-                    slot = Some((e.pos, e.used_len(), e.rec_len));
+                    slot = Some((e.pos, used, e.rec_len));
                 }
             } else if slot.is_none() && e.rec_len >= need && fits_block(e.pos, e.rec_len) {
                 slot = Some((e.pos, 0, e.rec_len));
@@ -238,8 +319,8 @@ impl<D: BlockDevice> FileSystem<D> {
             return Err(Error::DirTooLarge);
         }
         let end = pos + need as u64;
-        if end > u32::MAX as u64 {
-            return Err(Error::TooBig);
+        if end > MAX_DIR_SIZE {
+            return Err(Error::DirTooLarge);
         }
         let len = encode(ino, need, ft, name, &mut buf);
         if pos.is_multiple_of(BS) {
@@ -269,8 +350,8 @@ impl<D: BlockDevice> FileSystem<D> {
     /// Whether a directory holds nothing but "." and "..".
     pub(crate) fn dir_is_empty(&mut self, dir: &Inode) -> Result<bool> {
         let mut w = DirWalker::new(dir, 0);
-        while let Some(e) = w.next(self, dir)? {
-            if e.is_live() && !e.is_dot() {
+        while let Some(h) = w.next_head(self, dir)? {
+            if h.ino != 0 && !w.is_dot(self, dir, &h)? {
                 return Ok(false);
             }
         }

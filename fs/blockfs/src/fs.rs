@@ -28,7 +28,8 @@ pub struct MountOptions {
     pub read_only: bool,
     /// Let directories grow past 12 blocks. The VeridianOS kernel reads only
     /// a directory's direct blocks, so by default such growth fails with
-    /// [`Error::DirTooLarge`].
+    /// [`Error::DirTooLarge`]. Either way a directory stops at
+    /// [`MAX_DIR_SIZE`](crate::MAX_DIR_SIZE) (direct + single indirect).
     pub allow_large_dirs: bool,
     /// Capacity of the write-back cache, in blocks.
     pub cache_blocks: usize,

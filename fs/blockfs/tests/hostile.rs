@@ -124,6 +124,26 @@ fn huge_sizes_stay_bounded() {
     bounded("exercise", || exercise(bytes));
 }
 
+/// Found by the fuzzer: a root directory claiming 4 GiB made every lookup
+/// walk a million (empty) blocks. Directories are read up to
+/// `MAX_DIR_SIZE` only, and fsck calls the rest damage.
+#[test]
+fn huge_directory_size_keeps_lookups_cheap() {
+    let (mut bytes, geo, ..) = sample();
+    let at = inode_off(&geo, ROOT_INO);
+    bytes[at + 4..at + 8].copy_from_slice(&0xFFFF_0084u32.to_le_bytes());
+    let mut fs = mount(bytes.clone()).unwrap();
+    let start = Instant::now();
+    for i in 0..200 {
+        assert_eq!(fs.lookup(ROOT_INO, format!("missing{i}").as_bytes()), Err(Error::NotFound));
+    }
+    assert!(fs.lookup(ROOT_INO, b"etc").is_ok());
+    assert!(start.elapsed() < Duration::from_secs(5), "200 lookups took {:?}", start.elapsed());
+    let r = fs.fsck(false).unwrap();
+    assert!(r.problems.contains(&Problem::MalformedDir { dir: ROOT_INO }), "{:?}", r.problems);
+    bounded("exercise", || exercise(bytes));
+}
+
 #[test]
 fn directory_loops_are_caught() {
     let (mut bytes, geo, _, etc) = sample();
