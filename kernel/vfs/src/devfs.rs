@@ -52,6 +52,12 @@ pub trait RawBlock: Send + Sync {
     }
 }
 
+/// The wait key of files open on `dev` ([`crate::OpenFile::wait_key`]):
+/// the driver wakes waiters on it when input arrives or output drains.
+pub fn device_key(dev: &Arc<dyn CharDevice>) -> usize {
+    Arc::as_ptr(dev) as *const u8 as usize
+}
+
 /// Random bytes for `/dev/random` and `/dev/urandom` (never blocks).
 pub trait RandomSource: Send + Sync {
     fn fill(&self, buf: &mut [u8]);
@@ -354,6 +360,13 @@ impl Filesystem for DevFs {
         match self.node(ino).as_deref().map(|n| &n.kind) {
             Ok(Kind::Char(d, _)) => d.poll(),
             _ => POLLIN | POLLOUT,
+        }
+    }
+
+    fn wait_key(&self, ino: Ino) -> Option<usize> {
+        match &self.node(ino).ok()?.kind {
+            Kind::Char(d, _) => Some(device_key(d)),
+            _ => None,
         }
     }
 

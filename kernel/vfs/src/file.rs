@@ -113,11 +113,16 @@ impl OpenFile {
     }
 
     /// A stable key for the object behind this file, for wait queues:
-    /// pipes give the pipe's identity, nodes their (mount, ino) mix.
+    /// a pipe's [`PipeEnd::id`] (woken through [`crate::set_wake_hook`]),
+    /// a character device's [`crate::device_key`] (the driver wakes it
+    /// when input arrives), else a (mount, ino) mix.
     pub fn wait_key(&self) -> usize {
         match &self.target {
             Target::Pipe(p) => p.id(),
-            Target::Node(h) => (h.node.mount << 48) ^ h.node.ino as usize,
+            Target::Node(h) => {
+                h.fs.wait_key(h.node.ino)
+                    .unwrap_or((h.node.mount << 48) ^ h.node.ino as usize)
+            }
         }
     }
 }

@@ -112,6 +112,11 @@ pub trait Filesystem: Send + Sync {
     fn poll(&self, _ino: Ino) -> PollEvents {
         crate::abi::POLLIN | crate::abi::POLLOUT
     }
+    /// The wait-queue key for blocking on `ino` (see
+    /// [`crate::OpenFile::wait_key`]); `None`: derived from mount and inode.
+    fn wait_key(&self, _ino: Ino) -> Option<usize> {
+        None
+    }
     /// Device-specific ioctl; the generic ones are handled by the VFS.
     fn ioctl(&self, _ino: Ino, _cmd: u32, _arg: &[u8]) -> Result<IoctlReply> {
         Err(Errno::ENOTTY)

@@ -79,10 +79,25 @@
 //!
 //! Nothing blocks. A read of an empty pipe (or a console without input)
 //! and a write to a full pipe return [`Errno::EAGAIN`]. The kernel returns
-//! that to the user if [`OpenFile::is_nonblocking`], and otherwise waits
-//! until [`Vfs::poll_read_ready`]/[`Vfs::poll_write_ready`] holds (keyed by
-//! [`OpenFile::wait_key`]) and retries; for a blocking write it repeats
-//! until all bytes are written. Pipe writes of up to [`abi::PIPE_BUF`]
+//! that to the user if [`OpenFile::is_nonblocking`], and otherwise sleeps
+//! on the wait queue keyed by [`OpenFile::wait_key`] until
+//! [`Vfs::poll_read_ready`]/[`Vfs::poll_write_ready`] holds, then retries;
+//! a blocking write repeats until all bytes are written. Pipes wake their
+//! key through the hook given to [`set_wake_hook`]; console drivers wake
+//! [`device_key`] of their device.
+//!
+//! ```ignore
+//! // The kernel's read(2), sketched (`wq` is the kernel's wait-queue map):
+//! let f = task.fds.get(fd)?;
+//! loop {
+//!     match vfs.read_file(&f, &mut kbuf) {
+//!         Err(e) if e.is_would_block() && !f.is_nonblocking() => {
+//!             wq.wait_until(f.wait_key(), || vfs.poll_read_ready(&f))?; // EINTR on signal
+//!         }
+//!         r => break r,
+//!     }
+//! }
+//! ``` Pipe writes of up to [`abi::PIPE_BUF`]
 //! bytes are atomic.
 //!
 //! # Deviations from Linux (deliberate, small)
@@ -121,14 +136,14 @@ mod vfs;
 
 pub use blockfs_mount::{BlockFsMount, ORPHAN_DIR};
 pub use context::{Caller, FsContext};
-pub use devfs::{CharDevice, DevFs, RandomSource, RawBlock};
+pub use devfs::{device_key, CharDevice, DevFs, RandomSource, RawBlock};
 pub use dirent::{record_len, DirEntry, DIRENT_NAME_OFFSET};
 pub use errno::{Errno, Result};
 pub use fdtable::FdTable;
 pub use file::{NodeRef, OpenFile};
 pub use filesystem::{Filesystem, Ino, PollEvents};
 pub use ioctl::{ioctl_in_len, IoctlReply, Termios, WinSize, TERMIOS_SIZE};
-pub use pipe::{Pipe, PipeEnd};
+pub use pipe::{set_wake_hook, Pipe, PipeEnd};
 pub use procfs::{MemInfo, ProcFs, ProcessInfo};
 pub use stat::{
     FileKind, FsStat, Stat, Timespec, STRUCT_STATFS_SIZE, STRUCT_STATX_SIZE, STRUCT_STAT_SIZE,

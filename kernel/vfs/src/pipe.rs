@@ -6,11 +6,28 @@
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use spin::Mutex;
+use spin::{Mutex, RwLock};
 
 use crate::abi::{PIPE_BUF, PIPE_CAPACITY, POLLERR, POLLHUP, POLLIN, POLLOUT};
 use crate::errno::{Errno, Result};
 use crate::filesystem::PollEvents;
+
+static WAKE_HOOK: RwLock<Option<fn(usize)>> = RwLock::new(None);
+
+/// Installs the kernel's wake-up function: called with a pipe's
+/// [`PipeEnd::id`] (= [`crate::OpenFile::wait_key`] of both ends) whenever
+/// its readiness may have changed (data written, space freed, an end
+/// closed), so waiters on that key can retry.
+pub fn set_wake_hook(hook: fn(usize)) {
+    *WAKE_HOOK.write() = Some(hook);
+}
+
+fn wake(pipe: &Pipe) {
+    let hook = *WAKE_HOOK.read();
+    if let Some(h) = hook {
+        h(pipe as *const Pipe as usize);
+    }
+}
 
 /// The shared buffer of one pipe.
 pub struct Pipe {
@@ -64,6 +81,8 @@ impl Pipe {
         for (dst, src) in out.iter_mut().zip(s.buf.drain(..n)) {
             *dst = src;
         }
+        drop(s);
+        wake(self);
         Ok(n)
     }
 
@@ -84,6 +103,8 @@ impl Pipe {
         }
         let n = space.min(data.len());
         s.buf.extend(&data[..n]);
+        drop(s);
+        wake(self);
         Ok(n)
     }
 
@@ -133,11 +154,14 @@ impl PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        let mut s = self.pipe.state.lock();
-        if self.write {
-            s.writers -= 1;
-        } else {
-            s.readers -= 1;
+        {
+            let mut s = self.pipe.state.lock();
+            if self.write {
+                s.writers -= 1;
+            } else {
+                s.readers -= 1;
+            }
         }
+        wake(&self.pipe);
     }
 }
