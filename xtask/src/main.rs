@@ -4,6 +4,7 @@
 
 mod bench;
 mod conformance;
+mod kernel;
 mod criteria;
 mod linux_guest;
 mod paths;
@@ -44,6 +45,8 @@ enum Command {
         #[arg(long, default_value_t = rootfs::DEFAULT_SIZE_MB)]
         size: u32,
     },
+    /// Build the VeridianOS kernel into target/veridian/kernel.elf.
+    Kernel,
     /// Build the std conformance programs and run them on this (Linux) host.
     Conformance,
     /// Run every test: workspace unit tests, target checks, conformance suite.
@@ -101,6 +104,7 @@ fn main() -> Result<()> {
             let tc = toolchain::build(false)?;
             conformance::run_on_host(&tc).map(|_| ())
         }
+        Command::Kernel => kernel::build().map(|_| ()),
         Command::Test => test::run(),
         Command::Verify { accel, verbose, timeout, step_timeout } => verify::run(&verify::Options {
             accel,
