@@ -66,6 +66,7 @@
 //! | statfs, fstatfs | [`Vfs::statfs`], [`Vfs::fstatfs`] + [`FsStat::to_linux_statfs`] | |
 //! | mkdirat, unlinkat, renameat2, linkat, symlinkat, readlinkat | [`Vfs::mkdirat`], [`Vfs::unlinkat`], [`Vfs::renameat2`], [`Vfs::linkat`], [`Vfs::symlinkat`], [`Vfs::readlinkat`] | mkdir, unlink, rmdir, rename(at), link, symlink, readlink map onto these |
 //! | ftruncate, truncate | [`Vfs::ftruncate`], [`Vfs::truncate`] | |
+//! | sendfile, copy_file_range, fallocate | [`Vfs::sendfile`], [`Vfs::copy_file_range`], [`Vfs::fallocate`] | copy offsets in and out |
 //! | fsync, fdatasync, sync, syncfs | [`Vfs::fsync`], [`Vfs::sync`] | |
 //! | getcwd, chdir, fchdir, umask | [`Vfs::getcwd`], [`Vfs::chdir`], [`Vfs::fchdir`], [`Vfs::umask`] | `ERANGE` if the buffer is short |
 //! | access, faccessat(2) | [`Vfs::faccessat`] | |
@@ -124,6 +125,7 @@ mod fdtable;
 mod file;
 mod filesystem;
 mod ioctl;
+mod ops_copy;
 mod ops_fd;
 mod ops_io;
 mod ops_meta;

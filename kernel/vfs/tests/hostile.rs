@@ -57,6 +57,9 @@ enum Call {
     Pipe(u32),
     Close(i32),
     Poll(i32),
+    Sendfile(i32, i32, Option<i64>, usize),
+    CopyRange(i32, Option<i64>, i32, Option<i64>, usize, u32),
+    Fallocate(i32, u32, i64, i64),
 }
 
 fn call() -> impl Strategy<Value = Call> {
@@ -121,7 +124,30 @@ fn call() -> impl Strategy<Value = Call> {
         (fd.clone(), -3i32..2000, flags()).prop_map(|(a, b, f)| Call::Dup3(a, b, f)),
         flags().prop_map(Call::Pipe),
         fd.clone().prop_map(Call::Close),
-        fd.prop_map(Call::Poll),
+        fd.clone().prop_map(Call::Poll),
+        (
+            fd.clone(),
+            fd.clone(),
+            prop::option::of(any::<i64>()),
+            0usize..200_000
+        )
+            .prop_map(|(a, b, o, n)| Call::Sendfile(a, b, o, n)),
+        (
+            fd.clone(),
+            prop::option::of(any::<i64>()),
+            fd.clone(),
+            prop::option::of(0i64..100_000),
+            0usize..200_000,
+            0u32..2
+        )
+            .prop_map(|(a, o, b, q, n, f)| Call::CopyRange(a, o, b, q, n, f)),
+        (
+            fd,
+            0u32..3,
+            any::<i64>(),
+            prop_oneof![any::<i64>(), 0i64..50_000]
+        )
+            .prop_map(|(f, m, o, l)| Call::Fallocate(f, m, o, l)),
     ]
 }
 
@@ -160,6 +186,11 @@ fn run(w: &World, p: &Proc, call: &Call) {
         Call::Pipe(f) => drop(v.pipe2(c, f)),
         Call::Close(f) => drop(v.close(c, f)),
         Call::Poll(f) => drop(v.poll(c, f)),
+        Call::Sendfile(a, b, mut o, n) => drop(v.sendfile(c, a, b, o.as_mut(), n)),
+        Call::CopyRange(a, mut o, b, mut q, n, f) => {
+            drop(v.copy_file_range(c, a, o.as_mut(), b, q.as_mut(), n, f))
+        }
+        Call::Fallocate(f, m, o, l) => drop(v.fallocate(c, f, m, o, l)),
     }
     let _ = v.getcwd(c);
 }
