@@ -78,9 +78,11 @@ impl Pipe {
             };
         }
         let n = out.len().min(s.buf.len());
-        for (dst, src) in out.iter_mut().zip(s.buf.drain(..n)) {
-            *dst = src;
-        }
+        let (front, back) = s.buf.as_slices();
+        let k = n.min(front.len());
+        out[..k].copy_from_slice(&front[..k]);
+        out[k..n].copy_from_slice(&back[..n - k]);
+        s.buf.drain(..n);
         drop(s);
         wake(self);
         Ok(n)
