@@ -164,11 +164,13 @@ pub fn ioctl(fd: i32, req: u64, arg: u64) -> KResult {
     let tty = matches!(f.node, Node::Console | Node::Serial(_));
     match req {
         TCGETS if tty => {
-            let mut t = [0u8; 60];
+            // The kernel's struct termios: 4 flag words, c_line, 19 c_cc.
+            let mut t = [0u8; 36];
             t[0..4].copy_from_slice(&0x0500u32.to_le_bytes());
             t[4..8].copy_from_slice(&0x0005u32.to_le_bytes());
             t[8..12].copy_from_slice(&0x00BFu32.to_le_bytes());
             t[12..16].copy_from_slice(&0x8A3Bu32.to_le_bytes());
+            t[17..24].copy_from_slice(&[3, 28, 127, 21, 4, 0, 1]);
             user::write_bytes(arg, &t)?;
             Ok(0)
         }

@@ -104,6 +104,8 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         CHOWN | FCHOWN | LCHOWN | FCHOWNAT => Ok(0),
         UMASK => fs::umask(a[0] as u32),
         GETTIMEOFDAY => time::gettimeofday(a[0]),
+        TIME => time::time(a[0]),
+        PRCTL => misc::prctl(a[0], a[1]),
         GETRLIMIT => misc::getrlimit(a[0] as u32, a[1]),
         GETRUSAGE => misc::getrusage(a[1]),
         SYSINFO => misc::sysinfo(a[0]),
