@@ -4,22 +4,26 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 use spin::Mutex;
 
+use alloc::vec::Vec;
+
 use crate::fdtable::FdTable;
 use crate::file::NodeRef;
+use crate::vfs::Loc;
 
 /// Working directory and umask. Share one `Arc<FsContext>` between
 /// threads created with `CLONE_FS`; give a forked child [`FsContext::fork`].
 pub struct FsContext {
-    pub(crate) cwd: Mutex<NodeRef>,
+    /// The working directory and its path as of the last `chdir`.
+    pub(crate) cwd: Mutex<(NodeRef, Vec<u8>)>,
     umask: AtomicU32,
 }
 
 impl FsContext {
-    /// A context whose working directory is `cwd` (usually
-    /// [`crate::Vfs::root`]), umask 022.
-    pub fn new(cwd: NodeRef) -> Self {
+    /// A context whose working directory is the root `root`
+    /// ([`crate::Vfs::root`]; move it with [`crate::Vfs::chdir`]), umask 022.
+    pub fn new(root: NodeRef) -> Self {
         FsContext {
-            cwd: Mutex::new(cwd),
+            cwd: Mutex::new((root, alloc::vec![b'/'])),
             umask: AtomicU32::new(0o022),
         }
     }
@@ -27,7 +31,7 @@ impl FsContext {
     /// An independent copy (fork without `CLONE_FS`).
     pub fn fork(&self) -> Self {
         FsContext {
-            cwd: Mutex::new(*self.cwd.lock()),
+            cwd: Mutex::new(self.cwd.lock().clone()),
             umask: AtomicU32::new(self.umask()),
         }
     }
@@ -44,7 +48,15 @@ impl FsContext {
 
     /// The working directory node.
     pub fn cwd(&self) -> NodeRef {
-        *self.cwd.lock()
+        self.cwd.lock().0
+    }
+
+    pub(crate) fn cwd_loc(&self) -> Loc {
+        let g = self.cwd.lock();
+        Loc {
+            node: g.0,
+            path: g.1.clone(),
+        }
     }
 }
 

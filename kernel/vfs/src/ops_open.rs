@@ -9,7 +9,7 @@ use crate::errno::{Errno, Result};
 use crate::file::{NodeHandle, NodeRef, OpenFile, Target};
 use crate::pipe::Pipe;
 use crate::stat::FileKind;
-use crate::vfs::{display_path, Vfs};
+use crate::vfs::{Loc, Vfs};
 
 impl Vfs {
     /// `openat(dirfd, path, flags, mode)`: returns the new fd. Handles
@@ -49,11 +49,12 @@ impl Vfs {
             flags
         };
         let nofollow = flags & O_NOFOLLOW != 0;
-        let node = if flags & O_CREAT != 0 {
+        let loc = if flags & O_CREAT != 0 {
             self.open_create(c, dirfd, path, flags, mode)?
         } else {
-            self.lookup_at(c, dirfd, path, !nofollow, false)?
+            self.resolve_at(c, dirfd, path, !nofollow)?
         };
+        let node = loc.node;
         let st = self.stat_node(node)?;
         let acc = flags & O_ACCMODE;
         let wants_write = flags & O_PATH == 0 && (acc == O_WRONLY || acc == O_RDWR);
@@ -80,23 +81,8 @@ impl Vfs {
         if wants_write && flags & O_TRUNC != 0 && st.kind == FileKind::Regular && st.size != 0 {
             fs.truncate(node.ino, 0)?;
         }
-        let base = self.base_path(c, dirfd, path);
         let target = Target::Node(NodeHandle::new(fs, node));
-        Ok(OpenFile::new(target, display_path(&base, path), flags))
-    }
-
-    /// The text a relative path is shown relative to.
-    fn base_path(&self, c: Caller<'_>, dirfd: i32, path: &[u8]) -> Vec<u8> {
-        if path.first() == Some(&b'/') {
-            return Vec::new();
-        }
-        if dirfd == AT_FDCWD {
-            return self.path_of(c.fs.cwd()).unwrap_or_default();
-        }
-        c.fds
-            .get(dirfd)
-            .map(|f| f.path().to_vec())
-            .unwrap_or_default()
+        Ok(OpenFile::new(target, loc.path, flags))
     }
 
     /// `O_CREAT`: opens or creates the last name; an existing symlink is
@@ -108,8 +94,8 @@ impl Vfs {
         path: &[u8],
         flags: u32,
         mode: u32,
-    ) -> Result<NodeRef> {
-        let (mut dir, mut name, trailing) = self.parent_at(c, dirfd, path)?;
+    ) -> Result<Loc> {
+        let (mut dir, mut name, trailing) = self.parent_loc_at(c, dirfd, path)?;
         if trailing {
             return Err(Errno::EISDIR);
         }
@@ -117,27 +103,32 @@ impl Vfs {
             if matches!(&name[..], b"" | b"." | b"..") {
                 return Err(Errno::EISDIR);
             }
-            let node = match self.child(dir, &name) {
+            let node = match self.child(dir.node, &name) {
                 Ok(_) if flags & O_EXCL != 0 && hop == 0 => return Err(Errno::EEXIST),
                 Ok(node) => node,
                 Err(Errno::ENOENT) => {
                     let perm = mode & 0o7777 & !c.fs.umask();
-                    let ino = self.fs(dir.mount).create(dir.ino, &name, perm)?;
-                    return Ok(NodeRef {
-                        mount: dir.mount,
-                        ino,
-                    });
+                    let ino = self.fs(dir.node.mount).create(dir.node.ino, &name, perm)?;
+                    dir.step(
+                        NodeRef {
+                            mount: dir.node.mount,
+                            ino,
+                        },
+                        &name,
+                    );
+                    return Ok(dir);
                 }
                 Err(e) => return Err(e),
             };
             if self.kind(node)? != FileKind::Symlink {
-                return Ok(node);
+                dir.step(node, &name);
+                return Ok(dir);
             }
             if flags & O_NOFOLLOW != 0 {
                 return Err(Errno::ELOOP);
             }
             let target = self.fs(node.mount).readlink(node.ino)?;
-            let (d, n, t) = self.split_parent(dir, &target)?;
+            let (d, n, t) = self.split_parent(&dir, &target)?;
             if t {
                 return Err(Errno::EISDIR);
             }
@@ -179,21 +170,31 @@ impl Vfs {
 
     /// `chdir(path)`.
     pub fn chdir(&self, c: Caller<'_>, path: &[u8]) -> Result<()> {
-        let node = self.lookup_at(c, AT_FDCWD, path, true, false)?;
-        self.set_cwd(c, node)
+        if path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        let loc = self.resolve_at(c, AT_FDCWD, path, true)?;
+        self.set_cwd(c, loc)
     }
 
     /// `fchdir(fd)` (`O_PATH` fds work).
     pub fn fchdir(&self, c: Caller<'_>, fd: i32) -> Result<()> {
-        let node = c.fds.get(fd)?.node().ok_or(Errno::ENOTDIR)?;
-        self.set_cwd(c, node)
+        let f = c.fds.get(fd)?;
+        let node = f.node().ok_or(Errno::ENOTDIR)?;
+        self.set_cwd(
+            c,
+            Loc {
+                node,
+                path: f.path().to_vec(),
+            },
+        )
     }
 
-    fn set_cwd(&self, c: Caller<'_>, node: NodeRef) -> Result<()> {
-        if self.kind(node)? != FileKind::Directory {
+    fn set_cwd(&self, c: Caller<'_>, loc: Loc) -> Result<()> {
+        if self.kind(loc.node)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
-        *c.fs.cwd.lock() = node;
+        *c.fs.cwd.lock() = (loc.node, loc.path);
         Ok(())
     }
 
@@ -201,7 +202,13 @@ impl Vfs {
     /// removed). The kernel returns `ERANGE` if the user buffer is shorter
     /// than the result plus its NUL.
     pub fn getcwd(&self, c: Caller<'_>) -> Result<Vec<u8>> {
-        self.path_of(c.fs.cwd())
+        let node = c.fs.cwd();
+        let path = self.path_of(node)?;
+        let mut g = c.fs.cwd.lock();
+        if g.0 == node {
+            g.1 = path.clone();
+        }
+        Ok(path)
     }
 
     /// `umask(mask)`: returns the previous mask.

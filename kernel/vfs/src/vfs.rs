@@ -26,10 +26,41 @@ pub struct Vfs {
     clock: fn() -> Timespec,
 }
 
-/// Where a path led: the node, and (unless the path named the root or a
-/// `.`/`..`) the directory and name of its last step.
-pub(crate) struct Resolved {
+/// A resolved node and its canonical absolute path.
+#[derive(Clone)]
+pub(crate) struct Loc {
     pub node: NodeRef,
+    pub path: Vec<u8>,
+}
+
+impl Loc {
+    pub fn root(node: NodeRef) -> Self {
+        Loc {
+            node,
+            path: alloc::vec![b'/'],
+        }
+    }
+
+    /// Moves to `next`, reached by the component `name`.
+    pub fn step(&mut self, next: NodeRef, name: &[u8]) {
+        self.node = next;
+        match name {
+            b"." => {}
+            b".." => {
+                let cut = self.path.iter().rposition(|&c| c == b'/').unwrap_or(0);
+                self.path.truncate(cut.max(1));
+            }
+            _ => self.push(name),
+        }
+    }
+
+    /// Appends `/name` to the path.
+    pub fn push(&mut self, name: &[u8]) {
+        if self.path.last() != Some(&b'/') {
+            self.path.push(b'/');
+        }
+        self.path.extend_from_slice(name);
+    }
 }
 
 fn zero_clock() -> Timespec {
@@ -72,14 +103,14 @@ impl Vfs {
     /// Mounts `fs` on the directory at absolute `path`, creating the
     /// directory (0755) if it is missing; returns the mount index.
     pub fn mount(&self, path: &[u8], fs: Arc<dyn Filesystem>) -> Result<usize> {
-        let root = self.root();
-        let node = match self.walk(root, path, true, &mut 0) {
+        let root = Loc::root(self.root());
+        let node = match self.walk(&root, path, true, &mut 0) {
             Ok(r) => r.node,
             Err(Errno::ENOENT) => {
-                let (dir, name, _) = self.split_parent(root, path)?;
-                let ino = self.fs(dir.mount).mkdir(dir.ino, &name, 0o755)?;
+                let (dir, name, _) = self.split_parent(&root, path)?;
+                let ino = self.fs(dir.node.mount).mkdir(dir.node.ino, &name, 0o755)?;
                 NodeRef {
-                    mount: dir.mount,
+                    mount: dir.node.mount,
                     ino,
                 }
             }
@@ -199,21 +230,26 @@ impl Vfs {
     /// Resolves `path` from `start` (absolute paths from `/`). Symlinks
     /// are followed in the middle, and at the end if `follow_last` or the
     /// path ends in `/` (which also requires a directory). `links` counts
-    /// symlinks followed so far (`ELOOP` past 40).
+    /// symlinks followed so far (`ELOOP` past 40). The result carries the
+    /// canonical absolute path (no `.`, `..` or symlinks).
     pub(crate) fn walk(
         &self,
-        start: NodeRef,
+        start: &Loc,
         path: &[u8],
         follow_last: bool,
         links: &mut u32,
-    ) -> Result<Resolved> {
+    ) -> Result<Loc> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
         if path.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let mut cur = if path[0] == b'/' { self.root() } else { start };
+        let mut cur = if path[0] == b'/' {
+            Loc::root(self.root())
+        } else {
+            start.clone()
+        };
         let must_dir = path.ends_with(b"/");
         let comps: Vec<&[u8]> = path
             .split(|&c| c == b'/')
@@ -221,7 +257,7 @@ impl Vfs {
             .collect();
         for (i, name) in comps.iter().enumerate() {
             let last = i + 1 == comps.len();
-            let next = self.child(cur, name)?;
+            let next = self.child(cur.node, name)?;
             let follow = !last || follow_last || must_dir;
             if follow && self.kind(next)? == FileKind::Symlink {
                 *links += 1;
@@ -229,25 +265,21 @@ impl Vfs {
                     return Err(Errno::ELOOP);
                 }
                 let target = self.fs(next.mount).readlink(next.ino)?;
-                cur = self.walk(cur, &target, true, links)?.node;
+                cur = self.walk(&cur, &target, true, links)?;
             } else {
-                cur = next;
+                cur.step(next, name);
             }
         }
-        if must_dir && self.kind(cur)? != FileKind::Directory {
+        if must_dir && self.kind(cur.node)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
-        Ok(Resolved { node: cur })
+        Ok(cur)
     }
 
     /// Splits `path` into its parent directory (resolved from `start`,
     /// following links, must be a directory), its last name (empty for
     /// `/`) and whether it had trailing slashes.
-    pub(crate) fn split_parent(
-        &self,
-        start: NodeRef,
-        path: &[u8],
-    ) -> Result<(NodeRef, Vec<u8>, bool)> {
+    pub(crate) fn split_parent(&self, start: &Loc, path: &[u8]) -> Result<(Loc, Vec<u8>, bool)> {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
@@ -269,8 +301,8 @@ impl Vfs {
         if name.len() > NAME_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let dir = self.walk(start, dir_path, true, &mut 0)?.node;
-        if self.kind(dir)? != FileKind::Directory {
+        let dir = self.walk(start, dir_path, true, &mut 0)?;
+        if self.kind(dir.node)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
         Ok((dir, name.to_vec(), trailing))
@@ -278,18 +310,22 @@ impl Vfs {
 
     /// The directory `*at` calls start from: `dirfd`'s node, or the
     /// working directory for `AT_FDCWD`. Absolute paths ignore it.
-    pub(crate) fn start_dir(&self, c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<NodeRef> {
+    pub(crate) fn start_dir(&self, c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<Loc> {
         if path.first() == Some(&b'/') {
-            return Ok(self.root());
+            return Ok(Loc::root(self.root()));
         }
         if dirfd == AT_FDCWD {
-            return Ok(c.fs.cwd());
+            return Ok(c.fs.cwd_loc());
         }
-        let node = c.fds.get(dirfd)?.node().ok_or(Errno::ENOTDIR)?;
+        let f = c.fds.get(dirfd)?;
+        let node = f.node().ok_or(Errno::ENOTDIR)?;
         if self.kind(node)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
-        Ok(node)
+        Ok(Loc {
+            node,
+            path: f.path().to_vec(),
+        })
     }
 
     /// The node of `dirfd` itself (for `AT_EMPTY_PATH` and `futimens`).
@@ -298,6 +334,18 @@ impl Vfs {
             return Ok(c.fs.cwd());
         }
         c.fds.get(dirfd)?.node().ok_or(Errno::EBADF)
+    }
+
+    /// Resolves a `*at` path to a node and its canonical path.
+    pub(crate) fn resolve_at(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+        follow: bool,
+    ) -> Result<Loc> {
+        let start = self.start_dir(c, dirfd, path)?;
+        self.walk(&start, path, follow, &mut 0)
     }
 
     /// Resolves a `*at` path; `AT_EMPTY_PATH` with an empty path names
@@ -317,23 +365,33 @@ impl Vfs {
                 Err(Errno::ENOENT)
             };
         }
-        let start = self.start_dir(c, dirfd, path)?;
-        Ok(self.walk(start, path, follow, &mut 0)?.node)
+        Ok(self.resolve_at(c, dirfd, path, follow)?.node)
     }
 
-    /// Splits a `*at` path into parent directory, last name and trailing
-    /// slash flag.
+    /// Splits a `*at` path into parent directory (with its path), last
+    /// name and trailing-slash flag.
+    pub(crate) fn parent_loc_at(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+    ) -> Result<(Loc, Vec<u8>, bool)> {
+        if path.is_empty() {
+            return Err(Errno::ENOENT);
+        }
+        let start = self.start_dir(c, dirfd, path)?;
+        self.split_parent(&start, path)
+    }
+
+    /// [`Self::parent_loc_at`] without the path.
     pub(crate) fn parent_at(
         &self,
         c: Caller<'_>,
         dirfd: i32,
         path: &[u8],
     ) -> Result<(NodeRef, Vec<u8>, bool)> {
-        if path.is_empty() {
-            return Err(Errno::ENOENT);
-        }
-        let start = self.start_dir(c, dirfd, path)?;
-        self.split_parent(start, path)
+        let (dir, name, trailing) = self.parent_loc_at(c, dirfd, path)?;
+        Ok((dir.node, name, trailing))
     }
 
     /// The absolute path of directory `node`, found by walking `..` and
@@ -376,35 +434,4 @@ impl Vfs {
         }
         Ok(out)
     }
-}
-
-/// Joins `base` (absolute) and `path` lexically, dropping `.` and
-/// resolving `..` by text: the display path of an open file.
-pub(crate) fn display_path(base: &[u8], path: &[u8]) -> Vec<u8> {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    let full = if path.first() == Some(&b'/') {
-        [path, b""]
-    } else {
-        [base, path]
-    };
-    for piece in full {
-        for c in piece.split(|&b| b == b'/') {
-            match c {
-                b"" | b"." => {}
-                b".." => {
-                    parts.pop();
-                }
-                _ => parts.push(c),
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for p in parts {
-        out.push(b'/');
-        out.extend_from_slice(p);
-    }
-    if out.is_empty() {
-        out.push(b'/');
-    }
-    out
 }

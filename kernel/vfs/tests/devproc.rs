@@ -297,3 +297,64 @@ fn procfs_self_fd_exe_and_info_files() {
     );
     assert_eq!(w.vfs.getcwd(c).unwrap(), b"/bin");
 }
+
+/// musl's realpath() opens the path O_PATH and reads /proc/self/fd/N: the
+/// link must be the canonical path, with symlinks and dot-dots resolved.
+#[test]
+fn proc_fd_links_are_canonical() {
+    let w = world();
+    let p = w.spawn(3, b"/t");
+    let c = p.c();
+    let link = |fd: i32| {
+        w.vfs
+            .readlinkat(c, AT_FDCWD, format!("/proc/self/fd/{fd}").as_bytes())
+            .unwrap()
+    };
+    w.vfs.mkdirat(c, AT_FDCWD, b"/a", 0o755).unwrap();
+    w.vfs.mkdirat(c, AT_FDCWD, b"/a/b", 0o755).unwrap();
+    w.put(&p, b"/a/b/f", b"x");
+    w.vfs.symlinkat(c, b"b", AT_FDCWD, b"/a/rel").unwrap();
+    w.vfs.symlinkat(c, b"/a/rel/f", AT_FDCWD, b"/abs").unwrap();
+    w.vfs.symlinkat(c, b"../a/b", AT_FDCWD, b"/a/up").unwrap();
+    let cases: [(&[u8], &[u8]); 6] = [
+        (b"/a/rel/f", b"/a/b/f"),
+        (b"/abs", b"/a/b/f"),
+        (b"//a/./up/../b/f", b"/a/b/f"),
+        (b"/a/rel/..", b"/a"),
+        (b"/a/up/", b"/a/b"),
+        (b"/../dev/./null", b"/dev/null"),
+    ];
+    for (path, want) in cases {
+        let fd = w
+            .vfs
+            .openat(c, AT_FDCWD, path, O_PATH | O_CLOEXEC, 0)
+            .unwrap();
+        assert_eq!(link(fd), want, "{}", String::from_utf8_lossy(path));
+    }
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/abs", O_PATH | O_NOFOLLOW, 0)
+        .unwrap();
+    assert_eq!(link(fd), b"/abs", "an O_NOFOLLOW link is itself");
+    // Relative to the cwd (entered through a symlink) and to a dirfd.
+    w.vfs.chdir(c, b"/a/rel").unwrap();
+    let fd = w.vfs.openat(c, AT_FDCWD, b"f", O_RDONLY, 0).unwrap();
+    assert_eq!(link(fd), b"/a/b/f");
+    let d = w
+        .vfs
+        .openat(c, AT_FDCWD, b"..", O_RDONLY | O_DIRECTORY, 0)
+        .unwrap();
+    assert_eq!(link(d), b"/a");
+    let fd = w
+        .vfs
+        .openat(c, d, b"up/new", O_CREAT | O_WRONLY, 0o644)
+        .unwrap();
+    assert_eq!(link(fd), b"/a/b/new");
+    w.vfs.fchdir(c, d).unwrap();
+    let fd = w.vfs.openat(c, AT_FDCWD, b"b", O_RDONLY, 0).unwrap();
+    assert_eq!(link(fd), b"/a/b");
+    // The check realpath makes: stat of the link text is the same file.
+    let st1 = w.vfs.fstat(c, fd).unwrap();
+    let st2 = w.vfs.fstatat(c, AT_FDCWD, &link(fd), 0).unwrap();
+    assert_eq!((st1.dev, st1.ino), (st2.dev, st2.ino));
+}
