@@ -1,0 +1,32 @@
+//! VeridianOS socket layer (placeholder while the crate is assembled).
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
+
+pub mod abi;
+mod config;
+mod device;
+mod errno;
+mod ops;
+mod options;
+mod ports;
+pub mod sockaddr;
+mod socket;
+mod stack;
+mod table;
+mod tcp;
+mod udp;
+
+pub use config::{ExternalConfig, NetConfig};
+pub use device::NullDevice;
+pub use errno::{Errno, Result, ESOCKTNOSUPPORT};
+pub use options::{BufLimits, OptValue, SockOpts, SockType};
+pub use sockaddr::SockAddr;
+pub use stack::{NetStack, NetStats, LOCALHOST};
+pub use table::{OwnedSocket, SocketId};
+pub use udp::{RecvInfo, MAX_UDP_PAYLOAD};
+/// The smoltcp version this crate uses (for the kernel's `Device`).
+pub use smoltcp;

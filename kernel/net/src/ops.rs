@@ -1,0 +1,400 @@
+//! The socket calls common to TCP and UDP: create, bind, connect,
+//! send/recv dispatch, shutdown, close, names, options, ioctl, readiness.
+
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+use smoltcp::phy::Device;
+
+use crate::abi::*;
+use crate::errno::{Errno, Result, ESOCKTNOSUPPORT};
+use crate::options::{self, OptValue, SockInfo, SockOpts, SockType};
+use crate::ports::Proto;
+use crate::sockaddr::{self, SockAddr};
+use crate::socket::{Sock, State};
+use crate::stack::NetStack;
+use crate::table::{OwnedSocket, SocketId};
+use crate::tcp::apply_tcp;
+use crate::udp::RecvInfo;
+
+impl<D: Device> NetStack<D> {
+    /// `socket(domain, type, protocol)`. `AF_INET` with `SOCK_STREAM`
+    /// (TCP) or `SOCK_DGRAM` (UDP), optionally `| SOCK_NONBLOCK |
+    /// SOCK_CLOEXEC` (the latter is the kernel's fd flag).
+    /// `EAFNOSUPPORT` for other families (`AF_INET6`, `AF_UNIX`: not
+    /// yet), `EINVAL` for unknown flags, `ESOCKTNOSUPPORT` for other
+    /// types, `EPROTONOSUPPORT` for a protocol not matching the type,
+    /// `EMFILE` at the configured socket limit.
+    pub fn socket(&mut self, domain: i32, ty: u32, protocol: i32) -> Result<OwnedSocket> {
+        self.close_dropped();
+        if domain < 0 || domain > u16::MAX as i32 {
+            return Err(Errno::EAFNOSUPPORT);
+        }
+        sockaddr::family_supported(domain as u16)?;
+        if ty & !(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let kind = match ty & SOCK_TYPE_MASK {
+            SOCK_STREAM => SockType::Stream,
+            SOCK_DGRAM => SockType::Dgram,
+            SOCK_RAW => return Err(Errno::EPROTONOSUPPORT),
+            _ => return Err(ESOCKTNOSUPPORT),
+        };
+        match (kind, protocol) {
+            (_, 0) | (SockType::Stream, IPPROTO_TCP) | (SockType::Dgram, IPPROTO_UDP) => {}
+            _ => return Err(Errno::EPROTONOSUPPORT),
+        }
+        if self.socks.len() >= self.cfg.max_sockets {
+            return Err(Errno::EMFILE);
+        }
+        let buf = match kind {
+            SockType::Stream => self.cfg.tcp_buffer,
+            SockType::Dgram => self.cfg.udp_buffer,
+        };
+        let opts = SockOpts::new(buf.clamp(self.cfg.buffer_limits.min, self.cfg.buffer_limits.max));
+        let id = self.socks.insert(Sock::new(kind, ty & SOCK_NONBLOCK != 0, opts));
+        Ok(OwnedSocket::new(id, self.dropped.clone()))
+    }
+
+    /// `bind(addr)` with the user's `sockaddr` bytes. Port 0 picks an
+    /// ephemeral port. `EINVAL` if already bound, `EADDRNOTAVAIL` for an
+    /// address not ours, `EADDRINUSE` per Linux's `SO_REUSEADDR` rules.
+    pub fn bind(&mut self, id: SocketId, addr: &[u8]) -> Result<()> {
+        let a = sockaddr::decode_inet(addr, true)?;
+        self.bind_addr(id, a)
+    }
+
+    /// [`NetStack::bind`] with a decoded address.
+    pub fn bind_addr(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
+        let s = self.sock(id)?;
+        if s.local.is_some() || matches!(s.state, State::Stream(_) | State::Listening(_)) {
+            return Err(Errno::EINVAL);
+        }
+        self.links_for(*a.ip())?;
+        self.bind_inner(id, a)
+    }
+
+    fn bind_inner(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
+        let s = self.socks.get(id)?;
+        let proto = proto(s.ty);
+        let (ra, rp) = (s.opts.reuseaddr, s.opts.reuseport);
+        let port = self.ports.bind(proto, id, *a.ip(), a.port(), ra, rp)?;
+        let local = SocketAddrV4::new(*a.ip(), port);
+        if proto == Proto::Udp {
+            if let Err(e) = self.udp_open(id, local) {
+                self.ports.unbind(proto, id, port);
+                return Err(e);
+            }
+        }
+        self.socks.get_mut(id)?.local = Some(local);
+        Ok(())
+    }
+
+    /// Binds to `0.0.0.0:<ephemeral>` (connect, listen, sendto unbound).
+    pub(crate) fn autobind(&mut self, id: SocketId, _proto: Proto) -> Result<()> {
+        self.bind_inner(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+    }
+
+    /// `connect(addr)` with the user's `sockaddr` bytes. TCP: returns
+    /// `EINPROGRESS` (see [`NetStack::connect_result`]). UDP: sets the
+    /// default peer at once (`AF_UNSPEC` dissolves it).
+    pub fn connect(&mut self, id: SocketId, addr: &[u8]) -> Result<()> {
+        let a = sockaddr::decode(addr)?;
+        let ty = self.sock(id)?.ty;
+        match (ty, a) {
+            (SockType::Stream, SockAddr::Inet(a)) => self.tcp_connect(id, a),
+            (SockType::Stream, SockAddr::Unspec) => self.disconnect(id),
+            (SockType::Dgram, SockAddr::Inet(a)) => self.udp_connect(id, Some(a)),
+            (SockType::Dgram, SockAddr::Unspec) => self.udp_connect(id, None),
+        }
+    }
+
+    /// [`NetStack::connect`] with a decoded address.
+    pub fn connect_addr(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
+        match self.sock(id)?.ty {
+            SockType::Stream => self.tcp_connect(id, a),
+            SockType::Dgram => self.udp_connect(id, Some(a)),
+        }
+    }
+
+    /// TCP `connect(AF_UNSPEC)`: drops the connection (reset).
+    fn disconnect(&mut self, id: SocketId) -> Result<()> {
+        let s = self.socks.get_mut(id)?;
+        if let State::Stream(c) = &s.state {
+            let slot = c.slot;
+            let port = s.local.map_or(0, |a| a.port());
+            s.state = State::Idle;
+            self.drop_conn_slot(slot, port, true);
+        }
+        Ok(())
+    }
+
+    /// `sendto`/`send`/`write`/`sendmsg` (the kernel gathers iovecs): bytes
+    /// accepted. `dest` is the user's `sockaddr` bytes or `None`.
+    /// `EAGAIN` when it would block. `EPIPE`: the kernel also raises
+    /// `SIGPIPE` unless `MSG_NOSIGNAL`.
+    pub fn sendto(&mut self, id: SocketId, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize> {
+        let dest = match dest {
+            Some(b) if !b.is_empty() => Some(sockaddr::decode_inet(b, false)?),
+            _ => None,
+        };
+        self.send_addr(id, data, flags, dest)
+    }
+
+    /// [`NetStack::sendto`] with a decoded address.
+    pub fn send_addr(&mut self, id: SocketId, data: &[u8], flags: u32, dest: Option<SocketAddrV4>) -> Result<usize> {
+        if flags & MSG_OOB != 0 {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        match self.sock(id)?.ty {
+            // TCP ignores the address, as Linux does for a connected socket.
+            SockType::Stream => self.tcp_send(id, data),
+            SockType::Dgram => self.udp_send(id, data, dest),
+        }
+    }
+
+    /// `recvfrom`/`recv`/`read`/`recvmsg`: see [`RecvInfo`]. `MSG_PEEK`
+    /// leaves the data queued. `EAGAIN` when it would block (`MSG_WAITALL`
+    /// and blocking are the kernel's loop).
+    pub fn recvfrom(&mut self, id: SocketId, buf: &mut [u8], flags: u32) -> Result<RecvInfo> {
+        match self.sock(id)?.ty {
+            SockType::Stream => {
+                let n = self.tcp_recv(id, buf, flags)?;
+                Ok(RecvInfo { len: n, full_len: n, from: None })
+            }
+            SockType::Dgram => self.udp_recv(id, buf, flags),
+        }
+    }
+
+    /// `shutdown(how)`: `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`; `EINVAL` for
+    /// others, `ENOTCONN` if not connected.
+    pub fn shutdown(&mut self, id: SocketId, how: u32) -> Result<()> {
+        let (rd, wr) = match how {
+            SHUT_RD => (true, false),
+            SHUT_WR => (false, true),
+            SHUT_RDWR => (true, true),
+            _ => return Err(Errno::EINVAL),
+        };
+        let s = self.sock(id)?;
+        match &s.state {
+            State::Dgram(d) if d.peer.is_none() => Err(Errno::ENOTCONN),
+            State::Dgram(_) => {
+                s.shut_rd |= rd;
+                s.shut_wr |= wr;
+                Ok(())
+            }
+            _ => self.tcp_shutdown(id, rd, wr),
+        }?;
+        self.refresh(id);
+        Ok(())
+    }
+
+    /// Closes a socket now (the last fd went away). A TCP connection is
+    /// finished gracefully in the background, or reset if unread data
+    /// remains or `SO_LINGER` is on with a zero timeout.
+    pub fn close(&mut self, sock: OwnedSocket) -> Result<()> {
+        let id = sock.disarm();
+        self.close_id(id)
+    }
+
+    pub(crate) fn close_id(&mut self, id: SocketId) -> Result<()> {
+        if matches!(self.socks.get(id)?.state, State::Listening(_)) {
+            self.stop_listening(id);
+        }
+        let s = self.socks.remove(id)?;
+        let port = s.local.map_or(0, |a| a.port());
+        if s.local.is_some() {
+            self.ports.unbind(proto(s.ty), id, port);
+        }
+        match s.state {
+            State::Idle | State::Listening(_) => {}
+            State::Stream(c) => {
+                let abort = s.opts.linger == Some(0) || !c.established;
+                self.drop_conn_slot(c.slot, port, abort);
+            }
+            State::Dgram(d) => {
+                for slot in d.slots {
+                    self.free_slot(slot);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `getsockname`: the bound address (`0.0.0.0:0` if unbound; a
+    /// connected socket's actual local address).
+    pub fn local_addr(&mut self, id: SocketId) -> Result<SocketAddrV4> {
+        let s = self.sock(id)?;
+        let local = s.local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+        Ok(match &s.state {
+            State::Dgram(d) => match d.src {
+                Some(ip) => SocketAddrV4::new(ip, local.port()),
+                None => local,
+            },
+            _ => local,
+        })
+    }
+
+    /// `getpeername`: `ENOTCONN` unless connected.
+    pub fn peer_addr(&mut self, id: SocketId) -> Result<SocketAddrV4> {
+        self.refresh(id);
+        let s = self.sock(id)?;
+        match &s.state {
+            State::Stream(c) if c.established && c.last != smoltcp::socket::tcp::State::Closed => Ok(c.peer),
+            State::Dgram(d) => d.peer.ok_or(Errno::ENOTCONN),
+            _ => Err(Errno::ENOTCONN),
+        }
+    }
+
+    /// `getsockname` into a user buffer (truncated); returns the length to
+    /// store in `*addrlen`.
+    pub fn getsockname(&mut self, id: SocketId, out: &mut [u8]) -> Result<usize> {
+        let a = self.local_addr(id)?;
+        Ok(sockaddr::encode_into(a, out))
+    }
+
+    /// `getpeername` into a user buffer (truncated); returns the length to
+    /// store in `*addrlen`.
+    pub fn getpeername(&mut self, id: SocketId, out: &mut [u8]) -> Result<usize> {
+        let a = self.peer_addr(id)?;
+        Ok(sockaddr::encode_into(a, out))
+    }
+
+    /// `setsockopt(level, name, value)`; copy in at most
+    /// [`MAX_OPTLEN`] bytes of the value.
+    pub fn setsockopt(&mut self, id: SocketId, level: i32, name: i32, val: &[u8]) -> Result<()> {
+        let lim = self.cfg.buffer_limits;
+        let s = self.sock(id)?;
+        options::set(&mut s.opts, s.ty, lim, level, name, val)?;
+        let opts = s.opts.clone();
+        let ty = s.ty;
+        let local = s.local;
+        let listening = matches!(s.state, State::Listening(_));
+        let slots: alloc::vec::Vec<_> = match &s.state {
+            State::Stream(c) => alloc::vec![c.slot],
+            State::Listening(l) => l.pool.clone(),
+            State::Dgram(d) => d.slots.clone(),
+            State::Idle => alloc::vec![],
+        };
+        if let Some(a) = local {
+            self.ports.update(proto(ty), id, a.port(), opts.reuseaddr, opts.reuseport, listening);
+        }
+        for slot in slots {
+            match ty {
+                SockType::Stream => apply_tcp(self.tcp(slot), &opts),
+                SockType::Dgram => self.udp(slot).set_hop_limit(Some(opts.ttl)),
+            }
+        }
+        Ok(())
+    }
+
+    /// `getsockopt(level, name)`. `SO_ERROR` clears the pending error.
+    pub fn getsockopt(&mut self, id: SocketId, level: i32, name: i32) -> Result<OptValue> {
+        self.refresh(id);
+        let s = self.sock(id)?;
+        let error = if (level, name) == (SOL_SOCKET, SO_ERROR) { s.error.take() } else { None };
+        let info = SockInfo { ty: s.ty, listening: matches!(s.state, State::Listening(_)), error };
+        options::get(&s.opts, info, level, name)
+    }
+
+    /// The socket type.
+    pub fn sock_type(&mut self, id: SocketId) -> Result<SockType> {
+        Ok(self.sock(id)?.ty)
+    }
+
+    /// Whether the socket is non-blocking (`SOCK_NONBLOCK`, `FIONBIO`;
+    /// the kernel also keeps `O_NONBLOCK` from `fcntl` in step with
+    /// [`NetStack::set_nonblocking`]).
+    pub fn is_nonblocking(&mut self, id: SocketId) -> Result<bool> {
+        Ok(self.sock(id)?.nonblocking)
+    }
+
+    /// Sets or clears non-blocking mode.
+    pub fn set_nonblocking(&mut self, id: SocketId, on: bool) -> Result<()> {
+        self.sock(id)?.nonblocking = on;
+        Ok(())
+    }
+
+    /// `SO_RCVTIMEO` and `SO_SNDTIMEO` in microseconds (`None`: wait
+    /// forever). A blocking call that times out returns `EAGAIN`.
+    pub fn timeouts(&mut self, id: SocketId) -> Result<(Option<u64>, Option<u64>)> {
+        let s = self.sock(id)?;
+        Ok((s.opts.rcvtimeo_us, s.opts.sndtimeo_us))
+    }
+
+    /// `ioctl(cmd, arg)`: `arg` holds the 4 input bytes for `FIONBIO`.
+    /// Returns the `int` to store at `*arg` for `FIONREAD`/`SIOCINQ`
+    /// and `SIOCOUTQ`; `ENOTTY` for anything else.
+    pub fn ioctl(&mut self, id: SocketId, cmd: u32, arg: &[u8]) -> Result<Option<i32>> {
+        let ty = self.sock(id)?.ty;
+        let queues = |me: &mut Self| match ty {
+            SockType::Stream => me.tcp_queues(id),
+            SockType::Dgram => me.udp_queues(id),
+        };
+        match cmd {
+            FIONBIO => {
+                let b = arg.get(..4).ok_or(Errno::EFAULT)?;
+                let on = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]) != 0;
+                self.set_nonblocking(id, on)?;
+                Ok(None)
+            }
+            FIONREAD => Ok(Some(clamp_i32(queues(self)?.0))),
+            SIOCOUTQ => Ok(Some(clamp_i32(queues(self)?.1))),
+            _ => Err(Errno::ENOTTY),
+        }
+    }
+
+    /// Current readiness as `poll` events (`POLLIN`, `POLLOUT`,
+    /// `POLLERR`, `POLLHUP`, `POLLRDHUP`, `POLLNVAL` for a closed id).
+    pub fn readiness(&mut self, id: SocketId) -> u16 {
+        self.close_dropped();
+        match self.socks.get(id).map(|s| s.ty) {
+            Ok(SockType::Stream) => self.tcp_readiness(id),
+            Ok(SockType::Dgram) => self.udp_readiness(id),
+            Err(_) => POLLNVAL,
+        }
+    }
+
+    /// Readiness plus a counter that grows whenever new readiness arrives
+    /// (new data, a new connection, a state change): for edge-triggered
+    /// epoll.
+    pub fn readiness_seq(&mut self, id: SocketId) -> (u16, u64) {
+        self.bump_edge(id);
+        let ev = self.readiness(id);
+        (ev, self.socks.get(id).map_or(0, |s| s.edge.seq))
+    }
+
+    /// Advances the edge counter if readiness bits rose or more data came.
+    pub(crate) fn bump_edge(&mut self, id: SocketId) {
+        let ev = match self.socks.get(id).map(|s| s.ty) {
+            Ok(SockType::Stream) => self.tcp_readiness(id),
+            Ok(SockType::Dgram) => self.udp_readiness(id),
+            Err(_) => return,
+        };
+        let ty = match self.socks.get(id) {
+            Ok(s) => s.ty,
+            Err(_) => return,
+        };
+        let rx = match ty {
+            SockType::Stream => self.tcp_queues(id).map_or(0, |q| q.0),
+            SockType::Dgram => self.udp_queues(id).map_or(0, |q| q.0),
+        };
+        if let Ok(s) = self.socks.get_mut(id) {
+            if ev & !s.edge.mask != 0 || rx > s.edge.rx {
+                s.edge.seq = s.edge.seq.wrapping_add(1);
+            }
+            s.edge.mask = ev;
+            s.edge.rx = rx;
+        }
+    }
+}
+
+fn proto(ty: SockType) -> Proto {
+    match ty {
+        SockType::Stream => Proto::Tcp,
+        SockType::Dgram => Proto::Udp,
+    }
+}
+
+fn clamp_i32(v: usize) -> i32 {
+    v.min(i32::MAX as usize) as i32
+}

@@ -1,0 +1,284 @@
+//! Socket options: decoding `setsockopt` values, encoding `getsockopt`
+//! values, and the per-socket settings they change.
+
+use crate::abi::*;
+use crate::errno::{Errno, Result};
+
+/// Socket type: stream (TCP) or datagram (UDP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SockType {
+    /// `SOCK_STREAM`: TCP.
+    Stream,
+    /// `SOCK_DGRAM`: UDP.
+    Dgram,
+}
+
+impl SockType {
+    /// The `SO_TYPE` value.
+    pub fn raw(self) -> i32 {
+        match self {
+            SockType::Stream => SOCK_STREAM as i32,
+            SockType::Dgram => SOCK_DGRAM as i32,
+        }
+    }
+
+    /// The `SO_PROTOCOL` value.
+    pub fn protocol(self) -> i32 {
+        match self {
+            SockType::Stream => IPPROTO_TCP,
+            SockType::Dgram => IPPROTO_UDP,
+        }
+    }
+}
+
+/// Linux's default TTL (`net.ipv4.ip_default_ttl`).
+pub const DEFAULT_TTL: u8 = 64;
+
+/// Settings stored per socket. Timeouts are in microseconds; `None`
+/// means "no timeout" (block forever), as a zero `timeval` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SockOpts {
+    pub reuseaddr: bool,
+    pub reuseport: bool,
+    pub keepalive: bool,
+    pub broadcast: bool,
+    pub oobinline: bool,
+    pub dontroute: bool,
+    pub nodelay: bool,
+    pub ttl: u8,
+    pub tos: u8,
+    /// `SO_LINGER`: `Some(seconds)` when enabled.
+    pub linger: Option<u32>,
+    pub rcvtimeo_us: Option<u64>,
+    pub sndtimeo_us: Option<u64>,
+    /// Buffer sizes in bytes used for the stack's buffers (`getsockopt`
+    /// reports twice this, as Linux does).
+    pub rcvbuf: usize,
+    pub sndbuf: usize,
+    pub keepidle_s: u32,
+    pub keepintvl_s: u32,
+    pub keepcnt: u32,
+}
+
+impl SockOpts {
+    /// Defaults with the given buffer size.
+    pub fn new(buf: usize) -> Self {
+        SockOpts {
+            reuseaddr: false,
+            reuseport: false,
+            keepalive: false,
+            broadcast: false,
+            oobinline: false,
+            dontroute: false,
+            nodelay: false,
+            ttl: DEFAULT_TTL,
+            tos: 0,
+            linger: None,
+            rcvtimeo_us: None,
+            sndtimeo_us: None,
+            rcvbuf: buf,
+            sndbuf: buf,
+            keepidle_s: 7200,
+            keepintvl_s: 75,
+            keepcnt: 9,
+        }
+    }
+}
+
+/// Buffer size limits for `SO_RCVBUF`/`SO_SNDBUF`.
+#[derive(Debug, Clone, Copy)]
+pub struct BufLimits {
+    pub min: usize,
+    pub max: usize,
+}
+
+/// A `getsockopt` value: at most [`MAX_OPTLEN`] bytes. The kernel copies
+/// `min(optlen, len)` bytes out and stores that length in `*optlen`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct OptValue {
+    bytes: [u8; MAX_OPTLEN],
+    len: usize,
+}
+
+impl OptValue {
+    /// An `int` value.
+    pub fn int(v: i32) -> Self {
+        let mut bytes = [0u8; MAX_OPTLEN];
+        bytes[..4].copy_from_slice(&v.to_ne_bytes());
+        OptValue { bytes, len: 4 }
+    }
+
+    fn linger(l: Option<u32>) -> Self {
+        let mut bytes = [0u8; MAX_OPTLEN];
+        bytes[..4].copy_from_slice(&(l.is_some() as i32).to_ne_bytes());
+        bytes[4..8].copy_from_slice(&(l.unwrap_or(0) as i32).to_ne_bytes());
+        OptValue { bytes, len: LINGER_SIZE }
+    }
+
+    fn timeval(us: Option<u64>) -> Self {
+        let us = us.unwrap_or(0);
+        let mut bytes = [0u8; MAX_OPTLEN];
+        bytes[..8].copy_from_slice(&((us / 1_000_000) as i64).to_ne_bytes());
+        bytes[8..16].copy_from_slice(&((us % 1_000_000) as i64).to_ne_bytes());
+        OptValue { bytes, len: TIMEVAL_SIZE }
+    }
+
+    /// The value's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The value as an `int` (first four bytes).
+    pub fn as_int(&self) -> i32 {
+        i32::from_ne_bytes([self.bytes[0], self.bytes[1], self.bytes[2], self.bytes[3]])
+    }
+}
+
+impl core::fmt::Debug for OptValue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "OptValue({:?})", self.as_bytes())
+    }
+}
+
+/// An `int` option value; Linux requires at least four bytes.
+fn int(val: &[u8]) -> Result<i32> {
+    match val.get(..4) {
+        Some(b) => Ok(i32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+        None => Err(Errno::EINVAL),
+    }
+}
+
+/// An IP-level option: an `int`, or a single byte when shorter (as
+/// `ip_setsockopt` accepts).
+fn ip_int(val: &[u8]) -> Result<i32> {
+    match val.len() {
+        0 => Err(Errno::EINVAL),
+        1..=3 => Ok(val[0] as i32),
+        _ => int(val),
+    }
+}
+
+fn timeval(val: &[u8]) -> Result<Option<u64>> {
+    if val.len() < TIMEVAL_SIZE {
+        return Err(Errno::EINVAL);
+    }
+    let mut s = [0u8; 8];
+    s.copy_from_slice(&val[..8]);
+    let sec = i64::from_ne_bytes(s);
+    s.copy_from_slice(&val[8..16]);
+    let usec = i64::from_ne_bytes(s);
+    if !(0..1_000_000).contains(&usec) {
+        return Err(Errno::EDOM);
+    }
+    if sec < 0 || (sec == 0 && usec == 0) {
+        return Ok(None);
+    }
+    Ok(Some((sec as u64).saturating_mul(1_000_000).saturating_add(usec as u64)))
+}
+
+/// Applies `setsockopt(level, name, val)` to `opts` for a socket of type
+/// `ty`. Read-only and unknown options give `ENOPROTOOPT`, short values
+/// `EINVAL`, out-of-range values `EINVAL`/`EDOM` as Linux does.
+pub fn set(opts: &mut SockOpts, ty: SockType, lim: BufLimits, level: i32, name: i32, val: &[u8]) -> Result<()> {
+    match (level, name) {
+        (SOL_SOCKET, SO_REUSEADDR) => opts.reuseaddr = int(val)? != 0,
+        (SOL_SOCKET, SO_REUSEPORT) => opts.reuseport = int(val)? != 0,
+        (SOL_SOCKET, SO_KEEPALIVE) => opts.keepalive = int(val)? != 0,
+        (SOL_SOCKET, SO_BROADCAST) => opts.broadcast = int(val)? != 0,
+        (SOL_SOCKET, SO_OOBINLINE) => opts.oobinline = int(val)? != 0,
+        (SOL_SOCKET, SO_DONTROUTE) => opts.dontroute = int(val)? != 0,
+        (SOL_SOCKET, SO_DEBUG) => {
+            int(val)?;
+        }
+        (SOL_SOCKET, SO_RCVBUF | SO_RCVBUFFORCE) => opts.rcvbuf = buf_size(int(val)?, lim),
+        (SOL_SOCKET, SO_SNDBUF | SO_SNDBUFFORCE) => opts.sndbuf = buf_size(int(val)?, lim),
+        (SOL_SOCKET, SO_RCVLOWAT | SO_SNDLOWAT) => {
+            int(val)?;
+        }
+        (SOL_SOCKET, SO_LINGER) => {
+            if val.len() < LINGER_SIZE {
+                return Err(Errno::EINVAL);
+            }
+            let on = int(&val[..4])?;
+            let secs = int(&val[4..8])?;
+            opts.linger = if on != 0 { Some(secs.max(0) as u32) } else { None };
+        }
+        (SOL_SOCKET, SO_RCVTIMEO) => opts.rcvtimeo_us = timeval(val)?,
+        (SOL_SOCKET, SO_SNDTIMEO) => opts.sndtimeo_us = timeval(val)?,
+        (SOL_IP, IP_TTL) => {
+            let v = ip_int(val)?;
+            opts.ttl = match v {
+                -1 => DEFAULT_TTL,
+                1..=255 => v as u8,
+                _ => return Err(Errno::EINVAL),
+            };
+        }
+        (SOL_IP, IP_TOS) => opts.tos = ip_int(val)? as u8,
+        (SOL_IP, IP_MULTICAST_TTL | IP_MULTICAST_LOOP) if ty == SockType::Dgram => {
+            ip_int(val)?;
+        }
+        (SOL_TCP, TCP_NODELAY) if ty == SockType::Stream => opts.nodelay = int(val)? != 0,
+        (SOL_TCP, TCP_KEEPIDLE) if ty == SockType::Stream => opts.keepidle_s = positive(int(val)?, 32767)?,
+        (SOL_TCP, TCP_KEEPINTVL) if ty == SockType::Stream => opts.keepintvl_s = positive(int(val)?, 32767)?,
+        (SOL_TCP, TCP_KEEPCNT) if ty == SockType::Stream => opts.keepcnt = positive(int(val)?, 127)?,
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(())
+}
+
+fn positive(v: i32, max: i32) -> Result<u32> {
+    if (1..=max).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
+
+fn buf_size(v: i32, lim: BufLimits) -> usize {
+    (v.max(0) as usize).clamp(lim.min, lim.max)
+}
+
+/// What `getsockopt` needs to know beyond the stored settings.
+#[derive(Debug, Clone, Copy)]
+pub struct SockInfo {
+    pub ty: SockType,
+    pub listening: bool,
+    /// The pending error, already taken (`SO_ERROR` clears it).
+    pub error: Option<Errno>,
+}
+
+/// Answers `getsockopt(level, name)`.
+pub fn get(opts: &SockOpts, info: SockInfo, level: i32, name: i32) -> Result<OptValue> {
+    let b = |v: bool| OptValue::int(v as i32);
+    Ok(match (level, name) {
+        (SOL_SOCKET, SO_REUSEADDR) => b(opts.reuseaddr),
+        (SOL_SOCKET, SO_REUSEPORT) => b(opts.reuseport),
+        (SOL_SOCKET, SO_KEEPALIVE) => b(opts.keepalive),
+        (SOL_SOCKET, SO_BROADCAST) => b(opts.broadcast),
+        (SOL_SOCKET, SO_OOBINLINE) => b(opts.oobinline),
+        (SOL_SOCKET, SO_DONTROUTE) => b(opts.dontroute),
+        (SOL_SOCKET, SO_DEBUG) => b(false),
+        (SOL_SOCKET, SO_TYPE) => OptValue::int(info.ty.raw()),
+        (SOL_SOCKET, SO_PROTOCOL) => OptValue::int(info.ty.protocol()),
+        (SOL_SOCKET, SO_DOMAIN) => OptValue::int(AF_INET as i32),
+        (SOL_SOCKET, SO_ACCEPTCONN) => b(info.listening),
+        (SOL_SOCKET, SO_ERROR) => OptValue::int(info.error.map_or(0, |e| e.0)),
+        (SOL_SOCKET, SO_RCVBUF) => OptValue::int(doubled(opts.rcvbuf)),
+        (SOL_SOCKET, SO_SNDBUF) => OptValue::int(doubled(opts.sndbuf)),
+        (SOL_SOCKET, SO_RCVLOWAT | SO_SNDLOWAT) => OptValue::int(1),
+        (SOL_SOCKET, SO_LINGER) => OptValue::linger(opts.linger),
+        (SOL_SOCKET, SO_RCVTIMEO) => OptValue::timeval(opts.rcvtimeo_us),
+        (SOL_SOCKET, SO_SNDTIMEO) => OptValue::timeval(opts.sndtimeo_us),
+        (SOL_IP, IP_TTL) => OptValue::int(opts.ttl as i32),
+        (SOL_IP, IP_TOS) => OptValue::int(opts.tos as i32),
+        (SOL_TCP, TCP_NODELAY) if info.ty == SockType::Stream => b(opts.nodelay),
+        (SOL_TCP, TCP_KEEPIDLE) if info.ty == SockType::Stream => OptValue::int(opts.keepidle_s as i32),
+        (SOL_TCP, TCP_KEEPINTVL) if info.ty == SockType::Stream => OptValue::int(opts.keepintvl_s as i32),
+        (SOL_TCP, TCP_KEEPCNT) if info.ty == SockType::Stream => OptValue::int(opts.keepcnt as i32),
+        _ => return Err(Errno::ENOPROTOOPT),
+    })
+}
+
+fn doubled(v: usize) -> i32 {
+    v.saturating_mul(2).min(i32::MAX as usize) as i32
+}

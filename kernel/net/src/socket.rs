@@ -1,0 +1,88 @@
+//! One socket's record: type, settings, binding and connection state.
+
+use alloc::vec::Vec;
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::tcp;
+
+use crate::errno::Errno;
+use crate::options::{SockOpts, SockType};
+
+/// Which interface a stack socket lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LinkId {
+    Lo = 0,
+    Ext = 1,
+}
+
+/// A stack socket on a link.
+pub(crate) type Slot = (LinkId, SocketHandle);
+
+/// A TCP listener: a pool of listening stack sockets per link.
+pub(crate) struct Listener {
+    pub backlog: usize,
+    pub links: Vec<LinkId>,
+    pub pool: Vec<Slot>,
+}
+
+/// A TCP connection (being made or made).
+pub(crate) struct Conn {
+    pub slot: Slot,
+    pub peer: SocketAddrV4,
+    /// Reached ESTABLISHED (or later).
+    pub established: bool,
+    /// Stack state seen at the last refresh.
+    pub last: tcp::State,
+    /// When `connect` started (for `ETIMEDOUT`).
+    pub started_ms: u64,
+}
+
+/// A UDP socket's stack sockets (one per link it is bound on) and its
+/// default peer.
+pub(crate) struct Dgram {
+    pub slots: Vec<Slot>,
+    pub peer: Option<SocketAddrV4>,
+    /// Source address chosen by `connect` for `getsockname`.
+    pub src: Option<Ipv4Addr>,
+}
+
+pub(crate) enum State {
+    /// A TCP socket not listening or connected.
+    Idle,
+    Listening(Listener),
+    Stream(Conn),
+    Dgram(Dgram),
+}
+
+/// Readiness bookkeeping for edge-triggered waiters.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Edge {
+    pub seq: u64,
+    pub mask: u16,
+    pub rx: usize,
+}
+
+pub(crate) struct Sock {
+    pub ty: SockType,
+    pub nonblocking: bool,
+    pub opts: SockOpts,
+    /// Bound address (port non-zero once bound).
+    pub local: Option<SocketAddrV4>,
+    /// Pending error for `SO_ERROR` (and the next call that reports it).
+    pub error: Option<Errno>,
+    pub shut_rd: bool,
+    pub shut_wr: bool,
+    pub state: State,
+    pub edge: Edge,
+}
+
+impl Sock {
+    pub fn new(ty: SockType, nonblocking: bool, opts: SockOpts) -> Self {
+        let state = match ty {
+            SockType::Stream => State::Idle,
+            SockType::Dgram => State::Dgram(Dgram { slots: Vec::new(), peer: None, src: None }),
+        };
+        Sock { ty, nonblocking, opts, local: None, error: None, shut_rd: false, shut_wr: false, state, edge: Edge::default() }
+    }
+}

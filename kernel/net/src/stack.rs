@@ -1,0 +1,354 @@
+//! The stack: smoltcp interfaces (loopback and an optional device), their
+//! socket sets, the socket table, and polling.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::net::Ipv4Addr;
+
+use smoltcp::iface::{Config, Interface, PollResult, SocketSet};
+use smoltcp::phy::Device;
+use smoltcp::socket::{tcp, udp, Socket};
+use smoltcp::time::Instant;
+use smoltcp::wire::{HardwareAddress, IpAddress, IpCidr};
+
+use crate::config::{ExternalConfig, NetConfig};
+use crate::device::{LoopDevice, NullDevice};
+use crate::errno::{Errno, Result};
+use crate::ports::Ports;
+use crate::socket::{LinkId, Slot, Sock};
+use crate::table::{DropQueue, SocketId, Table};
+
+/// Loopback address.
+pub const LOCALHOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+
+/// Rounds of interface polling per [`NetStack::poll`] call at most (each
+/// round moves every queued loopback packet one hop).
+const MAX_ROUNDS: usize = 64;
+
+/// The external interface: smoltcp interface, device, addresses.
+pub(crate) struct External<D> {
+    pub iface: Interface,
+    pub dev: D,
+    pub cfg: ExternalConfig,
+}
+
+/// A closed TCP connection still finishing (FIN handshake, TIME-WAIT, or
+/// a pending RST).
+pub(crate) struct Orphan {
+    pub slot: Slot,
+    pub port: u16,
+    pub since_ms: u64,
+}
+
+/// Counters for leak checks and diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetStats {
+    /// Open sockets (handles not yet closed).
+    pub sockets: usize,
+    /// smoltcp sockets in all sets (open sockets' plus orphans').
+    pub stack_sockets: usize,
+    /// Closed connections still finishing.
+    pub orphans: usize,
+    /// Bytes held by socket buffers.
+    pub buffer_bytes: usize,
+    /// Bound (protocol, port) pairs.
+    pub bound_ports: usize,
+}
+
+/// The network stack. Not internally locked: the kernel keeps it in one
+/// lock and calls [`NetStack::poll`] from its timer/interrupt path.
+pub struct NetStack<D: Device = NullDevice> {
+    pub(crate) cfg: NetConfig,
+    pub(crate) lo_iface: Interface,
+    pub(crate) lo_dev: LoopDevice,
+    pub(crate) ext: Option<External<D>>,
+    /// Socket sets, indexed by [`LinkId`].
+    pub(crate) sets: [SocketSet<'static>; 2],
+    pub(crate) socks: Table<Sock>,
+    pub(crate) ports: Ports,
+    pub(crate) orphans: Vec<Orphan>,
+    /// Listening sockets (their pools are refilled after every poll round).
+    pub(crate) listeners: Vec<SocketId>,
+    pub(crate) dropped: DropQueue,
+    pub(crate) now_ms: u64,
+    pub(crate) buf_bytes: usize,
+}
+
+impl NetStack<NullDevice> {
+    /// A stack with only the loopback interface (127.0.0.1/8).
+    pub fn new(cfg: NetConfig) -> Self {
+        Self::build(cfg, None)
+    }
+}
+
+impl<D: Device> NetStack<D> {
+    /// A stack with loopback plus an interface over `dev`.
+    pub fn with_device(cfg: NetConfig, dev: D, ext: ExternalConfig) -> Result<Self> {
+        if ext.addr.is_unspecified() || ext.addr.is_loopback() || ext.prefix_len > 32 {
+            return Err(Errno::EINVAL);
+        }
+        Ok(Self::build(cfg, Some((dev, ext))))
+    }
+
+    fn build(cfg: NetConfig, ext: Option<(D, ExternalConfig)>) -> Self {
+        let now = Instant::from_millis(0);
+        let mut lo_dev = LoopDevice::new();
+        let mut lc = Config::new(HardwareAddress::Ip);
+        lc.random_seed = cfg.random_seed;
+        let mut lo_iface = Interface::new(lc, &mut lo_dev, now);
+        let ext_addr = ext.as_ref().map(|(_, e)| e.addr);
+        lo_iface.update_ip_addrs(|a| {
+            let _ = a.push(IpCidr::new(IpAddress::Ipv4(LOCALHOST), 8));
+            // Traffic to our own external address stays on loopback.
+            if let Some(x) = ext_addr {
+                let _ = a.push(IpCidr::new(IpAddress::Ipv4(x), 32));
+            }
+        });
+        let ext = ext.map(|(mut dev, e)| {
+            let mut c = Config::new(e.hardware);
+            c.random_seed = cfg.random_seed ^ 0x9e37_79b9_7f4a_7c15;
+            let mut iface = Interface::new(c, &mut dev, now);
+            iface.update_ip_addrs(|a| {
+                let _ = a.push(IpCidr::new(IpAddress::Ipv4(e.addr), e.prefix_len));
+            });
+            if let Some(gw) = e.gateway {
+                let _ = iface.routes_mut().add_default_ipv4_route(gw);
+            }
+            External { iface, dev, cfg: e }
+        });
+        let ports = Ports::new(cfg.ephemeral_ports, cfg.random_seed);
+        NetStack {
+            cfg,
+            lo_iface,
+            lo_dev,
+            ext,
+            sets: [SocketSet::new(vec![]), SocketSet::new(vec![])],
+            socks: Table::new(),
+            ports,
+            orphans: Vec::new(),
+            listeners: Vec::new(),
+            dropped: DropQueue::default(),
+            now_ms: 0,
+            buf_bytes: 0,
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &NetConfig {
+        &self.cfg
+    }
+
+    /// The external interface's address, if there is one.
+    pub fn external_addr(&self) -> Option<Ipv4Addr> {
+        self.ext.as_ref().map(|e| e.cfg.addr)
+    }
+
+    /// Moves packets: polls every interface until the loopback is quiet,
+    /// then updates socket states (connections made or refused, resets,
+    /// listener pools, finished orphans). `now_ms` is a monotonic clock in
+    /// milliseconds. Returns whether anything changed (wake waiters).
+    pub fn poll(&mut self, now_ms: u64) -> bool {
+        self.now_ms = self.now_ms.max(now_ms);
+        self.close_dropped();
+        let ts = Instant::from_millis(self.now_ms as i64);
+        let mut any = false;
+        for _ in 0..MAX_ROUNDS {
+            let [lo_set, ext_set] = &mut self.sets;
+            let mut changed = self.lo_iface.poll(ts, &mut self.lo_dev, lo_set) == PollResult::SocketStateChanged;
+            if let Some(e) = self.ext.as_mut() {
+                changed |= e.iface.poll(ts, &mut e.dev, ext_set) == PollResult::SocketStateChanged;
+            }
+            let sent = self.lo_dev.take_sent();
+            any |= changed;
+            if changed {
+                self.maintain_listeners();
+            }
+            if !changed && !sent {
+                break;
+            }
+        }
+        self.maintain();
+        any
+    }
+
+    /// Milliseconds until [`NetStack::poll`] should run again for timers
+    /// (retransmission, delayed ACK, TIME-WAIT), `None` if only new
+    /// packets or calls can change anything.
+    pub fn poll_delay(&mut self, now_ms: u64) -> Option<u64> {
+        let ts = Instant::from_millis(now_ms as i64);
+        let mut d = self.lo_iface.poll_delay(ts, &self.sets[0]).map(|d| d.total_millis());
+        if let Some(e) = self.ext.as_mut() {
+            if let Some(x) = e.iface.poll_delay(ts, &self.sets[1]) {
+                d = Some(d.map_or(x.total_millis(), |y| y.min(x.total_millis())));
+            }
+        }
+        d
+    }
+
+    /// Counters (for leak checks).
+    pub fn stats(&self) -> NetStats {
+        NetStats {
+            sockets: self.socks.len(),
+            stack_sockets: self.sets[0].iter().count() + self.sets[1].iter().count(),
+            orphans: self.orphans.len(),
+            buffer_bytes: self.buf_bytes,
+            bound_ports: self.ports.bound(),
+        }
+    }
+
+    /// Closes sockets whose [`crate::OwnedSocket`] was dropped.
+    pub(crate) fn close_dropped(&mut self) {
+        let ids: Vec<SocketId> = core::mem::take(&mut *self.dropped.lock());
+        for id in ids {
+            let _ = self.close_id(id);
+        }
+    }
+
+    /// After a poll: per-socket state changes, orphans, edge counters.
+    fn maintain(&mut self) {
+        for id in self.socks.ids() {
+            self.refresh(id);
+        }
+        self.maintain_listeners();
+        self.reap_orphans();
+    }
+
+    fn reap_orphans(&mut self) {
+        let now = self.now_ms;
+        let timeout = self.cfg.orphan_timeout_ms;
+        let mut i = 0;
+        while i < self.orphans.len() {
+            let o = &self.orphans[i];
+            let s = self.sets[o.slot.0 as usize].get_mut::<tcp::Socket>(o.slot.1);
+            let done = s.state() == tcp::State::Closed && s.remote_endpoint().is_none();
+            if !done && now.saturating_sub(o.since_ms) > timeout && s.state() != tcp::State::Closed {
+                // Half-open or stuck: reset it; reaped once the RST is out.
+                s.abort();
+            }
+            if done {
+                let o = self.orphans.swap_remove(i);
+                self.ports.unlinger(o.port);
+                self.free_slot(o.slot);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Which link reaches `dst` (127/8 and our own address: loopback).
+    pub(crate) fn route(&self, dst: Ipv4Addr) -> Result<LinkId> {
+        if dst == LOCALHOST || self.external_addr() == Some(dst) {
+            return Ok(LinkId::Lo);
+        }
+        if dst.is_loopback() {
+            // Only 127.0.0.1 is configured.
+            return Err(Errno::ENETUNREACH);
+        }
+        match &self.ext {
+            Some(e) if e.cfg.reaches(dst) => Ok(LinkId::Ext),
+            _ => Err(Errno::ENETUNREACH),
+        }
+    }
+
+    /// Links a socket bound to `ip` receives on; `EADDRNOTAVAIL` if `ip`
+    /// is not one of ours.
+    pub(crate) fn links_for(&self, ip: Ipv4Addr) -> Result<Vec<LinkId>> {
+        if ip.is_unspecified() || Some(ip) == self.external_addr() {
+            let mut v = vec![LinkId::Lo];
+            if self.ext.is_some() {
+                v.push(LinkId::Ext);
+            }
+            Ok(v)
+        } else if ip == LOCALHOST {
+            Ok(vec![LinkId::Lo])
+        } else {
+            Err(Errno::EADDRNOTAVAIL)
+        }
+    }
+
+    /// The source address a link uses towards `dst`.
+    pub(crate) fn source_for(&self, link: LinkId, dst: Ipv4Addr) -> Ipv4Addr {
+        match (link, &self.ext) {
+            (LinkId::Ext, Some(e)) => e.cfg.addr,
+            _ if Some(dst) == self.external_addr() => dst,
+            _ => LOCALHOST,
+        }
+    }
+
+    /// Reserves buffer bytes or gives `ENOBUFS`.
+    fn reserve(&mut self, bytes: usize) -> Result<()> {
+        let total = self.buf_bytes.checked_add(bytes).ok_or(Errno::ENOBUFS)?;
+        if total > self.cfg.max_buffer_bytes {
+            return Err(Errno::ENOBUFS);
+        }
+        self.buf_bytes = total;
+        Ok(())
+    }
+
+    /// A new TCP stack socket on `link` with the given buffer sizes.
+    pub(crate) fn new_tcp(&mut self, link: LinkId, rx: usize, tx: usize) -> Result<Slot> {
+        self.reserve(rx + tx)?;
+        let mut s = tcp::Socket::new(tcp::SocketBuffer::new(vec![0u8; rx]), tcp::SocketBuffer::new(vec![0u8; tx]));
+        if link == LinkId::Lo {
+            // Loopback has no wire latency to save: acknowledge at once.
+            s.set_ack_delay(None);
+        }
+        Ok((link, self.sets[link as usize].add(s)))
+    }
+
+    /// A new UDP stack socket on `link`.
+    pub(crate) fn new_udp(&mut self, link: LinkId, bytes: usize) -> Result<Slot> {
+        let n = self.cfg.udp_packets.max(1);
+        self.reserve(2 * bytes)?;
+        let rx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; n], vec![0u8; bytes]);
+        let tx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; n], vec![0u8; bytes]);
+        Ok((link, self.sets[link as usize].add(udp::Socket::new(rx, tx))))
+    }
+
+    /// Removes a stack socket and returns its buffer bytes.
+    pub(crate) fn free_slot(&mut self, slot: Slot) {
+        let bytes = match self.sets[slot.0 as usize].remove(slot.1) {
+            Socket::Tcp(s) => s.recv_capacity() + s.send_capacity(),
+            Socket::Udp(s) => s.payload_recv_capacity() + s.payload_send_capacity(),
+            #[allow(unreachable_patterns)]
+            _ => 0,
+        };
+        self.buf_bytes = self.buf_bytes.saturating_sub(bytes);
+    }
+
+    pub(crate) fn tcp(&mut self, slot: Slot) -> &mut tcp::Socket<'static> {
+        self.sets[slot.0 as usize].get_mut::<tcp::Socket>(slot.1)
+    }
+
+    pub(crate) fn udp(&mut self, slot: Slot) -> &mut udp::Socket<'static> {
+        self.sets[slot.0 as usize].get_mut::<udp::Socket>(slot.1)
+    }
+
+    /// Looks a socket up, after closing dropped handles.
+    pub(crate) fn sock(&mut self, id: SocketId) -> Result<&mut Sock> {
+        self.close_dropped();
+        self.socks.get_mut(id)
+    }
+
+    /// The smoltcp context of a link (for `connect`).
+    pub(crate) fn connect_tcp(
+        &mut self,
+        slot: Slot,
+        remote: smoltcp::wire::IpEndpoint,
+        local: smoltcp::wire::IpListenEndpoint,
+    ) -> Result<()> {
+        let (link, h) = slot;
+        let [lo_set, ext_set] = &mut self.sets;
+        let r = match link {
+            LinkId::Lo => lo_set.get_mut::<tcp::Socket>(h).connect(self.lo_iface.context(), remote, local),
+            LinkId::Ext => match self.ext.as_mut() {
+                Some(e) => ext_set.get_mut::<tcp::Socket>(h).connect(e.iface.context(), remote, local),
+                None => return Err(Errno::ENETUNREACH),
+            },
+        };
+        r.map_err(|e| match e {
+            tcp::ConnectError::InvalidState => Errno::EISCONN,
+            tcp::ConnectError::Unaddressable => Errno::ECONNREFUSED,
+        })
+    }
+}

@@ -1,0 +1,481 @@
+//! TCP: listen (a pool of listening stack sockets per listener), accept,
+//! connect with non-blocking progress, stream send/recv/shutdown, and
+//! tracking of connection state changes.
+
+use core::net::{Ipv4Addr, SocketAddrV4};
+
+use smoltcp::phy::Device;
+use smoltcp::socket::tcp;
+use smoltcp::time::Duration;
+use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+
+use crate::abi::*;
+use crate::errno::{Errno, Result};
+use crate::options::{SockOpts, SockType};
+use crate::ports::Proto;
+use crate::socket::{Conn, Listener, Slot, Sock, State};
+use crate::stack::{NetStack, LOCALHOST};
+use crate::table::{OwnedSocket, SocketId};
+
+pub(crate) fn v4(ep: IpEndpoint) -> SocketAddrV4 {
+    match ep.addr {
+        IpAddress::Ipv4(a) => SocketAddrV4::new(a, ep.port),
+    }
+}
+
+fn listen_ep(ip: Ipv4Addr, port: u16) -> IpListenEndpoint {
+    IpListenEndpoint { addr: (!ip.is_unspecified()).then_some(IpAddress::Ipv4(ip)), port }
+}
+
+/// Applies the stored settings to a stack socket.
+pub(crate) fn apply_tcp(s: &mut tcp::Socket<'_>, o: &SockOpts) {
+    s.set_nagle_enabled(!o.nodelay);
+    s.set_keep_alive(o.keepalive.then(|| Duration::from_secs(o.keepidle_s as u64)));
+    s.set_hop_limit(Some(o.ttl));
+}
+
+/// Whether a pool socket holds a connection `accept` can return.
+fn acceptable(st: tcp::State) -> bool {
+    !matches!(st, tcp::State::Listen | tcp::State::SynReceived | tcp::State::Closed)
+}
+
+impl<D: Device> NetStack<D> {
+    /// `listen(backlog)`. Binds an ephemeral port first if unbound. A
+    /// second call changes the backlog. `EADDRINUSE` if another socket
+    /// listens on the port, `EOPNOTSUPP` for UDP, `EINVAL` if connected.
+    pub fn listen(&mut self, id: SocketId, backlog: i32) -> Result<()> {
+        let max = self.cfg.max_backlog.max(1);
+        let backlog = if backlog < 0 { max } else { (backlog as usize).clamp(1, max) };
+        let s = self.sock(id)?;
+        if s.ty != SockType::Stream {
+            return Err(Errno::EOPNOTSUPP);
+        }
+        match &mut s.state {
+            State::Listening(l) => {
+                l.backlog = backlog;
+                return Ok(());
+            }
+            State::Stream(_) => return Err(Errno::EINVAL),
+            _ => {}
+        }
+        if self.socks.get(id)?.local.is_none() {
+            self.autobind(id, Proto::Tcp)?;
+        }
+        let s = self.socks.get(id)?;
+        let local = s.local.ok_or(Errno::EINVAL)?;
+        let (reuseaddr, reuseport) = (s.opts.reuseaddr, s.opts.reuseport);
+        if !self.ports.can_listen(id, *local.ip(), local.port(), reuseport) {
+            return Err(Errno::EADDRINUSE);
+        }
+        let links = self.links_for(*local.ip())?;
+        self.socks.get_mut(id)?.state = State::Listening(Listener { backlog, links, pool: alloc::vec::Vec::new() });
+        self.ports.update(Proto::Tcp, id, local.port(), reuseaddr, reuseport, true);
+        self.listeners.push(id);
+        if let Err(e) = self.fill_listener(id) {
+            self.stop_listening(id);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Tears a listener down to an idle bound socket; pending connections
+    /// are reset.
+    pub(crate) fn stop_listening(&mut self, id: SocketId) {
+        self.listeners.retain(|&l| l != id);
+        let Ok(s) = self.socks.get_mut(id) else { return };
+        let State::Listening(l) = core::mem::replace(&mut s.state, State::Idle) else { return };
+        let (local, ra, rp) = (s.local, s.opts.reuseaddr, s.opts.reuseport);
+        if let Some(a) = local {
+            self.ports.update(Proto::Tcp, id, a.port(), ra, rp, false);
+        }
+        for slot in l.pool {
+            self.drop_conn_slot(slot, local.map_or(0, |a| a.port()), true);
+        }
+    }
+
+    /// Keeps `min(backlog, listen_pool)` sockets listening on each link
+    /// while fewer than `backlog` connections wait for `accept`.
+    pub(crate) fn fill_listener(&mut self, id: SocketId) -> Result<()> {
+        let s = self.socks.get_mut(id)?;
+        let local = s.local.ok_or(Errno::EINVAL)?;
+        let opts = s.opts.clone();
+        let State::Listening(l) = &mut s.state else { return Ok(()) };
+        let mut pool = core::mem::take(&mut l.pool);
+        let links = l.links.clone();
+        let backlog = l.backlog;
+        let target = backlog.min(self.cfg.listen_pool.max(1));
+        let ep = listen_ep(*local.ip(), local.port());
+        let mut result = Ok(());
+        // Re-arm pool sockets whose half-made connection died.
+        for &slot in &pool {
+            let t = self.tcp(slot);
+            if t.state() == tcp::State::Closed {
+                let _ = t.listen(ep);
+            }
+        }
+        let pending = pool.iter().filter(|&&sl| !self.tcp(sl).is_listening()).count();
+        'links: for link in links {
+            let mut armed = pool.iter().filter(|&&sl| sl.0 == link && self.tcp(sl).is_listening()).count();
+            while armed < target && pending < backlog {
+                match self.new_tcp(link, opts.rcvbuf, opts.sndbuf) {
+                    Ok(slot) => {
+                        let t = self.tcp(slot);
+                        apply_tcp(t, &opts);
+                        if t.listen(ep).is_err() {
+                            self.free_slot(slot);
+                            result = Err(Errno::EINVAL);
+                            break 'links;
+                        }
+                        pool.push(slot);
+                        armed += 1;
+                    }
+                    Err(e) => {
+                        result = Err(e);
+                        break 'links;
+                    }
+                }
+            }
+        }
+        if let Ok(Sock { state: State::Listening(l), .. }) = self.socks.get_mut(id) {
+            l.pool = pool;
+        }
+        // Out of buffers with some sockets armed is not an error.
+        match result {
+            Err(e) if !self.has_armed(id) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn has_armed(&mut self, id: SocketId) -> bool {
+        let pool = match self.socks.get(id) {
+            Ok(Sock { state: State::Listening(l), .. }) => l.pool.clone(),
+            _ => return false,
+        };
+        pool.iter().any(|&sl| self.tcp(sl).is_listening())
+    }
+
+    pub(crate) fn maintain_listeners(&mut self) {
+        for id in self.listeners.clone() {
+            let _ = self.fill_listener(id);
+        }
+    }
+
+    /// `accept4(flags)`: the next established connection and its peer.
+    /// `EAGAIN` if none is waiting, `EINVAL` if not listening or for
+    /// unknown flags, `EMFILE` at the socket limit. `SOCK_CLOEXEC` is the
+    /// kernel's (fd flag); `SOCK_NONBLOCK` is stored on the new socket.
+    pub fn accept(&mut self, id: SocketId, flags: u32) -> Result<(OwnedSocket, SocketAddrV4)> {
+        if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let s = self.sock(id)?;
+        let State::Listening(l) = &s.state else { return Err(Errno::EINVAL) };
+        let pool = l.pool.clone();
+        let opts = s.opts.clone();
+        let Some(idx) = pool.iter().position(|&sl| acceptable(self.tcp(sl).state())) else {
+            return Err(Errno::EAGAIN);
+        };
+        if self.socks.len() >= self.cfg.max_sockets {
+            return Err(Errno::EMFILE);
+        }
+        let slot = pool[idx];
+        let t = self.tcp(slot);
+        let (Some(remote), Some(localep)) = (t.remote_endpoint(), t.local_endpoint()) else {
+            return Err(Errno::EAGAIN);
+        };
+        let state = t.state();
+        let (peer, local) = (v4(remote), v4(localep));
+        if let Ok(Sock { state: State::Listening(l), .. }) = self.socks.get_mut(id) {
+            l.pool.retain(|&sl| sl != slot);
+        }
+        let mut ns = Sock::new(SockType::Stream, flags & SOCK_NONBLOCK != 0, opts.clone());
+        ns.local = Some(local);
+        ns.state = State::Stream(Conn { slot, peer, established: true, last: state, started_ms: self.now_ms });
+        let nid = self.socks.insert(ns);
+        self.ports.share(Proto::Tcp, nid, *local.ip(), local.port(), opts.reuseaddr);
+        let _ = self.fill_listener(id);
+        self.refresh(nid);
+        Ok((OwnedSocket::new(nid, self.dropped.clone()), peer))
+    }
+
+    /// TCP `connect`: starts the handshake and returns `EINPROGRESS`;
+    /// the result comes after polling (see [`NetStack::connect_result`]).
+    /// `EALREADY` while connecting, `EISCONN` once connected or
+    /// listening, `ENETUNREACH` without a route, a pending error
+    /// (`ECONNREFUSED` of an earlier attempt) once.
+    pub(crate) fn tcp_connect(&mut self, id: SocketId, dst: SocketAddrV4) -> Result<()> {
+        let s = self.socks.get_mut(id)?;
+        match &s.state {
+            State::Listening(_) => return Err(Errno::EISCONN),
+            State::Stream(c) if c.established => return Err(Errno::EISCONN),
+            State::Stream(_) => return Err(Errno::EALREADY),
+            _ => {}
+        }
+        if let Some(e) = s.error.take() {
+            return Err(e);
+        }
+        let ip = if dst.ip().is_unspecified() { LOCALHOST } else { *dst.ip() };
+        if ip.is_broadcast() || ip.is_multicast() {
+            return Err(Errno::ENETUNREACH);
+        }
+        if dst.port() == 0 {
+            return Err(Errno::ECONNREFUSED);
+        }
+        let link = self.route(ip)?;
+        if self.socks.get(id)?.local.is_none() {
+            self.autobind(id, Proto::Tcp)?;
+        }
+        let s = self.socks.get(id)?;
+        let local = s.local.ok_or(Errno::EINVAL)?;
+        if !local.ip().is_unspecified() && !self.links_for(*local.ip())?.contains(&link) {
+            return Err(Errno::ENETUNREACH);
+        }
+        let opts = s.opts.clone();
+        let slot = self.new_tcp(link, opts.rcvbuf, opts.sndbuf)?;
+        let timeout = Duration::from_millis(self.cfg.connect_timeout_ms);
+        let t = self.tcp(slot);
+        apply_tcp(t, &opts);
+        t.set_timeout(Some(timeout));
+        let remote = IpEndpoint::new(IpAddress::Ipv4(ip), dst.port());
+        if let Err(e) = self.connect_tcp(slot, remote, listen_ep(*local.ip(), local.port())) {
+            self.free_slot(slot);
+            return Err(e);
+        }
+        let now = self.now_ms;
+        let s = self.socks.get_mut(id)?;
+        s.shut_rd = false;
+        s.shut_wr = false;
+        s.state = State::Stream(Conn {
+            slot,
+            peer: SocketAddrV4::new(ip, dst.port()),
+            established: false,
+            last: tcp::State::SynSent,
+            started_ms: now,
+        });
+        Err(Errno::EINPROGRESS)
+    }
+
+    /// The outcome of a connection attempt, for a blocking `connect` after
+    /// waiting for writability: `Ok` when connected, `EALREADY` while
+    /// still in progress, else the error (`ECONNREFUSED`, `ETIMEDOUT`),
+    /// which this clears. UDP sockets: `Ok` (their connect is immediate).
+    pub fn connect_result(&mut self, id: SocketId) -> Result<()> {
+        self.sock(id)?;
+        self.refresh(id);
+        let s = self.socks.get_mut(id)?;
+        match &s.state {
+            State::Stream(c) if c.established => Ok(()),
+            State::Stream(_) => Err(Errno::EALREADY),
+            State::Dgram(_) => Ok(()),
+            _ => Err(s.error.take().unwrap_or(Errno::ENOTCONN)),
+        }
+    }
+
+    /// Releases a connection's stack socket: reset if `abort` (or no room
+    /// for orphans), else a graceful FIN; it stays as an orphan until
+    /// done.
+    pub(crate) fn drop_conn_slot(&mut self, slot: Slot, port: u16, abort: bool) {
+        let orphan_room = self.orphans.len() < self.cfg.max_orphans;
+        let t = self.tcp(slot);
+        match t.state() {
+            tcp::State::Listen => {
+                t.abort();
+                self.free_slot(slot);
+                return;
+            }
+            tcp::State::Closed if t.remote_endpoint().is_none() => {
+                self.free_slot(slot);
+                return;
+            }
+            _ => {}
+        }
+        if abort || !orphan_room || t.recv_queue() > 0 {
+            t.abort();
+        } else {
+            t.close();
+        }
+        self.ports.linger(port);
+        self.orphans.push(crate::stack::Orphan { slot, port, since_ms: self.now_ms });
+    }
+
+    /// Notices state changes of a socket's connection (made, refused,
+    /// reset) and updates its readiness counter.
+    pub(crate) fn refresh(&mut self, id: SocketId) {
+        let now = self.now_ms;
+        let timeout = self.cfg.connect_timeout_ms;
+        let Ok(s) = self.socks.get_mut(id) else { return };
+        if let State::Stream(c) = &mut s.state {
+            let t = self.sets[c.slot.0 as usize].get_mut::<tcp::Socket>(c.slot.1);
+            let st = t.state();
+            if !c.established {
+                match st {
+                    tcp::State::SynSent | tcp::State::SynReceived => {}
+                    tcp::State::Closed => {
+                        let timed_out = now.saturating_sub(c.started_ms) >= timeout;
+                        s.error = Some(if timed_out { Errno::ETIMEDOUT } else { Errno::ECONNREFUSED });
+                        let slot = c.slot;
+                        s.state = State::Idle;
+                        self.free_slot(slot);
+                        self.bump_edge(id);
+                        return;
+                    }
+                    _ => {
+                        c.established = true;
+                        t.set_timeout(None);
+                        if let (Some(l), Some(bound)) = (t.local_endpoint(), s.local.as_mut()) {
+                            *bound = v4(l);
+                        }
+                    }
+                }
+            } else if st == tcp::State::Closed && !matches!(c.last, tcp::State::TimeWait | tcp::State::Closed) {
+                s.error = Some(Errno::ECONNRESET);
+            }
+            c.last = st;
+        }
+        self.bump_edge(id);
+    }
+
+    /// TCP send: bytes queued (`EAGAIN` if the buffer is full, `EPIPE`
+    /// after `SHUT_WR` or when the connection is gone or was never made).
+    pub(crate) fn tcp_send(&mut self, id: SocketId, data: &[u8]) -> Result<usize> {
+        let s = self.socks.get_mut(id)?;
+        let slot = match &s.state {
+            State::Stream(c) if !c.established => return Err(Errno::EAGAIN),
+            State::Stream(c) => c.slot,
+            _ => return Err(s.error.take().unwrap_or(Errno::EPIPE)),
+        };
+        if let Some(e) = s.error.take() {
+            return Err(e);
+        }
+        if s.shut_wr {
+            return Err(Errno::EPIPE);
+        }
+        let t = self.tcp(slot);
+        if !t.may_send() {
+            return Err(Errno::EPIPE);
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        match t.send_slice(data) {
+            Ok(0) => Err(Errno::EAGAIN),
+            Ok(n) => Ok(n),
+            Err(_) => Err(Errno::EPIPE),
+        }
+    }
+
+    /// TCP recv: bytes read (0 at end of stream), `EAGAIN` if none yet,
+    /// `ECONNRESET` once after a reset, `ENOTCONN` if never connected.
+    pub(crate) fn tcp_recv(&mut self, id: SocketId, buf: &mut [u8], flags: u32) -> Result<usize> {
+        if flags & MSG_OOB != 0 {
+            return Err(Errno::EINVAL);
+        }
+        let s = self.socks.get_mut(id)?;
+        let (slot, shut_rd) = match &s.state {
+            State::Stream(c) if !c.established => return Err(Errno::EAGAIN),
+            State::Stream(c) => (c.slot, s.shut_rd),
+            _ => return Err(s.error.take().unwrap_or(Errno::ENOTCONN)),
+        };
+        let t = self.tcp(slot);
+        if t.can_recv() {
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            let r = if flags & MSG_PEEK != 0 { t.peek_slice(buf) } else { t.recv_slice(buf) };
+            return Ok(r.unwrap_or(0));
+        }
+        let eof = !t.may_recv();
+        if let Some(e) = self.socks.get_mut(id)?.error.take() {
+            return Err(e);
+        }
+        if shut_rd || eof || buf.is_empty() {
+            return Ok(0);
+        }
+        Err(Errno::EAGAIN)
+    }
+
+    /// TCP shutdown.
+    pub(crate) fn tcp_shutdown(&mut self, id: SocketId, rd: bool, wr: bool) -> Result<()> {
+        let s = self.socks.get_mut(id)?;
+        match &s.state {
+            State::Idle => Err(Errno::ENOTCONN),
+            State::Listening(_) => {
+                if rd {
+                    self.stop_listening(id);
+                }
+                Ok(())
+            }
+            State::Stream(c) if !c.established => {
+                let slot = c.slot;
+                s.state = State::Idle;
+                self.free_slot(slot);
+                Ok(())
+            }
+            State::Stream(c) => {
+                let slot = c.slot;
+                s.shut_rd |= rd;
+                if wr && !s.shut_wr {
+                    s.shut_wr = true;
+                    self.tcp(slot).close();
+                }
+                Ok(())
+            }
+            State::Dgram(_) => Err(Errno::EOPNOTSUPP),
+        }
+    }
+
+    /// Readiness of a TCP socket.
+    pub(crate) fn tcp_readiness(&mut self, id: SocketId) -> u16 {
+        let Ok(s) = self.socks.get(id) else { return POLLNVAL };
+        let err = if s.error.is_some() { POLLERR } else { 0 };
+        let (shut_rd, shut_wr) = (s.shut_rd, s.shut_wr);
+        match &s.state {
+            State::Idle => POLLOUT | POLLHUP | err,
+            State::Listening(l) => {
+                let pool = l.pool.clone();
+                let ready = pool.iter().any(|&sl| acceptable(self.tcp(sl).state()));
+                if ready {
+                    POLLIN | POLLRDNORM | err
+                } else {
+                    err
+                }
+            }
+            State::Stream(c) if !c.established => err,
+            State::Stream(c) => {
+                let slot = c.slot;
+                let t = self.tcp(slot);
+                let closed = t.state() == tcp::State::Closed;
+                let peer_fin = !t.may_recv();
+                let mut ev = err;
+                if t.can_recv() || peer_fin || shut_rd {
+                    ev |= POLLIN | POLLRDNORM;
+                }
+                if peer_fin {
+                    ev |= POLLRDHUP;
+                }
+                if shut_wr || closed || (t.may_send() && t.send_queue() < t.send_capacity()) {
+                    ev |= POLLOUT | POLLWRNORM;
+                }
+                if closed || (peer_fin && shut_wr) {
+                    ev |= POLLHUP;
+                }
+                ev
+            }
+            State::Dgram(_) => POLLNVAL,
+        }
+    }
+
+    /// Bytes waiting to be read (`FIONREAD`) / sent (`SIOCOUTQ`).
+    pub(crate) fn tcp_queues(&mut self, id: SocketId) -> Result<(usize, usize)> {
+        let s = self.socks.get(id)?;
+        match &s.state {
+            State::Stream(c) => {
+                let slot = c.slot;
+                let t = self.tcp(slot);
+                Ok((t.recv_queue(), t.send_queue()))
+            }
+            State::Listening(_) => Err(Errno::EINVAL),
+            _ => Ok((0, 0)),
+        }
+    }
+}
