@@ -10,6 +10,7 @@ mod linux_guest;
 mod paths;
 mod progress;
 mod rootfs;
+mod selfhost;
 mod setup;
 mod target_checks;
 mod test;
@@ -49,6 +50,24 @@ enum Command {
     Kernel,
     /// Build the std conformance programs and run them on this (Linux) host.
     Conformance,
+    /// Cross-build libc++ and LLVM + lld for VeridianOS (hours; resumable;
+    /// in ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/llvm).
+    Llvm {
+        /// Parallel jobs (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// Cross-build rustc, cargo and std whose host is VeridianOS (hours;
+    /// resumable; in ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/rust).
+    Rustc {
+        /// Parallel jobs (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Stop after the build machine's stage-1 compiler and std for
+        /// VeridianOS (needs no `cargo xtask llvm`).
+        #[arg(long)]
+        stage1_only: bool,
+    },
     /// Run every test: workspace unit tests, target checks, conformance suite.
     Test,
     /// The main job: build everything, run the checks, print the verification table.
@@ -105,6 +124,8 @@ fn main() -> Result<()> {
             conformance::run_on_host(&tc).map(|_| ())
         }
         Command::Kernel => kernel::build().map(|_| ()),
+        Command::Llvm { jobs } => selfhost::llvm::build(selfhost::jobs(jobs)),
+        Command::Rustc { jobs, stage1_only } => selfhost::rustc::build(selfhost::jobs(jobs), !stage1_only),
         Command::Test => test::run(),
         Command::Verify { accel, verbose, timeout, step_timeout } => verify::run(&verify::Options {
             accel,

@@ -12,9 +12,9 @@
 
 pub mod cfg_rewrite;
 mod install;
-mod stamp;
+pub(crate) mod stamp;
 mod stdbuild;
-mod stdsrc;
+pub(crate) mod stdsrc;
 mod sysroot;
 
 use anyhow::Result;

@@ -1,0 +1,217 @@
+//! The CMake configurations of `cargo xtask llvm`, as plain data so they can
+//! be checked without building anything.
+
+use std::path::{Path, PathBuf};
+
+/// Where the LLVM build's inputs and outputs live.
+#[derive(Debug, Clone)]
+pub struct LlvmPaths {
+    /// The unpacked llvm-project tree (holds llvm/, lld/, runtimes/, …).
+    pub src: PathBuf,
+    /// The repository's toolchain/cmake/llvm-veridian-x86_64.cmake.
+    pub toolchain_file: PathBuf,
+    /// Snapshot of the toolchain's musl sysroot.
+    pub sysroot: PathBuf,
+    /// Linux UAPI headers (linux/, asm/, asm-generic/).
+    pub kernel_headers: PathBuf,
+    /// Install prefix of libc++/libc++abi/libunwind.
+    pub cxx: PathBuf,
+    /// Install prefix of LLVM and lld.
+    pub install: PathBuf,
+}
+
+/// The triple LLVM is built for and reports.
+pub const TRIPLE: &str = "x86_64-unknown-veridian";
+
+/// What `ninja install-distribution` installs: the static libraries and
+/// headers rustc links, the llvm-config bootstrap asks, and lld.
+pub const DISTRIBUTION: &str = "llvm-libraries;llvm-headers;llvm-config;lld;cmake-exports;lld-cmake-exports";
+
+fn d(name: &str, value: impl AsRef<str>) -> String {
+    format!("-D{name}={}", value.as_ref())
+}
+
+fn p(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn common(paths: &LlvmPaths) -> Vec<String> {
+    vec![
+        "-G".into(),
+        "Ninja".into(),
+        d("CMAKE_TOOLCHAIN_FILE", p(&paths.toolchain_file)),
+        d("VERIDIAN_SYSROOT", p(&paths.sysroot)),
+        d("VERIDIAN_KERNEL_HEADERS", p(&paths.kernel_headers)),
+        d("CMAKE_BUILD_TYPE", "Release"),
+    ]
+}
+
+/// libc++, libc++abi and libunwind, static, against musl; libc++abi is merged
+/// into libc++.a and unwinds with gcc's libgcc_eh (the unwinder Rust's std
+/// for this target links), so a process has one unwinder. libunwind is built
+/// and installed too, for programs that want LLVM's.
+pub fn runtimes_args(paths: &LlvmPaths) -> Vec<String> {
+    let mut a = common(paths);
+    a.extend([
+        "-S".into(),
+        p(&paths.src.join("runtimes")),
+        d("CMAKE_INSTALL_PREFIX", p(&paths.cxx)),
+        // The compiler checks cannot link C++ before libc++ exists.
+        d("CMAKE_TRY_COMPILE_TARGET_TYPE", "STATIC_LIBRARY"),
+        d("LLVM_ENABLE_RUNTIMES", "libcxx;libcxxabi;libunwind"),
+        d("LLVM_ENABLE_PER_TARGET_RUNTIME_DIR", "OFF"),
+        d("LIBCXX_HAS_MUSL_LIBC", "ON"),
+        d("LIBCXX_ENABLE_SHARED", "OFF"),
+        d("LIBCXXABI_ENABLE_SHARED", "OFF"),
+        d("LIBUNWIND_ENABLE_SHARED", "OFF"),
+        d("LIBCXX_ENABLE_STATIC_ABI_LIBRARY", "ON"),
+        d("LIBCXXABI_USE_LLVM_UNWINDER", "OFF"),
+        d("LIBCXX_INCLUDE_TESTS", "OFF"),
+        d("LIBCXX_INCLUDE_BENCHMARKS", "OFF"),
+        d("LIBCXXABI_INCLUDE_TESTS", "OFF"),
+        d("LIBUNWIND_INCLUDE_TESTS", "OFF"),
+        d("LIBCXX_USE_COMPILER_RT", "OFF"),
+        d("LIBCXXABI_USE_COMPILER_RT", "OFF"),
+        d("LIBUNWIND_USE_COMPILER_RT", "OFF"),
+        // musl has no __cxa_thread_atexit_impl.
+        d("LIBCXXABI_HAS_CXA_THREAD_ATEXIT_IMPL", "OFF"),
+        d("CMAKE_POSITION_INDEPENDENT_CODE", "ON"),
+        d("LLVM_INCLUDE_TESTS", "OFF"),
+        d("LIBCXX_INCLUDE_DOCS", "OFF"),
+    ]);
+    a
+}
+
+/// LLVM (X86 only) and lld for x86_64-unknown-veridian, static, threads on
+/// (rustc runs LLVM on several threads; LLVM's locks must be real ones).
+/// `native_tools`: a host folder with an llvm-tblgen and llvm-config of the
+/// very same LLVM version, which saves building native tools first.
+pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>) -> Vec<String> {
+    let mut a = common(paths);
+    a.extend([
+        "-S".into(),
+        p(&paths.src.join("llvm")),
+        d("VERIDIAN_CXX_ROOT", p(&paths.cxx)),
+        d("CMAKE_INSTALL_PREFIX", p(&paths.install)),
+        d("LLVM_ENABLE_PROJECTS", "lld"),
+        d("LLVM_TARGETS_TO_BUILD", "X86"),
+        d("LLVM_EXPERIMENTAL_TARGETS_TO_BUILD", ""),
+        d("LLVM_HOST_TRIPLE", TRIPLE),
+        d("LLVM_DEFAULT_TARGET_TRIPLE", TRIPLE),
+        d("LLVM_ENABLE_ASSERTIONS", "OFF"),
+        d("LLVM_ENABLE_THREADS", "ON"),
+        d("LLVM_BUILD_STATIC", "ON"),
+        d("LLVM_LINK_LLVM_DYLIB", "OFF"),
+        d("LLVM_BUILD_LLVM_DYLIB", "OFF"),
+        d("BUILD_SHARED_LIBS", "OFF"),
+        d("LLVM_ENABLE_PIC", "ON"),
+        d("LLVM_ENABLE_ZLIB", "OFF"),
+        d("LLVM_ENABLE_ZSTD", "OFF"),
+        d("LLVM_ENABLE_LIBXML2", "OFF"),
+        d("LLVM_ENABLE_LIBEDIT", "OFF"),
+        d("LLVM_ENABLE_LIBPFM", "OFF"),
+        d("LLVM_ENABLE_FFI", "OFF"),
+        d("LLVM_ENABLE_CURL", "OFF"),
+        d("LLVM_ENABLE_HTTPLIB", "OFF"),
+        d("LLVM_ENABLE_Z3_SOLVER", "OFF"),
+        d("LLVM_ENABLE_BINDINGS", "OFF"),
+        d("LLVM_INCLUDE_TESTS", "OFF"),
+        d("LLVM_INCLUDE_BENCHMARKS", "OFF"),
+        d("LLVM_INCLUDE_EXAMPLES", "OFF"),
+        d("LLVM_INCLUDE_DOCS", "OFF"),
+        d("LLVM_BUILD_UTILS", "OFF"),
+        d("LLVM_INCLUDE_UTILS", "OFF"),
+        d("LLVM_BUILD_TOOLS", "ON"),
+    ]);
+    if let Some(dir) = native_tools {
+        a.extend([
+            d("LLVM_TABLEGEN", p(&dir.join("llvm-tblgen"))),
+            d("LLVM_NATIVE_TOOL_DIR", p(dir)),
+            d("LLVM_CONFIG_PATH", p(&dir.join("llvm-config"))),
+        ]);
+    }
+    a.push(d("LLVM_DISTRIBUTION_COMPONENTS", DISTRIBUTION));
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn paths() -> LlvmPaths {
+        let b = PathBuf::from("/b/llvm");
+        LlvmPaths {
+            src: b.join("src/llvm-toolchain-22_22.1.8"),
+            toolchain_file: crate::paths::repo_root().join("toolchain/cmake/llvm-veridian-x86_64.cmake"),
+            sysroot: b.join("sysroot"),
+            kernel_headers: b.join("kernel-headers"),
+            cxx: b.join("cxx"),
+            install: b.join("install"),
+        }
+    }
+
+    /// Every -D is NAME=value with a CMake identifier, and no name repeats.
+    fn well_formed(args: &[String]) {
+        let mut seen = HashSet::new();
+        for a in args.iter().filter(|a| a.starts_with("-D")) {
+            let (name, _) = a[2..].split_once('=').unwrap_or_else(|| panic!("no '=' in {a}"));
+            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'), "{a}");
+            assert!(seen.insert(name.to_string()), "{name} given twice");
+        }
+        assert!(args.windows(2).any(|w| w[0] == "-G" && w[1] == "Ninja"));
+        assert_eq!(args.iter().filter(|a| *a == "-S").count(), 1);
+    }
+
+    fn value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+        args.iter().find_map(|a| a.strip_prefix(&format!("-D{name}=")))
+    }
+
+    #[test]
+    fn runtimes_configuration() {
+        let a = runtimes_args(&paths());
+        well_formed(&a);
+        assert_eq!(value(&a, "LLVM_ENABLE_RUNTIMES"), Some("libcxx;libcxxabi;libunwind"));
+        assert_eq!(value(&a, "LIBCXX_HAS_MUSL_LIBC"), Some("ON"));
+        assert_eq!(value(&a, "LIBCXX_ENABLE_SHARED"), Some("OFF"));
+        assert_eq!(value(&a, "LIBCXXABI_USE_LLVM_UNWINDER"), Some("OFF"));
+        assert_eq!(value(&a, "CMAKE_INSTALL_PREFIX"), Some("/b/llvm/cxx"));
+        assert!(value(&a, "VERIDIAN_CXX_ROOT").is_none(), "libc++ cannot use itself");
+    }
+
+    #[test]
+    fn llvm_configuration() {
+        let a = llvm_args(&paths(), Some(Path::new("/usr/lib/llvm-22/bin")));
+        well_formed(&a);
+        for (k, v) in [
+            ("LLVM_TARGETS_TO_BUILD", "X86"),
+            ("LLVM_HOST_TRIPLE", TRIPLE),
+            ("LLVM_DEFAULT_TARGET_TRIPLE", TRIPLE),
+            ("LLVM_ENABLE_ZLIB", "OFF"),
+            ("LLVM_ENABLE_ZSTD", "OFF"),
+            ("LLVM_ENABLE_LIBXML2", "OFF"),
+            ("LLVM_ENABLE_THREADS", "ON"),
+            ("LLVM_BUILD_STATIC", "ON"),
+            ("LLVM_ENABLE_PROJECTS", "lld"),
+            ("VERIDIAN_CXX_ROOT", "/b/llvm/cxx"),
+            ("LLVM_TABLEGEN", "/usr/lib/llvm-22/bin/llvm-tblgen"),
+        ] {
+            assert_eq!(value(&a, k), Some(v), "{k}");
+        }
+        assert!(value(&a, "LLVM_DISTRIBUTION_COMPONENTS").unwrap().split(';').any(|c| c == "llvm-config"));
+        let without = llvm_args(&paths(), None);
+        well_formed(&without);
+        assert!(value(&without, "LLVM_TABLEGEN").is_none());
+    }
+
+    #[test]
+    fn toolchain_file_reads_every_variable_we_pass() {
+        let text = std::fs::read_to_string(paths().toolchain_file).unwrap();
+        for var in ["VERIDIAN_SYSROOT", "VERIDIAN_KERNEL_HEADERS", "VERIDIAN_CXX_ROOT"] {
+            assert!(text.contains(&format!("${{{var}}}")), "{var} unused by the toolchain file");
+        }
+        assert!(text.contains("CMAKE_TRY_COMPILE_PLATFORM_VARIABLES"));
+        // No machine-specific paths in the repository's file.
+        assert!(!text.contains("/root") && !text.contains("/home/") && !text.contains("/work/"));
+    }
+}

@@ -1,0 +1,325 @@
+//! `cargo xtask llvm`: libc++ and LLVM + lld for x86_64-unknown-veridian.
+//!
+//! 1. The source of Debian's `llvm-toolchain-22` (22.1.8, the LLVM of
+//!    Debian's rustc 1.96) through apt ([`debsrc`]); the parts we build are
+//!    unpacked and `patches/llvm/*.patch` applied (the `veridian` OS).
+//! 2. A snapshot of the toolchain's musl sysroot and the Linux UAPI headers.
+//! 3. libc++/libc++abi/libunwind (CMake `runtimes/`), installed to `cxx/`
+//!    and into the sysroot snapshot, which is then the target's C and C++
+//!    sysroot (the toolchain's own one is left as its owner builds it).
+//! 4. LLVM (X86) + lld with `toolchain/cmake/llvm-veridian-x86_64.cmake`,
+//!    installed to `install/` (bin/llvm-config, bin/lld, lib/*.a, include/).
+//!
+//! Everything lives in `<build root>/llvm`; each step resumes.
+
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use super::cmake_args::{self, LlvmPaths};
+use super::{build_root, debsrc, run};
+use crate::toolchain::{self, stamp};
+use crate::{paths, setup};
+
+/// The Debian source package and the upstream version we pin.
+pub const SOURCE_PACKAGE: &str = "llvm-toolchain-22";
+pub const VERSION: &str = "22.1.8";
+
+/// Top-level folders of llvm-project the build needs.
+const PARTS: &[&str] = &["cmake", "llvm", "lld", "libcxx", "libcxxabi", "libunwind", "libc", "runtimes", "third-party", "LICENSE.TXT"];
+
+/// Debian packages for this build (the compiler is Debian's clang 22; its
+/// llvm-tblgen is the same 22.1.8 and saves a native tool build).
+const PACKAGES: &[&str] = &["cmake", "ninja-build", "clang-22", "lld-22", "llvm-22-dev", "llvm-22-tools", "curl", "xz-utils", "patch", "linux-libc-dev"];
+
+/// Debian's LLVM 22 tools folder.
+const DEBIAN_LLVM_BIN: &str = "/usr/lib/llvm-22/bin";
+
+/// `<build root>/llvm`.
+pub fn area() -> PathBuf {
+    build_root().join("llvm")
+}
+
+/// The installed LLVM (what `cargo xtask rustc` uses).
+pub fn install_dir() -> PathBuf {
+    area().join("install")
+}
+
+/// The libc++ install prefix.
+pub fn cxx_dir() -> PathBuf {
+    area().join("cxx")
+}
+
+/// The sysroot snapshot the C/C++ side is built against.
+pub fn sysroot_dir() -> PathBuf {
+    area().join("sysroot")
+}
+
+/// The Linux UAPI headers for the target's C++ code.
+pub fn kernel_headers_dir() -> PathBuf {
+    area().join("kernel-headers")
+}
+
+fn layout() -> LlvmPaths {
+    LlvmPaths {
+        src: area().join("src").join(format!("{SOURCE_PACKAGE}_{VERSION}")),
+        toolchain_file: paths::repo_root().join("toolchain/cmake/llvm-veridian-x86_64.cmake"),
+        sysroot: sysroot_dir(),
+        kernel_headers: kernel_headers_dir(),
+        cxx: cxx_dir(),
+        install: install_dir(),
+    }
+}
+
+/// Runs every step (each a no-op when up to date).
+pub fn build(jobs: usize) -> Result<()> {
+    let start = Instant::now();
+    setup::ensure(PACKAGES)?;
+    let tc = toolchain::build(false)?;
+    let lay = layout();
+    let logs = run::log_dir(&area());
+    println!("llvm: {SOURCE_PACKAGE} {VERSION} for {} in {}", cmake_args::TRIPLE, area().display());
+    prepare_source(&lay.src)?;
+    snapshot_sysroot(&tc.c_sysroot(), &lay.sysroot)?;
+    copy_kernel_headers(&lay.kernel_headers)?;
+    let runtimes_build = area().join("build/runtimes");
+    configure("runtimes", &runtimes_build, &cmake_args::runtimes_args(&lay), &logs)?;
+    ninja("libc++, libc++abi, libunwind", &runtimes_build, &["install"], jobs, &logs, "runtimes-build")?;
+    install_cxx_into(&lay.cxx, &lay.sysroot)?;
+    let llvm_build = area().join("build/llvm");
+    let native = same_version_native_tools();
+    configure("llvm", &llvm_build, &cmake_args::llvm_args(&lay, native.as_deref()), &logs)?;
+    ninja("LLVM + lld", &llvm_build, &["distribution"], jobs, &logs, "llvm-build")?;
+    ninja("install LLVM + lld", &llvm_build, &["install-distribution"], jobs, &logs, "llvm-install")?;
+    check_install(&lay.install)?;
+    println!("llvm: ready in {:.1} s; llvm-config: {}", start.elapsed().as_secs_f64(), lay.install.join("bin/llvm-config").display());
+    Ok(())
+}
+
+/// Downloads, unpacks (only [`PARTS`]) and patches the source, once.
+fn prepare_source(src: &Path) -> Result<()> {
+    let dl = area().join("src");
+    let rec = debsrc::download(SOURCE_PACKAGE, VERSION, &dl)?;
+    let orig = rec
+        .files
+        .iter()
+        .find(|(n, _, _)| n.ends_with(".orig.tar.xz"))
+        .context("the source package has no .orig.tar.xz")?;
+    let patches = paths::repo_root().join("patches/llvm");
+    let digest = stamp::Inputs::default()
+        .text("orig", &orig.2)
+        .text("parts", &PARTS.join(","))
+        .tree(&patches)?
+        .digest();
+    let stamp_file = src.with_extension("stamp");
+    if stamp::is_current(&stamp_file, &digest) {
+        return Ok(());
+    }
+    // A tree an interrupted run unpacked and patched is kept: re-unpacking
+    // would touch every file and make Ninja rebuild everything.
+    if src.join("llvm").is_dir() && PARTS.iter().all(|p| src.join(p).exists()) && patches_applied(src, &patches)? {
+        return stamp::record(&stamp_file, &digest);
+    }
+    if src.exists() {
+        fs::remove_dir_all(src)?;
+    }
+    let top = src.file_name().context("source folder has a name")?.to_string_lossy().into_owned();
+    let mut tar = Command::new("tar");
+    tar.arg("-xJf").arg(dl.join(&orig.0)).arg("-C").arg(&dl);
+    for part in PARTS {
+        tar.arg(format!("{top}/{part}"));
+    }
+    crate::progress::run_step("unpack the LLVM source", || run::output(&mut tar).map(|_| ()))?;
+    apply_patches(src, &patches)?;
+    stamp::record(&stamp_file, &digest)
+}
+
+/// The `*.patch` files of a folder, in name order.
+pub fn patch_list(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut list: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "patch"))
+        .collect();
+    list.sort();
+    Ok(list)
+}
+
+/// `patch -p1` of each patch in `dir` inside `tree`.
+pub fn apply_patches(tree: &Path, dir: &Path) -> Result<()> {
+    for patch in patch_list(dir)? {
+        run::output(
+            Command::new("patch")
+                .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-i"])
+                .arg(&patch)
+                .current_dir(tree),
+        )
+        .with_context(|| format!("{} does not apply", patch.display()))?;
+    }
+    Ok(())
+}
+
+/// True when every patch in `dir` is already applied to `tree`.
+pub fn patches_applied(tree: &Path, dir: &Path) -> Result<bool> {
+    for patch in patch_list(dir)? {
+        let ok = Command::new("patch")
+            .args(["-p1", "-R", "--force", "--dry-run", "-s", "-i"])
+            .arg(&patch)
+            .current_dir(tree)
+            .output()?
+            .status
+            .success();
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Copies the toolchain's C sysroot (not its gcc specs) when it changed. The
+/// copy keeps the LLVM build independent of the toolchain being rebuilt.
+fn snapshot_sysroot(from: &Path, to: &Path) -> Result<()> {
+    let digest = stamp::Inputs::default().tree(&from.join("include"))?.tree(&from.join("lib"))?.digest();
+    let stamp_file = to.with_extension("stamp");
+    if stamp::is_current(&stamp_file, &digest) {
+        return Ok(());
+    }
+    if to.exists() {
+        fs::remove_dir_all(to)?;
+    }
+    fs::create_dir_all(to)?;
+    for sub in ["include", "lib"] {
+        run::output(Command::new("cp").arg("-a").arg(from.join(sub)).arg(to))?;
+    }
+    let specs = to.join("lib/veridian.specs");
+    if specs.exists() {
+        fs::remove_file(specs)?;
+    }
+    stamp::record(&stamp_file, &digest)
+}
+
+/// Debian's linux-libc-dev headers: linux/, asm-generic/ and the x86_64 asm/.
+fn copy_kernel_headers(to: &Path) -> Result<()> {
+    let sources = [("/usr/include/linux", "linux"), ("/usr/include/asm-generic", "asm-generic"), ("/usr/include/x86_64-linux-gnu/asm", "asm")];
+    let mut inputs = stamp::Inputs::default();
+    for (src, _) in sources {
+        inputs = inputs.tree(Path::new(src))?;
+    }
+    let digest = inputs.digest();
+    let stamp_file = to.with_extension("stamp");
+    if stamp::is_current(&stamp_file, &digest) || (to.join("linux/futex.h").exists() && !stamp_file.exists()) {
+        return stamp::record(&stamp_file, &digest);
+    }
+    if to.exists() {
+        fs::remove_dir_all(to)?;
+    }
+    fs::create_dir_all(to)?;
+    for (src, name) in sources {
+        run::output(Command::new("cp").arg("-r").arg(src).arg(to.join(name)))?;
+    }
+    stamp::record(&stamp_file, &digest)
+}
+
+/// Runs CMake when the build folder has no build.ninja or the arguments changed.
+fn configure(what: &str, build: &Path, args: &[String], logs: &Path) -> Result<()> {
+    let digest = args.iter().fold(stamp::Inputs::default(), |i, a| i.text("arg", a)).digest();
+    let stamp_file = build.join(".xtask-configure.stamp");
+    if build.join("build.ninja").exists() && stamp::is_current(&stamp_file, &digest) {
+        return Ok(());
+    }
+    fs::create_dir_all(build)?;
+    let mut cmd = Command::new("cmake");
+    cmd.args(args).arg("-B").arg(build).current_dir(build);
+    run::run_long(&format!("configure {what}"), logs, &format!("{what}-configure"), &cmd)?;
+    stamp::record(&stamp_file, &digest)
+}
+
+fn ninja(name: &str, build: &Path, targets: &[&str], jobs: usize, logs: &Path, log: &str) -> Result<()> {
+    let mut cmd = run::niced("ninja");
+    cmd.arg(format!("-j{jobs}")).args(targets).current_dir(build);
+    run::run_long(name, logs, log, &cmd).map(|_| ())
+}
+
+/// Debian's llvm-tblgen/llvm-config when they are exactly [`VERSION`].
+fn same_version_native_tools() -> Option<PathBuf> {
+    let dir = PathBuf::from(DEBIAN_LLVM_BIN);
+    let out = Command::new(dir.join("llvm-tblgen")).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    (out.status.success() && text.contains(&format!("version {VERSION}")) && dir.join("llvm-config").exists()).then_some(dir)
+}
+
+/// Puts libc++ (headers, libc++.a with libc++abi, libunwind.a) into the
+/// sysroot snapshot, so that sysroot has C++ for the target.
+fn install_cxx_into(cxx: &Path, sysroot: &Path) -> Result<()> {
+    let headers = sysroot.join("include/c++/v1");
+    if !headers.join("__config_site").exists() {
+        fs::create_dir_all(sysroot.join("include/c++"))?;
+        run::output(Command::new("cp").arg("-a").arg(cxx.join("include/c++/v1")).arg(sysroot.join("include/c++/")))?;
+    }
+    for lib in ["libc++.a", "libc++abi.a", "libc++experimental.a", "libunwind.a"] {
+        let from = cxx.join("lib").join(lib);
+        if from.exists() {
+            fs::copy(&from, sysroot.join("lib").join(lib))?;
+        }
+    }
+    Ok(())
+}
+
+/// The installed llvm-config (a VeridianOS binary, which runs on Linux
+/// because the ABI is Linux's) must describe a static X86 LLVM for our triple.
+fn check_install(install: &Path) -> Result<()> {
+    let cfg = install.join("bin/llvm-config");
+    let q = |arg: &str| -> Result<String> { Ok(run::output(Command::new(&cfg).arg(arg))?.trim().to_string()) };
+    let (version, host, mode, targets) = (q("--version")?, q("--host-target")?, q("--shared-mode")?, q("--targets-built")?);
+    println!("  llvm-config: version {version}, host {host}, {mode}, targets {targets}");
+    if version != VERSION || host != cmake_args::TRIPLE || mode != "static" || targets != "X86" {
+        bail!("{} does not describe the LLVM we configured", cfg.display());
+    }
+    let lld = run::output(Command::new(install.join("bin/lld")).arg("-flavor").arg("gnu").arg("--version"))?;
+    println!("  lld: {}", lld.trim());
+    for bin in ["llvm-config", "lld"] {
+        let size = fs::metadata(install.join("bin").join(bin))?.len();
+        println!("  {bin}: {:.1} MiB", size as f64 / (1024.0 * 1024.0));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pinned tarball, when a previous `cargo xtask llvm` downloaded it.
+    fn pinned_tarball() -> Option<PathBuf> {
+        let dir = area().join("src");
+        fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+            p.file_name().is_some_and(|n| n.to_string_lossy() == format!("{SOURCE_PACKAGE}_{VERSION}.orig.tar.xz"))
+        })
+    }
+
+    #[test]
+    fn llvm_patches_apply_to_the_pinned_source() {
+        let Some(tarball) = pinned_tarball() else {
+            eprintln!("SKIP: {SOURCE_PACKAGE} {VERSION} source not downloaded (run `cargo xtask llvm` once)");
+            return;
+        };
+        let patches = paths::repo_root().join("patches/llvm");
+        let tmp = tempfile::tempdir().unwrap();
+        let top = format!("{SOURCE_PACKAGE}_{VERSION}");
+        let mut tar = Command::new("tar");
+        tar.arg("-xJf").arg(&tarball).arg("-C").arg(tmp.path()).arg("--wildcards");
+        for p in patch_list(&patches).unwrap() {
+            for line in fs::read_to_string(&p).unwrap().lines().filter_map(|l| l.strip_prefix("+++ b/")) {
+                tar.arg(format!("{top}/{}", line.split('\t').next().unwrap()));
+            }
+        }
+        run::output(&mut tar).unwrap();
+        let tree = tmp.path().join(&top);
+        assert!(!patches_applied(&tree, &patches).unwrap(), "pristine source must not look patched");
+        apply_patches(&tree, &patches).unwrap();
+        assert!(patches_applied(&tree, &patches).unwrap());
+        let triple = fs::read_to_string(tree.join("llvm/lib/TargetParser/Triple.cpp")).unwrap();
+        assert!(triple.contains("\"veridian\""));
+    }
+}

@@ -1,0 +1,135 @@
+//! `cargo xtask rustc`: rustc, cargo and std whose host is
+//! x86_64-unknown-veridian, cross-built by Rust's bootstrap (x.py).
+//!
+//! 1. The source ([`rustsrc`]) and a generated bootstrap.toml ([`bootstrap_toml`]).
+//! 2. `x.py build --stage 1 library`: a stage-1 compiler for the build machine
+//!    (Debian's stage-0 1.96 and Debian's LLVM 22) and std for VeridianOS with
+//!    the built-in target. Needs nothing from `cargo xtask llvm`.
+//! 3. `x.py build --stage 2 --host x86_64-unknown-veridian`: rustc and cargo
+//!    for VeridianOS, linked statically against the LLVM of `cargo xtask llvm`.
+//! 4. The install tree (`<build root>/rust/install`) and its size report.
+//!
+//! Bootstrap is incremental, so rerunning resumes where a build stopped.
+
+use anyhow::{bail, Context, Result};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::bootstrap_toml::{self, Settings};
+use super::{llvm, run, rustsrc};
+use crate::toolchain::{self, stdsrc, HOST_CARGO, HOST_RUSTC};
+use crate::{paths, setup};
+
+/// Debian packages for this build: Debian's LLVM 22 (static, with the
+/// libraries its llvm-config names) for the build machine's compiler, clang
+/// and lld for the target's C/C++ and links.
+const PACKAGES: &[&str] = &[
+    "python3", "llvm-22-dev", "llvm-22", "clang-22", "lld-22", "libz3-dev", "zlib1g-dev", "libzstd-dev", "libxml2-dev",
+    "pkg-config", "perl", "make",
+];
+
+/// Where bootstrap builds.
+pub fn build_dir() -> PathBuf {
+    rustsrc::area().join("build")
+}
+
+/// Runs the steps; `host_too` also builds the VeridianOS-hosted compiler
+/// (which needs the LLVM of `cargo xtask llvm`).
+pub fn build(jobs: usize, host_too: bool) -> Result<()> {
+    setup::ensure(PACKAGES)?;
+    let _tc = toolchain::build(false)?;
+    let src = rustsrc::prepare(&stdsrc::library_dir())?;
+    let bin = write_wrappers()?;
+    let settings = settings(&bin, jobs);
+    fs::write(src.join("bootstrap.toml"), bootstrap_toml::render(&settings))?;
+    let logs = run::log_dir(&rustsrc::area());
+    x_py(&src, &logs, "stage-1 compiler + std for VeridianOS", "x-library", &["build", "--stage", "1", "library"])?;
+    if !host_too {
+        return Ok(());
+    }
+    if !settings.veridian_llvm_config.exists() {
+        bail!(
+            "{} is missing: run `cargo xtask llvm` first (the VeridianOS-hosted rustc links that LLVM)",
+            settings.veridian_llvm_config.display()
+        );
+    }
+    let host = ["--host", paths::TARGET, "--target", paths::TARGET];
+    let mut args = vec!["build", "--stage", "2"];
+    args.extend(host);
+    args.extend(["compiler/rustc", "library", "src/tools/cargo"]);
+    x_py(&src, &logs, "rustc + cargo for VeridianOS", "x-host", &args)?;
+    Ok(())
+}
+
+fn settings(bin: &Path, jobs: usize) -> Settings {
+    let llvm_sysroot = llvm::sysroot_dir();
+    Settings {
+        stage0_rustc: HOST_RUSTC.into(),
+        stage0_cargo: HOST_CARGO.into(),
+        build_dir: build_dir(),
+        jobs,
+        build_llvm_config: "/usr/lib/llvm-22/bin/llvm-config".into(),
+        veridian_llvm_config: llvm::install_dir().join("bin/llvm-config"),
+        veridian_cc: bin.join("x86_64-veridian-clang"),
+        veridian_cxx: bin.join("x86_64-veridian-clang++"),
+        veridian_ar: "/usr/bin/llvm-ar-22".into(),
+        veridian_ranlib: "/usr/bin/llvm-ranlib-22".into(),
+        veridian_linker: bin.join("ld.lld"),
+        veridian_sysroot: llvm_sysroot,
+    }
+}
+
+fn x_py(src: &Path, logs: &Path, name: &str, log: &str, args: &[&str]) -> Result<()> {
+    let mut cmd = run::niced("python3");
+    cmd.arg("x.py").args(args).current_dir(src);
+    run::run_long(name, logs, log, &cmd).map(|_| ())
+}
+
+/// The target's C/C++ compilers (clang 22 over the sysroot snapshot with
+/// libc++) and `ld.lld`, in `<build root>/rust/bin`.
+fn write_wrappers() -> Result<PathBuf> {
+    let bin = rustsrc::area().join("bin");
+    fs::create_dir_all(&bin)?;
+    let sysroot = llvm::sysroot_dir();
+    let headers = llvm::kernel_headers_dir();
+    for (name, driver, cxx) in [("x86_64-veridian-clang", "clang-22", false), ("x86_64-veridian-clang++", "clang++-22", true)] {
+        fs::write(bin.join(name), wrapper_script(driver, &sysroot, &headers, cxx))?;
+        fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755))?;
+    }
+    let lld = bin.join("ld.lld");
+    if fs::symlink_metadata(&lld).is_err() {
+        std::os::unix::fs::symlink("/usr/bin/ld.lld-22", &lld).context("cannot link ld.lld")?;
+    }
+    Ok(bin)
+}
+
+/// A clang wrapper for the target: the musl-linux triple (same ABI; Debian's
+/// clang does not know veridian), the sysroot, Linux UAPI headers after it,
+/// libc++ for C++, lld and static links with gcc's runtime.
+pub fn wrapper_script(driver: &str, sysroot: &Path, kernel_headers: &Path, cxx: bool) -> String {
+    let s = sysroot.display();
+    let cxx_flags = if cxx { format!(" -nostdinc++ -isystem {s}/include/c++/v1 -stdlib=libc++") } else { String::new() };
+    format!(
+        "#!/bin/sh\n# Generated by `cargo xtask rustc`: {driver} for x86_64-unknown-veridian.\n\
+         exec {driver} --target=x86_64-unknown-linux-musl --sysroot={s} -B{s}/lib \
+         -idirafter {k} -fPIC -fuse-ld=lld -rtlib=libgcc -unwindlib=libgcc \
+         -Wno-unused-command-line-argument{cxx_flags} \"$@\"\n",
+        k = kernel_headers.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrappers_name_the_sysroot_and_libcxx() {
+        let c = wrapper_script("clang-22", Path::new("/s"), Path::new("/k"), false);
+        assert!(c.starts_with("#!/bin/sh\n"));
+        assert!(c.contains("--sysroot=/s -B/s/lib") && c.contains("-idirafter /k") && c.ends_with("\"$@\"\n"));
+        assert!(!c.contains("libc++"));
+        let cxx = wrapper_script("clang++-22", Path::new("/s"), Path::new("/k"), true);
+        assert!(cxx.contains("-isystem /s/include/c++/v1 -stdlib=libc++"));
+    }
+}

@@ -1,0 +1,205 @@
+//! The Rust source for `cargo xtask rustc`: a copy of Debian's rust-web-src
+//! (the system copy is never modified) whose `library/` is the toolchain's
+//! patched std source, with `patches/rust/*.patch` applied (the target built
+//! into rustc_target and bootstrap) and every crate vendored for offline builds.
+//!
+//! The vendored crates get the same cfg rewrite as std's libc (VeridianOS
+//! takes Linux's code paths everywhere), after which their checksum lists are
+//! emptied so cargo accepts the edited files.
+
+use anyhow::{Context, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use walkdir::WalkDir;
+
+use super::{llvm, run};
+use crate::paths;
+use crate::toolchain::cfg_rewrite::{self, Rules};
+use crate::toolchain::{stamp, stdsrc, HOST_CARGO};
+
+/// `<build root>/rust`.
+pub fn area() -> PathBuf {
+    super::build_root().join("rust")
+}
+
+/// The prepared source tree (x.py lives here).
+pub fn src_dir() -> PathBuf {
+    area().join("src")
+}
+
+/// Manifests whose dependencies bootstrap builds (and so must be vendored).
+pub const VENDOR_SYNC: &[&str] = &["src/bootstrap/Cargo.toml", "src/tools/cargo/Cargo.toml", "library/Cargo.toml"];
+
+/// Copies, patches and vendors the source when its inputs changed.
+pub fn prepare(library: &Path) -> Result<PathBuf> {
+    let src = src_dir();
+    let root = paths::repo_root();
+    let library_stamp = fs::read_to_string(library.with_file_name(".stamp")).unwrap_or_default();
+    let digest = stamp::Inputs::default()
+        .text("rust", &stdsrc::installed_version()?)
+        .text("library", &library_stamp)
+        .tree(&root.join("patches/rust"))?
+        .digest();
+    let stamp_file = area().join("src.stamp");
+    if !stamp::is_current(&stamp_file, &digest) {
+        crate::progress::run_step("copy and patch the Rust source", || copy_and_patch(&src, library, &root))?;
+        stamp::record(&stamp_file, &digest)?;
+    }
+    vendor(&src)?;
+    Ok(src)
+}
+
+fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
+    // Keep vendor/ (slow to fetch) across re-copies; cp -a keeps mtimes, so
+    // cargo sees unchanged files as unchanged.
+    let kept_vendor = area().join("vendor.keep");
+    if src.join("vendor").is_dir() {
+        if kept_vendor.exists() {
+            fs::remove_dir_all(&kept_vendor)?;
+        }
+        fs::rename(src.join("vendor"), &kept_vendor)?;
+    }
+    if src.exists() {
+        fs::remove_dir_all(src)?;
+    }
+    fs::create_dir_all(src)?;
+    let system = Path::new(stdsrc::RUST_SRC).join(".");
+    run::output(Command::new("cp").arg("-a").arg(&system).arg(src))?;
+    fs::remove_dir_all(src.join("library"))?;
+    run::output(Command::new("cp").arg("-a").arg(library).arg(src.join("library")))?;
+    llvm::apply_patches(src, &root.join("patches/rust"))?;
+    if kept_vendor.is_dir() {
+        fs::rename(&kept_vendor, src.join("vendor"))?;
+    }
+    Ok(())
+}
+
+/// `cargo vendor` (crates.io, through cargo) when a lock file changed, then
+/// the cfg rewrite over the vendored crates.
+fn vendor(src: &Path) -> Result<()> {
+    let mut inputs = stamp::Inputs::default().text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"));
+    for lock in ["Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock", "library/Cargo.toml"] {
+        inputs = inputs.tree(&src.join(lock))?;
+    }
+    let digest = inputs.digest();
+    let stamp_file = area().join("vendor.stamp");
+    if src.join("vendor").is_dir() && stamp::is_current(&stamp_file, &digest) {
+        return Ok(());
+    }
+    let mut cmd = Command::new(HOST_CARGO);
+    cmd.arg("vendor").arg("--versioned-dirs");
+    for m in VENDOR_SYNC {
+        cmd.arg("--sync").arg(m);
+    }
+    cmd.arg("vendor").current_dir(src);
+    run::run_long("cargo vendor (crates.io)", &run::log_dir(&area()), "vendor", &cmd)?;
+    let n = crate::progress::run_step("cfg rewrite of the vendored crates", || rewrite_vendor(&src.join("vendor")))?;
+    println!("  vendor: {n} predicates now include target_os = \"veridian\"");
+    // Vendoring may have refreshed lock files; stamp what is there now.
+    let mut inputs = stamp::Inputs::default().text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"));
+    for lock in ["Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock", "library/Cargo.toml"] {
+        inputs = inputs.tree(&src.join(lock))?;
+    }
+    stamp::record(&stamp_file, &inputs.digest())
+}
+
+/// Rewrites every vendored crate's Rust files (libc also gets the musl
+/// rule) and empties each touched crate's file checksums.
+pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
+    let mut total = 0;
+    for entry in fs::read_dir(vendor)? {
+        let dir = entry?.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let rules = if name.starts_with("libc-") { Rules::OsAndMusl } else { Rules::Os };
+        let mut touched = 0;
+        for file in WalkDir::new(&dir).into_iter().filter_map(|e| e.ok()) {
+            if file.path().extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = match fs::read_to_string(file.path()) {
+                Ok(t) => t,
+                Err(_) => continue,
+            };
+            let (out, n) = cfg_rewrite::rewrite(&text, rules);
+            if n > 0 {
+                fs::write(file.path(), out)?;
+                touched += n;
+            }
+        }
+        if touched > 0 {
+            forget_file_checksums(&dir.join(".cargo-checksum.json"))?;
+            total += touched;
+        }
+    }
+    Ok(total)
+}
+
+/// Keeps a crate's package checksum but drops the per-file ones.
+pub fn forget_file_checksums(path: &Path) -> Result<()> {
+    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut json: serde_json::Value = serde_json::from_str(&text)?;
+    json["files"] = serde_json::json!({});
+    fs::write(path, serde_json::to_string(&json)?)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vendored_crates_are_rewritten_and_checksums_relaxed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let v = tmp.path();
+        for (name, code) in [
+            ("libc-0.2.99", "#[cfg(target_env = \"musl\")]\nfn a() {}\n#[cfg(target_os = \"linux\")]\nfn b() {}\n"),
+            ("errno-0.3.0", "#[cfg(target_os = \"linux\")]\nfn c() {}\n#[cfg(target_env = \"musl\")]\nfn d() {}\n"),
+            ("untouched-1.0.0", "fn e() {}\n"),
+        ] {
+            fs::create_dir_all(v.join(name).join("src")).unwrap();
+            fs::write(v.join(name).join("src/lib.rs"), code).unwrap();
+            fs::write(v.join(name).join(".cargo-checksum.json"), r#"{"files":{"src/lib.rs":"00"},"package":"ab"}"#).unwrap();
+        }
+        let n = rewrite_vendor(v).unwrap();
+        assert_eq!(n, 3, "libc: os + musl, errno: os only");
+        let libc = fs::read_to_string(v.join("libc-0.2.99/src/lib.rs")).unwrap();
+        assert!(libc.contains("target_os = \"veridian\"") && !libc.contains("cfg(target_env = \"musl\")]"));
+        let errno = fs::read_to_string(v.join("errno-0.3.0/src/lib.rs")).unwrap();
+        assert!(errno.contains("#[cfg(target_env = \"musl\")]"), "musl rule is for libc only");
+        let sums: serde_json::Value = serde_json::from_str(&fs::read_to_string(v.join("errno-0.3.0/.cargo-checksum.json")).unwrap()).unwrap();
+        assert_eq!(sums["files"], serde_json::json!({}));
+        assert_eq!(sums["package"], "ab");
+        let kept = fs::read_to_string(v.join("untouched-1.0.0/.cargo-checksum.json")).unwrap();
+        assert!(kept.contains("src/lib.rs"), "untouched crates keep their checksums");
+    }
+
+    #[test]
+    fn rust_patches_apply_to_the_installed_source() {
+        let system = Path::new(stdsrc::RUST_SRC);
+        let expected = fs::read_to_string(paths::repo_root().join("patches/rust-version")).unwrap();
+        if stdsrc::installed_version().ok().as_deref() != Some(expected.trim()) {
+            eprintln!("SKIP: rust-web-src {} is not installed at {}", expected.trim(), system.display());
+            return;
+        }
+        let patches = paths::repo_root().join("patches/rust");
+        let tmp = tempfile::tempdir().unwrap();
+        for p in llvm::patch_list(&patches).unwrap() {
+            for line in fs::read_to_string(&p).unwrap().lines().filter_map(|l| l.strip_prefix("--- a/")) {
+                let rel = line.split('\t').next().unwrap();
+                let (from, to) = (system.join(rel), tmp.path().join(rel));
+                fs::create_dir_all(to.parent().unwrap()).unwrap();
+                if from.exists() {
+                    fs::copy(&from, &to).unwrap();
+                }
+            }
+        }
+        llvm::apply_patches(tmp.path(), &patches).unwrap();
+        let spec = fs::read_to_string(tmp.path().join("compiler/rustc_target/src/spec/mod.rs")).unwrap();
+        assert!(spec.contains("(\"x86_64-unknown-veridian\", x86_64_unknown_veridian)"));
+        assert!(tmp.path().join("compiler/rustc_target/src/spec/targets/x86_64_unknown_veridian.rs").exists());
+    }
+}
