@@ -43,6 +43,9 @@ impl Vfs {
         if flags & O_TMPFILE == O_TMPFILE {
             return Err(Errno::EOPNOTSUPP);
         }
+        if flags & (O_CREAT | O_DIRECTORY | O_PATH) == O_CREAT | O_DIRECTORY {
+            return Err(Errno::EINVAL); // as Linux 6.4+: never creates a file
+        }
         let flags = if flags & O_PATH != 0 {
             flags & (O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW)
         } else {
