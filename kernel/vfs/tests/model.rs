@@ -62,6 +62,15 @@ enum Op {
     Stat {
         path: usize,
     },
+    Truncate {
+        fd: i32,
+        len: usize,
+    },
+    Pread {
+        fd: i32,
+        len: usize,
+        off: u64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -79,8 +88,10 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (1..3usize).prop_map(|dir| Op::Mkdir { dir }),
         1 => (1..3usize).prop_map(|dir| Op::Rmdir { dir }),
         1 => fd.clone().prop_map(|fd| Op::Dup { fd }),
-        2 => fd.prop_map(|fd| Op::Close { fd }),
+        2 => fd.clone().prop_map(|fd| Op::Close { fd }),
         1 => path.prop_map(|path| Op::Stat { path }),
+        1 => (fd.clone(), 0..9000usize).prop_map(|(fd, len)| Op::Truncate { fd, len }),
+        1 => (fd, 0..5000usize, 0..9000u64).prop_map(|(fd, len, off)| Op::Pread { fd, len, off }),
     ]
 }
 
@@ -248,6 +259,16 @@ impl Model {
                 self.fds[fd as usize] = None;
                 num(0)
             }
+            Op::Truncate { fd, len } => {
+                self.fd(fd)?.data.borrow_mut().resize(len, 0);
+                num(0)
+            }
+            Op::Pread { fd, len, off } => {
+                let f = self.fd(fd)?;
+                let d = f.data.borrow();
+                let off = (off as usize).min(d.len());
+                Ok(d[off..(off + len).min(d.len())].to_vec())
+            }
             Op::Stat { path } => {
                 self.parent_ok(path)?;
                 let d = self.files.get(&path).ok_or(Errno::ENOENT)?;
@@ -302,6 +323,13 @@ fn apply(w: &World, p: &Proc, op: &Op) -> R {
             .and(num(0)),
         Op::Dup { fd } => num(v.dup(c, fd)? as usize),
         Op::Close { fd } => v.close(c, fd).and(num(0)),
+        Op::Truncate { fd, len } => v.ftruncate(c, fd, len as i64).and(num(0)),
+        Op::Pread { fd, len, off } => {
+            let mut b = vec![0u8; len];
+            let n = v.pread(c, fd, &mut b, off as i64)?;
+            b.truncate(n);
+            Ok(b)
+        }
         Op::Stat { path: i } => {
             let st = v.fstatat(c, AT_FDCWD, &path(i), 0)?;
             let mut out = (st.size as usize).to_le_bytes().to_vec();
