@@ -10,7 +10,7 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
-use blockfs::{BlockDevice, FileSystem, FileType, SetTimes, ROOT_INO};
+use blockfs::{BlockDevice, FileSystem, FileType, SetTimes, BLOCK_SIZE, ROOT_INO};
 use spin::Mutex;
 
 use crate::abi::NAME_MAX;
@@ -199,8 +199,29 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         Ok(self.inner.lock().fs.read_at(raw(ino)?, off, buf)?)
     }
 
+    /// Writes all of `data`, or, when the disk fills up part way, as many
+    /// whole blocks as fit (a short count, as POSIX allows); `ENOSPC` only
+    /// if nothing fits.
     fn write(&self, ino: Ino, off: u64, data: &[u8]) -> Result<usize> {
-        Ok(self.inner.lock().fs.write_at(raw(ino)?, off, data)?)
+        let mut g = self.inner.lock();
+        let ino = raw(ino)?;
+        match g.fs.write_at(ino, off, data) {
+            Err(blockfs::Error::NoSpace) if data.len() > BLOCK_SIZE => {}
+            r => return Ok(r?),
+        }
+        let mut done = 0;
+        while done < data.len() {
+            // Chunks end on block boundaries of the file.
+            let pos = off + done as u64;
+            let room = BLOCK_SIZE - (pos % BLOCK_SIZE as u64) as usize;
+            let n = room.min(data.len() - done);
+            match g.fs.write_at(ino, pos, &data[done..done + n]) {
+                Ok(w) => done += w,
+                Err(blockfs::Error::NoSpace) if done > 0 => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(done)
     }
 
     fn truncate(&self, ino: Ino, size: u64) -> Result<()> {

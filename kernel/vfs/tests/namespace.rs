@@ -412,3 +412,39 @@ fn read_only_root_and_persistence() {
     );
     assert_eq!(w.vfs.statfs(c, b"/").unwrap().flags, ST_RDONLY);
 }
+
+#[test]
+fn a_full_disk_gives_short_writes_then_enospc() {
+    let small = blockfs::FileSystem::format(
+        blockfs::MemDevice::new(64),
+        &blockfs::FormatOptions::default(),
+    )
+    .unwrap();
+    let w = world_on(small);
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    let free = w.vfs.statfs(c, b"/").unwrap().blocks_free as usize;
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/fill", O_CREAT | O_WRONLY, 0o644)
+        .unwrap();
+    w.vfs.write(c, fd, b"ab").unwrap();
+    let big = vec![1u8; 1 << 20];
+    let n = w.vfs.write(c, fd, &big).unwrap();
+    assert!(n > 0 && n < big.len(), "short write: {n}");
+    // Whatever fits (data blocks plus the indirect block) was written.
+    assert!(
+        (2 + n).div_ceil(4096) >= free - 2,
+        "{n} bytes of {free} free blocks"
+    );
+    assert_eq!(w.vfs.fstat(c, fd).unwrap().size, 2 + n as u64);
+    assert_eq!(w.vfs.write(c, fd, &big), Err(Errno::ENOSPC));
+    assert_eq!(w.vfs.write(c, fd, b"x"), Err(Errno::ENOSPC));
+    assert_eq!(w.vfs.statfs(c, b"/").unwrap().blocks_free, 0);
+    // Freeing it gives the space back.
+    w.vfs.close(c, fd).unwrap();
+    w.vfs.unlinkat(c, AT_FDCWD, b"/fill", 0).unwrap();
+    assert_eq!(w.vfs.statfs(c, b"/").unwrap().blocks_free as usize, free);
+    w.root
+        .with_fs(|fs| assert!(fs.fsck(false).unwrap().is_clean()));
+}
