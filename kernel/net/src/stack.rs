@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use smoltcp::iface::{Config, Interface, PollResult, SocketSet};
+use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::socket::{tcp, udp, Socket};
 use smoltcp::time::Instant;
@@ -152,23 +152,61 @@ impl<D: Device> NetStack<D> {
         self.close_dropped();
         let ts = Instant::from_millis(self.now_ms as i64);
         let mut any = false;
+        self.lo_iface.poll_maintenance(ts);
+        if let Some(e) = self.ext.as_mut() {
+            e.iface.poll_maintenance(ts);
+        }
         for _ in 0..MAX_ROUNDS {
-            let [lo_set, ext_set] = &mut self.sets;
-            let mut changed = self.lo_iface.poll(ts, &mut self.lo_dev, lo_set) == PollResult::SocketStateChanged;
-            if let Some(e) = self.ext.as_mut() {
-                changed |= e.iface.poll(ts, &mut e.dev, ext_set) == PollResult::SocketStateChanged;
+            let mut changed = self.poll_link(LinkId::Lo, ts);
+            if self.ext.is_some() {
+                changed |= self.poll_link(LinkId::Ext, ts);
             }
             let sent = self.lo_dev.take_sent();
             any |= changed;
-            if changed {
-                self.maintain_listeners();
-            }
             if !changed && !sent {
                 break;
             }
         }
         self.maintain();
         any
+    }
+
+    /// One pass over a link: every received packet (listener pools are
+    /// re-armed after each, so a burst of SYNs finds listening sockets),
+    /// then everything the sockets have to send.
+    fn poll_link(&mut self, link: LinkId, ts: Instant) -> bool {
+        let mut changed = false;
+        loop {
+            let [lo_set, ext_set] = &mut self.sets;
+            let r = match (link, self.ext.as_mut()) {
+                (LinkId::Lo, _) => self.lo_iface.poll_ingress_single(ts, &mut self.lo_dev, lo_set),
+                (LinkId::Ext, Some(e)) => e.iface.poll_ingress_single(ts, &mut e.dev, ext_set),
+                (LinkId::Ext, None) => return changed,
+            };
+            match r {
+                PollIngressSingleResult::None => break,
+                PollIngressSingleResult::PacketProcessed => {}
+                PollIngressSingleResult::SocketStateChanged => {
+                    changed = true;
+                    if !self.listeners.is_empty() {
+                        self.maintain_listeners();
+                    }
+                }
+            }
+        }
+        loop {
+            let [lo_set, ext_set] = &mut self.sets;
+            let r = match (link, self.ext.as_mut()) {
+                (LinkId::Lo, _) => self.lo_iface.poll_egress(ts, &mut self.lo_dev, lo_set),
+                (LinkId::Ext, Some(e)) => e.iface.poll_egress(ts, &mut e.dev, ext_set),
+                (LinkId::Ext, None) => return changed,
+            };
+            if r == PollResult::None {
+                break;
+            }
+            changed = true;
+        }
+        changed
     }
 
     /// Milliseconds until [`NetStack::poll`] should run again for timers

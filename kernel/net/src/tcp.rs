@@ -105,22 +105,33 @@ impl<D: Device> NetStack<D> {
         let backlog = l.backlog;
         let target = backlog.min(self.cfg.listen_pool.max(1));
         let ep = listen_ep(*local.ip(), local.port());
+        let timeout = Duration::from_millis(self.cfg.connect_timeout_ms);
         let mut result = Ok(());
         // Re-arm pool sockets whose half-made connection died.
         for &slot in &pool {
             let t = self.tcp(slot);
-            if t.state() == tcp::State::Closed {
+            // Once its RST (if any) is out.
+            if t.state() == tcp::State::Closed && t.remote_endpoint().is_none() {
                 let _ = t.listen(ep);
             }
         }
         let pending = pool.iter().filter(|&&sl| !self.tcp(sl).is_listening()).count();
         'links: for link in links {
             let mut armed = pool.iter().filter(|&&sl| sl.0 == link && self.tcp(sl).is_listening()).count();
+            // Shrink back after a burst (re-armed sockets past the target).
+            while armed > target {
+                let Some(i) = pool.iter().position(|&sl| sl.0 == link && self.tcp(sl).is_listening()) else { break };
+                let sl = pool.swap_remove(i);
+                self.free_slot(sl);
+                armed -= 1;
+            }
             while armed < target && pending < backlog {
                 match self.new_tcp(link, opts.rcvbuf, opts.sndbuf) {
                     Ok(slot) => {
                         let t = self.tcp(slot);
                         apply_tcp(t, &opts);
+                        // Half-open connections (SYN, no ACK) give up.
+                        t.set_timeout(Some(timeout));
                         if t.listen(ep).is_err() {
                             self.free_slot(slot);
                             result = Err(Errno::EINVAL);
@@ -184,6 +195,7 @@ impl<D: Device> NetStack<D> {
             return Err(Errno::EAGAIN);
         };
         let state = t.state();
+        t.set_timeout(None);
         let (peer, local) = (v4(remote), v4(localep));
         if let Ok(Sock { state: State::Listening(l), .. }) = self.socks.get_mut(id) {
             l.pool.retain(|&sl| sl != slot);
