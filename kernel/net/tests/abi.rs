@@ -1,0 +1,207 @@
+//! Byte layouts against the C definitions, and hostile arguments: no
+//! panic for any bytes or any sequence of calls.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use veridian_net::abi::*;
+use veridian_net::{sockaddr, Errno, NetConfig, SockAddr};
+
+#[test]
+fn sockaddr_in_matches_libc() {
+    let a = SocketAddrV4::new(Ipv4Addr::new(192, 168, 7, 9), 0x1f90);
+    let bytes = sockaddr::encode(a);
+    assert_eq!(bytes.len(), std::mem::size_of::<libc::sockaddr_in>());
+    let c = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: 0x1f90u16.to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes([192, 168, 7, 9]) },
+        sin_zero: [0; 8],
+    };
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in, sin_family), 0);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in, sin_port), 2);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in, sin_addr), 4);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in, sin_zero), 8);
+    assert_eq!(bytes[..2], c.sin_family.to_ne_bytes());
+    assert_eq!(bytes[2..4], c.sin_port.to_ne_bytes());
+    assert_eq!(bytes[4..8], c.sin_addr.s_addr.to_ne_bytes());
+    assert_eq!(bytes[8..], c.sin_zero);
+    let raw = bytes;
+    assert_eq!(&bytes[2..4], &[0x1f, 0x90], "port big-endian");
+    assert_eq!(sockaddr::decode(&raw), Ok(SockAddr::Inet(a)));
+    assert_eq!(SOCKADDR_IN6_SIZE, std::mem::size_of::<libc::sockaddr_in6>());
+    assert_eq!(SOCKADDR_STORAGE_SIZE, std::mem::size_of::<libc::sockaddr_storage>());
+    assert_eq!(LINGER_SIZE, std::mem::size_of::<libc::linger>());
+    assert_eq!(TIMEVAL_SIZE, std::mem::size_of::<libc::timeval>());
+    assert_eq!(POLLFD_SIZE, std::mem::size_of::<libc::pollfd>());
+    assert_eq!(EPOLL_EVENT_SIZE, std::mem::size_of::<libc::epoll_event>());
+    // Truncating copy-out, full length reported.
+    let mut short = [0u8; 6];
+    assert_eq!(sockaddr::encode_into(a, &mut short), 16);
+    assert_eq!(short, bytes[..6]);
+}
+
+#[test]
+fn constants_match_libc() {
+    let pairs: &[(i64, i64)] = &[
+        (AF_INET as i64, libc::AF_INET as i64),
+        (AF_INET6 as i64, libc::AF_INET6 as i64),
+        (AF_UNIX as i64, libc::AF_UNIX as i64),
+        (SOCK_STREAM as i64, libc::SOCK_STREAM as i64),
+        (SOCK_DGRAM as i64, libc::SOCK_DGRAM as i64),
+        (SOCK_NONBLOCK as i64, libc::SOCK_NONBLOCK as i64),
+        (SOCK_CLOEXEC as i64, libc::SOCK_CLOEXEC as i64),
+        (SOL_SOCKET as i64, libc::SOL_SOCKET as i64),
+        (SO_REUSEADDR as i64, libc::SO_REUSEADDR as i64),
+        (SO_REUSEPORT as i64, libc::SO_REUSEPORT as i64),
+        (SO_ERROR as i64, libc::SO_ERROR as i64),
+        (SO_TYPE as i64, libc::SO_TYPE as i64),
+        (SO_BROADCAST as i64, libc::SO_BROADCAST as i64),
+        (SO_KEEPALIVE as i64, libc::SO_KEEPALIVE as i64),
+        (SO_LINGER as i64, libc::SO_LINGER as i64),
+        (SO_RCVBUF as i64, libc::SO_RCVBUF as i64),
+        (SO_SNDBUF as i64, libc::SO_SNDBUF as i64),
+        (SO_RCVTIMEO as i64, libc::SO_RCVTIMEO as i64),
+        (SO_SNDTIMEO as i64, libc::SO_SNDTIMEO as i64),
+        (SO_ACCEPTCONN as i64, libc::SO_ACCEPTCONN as i64),
+        (SO_PROTOCOL as i64, libc::SO_PROTOCOL as i64),
+        (SO_DOMAIN as i64, libc::SO_DOMAIN as i64),
+        (IPPROTO_TCP as i64, libc::IPPROTO_TCP as i64),
+        (IPPROTO_UDP as i64, libc::IPPROTO_UDP as i64),
+        (IP_TTL as i64, libc::IP_TTL as i64),
+        (TCP_NODELAY as i64, libc::TCP_NODELAY as i64),
+        (TCP_KEEPIDLE as i64, libc::TCP_KEEPIDLE as i64),
+        (TCP_KEEPINTVL as i64, libc::TCP_KEEPINTVL as i64),
+        (TCP_KEEPCNT as i64, libc::TCP_KEEPCNT as i64),
+        (MSG_PEEK as i64, libc::MSG_PEEK as i64),
+        (MSG_DONTWAIT as i64, libc::MSG_DONTWAIT as i64),
+        (MSG_TRUNC as i64, libc::MSG_TRUNC as i64),
+        (MSG_WAITALL as i64, libc::MSG_WAITALL as i64),
+        (MSG_NOSIGNAL as i64, libc::MSG_NOSIGNAL as i64),
+        (SHUT_RD as i64, libc::SHUT_RD as i64),
+        (SHUT_WR as i64, libc::SHUT_WR as i64),
+        (SHUT_RDWR as i64, libc::SHUT_RDWR as i64),
+        (FIONREAD as i64, libc::FIONREAD as i64),
+        (FIONBIO as i64, libc::FIONBIO as i64),
+        (POLLIN as i64, libc::POLLIN as i64),
+        (POLLOUT as i64, libc::POLLOUT as i64),
+        (POLLERR as i64, libc::POLLERR as i64),
+        (POLLHUP as i64, libc::POLLHUP as i64),
+        (POLLNVAL as i64, libc::POLLNVAL as i64),
+        (POLLRDHUP as i64, libc::POLLRDHUP as i64),
+        (EPOLLIN as i64, libc::EPOLLIN as i64),
+        (EPOLLOUT as i64, libc::EPOLLOUT as i64),
+        (EPOLLRDHUP as i64, libc::EPOLLRDHUP as i64),
+        (EPOLLET as i64, libc::EPOLLET as u32 as i64),
+        (EPOLLONESHOT as i64, libc::EPOLLONESHOT as i64),
+        (EPOLL_CTL_ADD as i64, libc::EPOLL_CTL_ADD as i64),
+        (EPOLL_CTL_DEL as i64, libc::EPOLL_CTL_DEL as i64),
+        (EPOLL_CTL_MOD as i64, libc::EPOLL_CTL_MOD as i64),
+        (EPOLL_CLOEXEC as i64, libc::EPOLL_CLOEXEC as i64),
+    ];
+    for (i, (ours, theirs)) in pairs.iter().enumerate() {
+        assert_eq!(ours, theirs, "constant #{i}");
+    }
+}
+
+#[test]
+fn sockaddr_errors() {
+    assert_eq!(sockaddr::decode(&[]), Err(Errno::EINVAL));
+    assert_eq!(sockaddr::decode(&[2]), Err(Errno::EINVAL));
+    assert_eq!(sockaddr::decode(&[2, 0, 0, 80]), Err(Errno::EINVAL), "short AF_INET");
+    assert_eq!(sockaddr::decode(&[0u8; 129]), Err(Errno::EINVAL), "longer than sockaddr_storage");
+    let mut v6 = [0u8; 28];
+    v6[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
+    assert_eq!(sockaddr::decode(&v6), Err(Errno::EAFNOSUPPORT));
+    let mut un = [0u8; 110];
+    un[..2].copy_from_slice(&AF_UNIX.to_ne_bytes());
+    assert_eq!(sockaddr::decode(&un), Err(Errno::EAFNOSUPPORT));
+    assert_eq!(sockaddr::decode(&[0, 0]), Ok(SockAddr::Unspec));
+    // bind accepts AF_UNSPEC only with INADDR_ANY (Linux compatibility).
+    let mut any = [0u8; 16];
+    any[2..4].copy_from_slice(&80u16.to_be_bytes());
+    assert_eq!(sockaddr::decode_inet(&any, true), Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)));
+    any[4] = 1;
+    assert_eq!(sockaddr::decode_inet(&any, true), Err(Errno::EAFNOSUPPORT));
+    // A longer buffer than sockaddr_in is fine (sockaddr_storage).
+    let mut st = [0u8; 128];
+    st[..16].copy_from_slice(&sockaddr::encode(SocketAddrV4::new(LO, 9)));
+    assert_eq!(sockaddr::decode(&st), Ok(SockAddr::Inet(SocketAddrV4::new(LO, 9))));
+}
+
+fn level() -> impl Strategy<Value = i32> {
+    prop_oneof![Just(SOL_SOCKET), Just(SOL_IP), Just(SOL_TCP), Just(IPPROTO_UDP), any::<i32>()]
+}
+
+proptest! {
+    #[test]
+    fn sockaddr_decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        match sockaddr::decode(&bytes) {
+            Ok(SockAddr::Inet(a)) => {
+                prop_assert!(bytes.len() >= 16);
+                prop_assert_eq!(&sockaddr::encode(a)[..8], &bytes[..8]);
+            }
+            Ok(SockAddr::Unspec) => prop_assert_eq!(&bytes[..2], &[0u8, 0][..]),
+            Err(e) => prop_assert!([Errno::EINVAL, Errno::EAFNOSUPPORT].contains(&e)),
+        }
+    }
+
+    #[test]
+    fn sockaddr_round_trip(ip in any::<u32>(), port in any::<u16>()) {
+        let a = SocketAddrV4::new(Ipv4Addr::from(ip), port);
+        prop_assert_eq!(sockaddr::decode(&sockaddr::encode(a)), Ok(SockAddr::Inet(a)));
+    }
+
+    #[test]
+    fn options_never_panic(level in level(), name in -2i32..64, val in prop::collection::vec(any::<u8>(), 0..24), udp in any::<bool>()) {
+        let mut n = Net::new();
+        let s = if udp { n.udp() } else { n.tcp() };
+        let r = n.net.setsockopt(s.id(), level, name, &val);
+        if let Err(e) = r {
+            prop_assert!([Errno::EINVAL, Errno::ENOPROTOOPT, Errno::EDOM].contains(&e), "{:?}", e);
+        }
+        if let Ok(v) = n.net.getsockopt(s.id(), level, name) {
+            prop_assert!(v.as_bytes().len() <= MAX_OPTLEN);
+        }
+        // An int option set with a valid value reads back.
+        if r.is_ok() && level == SOL_SOCKET && name == SO_KEEPALIVE {
+            let set = i32::from_ne_bytes([val[0], val[1], val[2], val[3]]) != 0;
+            prop_assert_eq!(n.net.getsockopt(s.id(), level, name).unwrap().as_int(), set as i32);
+        }
+    }
+
+    /// Any sequence of calls with arbitrary arguments: errors, never a
+    /// panic, and closing everything frees everything.
+    #[test]
+    fn random_call_sequences(ops in prop::collection::vec((0u8..14, any::<u16>(), any::<u32>(), prop::collection::vec(any::<u8>(), 0..20)), 1..60)) {
+        let mut n = Net::with(NetConfig { max_sockets: 16, ..NetConfig::default() });
+        let mut socks = Vec::new();
+        let mut ids = Vec::new();
+        for (op, a, b, bytes) in ops {
+            let pick = |v: &Vec<veridian_net::SocketId>| v.get(a as usize % v.len().max(1)).copied();
+            let addr = if b % 3 == 0 { sa(LO, a % 4 + 40000) } else { bytes.clone() };
+            match op {
+                0 => if let Ok(s) = n.net.socket(AF_INET as i32, [SOCK_STREAM, SOCK_DGRAM, b][a as usize % 3], 0) { ids.push(s.id()); socks.push(s); },
+                1 => if let Some(id) = pick(&ids) { let _ = n.net.bind(id, &addr); },
+                2 => if let Some(id) = pick(&ids) { let _ = n.net.listen(id, b as i32); },
+                3 => if let Some(id) = pick(&ids) { let _ = n.net.connect(id, &addr); },
+                4 => if let Some(id) = pick(&ids) { if let Ok((s, _)) = n.net.accept(id, b & 0o4000) { ids.push(s.id()); socks.push(s); } },
+                5 => if let Some(id) = pick(&ids) { let _ = n.net.sendto(id, &bytes, b & 0x4040, (b % 2 == 0).then_some(&addr[..])); },
+                6 => if let Some(id) = pick(&ids) { let mut buf = vec![0u8; a as usize % 64]; let _ = n.net.recvfrom(id, &mut buf, b & 0x63); },
+                7 => if let Some(id) = pick(&ids) { let _ = n.net.shutdown(id, b % 4); },
+                8 => if !socks.is_empty() { let s = socks.swap_remove(a as usize % socks.len()); if b % 2 == 0 { let _ = n.net.close(s); } },
+                9 => if let Some(id) = pick(&ids) { let _ = n.net.setsockopt(id, [SOL_SOCKET, SOL_TCP, SOL_IP][b as usize % 3], (a % 40) as i32, &bytes); },
+                10 => if let Some(id) = pick(&ids) { let _ = n.net.getsockopt(id, [SOL_SOCKET, SOL_TCP, SOL_IP][b as usize % 3], (a % 40) as i32); },
+                11 => if let Some(id) = pick(&ids) { let _ = n.net.ioctl(id, [FIONREAD, FIONBIO, SIOCOUTQ, b][a as usize % 4], &bytes); },
+                12 => if let Some(id) = pick(&ids) { let _ = n.net.readiness(id); let _ = n.net.local_addr(id); let _ = n.net.peer_addr(id); let _ = n.net.connect_result(id); },
+                _ => { n.now += (a % 2000) as u64; n.net.poll(n.now); },
+            }
+        }
+        drop(socks);
+        n.advance(130_000);
+        let st = n.net.stats();
+        prop_assert_eq!((st.sockets, st.stack_sockets, st.orphans, st.buffer_bytes, st.bound_ports), (0, 0, 0, 0, 0), "{:?}", st);
+    }
+}
