@@ -171,6 +171,10 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         }
     }
 
+    fn name(&self) -> &'static str {
+        "blockfs"
+    }
+
     fn statfs(&self) -> FsStat {
         let g = self.inner.lock();
         let s = g.fs.statfs();

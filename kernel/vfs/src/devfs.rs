@@ -280,6 +280,10 @@ impl Filesystem for DevFs {
         Ok(Some((entry, cookie + 1)))
     }
 
+    fn name(&self) -> &'static str {
+        "devtmpfs"
+    }
+
     fn statfs(&self) -> FsStat {
         FsStat {
             fs_type: 0x0102_1994,

@@ -29,6 +29,10 @@ pub trait Filesystem: Send + Sync {
     fn readdir(&self, dir: Ino, cookie: u64) -> Result<Option<(DirEntry, u64)>>;
     /// Free-space figures.
     fn statfs(&self) -> FsStat;
+    /// The type name `/proc/mounts` shows.
+    fn name(&self) -> &'static str {
+        "none"
+    }
 
     /// A symlink's target.
     fn readlink(&self, _ino: Ino) -> Result<Vec<u8>> {

@@ -59,6 +59,11 @@ pub trait ProcessInfo: Send + Sync {
     }
     /// Time since boot and idle time.
     fn uptime(&self) -> (Timespec, Timespec);
+    /// `/proc/mounts` (and `/proc/self/mounts`): usually
+    /// [`crate::Vfs::mounts_text`].
+    fn mounts(&self) -> Vec<u8> {
+        Vec::new()
+    }
 }
 
 const ROOT: Ino = 1;
@@ -66,11 +71,13 @@ const SELF: Ino = 2;
 const CPUINFO: Ino = 3;
 const MEMINFO: Ino = 4;
 const UPTIME: Ino = 5;
-const FIXED: [(Ino, &[u8]); 4] = [
+const MOUNTS: Ino = 6;
+const FIXED: [(Ino, &[u8]); 5] = [
     (SELF, b"self"),
     (CPUINFO, b"cpuinfo"),
     (MEMINFO, b"meminfo"),
     (UPTIME, b"uptime"),
+    (MOUNTS, b"mounts"),
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -82,8 +89,10 @@ enum PidNode {
     Comm = 5,
     FdDir = 6,
     Fd = 7,
+    Mounts = 8,
 }
-const PER_PID: [(PidNode, &[u8]); 5] = [
+const PER_PID: [(PidNode, &[u8]); 6] = [
+    (PidNode::Mounts, b"mounts"),
     (PidNode::Exe, b"exe"),
     (PidNode::Cwd, b"cwd"),
     (PidNode::Cmdline, b"cmdline"),
@@ -105,6 +114,7 @@ fn decode(ino: Ino) -> Option<(u32, PidNode, u32)> {
         5 => PidNode::Comm,
         6 => PidNode::FdDir,
         7 => PidNode::Fd,
+        8 => PidNode::Mounts,
         _ => return None,
     };
     Some((pid, node, (ino & 0xff_ffff) as u32))
@@ -142,7 +152,7 @@ impl ProcFs {
 
     /// Checks that `ino` names something that exists now.
     fn check(&self, ino: Ino) -> Result<Option<(u32, PidNode, u32)>> {
-        if (ROOT..=UPTIME).contains(&ino) {
+        if (ROOT..=MOUNTS).contains(&ino) {
             return Ok(None);
         }
         let d = decode(ino).ok_or(Errno::ENOENT)?;
@@ -158,6 +168,7 @@ impl ProcFs {
     fn content(&self, ino: Ino) -> Result<Vec<u8>> {
         let mut s = String::new();
         match (ino, self.check(ino)?) {
+            (MOUNTS, _) => return Ok(self.info.mounts()),
             (CPUINFO, _) => {
                 let model = String::from_utf8_lossy(&self.info.cpu_model()).into_owned();
                 let flags = String::from_utf8_lossy(&self.info.cpu_flags()).into_owned();
@@ -194,6 +205,7 @@ impl ProcFs {
             (_, Some((pid, PidNode::Cmdline, _))) => {
                 return Ok(self.info.cmdline(pid).unwrap_or_default())
             }
+            (_, Some((_, PidNode::Mounts, _))) => return Ok(self.info.mounts()),
             (_, Some((pid, PidNode::Comm, _))) => {
                 let exe = self.info.exe(pid).unwrap_or_default();
                 let base = exe.rsplit(|&c| c == b'/').next().unwrap_or(&[]);
@@ -335,6 +347,10 @@ impl Filesystem for ProcFs {
             _ => return Err(Errno::ENOTDIR),
         };
         Ok(e)
+    }
+
+    fn name(&self) -> &'static str {
+        "proc"
     }
 
     fn statfs(&self) -> FsStat {

@@ -18,6 +18,8 @@ struct Mount {
     covered: Option<NodeRef>,
     /// `st_dev` of its nodes.
     dev: u64,
+    /// Canonical path of the mount point.
+    path: Vec<u8>,
 }
 
 /// The virtual file system: mounts plus Linux file-syscall semantics.
@@ -76,7 +78,8 @@ impl Vfs {
             mounts: RwLock::new(alloc::vec![Mount {
                 fs: root,
                 covered: None,
-                dev
+                dev,
+                path: alloc::vec![b'/']
             }]),
             clock: zero_clock,
         }
@@ -104,18 +107,23 @@ impl Vfs {
     /// directory (0755) if it is missing; returns the mount index.
     pub fn mount(&self, path: &[u8], fs: Arc<dyn Filesystem>) -> Result<usize> {
         let root = Loc::root(self.root());
-        let node = match self.walk(&root, path, true, &mut 0) {
-            Ok(r) => r.node,
+        let loc = match self.walk(&root, path, true, &mut 0) {
+            Ok(r) => r,
             Err(Errno::ENOENT) => {
-                let (dir, name, _) = self.split_parent(&root, path)?;
+                let (mut dir, name, _) = self.split_parent(&root, path)?;
                 let ino = self.fs(dir.node.mount).mkdir(dir.node.ino, &name, 0o755)?;
-                NodeRef {
-                    mount: dir.node.mount,
-                    ino,
-                }
+                dir.step(
+                    NodeRef {
+                        mount: dir.node.mount,
+                        ino,
+                    },
+                    &name,
+                );
+                dir
             }
             Err(e) => return Err(e),
         };
+        let node = loc.node;
         if self.kind(node)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
@@ -125,8 +133,30 @@ impl Vfs {
             fs,
             covered: Some(node),
             dev: makedev(0, idx as u32 + 1),
+            path: loc.path,
         });
         Ok(idx)
+    }
+
+    /// The mount table in `/proc/mounts` format ("source path type
+    /// rw|ro 0 0" lines), for [`crate::ProcessInfo::mounts`].
+    pub fn mounts_text(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for m in self.mounts.read().iter() {
+            let name = m.fs.name().as_bytes();
+            for part in [
+                name,
+                b" ",
+                &m.path,
+                b" ",
+                name,
+                if m.fs.read_only() { b" ro" } else { b" rw" },
+                b" 0 0\n",
+            ] {
+                out.extend_from_slice(part);
+            }
+        }
+        out
     }
 
     /// The file system of mount `mount`.

@@ -274,6 +274,12 @@ fn procfs_self_fd_exe_and_info_files() {
     assert!(cpu.contains("model name\t: Test CPU"), "{cpu}");
     assert_eq!(w.get(&p, b"/proc/uptime").unwrap(), b"12.34 3.00\n");
     assert_eq!(w.get(&p, b"/proc/self/maps"), Err(Errno::ENOENT));
+    let mounts = w.get(&p, b"/proc/self/mounts").unwrap();
+    assert_eq!(mounts, w.get(&p, b"/proc/mounts").unwrap());
+    assert_eq!(
+        String::from_utf8(mounts).unwrap(),
+        "blockfs / blockfs rw 0 0\ndevtmpfs /dev devtmpfs rw 0 0\nproc /proc proc ro 0 0\n"
+    );
     assert_eq!(
         w.vfs.openat(c, AT_FDCWD, b"/proc/meminfo", O_WRONLY, 0),
         Err(Errno::EROFS)

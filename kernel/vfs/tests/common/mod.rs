@@ -29,6 +29,7 @@ impl Proc {
 pub struct Procs {
     pub current: Mutex<u32>,
     pub table: Mutex<Vec<(u32, Arc<FdTable>, Vec<u8>)>>,
+    pub mounts: Mutex<Vec<u8>>,
 }
 
 impl ProcessInfo for Procs {
@@ -79,6 +80,9 @@ impl ProcessInfo for Procs {
             Timespec { sec: 3, nsec: 0 },
         )
     }
+    fn mounts(&self) -> Vec<u8> {
+        self.mounts.lock().unwrap().clone()
+    }
 }
 
 pub struct Counter(pub Mutex<u8>);
@@ -119,6 +123,7 @@ pub fn world_on(fs: FileSystem<MemDevice>) -> World {
     let procs = Arc::new(Procs::default());
     vfs.mount(b"/proc", Arc::new(ProcFs::new(procs.clone())))
         .unwrap();
+    *procs.mounts.lock().unwrap() = vfs.mounts_text();
     World {
         vfs,
         dev,
