@@ -72,6 +72,7 @@
 //! | access, faccessat(2) | [`Vfs::faccessat`] | |
 //! | chmod, fchmod(at), chown family | [`Vfs::fchmodat`], [`Vfs::fchmod`], [`Vfs::fchownat`] | |
 //! | utimensat, futimens | [`Vfs::utimensat`] | |
+//! | execve, file mmap (kernel) | [`Vfs::open_file`] / [`Vfs::open_kernel`], [`Vfs::pread_file`], [`Vfs::fstat_file`] | `OpenFile::path` is the canonical exe path |
 //! | pipe, pipe2 | [`Vfs::pipe2`] | `EPIPE`: also raise `SIGPIPE` |
 //! | ioctl | [`Vfs::ioctl`] | copy in [`ioctl_in_len`] bytes, copy out `reply.out` |
 //! | poll, select | [`Vfs::poll`], [`Vfs::poll_read_ready`], [`Vfs::poll_write_ready`] | |

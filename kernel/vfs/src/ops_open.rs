@@ -88,6 +88,23 @@ impl Vfs {
         Ok(OpenFile::new(target, loc.path, flags))
     }
 
+    /// Opens an absolute `path` outside any process (boot, the ELF
+    /// loader, the kernel's own files), following symlinks.
+    pub fn open_kernel(&self, path: &[u8], flags: u32) -> Result<OpenFile> {
+        let fds = crate::FdTable::new();
+        let fsx = crate::FsContext::new(self.root());
+        self.open_file(
+            Caller {
+                fds: &fds,
+                fs: &fsx,
+            },
+            AT_FDCWD,
+            path,
+            flags & !O_CREAT,
+            0,
+        )
+    }
+
     /// `O_CREAT`: opens or creates the last name; an existing symlink is
     /// followed, and if it dangles its target is created (as Linux does).
     fn open_create(

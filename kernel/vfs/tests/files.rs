@@ -352,3 +352,27 @@ fn dotdot_crosses_mounts() {
         Err(Errno::EXDEV)
     );
 }
+
+#[test]
+fn kernel_side_open_and_positional_reads() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    w.vfs.mkdirat(p.c(), AT_FDCWD, b"/sbin", 0o755).unwrap();
+    w.put(&p, b"/sbin/init", b"\x7fELF....payload");
+    w.vfs
+        .symlinkat(p.c(), b"sbin/init", AT_FDCWD, b"/init")
+        .unwrap();
+    let f = w.vfs.open_kernel(b"/init", O_RDONLY).unwrap();
+    assert_eq!(f.path(), b"/sbin/init");
+    let mut b = [0u8; 7];
+    assert_eq!(w.vfs.pread_file(&f, &mut b, 8).unwrap(), 7);
+    assert_eq!(&b, b"payload");
+    assert_eq!(w.vfs.fstat_file(&f).unwrap().size, 15);
+    assert_eq!(
+        w.vfs.open_kernel(b"/nope", O_RDONLY | O_CREAT).err(),
+        Some(Errno::ENOENT)
+    );
+    // The description can then be installed in a process's table.
+    let fd = p.fds.insert(std::sync::Arc::new(f), true).unwrap();
+    assert_eq!(w.vfs.fcntl(p.c(), fd, F_GETFD, 0).unwrap(), 1);
+}
