@@ -99,8 +99,9 @@
 //!         r => break r,
 //!     }
 //! }
-//! ``` Pipe writes of up to [`abi::PIPE_BUF`]
-//! bytes are atomic.
+//! ```
+//!
+//! Pipe writes of up to [`abi::PIPE_BUF`] bytes are atomic.
 //!
 //! # Deviations from Linux (deliberate, small)
 //!
