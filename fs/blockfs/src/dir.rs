@@ -273,6 +273,12 @@ impl<D: BlockDevice> FileSystem<D> {
     /// fits in a single block; otherwise appends.
     pub(crate) fn add_entry(&mut self, dir: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
         check_name(name)?;
+        self.insert_entry(dir, name, ino, ft)
+    }
+
+    /// [`add_entry`](Self::add_entry) without the name check, so fsck can
+    /// put back a missing "." or "..".
+    pub(crate) fn insert_entry(&mut self, dir: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
         let need = entry_len(name.len());
         // (entry position, bytes the old entry keeps (0: reuse it whole), its rec_len)
         let mut slot: Option<(u64, u32, u32)> = None;

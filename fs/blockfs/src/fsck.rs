@@ -13,11 +13,14 @@ use core::fmt;
 
 use crate::bitmap::Bitmap;
 use crate::device::{BlockDevice, BLOCK_SIZE};
-use crate::dir::{file_type_of, DirWalker};
+use crate::dir::{check_name, file_type_of, DirWalker};
 use crate::error::{Error, Result};
 use crate::fs::{FileSystem, ROOT_INO};
 use crate::inode::{FileType, Inode, DIRECT, PTRS_PER_BLOCK};
 use crate::namespace::MAX_TARGET;
+
+/// Where `fsck --repair` puts inodes no directory names.
+pub const LOST_FOUND: &[u8] = b"lost+found";
 
 /// One inconsistency found by [`FileSystem::fsck`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,26 +186,22 @@ impl<D: BlockDevice> FileSystem<D> {
         let mut refs = vec![0u32; usable as usize];
         self.walk_tree(&types, &mut refs, &mut report, repair)?;
 
-        // Pass 3: link counts.
+        // Pass 3: link counts, as found.
         for ino in 0..usable {
             if types[ino as usize] == 0 {
                 continue;
             }
             report.inodes += 1;
-            let mut inode = self.read_inode(ino)?;
+            let links = self.read_inode(ino)?.links;
             let actual = refs[ino as usize];
             if actual == 0 && ino != ROOT_INO {
                 report.problems.push(Problem::Orphan { ino });
-                if repair {
-                    self.free_inode(ino, &mut inode)?;
-                }
-            } else if actual != inode.links as u32 {
-                report.problems.push(Problem::LinkCountWrong { ino, recorded: inode.links, actual });
-                if repair {
-                    inode.links = actual.min(u16::MAX as u32) as u16;
-                    self.write_inode(ino, &inode)?;
-                }
+            } else if actual != links as u32 {
+                report.problems.push(Problem::LinkCountWrong { ino, recorded: links, actual });
             }
+        }
+        if repair {
+            self.fix_links(&types, refs)?;
         }
 
         // Pass 4: bitmap and counters, against the state found in pass 1.
@@ -308,7 +307,8 @@ impl<D: BlockDevice> FileSystem<D> {
                 continue;
             };
             types[ino as usize] = ft.dirent_type();
-            if ft == FileType::Symlink && inode.size as usize > MAX_TARGET {
+            let too_long = ft == FileType::Symlink && inode.size as usize > MAX_TARGET;
+            if too_long {
                 scan.report(Problem::SymlinkTooLong { ino });
             }
             let before = inode.clone();
@@ -324,6 +324,11 @@ impl<D: BlockDevice> FileSystem<D> {
                 if repair {
                     inode.blocks = count;
                 }
+            }
+            if repair && too_long {
+                // Keep the first block's bytes as the target.
+                inode.size = MAX_TARGET as u32;
+                self.free_from(&mut inode, 1)?;
             }
             if repair && inode != before {
                 self.write_inode(ino, &inode)?;
@@ -422,6 +427,129 @@ impl<D: BlockDevice> FileSystem<D> {
         self.write_inode(dup.ino, &inode)
     }
 
+    /// Repair of pass 3: unreferenced inodes are reconnected under
+    /// `/lost+found` as `#<inode>` (directories first, so their contents
+    /// come back with them), then every link count is set from a fresh
+    /// walk. Only what cannot be reconnected is freed.
+    fn fix_links(&mut self, types: &[u8], mut refs: Vec<u32>) -> Result<()> {
+        let dir_type = FileType::Directory.dirent_type();
+        // Gains an entry if lost+found has to be made.
+        let mut types = types.to_vec();
+        for dirs_only in [true, false] {
+            let orphans: Vec<u32> = (1..types.len() as u32)
+                .filter(|&i| types[i as usize] != 0 && refs[i as usize] == 0)
+                .filter(|&i| !dirs_only || types[i as usize] == dir_type)
+                .collect();
+            if orphans.is_empty() {
+                continue;
+            }
+            let mut attached = false;
+            for &ino in &orphans {
+                // An orphan directory inside another one returns with it.
+                if dirs_only && self.parent_is_orphan_dir(ino, &types, &refs)? {
+                    continue;
+                }
+                attached |= self.reconnect(ino, &mut types).is_ok();
+            }
+            if attached {
+                refs.iter_mut().for_each(|r| *r = 0);
+                let mut scratch = FsckReport::default();
+                self.walk_tree(&types, &mut refs, &mut scratch, true)?;
+            }
+        }
+        // Count again: repairs of the walk (entries cleared, "." and ".."
+        // put back) changed the references.
+        refs.iter_mut().for_each(|r| *r = 0);
+        self.walk_tree(&types, &mut refs, &mut FsckReport::default(), true)?;
+        for ino in 0..types.len() as u32 {
+            if types[ino as usize] == 0 {
+                continue;
+            }
+            let mut inode = self.read_inode(ino)?;
+            let mut want = refs[ino as usize];
+            if want == 0 && ino != ROOT_INO {
+                self.free_inode(ino, &mut inode)?;
+                continue;
+            }
+            if types[ino as usize] == dir_type {
+                want = want.max(2);
+            }
+            let want = want.min(u16::MAX as u32) as u16;
+            if inode.links != want {
+                inode.links = want;
+                self.write_inode(ino, &inode)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether directory `ino`'s ".." names another unreferenced directory.
+    fn parent_is_orphan_dir(&mut self, ino: u32, types: &[u8], refs: &[u32]) -> Result<bool> {
+        let inode = self.read_inode(ino)?;
+        let parent = match self.find_entry(&inode, b"..") {
+            Ok(Some(e)) => e.ino,
+            _ => return Ok(false),
+        };
+        let dir_type = FileType::Directory.dirent_type();
+        Ok(parent != ino
+            && types.get(parent as usize) == Some(&dir_type)
+            && refs.get(parent as usize) == Some(&0)
+            && parent != ROOT_INO)
+    }
+
+    /// Links `ino` into `/lost+found` (made if missing, and then added to
+    /// `types`) as `#<ino>`.
+    fn reconnect(&mut self, ino: u32, types: &mut [u8]) -> Result<()> {
+        let ft = file_type_of(types[ino as usize]).ok_or(Error::Corrupt("bad type table"))?;
+        let dir_type = FileType::Directory.dirent_type();
+        let lf = match self.lookup(ROOT_INO, LOST_FOUND) {
+            Ok(lf) if types.get(lf as usize) == Some(&dir_type) => lf,
+            Ok(_) => return Err(Error::Exists),
+            Err(Error::NotFound) => {
+                let lf = self.mkdir(ROOT_INO, LOST_FOUND, 0o700)?;
+                types[lf as usize] = dir_type;
+                lf
+            }
+            Err(e) => return Err(e),
+        };
+        let mut lf_inode = self.read_inode(lf)?;
+        let name = alloc::format!("#{ino}");
+        self.add_entry(&mut lf_inode, name.as_bytes(), ino, ft)?;
+        self.write_inode(lf, &lf_inode)?;
+        if ft == FileType::Directory {
+            let mut inode = self.read_inode(ino)?;
+            match self.find_entry(&inode, b"..")? {
+                Some(e) => self.retarget_entry(&mut inode, e.pos, lf, FileType::Directory)?,
+                None => self.insert_entry(&mut inode, b"..", lf, FileType::Directory)?,
+            }
+            self.write_inode(ino, &inode)?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites a damaged directory from the entries that can still be
+    /// read: fresh "." and "..", then each live entry once. Entries lost
+    /// in unreadable bytes leave orphans, which pass 3 reconnects.
+    fn rebuild_dir(&mut self, dir: u32, parent: u32, dinode: &mut Inode) -> Result<()> {
+        let mut keep = Vec::new();
+        let mut w = DirWalker::new(dinode, 0);
+        while let Some(e) = w.next(self, dinode)? {
+            if e.ino != 0 && !e.is_dot() && check_name(e.name()).is_ok() {
+                keep.push((e.name().to_vec(), e.ino, file_type_of(e.ftype).unwrap_or(FileType::Regular)));
+            }
+        }
+        self.free_from(dinode, 0)?;
+        dinode.size = 0;
+        self.init_dir(dinode, dir, parent)?;
+        for (name, ino, ft) in keep {
+            match self.insert_entry(dinode, &name, ino, ft) {
+                Ok(()) | Err(Error::Exists) => {}
+                Err(_) => break,
+            }
+        }
+        self.write_inode(dir, dinode)
+    }
+
     /// Pass 2: walks directories from the root, counting references.
     fn walk_tree(&mut self, types: &[u8], refs: &mut [u32], report: &mut FsckReport, repair: bool) -> Result<()> {
         let dir_type = FileType::Directory.dirent_type();
@@ -493,6 +621,9 @@ impl<D: BlockDevice> FileSystem<D> {
             }
             if !dot || !dotdot {
                 report.problems.push(Problem::BadDotEntry { dir });
+            }
+            if repair && (w.malformed || !dot || !dotdot) {
+                self.rebuild_dir(dir, parent, &mut dinode)?;
             }
         }
         Ok(())

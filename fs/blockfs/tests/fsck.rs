@@ -178,7 +178,9 @@ fn dangling_entry_to_an_out_of_range_inode() {
     let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::DanglingEntry { dir: ROOT_INO, ino: bad });
     assert!(problems.contains(&Problem::Orphan { ino: l }), "{problems:?}");
     assert_eq!(fs.lookup(ROOT_INO, b"l"), Err(Error::NotFound));
-    assert_eq!(fs.metadata(l), Err(Error::NotFound), "orphan freed");
+    // The symlink no entry names any more is kept in /lost+found.
+    assert_eq!(fs.resolve(format!("/lost+found/#{l}").as_bytes(), false), Ok(l));
+    assert_eq!(fs.readlink(l).unwrap(), b"/d/a");
 }
 
 #[test]
@@ -251,8 +253,45 @@ fn orphan_inode() {
     img.put_u32(e, 0); // entry deleted, inode still in use
     let b = img.b;
     let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::Orphan { ino: b });
-    assert_eq!(fs.metadata(b), Err(Error::NotFound));
-    others_intact(&mut fs, &img, &[b]);
+    // Reconnected, not deleted.
+    assert_eq!(fs.resolve(format!("/lost+found/#{b}").as_bytes(), false), Ok(b));
+    assert_eq!(fs.metadata(b).unwrap().nlink, 1);
+    others_intact(&mut fs, &img, &[]);
+}
+
+#[test]
+fn orphaned_directory_comes_back_with_its_contents() {
+    let mut img = image();
+    let e = img.entry(ROOT_INO, b"d");
+    img.put_u32(e, 0); // /d's entry deleted: d, d/a (and its link d/a2) unreachable
+    let (d, a) = (img.dir, img.a);
+    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::Orphan { ino: d });
+    assert!(problems.contains(&Problem::Orphan { ino: a }), "{problems:?}");
+    let base = format!("/lost+found/#{d}");
+    assert_eq!(fs.resolve(base.as_bytes(), false), Ok(d));
+    assert_eq!(fs.resolve(format!("{base}/a2").as_bytes(), false), Ok(a));
+    assert_eq!(fs.lookup(d, b".."), fs.resolve(b"/lost+found", false));
+    assert_eq!(fs.metadata(a).unwrap().nlink, 2, "a stays in d only, not also in lost+found");
+    others_intact(&mut fs, &img, &[]);
+}
+
+#[test]
+fn damaged_root_block_loses_no_files() {
+    let mut img = image();
+    // Garbage over the root's "." entry: its first block no longer parses.
+    let root_blk = img.direct(ROOT_INO, 0) as usize * 4096;
+    img.bytes[root_blk + 4] = 3;
+    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::BadDotEntry { dir: ROOT_INO });
+    assert!(problems.contains(&Problem::MalformedDir { dir: ROOT_INO }), "{problems:?}");
+    // The root is a directory with sane links, and every file is still
+    // reachable (from lost+found).
+    let root = fs.metadata(ROOT_INO).unwrap();
+    assert!(root.nlink >= 2);
+    assert_eq!(fs.lookup(ROOT_INO, b"."), Ok(ROOT_INO));
+    for ino in [img.dir, img.b, img.c, img.l] {
+        assert_eq!(fs.resolve(format!("/lost+found/#{ino}").as_bytes(), false), Ok(ino));
+    }
+    others_intact(&mut fs, &img, &[]);
 }
 
 #[test]
@@ -331,4 +370,17 @@ fn unknown_inode_type() {
     let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::BadInodeType { ino: b });
     assert_eq!(fs.lookup(ROOT_INO, b"b"), Err(Error::NotFound));
     others_intact(&mut fs, &img, &[b]);
+}
+
+#[test]
+fn symlink_too_long() {
+    let mut img = image();
+    let off = img.field(img.l, 4);
+    img.put_u32(off, 3 * 4096);
+    let l = img.l;
+    let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::SymlinkTooLong { ino: l });
+    let target = fs.readlink(l).unwrap();
+    assert_eq!(target.len(), blockfs::MAX_TARGET);
+    assert_eq!(&target[..4], b"/d/a");
+    others_intact(&mut fs, &img, &[]);
 }

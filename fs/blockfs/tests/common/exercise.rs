@@ -1,7 +1,7 @@
 //! Drives every read path, fsck and a few writes over an image that may be
-//! hostile. Shared by the hostile-image tests and the fuzz targets: the
-//! only requirement is that it returns (no panic, no endless loop) whatever
-//! the bytes are.
+//! hostile. Shared by the hostile-image tests and the fuzz targets: it must
+//! return (no panic, no endless loop) whatever the bytes are, and a
+//! successful `fsck --repair` must leave a clean file system.
 
 use std::collections::HashSet;
 
@@ -43,7 +43,11 @@ pub fn exercise(image: Vec<u8>) -> Outcome {
         out.fsck_problems = r.problems.len();
     }
     mutate(&mut fs);
-    let _ = fs.fsck(true);
+    if fs.fsck(true).is_ok() {
+        // Repair must leave nothing for a second check to find.
+        let again = fs.fsck(false).expect("fsck after a successful repair");
+        assert!(again.is_clean(), "left after repair: {:?}", again.problems);
+    }
     walk(&mut fs);
     if let Ok(dev) = fs.unmount() {
         if let Ok(mut fs) = FileSystem::mount(dev, opts) {
