@@ -7,13 +7,12 @@
 //! - `runner`: `veridian-run hello` against running hello natively.
 
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
-use crate::{conformance, linux_guest, paths, rootfs, toolchain, verify};
+use crate::{conformance, kernel, linux_guest, paths, rootfs, toolchain, verify};
 
 /// What hello prints; its appearance on COM1 marks "first user output".
 const HELLO_LINE: &str = "Hello from VeridianOS rustc!";
@@ -83,7 +82,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
         silence_limit: None,
     };
 
-    let veridian = match built_kernel() {
+    let veridian = match kernel::build().ok() {
         Some(image) => {
             let rootfs = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
             Some(Vm {
@@ -99,7 +98,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
             })
         }
         None => {
-            println!("bench boot: SKIP VeridianOS side: no kernel image yet (cargo xtask kernel)");
+            println!("bench boot: SKIP VeridianOS side: the kernel does not build (see cargo xtask kernel)");
             None
         }
     };
@@ -127,19 +126,12 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
     Ok(())
 }
 
-/// The kernel image, when `cargo xtask kernel` has left one.
-fn built_kernel() -> Option<PathBuf> {
-    Some(paths::kernel_image()).filter(|p| p.is_file())
-}
-
 /// `cargo xtask bench runner`.
 pub fn runner(rounds: usize) -> Result<()> {
     let tc = toolchain::build(false)?;
     let bin_dir = conformance::build(&tc)?;
     let hello = bin_dir.join("hello");
-    if built_kernel().is_none() {
-        bail!("no kernel image yet: run cargo xtask kernel first");
-    }
+    kernel::build()?;
     rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
     let runner = tc.dir.join("bin/veridian-run");
     let time = |cmd: &mut Command| -> Result<Duration> {

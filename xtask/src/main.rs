@@ -6,6 +6,7 @@ mod bench;
 mod conformance;
 mod kernel;
 mod criteria;
+mod guest_tests;
 mod linux_guest;
 mod paths;
 mod progress;
@@ -69,7 +70,11 @@ enum Command {
         stage1_only: bool,
     },
     /// Run every test: workspace unit tests, target checks, conformance suite.
-    Test,
+    Test {
+        /// Accelerator for the tests that boot VeridianOS (TCG: dependable here).
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+    },
     /// The main job: build everything, run the checks, print the verification table.
     Verify {
         /// Accelerator: TCG is the dependable default here (KVM is nested on this kind of machine).
@@ -126,7 +131,7 @@ fn main() -> Result<()> {
         Command::Kernel => kernel::build().map(|_| ()),
         Command::Llvm { jobs } => selfhost::llvm::build(selfhost::jobs(jobs)),
         Command::Rustc { jobs, stage1_only } => selfhost::rustc::build(selfhost::jobs(jobs), !stage1_only),
-        Command::Test => test::run(),
+        Command::Test { accel } => test::run(accel),
         Command::Verify { accel, verbose, timeout, step_timeout } => verify::run(&verify::Options {
             accel,
             verbose,

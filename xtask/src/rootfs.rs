@@ -65,7 +65,12 @@ pub fn build_mkfs() -> Result<PathBuf> {
     let mut cmd = Command::new(cargo);
     cmd.args(["build", "--release", "-p", "mkfs-blockfs"]).current_dir(paths::repo_root());
     progress::run_logged("build mkfs-blockfs", "mkfs-build", &mut cmd)?;
-    Ok(paths::repo_root().join("target/release/mkfs-blockfs"))
+    Ok(build_mkfs_path())
+}
+
+/// Where [`build_mkfs`] leaves the binary.
+pub fn build_mkfs_path() -> PathBuf {
+    paths::repo_root().join("target/release/mkfs-blockfs")
 }
 
 /// Lays out the seed's tree in `staging` (recreated from scratch: cheap, and

@@ -179,7 +179,11 @@ pub fn cargo_test_reports(tc: &Toolchain) -> Result<()> {
             .current_dir(&userland)
             .env("RUSTC", tc.rustc())
             .env("RUSTDOC", tc.dir.join("bin/rustdoc"))
+            // On the host: `env` as the runner executes the test binary natively
+            // (userland's config runs it inside VeridianOS otherwise).
+            .env(crate::guest_tests::runner_env_key(), "env")
             .env_remove("RUSTFLAGS")
+            .stdin(std::process::Stdio::null())
             .output()?;
         Ok((out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned()))
     };

@@ -4,7 +4,9 @@
 use anyhow::{bail, Result};
 use std::process::Command;
 
-use crate::{conformance, target_checks, toolchain};
+use veridian_run::qemu::Accel;
+
+use crate::{conformance, guest_tests, kernel, rootfs, target_checks, toolchain};
 
 /// A named check's result.
 struct Row {
@@ -12,7 +14,7 @@ struct Row {
     result: Result<()>,
 }
 
-pub fn run() -> Result<()> {
+pub fn run(accel: Accel) -> Result<()> {
     let tc = toolchain::build(false)?;
     let mut rows = Vec::new();
     let mut record = |name: &str, result: Result<()>| rows.push(Row { name: name.to_string(), result });
@@ -36,6 +38,9 @@ pub fn run() -> Result<()> {
         }
         Err(e) => record("conformance on host: build", Err(e)),
     }
+    for (name, result) in guest_rows(&tc, accel) {
+        record(&name, result);
+    }
 
     println!("\ntest results:");
     for row in &rows {
@@ -50,6 +55,31 @@ pub fn run() -> Result<()> {
         bail!("{failed} test group(s) failed");
     }
     Ok(())
+}
+
+/// The tests that boot VeridianOS (each bounded in time).
+fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()>)> {
+    let prepared = (|| -> Result<_> {
+        let kernel = kernel::build()?;
+        let image = rootfs::build(tc, rootfs::DEFAULT_SIZE_MB)?;
+        let bin_dir = conformance::build(tc)?;
+        Ok((kernel, image, bin_dir))
+    })();
+    let (kernel, image, bin_dir) = match prepared {
+        Ok(p) => p,
+        Err(e) => return vec![("VeridianOS: kernel and rootfs build".into(), Err(e))],
+    };
+    let mut rows = vec![
+        ("VeridianOS: std links (println, File, Vec) inside the guest".to_string(), guest_tests::std_links(&kernel, &image, accel)),
+        ("VeridianOS: a file written in the guest persists (mkfs-blockfs cat)".into(), guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel)),
+        ("VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(), guest_tests::busybox(&kernel, &image, accel)),
+        ("VeridianOS: cargo +veridian test through veridian-run".into(), guest_tests::cargo_test_in_guest(tc)),
+    ];
+    match guest_tests::conformance_rows(tc, &bin_dir, accel) {
+        Ok(more) => rows.extend(more),
+        Err(e) => rows.push(("conformance in VeridianOS".into(), Err(e))),
+    }
+    rows
 }
 
 /// `cargo test --release ARGS` in `dir` with the cargo running xtask (host target).

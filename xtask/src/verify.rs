@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::criteria::{self, Verdict};
-use crate::{conformance, paths, rootfs, target_checks, toolchain};
+use crate::{conformance, kernel, paths, rootfs, target_checks, toolchain};
 
 /// Options of `cargo xtask verify`.
 pub struct Options {
@@ -46,10 +46,7 @@ pub fn run(opts: &Options) -> Result<()> {
         host_failures += usize::from(!outcome.passed);
     }
 
-    let kernel = paths::kernel_image();
-    if !kernel.is_file() {
-        bail!("no kernel image at {} (cargo xtask kernel)", kernel.display());
-    }
+    let kernel = kernel::build()?;
     let image = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
     let staging = rootfs::staging_dir();
     let present = |p: &str| staging.join(p.trim_start_matches('/')).exists();
@@ -117,6 +114,7 @@ fn boot_and_run_criteria(kernel: &Path, image: &Path, opts: &Options) -> Result<
         VmExit::Silent => bail!("a step printed nothing for {:?} (QEMU killed); log {}", opts.step_limit, log_path.display()),
         VmExit::NoStatus(code) => bail!("QEMU stopped without a status ({code:?}); log {}", log_path.display()),
         VmExit::Stopped => bail!("stopped; log {}", log_path.display()),
+        VmExit::KernelFailure => bail!("the kernel failed; log {}", log_path.display()),
     }
 }
 

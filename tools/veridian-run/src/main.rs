@@ -140,6 +140,7 @@ fn run(args: Args) -> Result<u8> {
         }
         VmExit::Timeout => bail!("timed out after {} s; QEMU killed; serial log kept at {}", args.timeout, log.display()),
         VmExit::NoStatus(code) => bail!("QEMU ended without a status from VeridianOS ({code:?}); serial log kept at {}", log.display()),
+        VmExit::KernelFailure => bail!("the VeridianOS kernel failed (see the end of its serial log at {})", log.display()),
         VmExit::Silent => bail!("no output for too long; QEMU killed; serial log kept at {}", log.display()),
         VmExit::Stopped => bail!("run stopped; serial log kept at {}", log.display()),
     }

@@ -13,6 +13,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+/// The line the kernel prints before powering off with init's status. QEMU's
+/// exit code carries only 7 bits of it, so the line is the authority.
+pub const INIT_STATUS_LINE: &str = "veridian: init exited with status ";
+
+/// The status the kernel powers off with when it fails itself.
+pub const KERNEL_FAILURE: u8 = 0x7f;
+
 /// The isa-debug-exit port the kernel writes its status to.
 pub const DEBUG_EXIT_IOBASE: &str = "0xf4";
 
@@ -79,6 +86,9 @@ pub enum VmExit {
     Timeout,
     /// COM1 stayed silent for the silence limit; QEMU was killed.
     Silent,
+    /// The kernel itself failed (it powers off with [`KERNEL_FAILURE`] and
+    /// says why on COM1).
+    KernelFailure,
     /// The line watcher asked to stop; QEMU was killed.
     Stopped,
 }
@@ -136,6 +146,7 @@ impl Vm {
         let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
         let deadline = Instant::now() + limit;
         let mut last_line = Instant::now();
+        let mut reported = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if self.silence_limit.is_some_and(|quiet| last_line.elapsed() >= quiet) {
@@ -147,6 +158,9 @@ impl Vm {
                 Ok(line) => {
                     last_line = Instant::now();
                     writeln!(log, "{line}")?;
+                    if let Some(n) = line.trim_end().strip_prefix(INIT_STATUS_LINE) {
+                        reported = n.parse::<u8>().ok();
+                    }
                     if let Watch::Stop = watch(&line) {
                         child.kill()?;
                         return Ok(VmExit::Stopped);
@@ -166,7 +180,7 @@ impl Vm {
         if !qemu_errors.trim().is_empty() {
             writeln!(log, "[qemu stderr] {}", qemu_errors.trim())?;
         }
-        Ok(decode_exit(status.code()))
+        Ok(with_reported_status(decode_exit(status.code()), reported))
     }
 }
 
@@ -175,6 +189,15 @@ pub fn decode_exit(code: Option<i32>) -> VmExit {
     match code {
         Some(c) if c & 1 == 1 && (1..=511).contains(&c) => VmExit::Status(((c - 1) / 2) as u8),
         other => VmExit::NoStatus(other),
+    }
+}
+
+/// Combines QEMU's 7-bit status with the status line the kernel printed.
+pub fn with_reported_status(exit: VmExit, reported: Option<u8>) -> VmExit {
+    match (exit, reported) {
+        (VmExit::Status(low), Some(full)) if full & 0x7f == low & 0x7f => VmExit::Status(full),
+        (VmExit::Status(KERNEL_FAILURE), None) => VmExit::KernelFailure,
+        (exit, _) => exit,
     }
 }
 
@@ -244,6 +267,16 @@ mod tests {
         assert_eq!(decode_exit(Some(0)), VmExit::NoStatus(Some(0)));
         assert_eq!(decode_exit(Some(2)), VmExit::NoStatus(Some(2)));
         assert_eq!(decode_exit(None), VmExit::NoStatus(None));
+    }
+
+    #[test]
+    fn status_line_restores_the_high_bit() {
+        // init killed by SIGABRT: 134 reaches QEMU as 134 & 0x7f = 6.
+        assert_eq!(with_reported_status(decode_exit(Some((134 << 1 | 1) & 0xff)), Some(134)), VmExit::Status(134));
+        assert_eq!(with_reported_status(VmExit::Status(6), None), VmExit::Status(6));
+        assert_eq!(with_reported_status(VmExit::Status(127), Some(127)), VmExit::Status(127));
+        assert_eq!(with_reported_status(VmExit::Status(KERNEL_FAILURE), None), VmExit::KernelFailure);
+        assert_eq!(with_reported_status(VmExit::Timeout, Some(0)), VmExit::Timeout);
     }
 
     #[test]

@@ -1,0 +1,156 @@
+//! Tests that boot VeridianOS under QEMU (TCG unless told otherwise), each
+//! bounded in time: the std conformance suite inside the guest, the seed's
+//! "std links", persistence of a file written inside the guest, Debian's
+//! busybox as /bin/sh, and `cargo +veridian test` through the runner. (The
+//! hostile program the kernel must survive is part of the suite.)
+
+use anyhow::{bail, ensure, Result};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use veridian_run::bundle::percent_encode;
+use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
+
+use crate::toolchain::Toolchain;
+use crate::{conformance, paths, verify};
+
+/// Limit for one boot of a short test program.
+const BOOT_LIMIT: Duration = Duration::from_secs(180);
+
+/// What one boot left: how it ended and the COM1 log.
+pub struct Boot {
+    pub exit: VmExit,
+    pub log: String,
+    pub log_path: PathBuf,
+}
+
+impl Boot {
+    fn status(&self) -> Result<u8> {
+        match self.exit {
+            VmExit::Status(s) => Ok(s),
+            ref other => bail!("no power-off status ({other:?}); log {}", self.log_path.display()),
+        }
+    }
+}
+
+/// Boots `kernel` over `disk` with init running `words` (percent-encoded
+/// onto the command line).
+pub fn boot(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel) -> Result<Boot> {
+    let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
+    let log_path = paths::log_dir().join(format!("guest-{name}.log"));
+    let vm = Vm {
+        kernel: kernel.to_path_buf(),
+        cmdline: format!("init=/sbin/init -- {}", encoded.join(" ")),
+        disks: vec![disk.to_path_buf()],
+        memory_mb: 1024,
+        accel,
+        log: log_path.clone(),
+        extra_serials: vec![],
+        initrd: None,
+        silence_limit: Some(Duration::from_secs(120)),
+    };
+    let mut log = String::new();
+    let exit = vm.run(BOOT_LIMIT, |line| {
+        log.push_str(line);
+        log.push('\n');
+        Watch::Continue
+    })?;
+    Ok(Boot { exit, log, log_path })
+}
+
+/// A scratch overlay of the rootfs for one test.
+fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
+    let dir = paths::veridian_build_dir().join("guest-tests");
+    fs::create_dir_all(&dir)?;
+    verify::qcow2_overlay(rootfs, &dir.join(format!("{name}.qcow2")))
+}
+
+/// "std links": std-links prints its line and exits 0 inside VeridianOS.
+pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+    let b = boot(kernel, &overlay(rootfs, "std-links")?, &["/usr/local/bin/std-links"], "std-links", accel)?;
+    ensure!(b.status()? == 0, "std-links exited {}; log {}", b.status()?, b.log_path.display());
+    ensure!(b.log.contains("std links: println, File and Vec work"), "no std-links line; log {}", b.log_path.display());
+    Ok(())
+}
+
+/// A file written inside VeridianOS is in the image after power-off
+/// (read back on the host with `mkfs-blockfs cat`).
+pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> Result<()> {
+    let dir = paths::veridian_build_dir().join("guest-tests");
+    fs::create_dir_all(&dir)?;
+    let raw = dir.join("persist.img");
+    let status = Command::new("cp").args(["--sparse=always"]).arg(rootfs).arg(&raw).status()?;
+    ensure!(status.success(), "cannot copy {}", rootfs.display());
+    let token = format!("written inside VeridianOS {}", std::process::id());
+    let script = format!("echo {token} > /tmp/persist.txt");
+    let b = boot(kernel, &raw, &["/bin/sh", "-c", &script], "persist", accel)?;
+    ensure!(b.status()? == 0, "sh exited {}; log {}", b.status()?, b.log_path.display());
+    let out = Command::new(mkfs).arg("cat").arg(&raw).arg("/tmp/persist.txt").output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure!(out.status.success() && text.trim() == token, "mkfs-blockfs cat gave {:?} ({})", text, String::from_utf8_lossy(&out.stderr));
+    let fsck = Command::new(mkfs).arg("fsck").arg(&raw).output()?;
+    ensure!(fsck.status.success(), "image not fsck-clean after the guest wrote it: {}", String::from_utf8_lossy(&fsck.stdout));
+    fs::remove_file(&raw)?;
+    Ok(())
+}
+
+/// Debian's busybox-static (a foreign glibc-static binary) as /bin/sh.
+pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+    let b = boot(kernel, &overlay(rootfs, "busybox")?, &["/bin/sh", "-c", "echo ok; ls /; cat /etc/os-release"], "busybox", accel)?;
+    ensure!(b.status()? == 0, "sh exited {}; log {}", b.status()?, b.log_path.display());
+    for want in ["ok", "sbin", "usr", "NAME=\"VeridianOS\""] {
+        ensure!(b.log.lines().any(|l| l.trim() == want), "no line {want:?} in the output; log {}", b.log_path.display());
+    }
+    Ok(())
+}
+
+/// `cargo +veridian test` of userland/test-sample executed inside VeridianOS
+/// through the runner userland/.cargo/config.toml sets: passing tests pass,
+/// the failing one fails the run.
+pub fn cargo_test_in_guest(tc: &Toolchain) -> Result<()> {
+    let userland = paths::repo_root().join("userland");
+    let run = |features: &[&str]| -> Result<(bool, String)> {
+        let out = Command::new(tc.cargo())
+            .args(["test", "--target", paths::TARGET, "-p", "test-sample"])
+            .args(features)
+            .current_dir(&userland)
+            .env("RUSTC", tc.rustc())
+            .env("RUSTDOC", tc.dir.join("bin/rustdoc"))
+            .env_remove("RUSTFLAGS")
+            .stdin(Stdio::null())
+            .output()?;
+        Ok((out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)))
+    };
+    let (ok, out) = run(&[])?;
+    ensure!(ok && out.contains("test result: ok. 3 passed"), "passing run: {}", tail(&out));
+    let (ok, out) = run(&["--features", "failing"])?;
+    ensure!(!ok && out.contains("3 passed; 1 failed"), "failing run should fail with 1 failed: {}", tail(&out));
+    Ok(())
+}
+
+/// Cargo's environment form of `target.<triple>.runner`.
+pub fn runner_env_key() -> String {
+    format!("CARGO_TARGET_{}_RUNNER", paths::TARGET.to_uppercase().replace('-', "_"))
+}
+
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join(" | ")
+}
+
+/// The conformance suite inside VeridianOS, as test rows.
+pub fn conformance_rows(tc: &Toolchain, bin_dir: &Path, accel: Accel) -> Result<Vec<(String, Result<()>)>> {
+    let accel_name = match accel.resolve() {
+        Accel::Kvm => "kvm",
+        _ => "tcg",
+    };
+    Ok(conformance::run_in_veridian(tc, bin_dir, accel_name)?
+        .into_iter()
+        .map(|o| {
+            let name = format!("conformance in VeridianOS: {} ({} checks)", o.bin, o.checks);
+            (name, if o.passed { Ok(()) } else { Err(anyhow::anyhow!("{}", o.detail)) })
+        })
+        .collect())
+}
