@@ -23,6 +23,9 @@ macro_rules! consts {
 }
 
 consts!(
+    ENOENT,
+    EEXIST,
+    ENOSPC,
     EBADF,
     EAGAIN,
     ENOMEM,

@@ -55,6 +55,17 @@ impl<D: Device> NetStack<D> {
         Ok(OwnedSocket::new(id, self.dropped.clone()))
     }
 
+    /// `socketpair`: Linux supports it only for `AF_UNIX`, which this
+    /// layer does not provide yet (`EAFNOSUPPORT`); `AF_INET` gives
+    /// `EOPNOTSUPP` as on Linux.
+    pub fn socketpair(&mut self, domain: i32, _ty: u32, _protocol: i32) -> Result<(OwnedSocket, OwnedSocket)> {
+        if domain == AF_INET as i32 {
+            Err(Errno::EOPNOTSUPP)
+        } else {
+            Err(Errno::EAFNOSUPPORT)
+        }
+    }
+
     /// `bind(addr)` with the user's `sockaddr` bytes. Port 0 picks an
     /// ephemeral port. `EINVAL` if already bound, `EADDRNOTAVAIL` for an
     /// address not ours, `EADDRINUSE` per Linux's `SO_REUSEADDR` rules.
@@ -145,24 +156,26 @@ impl<D: Device> NetStack<D> {
         if flags & MSG_OOB != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
-        match self.sock(id)?.ty {
+        let r = match self.sock(id)?.ty {
             // TCP ignores the address, as Linux does for a connected socket.
             SockType::Stream => self.tcp_send(id, data),
             SockType::Dgram => self.udp_send(id, data, dest),
-        }
+        };
+        self.bump_edge(id);
+        r
     }
 
     /// `recvfrom`/`recv`/`read`/`recvmsg`: see [`RecvInfo`]. `MSG_PEEK`
     /// leaves the data queued. `EAGAIN` when it would block (`MSG_WAITALL`
     /// and blocking are the kernel's loop).
     pub fn recvfrom(&mut self, id: SocketId, buf: &mut [u8], flags: u32) -> Result<RecvInfo> {
-        match self.sock(id)?.ty {
-            SockType::Stream => {
-                let n = self.tcp_recv(id, buf, flags)?;
-                Ok(RecvInfo { len: n, full_len: n, from: None })
-            }
+        let r = match self.sock(id)?.ty {
+            SockType::Stream => self.tcp_recv(id, buf, flags).map(|n| RecvInfo { len: n, full_len: n, from: None }),
             SockType::Dgram => self.udp_recv(id, buf, flags),
-        }
+        };
+        // Record the drained state, so the next arrival is a new edge.
+        self.bump_edge(id);
+        r
     }
 
     /// `shutdown(how)`: `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`; `EINVAL` for
@@ -397,4 +410,12 @@ fn proto(ty: SockType) -> Proto {
 
 fn clamp_i32(v: usize) -> i32 {
     v.min(i32::MAX as usize) as i32
+}
+
+impl<D: Device> crate::epoll::ReadySource<SocketId> for NetStack<D> {
+    fn ready(&mut self, id: &SocketId) -> Option<(u16, u64)> {
+        self.close_dropped();
+        self.socks.get(*id).ok()?;
+        Some(self.readiness_seq(*id))
+    }
 }

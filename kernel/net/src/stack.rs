@@ -71,6 +71,7 @@ pub struct NetStack<D: Device = NullDevice> {
     pub(crate) listeners: Vec<SocketId>,
     pub(crate) dropped: DropQueue,
     pub(crate) now_ms: u64,
+    last_maintain_ms: u64,
     pub(crate) buf_bytes: usize,
 }
 
@@ -129,6 +130,7 @@ impl<D: Device> NetStack<D> {
             listeners: Vec::new(),
             dropped: DropQueue::default(),
             now_ms: 0,
+            last_maintain_ms: 0,
             buf_bytes: 0,
         }
     }
@@ -167,7 +169,12 @@ impl<D: Device> NetStack<D> {
                 break;
             }
         }
-        self.maintain();
+        // Timers (TIME-WAIT expiry, timeouts) change states silently:
+        // look at every socket at least every 100 ms.
+        if any || self.now_ms >= self.last_maintain_ms + 100 {
+            self.last_maintain_ms = self.now_ms;
+            self.maintain();
+        }
         any
     }
 

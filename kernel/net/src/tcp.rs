@@ -184,6 +184,7 @@ impl<D: Device> NetStack<D> {
         let pool = l.pool.clone();
         let opts = s.opts.clone();
         let Some(idx) = pool.iter().position(|&sl| acceptable(self.tcp(sl).state())) else {
+            self.bump_edge(id);
             return Err(Errno::EAGAIN);
         };
         if self.socks.len() >= self.cfg.max_sockets {
