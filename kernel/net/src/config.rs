@@ -50,14 +50,17 @@ impl Default for NetConfig {
             tcp_buffer: 64 << 10,
             udp_buffer: 64 << 10,
             udp_packets: 64,
-            buffer_limits: BufLimits { min: 2048, max: 4 << 20 },
+            buffer_limits: BufLimits {
+                min: 2048,
+                max: 4 << 20,
+            },
             listen_pool: 8,
             max_backlog: 4096,
             max_orphans: 1024,
             orphan_timeout_ms: 60_000,
             connect_timeout_ms: 75_000,
             ephemeral_ports: (32768, 60999),
-            random_seed: 0x5eed_0f_7e41d1a4,
+            random_seed: 0x5eed_0f7e_41d1_a4c3,
         }
     }
 }

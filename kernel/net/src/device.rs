@@ -13,7 +13,10 @@ pub(crate) struct LoopDevice {
 
 impl LoopDevice {
     pub fn new() -> Self {
-        LoopDevice { inner: Loopback::new(Medium::Ip), sent: false }
+        LoopDevice {
+            inner: Loopback::new(Medium::Ip),
+            sent: false,
+        }
     }
 
     /// Whether a packet may have been queued since the last call.

@@ -36,7 +36,10 @@ impl EpollEvent {
         }
         let mut d = [0u8; 8];
         d.copy_from_slice(&b[4..12]);
-        Ok(EpollEvent { events: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]), data: u64::from_ne_bytes(d) })
+        Ok(EpollEvent {
+            events: u32::from_ne_bytes([b[0], b[1], b[2], b[3]]),
+            data: u64::from_ne_bytes(d),
+        })
     }
 
     /// The 12 bytes to copy out.
@@ -88,7 +91,11 @@ impl<K: Ord + Clone> EpollSet<K> {
     /// An empty instance holding at most `max_entries` watches (`ENOSPC`
     /// past it, as Linux's `max_user_watches`).
     pub fn new(max_entries: usize) -> Self {
-        EpollSet { entries: BTreeMap::new(), cursor: None, max_entries }
+        EpollSet {
+            entries: BTreeMap::new(),
+            cursor: None,
+            max_entries,
+        }
     }
 
     /// Number of watched files.
@@ -157,7 +164,9 @@ impl<K: Ord + Clone> EpollSet<K> {
             if out.len() >= max {
                 break;
             }
-            let Some(e) = self.entries.get_mut(&key) else { continue };
+            let Some(e) = self.entries.get_mut(&key) else {
+                continue;
+            };
             if e.disabled {
                 continue;
             }
@@ -178,7 +187,10 @@ impl<K: Ord + Clone> EpollSet<K> {
             if e.events & EPOLLONESHOT != 0 {
                 e.disabled = true;
             }
-            out.push(EpollEvent { events: mask, data: e.data });
+            out.push(EpollEvent {
+                events: mask,
+                data: e.data,
+            });
             last = Some(key);
         }
         for k in gone {
@@ -213,7 +225,10 @@ impl<K: Ord + Clone> EpollSet<K> {
             Some(c) => self
                 .entries
                 .range((Bound::Excluded(c.clone()), Bound::Unbounded))
-                .chain(self.entries.range((Bound::Unbounded, Bound::Included(c.clone()))))
+                .chain(
+                    self.entries
+                        .range((Bound::Unbounded, Bound::Included(c.clone()))),
+                )
                 .map(|(k, _)| k.clone())
                 .collect(),
         }
@@ -221,5 +236,10 @@ impl<K: Ord + Clone> EpollSet<K> {
 }
 
 fn new_interest(ev: EpollEvent) -> Interest {
-    Interest { events: ev.events & VALID, data: ev.data, seen: None, disabled: false }
+    Interest {
+        events: ev.events & VALID,
+        data: ev.data,
+        seen: None,
+        disabled: false,
+    }
 }

@@ -24,13 +24,13 @@ mod udp;
 
 pub use config::{ExternalConfig, NetConfig};
 pub use device::NullDevice;
-pub use errno::{Errno, Result, ESOCKTNOSUPPORT};
 pub use epoll::{EpollEvent, EpollSet, ReadySource};
+pub use errno::{Errno, Result, ESOCKTNOSUPPORT};
 pub use options::{BufLimits, OptValue, SockOpts, SockType};
 pub use poll::{revents, PollFd};
+/// The smoltcp version this crate uses (for the kernel's `Device`).
+pub use smoltcp;
 pub use sockaddr::SockAddr;
 pub use stack::{NetStack, NetStats, LOCALHOST};
 pub use table::{OwnedSocket, SocketId};
 pub use udp::{RecvInfo, MAX_UDP_PAYLOAD};
-/// The smoltcp version this crate uses (for the kernel's `Device`).
-pub use smoltcp;

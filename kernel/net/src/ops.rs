@@ -51,14 +51,21 @@ impl<D: Device> NetStack<D> {
             SockType::Dgram => self.cfg.udp_buffer,
         };
         let opts = SockOpts::new(buf.clamp(self.cfg.buffer_limits.min, self.cfg.buffer_limits.max));
-        let id = self.socks.insert(Sock::new(kind, ty & SOCK_NONBLOCK != 0, opts));
+        let id = self
+            .socks
+            .insert(Sock::new(kind, ty & SOCK_NONBLOCK != 0, opts));
         Ok(OwnedSocket::new(id, self.dropped.clone()))
     }
 
     /// `socketpair`: Linux supports it only for `AF_UNIX`, which this
     /// layer does not provide yet (`EAFNOSUPPORT`); `AF_INET` gives
     /// `EOPNOTSUPP` as on Linux.
-    pub fn socketpair(&mut self, domain: i32, _ty: u32, _protocol: i32) -> Result<(OwnedSocket, OwnedSocket)> {
+    pub fn socketpair(
+        &mut self,
+        domain: i32,
+        _ty: u32,
+        _protocol: i32,
+    ) -> Result<(OwnedSocket, OwnedSocket)> {
         if domain == AF_INET as i32 {
             Err(Errno::EOPNOTSUPP)
         } else {
@@ -143,7 +150,13 @@ impl<D: Device> NetStack<D> {
     /// accepted. `dest` is the user's `sockaddr` bytes or `None`.
     /// `EAGAIN` when it would block. `EPIPE`: the kernel also raises
     /// `SIGPIPE` unless `MSG_NOSIGNAL`.
-    pub fn sendto(&mut self, id: SocketId, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize> {
+    pub fn sendto(
+        &mut self,
+        id: SocketId,
+        data: &[u8],
+        flags: u32,
+        dest: Option<&[u8]>,
+    ) -> Result<usize> {
         let dest = match dest {
             Some(b) if !b.is_empty() => Some(sockaddr::decode_inet(b, false)?),
             _ => None,
@@ -152,7 +165,13 @@ impl<D: Device> NetStack<D> {
     }
 
     /// [`NetStack::sendto`] with a decoded address.
-    pub fn send_addr(&mut self, id: SocketId, data: &[u8], flags: u32, dest: Option<SocketAddrV4>) -> Result<usize> {
+    pub fn send_addr(
+        &mut self,
+        id: SocketId,
+        data: &[u8],
+        flags: u32,
+        dest: Option<SocketAddrV4>,
+    ) -> Result<usize> {
         if flags & MSG_OOB != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -170,7 +189,11 @@ impl<D: Device> NetStack<D> {
     /// and blocking are the kernel's loop).
     pub fn recvfrom(&mut self, id: SocketId, buf: &mut [u8], flags: u32) -> Result<RecvInfo> {
         let r = match self.sock(id)?.ty {
-            SockType::Stream => self.tcp_recv(id, buf, flags).map(|n| RecvInfo { len: n, full_len: n, from: None }),
+            SockType::Stream => self.tcp_recv(id, buf, flags).map(|n| RecvInfo {
+                len: n,
+                full_len: n,
+                from: None,
+            }),
             SockType::Dgram => self.udp_recv(id, buf, flags),
         };
         // Record the drained state, so the next arrival is a new edge.
@@ -237,7 +260,9 @@ impl<D: Device> NetStack<D> {
     /// connected socket's actual local address).
     pub fn local_addr(&mut self, id: SocketId) -> Result<SocketAddrV4> {
         let s = self.sock(id)?;
-        let local = s.local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+        let local = s
+            .local
+            .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
         Ok(match &s.state {
             State::Dgram(d) => match d.src {
                 Some(ip) => SocketAddrV4::new(ip, local.port()),
@@ -252,7 +277,9 @@ impl<D: Device> NetStack<D> {
         self.refresh(id);
         let s = self.sock(id)?;
         match &s.state {
-            State::Stream(c) if c.established && c.last != smoltcp::socket::tcp::State::Closed => Ok(c.peer),
+            State::Stream(c) if c.established && c.last != smoltcp::socket::tcp::State::Closed => {
+                Ok(c.peer)
+            }
             State::Dgram(d) => d.peer.ok_or(Errno::ENOTCONN),
             _ => Err(Errno::ENOTCONN),
         }
@@ -289,7 +316,14 @@ impl<D: Device> NetStack<D> {
             State::Idle => alloc::vec![],
         };
         if let Some(a) = local {
-            self.ports.update(proto(ty), id, a.port(), opts.reuseaddr, opts.reuseport, listening);
+            self.ports.update(
+                proto(ty),
+                id,
+                a.port(),
+                opts.reuseaddr,
+                opts.reuseport,
+                listening,
+            );
         }
         for slot in slots {
             match ty {
@@ -304,8 +338,16 @@ impl<D: Device> NetStack<D> {
     pub fn getsockopt(&mut self, id: SocketId, level: i32, name: i32) -> Result<OptValue> {
         self.refresh(id);
         let s = self.sock(id)?;
-        let error = if (level, name) == (SOL_SOCKET, SO_ERROR) { s.error.take() } else { None };
-        let info = SockInfo { ty: s.ty, listening: matches!(s.state, State::Listening(_)), error };
+        let error = if (level, name) == (SOL_SOCKET, SO_ERROR) {
+            s.error.take()
+        } else {
+            None
+        };
+        let info = SockInfo {
+            ty: s.ty,
+            listening: matches!(s.state, State::Listening(_)),
+            error,
+        };
         options::get(&s.opts, info, level, name)
     }
 

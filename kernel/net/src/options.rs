@@ -112,7 +112,10 @@ impl OptValue {
         let mut bytes = [0u8; MAX_OPTLEN];
         bytes[..4].copy_from_slice(&(l.is_some() as i32).to_ne_bytes());
         bytes[4..8].copy_from_slice(&(l.unwrap_or(0) as i32).to_ne_bytes());
-        OptValue { bytes, len: LINGER_SIZE }
+        OptValue {
+            bytes,
+            len: LINGER_SIZE,
+        }
     }
 
     fn timeval(us: Option<u64>) -> Self {
@@ -120,7 +123,10 @@ impl OptValue {
         let mut bytes = [0u8; MAX_OPTLEN];
         bytes[..8].copy_from_slice(&((us / 1_000_000) as i64).to_ne_bytes());
         bytes[8..16].copy_from_slice(&((us % 1_000_000) as i64).to_ne_bytes());
-        OptValue { bytes, len: TIMEVAL_SIZE }
+        OptValue {
+            bytes,
+            len: TIMEVAL_SIZE,
+        }
     }
 
     /// The value's bytes.
@@ -173,13 +179,24 @@ fn timeval(val: &[u8]) -> Result<Option<u64>> {
     if sec < 0 || (sec == 0 && usec == 0) {
         return Ok(None);
     }
-    Ok(Some((sec as u64).saturating_mul(1_000_000).saturating_add(usec as u64)))
+    Ok(Some(
+        (sec as u64)
+            .saturating_mul(1_000_000)
+            .saturating_add(usec as u64),
+    ))
 }
 
 /// Applies `setsockopt(level, name, val)` to `opts` for a socket of type
 /// `ty`. Read-only and unknown options give `ENOPROTOOPT`, short values
 /// `EINVAL`, out-of-range values `EINVAL`/`EDOM` as Linux does.
-pub fn set(opts: &mut SockOpts, ty: SockType, lim: BufLimits, level: i32, name: i32, val: &[u8]) -> Result<()> {
+pub fn set(
+    opts: &mut SockOpts,
+    ty: SockType,
+    lim: BufLimits,
+    level: i32,
+    name: i32,
+    val: &[u8],
+) -> Result<()> {
     match (level, name) {
         (SOL_SOCKET, SO_REUSEADDR) => opts.reuseaddr = int(val)? != 0,
         (SOL_SOCKET, SO_REUSEPORT) => opts.reuseport = int(val)? != 0,
@@ -201,7 +218,11 @@ pub fn set(opts: &mut SockOpts, ty: SockType, lim: BufLimits, level: i32, name: 
             }
             let on = int(&val[..4])?;
             let secs = int(&val[4..8])?;
-            opts.linger = if on != 0 { Some(secs.max(0) as u32) } else { None };
+            opts.linger = if on != 0 {
+                Some(secs.max(0) as u32)
+            } else {
+                None
+            };
         }
         (SOL_SOCKET, SO_RCVTIMEO) => opts.rcvtimeo_us = timeval(val)?,
         (SOL_SOCKET, SO_SNDTIMEO) => opts.sndtimeo_us = timeval(val)?,
@@ -218,9 +239,15 @@ pub fn set(opts: &mut SockOpts, ty: SockType, lim: BufLimits, level: i32, name: 
             ip_int(val)?;
         }
         (SOL_TCP, TCP_NODELAY) if ty == SockType::Stream => opts.nodelay = int(val)? != 0,
-        (SOL_TCP, TCP_KEEPIDLE) if ty == SockType::Stream => opts.keepidle_s = positive(int(val)?, 32767)?,
-        (SOL_TCP, TCP_KEEPINTVL) if ty == SockType::Stream => opts.keepintvl_s = positive(int(val)?, 32767)?,
-        (SOL_TCP, TCP_KEEPCNT) if ty == SockType::Stream => opts.keepcnt = positive(int(val)?, 127)?,
+        (SOL_TCP, TCP_KEEPIDLE) if ty == SockType::Stream => {
+            opts.keepidle_s = positive(int(val)?, 32767)?
+        }
+        (SOL_TCP, TCP_KEEPINTVL) if ty == SockType::Stream => {
+            opts.keepintvl_s = positive(int(val)?, 32767)?
+        }
+        (SOL_TCP, TCP_KEEPCNT) if ty == SockType::Stream => {
+            opts.keepcnt = positive(int(val)?, 127)?
+        }
         _ => return Err(Errno::ENOPROTOOPT),
     }
     Ok(())
@@ -272,8 +299,12 @@ pub fn get(opts: &SockOpts, info: SockInfo, level: i32, name: i32) -> Result<Opt
         (SOL_IP, IP_TTL) => OptValue::int(opts.ttl as i32),
         (SOL_IP, IP_TOS) => OptValue::int(opts.tos as i32),
         (SOL_TCP, TCP_NODELAY) if info.ty == SockType::Stream => b(opts.nodelay),
-        (SOL_TCP, TCP_KEEPIDLE) if info.ty == SockType::Stream => OptValue::int(opts.keepidle_s as i32),
-        (SOL_TCP, TCP_KEEPINTVL) if info.ty == SockType::Stream => OptValue::int(opts.keepintvl_s as i32),
+        (SOL_TCP, TCP_KEEPIDLE) if info.ty == SockType::Stream => {
+            OptValue::int(opts.keepidle_s as i32)
+        }
+        (SOL_TCP, TCP_KEEPINTVL) if info.ty == SockType::Stream => {
+            OptValue::int(opts.keepintvl_s as i32)
+        }
         (SOL_TCP, TCP_KEEPCNT) if info.ty == SockType::Stream => OptValue::int(opts.keepcnt as i32),
         _ => return Err(Errno::ENOPROTOOPT),
     })

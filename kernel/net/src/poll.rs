@@ -37,7 +37,11 @@ impl PollFd {
     /// negative fd is skipped (revents 0), as Linux does. Returns whether
     /// the entry counts towards poll's result.
     pub fn update(&mut self, ready: impl FnOnce(i32) -> u16) -> bool {
-        self.revents = if self.fd < 0 { 0 } else { revents(ready(self.fd), self.events) };
+        self.revents = if self.fd < 0 {
+            0
+        } else {
+            revents(ready(self.fd), self.events)
+        };
         self.revents != 0
     }
 }

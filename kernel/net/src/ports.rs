@@ -41,13 +41,25 @@ impl Ports {
     pub fn new(range: (u16, u16), seed: u64) -> Self {
         let (lo, hi) = (range.0.max(1), range.1.max(range.0.max(1)));
         let span = (hi - lo) as u64 + 1;
-        Ports { map: BTreeMap::new(), lingering: BTreeMap::new(), range: (lo, hi), next: lo + (seed % span) as u16 }
+        Ports {
+            map: BTreeMap::new(),
+            lingering: BTreeMap::new(),
+            range: (lo, hi),
+            next: lo + (seed % span) as u16,
+        }
     }
 
     /// Whether a new binding would conflict (Linux: overlapping addresses
     /// conflict unless both set `SO_REUSEADDR` and the holder is not
     /// listening (TCP), or both set `SO_REUSEPORT`).
-    fn conflicts(&self, proto: Proto, ip: Ipv4Addr, port: u16, reuseaddr: bool, reuseport: bool) -> bool {
+    fn conflicts(
+        &self,
+        proto: Proto,
+        ip: Ipv4Addr,
+        port: u16,
+        reuseaddr: bool,
+        reuseport: bool,
+    ) -> bool {
         let Some(list) = self.map.get(&(proto, port)) else {
             return false;
         };
@@ -93,7 +105,14 @@ impl Ports {
 
     /// Adds a binding that shares a listener's port (an accepted
     /// connection) without a conflict check.
-    pub fn share(&mut self, proto: Proto, owner: SocketId, ip: Ipv4Addr, port: u16, reuseaddr: bool) {
+    pub fn share(
+        &mut self,
+        proto: Proto,
+        owner: SocketId,
+        ip: Ipv4Addr,
+        port: u16,
+        reuseaddr: bool,
+    ) {
         self.map.entry((proto, port)).or_default().push(Binding {
             owner,
             ip,
@@ -129,7 +148,15 @@ impl Ports {
     }
 
     /// Updates the flags that later binders are checked against.
-    pub fn update(&mut self, proto: Proto, owner: SocketId, port: u16, reuseaddr: bool, reuseport: bool, listening: bool) {
+    pub fn update(
+        &mut self,
+        proto: Proto,
+        owner: SocketId,
+        port: u16,
+        reuseaddr: bool,
+        reuseport: bool,
+        listening: bool,
+    ) {
         if let Some(list) = self.map.get_mut(&(proto, port)) {
             for b in list.iter_mut().filter(|b| b.owner == owner) {
                 b.reuseaddr = reuseaddr;
@@ -143,9 +170,9 @@ impl Ports {
     /// overlapping address (unless both use `SO_REUSEPORT`).
     pub fn can_listen(&self, owner: SocketId, ip: Ipv4Addr, port: u16, reuseport: bool) -> bool {
         self.map.get(&(Proto::Tcp, port)).is_none_or(|list| {
-            !list
-                .iter()
-                .any(|b| b.owner != owner && b.listening && overlap(b.ip, ip) && !(reuseport && b.reuseport))
+            !list.iter().any(|b| {
+                b.owner != owner && b.listening && overlap(b.ip, ip) && !(reuseport && b.reuseport)
+            })
         })
     }
 

@@ -81,8 +81,22 @@ impl Sock {
     pub fn new(ty: SockType, nonblocking: bool, opts: SockOpts) -> Self {
         let state = match ty {
             SockType::Stream => State::Idle,
-            SockType::Dgram => State::Dgram(Dgram { slots: Vec::new(), peer: None, src: None }),
+            SockType::Dgram => State::Dgram(Dgram {
+                slots: Vec::new(),
+                peer: None,
+                src: None,
+            }),
         };
-        Sock { ty, nonblocking, opts, local: None, error: None, shut_rd: false, shut_wr: false, state, edge: Edge::default() }
+        Sock {
+            ty,
+            nonblocking,
+            opts,
+            local: None,
+            error: None,
+            shut_rd: false,
+            shut_wr: false,
+            state,
+            edge: Edge::default(),
+        }
     }
 }

@@ -186,7 +186,9 @@ impl<D: Device> NetStack<D> {
         loop {
             let [lo_set, ext_set] = &mut self.sets;
             let r = match (link, self.ext.as_mut()) {
-                (LinkId::Lo, _) => self.lo_iface.poll_ingress_single(ts, &mut self.lo_dev, lo_set),
+                (LinkId::Lo, _) => self
+                    .lo_iface
+                    .poll_ingress_single(ts, &mut self.lo_dev, lo_set),
                 (LinkId::Ext, Some(e)) => e.iface.poll_ingress_single(ts, &mut e.dev, ext_set),
                 (LinkId::Ext, None) => return changed,
             };
@@ -221,7 +223,10 @@ impl<D: Device> NetStack<D> {
     /// packets or calls can change anything.
     pub fn poll_delay(&mut self, now_ms: u64) -> Option<u64> {
         let ts = Instant::from_millis(now_ms as i64);
-        let mut d = self.lo_iface.poll_delay(ts, &self.sets[0]).map(|d| d.total_millis());
+        let mut d = self
+            .lo_iface
+            .poll_delay(ts, &self.sets[0])
+            .map(|d| d.total_millis());
         if let Some(e) = self.ext.as_mut() {
             if let Some(x) = e.iface.poll_delay(ts, &self.sets[1]) {
                 d = Some(d.map_or(x.total_millis(), |y| y.min(x.total_millis())));
@@ -266,7 +271,8 @@ impl<D: Device> NetStack<D> {
             let o = &self.orphans[i];
             let s = self.sets[o.slot.0 as usize].get_mut::<tcp::Socket>(o.slot.1);
             let done = s.state() == tcp::State::Closed && s.remote_endpoint().is_none();
-            if !done && now.saturating_sub(o.since_ms) > timeout && s.state() != tcp::State::Closed {
+            if !done && now.saturating_sub(o.since_ms) > timeout && s.state() != tcp::State::Closed
+            {
                 // Half-open or stuck: reset it; reaped once the RST is out.
                 s.abort();
             }
@@ -333,7 +339,10 @@ impl<D: Device> NetStack<D> {
     /// A new TCP stack socket on `link` with the given buffer sizes.
     pub(crate) fn new_tcp(&mut self, link: LinkId, rx: usize, tx: usize) -> Result<Slot> {
         self.reserve(rx + tx)?;
-        let mut s = tcp::Socket::new(tcp::SocketBuffer::new(vec![0u8; rx]), tcp::SocketBuffer::new(vec![0u8; tx]));
+        let mut s = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0u8; rx]),
+            tcp::SocketBuffer::new(vec![0u8; tx]),
+        );
         if link == LinkId::Lo {
             // Loopback has no wire latency to save: acknowledge at once.
             s.set_ack_delay(None);
@@ -385,9 +394,17 @@ impl<D: Device> NetStack<D> {
         let (link, h) = slot;
         let [lo_set, ext_set] = &mut self.sets;
         let r = match link {
-            LinkId::Lo => lo_set.get_mut::<tcp::Socket>(h).connect(self.lo_iface.context(), remote, local),
+            LinkId::Lo => {
+                lo_set
+                    .get_mut::<tcp::Socket>(h)
+                    .connect(self.lo_iface.context(), remote, local)
+            }
             LinkId::Ext => match self.ext.as_mut() {
-                Some(e) => ext_set.get_mut::<tcp::Socket>(h).connect(e.iface.context(), remote, local),
+                Some(e) => {
+                    ext_set
+                        .get_mut::<tcp::Socket>(h)
+                        .connect(e.iface.context(), remote, local)
+                }
                 None => return Err(Errno::ENETUNREACH),
             },
         };

@@ -44,7 +44,10 @@ pub struct OwnedSocket {
 
 impl OwnedSocket {
     pub(crate) fn new(id: SocketId, queue: DropQueue) -> Self {
-        OwnedSocket { id, queue: Some(queue) }
+        OwnedSocket {
+            id,
+            queue: Some(queue),
+        }
     }
 
     /// The id every operation takes.
@@ -88,7 +91,11 @@ pub(crate) struct Table<T> {
 
 impl<T> Table<T> {
     pub fn new() -> Self {
-        Table { slots: Vec::new(), free: Vec::new(), live: 0 }
+        Table {
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -103,7 +110,10 @@ impl<T> Table<T> {
             return SocketId::new(i, slot.gen);
         }
         let i = self.slots.len() as u32;
-        self.slots.push(Slot { gen: 0, value: Some(value) });
+        self.slots.push(Slot {
+            gen: 0,
+            value: Some(value),
+        });
         SocketId::new(i, 0)
     }
 

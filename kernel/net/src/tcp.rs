@@ -24,19 +24,28 @@ pub(crate) fn v4(ep: IpEndpoint) -> SocketAddrV4 {
 }
 
 fn listen_ep(ip: Ipv4Addr, port: u16) -> IpListenEndpoint {
-    IpListenEndpoint { addr: (!ip.is_unspecified()).then_some(IpAddress::Ipv4(ip)), port }
+    IpListenEndpoint {
+        addr: (!ip.is_unspecified()).then_some(IpAddress::Ipv4(ip)),
+        port,
+    }
 }
 
 /// Applies the stored settings to a stack socket.
 pub(crate) fn apply_tcp(s: &mut tcp::Socket<'_>, o: &SockOpts) {
     s.set_nagle_enabled(!o.nodelay);
-    s.set_keep_alive(o.keepalive.then(|| Duration::from_secs(o.keepidle_s as u64)));
+    s.set_keep_alive(
+        o.keepalive
+            .then(|| Duration::from_secs(o.keepidle_s as u64)),
+    );
     s.set_hop_limit(Some(o.ttl));
 }
 
 /// Whether a pool socket holds a connection `accept` can return.
 fn acceptable(st: tcp::State) -> bool {
-    !matches!(st, tcp::State::Listen | tcp::State::SynReceived | tcp::State::Closed)
+    !matches!(
+        st,
+        tcp::State::Listen | tcp::State::SynReceived | tcp::State::Closed
+    )
 }
 
 impl<D: Device> NetStack<D> {
@@ -45,7 +54,11 @@ impl<D: Device> NetStack<D> {
     /// listens on the port, `EOPNOTSUPP` for UDP, `EINVAL` if connected.
     pub fn listen(&mut self, id: SocketId, backlog: i32) -> Result<()> {
         let max = self.cfg.max_backlog.max(1);
-        let backlog = if backlog < 0 { max } else { (backlog as usize).clamp(1, max) };
+        let backlog = if backlog < 0 {
+            max
+        } else {
+            (backlog as usize).clamp(1, max)
+        };
         let s = self.sock(id)?;
         if s.ty != SockType::Stream {
             return Err(Errno::EOPNOTSUPP);
@@ -64,12 +77,20 @@ impl<D: Device> NetStack<D> {
         let s = self.socks.get(id)?;
         let local = s.local.ok_or(Errno::EINVAL)?;
         let (reuseaddr, reuseport) = (s.opts.reuseaddr, s.opts.reuseport);
-        if !self.ports.can_listen(id, *local.ip(), local.port(), reuseport) {
+        if !self
+            .ports
+            .can_listen(id, *local.ip(), local.port(), reuseport)
+        {
             return Err(Errno::EADDRINUSE);
         }
         let links = self.links_for(*local.ip())?;
-        self.socks.get_mut(id)?.state = State::Listening(Listener { backlog, links, pool: alloc::vec::Vec::new() });
-        self.ports.update(Proto::Tcp, id, local.port(), reuseaddr, reuseport, true);
+        self.socks.get_mut(id)?.state = State::Listening(Listener {
+            backlog,
+            links,
+            pool: alloc::vec::Vec::new(),
+        });
+        self.ports
+            .update(Proto::Tcp, id, local.port(), reuseaddr, reuseport, true);
         self.listeners.push(id);
         if let Err(e) = self.fill_listener(id) {
             self.stop_listening(id);
@@ -82,8 +103,12 @@ impl<D: Device> NetStack<D> {
     /// are reset.
     pub(crate) fn stop_listening(&mut self, id: SocketId) {
         self.listeners.retain(|&l| l != id);
-        let Ok(s) = self.socks.get_mut(id) else { return };
-        let State::Listening(l) = core::mem::replace(&mut s.state, State::Idle) else { return };
+        let Ok(s) = self.socks.get_mut(id) else {
+            return;
+        };
+        let State::Listening(l) = core::mem::replace(&mut s.state, State::Idle) else {
+            return;
+        };
         let (local, ra, rp) = (s.local, s.opts.reuseaddr, s.opts.reuseport);
         if let Some(a) = local {
             self.ports.update(Proto::Tcp, id, a.port(), ra, rp, false);
@@ -99,7 +124,9 @@ impl<D: Device> NetStack<D> {
         let s = self.socks.get_mut(id)?;
         let local = s.local.ok_or(Errno::EINVAL)?;
         let opts = s.opts.clone();
-        let State::Listening(l) = &mut s.state else { return Ok(()) };
+        let State::Listening(l) = &mut s.state else {
+            return Ok(());
+        };
         let mut pool = core::mem::take(&mut l.pool);
         let links = l.links.clone();
         let backlog = l.backlog;
@@ -115,12 +142,23 @@ impl<D: Device> NetStack<D> {
                 let _ = t.listen(ep);
             }
         }
-        let pending = pool.iter().filter(|&&sl| !self.tcp(sl).is_listening()).count();
+        let pending = pool
+            .iter()
+            .filter(|&&sl| !self.tcp(sl).is_listening())
+            .count();
         'links: for link in links {
-            let mut armed = pool.iter().filter(|&&sl| sl.0 == link && self.tcp(sl).is_listening()).count();
+            let mut armed = pool
+                .iter()
+                .filter(|&&sl| sl.0 == link && self.tcp(sl).is_listening())
+                .count();
             // Shrink back after a burst (re-armed sockets past the target).
             while armed > target {
-                let Some(i) = pool.iter().position(|&sl| sl.0 == link && self.tcp(sl).is_listening()) else { break };
+                let Some(i) = pool
+                    .iter()
+                    .position(|&sl| sl.0 == link && self.tcp(sl).is_listening())
+                else {
+                    break;
+                };
                 let sl = pool.swap_remove(i);
                 self.free_slot(sl);
                 armed -= 1;
@@ -147,7 +185,11 @@ impl<D: Device> NetStack<D> {
                 }
             }
         }
-        if let Ok(Sock { state: State::Listening(l), .. }) = self.socks.get_mut(id) {
+        if let Ok(Sock {
+            state: State::Listening(l),
+            ..
+        }) = self.socks.get_mut(id)
+        {
             l.pool = pool;
         }
         // Out of buffers with some sockets armed is not an error.
@@ -159,7 +201,10 @@ impl<D: Device> NetStack<D> {
 
     fn has_armed(&mut self, id: SocketId) -> bool {
         let pool = match self.socks.get(id) {
-            Ok(Sock { state: State::Listening(l), .. }) => l.pool.clone(),
+            Ok(Sock {
+                state: State::Listening(l),
+                ..
+            }) => l.pool.clone(),
             _ => return false,
         };
         pool.iter().any(|&sl| self.tcp(sl).is_listening())
@@ -180,7 +225,9 @@ impl<D: Device> NetStack<D> {
             return Err(Errno::EINVAL);
         }
         let s = self.sock(id)?;
-        let State::Listening(l) = &s.state else { return Err(Errno::EINVAL) };
+        let State::Listening(l) = &s.state else {
+            return Err(Errno::EINVAL);
+        };
         let pool = l.pool.clone();
         let opts = s.opts.clone();
         let Some(idx) = pool.iter().position(|&sl| acceptable(self.tcp(sl).state())) else {
@@ -198,14 +245,25 @@ impl<D: Device> NetStack<D> {
         let state = t.state();
         t.set_timeout(None);
         let (peer, local) = (v4(remote), v4(localep));
-        if let Ok(Sock { state: State::Listening(l), .. }) = self.socks.get_mut(id) {
+        if let Ok(Sock {
+            state: State::Listening(l),
+            ..
+        }) = self.socks.get_mut(id)
+        {
             l.pool.retain(|&sl| sl != slot);
         }
         let mut ns = Sock::new(SockType::Stream, flags & SOCK_NONBLOCK != 0, opts.clone());
         ns.local = Some(local);
-        ns.state = State::Stream(Conn { slot, peer, established: true, last: state, started_ms: self.now_ms });
+        ns.state = State::Stream(Conn {
+            slot,
+            peer,
+            established: true,
+            last: state,
+            started_ms: self.now_ms,
+        });
         let nid = self.socks.insert(ns);
-        self.ports.share(Proto::Tcp, nid, *local.ip(), local.port(), opts.reuseaddr);
+        self.ports
+            .share(Proto::Tcp, nid, *local.ip(), local.port(), opts.reuseaddr);
         let _ = self.fill_listener(id);
         self.refresh(nid);
         Ok((OwnedSocket::new(nid, self.dropped.clone()), peer))
@@ -227,7 +285,11 @@ impl<D: Device> NetStack<D> {
         if let Some(e) = s.error.take() {
             return Err(e);
         }
-        let ip = if dst.ip().is_unspecified() { LOCALHOST } else { *dst.ip() };
+        let ip = if dst.ip().is_unspecified() {
+            LOCALHOST
+        } else {
+            *dst.ip()
+        };
         if ip.is_broadcast() || ip.is_multicast() {
             return Err(Errno::ENETUNREACH);
         }
@@ -308,7 +370,11 @@ impl<D: Device> NetStack<D> {
             t.close();
         }
         self.ports.linger(port);
-        self.orphans.push(crate::stack::Orphan { slot, port, since_ms: self.now_ms });
+        self.orphans.push(crate::stack::Orphan {
+            slot,
+            port,
+            since_ms: self.now_ms,
+        });
     }
 
     /// Notices state changes of a socket's connection (made, refused,
@@ -316,7 +382,9 @@ impl<D: Device> NetStack<D> {
     pub(crate) fn refresh(&mut self, id: SocketId) {
         let now = self.now_ms;
         let timeout = self.cfg.connect_timeout_ms;
-        let Ok(s) = self.socks.get_mut(id) else { return };
+        let Ok(s) = self.socks.get_mut(id) else {
+            return;
+        };
         if let State::Stream(c) = &mut s.state {
             let t = self.sets[c.slot.0 as usize].get_mut::<tcp::Socket>(c.slot.1);
             let st = t.state();
@@ -325,7 +393,11 @@ impl<D: Device> NetStack<D> {
                     tcp::State::SynSent | tcp::State::SynReceived => {}
                     tcp::State::Closed => {
                         let timed_out = now.saturating_sub(c.started_ms) >= timeout;
-                        s.error = Some(if timed_out { Errno::ETIMEDOUT } else { Errno::ECONNREFUSED });
+                        s.error = Some(if timed_out {
+                            Errno::ETIMEDOUT
+                        } else {
+                            Errno::ECONNREFUSED
+                        });
                         let slot = c.slot;
                         s.state = State::Idle;
                         self.free_slot(slot);
@@ -340,7 +412,9 @@ impl<D: Device> NetStack<D> {
                         }
                     }
                 }
-            } else if st == tcp::State::Closed && !matches!(c.last, tcp::State::TimeWait | tcp::State::Closed) {
+            } else if st == tcp::State::Closed
+                && !matches!(c.last, tcp::State::TimeWait | tcp::State::Closed)
+            {
                 s.error = Some(Errno::ECONNRESET);
             }
             c.last = st;
@@ -394,7 +468,11 @@ impl<D: Device> NetStack<D> {
             if buf.is_empty() {
                 return Ok(0);
             }
-            let r = if flags & MSG_PEEK != 0 { t.peek_slice(buf) } else { t.recv_slice(buf) };
+            let r = if flags & MSG_PEEK != 0 {
+                t.peek_slice(buf)
+            } else {
+                t.recv_slice(buf)
+            };
             return Ok(r.unwrap_or(0));
         }
         let eof = !t.may_recv();
@@ -439,7 +517,9 @@ impl<D: Device> NetStack<D> {
 
     /// Readiness of a TCP socket.
     pub(crate) fn tcp_readiness(&mut self, id: SocketId) -> u16 {
-        let Ok(s) = self.socks.get(id) else { return POLLNVAL };
+        let Ok(s) = self.socks.get(id) else {
+            return POLLNVAL;
+        };
         let err = if s.error.is_some() { POLLERR } else { 0 };
         let (shut_rd, shut_wr) = (s.shut_rd, s.shut_wr);
         match &s.state {

@@ -112,7 +112,11 @@ impl<D: Device> NetStack<D> {
             }
             return Ok(());
         };
-        let ip = if dst.ip().is_unspecified() { LOCALHOST } else { *dst.ip() };
+        let ip = if dst.ip().is_unspecified() {
+            LOCALHOST
+        } else {
+            *dst.ip()
+        };
         let link = self.route(ip)?;
         if self.socks.get(id)?.local.is_none() {
             self.autobind(id, Proto::Udp)?;
@@ -122,13 +126,22 @@ impl<D: Device> NetStack<D> {
         let local_ip = s.local.map(|a| *a.ip()).unwrap_or(Ipv4Addr::UNSPECIFIED);
         if let State::Dgram(d) = &mut s.state {
             d.peer = Some(SocketAddrV4::new(ip, dst.port()));
-            d.src = Some(if local_ip.is_unspecified() { src } else { local_ip });
+            d.src = Some(if local_ip.is_unspecified() {
+                src
+            } else {
+                local_ip
+            });
         }
         Ok(())
     }
 
     /// UDP send of one datagram to `dest` or the connected peer.
-    pub(crate) fn udp_send(&mut self, id: SocketId, data: &[u8], dest: Option<SocketAddrV4>) -> Result<usize> {
+    pub(crate) fn udp_send(
+        &mut self,
+        id: SocketId,
+        data: &[u8],
+        dest: Option<SocketAddrV4>,
+    ) -> Result<usize> {
         let s = self.socks.get_mut(id)?;
         if let Some(e) = s.error.take() {
             return Err(e);
@@ -136,10 +149,16 @@ impl<D: Device> NetStack<D> {
         if s.shut_wr {
             return Err(Errno::EPIPE);
         }
-        let State::Dgram(d) = &s.state else { return Err(Errno::EINVAL) };
+        let State::Dgram(d) = &s.state else {
+            return Err(Errno::EINVAL);
+        };
         let dst = dest.or(d.peer).ok_or(Errno::EDESTADDRREQ)?;
         let broadcast_ok = s.opts.broadcast;
-        let ip = if dst.ip().is_unspecified() { LOCALHOST } else { *dst.ip() };
+        let ip = if dst.ip().is_unspecified() {
+            LOCALHOST
+        } else {
+            *dst.ip()
+        };
         if dst.port() == 0 {
             return Err(Errno::EINVAL);
         }
@@ -158,7 +177,11 @@ impl<D: Device> NetStack<D> {
         let mtu_payload = match (link, &self.ext) {
             (LinkId::Ext, Some(e)) => {
                 let mtu = e.dev.capabilities().max_transmission_unit;
-                let hdr = if e.cfg.hardware == smoltcp::wire::HardwareAddress::Ip { 28 } else { 42 };
+                let hdr = if e.cfg.hardware == smoltcp::wire::HardwareAddress::Ip {
+                    28
+                } else {
+                    42
+                };
                 mtu.saturating_sub(hdr)
             }
             _ => MAX_UDP_PAYLOAD,
@@ -189,7 +212,12 @@ impl<D: Device> NetStack<D> {
 
     /// UDP receive of one datagram (cut to `buf`, the rest discarded
     /// unless `MSG_PEEK`).
-    pub(crate) fn udp_recv(&mut self, id: SocketId, buf: &mut [u8], flags: u32) -> Result<RecvInfo> {
+    pub(crate) fn udp_recv(
+        &mut self,
+        id: SocketId,
+        buf: &mut [u8],
+        flags: u32,
+    ) -> Result<RecvInfo> {
         if flags & MSG_OOB != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
@@ -198,15 +226,14 @@ impl<D: Device> NetStack<D> {
             return Err(e);
         }
         let shut_rd = s.shut_rd;
-        let State::Dgram(d) = &s.state else { return Err(Errno::EINVAL) };
+        let State::Dgram(d) = &s.state else {
+            return Err(Errno::EINVAL);
+        };
         let (slots, peer) = (d.slots.clone(), d.peer);
         for slot in slots {
             let u = self.udp(slot);
-            loop {
-                let (from, full) = match u.peek() {
-                    Ok((data, meta)) => (v4(meta.endpoint), data.len()),
-                    Err(_) => break,
-                };
+            while let Ok((data, meta)) = u.peek() {
+                let (from, full) = (v4(meta.endpoint), data.len());
                 if peer.is_some_and(|p| p != from) {
                     let _ = u.recv();
                     continue;
@@ -219,18 +246,28 @@ impl<D: Device> NetStack<D> {
                 };
                 let n = buf.len().min(data.len());
                 buf[..n].copy_from_slice(&data[..n]);
-                return Ok(RecvInfo { len: n, full_len: full, from: Some(from) });
+                return Ok(RecvInfo {
+                    len: n,
+                    full_len: full,
+                    from: Some(from),
+                });
             }
         }
         if shut_rd {
-            return Ok(RecvInfo { len: 0, full_len: 0, from: None });
+            return Ok(RecvInfo {
+                len: 0,
+                full_len: 0,
+                from: None,
+            });
         }
         Err(Errno::EAGAIN)
     }
 
     /// Readiness of a UDP socket.
     pub(crate) fn udp_readiness(&mut self, id: SocketId) -> u16 {
-        let Ok(s) = self.socks.get(id) else { return POLLNVAL };
+        let Ok(s) = self.socks.get(id) else {
+            return POLLNVAL;
+        };
         let mut ev = if s.error.is_some() { POLLERR } else { 0 };
         if s.shut_rd {
             ev |= POLLIN | POLLRDNORM;
@@ -238,7 +275,9 @@ impl<D: Device> NetStack<D> {
         if s.shut_rd && s.shut_wr {
             ev |= POLLHUP;
         }
-        let State::Dgram(d) = &s.state else { return POLLNVAL };
+        let State::Dgram(d) = &s.state else {
+            return POLLNVAL;
+        };
         let slots = d.slots.clone();
         if slots.is_empty() {
             return ev | POLLOUT | POLLWRNORM;
@@ -257,7 +296,9 @@ impl<D: Device> NetStack<D> {
 
     /// Size of the next datagram (`FIONREAD`) and bytes queued to send.
     pub(crate) fn udp_queues(&mut self, id: SocketId) -> Result<(usize, usize)> {
-        let State::Dgram(d) = &self.socks.get(id)?.state else { return Err(Errno::EINVAL) };
+        let State::Dgram(d) = &self.socks.get(id)?.state else {
+            return Err(Errno::EINVAL);
+        };
         let slots = d.slots.clone();
         let (mut next, mut out) = (0, 0);
         for slot in slots {

@@ -17,7 +17,9 @@ fn sockaddr_in_matches_libc() {
     let c = libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: 0x1f90u16.to_be(),
-        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes([192, 168, 7, 9]) },
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes([192, 168, 7, 9]),
+        },
         sin_zero: [0; 8],
     };
     assert_eq!(std::mem::offset_of!(libc::sockaddr_in, sin_family), 0);
@@ -32,7 +34,10 @@ fn sockaddr_in_matches_libc() {
     assert_eq!(&bytes[2..4], &[0x1f, 0x90], "port big-endian");
     assert_eq!(sockaddr::decode(&raw), Ok(SockAddr::Inet(a)));
     assert_eq!(SOCKADDR_IN6_SIZE, std::mem::size_of::<libc::sockaddr_in6>());
-    assert_eq!(SOCKADDR_STORAGE_SIZE, std::mem::size_of::<libc::sockaddr_storage>());
+    assert_eq!(
+        SOCKADDR_STORAGE_SIZE,
+        std::mem::size_of::<libc::sockaddr_storage>()
+    );
     assert_eq!(LINGER_SIZE, std::mem::size_of::<libc::linger>());
     assert_eq!(TIMEVAL_SIZE, std::mem::size_of::<libc::timeval>());
     assert_eq!(POLLFD_SIZE, std::mem::size_of::<libc::pollfd>());
@@ -110,8 +115,16 @@ fn constants_match_libc() {
 fn sockaddr_errors() {
     assert_eq!(sockaddr::decode(&[]), Err(Errno::EINVAL));
     assert_eq!(sockaddr::decode(&[2]), Err(Errno::EINVAL));
-    assert_eq!(sockaddr::decode(&[2, 0, 0, 80]), Err(Errno::EINVAL), "short AF_INET");
-    assert_eq!(sockaddr::decode(&[0u8; 129]), Err(Errno::EINVAL), "longer than sockaddr_storage");
+    assert_eq!(
+        sockaddr::decode(&[2, 0, 0, 80]),
+        Err(Errno::EINVAL),
+        "short AF_INET"
+    );
+    assert_eq!(
+        sockaddr::decode(&[0u8; 129]),
+        Err(Errno::EINVAL),
+        "longer than sockaddr_storage"
+    );
     let mut v6 = [0u8; 28];
     v6[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
     assert_eq!(sockaddr::decode(&v6), Err(Errno::EAFNOSUPPORT));
@@ -122,17 +135,29 @@ fn sockaddr_errors() {
     // bind accepts AF_UNSPEC only with INADDR_ANY (Linux compatibility).
     let mut any = [0u8; 16];
     any[2..4].copy_from_slice(&80u16.to_be_bytes());
-    assert_eq!(sockaddr::decode_inet(&any, true), Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80)));
+    assert_eq!(
+        sockaddr::decode_inet(&any, true),
+        Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80))
+    );
     any[4] = 1;
     assert_eq!(sockaddr::decode_inet(&any, true), Err(Errno::EAFNOSUPPORT));
     // A longer buffer than sockaddr_in is fine (sockaddr_storage).
     let mut st = [0u8; 128];
     st[..16].copy_from_slice(&sockaddr::encode(SocketAddrV4::new(LO, 9)));
-    assert_eq!(sockaddr::decode(&st), Ok(SockAddr::Inet(SocketAddrV4::new(LO, 9))));
+    assert_eq!(
+        sockaddr::decode(&st),
+        Ok(SockAddr::Inet(SocketAddrV4::new(LO, 9)))
+    );
 }
 
 fn level() -> impl Strategy<Value = i32> {
-    prop_oneof![Just(SOL_SOCKET), Just(SOL_IP), Just(SOL_TCP), Just(IPPROTO_UDP), any::<i32>()]
+    prop_oneof![
+        Just(SOL_SOCKET),
+        Just(SOL_IP),
+        Just(SOL_TCP),
+        Just(IPPROTO_UDP),
+        any::<i32>()
+    ]
 }
 
 proptest! {

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use veridian_net::abi::*;
-use veridian_net::{Errno, EpollEvent, EpollSet, PollFd, SocketId};
+use veridian_net::{EpollEvent, EpollSet, Errno, PollFd, SocketId};
 
 fn ev(events: u32, data: u64) -> EpollEvent {
     EpollEvent { events, data }
@@ -21,20 +21,32 @@ fn level_triggered() {
     let _ = n.net.connect(c.id(), &sa(LO, la.port()));
     n.settle();
     assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 1)]);
-    assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 1)], "level: again");
+    assert_eq!(
+        ep.wait(&mut n.net, 8).unwrap(),
+        vec![ev(EPOLLIN, 1)],
+        "level: again"
+    );
     let (s, _) = n.net.accept(l.id(), 0).unwrap();
     assert!(ep.wait(&mut n.net, 8).unwrap().is_empty());
-    ep.ctl(EPOLL_CTL_ADD, s.id(), ev(EPOLLIN | EPOLLOUT, 2)).unwrap();
+    ep.ctl(EPOLL_CTL_ADD, s.id(), ev(EPOLLIN | EPOLLOUT, 2))
+        .unwrap();
     assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLOUT, 2)]);
     n.net.sendto(c.id(), b"hi", 0, None).unwrap();
     n.settle();
-    assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN | EPOLLOUT, 2)]);
-    ep.ctl(EPOLL_CTL_MOD, s.id(), ev(EPOLLIN | EPOLLRDHUP, 3)).unwrap();
+    assert_eq!(
+        ep.wait(&mut n.net, 8).unwrap(),
+        vec![ev(EPOLLIN | EPOLLOUT, 2)]
+    );
+    ep.ctl(EPOLL_CTL_MOD, s.id(), ev(EPOLLIN | EPOLLRDHUP, 3))
+        .unwrap();
     n.recv_exact(s.id(), 2);
     assert!(ep.wait(&mut n.net, 8).unwrap().is_empty());
     n.net.close(c).unwrap();
     n.settle();
-    assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN | EPOLLRDHUP, 3)]);
+    assert_eq!(
+        ep.wait(&mut n.net, 8).unwrap(),
+        vec![ev(EPOLLIN | EPOLLRDHUP, 3)]
+    );
     // A closed socket leaves the interest list.
     let id = s.id();
     n.net.close(s).unwrap();
@@ -50,12 +62,16 @@ fn edge_triggered_and_oneshot() {
     let (l, la) = n.listener();
     let (c, s) = n.pair(l.id(), la);
     let mut ep: EpollSet<SocketId> = EpollSet::new(100);
-    ep.ctl(EPOLL_CTL_ADD, s.id(), ev(EPOLLIN | EPOLLET, 7)).unwrap();
+    ep.ctl(EPOLL_CTL_ADD, s.id(), ev(EPOLLIN | EPOLLET, 7))
+        .unwrap();
     assert!(ep.wait(&mut n.net, 8).unwrap().is_empty());
     n.net.sendto(c.id(), b"a", 0, None).unwrap();
     n.settle();
     assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 7)]);
-    assert!(ep.wait(&mut n.net, 8).unwrap().is_empty(), "edge: reported once");
+    assert!(
+        ep.wait(&mut n.net, 8).unwrap().is_empty(),
+        "edge: reported once"
+    );
     // More data without reading: a new edge.
     n.net.sendto(c.id(), b"b", 0, None).unwrap();
     n.settle();
@@ -71,10 +87,12 @@ fn edge_triggered_and_oneshot() {
     assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 7)]);
     assert!(!ep.any_ready(&mut n.net));
     // One-shot: fires once, MOD re-arms.
-    ep.ctl(EPOLL_CTL_ADD, c.id(), ev(EPOLLOUT | EPOLLONESHOT, 9)).unwrap();
+    ep.ctl(EPOLL_CTL_ADD, c.id(), ev(EPOLLOUT | EPOLLONESHOT, 9))
+        .unwrap();
     assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLOUT, 9)]);
     assert!(ep.wait(&mut n.net, 8).unwrap().is_empty());
-    ep.ctl(EPOLL_CTL_MOD, c.id(), ev(EPOLLOUT | EPOLLONESHOT, 10)).unwrap();
+    ep.ctl(EPOLL_CTL_MOD, c.id(), ev(EPOLLOUT | EPOLLONESHOT, 10))
+        .unwrap();
     assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLOUT, 10)]);
 }
 
@@ -83,17 +101,41 @@ fn ctl_rules_errors_and_fairness() {
     let mut n = Net::new();
     let mut ep: EpollSet<SocketId> = EpollSet::new(3);
     let socks: Vec<_> = (0..4).map(|_| n.udp()).collect();
-    ep.ctl(EPOLL_CTL_ADD, socks[0].id(), ev(EPOLLOUT, 0)).unwrap();
-    assert_eq!(ep.ctl(EPOLL_CTL_ADD, socks[0].id(), ev(EPOLLOUT, 0)), Err(Errno::EEXIST));
-    assert_eq!(ep.ctl(EPOLL_CTL_MOD, socks[1].id(), ev(EPOLLOUT, 0)), Err(Errno::ENOENT));
-    assert_eq!(ep.ctl(9, socks[1].id(), ev(EPOLLOUT, 0)), Err(Errno::EINVAL));
-    assert_eq!(ep.ctl(EPOLL_CTL_MOD, socks[0].id(), ev(EPOLLOUT | EPOLLEXCLUSIVE, 0)), Err(Errno::EINVAL));
-    ep.ctl(EPOLL_CTL_ADD, socks[1].id(), ev(EPOLLOUT, 1)).unwrap();
-    ep.ctl(EPOLL_CTL_ADD, socks[2].id(), ev(EPOLLOUT, 2)).unwrap();
-    assert_eq!(ep.ctl(EPOLL_CTL_ADD, socks[3].id(), ev(EPOLLOUT, 3)), Err(Errno::ENOSPC));
+    ep.ctl(EPOLL_CTL_ADD, socks[0].id(), ev(EPOLLOUT, 0))
+        .unwrap();
+    assert_eq!(
+        ep.ctl(EPOLL_CTL_ADD, socks[0].id(), ev(EPOLLOUT, 0)),
+        Err(Errno::EEXIST)
+    );
+    assert_eq!(
+        ep.ctl(EPOLL_CTL_MOD, socks[1].id(), ev(EPOLLOUT, 0)),
+        Err(Errno::ENOENT)
+    );
+    assert_eq!(
+        ep.ctl(9, socks[1].id(), ev(EPOLLOUT, 0)),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        ep.ctl(
+            EPOLL_CTL_MOD,
+            socks[0].id(),
+            ev(EPOLLOUT | EPOLLEXCLUSIVE, 0)
+        ),
+        Err(Errno::EINVAL)
+    );
+    ep.ctl(EPOLL_CTL_ADD, socks[1].id(), ev(EPOLLOUT, 1))
+        .unwrap();
+    ep.ctl(EPOLL_CTL_ADD, socks[2].id(), ev(EPOLLOUT, 2))
+        .unwrap();
+    assert_eq!(
+        ep.ctl(EPOLL_CTL_ADD, socks[3].id(), ev(EPOLLOUT, 3)),
+        Err(Errno::ENOSPC)
+    );
     assert_eq!(ep.wait(&mut n.net, 0), Err(Errno::EINVAL));
     // maxevents 1 over three ready entries: each gets its turn.
-    let mut seen: Vec<u64> = (0..3).map(|_| ep.wait(&mut n.net, 1).unwrap()[0].data).collect();
+    let mut seen: Vec<u64> = (0..3)
+        .map(|_| ep.wait(&mut n.net, 1).unwrap()[0].data)
+        .collect();
     seen.sort();
     assert_eq!(seen, vec![0, 1, 2]);
     // ERR and HUP are reported without being asked for.
@@ -106,12 +148,18 @@ fn ctl_rules_errors_and_fairness() {
     ep.ctl(EPOLL_CTL_DEL, socks[0].id(), ev(0, 0)).unwrap();
     ep.ctl(EPOLL_CTL_ADD, c.id(), ev(EPOLLIN, 5)).unwrap();
     let got = ep.wait(&mut n.net, 8).unwrap();
-    let e = got.iter().find(|e| e.data == 5).expect("refused socket reported");
+    let e = got
+        .iter()
+        .find(|e| e.data == 5)
+        .expect("refused socket reported");
     assert_eq!(e.events & (EPOLLERR | EPOLLHUP), EPOLLERR | EPOLLHUP);
     // Layout.
     let bytes = ev(EPOLLIN | EPOLLET, 0x1122334455667788).encode();
     assert_eq!(bytes.len(), 12);
-    assert_eq!(EpollEvent::decode(&bytes).unwrap(), ev(EPOLLIN | EPOLLET, 0x1122334455667788));
+    assert_eq!(
+        EpollEvent::decode(&bytes).unwrap(),
+        ev(EPOLLIN | EPOLLET, 0x1122334455667788)
+    );
     assert_eq!(EpollEvent::decode(&bytes[..11]), Err(Errno::EFAULT));
 }
 
@@ -122,17 +170,35 @@ fn pollfd_entries() {
     let (c, s) = n.pair(l.id(), la);
     let ids = [c.id(), s.id()];
     let mut fds = [
-        PollFd { fd: 0, events: POLLIN, revents: 0 },
-        PollFd { fd: 1, events: POLLIN | POLLOUT, revents: 0 },
-        PollFd { fd: -1, events: POLLIN, revents: 0x55 },
+        PollFd {
+            fd: 0,
+            events: POLLIN,
+            revents: 0,
+        },
+        PollFd {
+            fd: 1,
+            events: POLLIN | POLLOUT,
+            revents: 0,
+        },
+        PollFd {
+            fd: -1,
+            events: POLLIN,
+            revents: 0x55,
+        },
     ];
     let mut count = 0;
     for p in fds.iter_mut() {
         count += p.update(|fd| n.net.readiness(ids[fd as usize])) as usize;
     }
-    assert_eq!((count, fds[0].revents, fds[1].revents, fds[2].revents), (1, 0, POLLOUT, 0));
+    assert_eq!(
+        (count, fds[0].revents, fds[1].revents, fds[2].revents),
+        (1, 0, POLLOUT, 0)
+    );
     let raw = fds[1].encode();
     assert_eq!(PollFd::decode(&raw).unwrap(), fds[1]);
     assert_eq!(PollFd::decode(&raw[..7]), Err(Errno::EINVAL));
-    assert_eq!(veridian_net::revents(POLLIN | POLLHUP | POLLOUT, POLLIN), POLLIN | POLLHUP);
+    assert_eq!(
+        veridian_net::revents(POLLIN | POLLHUP | POLLOUT, POLLIN),
+        POLLIN | POLLHUP
+    );
 }

@@ -78,10 +78,38 @@ impl Pair {
     fn new(cfg: NetConfig) -> Pair {
         let ab: Queue = Default::default();
         let ba: Queue = Default::default();
-        let ext = |addr| ExternalConfig { hardware: HardwareAddress::Ip, addr, prefix_len: 24, gateway: None };
-        let a = NetStack::with_device(cfg.clone(), WireDev { rx: ba.clone(), tx: ab.clone() }, ext(A)).unwrap();
-        let b = NetStack::with_device(cfg, WireDev { rx: ab.clone(), tx: ba.clone() }, ext(B)).unwrap();
-        Pair { a, b, ab, ba, now: 0, a_to_b: true }
+        let ext = |addr| ExternalConfig {
+            hardware: HardwareAddress::Ip,
+            addr,
+            prefix_len: 24,
+            gateway: None,
+        };
+        let a = NetStack::with_device(
+            cfg.clone(),
+            WireDev {
+                rx: ba.clone(),
+                tx: ab.clone(),
+            },
+            ext(A),
+        )
+        .unwrap();
+        let b = NetStack::with_device(
+            cfg,
+            WireDev {
+                rx: ab.clone(),
+                tx: ba.clone(),
+            },
+            ext(B),
+        )
+        .unwrap();
+        Pair {
+            a,
+            b,
+            ab,
+            ba,
+            now: 0,
+            a_to_b: true,
+        }
     }
 
     fn settle(&mut self) {
@@ -110,7 +138,10 @@ impl Pair {
 
 /// The IPv4 header checksum (so junk gets past the header check).
 fn ip_checksum(h: &[u8]) -> u16 {
-    let mut sum: u32 = h.chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) as u32).sum();
+    let mut sum: u32 = h
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]) as u32)
+        .sum();
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
@@ -163,8 +194,12 @@ fn tcp_and_udp_across_the_wire() {
     let ua = p.a.socket(AF_INET as i32, SOCK_DGRAM, 0).unwrap();
     let ub = p.b.socket(AF_INET as i32, SOCK_DGRAM, 0).unwrap();
     p.a.bind(ua.id(), &sa(A, 5353)).unwrap();
-    p.b.sendto(ub.id(), b"over the wire", 0, Some(&sa(A, 5353))).unwrap();
-    assert_eq!(p.b.sendto(ub.id(), &[0u8; 1473], 0, Some(&sa(A, 5353))), Err(Errno::EMSGSIZE));
+    p.b.sendto(ub.id(), b"over the wire", 0, Some(&sa(A, 5353)))
+        .unwrap();
+    assert_eq!(
+        p.b.sendto(ub.id(), &[0u8; 1473], 0, Some(&sa(A, 5353))),
+        Err(Errno::EMSGSIZE)
+    );
     p.settle();
     let r = p.a.recvfrom(ua.id(), &mut buf, 0).unwrap();
     assert_eq!(&buf[..r.len], b"over the wire");
@@ -175,12 +210,18 @@ fn tcp_and_udp_across_the_wire() {
     p.settle();
     assert_eq!(p.b.connect_result(c2.id()), Err(Errno::ECONNREFUSED));
     // Not on the /24 and no gateway.
-    assert_eq!(p.b.connect(c2.id(), &sa(Ipv4Addr::new(8, 8, 8, 8), 53)), Err(Errno::ENETUNREACH));
+    assert_eq!(
+        p.b.connect(c2.id(), &sa(Ipv4Addr::new(8, 8, 8, 8), 53)),
+        Err(Errno::ENETUNREACH)
+    );
 }
 
 #[test]
 fn half_open_connections_do_not_exhaust_a_listener() {
-    let cfg = NetConfig { connect_timeout_ms: 3_000, ..NetConfig::default() };
+    let cfg = NetConfig {
+        connect_timeout_ms: 3_000,
+        ..NetConfig::default()
+    };
     let mut p = Pair::new(cfg);
     let l = p.a.socket(AF_INET as i32, SOCK_STREAM, 0).unwrap();
     p.a.bind(l.id(), &sa(A, 80)).unwrap();

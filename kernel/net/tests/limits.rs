@@ -16,7 +16,10 @@ fn two_thousand_sockets_open_and_close() {
     // 500 TCP connections (1000 sockets), 500 bound UDP, 500 unbound TCP.
     for _ in 0..500 {
         let c = n.tcp();
-        assert_eq!(n.net.connect(c.id(), &sa(LO, la.port())), Err(Errno::EINPROGRESS));
+        assert_eq!(
+            n.net.connect(c.id(), &sa(LO, la.port())),
+            Err(Errno::EINPROGRESS)
+        );
         socks.push(c);
         if socks.len() % 50 == 0 {
             n.settle();
@@ -60,16 +63,28 @@ fn two_thousand_sockets_open_and_close() {
 
 #[test]
 fn socket_limit_gives_emfile() {
-    let mut n = Net::with(NetConfig { max_sockets: 10, ..NetConfig::default() });
+    let mut n = Net::with(NetConfig {
+        max_sockets: 10,
+        ..NetConfig::default()
+    });
     let mut v: Vec<_> = (0..10).map(|_| n.udp()).collect();
-    assert_eq!(n.net.socket(AF_INET as i32, SOCK_STREAM, 0).unwrap_err(), Errno::EMFILE);
+    assert_eq!(
+        n.net.socket(AF_INET as i32, SOCK_STREAM, 0).unwrap_err(),
+        Errno::EMFILE
+    );
     v.pop();
-    assert!(n.net.socket(AF_INET as i32, SOCK_STREAM, 0).is_ok(), "a dropped handle frees its slot");
+    assert!(
+        n.net.socket(AF_INET as i32, SOCK_STREAM, 0).is_ok(),
+        "a dropped handle frees its slot"
+    );
 }
 
 #[test]
 fn buffer_budget_gives_enobufs() {
-    let cfg = NetConfig { max_buffer_bytes: 1 << 20, ..NetConfig::default() };
+    let cfg = NetConfig {
+        max_buffer_bytes: 1 << 20,
+        ..NetConfig::default()
+    };
     let mut n = Net::with(cfg);
     let mut v = Vec::new();
     let err = loop {
@@ -92,7 +107,10 @@ fn buffer_budget_gives_enobufs() {
 fn orphan_of_silent_peer_is_reset() {
     // A peer that goes away without a word: the orphan is reset after the
     // timeout, not kept forever.
-    let mut n = Net::with(NetConfig { orphan_timeout_ms: 5_000, ..NetConfig::default() });
+    let mut n = Net::with(NetConfig {
+        orphan_timeout_ms: 5_000,
+        ..NetConfig::default()
+    });
     let (l, la) = n.listener();
     let (c, s) = n.pair(l.id(), la);
     // Client half-closes; server never closes its side but is dropped while
@@ -105,5 +123,12 @@ fn orphan_of_silent_peer_is_reset() {
     assert_eq!(n.net.stats().orphans, 0);
     let mut buf = [0u8; 4];
     let r = n.net.recvfrom(c.id(), &mut buf, 0);
-    assert!(r == Ok(veridian_net::RecvInfo { len: 0, full_len: 0, from: None }) || r == Err(Errno::ECONNRESET), "{r:?}");
+    assert!(
+        r == Ok(veridian_net::RecvInfo {
+            len: 0,
+            full_len: 0,
+            from: None
+        }) || r == Err(Errno::ECONNRESET),
+        "{r:?}"
+    );
 }

@@ -14,13 +14,22 @@ fn listen_connect_accept_echo() {
     assert_ne!(la.port(), 0);
     assert_eq!(*la.ip(), LO);
     let c = n.tcp();
-    assert_eq!(n.net.connect(c.id(), &sa(LO, la.port())), Err(Errno::EINPROGRESS));
-    assert_eq!(n.net.connect(c.id(), &sa(LO, la.port())), Err(Errno::EALREADY));
+    assert_eq!(
+        n.net.connect(c.id(), &sa(LO, la.port())),
+        Err(Errno::EINPROGRESS)
+    );
+    assert_eq!(
+        n.net.connect(c.id(), &sa(LO, la.port())),
+        Err(Errno::EALREADY)
+    );
     assert_eq!(n.net.accept(l.id(), 0).unwrap_err(), Errno::EAGAIN);
     n.settle();
     assert_ne!(n.net.readiness(l.id()) & POLLIN, 0, "listener readable");
     n.net.connect_result(c.id()).unwrap();
-    assert_eq!(n.net.connect(c.id(), &sa(LO, la.port())), Err(Errno::EISCONN));
+    assert_eq!(
+        n.net.connect(c.id(), &sa(LO, la.port())),
+        Err(Errno::EISCONN)
+    );
     let (s, peer) = n.net.accept(l.id(), SOCK_NONBLOCK).unwrap();
     assert!(n.net.is_nonblocking(s.id()).unwrap());
     assert_eq!(peer, n.net.local_addr(c.id()).unwrap());
@@ -60,7 +69,11 @@ fn eof_after_peer_close_and_shutdown() {
     assert_eq!(&buf[..r.len], b"last words");
     assert_ne!(n.net.readiness(c.id()) & POLLRDHUP, 0);
     assert_eq!(n.net.recvfrom(c.id(), &mut buf, 0).unwrap().len, 0, "EOF");
-    assert_eq!(n.net.recvfrom(c.id(), &mut buf, 0).unwrap().len, 0, "EOF stays");
+    assert_eq!(
+        n.net.recvfrom(c.id(), &mut buf, 0).unwrap().len,
+        0,
+        "EOF stays"
+    );
     // The half-closed side can still send the other way.
     n.net.sendto(c.id(), b"reply", 0, None).unwrap();
     n.settle();
@@ -82,28 +95,48 @@ fn connect_to_closed_port_is_refused() {
     n.net.close(l).unwrap();
     n.settle();
     let c = n.tcp();
-    assert_eq!(n.net.connect(c.id(), &sa(LO, la.port())), Err(Errno::EINPROGRESS));
+    assert_eq!(
+        n.net.connect(c.id(), &sa(LO, la.port())),
+        Err(Errno::EINPROGRESS)
+    );
     n.settle();
     let ev = n.net.readiness(c.id());
     assert_ne!(ev & POLLERR, 0, "error readiness: {ev:#x}");
     assert_ne!(ev & POLLOUT, 0);
     let v = n.net.getsockopt(c.id(), SOL_SOCKET, SO_ERROR).unwrap();
     assert_eq!(v.as_int(), Errno::ECONNREFUSED.0);
-    assert_eq!(n.net.getsockopt(c.id(), SOL_SOCKET, SO_ERROR).unwrap().as_int(), 0, "SO_ERROR clears");
+    assert_eq!(
+        n.net
+            .getsockopt(c.id(), SOL_SOCKET, SO_ERROR)
+            .unwrap()
+            .as_int(),
+        0,
+        "SO_ERROR clears"
+    );
     // A blocking connect sees it through connect_result.
     let c2 = n.tcp();
-    assert_eq!(n.net.connect(c2.id(), &sa(LO, la.port())), Err(Errno::EINPROGRESS));
+    assert_eq!(
+        n.net.connect(c2.id(), &sa(LO, la.port())),
+        Err(Errno::EINPROGRESS)
+    );
     n.settle();
     assert_eq!(n.net.connect_result(c2.id()), Err(Errno::ECONNREFUSED));
     // Port 0 and 0.0.0.0 (means loopback, as on Linux).
     let c3 = n.tcp();
     assert_eq!(n.net.connect(c3.id(), &sa(LO, 0)), Err(Errno::ECONNREFUSED));
-    assert_eq!(n.net.connect(c3.id(), &sa(Ipv4Addr::UNSPECIFIED, la.port())), Err(Errno::EINPROGRESS));
+    assert_eq!(
+        n.net
+            .connect(c3.id(), &sa(Ipv4Addr::UNSPECIFIED, la.port())),
+        Err(Errno::EINPROGRESS)
+    );
     n.settle();
     assert_eq!(n.net.connect_result(c3.id()), Err(Errno::ECONNREFUSED));
     // No route.
     let c4 = n.tcp();
-    assert_eq!(n.net.connect(c4.id(), &sa(Ipv4Addr::new(10, 0, 2, 2), 80)), Err(Errno::ENETUNREACH));
+    assert_eq!(
+        n.net.connect(c4.id(), &sa(Ipv4Addr::new(10, 0, 2, 2), 80)),
+        Err(Errno::ENETUNREACH)
+    );
     // The stack sockets of failed attempts are freed.
     let st = n.net.stats();
     assert_eq!(st.stack_sockets, 0, "{st:?}");
@@ -114,24 +147,43 @@ fn address_in_use_and_reuseaddr() {
     let mut n = Net::new();
     let (l, la) = n.listener();
     let b = n.tcp();
-    assert_eq!(n.net.bind(b.id(), &sa(LO, la.port())), Err(Errno::EADDRINUSE));
-    assert_eq!(n.net.bind(b.id(), &sa(Ipv4Addr::UNSPECIFIED, la.port())), Err(Errno::EADDRINUSE));
+    assert_eq!(
+        n.net.bind(b.id(), &sa(LO, la.port())),
+        Err(Errno::EADDRINUSE)
+    );
+    assert_eq!(
+        n.net.bind(b.id(), &sa(Ipv4Addr::UNSPECIFIED, la.port())),
+        Err(Errno::EADDRINUSE)
+    );
     // SO_REUSEADDR does not let two sockets share a listening port.
-    n.net.setsockopt(b.id(), SOL_SOCKET, SO_REUSEADDR, &int(1)).unwrap();
-    assert_eq!(n.net.bind(b.id(), &sa(LO, la.port())), Err(Errno::EADDRINUSE));
+    n.net
+        .setsockopt(b.id(), SOL_SOCKET, SO_REUSEADDR, &int(1))
+        .unwrap();
+    assert_eq!(
+        n.net.bind(b.id(), &sa(LO, la.port())),
+        Err(Errno::EADDRINUSE)
+    );
     // A connection left on the port after the listener closes does not
     // block a SO_REUSEADDR rebind (std's TcpListener sets it).
-    n.net.setsockopt(l.id(), SOL_SOCKET, SO_REUSEADDR, &int(1)).unwrap();
+    n.net
+        .setsockopt(l.id(), SOL_SOCKET, SO_REUSEADDR, &int(1))
+        .unwrap();
     let (c, s) = n.pair(l.id(), la);
     n.net.close(l).unwrap();
     n.net.bind(b.id(), &sa(LO, la.port())).unwrap();
     n.net.listen(b.id(), 4).unwrap();
     // Without SO_REUSEADDR the accepted socket's binding conflicts.
     let d = n.tcp();
-    assert_eq!(n.net.bind(d.id(), &sa(LO, la.port())), Err(Errno::EADDRINUSE));
+    assert_eq!(
+        n.net.bind(d.id(), &sa(LO, la.port())),
+        Err(Errno::EADDRINUSE)
+    );
     // Already bound: EINVAL. Not our address: EADDRNOTAVAIL.
     assert_eq!(n.net.bind(b.id(), &sa(LO, 0)), Err(Errno::EINVAL));
-    assert_eq!(n.net.bind(d.id(), &sa(Ipv4Addr::new(192, 168, 1, 1), 0)), Err(Errno::EADDRNOTAVAIL));
+    assert_eq!(
+        n.net.bind(d.id(), &sa(Ipv4Addr::new(192, 168, 1, 1), 0)),
+        Err(Errno::EADDRNOTAVAIL)
+    );
     drop((c, s));
 }
 
@@ -142,16 +194,20 @@ fn nonblocking_eagain_and_would_block_paths() {
     assert_eq!(n.net.accept(l.id(), 0).unwrap_err(), Errno::EAGAIN);
     let (c, s) = n.pair(l.id(), la);
     let mut buf = [0u8; 8];
-    assert_eq!(n.net.recvfrom(c.id(), &mut buf, MSG_DONTWAIT), Err(Errno::EAGAIN));
+    assert_eq!(
+        n.net.recvfrom(c.id(), &mut buf, MSG_DONTWAIT),
+        Err(Errno::EAGAIN)
+    );
     assert_eq!(n.net.readiness(c.id()) & (POLLIN | POLLOUT), POLLOUT);
     // Fill the send buffer and the peer's receive window.
-    n.net.setsockopt(c.id(), SOL_SOCKET, SO_RCVTIMEO, &{
-        let mut tv = [0u8; 16];
-        tv[..8].copy_from_slice(&2i64.to_ne_bytes());
-        tv[8..].copy_from_slice(&500_000i64.to_ne_bytes());
-        tv
-    })
-    .unwrap();
+    n.net
+        .setsockopt(c.id(), SOL_SOCKET, SO_RCVTIMEO, &{
+            let mut tv = [0u8; 16];
+            tv[..8].copy_from_slice(&2i64.to_ne_bytes());
+            tv[8..].copy_from_slice(&500_000i64.to_ne_bytes());
+            tv
+        })
+        .unwrap();
     assert_eq!(n.net.timeouts(c.id()).unwrap(), (Some(2_500_000), None));
     let chunk = vec![7u8; 32 * 1024];
     let mut sent = 0;
@@ -169,7 +225,11 @@ fn nonblocking_eagain_and_would_block_paths() {
         }
         assert!(sent < 10 << 20, "send never blocked");
     }
-    assert_eq!(n.net.readiness(c.id()) & POLLOUT, 0, "not writable when full");
+    assert_eq!(
+        n.net.readiness(c.id()) & POLLOUT,
+        0,
+        "not writable when full"
+    );
     // FIONBIO toggles the stored flag.
     n.net.ioctl(c.id(), FIONBIO, &int(1)).unwrap();
     assert!(n.net.is_nonblocking(c.id()).unwrap());
@@ -183,14 +243,19 @@ fn bulk_transfer_10_mib() {
     let (l, la) = n.listener();
     let (c, s) = n.pair(l.id(), la);
     let total = 10 << 20;
-    let data: Vec<u8> = (0..total).map(|i: usize| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let data: Vec<u8> = (0..total)
+        .map(|i: usize| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let mut buf = vec![0u8; 64 << 10];
     let (mut off, mut got) = (0usize, Vec::with_capacity(total));
     let start = std::time::Instant::now();
     let mut polls = 0;
     while got.len() < total {
         while off < total {
-            match n.net.sendto(c.id(), &data[off..(off + (256 << 10)).min(total)], 0, None) {
+            match n
+                .net
+                .sendto(c.id(), &data[off..(off + (256 << 10)).min(total)], 0, None)
+            {
                 Ok(k) => off += k,
                 Err(Errno::EAGAIN) => break,
                 Err(e) => panic!("{e:?}"),
@@ -211,7 +276,10 @@ fn bulk_transfer_10_mib() {
     }
     assert!(got == data, "bytes differ");
     let secs = start.elapsed().as_secs_f64();
-    eprintln!("10 MiB over loopback: {polls} polls, {secs:.3} s, {:.1} MiB/s", 10.0 / secs);
+    eprintln!(
+        "10 MiB over loopback: {polls} polls, {secs:.3} s, {:.1} MiB/s",
+        10.0 / secs
+    );
 }
 
 #[test]
@@ -239,15 +307,26 @@ fn linger_zero_resets_and_listener_close_resets_pending() {
     let (c, s) = n.pair(l.id(), la);
     let mut lg = [0u8; 8];
     lg[..4].copy_from_slice(&1i32.to_ne_bytes());
-    n.net.setsockopt(s.id(), SOL_SOCKET, SO_LINGER, &lg).unwrap();
-    assert_eq!(n.net.getsockopt(s.id(), SOL_SOCKET, SO_LINGER).unwrap().as_bytes(), &lg);
+    n.net
+        .setsockopt(s.id(), SOL_SOCKET, SO_LINGER, &lg)
+        .unwrap();
+    assert_eq!(
+        n.net
+            .getsockopt(s.id(), SOL_SOCKET, SO_LINGER)
+            .unwrap()
+            .as_bytes(),
+        &lg
+    );
     n.net.close(s).unwrap();
     n.settle();
     let mut buf = [0u8; 8];
     assert_eq!(n.net.recvfrom(c.id(), &mut buf, 0), Err(Errno::ECONNRESET));
     // A connection nobody accepted is reset when the listener closes.
     let p = n.tcp();
-    assert_eq!(n.net.connect(p.id(), &sa(LO, la.port())), Err(Errno::EINPROGRESS));
+    assert_eq!(
+        n.net.connect(p.id(), &sa(LO, la.port())),
+        Err(Errno::EINPROGRESS)
+    );
     n.settle();
     n.net.connect_result(p.id()).unwrap();
     n.net.close(l).unwrap();
@@ -268,7 +347,10 @@ fn backlog_pool_refills() {
         let mut cs = Vec::new();
         for _ in 0..3 {
             let c = n.tcp();
-            assert_eq!(n.net.connect(c.id(), &sa(LO, la.port())), Err(Errno::EINPROGRESS));
+            assert_eq!(
+                n.net.connect(c.id(), &sa(LO, la.port())),
+                Err(Errno::EINPROGRESS)
+            );
             cs.push(c);
         }
         n.settle();
@@ -291,20 +373,52 @@ fn backlog_pool_refills() {
     }
     n.settle();
     let results: Vec<_> = extra.iter().map(|c| n.net.connect_result(c.id())).collect();
-    assert!(results.iter().filter(|r| r.is_ok()).count() >= 3, "{results:?}");
+    assert!(
+        results.iter().filter(|r| r.is_ok()).count() >= 3,
+        "{results:?}"
+    );
     assert!(results.contains(&Err(Errno::ECONNREFUSED)), "{results:?}");
 }
 
 #[test]
 fn socket_argument_errors() {
     let mut n = Net::new();
-    assert_eq!(n.net.socket(AF_INET6 as i32, SOCK_STREAM, 0).unwrap_err(), Errno::EAFNOSUPPORT);
-    assert_eq!(n.net.socket(AF_UNIX as i32, SOCK_STREAM, 0).unwrap_err(), Errno::EAFNOSUPPORT);
-    assert_eq!(n.net.socket(-1, SOCK_STREAM, 0).unwrap_err(), Errno::EAFNOSUPPORT);
-    assert_eq!(n.net.socket(AF_INET as i32, SOCK_STREAM | 0x100, 0).unwrap_err(), Errno::EINVAL);
-    assert_eq!(n.net.socket(AF_INET as i32, SOCK_STREAM, IPPROTO_UDP).unwrap_err(), Errno::EPROTONOSUPPORT);
-    assert_eq!(n.net.socket(AF_INET as i32, SOCK_SEQPACKET, 0).unwrap_err(), veridian_net::ESOCKTNOSUPPORT);
-    let s = n.net.socket(AF_INET as i32, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP).unwrap();
+    assert_eq!(
+        n.net.socket(AF_INET6 as i32, SOCK_STREAM, 0).unwrap_err(),
+        Errno::EAFNOSUPPORT
+    );
+    assert_eq!(
+        n.net.socket(AF_UNIX as i32, SOCK_STREAM, 0).unwrap_err(),
+        Errno::EAFNOSUPPORT
+    );
+    assert_eq!(
+        n.net.socket(-1, SOCK_STREAM, 0).unwrap_err(),
+        Errno::EAFNOSUPPORT
+    );
+    assert_eq!(
+        n.net
+            .socket(AF_INET as i32, SOCK_STREAM | 0x100, 0)
+            .unwrap_err(),
+        Errno::EINVAL
+    );
+    assert_eq!(
+        n.net
+            .socket(AF_INET as i32, SOCK_STREAM, IPPROTO_UDP)
+            .unwrap_err(),
+        Errno::EPROTONOSUPPORT
+    );
+    assert_eq!(
+        n.net.socket(AF_INET as i32, SOCK_SEQPACKET, 0).unwrap_err(),
+        veridian_net::ESOCKTNOSUPPORT
+    );
+    let s = n
+        .net
+        .socket(
+            AF_INET as i32,
+            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+            IPPROTO_TCP,
+        )
+        .unwrap();
     assert!(n.net.is_nonblocking(s.id()).unwrap());
     let mut buf = [0u8; 4];
     assert_eq!(n.net.recvfrom(s.id(), &mut buf, 0), Err(Errno::ENOTCONN));
@@ -312,7 +426,10 @@ fn socket_argument_errors() {
     assert_eq!(n.net.shutdown(s.id(), SHUT_RD), Err(Errno::ENOTCONN));
     assert_eq!(n.net.shutdown(s.id(), 7), Err(Errno::EINVAL));
     assert_eq!(n.net.peer_addr(s.id()), Err(Errno::ENOTCONN));
-    assert_eq!(n.net.local_addr(s.id()).unwrap(), SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+    assert_eq!(
+        n.net.local_addr(s.id()).unwrap(),
+        SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)
+    );
     assert_eq!(n.net.accept(s.id(), 0).unwrap_err(), Errno::EINVAL);
     assert_eq!(n.net.connect(s.id(), &[2, 0]), Err(Errno::EINVAL));
     let mut v6 = [0u8; 28];
@@ -323,7 +440,10 @@ fn socket_argument_errors() {
     let id = s.id();
     n.net.close(s).unwrap();
     assert_eq!(n.net.readiness(id), POLLNVAL);
-    assert_eq!(n.net.bind(id, &sockaddr::encode(SocketAddrV4::new(LO, 0))), Err(Errno::EBADF));
+    assert_eq!(
+        n.net.bind(id, &sockaddr::encode(SocketAddrV4::new(LO, 0))),
+        Err(Errno::EBADF)
+    );
 }
 
 #[test]
@@ -332,24 +452,62 @@ fn options_round_trip() {
     let (l, la) = n.listener();
     let (c, _s) = n.pair(l.id(), la);
     let id = c.id();
-    for (level, name) in [(SOL_TCP, TCP_NODELAY), (SOL_SOCKET, SO_KEEPALIVE), (SOL_SOCKET, SO_REUSEADDR), (SOL_SOCKET, SO_BROADCAST)] {
+    for (level, name) in [
+        (SOL_TCP, TCP_NODELAY),
+        (SOL_SOCKET, SO_KEEPALIVE),
+        (SOL_SOCKET, SO_REUSEADDR),
+        (SOL_SOCKET, SO_BROADCAST),
+    ] {
         assert_eq!(n.net.getsockopt(id, level, name).unwrap().as_int(), 0);
         n.net.setsockopt(id, level, name, &int(1)).unwrap();
-        assert_eq!(n.net.getsockopt(id, level, name).unwrap().as_int(), 1, "{level}/{name}");
+        assert_eq!(
+            n.net.getsockopt(id, level, name).unwrap().as_int(),
+            1,
+            "{level}/{name}"
+        );
     }
     n.net.setsockopt(id, SOL_IP, IP_TTL, &int(17)).unwrap();
     assert_eq!(n.net.getsockopt(id, SOL_IP, IP_TTL).unwrap().as_int(), 17);
-    assert_eq!(n.net.setsockopt(id, SOL_IP, IP_TTL, &int(0)), Err(Errno::EINVAL));
-    assert_eq!(n.net.getsockopt(id, SOL_SOCKET, SO_TYPE).unwrap().as_int(), SOCK_STREAM as i32);
-    assert_eq!(n.net.getsockopt(l.id(), SOL_SOCKET, SO_ACCEPTCONN).unwrap().as_int(), 1);
-    n.net.setsockopt(id, SOL_SOCKET, SO_RCVBUF, &int(100_000)).unwrap();
-    assert_eq!(n.net.getsockopt(id, SOL_SOCKET, SO_RCVBUF).unwrap().as_int(), 200_000);
-    assert_eq!(n.net.setsockopt(id, SOL_SOCKET, SO_TYPE, &int(1)), Err(Errno::ENOPROTOOPT));
-    assert_eq!(n.net.setsockopt(id, SOL_SOCKET, SO_REUSEADDR, &[1]), Err(Errno::EINVAL));
+    assert_eq!(
+        n.net.setsockopt(id, SOL_IP, IP_TTL, &int(0)),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        n.net.getsockopt(id, SOL_SOCKET, SO_TYPE).unwrap().as_int(),
+        SOCK_STREAM as i32
+    );
+    assert_eq!(
+        n.net
+            .getsockopt(l.id(), SOL_SOCKET, SO_ACCEPTCONN)
+            .unwrap()
+            .as_int(),
+        1
+    );
+    n.net
+        .setsockopt(id, SOL_SOCKET, SO_RCVBUF, &int(100_000))
+        .unwrap();
+    assert_eq!(
+        n.net
+            .getsockopt(id, SOL_SOCKET, SO_RCVBUF)
+            .unwrap()
+            .as_int(),
+        200_000
+    );
+    assert_eq!(
+        n.net.setsockopt(id, SOL_SOCKET, SO_TYPE, &int(1)),
+        Err(Errno::ENOPROTOOPT)
+    );
+    assert_eq!(
+        n.net.setsockopt(id, SOL_SOCKET, SO_REUSEADDR, &[1]),
+        Err(Errno::EINVAL)
+    );
     assert_eq!(n.net.getsockopt(id, 999, 1), Err(Errno::ENOPROTOOPT));
     let mut tv = [0u8; 16];
     tv[8..].copy_from_slice(&1_000_000i64.to_ne_bytes());
-    assert_eq!(n.net.setsockopt(id, SOL_SOCKET, SO_SNDTIMEO, &tv), Err(Errno::EDOM));
+    assert_eq!(
+        n.net.setsockopt(id, SOL_SOCKET, SO_SNDTIMEO, &tv),
+        Err(Errno::EDOM)
+    );
     // Data still flows with NODELAY and keepalive on.
     n.net.sendto(id, b"opts", 0, None).unwrap();
     n.settle();

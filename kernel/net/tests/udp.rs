@@ -18,7 +18,10 @@ fn sendto_recvfrom_keeps_boundaries() {
     let ba = n.net.local_addr(b.id()).unwrap();
     assert_eq!(*ba.ip(), Ipv4Addr::UNSPECIFIED);
     for msg in [&b"one"[..], b"", b"three three", &[9u8; 1400][..]] {
-        assert_eq!(n.net.sendto(a.id(), msg, 0, Some(&sa(LO, ba.port()))), Ok(msg.len()));
+        assert_eq!(
+            n.net.sendto(a.id(), msg, 0, Some(&sa(LO, ba.port()))),
+            Ok(msg.len())
+        );
     }
     n.settle();
     assert_eq!(n.net.ioctl(b.id(), FIONREAD, &[]), Ok(Some(3)));
@@ -41,8 +44,12 @@ fn truncation_peek_and_msg_trunc() {
     n.net.bind(b.id(), &sa(LO, 0)).unwrap();
     let ba = n.net.local_addr(b.id()).unwrap();
     // sendto on an unbound socket binds it to an ephemeral port.
-    n.net.sendto(a.id(), b"0123456789", 0, Some(&sa(LO, ba.port()))).unwrap();
-    n.net.sendto(a.id(), b"next", 0, Some(&sa(LO, ba.port()))).unwrap();
+    n.net
+        .sendto(a.id(), b"0123456789", 0, Some(&sa(LO, ba.port())))
+        .unwrap();
+    n.net
+        .sendto(a.id(), b"next", 0, Some(&sa(LO, ba.port())))
+        .unwrap();
     let aa = n.net.local_addr(a.id()).unwrap();
     assert_ne!(aa.port(), 0);
     n.settle();
@@ -50,7 +57,10 @@ fn truncation_peek_and_msg_trunc() {
     let r = n.net.recvfrom(b.id(), &mut small, MSG_PEEK).unwrap();
     assert_eq!((&small[..r.len], r.full_len), (&b"0123"[..], 10));
     let r = n.net.recvfrom(b.id(), &mut small, MSG_TRUNC).unwrap();
-    assert_eq!((&small[..], r.ret(MSG_TRUNC), r.ret(0), r.msg_flags()), (&b"0123"[..], 10, 4, MSG_TRUNC));
+    assert_eq!(
+        (&small[..], r.ret(MSG_TRUNC), r.ret(0), r.msg_flags()),
+        (&b"0123"[..], 10, 4, MSG_TRUNC)
+    );
     // The rest of a cut datagram is gone; the next one is whole.
     let mut buf = [0u8; 16];
     let r = n.net.recvfrom(b.id(), &mut buf, 0).unwrap();
@@ -66,13 +76,21 @@ fn connected_udp_filters_and_defaults() {
     let other = n.udp();
     n.net.bind(a.id(), &sa(LO, 0)).unwrap();
     n.net.bind(b.id(), &sa(LO, 0)).unwrap();
-    let (aa, ba) = (n.net.local_addr(a.id()).unwrap(), n.net.local_addr(b.id()).unwrap());
-    assert_eq!(n.net.sendto(a.id(), b"x", 0, None), Err(Errno::EDESTADDRREQ));
+    let (aa, ba) = (
+        n.net.local_addr(a.id()).unwrap(),
+        n.net.local_addr(b.id()).unwrap(),
+    );
+    assert_eq!(
+        n.net.sendto(a.id(), b"x", 0, None),
+        Err(Errno::EDESTADDRREQ)
+    );
     assert_eq!(n.net.peer_addr(a.id()), Err(Errno::ENOTCONN));
     n.net.connect(a.id(), &sa(LO, ba.port())).unwrap();
     n.net.connect(b.id(), &sa(LO, aa.port())).unwrap();
     assert_eq!(n.net.peer_addr(a.id()).unwrap(), ba);
-    n.net.sendto(other.id(), b"stranger", 0, Some(&sa(LO, aa.port()))).unwrap();
+    n.net
+        .sendto(other.id(), b"stranger", 0, Some(&sa(LO, aa.port())))
+        .unwrap();
     n.net.sendto(b.id(), b"friend", 0, None).unwrap();
     n.settle();
     let mut buf = [0u8; 16];
@@ -99,24 +117,59 @@ fn udp_errors() {
     let b = n.udp();
     n.net.bind(a.id(), &sa(LO, 0)).unwrap();
     let aa = n.net.local_addr(a.id()).unwrap();
-    assert_eq!(n.net.bind(b.id(), &sa(LO, aa.port())), Err(Errno::EADDRINUSE));
+    assert_eq!(
+        n.net.bind(b.id(), &sa(LO, aa.port())),
+        Err(Errno::EADDRINUSE)
+    );
     let big = vec![0u8; MAX_UDP + 1];
-    assert_eq!(n.net.sendto(b.id(), &big, 0, Some(&sa(LO, aa.port()))), Err(Errno::EMSGSIZE));
-    assert_eq!(n.net.sendto(b.id(), b"x", 0, Some(&sa(LO, 0))), Err(Errno::EINVAL));
-    assert_eq!(n.net.sendto(b.id(), b"x", 0, Some(&sa(Ipv4Addr::BROADCAST, 9))), Err(Errno::EACCES));
-    n.net.setsockopt(b.id(), SOL_SOCKET, SO_BROADCAST, &int(1)).unwrap();
-    assert_eq!(n.net.sendto(b.id(), b"x", 0, Some(&sa(Ipv4Addr::BROADCAST, 9))), Err(Errno::ENETUNREACH));
-    assert_eq!(n.net.sendto(b.id(), b"x", 0, Some(&[2, 0, 0])), Err(Errno::EINVAL));
+    assert_eq!(
+        n.net.sendto(b.id(), &big, 0, Some(&sa(LO, aa.port()))),
+        Err(Errno::EMSGSIZE)
+    );
+    assert_eq!(
+        n.net.sendto(b.id(), b"x", 0, Some(&sa(LO, 0))),
+        Err(Errno::EINVAL)
+    );
+    assert_eq!(
+        n.net
+            .sendto(b.id(), b"x", 0, Some(&sa(Ipv4Addr::BROADCAST, 9))),
+        Err(Errno::EACCES)
+    );
+    n.net
+        .setsockopt(b.id(), SOL_SOCKET, SO_BROADCAST, &int(1))
+        .unwrap();
+    assert_eq!(
+        n.net
+            .sendto(b.id(), b"x", 0, Some(&sa(Ipv4Addr::BROADCAST, 9))),
+        Err(Errno::ENETUNREACH)
+    );
+    assert_eq!(
+        n.net.sendto(b.id(), b"x", 0, Some(&[2, 0, 0])),
+        Err(Errno::EINVAL)
+    );
     assert_eq!(n.net.listen(b.id(), 1), Err(Errno::EOPNOTSUPP));
     assert_eq!(n.net.accept(b.id(), 0).unwrap_err(), Errno::EINVAL);
     assert_eq!(n.net.shutdown(b.id(), SHUT_RDWR), Err(Errno::ENOTCONN));
-    assert_eq!(n.net.setsockopt(b.id(), SOL_TCP, TCP_NODELAY, &int(1)), Err(Errno::ENOPROTOOPT));
-    assert_eq!(n.net.getsockopt(b.id(), SOL_SOCKET, SO_TYPE).unwrap().as_int(), SOCK_DGRAM as i32);
+    assert_eq!(
+        n.net.setsockopt(b.id(), SOL_TCP, TCP_NODELAY, &int(1)),
+        Err(Errno::ENOPROTOOPT)
+    );
+    assert_eq!(
+        n.net
+            .getsockopt(b.id(), SOL_SOCKET, SO_TYPE)
+            .unwrap()
+            .as_int(),
+        SOCK_DGRAM as i32
+    );
     // SO_REUSEADDR on both lets two UDP sockets share a port.
     let c = n.udp();
     let d = n.udp();
-    n.net.setsockopt(c.id(), SOL_SOCKET, SO_REUSEADDR, &int(1)).unwrap();
-    n.net.setsockopt(d.id(), SOL_SOCKET, SO_REUSEADDR, &int(1)).unwrap();
+    n.net
+        .setsockopt(c.id(), SOL_SOCKET, SO_REUSEADDR, &int(1))
+        .unwrap();
+    n.net
+        .setsockopt(d.id(), SOL_SOCKET, SO_REUSEADDR, &int(1))
+        .unwrap();
     n.net.bind(c.id(), &sa(LO, 0)).unwrap();
     let port = n.net.local_addr(c.id()).unwrap().port();
     n.net.bind(d.id(), &sa(LO, port)).unwrap();

@@ -18,7 +18,10 @@ impl Net {
     }
 
     pub fn with(cfg: NetConfig) -> Self {
-        Net { net: NetStack::new(cfg), now: 0 }
+        Net {
+            net: NetStack::new(cfg),
+            now: 0,
+        }
     }
 
     /// Polls (1 ms per step) until nothing changes any more.
@@ -62,7 +65,10 @@ impl Net {
     /// Connects a new socket to `to` and accepts it: (client, server).
     pub fn pair(&mut self, l: SocketId, to: SocketAddrV4) -> (OwnedSocket, OwnedSocket) {
         let c = self.tcp();
-        assert_eq!(self.net.connect(c.id(), &sockaddr::encode(to)), Err(Errno::EINPROGRESS));
+        assert_eq!(
+            self.net.connect(c.id(), &sockaddr::encode(to)),
+            Err(Errno::EINPROGRESS)
+        );
         self.settle();
         self.net.connect_result(c.id()).unwrap();
         let (s, _) = self.net.accept(l, 0).unwrap();
