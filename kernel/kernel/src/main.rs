@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use spin::Mutex;
 
 use arch::entry::{prepare_stack, FpuState, TrapFrame};
-use fs::{FdTable, FsContext, Node, OpenFile};
+use fs::{Caller, FdTable, FsContext};
 use mm::vma::Mm;
 
 /// Stops the machine after a kernel failure, with [`drivers::power::FATAL_STATUS`].
@@ -64,7 +64,7 @@ extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
     let disks = drivers::virtio_blk::probe();
     kprintln!("veridian: {} virtio-blk disk(s)", disks.len());
     *fs::disk::DISKS.lock() = disks;
-    match fs::disk::mount_root() {
+    match fs::init() {
         Ok(blocks) => kprintln!("veridian: mounted / (blockfs, {} blocks)", blocks),
         Err(e) => fatal(format_args!("cannot mount the root file system: {:?}", e)),
     }
@@ -76,8 +76,7 @@ extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
 fn init_memory(info: u64) {
     let mut regions = [multiboot::Region { start: 0, end: 0 }; 32];
     let n = multiboot::memory_regions(info, &mut regions);
-    // SAFETY: only the address of the linker symbol is taken.
-    let kend = mm::virt_to_phys(unsafe { core::ptr::addr_of!(__kernel_end) } as u64);
+    let kend = mm::virt_to_phys(core::ptr::addr_of!(__kernel_end) as u64);
     // QEMU puts the Multiboot info and command line right after the image.
     let reserved_end = mm::page_up(kend) + (1 << 20);
     let mut total = 0u64;
@@ -107,15 +106,19 @@ fn init_memory(info: u64) {
 /// Loads the init program as pid 1 and starts scheduling.
 fn start_init(cmd: &cmdline::CmdLine) -> ! {
     let path = cmd.init.as_bytes().to_vec();
-    let node = match fs::namei::lookup_abs(&path, true) {
-        Ok(n) => n,
-        Err(e) => fatal(format_args!("init {} not found (errno {})", cmd.init, e)),
+    let files = FdTable::new();
+    let fsx = FsContext::new(fs::vfs().root());
+    let c = Caller { fds: &files, fs: &fsx };
+    let (image, path) = match fs::read_executable(c, veridian_vfs::abi::AT_FDCWD, &path) {
+        Ok(r) => r,
+        Err(e) => fatal(format_args!("cannot load init {}: {}", cmd.init, veridian_syscall::errno::describe(e))),
     };
-    let image = match fs::namei::read_all(&node) {
-        Ok(i) => i,
-        Err(e) => fatal(format_args!("cannot read init {} (errno {})", cmd.init, e)),
-    };
-    let mut argv: Vec<Vec<u8>> = alloc::vec![path.clone()];
+    for fd in 0..3 {
+        if let Err(e) = fs::vfs().openat(c, veridian_vfs::abi::AT_FDCWD, b"/dev/console", veridian_vfs::abi::O_RDWR, 0) {
+            fatal(format_args!("cannot open /dev/console as fd {}: {}", fd, e));
+        }
+    }
+    let mut argv: Vec<Vec<u8>> = alloc::vec![cmd.init.as_bytes().to_vec()];
     argv.extend(cmd.args.iter().map(|a| a.as_bytes().to_vec()));
     let envp: Vec<Vec<u8>> = alloc::vec![b"PATH=/bin:/usr/bin:/usr/local/bin:/sbin".to_vec(), b"HOME=/".to_vec()];
     let Some(mut mm) = Mm::new() else { fatal(format_args!("out of memory")) };
@@ -124,18 +127,13 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
         Err(e) => fatal(format_args!("cannot load init {} (errno {})", cmd.init, e)),
     };
     drop(image);
-    let mut files = FdTable::new();
-    for fd in 0..3 {
-        let f = OpenFile::new(Node::Console, 2, b"/dev/console".to_vec());
-        let _ = files.put(fd, f, false);
-    }
     let pid = task::alloc_id();
     let t = task::Task::new(
         pid,
         pid,
         Arc::new(Mutex::new(mm)),
-        Arc::new(Mutex::new(files)),
-        Arc::new(Mutex::new(FsContext::new())),
+        Arc::new(files),
+        Arc::new(fsx),
         FpuState::initial(),
     );
     // SAFETY: the task is not yet known to the scheduler.
@@ -153,6 +151,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
             sigactions: Arc::new(Mutex::new([task::SigAction::default(); 65])),
             pending: 0,
             child_waiters: Vec::new(),
+            cmdline: argv.iter().flat_map(|a| a.iter().copied().chain(core::iter::once(0))).collect(),
             exe: path,
         },
     );

@@ -82,9 +82,6 @@ pub fn tick() {
     crate::task::sched::wake_sleepers(monotonic_ns());
 }
 
-pub fn ticks() -> u64 {
-    TICKS.load(Ordering::Relaxed)
-}
 
 fn cmos(reg: u8) -> u8 {
     outb(0x70, reg);

@@ -12,8 +12,7 @@ pub fn rdtsc() -> u64 {
 /// A 64-bit hardware random number, if the CPU has RDRAND and it delivers.
 pub fn rdrand() -> Option<u64> {
     let has = {
-        // SAFETY: CPUID leaf 1 is always available in long mode.
-        let r = unsafe { core::arch::x86_64::__cpuid(1) };
+        let r = core::arch::x86_64::__cpuid(1);
         r.ecx & (1 << 30) != 0
     };
     if !has {

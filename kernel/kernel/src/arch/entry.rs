@@ -137,7 +137,7 @@ pub fn init() {
         SegmentSelector(KERNEL_DS),
     )
     .expect("GDT layout matches SYSRET's expectations");
-    LStar::write(VirtAddr::new(syscall_entry as usize as u64));
+    LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
     SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
 }
 
@@ -163,7 +163,7 @@ pub fn prepare_stack(stack_top: u64, frame: &TrapFrame) -> u64 {
         for i in 0..6 {
             slots.add(i).write(0);
         }
-        slots.add(6).write(trap_return as usize as u64);
+        slots.add(6).write(trap_return as *const () as u64);
     }
     sw
 }

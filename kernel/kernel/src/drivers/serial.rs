@@ -58,6 +58,11 @@ impl Uart {
         }
     }
 
+    /// Whether a received byte is waiting.
+    pub fn has_input(&self) -> bool {
+        self.inp(5) & 0x01 != 0
+    }
+
     /// Writes bytes unchanged.
     pub fn write_raw(&self, bytes: &[u8]) {
         for &b in bytes {

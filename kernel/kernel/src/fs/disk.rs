@@ -1,5 +1,5 @@
 //! Disks and the mounted root: `DiskDev` adapts a virtio disk to
-//! `blockfs::BlockDevice`; [`ROOT`] is the mounted BlockFS.
+//! `blockfs::BlockDevice`, and raw byte access for /dev/vdX.
 
 use alloc::vec::Vec;
 use blockfs::{BlockDevice, DeviceError, FileSystem, MountOptions, BLOCK_SIZE};
@@ -8,7 +8,6 @@ use spin::Mutex;
 use crate::drivers::virtio_blk::Disk;
 
 pub static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
-pub static ROOT: Mutex<Option<FileSystem<DiskDev>>> = Mutex::new(None);
 
 /// The disk at an index of [`DISKS`] as a block device.
 pub struct DiskDev(pub usize);
@@ -46,21 +45,9 @@ impl BlockDevice for DiskDev {
     }
 }
 
-/// Mounts disk 0 as the root. Returns the block count.
-pub fn mount_root() -> Result<u64, blockfs::Error> {
-    let fs = FileSystem::mount(DiskDev(0), MountOptions::default())?;
-    let blocks = fs.statfs().total_blocks;
-    *ROOT.lock() = Some(fs);
-    Ok(blocks as u64)
-}
-
-/// Writes everything back (at power-off and fsync).
-pub fn sync() {
-    if let Some(fs) = ROOT.lock().as_mut() {
-        if let Err(e) = fs.sync() {
-            crate::kprintln!("veridian: sync failed: {:?}", e);
-        }
-    }
+/// Mounts disk 0 (BlockFS) for the root.
+pub fn mount_root() -> Result<FileSystem<DiskDev>, blockfs::Error> {
+    FileSystem::mount(DiskDev(0), MountOptions::default())
 }
 
 /// Reads raw bytes of disk `idx` at byte offset `off`.
@@ -84,4 +71,24 @@ pub fn read_raw(idx: usize, off: u64, buf: &mut [u8]) -> Result<usize, i32> {
 /// Size in bytes of disk `idx`.
 pub fn disk_size(idx: usize) -> Option<u64> {
     DISKS.lock().get(idx).map(|d| d.sectors() * 512)
+}
+
+/// Writes raw bytes to disk `idx` at byte offset `off` (read-modify-write
+/// of partial sectors).
+pub fn write_raw(idx: usize, off: u64, data: &[u8]) -> Result<usize, i32> {
+    let mut d = DISKS.lock();
+    let disk = d.get_mut(idx).ok_or(veridian_syscall::errno::ENXIO)?;
+    let size = disk.sectors() * 512;
+    if off >= size {
+        return Err(veridian_syscall::errno::ENOSPC);
+    }
+    let n = (data.len() as u64).min(size - off) as usize;
+    let first = off / 512;
+    let last = (off + n as u64).div_ceil(512);
+    let mut tmp = alloc::vec![0u8; ((last - first) * 512) as usize];
+    disk.read_sectors(first, &mut tmp).map_err(|_| veridian_syscall::errno::EIO)?;
+    let skip = (off - first * 512) as usize;
+    tmp[skip..skip + n].copy_from_slice(&data[..n]);
+    disk.write_sectors(first, &tmp).map_err(|_| veridian_syscall::errno::EIO)?;
+    Ok(n)
 }

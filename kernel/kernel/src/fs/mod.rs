@@ -1,29 +1,83 @@
-//! The kernel's file layer: the BlockFS root over the first virtio disk,
-//! device files, pipes, open-file descriptions and fd tables. (Kept small
-//! until the shared `veridian-vfs` crate takes over.)
+//! Files: the shared `veridian-vfs` crate over a BlockFS root on the first
+//! virtio disk, with the kernel's devices in /dev and processes in /proc.
+//! This module builds the VFS at boot and offers blocking helpers; the
+//! file semantics live in the VFS crate.
 
+pub mod devices;
 pub mod disk;
-pub mod fdtable;
-pub mod file;
-pub mod namei;
-pub mod path;
-pub mod pipe;
+pub mod procinfo;
+pub mod wait;
 
-pub use fdtable::FdTable;
-pub use file::{Node, OpenFile};
+use alloc::sync::Arc;
+use veridian_vfs::{BlockFsMount, DevFs, Errno, ProcFs, Timespec, Vfs};
 
-use alloc::vec::Vec;
+pub use veridian_vfs::{Caller, FdTable, FsContext, OpenFile};
 
-/// Per-process file-system context (cwd, umask).
-#[derive(Clone)]
-pub struct FsContext {
-    /// Absolute, normalised working directory.
-    pub cwd: Vec<u8>,
-    pub umask: u32,
+static VFS: spin::Once<Vfs> = spin::Once::new();
+
+/// The VFS (after [`init`]).
+pub fn vfs() -> &'static Vfs {
+    VFS.get().expect("the VFS is set up at boot")
 }
 
-impl FsContext {
-    pub fn new() -> Self {
-        FsContext { cwd: b"/".to_vec(), umask: 0o022 }
+fn now() -> Timespec {
+    let ns = crate::time::realtime_ns();
+    Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 }
+}
+
+fn now_secs() -> u32 {
+    (crate::time::realtime_ns() / 1_000_000_000) as u32
+}
+
+/// Mounts disk 0 as `/`, devfs on /dev and procfs on /proc. Returns the
+/// root's block count.
+pub fn init() -> Result<u64, Errno> {
+    let mut fs = disk::mount_root()?;
+    fs.set_clock(now_secs);
+    let blocks = fs.statfs().total_blocks as u64;
+    let mut v = Vfs::new(Arc::new(BlockFsMount::new(fs)?));
+    v.set_clock(now);
+    let dev = Arc::new(DevFs::new(Arc::new(devices::KernelRandom)));
+    devices::register(&dev)?;
+    v.mount(b"/dev", dev)?;
+    v.mount(b"/proc", Arc::new(ProcFs::new(Arc::new(procinfo::KernelProcs))))?;
+    veridian_vfs::set_wake_hook(wait::wake);
+    VFS.call_once(|| v);
+    Ok(blocks)
+}
+
+/// Writes everything back (fsync, power-off).
+pub fn sync() {
+    if let Some(v) = VFS.get() {
+        if let Err(e) = v.sync() {
+            crate::kprintln!("veridian: sync failed: {}", e);
+        }
     }
+}
+
+/// Reads a program for exec: a regular file with an execute bit. Returns
+/// the image and the path it was opened by.
+pub fn read_executable(c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<(alloc::vec::Vec<u8>, alloc::vec::Vec<u8>), i32> {
+    use veridian_syscall::errno::{EACCES, EFBIG};
+    use veridian_vfs::abi::{O_CLOEXEC, O_RDONLY};
+    let v = vfs();
+    let f = v.open_file(c, dirfd, path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| e.0)?;
+    let st = v.fstat_file(&f).map_err(|e| e.0)?;
+    if st.kind != veridian_vfs::FileKind::Regular || st.perm & 0o111 == 0 {
+        return Err(EACCES);
+    }
+    if st.size > 1 << 30 {
+        return Err(EFBIG);
+    }
+    let mut buf = alloc::vec![0u8; st.size as usize];
+    let mut done = 0;
+    while done < buf.len() {
+        let n = v.pread_file(&f, &mut buf[done..], done as u64).map_err(|e| e.0)?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    buf.truncate(done);
+    Ok((buf, f.path().to_vec()))
 }

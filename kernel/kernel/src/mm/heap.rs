@@ -12,8 +12,3 @@ pub fn init(start_phys: u64, size: u64) {
     // map covers it.
     unsafe { HEAP.lock().init(super::phys_to_virt(start_phys), size as usize) };
 }
-
-/// Free heap bytes.
-pub fn free_bytes() -> usize {
-    HEAP.lock().free()
-}

@@ -18,8 +18,8 @@ extern "C" {
 
 /// Physical address of the kernel's own PML4 (the boot tables).
 pub fn kernel_pml4() -> u64 {
-    // SAFETY: only the symbol's address is taken; .boot is identity-linked.
-    unsafe { core::ptr::addr_of!(boot_pml4) as u64 }
+    // Only the symbol's address is taken; .boot is identity-linked.
+    core::ptr::addr_of!(boot_pml4) as u64
 }
 
 fn table(pa: u64) -> &'static mut [u64; 512] {
@@ -73,10 +73,6 @@ impl AddressSpace {
         let t = table(pml4);
         t[256..].copy_from_slice(&k[256..]);
         Some(AddressSpace { pml4 })
-    }
-
-    pub fn root(&self) -> u64 {
-        self.pml4
     }
 
     pub fn activate(&self) {

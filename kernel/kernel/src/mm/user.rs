@@ -2,7 +2,6 @@
 //! Addresses are checked against the process's memory map and pages are
 //! faulted in first, so a bad pointer yields `EFAULT`, never a kernel fault.
 
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use veridian_syscall::errno::{EFAULT, ENAMETOOLONG};
@@ -98,9 +97,4 @@ pub fn read_str_array(va: u64) -> KResult<Vec<Vec<u8>>> {
         out.push(read_cstr(p, 128 * 1024)?);
     }
     Err(veridian_syscall::errno::E2BIG)
-}
-
-/// Lossy text of user bytes, for logs.
-pub fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }

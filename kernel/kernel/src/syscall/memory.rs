@@ -5,7 +5,7 @@ use alloc::sync::Arc;
 use veridian_syscall::errno::*;
 
 use super::KResult;
-use crate::fs::file::OpenFile;
+use crate::fs::OpenFile;
 use crate::mm::vma::{Backing, STACK_SIZE, STACK_TOP};
 use crate::mm::{page_down, page_up, PAGE_SIZE, USER_END};
 use crate::task;
@@ -21,7 +21,7 @@ struct FileBacking(Arc<OpenFile>);
 
 impl Backing for FileBacking {
     fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
-        self.0.read_at(off, buf).unwrap_or(0)
+        crate::fs::vfs().pread_file(&self.0, buf, off).unwrap_or(0)
     }
 }
 
@@ -38,15 +38,15 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
         return Err(EINVAL);
     }
     let file = if flags & MAP_ANONYMOUS == 0 {
-        let f = task::current().files().lock().get(fd)?;
-        if !f.readable() {
+        let f = task::current().files().get(fd).map_err(|e| e.0)?;
+        if f.flags() & 3 == 1 {
             return Err(EACCES);
         }
         if kind == MAP_SHARED && prot & 2 != 0 {
             // Shared writable file mappings would need write-back.
             return Err(ENODEV);
         }
-        let size = f.stat()?.size;
+        let size = crate::fs::vfs().fstat_file(&f).map_err(|e| e.0)?.size;
         Some((Arc::new(FileBacking(f)) as Arc<dyn Backing>, off, size.saturating_sub(off)))
     } else {
         None

@@ -8,7 +8,6 @@ use veridian_syscall::errno::*;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
-use crate::fs::namei;
 use crate::mm::user;
 use crate::mm::vma::Mm;
 use crate::task::{self, current, exec, exit, fork, futex, PROCS};
@@ -21,15 +20,11 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     let path = user::read_cstr(p, 4096)?;
     let argv = user::read_str_array(argv)?;
     let envp = user::read_str_array(envp)?;
-    let (node, abs) = namei::lookup(dirfd, &path, true)?;
-    let st = crate::fs::file::node_stat(&node)?;
-    if st.mode & 0o170000 == crate::fs::file::S_IFDIR {
-        return Err(EACCES);
-    }
-    if st.mode & 0o111 == 0 {
-        return Err(EACCES);
-    }
-    let image = namei::read_all(&node)?;
+    let (image, abs) = {
+        let t = current();
+        let (fds, fsx) = (t.files(), t.fsctx());
+        crate::fs::read_executable(crate::fs::Caller { fds: &fds, fs: &fsx }, dirfd, &path)?
+    };
     if image.starts_with(b"#!") {
         return Err(ENOEXEC);
     }
@@ -42,13 +37,14 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     let old = core::mem::replace(&mut *cur.mm.lock(), new_mm);
     drop(old);
     // Private fd table and fs context from now on (vfork children shared them).
-    let files = cur.files().lock().clone();
-    *cur.files.lock() = Arc::new(Mutex::new(files));
-    cur.files().lock().close_on_exec();
+    let files = cur.files().fork();
+    files.close_on_exec();
+    *cur.files.lock() = Arc::new(files);
     {
         let mut procs = PROCS.lock();
         if let Some(p) = procs.get_mut(&cur.pid) {
             p.exe = abs;
+            p.cmdline = argv.iter().flat_map(|a| a.iter().copied().chain(core::iter::once(0))).collect();
             let mut acts = *p.sigactions.lock();
             for a in acts.iter_mut() {
                 if a.handler > 1 {

@@ -182,8 +182,7 @@ pub fn load(mm: &mut Mm, image: &[u8], path: &[u8], argv: &[Vec<u8>], envp: &[Ve
 }
 
 fn hwcap() -> u64 {
-    // SAFETY: CPUID leaf 1 exists on every x86_64 CPU.
-    unsafe { core::arch::x86_64::__cpuid(1).edx as u64 }
+    core::arch::x86_64::__cpuid(1).edx as u64
 }
 
 /// Lays out strings, then argc/argv/envp/auxv, 16-byte aligned.

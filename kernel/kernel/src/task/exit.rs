@@ -3,7 +3,6 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
-use spin::Mutex;
 use veridian_syscall::errno::{ECHILD, EINTR, ESRCH};
 
 use super::{current, fork, futex, sched, State, PROCS, TASKS};
@@ -11,7 +10,6 @@ use crate::fs::FdTable;
 
 pub const WNOHANG: u32 = 1;
 pub const SIGKILL: i32 = 9;
-pub const SIGCHLD: i32 = 17;
 
 /// Wait status of a normal exit.
 pub fn exited(code: i32) -> i32 {
@@ -39,7 +37,7 @@ pub fn exit_thread(wstatus: i32) -> ! {
         }
     };
     // Close descriptors now (pipe ends must see EOF).
-    *cur.files.lock() = Arc::new(Mutex::new(FdTable::new()));
+    *cur.files.lock() = Arc::new(FdTable::new());
     if last {
         exit_process(cur.pid, wstatus);
     }
@@ -79,7 +77,7 @@ fn exit_process(pid: u32, wstatus: i32) {
     if pid == 1 {
         let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
         crate::kprintln!("veridian: init exited with status {}", code);
-        crate::fs::disk::sync();
+        crate::fs::sync();
         crate::drivers::power::power_off(code as u8);
     }
 }

@@ -35,8 +35,8 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         let child = cur.mm().lock().fork().ok_or(ENOMEM)?;
         Arc::new(Mutex::new(child))
     };
-    let files = if flags & CLONE_FILES != 0 { cur.files() } else { Arc::new(Mutex::new(cur.files().lock().clone())) };
-    let fsctx = if flags & CLONE_FS != 0 { cur.fsctx() } else { Arc::new(Mutex::new(cur.fsctx().lock().clone())) };
+    let files = if flags & CLONE_FILES != 0 { cur.files() } else { Arc::new(cur.files().fork()) };
+    let fsctx = if flags & CLONE_FS != 0 { cur.fsctx() } else { Arc::new(cur.fsctx().fork()) };
     // SAFETY: `cur` is running, so saving its live FPU state is sound.
     let fpu = unsafe {
         (*cur.fpu.get()).save();
@@ -91,6 +91,7 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
                 pending: 0,
                 child_waiters: alloc::vec::Vec::new(),
                 exe: parent.exe.clone(),
+                cmdline: parent.cmdline.clone(),
             };
             procs.insert(pid, p);
         }

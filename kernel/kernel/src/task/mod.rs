@@ -53,8 +53,8 @@ pub struct Task {
     pub fs_base: AtomicU64,
     pub state: Mutex<State>,
     pub mm: Mutex<Arc<Mutex<Mm>>>,
-    pub files: Mutex<Arc<Mutex<FdTable>>>,
-    pub fsctx: Mutex<Arc<Mutex<FsContext>>>,
+    pub files: Mutex<Arc<FdTable>>,
+    pub fsctx: Mutex<Arc<FsContext>>,
     pub clear_child_tid: AtomicU64,
     pub sigmask: AtomicU64,
     /// Signal that will terminate the task at its next return to user mode.
@@ -75,8 +75,8 @@ impl Task {
         tid: u32,
         pid: u32,
         mm: Arc<Mutex<Mm>>,
-        files: Arc<Mutex<FdTable>>,
-        fsctx: Arc<Mutex<FsContext>>,
+        files: Arc<FdTable>,
+        fsctx: Arc<FsContext>,
         fpu: FpuState,
     ) -> Arc<Task> {
         Arc::new(Task {
@@ -106,11 +106,11 @@ impl Task {
         self.mm.lock().clone()
     }
 
-    pub fn files(&self) -> Arc<Mutex<FdTable>> {
+    pub fn files(&self) -> Arc<FdTable> {
         self.files.lock().clone()
     }
 
-    pub fn fsctx(&self) -> Arc<Mutex<FsContext>> {
+    pub fn fsctx(&self) -> Arc<FsContext> {
         self.fsctx.lock().clone()
     }
 }
@@ -132,6 +132,8 @@ pub struct Process {
     /// Tasks blocked in wait4 on this process's children.
     pub child_waiters: Vec<Arc<Task>>,
     pub exe: Vec<u8>,
+    /// argv, each NUL-terminated (/proc/PID/cmdline).
+    pub cmdline: Vec<u8>,
 }
 
 pub static PROCS: Mutex<BTreeMap<u32, Process>> = Mutex::new(BTreeMap::new());

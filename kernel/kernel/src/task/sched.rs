@@ -224,11 +224,6 @@ impl WaitQueue {
     }
 }
 
-/// Number of runnable tasks (for sysinfo-like reports).
-pub fn runnable() -> usize {
-    SCHED.lock().runq.len() + 1
-}
-
 /// Wakes a task that may be sleeping with a deadline (for kills).
 pub fn interrupt(t: &Arc<Task>) {
     SCHED.lock().sleepers.retain(|s| !Arc::ptr_eq(s, t));
