@@ -130,6 +130,71 @@ pub fn cargo_test_in_guest(tc: &Toolchain) -> Result<()> {
     Ok(())
 }
 
+/// A hanging program gives the runner's timeout error, and a QEMU killed
+/// from outside mid-run gives a clear error; either way no QEMU is left.
+pub fn runner_timeouts(tc: &Toolchain, bin_dir: &Path) -> Result<()> {
+    let runner = tc.dir.join("bin/veridian-run");
+    let hang = |timeout: &str| {
+        let mut cmd = Command::new(&runner);
+        cmd.args(["--timeout", timeout])
+            .arg(bin_dir.join("hostile"))
+            .args(["--crash", "hang"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    // 1. The program hangs: the runner's own limit ends it.
+    let out = hang("20").output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    ensure!(out.status.code() == Some(125) && err.contains("timed out after 20 s"), "hang: {:?} {err}", out.status);
+    let pid = qemu_pid_from(&err)?;
+    ensure!(!Path::new(&format!("/proc/{pid}")).exists(), "QEMU pid {pid} still there after the timeout");
+
+    // 2. QEMU is killed from outside while the program runs.
+    let child = hang("300").spawn()?;
+    let started = std::time::Instant::now();
+    let pid = loop {
+        if let Some(pid) = newest_runner_qemu_pid(child.id())? {
+            break pid;
+        }
+        ensure!(started.elapsed() < Duration::from_secs(30), "the runner started no QEMU");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    // Our own grandchild, by pid.
+    Command::new("kill").args(["-KILL", &pid.to_string()]).status()?;
+    let out = child.wait_with_output()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    ensure!(out.status.code() == Some(125) && err.contains("without a status"), "killed QEMU: {:?} {err}", out.status);
+    Ok(())
+}
+
+/// The QEMU pid from the serial log named in the runner's error message.
+fn qemu_pid_from(runner_error: &str) -> Result<u32> {
+    let log = runner_error.split_whitespace().find(|w| w.ends_with("serial.log")).ok_or_else(|| anyhow::anyhow!("no log path in {runner_error:?}"))?;
+    let text = fs::read_to_string(log)?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(veridian_run::qemu::QEMU_PID_LINE))
+        .and_then(|p| p.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no QEMU pid line in {log}"))
+}
+
+/// The qemu-system-x86_64 whose parent is `runner_pid`, if it runs yet.
+fn newest_runner_qemu_pid(runner_pid: u32) -> Result<Option<u32>> {
+    for entry in fs::read_dir("/proc")? {
+        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // pid (comm) state ppid ...
+        let Some((comm_end, rest)) = stat.rsplit_once(") ") else { continue };
+        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        if comm_end.contains("(qemu-system-x86") && ppid == Some(runner_pid) {
+            return Ok(Some(pid));
+        }
+    }
+    Ok(None)
+}
+
 /// Cargo's environment form of `target.<triple>.runner`.
 pub fn runner_env_key() -> String {
     format!("CARGO_TARGET_{}_RUNNER", paths::TARGET.to_uppercase().replace('-', "_"))

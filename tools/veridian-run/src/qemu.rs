@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 /// exit code carries only 7 bits of it, so the line is the authority.
 pub const INIT_STATUS_LINE: &str = "veridian: init exited with status ";
 
+/// The first line of every serial log: who to look for (and that it is gone).
+pub const QEMU_PID_LINE: &str = "[xtask] qemu-system-x86_64 pid ";
+
 /// The status the kernel powers off with when it fails itself.
 pub const KERNEL_FAILURE: u8 = 0x7f;
 
@@ -141,6 +144,7 @@ impl Vm {
                 .spawn()
                 .context("cannot start qemu-system-x86_64 (is qemu-system-x86 installed?)")?,
         );
+        writeln!(log, "{QEMU_PID_LINE}{}", child.0.id())?;
         let lines = line_channel(child.0.stdout.take().expect("piped"));
         let stderr = child.0.stderr.take().expect("piped");
         let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());

@@ -4,8 +4,8 @@
 //! memory runs out) runs only inside VeridianOS; on another host it is
 //! bounded so the check cannot harm the machine.
 //!
-//! `hostile --crash null|wild-jump|stack-overflow` is the child mode the
-//! crash checks spawn.
+//! `hostile --crash MODE` runs one child mode: null, wild-jump,
+//! stack-overflow, wait-stdin, eat-memory, or hang (for harness timeouts).
 
 use conformance::Suite;
 use std::io::Read;
@@ -142,6 +142,9 @@ fn crash(mode: &str) -> ! {
             let mut first = [0u8; 4096];
             std::process::exit(recurse(0, &mut first) as i32);
         }
+        "hang" => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
         "wait-stdin" => {
             let mut sink = Vec::new();
             let _ = std::io::stdin().read_to_end(&mut sink);
