@@ -163,9 +163,25 @@ impl<D: BlockDevice> FileSystem<D> {
     /// Checks the whole file system; with `repair` also fixes what it can
     /// and syncs. A read-only mount can only check.
     pub fn fsck(&mut self, repair: bool) -> Result<FsckReport> {
-        if repair {
-            self.check_writable()?;
+        if !repair {
+            return self.fsck_pass(false);
         }
+        self.check_writable()?;
+        let report = self.fsck_pass(true)?;
+        // One fix can uncover another (a block freed from a damaged inode
+        // that another one also claimed, ...): repeat until a check is
+        // clean, a bounded number of times.
+        for _ in 0..3 {
+            if self.fsck_pass(false)?.is_clean() {
+                break;
+            }
+            self.fsck_pass(true)?;
+        }
+        Ok(report)
+    }
+
+    /// One check, or one check-and-repair, pass.
+    fn fsck_pass(&mut self, repair: bool) -> Result<FsckReport> {
         let usable = self.geo.usable_inodes();
         let original = self.blocks.clone();
         let sb_free_blocks = self.sb.free_blocks;
@@ -326,9 +342,15 @@ impl<D: BlockDevice> FileSystem<D> {
                 }
             }
             if repair && too_long {
-                // Keep the first block's bytes as the target.
+                // Keep the first block's bytes as the target and drop every
+                // other pointer (the bitmap is rebuilt at the end; freeing
+                // here could hit blocks another inode also claims).
                 inode.size = MAX_TARGET as u32;
-                self.free_from(&mut inode, 1)?;
+                inode.direct[1..].fill(0);
+                inode.indirect = 0;
+                inode.double_indirect = 0;
+                inode.blocks = u32::from(inode.direct[0] != 0);
+                scan.dups.retain(|d| d.ino != ino || matches!(d.loc, Loc::Direct(0)));
             }
             if repair && inode != before {
                 self.write_inode(ino, &inode)?;
@@ -563,7 +585,7 @@ impl<D: BlockDevice> FileSystem<D> {
             report.directories += 1;
             let mut dinode = self.read_inode(dir)?;
             let mut w = DirWalker::new(&dinode, 0);
-            let (mut dot, mut dotdot) = (false, false);
+            let (mut dot, mut dotdot, mut extra_dot) = (false, false, false);
             while let Some(e) = w.next(self, &dinode)? {
                 if !e.is_live() {
                     continue;
@@ -572,10 +594,10 @@ impl<D: BlockDevice> FileSystem<D> {
                     let want = if e.name() == b"." { dir } else { parent };
                     let seen = if e.name() == b"." { &mut dot } else { &mut dotdot };
                     if *seen {
+                        // A second "." or "..": zeroing its inode would not
+                        // delete it (inode 0 is the root), so rebuild.
                         report.problems.push(Problem::BadDotEntry { dir });
-                        if repair {
-                            self.clear_entry(&mut dinode, e.pos)?;
-                        }
+                        extra_dot = true;
                         continue;
                     }
                     *seen = true;
@@ -622,7 +644,7 @@ impl<D: BlockDevice> FileSystem<D> {
             if !dot || !dotdot {
                 report.problems.push(Problem::BadDotEntry { dir });
             }
-            if repair && (w.malformed || !dot || !dotdot) {
+            if repair && (w.malformed || !dot || !dotdot || extra_dot) {
                 self.rebuild_dir(dir, parent, &mut dinode)?;
             }
         }

@@ -384,3 +384,37 @@ fn symlink_too_long() {
     assert_eq!(&target[..4], b"/d/a");
     others_intact(&mut fs, &img, &[]);
 }
+
+/// Fuzzer find: an entry renamed to "." is a second "." that zeroing its
+/// inode field cannot delete (inode 0 is the root); the directory is
+/// rebuilt instead.
+#[test]
+fn second_dot_entry() {
+    let mut img = image();
+    let e = img.entry(ROOT_INO, b"c");
+    img.bytes[e + 6] = 1;
+    img.bytes[e + 8] = b'.';
+    let c = img.c;
+    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::BadDotEntry { dir: ROOT_INO });
+    assert!(problems.contains(&Problem::Orphan { ino: c }), "{problems:?}");
+    assert_eq!(fs.resolve(format!("/lost+found/#{c}").as_bytes(), false), Ok(c));
+    others_intact(&mut fs, &img, &[]);
+}
+
+/// Fuzzer find: trimming an over-long symlink whose blocks other inodes
+/// also claim must not free or re-attach those blocks.
+#[test]
+fn long_symlink_sharing_blocks() {
+    let mut img = image();
+    let (l, a, b) = (img.l, img.a, img.b);
+    let (a0, b0) = (img.direct(a, 0), img.direct(b, 0));
+    let size = img.field(l, 4);
+    img.put_u32(size, u32::MAX);
+    let d1 = img.field(l, 40);
+    img.put_u32(d1, b0);
+    let d2 = img.field(l, 44);
+    img.put_u32(d2, a0);
+    let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::SymlinkTooLong { ino: l });
+    assert_eq!(fs.metadata(l).unwrap().size, blockfs::MAX_TARGET as u64);
+    others_intact(&mut fs, &img, &[]);
+}
