@@ -513,3 +513,42 @@ fn options_round_trip() {
     n.settle();
     assert_eq!(n.recv_exact(_s.id(), 4), b"opts");
 }
+
+#[test]
+fn ten_thousand_round_trips() {
+    let mut n = Net::new();
+    let (l, la) = n.listener();
+    let (c, s) = n.pair(l.id(), la);
+    n.net
+        .setsockopt(c.id(), SOL_TCP, TCP_NODELAY, &int(1))
+        .unwrap();
+    n.net
+        .setsockopt(s.id(), SOL_TCP, TCP_NODELAY, &int(1))
+        .unwrap();
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 8];
+    for i in 0u64..10_000 {
+        assert_eq!(n.net.sendto(c.id(), &i.to_le_bytes(), 0, None), Ok(8));
+        n.now += 1;
+        n.net.poll(n.now);
+        let r = n.net.recvfrom(s.id(), &mut buf, 0).unwrap();
+        assert_eq!((r.len, u64::from_le_bytes(buf)), (8, i));
+        n.net.sendto(s.id(), &buf, 0, None).unwrap();
+        n.now += 1;
+        n.net.poll(n.now);
+        let r = n.net.recvfrom(c.id(), &mut buf, 0).unwrap();
+        assert_eq!((r.len, u64::from_le_bytes(buf)), (8, i));
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "10k round trips over loopback: {secs:.3} s, {:.1} us each",
+        secs * 100.0
+    );
+}
+
+#[test]
+fn stack_is_send() {
+    fn send<T: Send>() {}
+    send::<veridian_net::NetStack>();
+    send::<veridian_net::OwnedSocket>();
+}
