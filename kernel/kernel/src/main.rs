@@ -22,7 +22,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use spin::Mutex;
 
-use arch::entry::{prepare_stack, FpuState, TrapFrame};
+use arch::entry::{FpuState, TrapFrame};
 use fs::{Caller, FdTable, FsContext};
 use mm::vma::Mm;
 
@@ -136,8 +136,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
         Arc::new(fsx),
         FpuState::initial(),
     );
-    // SAFETY: the task is not yet known to the scheduler.
-    unsafe { *t.saved_rsp.get() = prepare_stack(t.kstack_top(), &TrapFrame::user(loaded.entry, loaded.sp)) };
+    t.ctx.prepare(t.kstack_top(), &TrapFrame::user(loaded.entry, loaded.sp));
     task::PROCS.lock().insert(
         pid,
         task::Process {

@@ -3,7 +3,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::mm::phys_to_virt;
 
 /// A usable RAM range `[start, end)`.
 #[derive(Clone, Copy, Debug)]
@@ -12,11 +11,9 @@ pub struct Region {
     pub end: u64,
 }
 
-/// Reads `T` at a physical address through the direct map.
+/// Reads `T` at a physical address (Multiboot packs its structures).
 fn read<T: Copy>(pa: u64) -> T {
-    // SAFETY: the boot loader's info block lies in RAM below 4 GiB, which the
-    // direct map covers; unaligned reads are used because Multiboot packs it.
-    unsafe { core::ptr::read_unaligned(phys_to_virt(pa) as *const T) }
+    crate::mm::read_phys(pa)
 }
 
 /// Usable regions from the memory map (flag bit 6), or from mem_upper.

@@ -3,9 +3,9 @@
 //! boot for REALTIME.
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use x86_64::instructions::port::Port;
 
 use crate::arch::cpu::rdtsc;
+use crate::drivers::port::{inb, outb};
 
 pub const HZ: u64 = 100;
 const PIT_HZ: u64 = 1_193_182;
@@ -15,15 +15,6 @@ static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static BOOT_EPOCH_NS: AtomicU64 = AtomicU64::new(0);
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
-fn outb(port: u16, v: u8) {
-    // SAFETY: PIT/CMOS/keyboard-controller ports owned by this module.
-    unsafe { Port::<u8>::new(port).write(v) }
-}
-
-fn inb(port: u16) -> u8 {
-    // SAFETY: as in `outb`.
-    unsafe { Port::<u8>::new(port).read() }
-}
 
 /// Remembers the kernel entry TSC (call first thing).
 pub fn mark_boot() {

@@ -3,6 +3,7 @@
 //! tasks, and FPU/SSE state save/restore.
 
 use core::arch::global_asm;
+use core::cell::UnsafeCell;
 use x86_64::registers::model_specific::{LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
@@ -151,7 +152,7 @@ pub fn set_kernel_stack(top: u64) {
 
 /// Prepares a new task's kernel stack so that switching to it enters user
 /// mode with `frame`. Returns the initial saved stack pointer.
-pub fn prepare_stack(stack_top: u64, frame: &TrapFrame) -> u64 {
+fn prepare_stack(stack_top: u64, frame: &TrapFrame) -> u64 {
     let tf_size = core::mem::size_of::<TrapFrame>() as u64;
     let tf_addr = (stack_top - tf_size) & !15;
     let sw = tf_addr - 7 * 8;
@@ -169,7 +170,7 @@ pub fn prepare_stack(stack_top: u64, frame: &TrapFrame) -> u64 {
 }
 
 /// Saves the current stack in `*save` and continues on `load`.
-pub fn switch(save: *mut u64, load: u64) {
+fn switch(save: *mut u64, load: u64) {
     // SAFETY: `save` points into the current task (kept alive by the
     // scheduler) and `load` was produced by `switch` or `prepare_stack`.
     unsafe { switch_stacks(save, load) }
@@ -199,4 +200,75 @@ impl FpuState {
         // SAFETY: as in `save`; the area holds a valid FXSAVE image.
         unsafe { core::arch::asm!("fxrstor64 [{}]", in(reg) self.0.as_ptr(), options(nostack)) };
     }
+}
+
+/// A task's switched-out CPU state: its saved kernel stack pointer and its
+/// FPU/SSE registers.
+pub struct Context {
+    rsp: UnsafeCell<u64>,
+    fpu: UnsafeCell<FpuState>,
+}
+
+// SAFETY: one CPU, and the kernel runs with interrupts disabled, so a
+// context is only ever touched by the scheduler or its own (running) task,
+// never concurrently.
+unsafe impl Sync for Context {}
+
+impl Context {
+    pub fn new(fpu: FpuState) -> Self {
+        Context { rsp: UnsafeCell::new(0), fpu: UnsafeCell::new(fpu) }
+    }
+
+    /// Makes the task start in user mode with `frame` on `stack_top`.
+    pub fn prepare(&self, stack_top: u64, frame: &TrapFrame) {
+        // SAFETY: see the Sync impl; the task is not running.
+        unsafe { *self.rsp.get() = prepare_stack(stack_top, frame) };
+    }
+
+    /// Saves the live FPU registers (call on the running task only).
+    pub fn save_fpu(&self) {
+        // SAFETY: see the Sync impl.
+        unsafe { (*self.fpu.get()).save() }
+    }
+
+    /// Loads this context's FPU registers into the CPU.
+    pub fn restore_fpu(&self) {
+        // SAFETY: see the Sync impl.
+        unsafe { (*self.fpu.get()).restore() }
+    }
+
+    /// The live FPU state of the running task (for fork).
+    pub fn current_fpu(&self) -> FpuState {
+        self.save_fpu();
+        // SAFETY: see the Sync impl.
+        unsafe { (*self.fpu.get()).clone() }
+    }
+
+    /// Resets the FPU to its initial state and loads it (execve).
+    pub fn reset_fpu(&self) {
+        // SAFETY: see the Sync impl.
+        unsafe { *self.fpu.get() = FpuState::initial() };
+        self.restore_fpu();
+    }
+}
+
+/// Saves the running context's stack in `from` and resumes `to`. Raw
+/// pointers because a task that has exited never returns here to drop a
+/// reference; the scheduler keeps both tasks alive across the switch.
+pub fn switch_context(from: *const Context, to: *const Context) {
+    // SAFETY: both contexts are owned by live tasks (the scheduler holds
+    // them); `to.rsp` came from `prepare` or an earlier switch away from it.
+    unsafe {
+        let load = *(*to).rsp.get();
+        switch((*from).rsp.get(), load);
+    }
+}
+
+/// Leaves the boot stack for `to` for good.
+pub fn enter_first(to: &Context) -> ! {
+    let mut boot_rsp = 0u64;
+    // SAFETY: as in `switch_context`.
+    let load = unsafe { *to.rsp.get() };
+    switch(&mut boot_rsp, load);
+    unreachable!("the boot context is never resumed");
 }

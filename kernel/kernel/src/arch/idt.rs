@@ -2,7 +2,7 @@
 //! matching signal; in the kernel it is fatal), the PIT timer on IRQ 0 via
 //! the remapped 8259 PIC.
 
-use x86_64::instructions::port::Port;
+use crate::drivers::port::outb;
 use x86_64::registers::control::Cr2;
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, PageFaultErrorCode};
 
@@ -50,10 +50,6 @@ pub fn init() {
     remap_pic();
 }
 
-fn outb(port: u16, v: u8) {
-    // SAFETY: PIC/PIT command and data ports, owned by this module.
-    unsafe { Port::<u8>::new(port).write(v) }
-}
 
 fn remap_pic() {
     outb(0x20, 0x11);
@@ -154,6 +150,9 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
         if ok && crate::task::current_mm().lock().handle_fault(addr, write) {
             return;
         }
+    }
+    if !from_user(&f) || crate::log::enabled(7) {
+        crate::kprintln!("veridian: page fault code {:#x} cs {:#x} rsp {:#x}", code.bits(), f.code_segment.0, f.stack_pointer.as_u64());
     }
     fault("page fault", &f, SIGSEGV, addr);
 }

@@ -37,3 +37,18 @@ pub fn page_down(v: u64) -> u64 {
 pub fn page_up(v: u64) -> u64 {
     v.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
 }
+
+/// Reads a `T` at a physical address below 4 GiB (unaligned allowed).
+pub fn read_phys<T: Copy>(pa: u64) -> T {
+    assert!(pa + core::mem::size_of::<T>() as u64 <= DIRECT_MAP_SIZE, "outside the direct map");
+    // SAFETY: the direct map covers all physical memory below 4 GiB; the
+    // read is unaligned-safe and `T: Copy` has no drop obligations.
+    unsafe { core::ptr::read_unaligned(phys_to_virt(pa) as *const T) }
+}
+
+/// Copies `data` into the frame at `pa`, starting `off` bytes in.
+pub fn write_frame(pa: u64, off: usize, data: &[u8]) {
+    assert!(off + data.len() <= PAGE_SIZE as usize, "write crosses the frame");
+    // SAFETY: `pa` is a frame the caller owns (checked in range above).
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(pa).add(off), data.len()) };
+}

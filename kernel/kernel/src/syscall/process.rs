@@ -56,11 +56,7 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     }
     cur.fs_base.store(0, Ordering::Relaxed);
     crate::arch::cpu::set_fs_base(0);
-    // SAFETY: `cur` is running; loading the initial FPU state is its own.
-    unsafe {
-        *cur.fpu.get() = crate::arch::entry::FpuState::initial();
-        (*cur.fpu.get()).restore();
-    }
+    cur.ctx.reset_fpu();
     fork::release_vfork(&cur);
     *f = TrapFrame::user(loaded.entry, loaded.sp);
     Ok(0)

@@ -10,7 +10,7 @@ use xmas_elf::program::Type as PType;
 use xmas_elf::ElfFile;
 
 use crate::mm::vma::{Mm, Vma, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP};
-use crate::mm::{frame, page_down, page_up, phys_to_virt, PAGE_SIZE};
+use crate::mm::{frame, page_down, page_up, PAGE_SIZE};
 
 pub type KResult<T> = Result<T, i32>;
 
@@ -121,10 +121,7 @@ pub fn load(mm: &mut Mm, image: &[u8], path: &[u8], argv: &[Vec<u8>], envp: &[Ve
             if seg_lo < seg_hi {
                 let src = (off + (seg_lo - vaddr)) as usize;
                 let n = (seg_hi - seg_lo) as usize;
-                // SAFETY: `pa` is a frame of this new address space, reached
-                // through the direct map; the range lies within one page.
-                let dst = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).add((seg_lo - va) as usize), n) };
-                dst.copy_from_slice(&image[src..src + n]);
+                crate::mm::write_frame(pa, (seg_lo - va) as usize, &image[src..src + n]);
             }
             va += PAGE_SIZE;
         }

@@ -6,7 +6,7 @@ use spin::Mutex;
 use veridian_syscall::errno::{EAGAIN, EINVAL, ENOMEM};
 
 use super::{alloc_id, current, sched, Process, Task, MAX_TASKS, PROCS, TASKS};
-use crate::arch::entry::{prepare_stack, TrapFrame};
+use crate::arch::entry::TrapFrame;
 
 pub const CLONE_VM: u64 = 0x100;
 pub const CLONE_FS: u64 = 0x200;
@@ -37,11 +37,7 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     };
     let files = if flags & CLONE_FILES != 0 { cur.files() } else { Arc::new(cur.files().fork()) };
     let fsctx = if flags & CLONE_FS != 0 { cur.fsctx() } else { Arc::new(cur.fsctx().fork()) };
-    // SAFETY: `cur` is running, so saving its live FPU state is sound.
-    let fpu = unsafe {
-        (*cur.fpu.get()).save();
-        (*cur.fpu.get()).clone()
-    };
+    let fpu = cur.ctx.current_fpu();
     let tid = alloc_id();
     let thread = flags & CLONE_THREAD != 0;
     let pid = if thread { cur.pid } else { tid };
@@ -54,8 +50,7 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     if stack != 0 {
         cf.rsp = stack;
     }
-    // SAFETY: the task is new and not yet visible to the scheduler.
-    unsafe { *t.saved_rsp.get() = prepare_stack(t.kstack_top(), &cf) };
+    t.ctx.prepare(t.kstack_top(), &cf);
     if flags & CLONE_PARENT_SETTID != 0 {
         crate::mm::user::write_u32(ptid, tid)?;
     }

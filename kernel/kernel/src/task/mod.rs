@@ -13,11 +13,10 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use spin::Mutex;
 
-use crate::arch::entry::FpuState;
+use crate::arch::entry::{Context, FpuState};
 use crate::fs::{FdTable, FsContext};
 use crate::mm::vma::Mm;
 
@@ -47,9 +46,8 @@ pub struct Task {
     /// Thread-group id (the process id).
     pub pid: u32,
     kstack: Box<[u8]>,
-    /// Saved kernel stack pointer while switched out.
-    pub(crate) saved_rsp: UnsafeCell<u64>,
-    pub(crate) fpu: UnsafeCell<FpuState>,
+    /// Saved stack pointer and FPU state while switched out.
+    pub ctx: Context,
     pub fs_base: AtomicU64,
     pub state: Mutex<State>,
     pub mm: Mutex<Arc<Mutex<Mm>>>,
@@ -65,11 +63,6 @@ pub struct Task {
     pub vfork_parent: Mutex<Option<Arc<Task>>>,
 }
 
-// SAFETY: the UnsafeCell fields are only touched by the scheduler on the
-// single CPU with interrupts disabled.
-unsafe impl Sync for Task {}
-unsafe impl Send for Task {}
-
 impl Task {
     pub fn new(
         tid: u32,
@@ -83,8 +76,7 @@ impl Task {
             tid,
             pid,
             kstack: vec![0u8; KSTACK_SIZE].into_boxed_slice(),
-            saved_rsp: UnsafeCell::new(0),
-            fpu: UnsafeCell::new(fpu),
+            ctx: Context::new(fpu),
             fs_base: AtomicU64::new(0),
             state: Mutex::new(State::Runnable),
             mm: Mutex::new(mm),

@@ -10,7 +10,8 @@ use core::sync::atomic::Ordering;
 use spin::Mutex;
 
 use super::{State, Task};
-use crate::arch::{cpu, entry};
+use crate::arch::entry::{self, Context};
+use crate::arch::cpu;
 
 struct Sched {
     current: Option<Arc<Task>>,
@@ -48,22 +49,14 @@ pub fn spawn(t: Arc<Task>) {
 
 /// Leaves the boot stack for the first task; never returns.
 pub fn start(first: Arc<Task>) -> ! {
-    let mut boot_rsp = 0u64;
-    let load = {
-        let mut s = SCHED.lock();
-        s.current = Some(first.clone());
-        // SAFETY: single CPU, interrupts off: the scheduler owns these cells.
-        unsafe { *first.saved_rsp.get() }
-    };
+    SCHED.lock().current = Some(first.clone());
     enter(&first);
-    entry::switch(&mut boot_rsp, load);
-    unreachable!("the boot context is never resumed");
+    entry::enter_first(&first.ctx)
 }
 
 /// Loads a task's CPU context other than its stack.
 fn enter(t: &Arc<Task>) {
-    // SAFETY: the task is not running, so its FPU image is not in use.
-    unsafe { (*t.fpu.get()).restore() };
+    t.ctx.restore_fpu();
     cpu::set_fs_base(t.fs_base.load(Ordering::Relaxed));
     t.mm().lock().space.activate();
     entry::set_kernel_stack(t.kstack_top());
@@ -90,21 +83,22 @@ pub fn schedule() {
     if Arc::ptr_eq(&next, &cur) {
         return;
     }
-    // SAFETY: `cur` is running, so its FPU registers are live.
-    unsafe { (*cur.fpu.get()).save() };
+    cur.ctx.save_fpu();
     cur.fs_base.store(x86_64::registers::model_specific::FsBase::read().as_u64(), Ordering::Relaxed);
     enter(&next);
-    let (save, load) = {
+    {
         let mut s = SCHED.lock();
         s.current = Some(next.clone());
         if *cur.state.lock() == State::Dead {
             s.reap = Some(cur.clone());
         }
-        (cur.saved_rsp.get(), unsafe { *next.saved_rsp.get() })
-    };
+    }
+    // Both tasks stay alive across the switch: `cur` through `reap` or the
+    // task table, `next` through `current`.
+    let (from, to) = (&cur.ctx as *const Context, &next.ctx as *const Context);
     drop(next);
     drop(cur);
-    entry::switch(save, load);
+    entry::switch_context(from, to);
 }
 
 /// Timer preemption of user mode.
@@ -229,3 +223,4 @@ pub fn interrupt(t: &Arc<Task>) {
     SCHED.lock().sleepers.retain(|s| !Arc::ptr_eq(s, t));
     wake(t);
 }
+
