@@ -1,4 +1,4 @@
-//! VeridianOS socket layer (placeholder while the crate is assembled).
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -11,6 +11,7 @@ mod config;
 mod device;
 pub mod epoll;
 mod errno;
+pub mod msghdr;
 mod ops;
 mod options;
 pub mod poll;

@@ -230,3 +230,38 @@ proptest! {
         prop_assert_eq!((st.sockets, st.stack_sockets, st.orphans, st.buffer_bytes, st.bound_ports), (0, 0, 0, 0, 0), "{:?}", st);
     }
 }
+
+#[test]
+fn msghdr_layout_matches_libc() {
+    use std::mem::{offset_of, size_of};
+    use veridian_net::msghdr::*;
+    assert_eq!(MSGHDR_SIZE, size_of::<libc::msghdr>());
+    assert_eq!(MSG_NAMELEN_OFFSET, offset_of!(libc::msghdr, msg_namelen));
+    assert_eq!(
+        MSG_CONTROLLEN_OFFSET,
+        offset_of!(libc::msghdr, msg_controllen)
+    );
+    assert_eq!(MSG_FLAGS_OFFSET, offset_of!(libc::msghdr, msg_flags));
+    assert_eq!(16, offset_of!(libc::msghdr, msg_iov));
+    assert_eq!(24, offset_of!(libc::msghdr, msg_iovlen));
+    assert_eq!(32, offset_of!(libc::msghdr, msg_control));
+    assert_eq!(IOVEC_SIZE, size_of::<libc::iovec>());
+    let mut b = [0u8; 56];
+    b[0..8].copy_from_slice(&0x1000u64.to_ne_bytes());
+    b[8..12].copy_from_slice(&16u32.to_ne_bytes());
+    b[16..24].copy_from_slice(&0x2000u64.to_ne_bytes());
+    b[24..32].copy_from_slice(&3u64.to_ne_bytes());
+    b[48..52].copy_from_slice(&(MSG_TRUNC as i32).to_ne_bytes());
+    let h = MsgHdr::decode(&b).unwrap();
+    assert_eq!(
+        (h.name, h.namelen, h.iov, h.iovlen, h.control, h.flags),
+        (0x1000, 16, 0x2000, 3, 0, MSG_TRUNC as i32)
+    );
+    b[24..32].copy_from_slice(&1025u64.to_ne_bytes());
+    assert_eq!(MsgHdr::decode(&b), Err(Errno::EMSGSIZE));
+    assert_eq!(MsgHdr::decode(&b[..55]), Err(Errno::EFAULT));
+    let mut iov = [0u8; 16];
+    iov[..8].copy_from_slice(&0xdead0000u64.to_ne_bytes());
+    iov[8..].copy_from_slice(&42u64.to_ne_bytes());
+    assert_eq!(iovec(&iov), Ok((0xdead0000, 42)));
+}
