@@ -11,6 +11,7 @@ mod config;
 mod device;
 pub mod epoll;
 mod errno;
+mod frame;
 pub mod msghdr;
 mod ops;
 mod options;
@@ -27,6 +28,7 @@ pub use config::{ExternalConfig, NetConfig};
 pub use device::NullDevice;
 pub use epoll::{EpollEvent, EpollSet, ReadySource};
 pub use errno::{Errno, Result, ESOCKTNOSUPPORT};
+pub use frame::{FrameDevice, FrameIo, FrameRx, FrameTx};
 pub use options::{BufLimits, OptValue, SockOpts, SockType};
 pub use poll::{revents, PollFd};
 /// The smoltcp version this crate uses (for the kernel's `Device`).

@@ -8,57 +8,49 @@ use std::rc::Rc;
 
 use proptest::prelude::*;
 use veridian_net::abi::*;
-use veridian_net::smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
-use veridian_net::smoltcp::time::Instant;
-use veridian_net::smoltcp::wire::HardwareAddress;
-use veridian_net::{sockaddr, Errno, ExternalConfig, NetConfig, NetStack};
+use veridian_net::smoltcp::phy::Medium;
+use veridian_net::smoltcp::wire::{EthernetAddress, HardwareAddress};
+use veridian_net::{sockaddr, Errno, ExternalConfig, FrameDevice, FrameIo, NetConfig, NetStack};
 
 type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
 
 /// One end of the wire: receives from `rx`, sends into `tx`.
-struct WireDev {
+struct WireIo {
     rx: Queue,
     tx: Queue,
+    medium: Medium,
 }
 
-struct Rx(Vec<u8>);
-struct Tx(Queue);
-
-impl phy::RxToken for Rx {
-    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
-        f(&self.0)
-    }
-}
-
-impl phy::TxToken for Tx {
-    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut buf = vec![0u8; len];
-        let r = f(&mut buf);
-        self.0.borrow_mut().push_back(buf);
-        r
-    }
-}
-
-impl Device for WireDev {
-    type RxToken<'a> = Rx;
-    type TxToken<'a> = Tx;
-
-    fn capabilities(&self) -> DeviceCapabilities {
-        let mut c = DeviceCapabilities::default();
-        c.medium = Medium::Ip;
-        c.max_transmission_unit = 1500;
-        c
-    }
-
-    fn receive(&mut self, _t: Instant) -> Option<(Rx, Tx)> {
+impl FrameIo for WireIo {
+    fn recv_frame(&mut self, buf: &mut [u8]) -> Option<usize> {
         let p = self.rx.borrow_mut().pop_front()?;
-        Some((Rx(p), Tx(self.tx.clone())))
+        let n = p.len().min(buf.len());
+        buf[..n].copy_from_slice(&p[..n]);
+        Some(n)
     }
 
-    fn transmit(&mut self, _t: Instant) -> Option<Tx> {
-        Some(Tx(self.tx.clone()))
+    fn can_send(&mut self) -> bool {
+        true
+    }
+
+    fn send_frame(&mut self, frame: &[u8]) -> bool {
+        self.tx.borrow_mut().push_back(frame.to_vec());
+        true
+    }
+
+    fn max_frame(&self) -> usize {
+        match self.medium {
+            Medium::Ethernet => 1514,
+            _ => 1500,
+        }
+    }
+
+    fn medium(&self) -> Medium {
+        self.medium
     }
 }
+
+type WireDev = FrameDevice<WireIo>;
 
 const A: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 15);
 const B: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 2);
@@ -76,32 +68,35 @@ struct Pair {
 
 impl Pair {
     fn new(cfg: NetConfig) -> Pair {
+        Self::with_medium(cfg, Medium::Ip)
+    }
+
+    fn with_medium(cfg: NetConfig, medium: Medium) -> Pair {
         let ab: Queue = Default::default();
         let ba: Queue = Default::default();
-        let ext = |addr| ExternalConfig {
-            hardware: HardwareAddress::Ip,
-            addr,
-            prefix_len: 24,
-            gateway: None,
+        let ext = |addr: Ipv4Addr| {
+            let hardware = match medium {
+                Medium::Ethernet => {
+                    HardwareAddress::Ethernet(EthernetAddress([2, 0, 0, 0, 0, addr.octets()[3]]))
+                }
+                _ => HardwareAddress::Ip,
+            };
+            ExternalConfig {
+                hardware,
+                addr,
+                prefix_len: 24,
+                gateway: None,
+            }
         };
-        let a = NetStack::with_device(
-            cfg.clone(),
-            WireDev {
-                rx: ba.clone(),
-                tx: ab.clone(),
-            },
-            ext(A),
-        )
-        .unwrap();
-        let b = NetStack::with_device(
-            cfg,
-            WireDev {
-                rx: ab.clone(),
-                tx: ba.clone(),
-            },
-            ext(B),
-        )
-        .unwrap();
+        let dev = |rx: &Queue, tx: &Queue| {
+            FrameDevice::new(WireIo {
+                rx: rx.clone(),
+                tx: tx.clone(),
+                medium,
+            })
+        };
+        let a = NetStack::with_device(cfg.clone(), dev(&ba, &ab), ext(A)).unwrap();
+        let b = NetStack::with_device(cfg, dev(&ab, &ba), ext(B)).unwrap();
         Pair {
             a,
             b,
@@ -153,8 +148,17 @@ fn sa(ip: Ipv4Addr, port: u16) -> Vec<u8> {
 }
 
 #[test]
-fn tcp_and_udp_across_the_wire() {
-    let mut p = Pair::new(NetConfig::default());
+fn tcp_and_udp_across_an_ip_wire() {
+    across_the_wire(Medium::Ip);
+}
+
+#[test]
+fn tcp_and_udp_across_an_ethernet_wire() {
+    across_the_wire(Medium::Ethernet);
+}
+
+fn across_the_wire(medium: Medium) {
+    let mut p = Pair::with_medium(NetConfig::default(), medium);
     let l = p.a.socket(AF_INET as i32, SOCK_STREAM, 0).unwrap();
     p.a.bind(l.id(), &sa(Ipv4Addr::UNSPECIFIED, 7000)).unwrap();
     p.a.listen(l.id(), 8).unwrap();
