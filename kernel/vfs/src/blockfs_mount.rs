@@ -131,10 +131,15 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
     }
 
     fn stat(&self, ino: Ino) -> Result<Stat> {
-        let md = self.inner.lock().fs.metadata(raw(ino)?)?;
+        let (md, orphan) = {
+            let mut g = self.inner.lock();
+            let r = raw(ino)?;
+            (g.fs.metadata(r)?, g.orphans.contains_key(&r))
+        };
         let mut st = Stat::new(md.file_type.into(), md.perm as u32);
         st.ino = ino;
-        st.nlink = md.nlink as u32;
+        // A removed file that is still open has no names left.
+        st.nlink = if orphan { 0 } else { md.nlink as u32 };
         st.uid = md.uid as u32;
         st.gid = md.gid as u32;
         st.size = md.size;

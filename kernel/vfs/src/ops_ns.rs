@@ -65,8 +65,11 @@ impl Vfs {
 
     /// `renameat2(olddirfd, oldpath, newdirfd, newpath, flags)`. Flags:
     /// `RENAME_NOREPLACE`; `RENAME_EXCHANGE`/`RENAME_WHITEOUT` are
-    /// `EINVAL` (unsupported, as on file systems without them). `EXDEV`
-    /// across mounts, `EBUSY` for mount points and `.`/`..`.
+    /// `EINVAL` (unsupported, as on file systems without them). Errors come
+    /// in Linux's order: `EXDEV` across mounts, `EBUSY` for `.`/`..`,
+    /// `ENOENT`, `EEXIST` (no-replace), `ENOTDIR` (trailing slash on a
+    /// file), `EINVAL` (into itself), `ENOTEMPTY` (onto an ancestor),
+    /// `EBUSY` (mount point), then the type checks.
     pub fn renameat2(
         &self,
         c: Caller<'_>,
@@ -79,27 +82,42 @@ impl Vfs {
         if flags & !RENAME_NOREPLACE != 0 {
             return Err(Errno::EINVAL);
         }
+        let noreplace = flags & RENAME_NOREPLACE != 0;
         let (sdir, sname, strail) = self.parent_at(c, olddirfd, oldpath)?;
         let (ddir, dname, dtrail) = self.parent_at(c, newdirfd, newpath)?;
-        if special(&sname) || special(&dname) {
-            return Err(Errno::EBUSY);
-        }
-        let src = self.child(sdir, &sname)?;
-        if self.is_mount_root(src) {
-            return Err(Errno::EBUSY);
-        }
         if sdir.mount != ddir.mount {
             return Err(Errno::EXDEV);
         }
-        let src_dir = self.kind(src)? == FileKind::Directory;
-        if (strail || dtrail) && !src_dir {
+        if special(&sname) {
+            return Err(Errno::EBUSY);
+        }
+        if special(&dname) {
+            return Err(if noreplace {
+                Errno::EEXIST
+            } else {
+                Errno::EBUSY
+            });
+        }
+        let src = self.child(sdir, &sname)?;
+        let dst = match self.child(ddir, &dname) {
+            Ok(_) if noreplace => return Err(Errno::EEXIST),
+            Ok(d) => Some(d),
+            Err(Errno::ENOENT) => None,
+            Err(e) => return Err(e),
+        };
+        if (strail || dtrail) && self.kind(src)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
-        match self.child(ddir, &dname) {
-            Ok(_) if flags & RENAME_NOREPLACE != 0 => return Err(Errno::EEXIST),
-            Ok(dst) if self.is_mount_root(dst) => return Err(Errno::EBUSY),
-            Ok(_) | Err(Errno::ENOENT) => {}
-            Err(e) => return Err(e),
+        if self.is_ancestor(src, ddir)? {
+            return Err(Errno::EINVAL);
+        }
+        if let Some(d) = dst {
+            if self.is_ancestor(d, sdir)? {
+                return Err(Errno::ENOTEMPTY);
+            }
+        }
+        if self.is_mount_root(src) || dst.is_some_and(|d| self.is_mount_root(d)) {
+            return Err(Errno::EBUSY);
         }
         self.fs(sdir.mount)
             .rename(sdir.ino, &sname, ddir.ino, &dname)
@@ -127,9 +145,6 @@ impl Vfs {
             flags & AT_SYMLINK_FOLLOW != 0,
             flags & AT_EMPTY_PATH != 0,
         )?;
-        if self.kind(src)? == FileKind::Directory {
-            return Err(Errno::EPERM);
-        }
         let (dir, name, trailing) = self.parent_at(c, newdirfd, newpath)?;
         if special(&name) {
             return Err(Errno::EEXIST);
@@ -142,6 +157,9 @@ impl Vfs {
         }
         if src.mount != dir.mount {
             return Err(Errno::EXDEV);
+        }
+        if self.kind(src)? == FileKind::Directory {
+            return Err(Errno::EPERM);
         }
         self.fs(dir.mount).link(src.ino, dir.ino, &name)
     }
@@ -160,12 +178,13 @@ impl Vfs {
         if target.len() >= PATH_MAX {
             return Err(Errno::ENAMETOOLONG);
         }
-        let (dir, name, _) = self.parent_at(c, newdirfd, linkpath)?;
+        let (dir, name, trailing) = self.parent_at(c, newdirfd, linkpath)?;
         if special(&name) {
             return Err(Errno::EEXIST);
         }
         match self.child(dir, &name) {
             Ok(_) => return Err(Errno::EEXIST),
+            Err(Errno::ENOENT) if trailing => return Err(Errno::ENOENT),
             Err(Errno::ENOENT) => {}
             Err(e) => return Err(e),
         }

@@ -121,7 +121,12 @@ impl Vfs {
         }
         for hop in 0..=MAX_SYMLINKS {
             if matches!(&name[..], b"" | b"." | b"..") {
-                return Err(Errno::EISDIR);
+                // An existing directory: "exists" wins over "is a directory".
+                return Err(if flags & O_EXCL != 0 {
+                    Errno::EEXIST
+                } else {
+                    Errno::EISDIR
+                });
             }
             let node = match self.child(dir.node, &name) {
                 Ok(_) if flags & O_EXCL != 0 && hop == 0 => return Err(Errno::EEXIST),

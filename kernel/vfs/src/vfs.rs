@@ -230,6 +230,21 @@ impl Vfs {
         })
     }
 
+    /// Whether `anc` is `node` or one of its ancestors (walking `..`).
+    pub(crate) fn is_ancestor(&self, anc: NodeRef, mut node: NodeRef) -> Result<bool> {
+        for _ in 0..PATH_MAX {
+            if node == anc {
+                return Ok(true);
+            }
+            let up = self.parent(node)?;
+            if up == node {
+                return Ok(false);
+            }
+            node = up;
+        }
+        Err(Errno::ELOOP)
+    }
+
     /// The entry `name` of directory `dir`, crossing mount points; `.` and
     /// `..` included.
     pub(crate) fn child(&self, dir: NodeRef, name: &[u8]) -> Result<NodeRef> {
