@@ -12,7 +12,9 @@ use crate::options::BufLimits;
 pub struct NetConfig {
     /// Most sockets open at once (`socket`/`accept` then give `ENFILE`).
     pub max_sockets: usize,
-    /// Most bytes all socket buffers may take together (`ENOBUFS` past it).
+    /// Most bytes all socket buffers may take together (`ENOBUFS` past
+    /// it). Keep it well below the kernel heap: the default, 64 MiB, is
+    /// 256 connections with the default buffers.
     pub max_buffer_bytes: usize,
     /// Default TCP receive and send buffer, each.
     pub tcp_buffer: usize,
@@ -23,7 +25,8 @@ pub struct NetConfig {
     /// Bounds for `SO_RCVBUF`/`SO_SNDBUF`.
     pub buffer_limits: BufLimits,
     /// Listening TCP sockets kept armed per listener and interface (each
-    /// takes a connection; refilled as connections arrive).
+    /// takes one connection and costs a buffer pair; the pool is refilled
+    /// after every received packet, so 2 absorbs any burst of SYNs).
     pub listen_pool: usize,
     /// Largest `listen` backlog (Linux `somaxconn`).
     pub max_backlog: usize,
@@ -46,7 +49,7 @@ impl Default for NetConfig {
     fn default() -> Self {
         NetConfig {
             max_sockets: 4096,
-            max_buffer_bytes: 512 << 20,
+            max_buffer_bytes: 64 << 20,
             tcp_buffer: 64 << 10,
             udp_buffer: 64 << 10,
             udp_packets: 64,
@@ -54,7 +57,7 @@ impl Default for NetConfig {
                 min: 2048,
                 max: 4 << 20,
             },
-            listen_pool: 8,
+            listen_pool: 2,
             max_backlog: 4096,
             max_orphans: 1024,
             orphan_timeout_ms: 60_000,

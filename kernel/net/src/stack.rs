@@ -339,10 +339,12 @@ impl<D: Device> NetStack<D> {
     /// A new TCP stack socket on `link` with the given buffer sizes.
     pub(crate) fn new_tcp(&mut self, link: LinkId, rx: usize, tx: usize) -> Result<Slot> {
         self.reserve(rx + tx)?;
-        let mut s = tcp::Socket::new(
-            tcp::SocketBuffer::new(vec![0u8; rx]),
-            tcp::SocketBuffer::new(vec![0u8; tx]),
-        );
+        let bufs = zeroed(rx, 0u8).and_then(|r| Ok((r, zeroed(tx, 0u8)?)));
+        let Ok((rxb, txb)) = bufs else {
+            self.buf_bytes -= rx + tx;
+            return Err(Errno::ENOBUFS);
+        };
+        let mut s = tcp::Socket::new(tcp::SocketBuffer::new(rxb), tcp::SocketBuffer::new(txb));
         if link == LinkId::Lo {
             // Loopback has no wire latency to save: acknowledge at once.
             s.set_ack_delay(None);
@@ -354,8 +356,21 @@ impl<D: Device> NetStack<D> {
     pub(crate) fn new_udp(&mut self, link: LinkId, bytes: usize) -> Result<Slot> {
         let n = self.cfg.udp_packets.max(1);
         self.reserve(2 * bytes)?;
-        let rx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; n], vec![0u8; bytes]);
-        let tx = udp::PacketBuffer::new(vec![udp::PacketMetadata::EMPTY; n], vec![0u8; bytes]);
+        let meta = udp::PacketMetadata::EMPTY;
+        let bufs = (|| -> Result<_> {
+            Ok((
+                zeroed(n, meta)?,
+                zeroed(bytes, 0u8)?,
+                zeroed(n, meta)?,
+                zeroed(bytes, 0u8)?,
+            ))
+        })();
+        let Ok((rm, rb, tm, tb)) = bufs else {
+            self.buf_bytes -= 2 * bytes;
+            return Err(Errno::ENOBUFS);
+        };
+        let rx = udp::PacketBuffer::new(rm, rb);
+        let tx = udp::PacketBuffer::new(tm, tb);
         Ok((link, self.sets[link as usize].add(udp::Socket::new(rx, tx))))
     }
 
@@ -413,4 +428,14 @@ impl<D: Device> NetStack<D> {
             tcp::ConnectError::Unaddressable => Errno::ECONNREFUSED,
         })
     }
+}
+
+/// A buffer of `n` copies of `v`, or `ENOBUFS` if the heap cannot hold it
+/// (socket buffers are the big allocations: they must not abort the
+/// kernel).
+fn zeroed<T: Clone>(n: usize, v: T) -> Result<Vec<T>> {
+    let mut b = Vec::new();
+    b.try_reserve_exact(n).map_err(|_| Errno::ENOBUFS)?;
+    b.resize(n, v);
+    Ok(b)
 }

@@ -8,7 +8,11 @@ use veridian_net::{Errno, NetConfig};
 
 #[test]
 fn two_thousand_sockets_open_and_close() {
-    let mut n = Net::new();
+    // 1000 connected sockets with 128 KiB of buffers each.
+    let mut n = Net::with(NetConfig {
+        max_buffer_bytes: 256 << 20,
+        ..NetConfig::default()
+    });
     let base = n.net.stats();
     let (l, la) = n.listener();
     n.net.listen(l.id(), 1000).unwrap();
