@@ -60,6 +60,9 @@ pub fn toml_str(s: &str) -> String {
 /// - `optimized-compiler-builtins = false` and `lld = false`: Debian's source
 ///   has no llvm-project tree (compiler-rt, lld); our lld comes from
 ///   `cargo xtask llvm`.
+/// - no `cargo-native-static`: Debian's cargo has no `all-static` feature
+///   (its vendoring flags are removed); on VeridianOS everything is static
+///   anyway (crt-static), with OpenSSL built for the target.
 /// - `static-libstdcpp = false`: the build machine's compiler uses Debian's
 ///   shared libstdc++; on VeridianOS LLVM is built against libc++ (static).
 pub fn render(s: &Settings) -> String {
@@ -78,14 +81,14 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "docs = false\ncompiler-docs = false\nextended = true");
     let _ = writeln!(w, "tools = [\"cargo\"]");
     let _ = writeln!(w, "vendor = true\nlocked-deps = false\nsubmodules = false");
-    let _ = writeln!(w, "cargo-native-static = true");
     let _ = writeln!(w, "optimized-compiler-builtins = false");
+    let _ = writeln!(w, "description = \"veridian\"");
     let _ = writeln!(w, "\n[install]\nprefix = \"/usr/local\"\nsysconfdir = \"/etc\"");
     let _ = writeln!(w, "\n[llvm]");
     let _ = writeln!(w, "download-ci-llvm = false\nlink-shared = false\nstatic-libstdcpp = false");
     let _ = writeln!(w, "targets = \"X86\"\nexperimental-targets = \"\"");
     let _ = writeln!(w, "\n[rust]");
-    let _ = writeln!(w, "channel = \"stable\"\ndescription = \"veridian\"");
+    let _ = writeln!(w, "channel = \"stable\"");
     let _ = writeln!(w, "optimize = true\ndebug = false\ndebug-assertions = false\nincremental = false");
     let _ = writeln!(w, "deny-warnings = false\nlld = false\nllvm-tools = false\njemalloc = false");
     let _ = writeln!(w, "strip = true");

@@ -5,9 +5,11 @@
 //! 2. `x.py build --stage 1 library`: a stage-1 compiler for the build machine
 //!    (Debian's stage-0 1.96 and Debian's LLVM 22) and std for VeridianOS with
 //!    the built-in target. Needs nothing from `cargo xtask llvm`.
-//! 3. `x.py build --stage 2 --host x86_64-unknown-veridian`: rustc and cargo
-//!    for VeridianOS, linked statically against the LLVM of `cargo xtask llvm`.
-//! 4. The install tree (`<build root>/rust/install`) and its size report.
+//! 3. `x.py dist --host x86_64-unknown-veridian rustc rust-std cargo`: rustc
+//!    and cargo for VeridianOS, linked statically against the LLVM of
+//!    `cargo xtask llvm` (cargo also against OpenSSL built for the target).
+//! 4. The install tree (`<build root>/rust/install`), its size report, and
+//!    the seed's criteria run on this host ([`proof`]).
 //!
 //! Bootstrap is incremental, so rerunning resumes where a build stopped.
 
@@ -17,7 +19,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::bootstrap_toml::{self, Settings};
-use super::{llvm, run, rustsrc};
+use super::{llvm, openssl, package, proof, run, rustsrc};
 use crate::toolchain::{self, stdsrc, HOST_CARGO, HOST_RUSTC};
 use crate::{paths, setup};
 
@@ -54,11 +56,24 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
             settings.veridian_llvm_config.display()
         );
     }
+    let ssl = openssl::build(&settings.veridian_cc, jobs)?;
     let host = ["--host", paths::TARGET, "--target", paths::TARGET];
-    let mut args = vec!["build", "--stage", "2"];
+    let mut args = vec!["dist"];
     args.extend(host);
-    args.extend(["compiler/rustc", "library", "src/tools/cargo"]);
-    x_py(&src, &logs, "rustc + cargo for VeridianOS", "x-host", &args)?;
+    args.extend(package::COMPONENTS);
+    x_py_env(&src, &logs, "rustc + cargo for VeridianOS", "x-host", &args, &[
+        ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_DIR", ssl.display().to_string()),
+        ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_STATIC", "1".into()),
+    ])?;
+    let version = stdsrc::installed_version()?;
+    let prefix = package::install(&build_dir().join("dist"), &version)?;
+    println!("rustc: install tree {}\n{}", prefix.display(), package::size_report(&prefix)?);
+    let dep = proof::pick_vendored_dep(&src.join("vendor")).context("no cfg-if in vendor/")?;
+    let results = proof::run(&prefix, &dep, &rustsrc::area().join("proof"))?;
+    let failed = proof::print(&results);
+    if failed > 0 {
+        bail!("{failed} of {} host checks failed", results.len());
+    }
     Ok(())
 }
 
@@ -81,8 +96,15 @@ fn settings(bin: &Path, jobs: usize) -> Settings {
 }
 
 fn x_py(src: &Path, logs: &Path, name: &str, log: &str, args: &[&str]) -> Result<()> {
+    x_py_env(src, logs, name, log, args, &[])
+}
+
+fn x_py_env(src: &Path, logs: &Path, name: &str, log: &str, args: &[&str], env: &[(&str, String)]) -> Result<()> {
     let mut cmd = run::niced("python3");
     cmd.arg("x.py").args(args).current_dir(src);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     run::run_long(name, logs, log, &cmd).map(|_| ())
 }
 

@@ -84,6 +84,7 @@ fn vendor(src: &Path) -> Result<()> {
     }
     let digest = inputs.digest();
     let stamp_file = area().join("vendor.stamp");
+    write_source_replacement(src)?;
     if src.join("vendor").is_dir() && stamp::is_current(&stamp_file, &digest) {
         return Ok(());
     }
@@ -102,6 +103,17 @@ fn vendor(src: &Path) -> Result<()> {
         inputs = inputs.tree(&src.join(lock))?;
     }
     stamp::record(&stamp_file, &inputs.digest())
+}
+
+/// `.cargo/config.toml` of the source tree: crates.io is replaced by vendor/
+/// (what `cargo vendor` prints; bootstrap requires the file when vendoring).
+pub fn write_source_replacement(src: &Path) -> Result<()> {
+    fs::create_dir_all(src.join(".cargo"))?;
+    fs::write(
+        src.join(".cargo/config.toml"),
+        "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n",
+    )?;
+    Ok(())
 }
 
 /// Rewrites every vendored crate's Rust files (libc also gets the musl
