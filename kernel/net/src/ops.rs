@@ -157,8 +157,11 @@ impl<D: Device> NetStack<D> {
         flags: u32,
         dest: Option<&[u8]>,
     ) -> Result<usize> {
+        // TCP ignores the address (Linux does for stream sockets).
         let dest = match dest {
-            Some(b) if !b.is_empty() => Some(sockaddr::decode_inet(b, false)?),
+            Some(b) if !b.is_empty() && self.sock(id)?.ty == SockType::Dgram => {
+                Some(sockaddr::decode_inet(b, false)?)
+            }
             _ => None,
         };
         self.send_addr(id, data, flags, dest)

@@ -8,7 +8,10 @@ use veridian_net::NetConfig;
 
 #[test]
 fn round_trips_with_two_thousand_idle_sockets() {
-    let mut n = Net::with(NetConfig { max_buffer_bytes: 1 << 30, ..NetConfig::default() });
+    let mut n = Net::with(NetConfig {
+        max_buffer_bytes: 1 << 30,
+        ..NetConfig::default()
+    });
     let (l, la) = n.listener();
     let mut idle = Vec::new();
     for _ in 0..500 {
