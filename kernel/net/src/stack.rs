@@ -88,6 +88,14 @@ impl<D: Device> NetStack<D> {
         if ext.addr.is_unspecified() || ext.addr.is_loopback() || ext.prefix_len > 32 {
             return Err(Errno::EINVAL);
         }
+        // smoltcp panics on a multicast/broadcast MAC, and the medium must
+        // match the device.
+        match (ext.hardware, dev.capabilities().medium) {
+            (HardwareAddress::Ethernet(mac), smoltcp::phy::Medium::Ethernet)
+                if mac.is_unicast() => {}
+            (HardwareAddress::Ip, smoltcp::phy::Medium::Ip) => {}
+            _ => return Err(Errno::EINVAL),
+        }
         Ok(Self::build(cfg, Some((dev, ext))))
     }
 

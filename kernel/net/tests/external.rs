@@ -308,3 +308,39 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bad_external_config_is_refused() {
+    let q: Queue = Default::default();
+    let dev = |medium| {
+        FrameDevice::new(WireIo {
+            rx: q.clone(),
+            tx: q.clone(),
+            medium,
+        })
+    };
+    let eth = |mac: [u8; 6]| ExternalConfig {
+        hardware: HardwareAddress::Ethernet(EthernetAddress(mac)),
+        addr: A,
+        prefix_len: 24,
+        gateway: None,
+    };
+    let cfg = NetConfig::default;
+    let multicast_mac = eth([1, 0, 0x5e, 0, 0, 1]);
+    assert!(NetStack::with_device(cfg(), dev(Medium::Ethernet), multicast_mac).is_err());
+    assert!(
+        NetStack::with_device(cfg(), dev(Medium::Ip), eth([2, 0, 0, 0, 0, 1])).is_err(),
+        "medium mismatch"
+    );
+    let lo_addr = ExternalConfig {
+        addr: Ipv4Addr::LOCALHOST,
+        ..eth([2, 0, 0, 0, 0, 1])
+    };
+    assert!(NetStack::with_device(cfg(), dev(Medium::Ethernet), lo_addr).is_err());
+    let wide = ExternalConfig {
+        prefix_len: 33,
+        ..eth([2, 0, 0, 0, 0, 1])
+    };
+    assert!(NetStack::with_device(cfg(), dev(Medium::Ethernet), wide).is_err());
+    assert!(NetStack::with_device(cfg(), dev(Medium::Ethernet), eth([2, 0, 0, 0, 0, 1])).is_ok());
+}
