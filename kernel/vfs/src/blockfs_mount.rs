@@ -31,8 +31,9 @@ struct Inner<D: BlockDevice> {
     fs: FileSystem<D>,
     /// Open-file references per BlockFS inode.
     open: BTreeMap<u32, usize>,
-    /// Orphaned inodes (removed from the tree, still open).
-    orphans: BTreeMap<u32, ()>,
+    /// Orphaned inodes (removed from the tree, still open) and whether
+    /// each is a directory.
+    orphans: BTreeMap<u32, bool>,
 }
 
 fn raw(ino: Ino) -> Result<u32> {
@@ -69,7 +70,10 @@ impl<D: BlockDevice> BlockFsMount<D> {
             if let Ok(dir) = inner.fs.lookup(ROOT_INO, ORPHAN_DIR) {
                 for e in inner.fs.read_dir(dir)? {
                     if e.name != b"." && e.name != b".." {
-                        inner.fs.unlink(dir, &e.name)?;
+                        match inner.fs.unlink(dir, &e.name) {
+                            Err(blockfs::Error::IsDir) => inner.fs.rmdir(dir, &e.name)?,
+                            r => r?,
+                        }
                     }
                 }
             }
@@ -109,10 +113,25 @@ impl<D: BlockDevice> Inner<D> {
         if md.file_type == FileType::Directory || md.nlink > 1 {
             return Ok(false);
         }
+        self.orphan(dir, name, ino, false)?;
+        Ok(true)
+    }
+
+    /// Moves `dir/name` (inode `ino`) into the orphan directory.
+    fn orphan(&mut self, dir: u32, name: &[u8], ino: u32, is_dir: bool) -> Result<()> {
         let odir = self.orphan_dir()?;
         self.fs.rename(dir, name, odir, &orphan_name(ino))?;
-        self.orphans.insert(ino, ());
-        Ok(true)
+        self.orphans.insert(ino, is_dir);
+        Ok(())
+    }
+
+    /// New names may not appear in a removed directory (`ENOENT`).
+    fn check_live_dir(&self, dir: u32) -> Result<()> {
+        if self.orphans.contains_key(&dir) {
+            Err(Errno::ENOENT)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -153,6 +172,9 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
     fn readdir(&self, dir: Ino, mut cookie: u64) -> Result<Option<(DirEntry, u64)>> {
         let mut g = self.inner.lock();
         let dir = raw(dir)?;
+        if g.orphans.contains_key(&dir) {
+            return Ok(None); // a removed directory lists nothing
+        }
         loop {
             let Some((e, next)) = g.fs.readdir(dir, cookie)? else {
                 return Ok(None);
@@ -243,6 +265,7 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         if g.hidden(dir, name) {
             return Err(Errno::EPERM);
         }
+        g.check_live_dir(dir)?;
         Ok(vino(g.fs.create(dir, name, perm16(perm))?))
     }
 
@@ -252,6 +275,7 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         if g.hidden(dir, name) {
             return Err(Errno::EPERM);
         }
+        g.check_live_dir(dir)?;
         Ok(vino(g.fs.mkdir(dir, name, perm16(perm))?))
     }
 
@@ -261,6 +285,7 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         if g.hidden(dir, name) {
             return Err(Errno::EPERM);
         }
+        g.check_live_dir(dir)?;
         Ok(vino(g.fs.symlink(dir, name, target)?))
     }
 
@@ -270,6 +295,7 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         if g.hidden(dir, name) {
             return Err(Errno::EPERM);
         }
+        g.check_live_dir(dir)?;
         Ok(g.fs.link(raw(ino)?, dir, name)?)
     }
 
@@ -292,7 +318,22 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         if g.hidden(dir, name) {
             return Err(Errno::ENOENT);
         }
-        Ok(g.fs.rmdir(dir, name)?)
+        let ino = g.fs.lookup(dir, name)?;
+        if !g.open.contains_key(&ino) || matches!(name, b"." | b"..") {
+            return Ok(g.fs.rmdir(dir, name)?);
+        }
+        // Open: same checks as rmdir, then keep it until the last close.
+        if g.fs.metadata(ino)?.file_type != FileType::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        if g.fs
+            .read_dir(ino)?
+            .iter()
+            .any(|e| e.name != b"." && e.name != b"..")
+        {
+            return Err(Errno::ENOTEMPTY);
+        }
+        g.orphan(dir, name, ino, true)
     }
 
     fn rename(&self, sdir: Ino, sname: &[u8], ddir: Ino, dname: &[u8]) -> Result<()> {
@@ -301,6 +342,7 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         if g.hidden(sdir, sname) || g.hidden(ddir, dname) {
             return Err(Errno::EPERM);
         }
+        g.check_live_dir(ddir)?;
         let src = g.fs.lookup(sdir, sname)?;
         let src_dir = g.fs.metadata(src)?.file_type == FileType::Directory;
         if let Ok(dst) = g.fs.lookup(ddir, dname) {
@@ -352,11 +394,15 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
             return;
         }
         g.open.remove(&r);
-        if g.orphans.remove(&r).is_some() {
+        if let Some(is_dir) = g.orphans.remove(&r) {
             if let Ok(odir) = g.fs.lookup(ROOT_INO, ORPHAN_DIR) {
                 // Nothing to report to: a failure leaves the orphan for the
                 // next mount's cleanup.
-                let _ = g.fs.unlink(odir, &orphan_name(r));
+                let _ = if is_dir {
+                    g.fs.rmdir(odir, &orphan_name(r))
+                } else {
+                    g.fs.unlink(odir, &orphan_name(r))
+                };
             }
         }
     }

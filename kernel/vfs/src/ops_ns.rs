@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::context::Caller;
 use crate::errno::{Errno, Result};
+use crate::file::NodeRef;
 use crate::stat::FileKind;
 use crate::vfs::Vfs;
 
@@ -26,7 +27,34 @@ impl Vfs {
             Err(e) => return Err(e),
         }
         let perm = mode & 0o7777 & !c.fs.umask();
-        self.fs(dir.mount).mkdir(dir.ino, &name, perm).map(drop)
+        let ino = self.fs(dir.mount).mkdir(dir.ino, &name, perm)?;
+        self.inherit_group(
+            dir,
+            NodeRef {
+                mount: dir.mount,
+                ino,
+            },
+            true,
+        )
+    }
+
+    /// BSD group semantics, as Linux: in a set-group-ID directory new
+    /// entries take the directory's group, and new directories keep the
+    /// set-group-ID bit.
+    pub(crate) fn inherit_group(&self, dir: NodeRef, new: NodeRef, is_dir: bool) -> Result<()> {
+        let parent = self.stat_node(dir)?;
+        if parent.perm & 0o2000 == 0 {
+            return Ok(());
+        }
+        let fs = self.fs(new.mount);
+        let st = fs.stat(new.ino)?;
+        if st.gid != parent.gid {
+            fs.set_owner(new.ino, st.uid, parent.gid)?;
+        }
+        if is_dir {
+            fs.set_mode(new.ino, st.perm | 0o2000)?;
+        }
+        Ok(())
     }
 
     /// `unlinkat(dirfd, path, flags)`; `AT_REMOVEDIR` makes it `rmdir`

@@ -134,6 +134,14 @@ impl Vfs {
                 Err(Errno::ENOENT) => {
                     let perm = mode & 0o7777 & !c.fs.umask();
                     let ino = self.fs(dir.node.mount).create(dir.node.ino, &name, perm)?;
+                    self.inherit_group(
+                        dir.node,
+                        NodeRef {
+                            mount: dir.node.mount,
+                            ino,
+                        },
+                        false,
+                    )?;
                     dir.step(
                         NodeRef {
                             mount: dir.node.mount,

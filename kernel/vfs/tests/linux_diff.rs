@@ -7,7 +7,7 @@ use common::*;
 use proptest::prelude::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 const PATHS: &[&str] = &[
@@ -36,6 +36,10 @@ enum Op {
     Readlink(usize),
     Stat(usize, bool),
     List(usize),
+    Chmod(usize, u32),
+    Pwrite(usize, usize, u64),
+    Pread(usize, usize, u64),
+    Dup(usize, usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -48,7 +52,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (s.clone(), -100i64..10_000, 0..3u8).prop_map(|(s, o, w)| Op::Seek(s, o, w)),
         1 => s.clone().prop_map(Op::Close),
         1 => (s.clone(), 0..10_000u64).prop_map(|(s, n)| Op::Truncate(s, n)),
-        1 => s.prop_map(Op::Fstat),
+        1 => s.clone().prop_map(Op::Fstat),
         2 => p.clone().prop_map(Op::Mkdir),
         1 => p.clone().prop_map(Op::Rmdir),
         2 => p.clone().prop_map(Op::Unlink),
@@ -57,7 +61,11 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..TARGETS.len(), p.clone()).prop_map(|(t, b)| Op::Symlink(t, b)),
         1 => p.clone().prop_map(Op::Readlink),
         2 => (p.clone(), any::<bool>()).prop_map(|(a, f)| Op::Stat(a, f)),
-        1 => p.prop_map(Op::List),
+        1 => p.clone().prop_map(Op::List),
+        1 => (p, 0..0o10000u32).prop_map(|(p, m)| Op::Chmod(p, m)),
+        1 => (s.clone(), 0..5000usize, 0..12_000u64).prop_map(|(s, n, o)| Op::Pwrite(s, n, o)),
+        1 => (s.clone(), 0..5000usize, 0..12_000u64).prop_map(|(s, n, o)| Op::Pread(s, n, o)),
+        1 => (s.clone(), s).prop_map(|(a, b)| Op::Dup(a, b)),
     ]
 }
 
@@ -100,7 +108,7 @@ enum Out {
     Unit,
     Num(u64),
     Bytes(Vec<u8>),
-    Meta(char, u64, u64),
+    Meta(char, u64, u64, u32),
     Names(Vec<String>),
     Err(i32),
 }
@@ -143,7 +151,12 @@ fn hmeta(m: std::io::Result<fs::Metadata>) -> Out {
                 '?'
             };
             // Directory sizes are file-system specific.
-            Out::Meta(k, if k == 'd' { 0 } else { m.size() }, m.nlink())
+            Out::Meta(
+                k,
+                if k == 'd' { 0 } else { m.size() },
+                m.nlink(),
+                m.mode() & 0o7777,
+            )
         }
         Err(e) => herr(e),
     }
@@ -237,6 +250,37 @@ impl Host {
             } else {
                 fs::symlink_metadata(self.p(p))
             }),
+            Op::Chmod(p, m) => res(fs::set_permissions(
+                self.p(p),
+                fs::Permissions::from_mode(m),
+            )),
+            Op::Pwrite(s, n, o) => match self.slots[s].as_ref() {
+                Some(f) => f
+                    .write_at(&payload(n), o)
+                    .map(|n| Out::Num(n as u64))
+                    .unwrap_or_else(herr),
+                None => Out::Err(9),
+            },
+            Op::Pread(s, n, o) => match self.slots[s].as_ref() {
+                Some(f) => {
+                    let mut b = vec![0u8; n];
+                    f.read_at(&mut b, o)
+                        .map(|k| {
+                            b.truncate(k);
+                            Out::Bytes(b)
+                        })
+                        .unwrap_or_else(herr)
+                }
+                None => Out::Err(9),
+            },
+            Op::Dup(a, b) => match self.slots[a].as_ref().map(|f| f.try_clone()) {
+                Some(Ok(f)) => {
+                    self.slots[b] = Some(f);
+                    Out::Unit
+                }
+                Some(Err(e)) => herr(e),
+                None => Out::Err(9),
+            },
             Op::List(p) => match fs::read_dir(self.p(p)) {
                 Ok(it) => {
                     let mut names: Vec<String> = it
@@ -266,7 +310,12 @@ impl Ours<'_> {
         let meta = |r: Result<Stat>| match r {
             Ok(st) => {
                 let k = kind_char(st.kind);
-                Out::Meta(k, if k == 'd' { 0 } else { st.size }, st.nlink as u64)
+                Out::Meta(
+                    k,
+                    if k == 'd' { 0 } else { st.size },
+                    st.nlink as u64,
+                    st.perm,
+                )
             }
             Err(x) => e(x),
         };
@@ -330,6 +379,30 @@ impl Ours<'_> {
                 path(p),
                 if follow { 0 } else { AT_SYMLINK_NOFOLLOW },
             )),
+            Op::Chmod(p, m) => res(v.fchmodat(c, AT_FDCWD, path(p), m, 0)),
+            Op::Pwrite(s, n, o) => slot(s)
+                .and_then(|fd| v.pwrite(c, fd, &payload(n), o as i64))
+                .map(|n| Out::Num(n as u64))
+                .unwrap_or_else(e),
+            Op::Pread(s, n, o) => {
+                let mut b = vec![0u8; n];
+                match slot(s).and_then(|fd| v.pread(c, fd, &mut b, o as i64)) {
+                    Ok(k) => {
+                        b.truncate(k);
+                        Out::Bytes(b)
+                    }
+                    Err(x) => e(x),
+                }
+            }
+            Op::Dup(a, b) => match slot(a).and_then(|fd| v.dup(c, fd)) {
+                Ok(fd) => {
+                    if let Some(old) = self.slots[b].replace(fd) {
+                        v.close(c, old).unwrap();
+                    }
+                    Out::Unit
+                }
+                Err(x) => e(x),
+            },
             Op::List(p) => {
                 let fd = match v.openat(c, AT_FDCWD, path(p), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)
                 {

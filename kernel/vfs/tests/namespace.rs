@@ -448,3 +448,55 @@ fn a_full_disk_gives_short_writes_then_enospc() {
     w.root
         .with_fs(|fs| assert!(fs.fsck(false).unwrap().is_clean()));
 }
+
+#[test]
+fn removed_open_directories_behave_like_linux() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    w.vfs.mkdirat(c, AT_FDCWD, b"/gone", 0o755).unwrap();
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/gone", O_RDONLY | O_DIRECTORY, 0)
+        .unwrap();
+    w.vfs.unlinkat(c, AT_FDCWD, b"/gone", AT_REMOVEDIR).unwrap();
+    assert_eq!(w.vfs.fstatat(c, AT_FDCWD, b"/gone", 0), Err(Errno::ENOENT));
+    let st = w.vfs.fstat(c, fd).unwrap();
+    assert_eq!((st.kind, st.nlink), (FileKind::Directory, 0));
+    let mut buf = [0u8; 256];
+    assert_eq!(
+        w.vfs.getdents64(c, fd, &mut buf).unwrap(),
+        0,
+        "lists nothing"
+    );
+    assert_eq!(w.vfs.read(c, fd, &mut buf), Err(Errno::EISDIR));
+    assert_eq!(
+        w.vfs.openat(c, fd, b"new", O_CREAT | O_WRONLY, 0o644),
+        Err(Errno::ENOENT)
+    );
+    assert_eq!(w.vfs.mkdirat(c, fd, b"sub", 0o755), Err(Errno::ENOENT));
+    // Its inode is not reused while open.
+    w.vfs.mkdirat(c, AT_FDCWD, b"/fresh", 0o755).unwrap();
+    assert_ne!(
+        w.vfs.fstatat(c, AT_FDCWD, b"/fresh", 0).unwrap().ino,
+        st.ino
+    );
+    // Non-empty open directories still refuse.
+    w.vfs.mkdirat(c, AT_FDCWD, b"/full", 0o755).unwrap();
+    w.put(&p, b"/full/x", b"");
+    let fd2 = w.vfs.openat(c, AT_FDCWD, b"/full", O_RDONLY, 0).unwrap();
+    assert_eq!(
+        w.vfs.unlinkat(c, AT_FDCWD, b"/full", AT_REMOVEDIR),
+        Err(Errno::ENOTEMPTY)
+    );
+    w.vfs.close(c, fd2).unwrap();
+    let free = w.vfs.statfs(c, b"/").unwrap().files_free;
+    w.vfs.close(c, fd).unwrap();
+    assert_eq!(
+        w.vfs.statfs(c, b"/").unwrap().files_free,
+        free + 1,
+        "freed at the last close"
+    );
+    w.root
+        .with_fs(|fs| assert!(fs.fsck(false).unwrap().is_clean()));
+}
