@@ -5,7 +5,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
-use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, SocketSet};
+use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, Route, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::socket::{tcp, udp, Socket};
 use smoltcp::time::Instant;
@@ -106,6 +106,17 @@ impl<D: Device> NetStack<D> {
         lc.random_seed = cfg.random_seed;
         let mut lo_iface = Interface::new(lc, &mut lo_dev, now);
         let ext_addr = ext.as_ref().map(|(_, e)| e.addr);
+        // All of 127/8 is local, as on Linux: accept it through AnyIP with
+        // a route via 127.0.0.1.
+        lo_iface.set_any_ip(true);
+        lo_iface.routes_mut().update(|r| {
+            let _ = r.push(Route {
+                cidr: IpCidr::new(IpAddress::Ipv4(Ipv4Addr::new(127, 0, 0, 0)), 8),
+                via_router: IpAddress::Ipv4(LOCALHOST),
+                preferred_until: None,
+                expires_at: None,
+            });
+        });
         lo_iface.update_ip_addrs(|a| {
             let _ = a.push(IpCidr::new(IpAddress::Ipv4(LOCALHOST), 8));
             // Traffic to our own external address stays on loopback.
@@ -296,12 +307,8 @@ impl<D: Device> NetStack<D> {
 
     /// Which link reaches `dst` (127/8 and our own address: loopback).
     pub(crate) fn route(&self, dst: Ipv4Addr) -> Result<LinkId> {
-        if dst == LOCALHOST || self.external_addr() == Some(dst) {
+        if dst.is_loopback() || self.external_addr() == Some(dst) {
             return Ok(LinkId::Lo);
-        }
-        if dst.is_loopback() {
-            // Only 127.0.0.1 is configured.
-            return Err(Errno::ENETUNREACH);
         }
         match &self.ext {
             Some(e) if e.cfg.reaches(dst) => Ok(LinkId::Ext),
@@ -318,7 +325,7 @@ impl<D: Device> NetStack<D> {
                 v.push(LinkId::Ext);
             }
             Ok(v)
-        } else if ip == LOCALHOST {
+        } else if ip.is_loopback() {
             Ok(vec![LinkId::Lo])
         } else {
             Err(Errno::EADDRNOTAVAIL)

@@ -552,3 +552,53 @@ fn stack_is_send() {
     send::<veridian_net::NetStack>();
     send::<veridian_net::OwnedSocket>();
 }
+
+#[test]
+fn all_of_127_8_is_local() {
+    let mut n = Net::new();
+    let any = n.tcp();
+    n.net.bind(any.id(), &sa(Ipv4Addr::UNSPECIFIED, 0)).unwrap();
+    n.net.listen(any.id(), 4).unwrap();
+    let port = n.net.local_addr(any.id()).unwrap().port();
+    let c = n.tcp();
+    let to = Ipv4Addr::new(127, 1, 2, 3);
+    assert_eq!(
+        n.net.connect(c.id(), &sa(to, port)),
+        Err(Errno::EINPROGRESS)
+    );
+    n.settle();
+    n.net.connect_result(c.id()).unwrap();
+    let (s, _) = n.net.accept(any.id(), 0).unwrap();
+    assert_eq!(
+        n.net.local_addr(s.id()).unwrap(),
+        SocketAddrV4::new(to, port)
+    );
+    assert_eq!(
+        n.net.peer_addr(c.id()).unwrap(),
+        SocketAddrV4::new(to, port)
+    );
+    // A listener bound to 127.0.0.1 does not answer 127.0.0.2.
+    let (l, la) = n.listener();
+    let c2 = n.tcp();
+    assert_eq!(
+        n.net
+            .connect(c2.id(), &sa(Ipv4Addr::new(127, 0, 0, 2), la.port())),
+        Err(Errno::EINPROGRESS)
+    );
+    n.settle();
+    assert_eq!(n.net.connect_result(c2.id()), Err(Errno::ECONNREFUSED));
+    // Binding to another loopback address works, UDP included.
+    let u = n.udp();
+    let v = n.udp();
+    n.net
+        .bind(u.id(), &sa(Ipv4Addr::new(127, 0, 0, 9), 0))
+        .unwrap();
+    let ua = n.net.local_addr(u.id()).unwrap();
+    n.net
+        .sendto(v.id(), b"nine", 0, Some(&sa(*ua.ip(), ua.port())))
+        .unwrap();
+    n.settle();
+    let mut buf = [0u8; 8];
+    assert_eq!(n.net.recvfrom(u.id(), &mut buf, 0).unwrap().len, 4);
+    drop(l);
+}
