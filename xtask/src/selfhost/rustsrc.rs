@@ -10,7 +10,9 @@
 use anyhow::{Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
+use regex::Regex;
 use std::process::Command;
+use std::sync::LazyLock;
 use walkdir::WalkDir;
 
 use super::{llvm, run};
@@ -78,7 +80,9 @@ fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
 /// `cargo vendor` (crates.io, through cargo) when a lock file changed, then
 /// the cfg rewrite over the vendored crates.
 fn vendor(src: &Path) -> Result<()> {
-    let mut inputs = stamp::Inputs::default().text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"));
+    let mut inputs = stamp::Inputs::default()
+        .text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"))
+        .text("vendor-rules", include_str!("rustsrc.rs"));
     for lock in ["Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock", "library/Cargo.toml"] {
         inputs = inputs.tree(&src.join(lock))?;
     }
@@ -87,6 +91,10 @@ fn vendor(src: &Path) -> Result<()> {
     write_source_replacement(src)?;
     if src.join("vendor").is_dir() && stamp::is_current(&stamp_file, &digest) {
         return Ok(());
+    }
+    // Start from pristine crates: the rewrite is applied to fresh copies only.
+    if src.join("vendor").exists() {
+        fs::remove_dir_all(src.join("vendor"))?;
     }
     let mut cmd = Command::new(HOST_CARGO);
     cmd.arg("vendor").arg("--versioned-dirs");
@@ -98,7 +106,9 @@ fn vendor(src: &Path) -> Result<()> {
     let n = crate::progress::run_step("cfg rewrite of the vendored crates", || rewrite_vendor(&src.join("vendor")))?;
     println!("  vendor: {n} predicates now include target_os = \"veridian\"");
     // Vendoring may have refreshed lock files; stamp what is there now.
-    let mut inputs = stamp::Inputs::default().text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"));
+    let mut inputs = stamp::Inputs::default()
+        .text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"))
+        .text("vendor-rules", include_str!("rustsrc.rs"));
     for lock in ["Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock", "library/Cargo.toml"] {
         inputs = inputs.tree(&src.join(lock))?;
     }
@@ -116,8 +126,41 @@ pub fn write_source_replacement(src: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Rewrites every vendored crate's Rust files (libc also gets the musl
-/// rule) and empties each touched crate's file checksums.
+/// Build scripts compare `CARGO_CFG_TARGET_OS` with strings; VeridianOS
+/// answers where Linux does: `x == "linux"` also accepts "veridian",
+/// `x != "linux"` also rejects it, and a `"linux" =>` match arm also takes it.
+pub fn rewrite_build_script(source: &str) -> (String, usize) {
+    static EQ: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"([A-Za-z_][\w.]*)\s*==\s*"linux""#).expect("valid regex"));
+    static NE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"([A-Za-z_][\w.]*)\s*!=\s*"linux""#).expect("valid regex"));
+    static ARM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""linux"(\s*)=>"#).expect("valid regex"));
+    let mut count = 0;
+    let text = EQ.replace_all(source, |c: &regex::Captures| {
+        count += 1;
+        format!(r#"({0} == "linux" || {0} == "veridian")"#, &c[1])
+    });
+    let text = NE.replace_all(&text, |c: &regex::Captures| {
+        count += 1;
+        format!(r#"({0} != "linux" && {0} != "veridian")"#, &c[1])
+    });
+    let text = ARM.replace_all(&text, |c: &regex::Captures| {
+        count += 1;
+        format!(r#""linux" | "veridian"{}=>"#, &c[1])
+    });
+    (text.into_owned(), count)
+}
+
+/// True for a crate's build script sources (`build.rs`, `build/**.rs`).
+fn is_build_script(crate_dir: &Path, file: &Path) -> bool {
+    let rel = file.strip_prefix(crate_dir).unwrap_or(file);
+    rel == Path::new("build.rs") || rel.starts_with("build")
+}
+
+/// Rewrites every vendored crate: its Rust files and Cargo.toml's target
+/// tables get the cfg rewrite (libc also the musl rule), its build script the
+/// [`rewrite_build_script`] rule; each touched crate's file checksums are
+/// emptied.
 pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
     let mut total = 0;
     for entry in fs::read_dir(vendor)? {
@@ -129,14 +172,22 @@ pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
         let rules = if name.starts_with("libc-") { Rules::OsAndMusl } else { Rules::Os };
         let mut touched = 0;
         for file in WalkDir::new(&dir).into_iter().filter_map(|e| e.ok()) {
-            if file.path().extension().is_none_or(|e| e != "rs") {
+            let path = file.path();
+            let is_rs = path.extension().is_some_and(|e| e == "rs");
+            let is_manifest = path == dir.join("Cargo.toml");
+            if !is_rs && !is_manifest {
                 continue;
             }
-            let text = match fs::read_to_string(file.path()) {
+            let text = match fs::read_to_string(path) {
                 Ok(t) => t,
                 Err(_) => continue,
             };
-            let (out, n) = cfg_rewrite::rewrite(&text, rules);
+            let (mut out, mut n) = cfg_rewrite::rewrite(&text, if is_manifest { Rules::Os } else { rules });
+            if is_rs && is_build_script(&dir, path) {
+                let (o, m) = rewrite_build_script(&out);
+                out = o;
+                n += m;
+            }
             if n > 0 {
                 fs::write(file.path(), out)?;
                 touched += n;
@@ -187,6 +238,19 @@ mod tests {
         assert_eq!(sums["package"], "ab");
         let kept = fs::read_to_string(v.join("untouched-1.0.0/.cargo-checksum.json")).unwrap();
         assert!(kept.contains("src/lib.rs"), "untouched crates keep their checksums");
+    }
+
+    #[test]
+    fn build_scripts_see_veridian_as_linux() {
+        let src = "let os = var(\"CARGO_CFG_TARGET_OS\").unwrap();\nif os == \"linux\" || os == \"android\" {}\nif arch != \"x86\" || os != \"linux\" {}\nmatch os.as_str() { \"linux\" => 1, _ => 2 };\n";
+        let (out, n) = rewrite_build_script(src);
+        assert_eq!(n, 3);
+        assert!(out.contains(r#"(os == "linux" || os == "veridian") || os == "android""#));
+        assert!(out.contains(r#"(os != "linux" && os != "veridian")"#));
+        assert!(out.contains(r#""linux" | "veridian" =>"#));
+        assert!(is_build_script(Path::new("/v/c"), Path::new("/v/c/build.rs")));
+        assert!(is_build_script(Path::new("/v/c"), Path::new("/v/c/build/main.rs")));
+        assert!(!is_build_script(Path::new("/v/c"), Path::new("/v/c/src/build.rs")));
     }
 
     #[test]
