@@ -107,6 +107,7 @@ numbered! {
     GETGROUPS = 115 => "getgroups",
     GETPGID = 121 => "getpgid",
     GETSID = 124 => "getsid",
+    RT_SIGSUSPEND = 130 => "rt_sigsuspend",
     SIGALTSTACK = 131 => "sigaltstack",
     STATFS = 137 => "statfs",
     FSTATFS = 138 => "fstatfs",

@@ -191,6 +191,25 @@ impl FpuState {
         s
     }
 
+    /// An image of the live FPU registers.
+    pub fn live() -> Self {
+        let mut s = FpuState([0; 512]);
+        s.save();
+        s
+    }
+
+    /// Makes an image from user memory safe for FXRSTOR: MXCSR bits the
+    /// CPU does not support are cleared (they would fault in the kernel).
+    pub fn sanitize(&mut self) {
+        let live = FpuState::live();
+        let mut mask = u32::from_le_bytes([live.0[28], live.0[29], live.0[30], live.0[31]]);
+        if mask == 0 {
+            mask = 0xFFBF;
+        }
+        let mx = u32::from_le_bytes([self.0[24], self.0[25], self.0[26], self.0[27]]) & mask;
+        self.0[24..28].copy_from_slice(&mx.to_le_bytes());
+    }
+
     pub fn save(&mut self) {
         // SAFETY: the area is 512 bytes, 16-byte aligned; CR4.OSFXSR is set.
         unsafe { core::arch::asm!("fxsave64 [{}]", in(reg) self.0.as_mut_ptr(), options(nostack)) };

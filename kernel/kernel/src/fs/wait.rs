@@ -39,7 +39,7 @@ pub fn blocking<T>(f: &OpenFile, write: bool, mut op: impl FnMut() -> veridian_v
     loop {
         match op() {
             Err(e) if e.0 == EAGAIN && !f.is_nonblocking() => {
-                if crate::task::exit::kill_pending() {
+                if crate::task::exit::interrupted() {
                     return Err(EINTR);
                 }
                 let v = super::vfs();

@@ -375,7 +375,7 @@ pub fn poll(fds: u64, n: u64, timeout_ms: i64) -> KResult {
             user::write_bytes(fds, &raw)?;
             return Ok(ready);
         }
-        if crate::task::exit::kill_pending() {
+        if crate::task::exit::interrupted() {
             return Err(EINTR);
         }
         crate::task::sched::block_until(crate::time::monotonic_ns() + 10_000_000);

@@ -42,6 +42,14 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
         Err(e) => (-(e as i64)) as u64,
     };
     crate::task::exit::check_pending_kill();
+    if nr as usize != RT_SIGRETURN {
+        signal::deliver(f);
+    }
+    if f.rip >= crate::mm::USER_END || f.rsp >= crate::mm::USER_END {
+        // IRETQ to a non-canonical address would fault in the kernel.
+        crate::kprintln!("veridian: pid {}: bad user context rip {:#x} rsp {:#x}", crate::task::current_pid(), f.rip, f.rsp);
+        crate::task::exit::kill_current_by_signal(11);
+    }
 }
 
 fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
@@ -61,6 +69,9 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         BRK => memory::brk(a[0]),
         RT_SIGACTION => signal::rt_sigaction(a[0] as i32, a[1], a[2], a[3]),
         RT_SIGPROCMASK => signal::rt_sigprocmask(a[0] as i32, a[1], a[2], a[3]),
+        RT_SIGRETURN => signal::rt_sigreturn(f),
+        RT_SIGSUSPEND => signal::rt_sigsuspend(a[0], a[1]),
+        PAUSE => signal::pause(),
         IOCTL => fs::ioctl(a[0] as i32, a[1], a[2]),
         PREAD64 => fs::pread(a[0] as i32, a[1], a[2], a[3]),
         PWRITE64 => fs::pwrite(a[0] as i32, a[1], a[2], a[3]),

@@ -1,12 +1,13 @@
-//! Minimal signals: dispositions and masks are stored; kill/tgkill apply
-//! the default action (terminate, or ignore for SIGCHLD-like signals);
-//! signals with an installed handler are recorded as pending (handlers are
-//! not invoked yet).
+//! Signals: dispositions and masks; kill/tgkill apply the default action
+//! (terminate, or ignore for SIGCHLD-like signals) or mark the signal
+//! pending for its handler, which runs (Linux `rt_sigframe`) when the
+//! process next returns from a system call; rt_sigreturn undoes it.
 
 use core::sync::atomic::Ordering;
 use veridian_syscall::errno::*;
 
 use super::KResult;
+use crate::arch::entry::TrapFrame;
 use crate::mm::user;
 use crate::task::{current, exit, SigAction, PROCS, TASKS};
 
@@ -97,8 +98,19 @@ fn send(pid: u32, sig: i32) -> KResult {
     if sig == SIGKILL || (handler == 0 && !default_ignored(sig)) {
         exit::terminate_process(pid, sig);
     } else if handler != SIG_IGN && handler != 0 {
-        if let Some(p) = PROCS.lock().get_mut(&pid) {
-            p.pending |= 1 << (sig - 1);
+        let threads = match PROCS.lock().get_mut(&pid) {
+            Some(p) => {
+                p.pending |= 1 << (sig - 1);
+                p.threads.clone()
+            }
+            None => alloc::vec::Vec::new(),
+        };
+        // Interrupt blocking calls so the handler runs soon.
+        for tid in threads {
+            let t = TASKS.lock().get(&tid).cloned();
+            if let Some(t) = t {
+                crate::task::sched::interrupt(&t);
+            }
         }
     }
     Ok(0)
@@ -143,4 +155,151 @@ pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> KResult {
         return Err(ESRCH);
     }
     send(t.pid, sig)
+}
+
+const SA_NODEFER: u64 = 0x4000_0000;
+const SA_RESETHAND: u64 = 0x8000_0000;
+const UC_SIZE: u64 = 304;
+const SIGINFO_SIZE: u64 = 128;
+
+/// The lowest pending, unmasked signal with a handler, taken off the
+/// pending set, with its action.
+fn take_deliverable(mask: u64) -> Option<(i32, SigAction)> {
+    let pid = current().pid;
+    let mut procs = PROCS.lock();
+    let p = procs.get_mut(&pid)?;
+    let ready = p.pending & !mask;
+    if ready == 0 {
+        return None;
+    }
+    let sig = ready.trailing_zeros() as i32 + 1;
+    p.pending &= !(1 << (sig - 1));
+    let mut acts = p.sigactions.lock();
+    let act = acts[sig as usize];
+    if act.flags & SA_RESETHAND != 0 {
+        acts[sig as usize] = SigAction::default();
+    }
+    Some((sig, act))
+}
+
+/// Before returning to user mode from a syscall: runs the handler of a
+/// pending signal by building a Linux `rt_sigframe` on the user stack.
+pub fn deliver(f: &mut TrapFrame) {
+    let cur = current();
+    let mask = cur.sigmask.load(Ordering::Relaxed);
+    let Some((sig, act)) = take_deliverable(mask) else { return };
+    if act.handler <= SIG_IGN {
+        return;
+    }
+    let old_mask = match cur.suspend_mask.swap(u64::MAX, Ordering::Relaxed) {
+        u64::MAX => mask,
+        m => m,
+    };
+    let fp_addr = (f.rsp.wrapping_sub(128 + 512)) & !63;
+    let sp = ((fp_addr - UC_SIZE - SIGINFO_SIZE - 8) & !15) - 8;
+    let (uc, info) = (sp + 8, sp + 8 + UC_SIZE);
+    let mut frame = alloc::vec![0u8; (8 + UC_SIZE + SIGINFO_SIZE) as usize];
+    frame[0..8].copy_from_slice(&act.restorer.to_le_bytes());
+    frame[24..28].copy_from_slice(&2u32.to_le_bytes()); // uc_stack.ss_flags = SS_DISABLE
+    let regs = [
+        f.r8, f.r9, f.r10, f.rflags, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx, f.rax, f.rip,
+        f.rsp, f.rip, f.rflags,
+    ];
+    for (i, r) in regs.iter().enumerate() {
+        let o = 8 + 40 + i * 8;
+        frame[o..o + 8].copy_from_slice(&r.to_le_bytes());
+    }
+    let mc = 8 + 40;
+    frame[mc + 144..mc + 146].copy_from_slice(&(crate::arch::gdt::USER_CS).to_le_bytes());
+    frame[mc + 184..mc + 192].copy_from_slice(&fp_addr.to_le_bytes());
+    frame[8 + 296..8 + 304].copy_from_slice(&old_mask.to_le_bytes());
+    let si = (8 + UC_SIZE) as usize;
+    frame[si..si + 4].copy_from_slice(&sig.to_le_bytes());
+    frame[si + 16..si + 20].copy_from_slice(&cur.pid.to_le_bytes());
+    let fpu = crate::arch::entry::FpuState::live();
+    if sp >= crate::mm::USER_END || user::write_bytes(fp_addr, &fpu.0).is_err() || user::write_bytes(sp, &frame).is_err() {
+        drop(cur);
+        exit::kill_current_by_signal(11);
+    }
+    let mut new_mask = mask | act.mask;
+    if act.flags & SA_NODEFER == 0 {
+        new_mask |= 1 << (sig - 1);
+    }
+    cur.sigmask.store(new_mask, Ordering::Relaxed);
+    f.rip = act.handler;
+    f.rsp = sp;
+    f.rdi = sig as u64;
+    f.rsi = info;
+    f.rdx = uc;
+    f.rax = 0;
+    f.rflags &= !0x0500;
+}
+
+/// rt_sigreturn: restores what [`deliver`] saved (the ucontext is at the
+/// stack pointer after the handler's `ret` into the restorer).
+pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
+    let uc = f.rsp;
+    let raw = match user::read_bytes(uc, UC_SIZE as usize) {
+        Ok(r) => r,
+        Err(_) => exit::kill_current_by_signal(11),
+    };
+    let w = |o: usize| u64::from_le_bytes(raw[o..o + 8].try_into().unwrap_or_default());
+    let mc = 40;
+    let r = |i: usize| w(mc + i * 8);
+    let (rip, rsp) = (r(16), r(15));
+    if rip >= crate::mm::USER_END || rsp >= crate::mm::USER_END {
+        exit::kill_current_by_signal(11);
+    }
+    f.r8 = r(0);
+    f.r9 = r(1);
+    f.r10 = r(2);
+    f.r12 = r(4);
+    f.r13 = r(5);
+    f.r14 = r(6);
+    f.r15 = r(7);
+    f.rdi = r(8);
+    f.rsi = r(9);
+    f.rbp = r(10);
+    f.rbx = r(11);
+    f.rdx = r(12);
+    let rax = r(13);
+    f.rsp = rsp;
+    f.rip = rip;
+    f.rflags = (r(17) & 0x0DD5) | 0x202;
+    let fp = w(mc + 184);
+    if fp != 0 {
+        if let Ok(bytes) = user::read_bytes(fp, 512) {
+            let mut st = crate::arch::entry::FpuState([0; 512]);
+            st.0.copy_from_slice(&bytes);
+            st.sanitize();
+            st.restore();
+        }
+    }
+    let kill_stop = (1u64 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
+    current().sigmask.store(w(296) & !kill_stop, Ordering::Relaxed);
+    Ok(rax)
+}
+
+/// rt_sigsuspend: waits with `mask` until a signal is pending; EINTR.
+pub fn rt_sigsuspend(mask: u64, size: u64) -> KResult {
+    if size != 8 {
+        return Err(EINVAL);
+    }
+    let new = user::read_u64(mask)?;
+    let cur = current();
+    let old = cur.sigmask.swap(new, Ordering::Relaxed);
+    cur.suspend_mask.store(old, Ordering::Relaxed);
+    drop(cur);
+    while !exit::interrupted() {
+        crate::task::sched::block_until(crate::time::monotonic_ns() + 100_000_000);
+    }
+    Err(EINTR)
+}
+
+/// pause: waits until a signal is pending; EINTR.
+pub fn pause() -> KResult {
+    while !exit::interrupted() {
+        crate::task::sched::block_until(crate::time::monotonic_ns() + 100_000_000);
+    }
+    Err(EINTR)
 }

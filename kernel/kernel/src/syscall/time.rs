@@ -69,7 +69,7 @@ pub fn gettimeofday(tv: u64) -> KResult {
 /// Sleeps until monotonic `deadline`; EINTR if a fatal signal arrives.
 fn sleep_until(deadline: u64) -> Result<(), i32> {
     while time::monotonic_ns() < deadline {
-        if crate::task::exit::kill_pending() {
+        if crate::task::exit::interrupted() {
             return Err(EINTR);
         }
         crate::task::sched::block_until(deadline);

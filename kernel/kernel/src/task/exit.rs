@@ -10,6 +10,7 @@ use crate::fs::FdTable;
 
 pub const WNOHANG: u32 = 1;
 pub const SIGKILL: i32 = 9;
+pub const SIGCHLD: i32 = 17;
 
 /// Wait status of a normal exit.
 pub fn exited(code: i32) -> i32 {
@@ -64,13 +65,19 @@ fn exit_process(pid: u32, wstatus: i32) {
         }
         if let Some(parent) = procs.get_mut(&ppid) {
             waiters.append(&mut parent.child_waiters);
+            // SIGCHLD: only matters when the parent handles it.
+            if parent.sigactions.lock()[SIGCHLD as usize].handler > 1 {
+                parent.pending |= 1 << (SIGCHLD - 1);
+                let tasks = TASKS.lock();
+                waiters.extend(parent.threads.iter().filter_map(|t| tasks.get(t).cloned()));
+            }
         }
         if let Some(init) = procs.get_mut(&1) {
             waiters.append(&mut init.child_waiters);
         }
         drop(procs);
         for w in waiters {
-            sched::wake(&w);
+            sched::interrupt(&w);
         }
         status
     };
@@ -135,10 +142,15 @@ pub fn exit_group(code: i32) -> ! {
     exit_thread(exited(code));
 }
 
-/// True when the current task has been told to die (blocking calls return
-/// EINTR so the exit happens promptly).
-pub fn kill_pending() -> bool {
-    sched::try_current().map(|t| t.pending_kill.load(Ordering::Relaxed) != 0).unwrap_or(false)
+/// True when the current task has been told to die or has a signal to
+/// handle: blocking calls return EINTR so either happens promptly.
+pub fn interrupted() -> bool {
+    let Some(t) = sched::try_current() else { return false };
+    if t.pending_kill.load(Ordering::Relaxed) != 0 {
+        return true;
+    }
+    let mask = t.sigmask.load(Ordering::Relaxed);
+    PROCS.lock().get(&t.pid).map(|p| p.pending & !mask != 0).unwrap_or(false)
 }
 
 /// Exits now if a fatal signal is pending for the current task.
@@ -190,7 +202,11 @@ pub fn wait(pid: i32, options: u32) -> Result<(u32, i32), i32> {
             if options & WNOHANG != 0 {
                 return Ok((0, 0));
             }
-            if kill_pending() {
+            if me.pending_kill.load(Ordering::Relaxed) != 0 {
+                return Err(EINTR);
+            }
+            let mask = me.sigmask.load(Ordering::Relaxed);
+            if procs.get(&me.pid).map(|p| p.pending & !mask != 0).unwrap_or(false) {
                 return Err(EINTR);
             }
             match procs.get_mut(&me.pid) {

@@ -25,6 +25,9 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     if flags & CLONE_THREAD != 0 && (flags & CLONE_SIGHAND == 0 || flags & CLONE_VM == 0) {
         return Err(EINVAL);
     }
+    if stack >= crate::mm::USER_END || (flags & CLONE_SETTLS != 0 && tls >= crate::mm::USER_END) {
+        return Err(EINVAL);
+    }
     if TASKS.lock().len() >= MAX_TASKS {
         return Err(EAGAIN);
     }

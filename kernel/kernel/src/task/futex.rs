@@ -21,7 +21,7 @@ pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Resu
     if cur != val {
         return Err(EAGAIN);
     }
-    if super::exit::kill_pending() {
+    if super::exit::interrupted() {
         return Err(EINTR);
     }
     let q = QUEUES.lock().entry(key(mm, uaddr)).or_insert_with(|| Arc::new(WaitQueue::new())).clone();
@@ -32,7 +32,7 @@ pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Resu
             m.remove(&key(mm, uaddr));
         }
     }
-    if super::exit::kill_pending() {
+    if super::exit::interrupted() {
         return Err(EINTR);
     }
     if timed_out {

@@ -55,6 +55,9 @@ pub struct Task {
     pub fsctx: Mutex<Arc<FsContext>>,
     pub clear_child_tid: AtomicU64,
     pub sigmask: AtomicU64,
+    /// Mask to report as the interrupted one after rt_sigsuspend (else
+    /// `u64::MAX`).
+    pub suspend_mask: AtomicU64,
     /// Signal that will terminate the task at its next return to user mode.
     pub pending_kill: AtomicU32,
     /// Sleep deadline (monotonic ns), 0 = none; set by timed waits.
@@ -84,6 +87,7 @@ impl Task {
             fsctx: Mutex::new(fsctx),
             clear_child_tid: AtomicU64::new(0),
             sigmask: AtomicU64::new(0),
+            suspend_mask: AtomicU64::new(u64::MAX),
             pending_kill: AtomicU32::new(0),
             deadline: AtomicU64::new(0),
             vfork_parent: Mutex::new(None),
