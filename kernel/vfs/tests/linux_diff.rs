@@ -80,6 +80,10 @@ const MODES: &[Mode] = &[
     (true, false, false, false, false, false, O_NOFOLLOW),
     (false, true, true, false, false, true, 0),
     (true, true, false, false, false, false, 0),
+    (true, false, false, false, false, false, O_PATH),
+    (true, false, false, false, false, false, O_PATH | O_NOFOLLOW),
+    (true, true, true, false, true, false, 0),
+    (false, true, true, false, false, false, O_NOFOLLOW),
 ];
 
 fn flags_of(m: &Mode) -> u32 {
