@@ -142,10 +142,30 @@ impl<D: Device> NetStack<D> {
                 let _ = t.listen(ep);
             }
         }
-        let pending = pool
+        // Handshakes beyond the backlog are held (no SYN-ACK) until
+        // `accept` makes room, so clients wait as with Linux's SYN drop;
+        // the oldest held ones go first.
+        let mut committed = pool
             .iter()
-            .filter(|&&sl| !self.tcp(sl).is_listening())
+            .filter(|&&sl| acceptable(self.tcp(sl).state()))
             .count();
+        for &slot in &pool {
+            let t = self.tcp(slot);
+            if t.state() == tcp::State::SynReceived {
+                let go = committed < backlog;
+                t.pause_synack(!go);
+                committed += go as usize;
+            }
+        }
+        let hold = committed >= backlog;
+        for &slot in &pool {
+            let t = self.tcp(slot);
+            if t.state() == tcp::State::Listen {
+                t.pause_synack(hold);
+            }
+        }
+        // Everything a listener holds: beyond it, SYNs are reset.
+        let cap = backlog + 2 * target;
         'links: for link in links {
             let mut armed = pool
                 .iter()
@@ -159,17 +179,18 @@ impl<D: Device> NetStack<D> {
                 else {
                     break;
                 };
-                let sl = pool.swap_remove(i);
+                let sl = pool.remove(i);
                 self.free_slot(sl);
                 armed -= 1;
             }
-            while armed < target && pending < backlog {
+            while armed < target && pool.len() < cap {
                 match self.new_tcp(link, opts.rcvbuf, opts.sndbuf) {
                     Ok(slot) => {
                         let t = self.tcp(slot);
                         apply_tcp(t, &opts);
                         // Half-open connections (SYN, no ACK) give up.
                         t.set_timeout(Some(timeout));
+                        t.pause_synack(hold);
                         if t.listen(ep).is_err() {
                             self.free_slot(slot);
                             result = Err(Errno::EINVAL);
@@ -244,6 +265,7 @@ impl<D: Device> NetStack<D> {
         };
         let state = t.state();
         t.set_timeout(None);
+        t.pause_synack(false);
         let (peer, local) = (v4(remote), v4(localep));
         if let Ok(Sock {
             state: State::Listening(l),
