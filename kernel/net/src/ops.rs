@@ -13,7 +13,7 @@ use crate::sockaddr::{self, SockAddr};
 use crate::socket::{Sock, State};
 use crate::stack::NetStack;
 use crate::table::{OwnedSocket, SocketId};
-use crate::tcp::apply_tcp;
+use crate::tcp::{acceptable, apply_tcp};
 use crate::udp::RecvInfo;
 
 impl<D: Device> NetStack<D> {
@@ -428,14 +428,7 @@ impl<D: Device> NetStack<D> {
             Ok(SockType::Dgram) => self.udp_readiness(id),
             Err(_) => return,
         };
-        let ty = match self.socks.get(id) {
-            Ok(s) => s.ty,
-            Err(_) => return,
-        };
-        let rx = match ty {
-            SockType::Stream => self.tcp_queues(id).map_or(0, |q| q.0),
-            SockType::Dgram => self.udp_queues(id).map_or(0, |q| q.0),
-        };
+        let rx = self.edge_level(id);
         if let Ok(s) = self.socks.get_mut(id) {
             if ev & !s.edge.mask != 0 || rx > s.edge.rx {
                 s.edge.seq = s.edge.seq.wrapping_add(1);
@@ -443,6 +436,26 @@ impl<D: Device> NetStack<D> {
             s.edge.mask = ev;
             s.edge.rx = rx;
         }
+    }
+}
+
+impl<D: Device> NetStack<D> {
+    /// What "more arrived" is measured in: bytes queued to read, or
+    /// connections waiting for `accept`.
+    fn edge_level(&mut self, id: SocketId) -> usize {
+        let slots: alloc::vec::Vec<_> = match self.socks.get(id).map(|s| &s.state) {
+            Ok(State::Listening(l)) => {
+                let pool = l.pool.clone();
+                return pool
+                    .iter()
+                    .filter(|&&sl| acceptable(self.tcp(sl).state()))
+                    .count();
+            }
+            Ok(State::Stream(c)) => return self.tcp(c.slot).recv_queue(),
+            Ok(State::Dgram(d)) => d.slots.clone(),
+            _ => return 0,
+        };
+        slots.iter().map(|&sl| self.udp(sl).recv_queue()).sum()
     }
 }
 

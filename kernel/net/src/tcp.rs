@@ -41,7 +41,7 @@ pub(crate) fn apply_tcp(s: &mut tcp::Socket<'_>, o: &SockOpts) {
 }
 
 /// Whether a pool socket holds a connection `accept` can return.
-fn acceptable(st: tcp::State) -> bool {
+pub(crate) fn acceptable(st: tcp::State) -> bool {
     !matches!(
         st,
         tcp::State::Listen | tcp::State::SynReceived | tcp::State::Closed

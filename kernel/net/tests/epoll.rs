@@ -202,3 +202,35 @@ fn pollfd_entries() {
         POLLIN | POLLHUP
     );
 }
+
+#[test]
+fn edge_triggered_listener_and_udp() {
+    let mut n = Net::new();
+    let (l, la) = n.listener();
+    let mut ep: EpollSet<SocketId> = EpollSet::new(100);
+    ep.ctl(EPOLL_CTL_ADD, l.id(), ev(EPOLLIN | EPOLLET, 1))
+        .unwrap();
+    let c1 = n.tcp();
+    let _ = n.net.connect(c1.id(), &sa(LO, la.port()));
+    n.settle();
+    assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 1)]);
+    // A second connection while the first still waits: a new edge.
+    let c2 = n.tcp();
+    let _ = n.net.connect(c2.id(), &sa(LO, la.port()));
+    n.settle();
+    assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 1)]);
+    assert!(ep.wait(&mut n.net, 8).unwrap().is_empty());
+    // UDP: each datagram is an edge, even unread ones before it.
+    let u = n.udp();
+    let v = n.udp();
+    n.net.bind(u.id(), &sa(LO, 0)).unwrap();
+    let port = n.net.local_addr(u.id()).unwrap().port();
+    ep.ctl(EPOLL_CTL_ADD, u.id(), ev(EPOLLIN | EPOLLET, 2))
+        .unwrap();
+    for _ in 0..2 {
+        n.net.sendto(v.id(), b"d", 0, Some(&sa(LO, port))).unwrap();
+        n.settle();
+        assert_eq!(ep.wait(&mut n.net, 8).unwrap(), vec![ev(EPOLLIN, 2)]);
+        assert!(ep.wait(&mut n.net, 8).unwrap().is_empty());
+    }
+}
