@@ -83,7 +83,7 @@ fn init_memory(info: u64) {
     for r in &regions[..n] {
         total += r.end - r.start;
     }
-    let heap_size = (total / 8).clamp(8 << 20, 96 << 20);
+    let heap_size = (total / 4).clamp(16 << 20, 256 << 20);
     let mut heap_start = None;
     for r in &regions[..n] {
         let start = r.start.max(reserved_end).max(1 << 20);
@@ -109,7 +109,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
     let files = FdTable::new();
     let fsx = FsContext::new(fs::vfs().root());
     let c = Caller { fds: &files, fs: &fsx };
-    let (image, path) = match fs::read_executable(c, veridian_vfs::abi::AT_FDCWD, &path) {
+    let (file, size, path) = match fs::open_executable(c, veridian_vfs::abi::AT_FDCWD, &path) {
         Ok(r) => r,
         Err(e) => fatal(format_args!("cannot load init {}: {}", cmd.init, veridian_syscall::errno::describe(e))),
     };
@@ -122,11 +122,11 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
     argv.extend(cmd.args.iter().map(|a| a.as_bytes().to_vec()));
     let envp: Vec<Vec<u8>> = alloc::vec![b"PATH=/bin:/usr/bin:/usr/local/bin:/sbin".to_vec(), b"HOME=/".to_vec()];
     let Some(mut mm) = Mm::new() else { fatal(format_args!("out of memory")) };
-    let loaded = match task::exec::load(&mut mm, &image, &path, &argv, &envp) {
+    let loaded = match task::exec::load(&mut mm, &|off, buf| fs::pread(&file, off, buf), size, &path, &argv, &envp) {
         Ok(l) => l,
         Err(e) => fatal(format_args!("cannot load init {} (errno {})", cmd.init, e)),
     };
-    drop(image);
+    drop(file);
     let pid = task::alloc_id();
     let t = task::Task::new(
         pid,

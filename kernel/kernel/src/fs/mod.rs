@@ -55,10 +55,10 @@ pub fn sync() {
     }
 }
 
-/// Reads a program for exec: a regular file with an execute bit. Returns
-/// the image and the path it was opened by.
-pub fn read_executable(c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<(alloc::vec::Vec<u8>, alloc::vec::Vec<u8>), i32> {
-    use veridian_syscall::errno::{EACCES, EFBIG};
+/// Opens a program for exec: a regular file with an execute bit. Returns
+/// the open file, its size and the path it was opened by.
+pub fn open_executable(c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<(OpenFile, u64, alloc::vec::Vec<u8>), i32> {
+    use veridian_syscall::errno::EACCES;
     use veridian_vfs::abi::{O_CLOEXEC, O_RDONLY};
     let v = vfs();
     let f = v.open_file(c, dirfd, path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| e.0)?;
@@ -66,18 +66,11 @@ pub fn read_executable(c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<(alloc:
     if st.kind != veridian_vfs::FileKind::Regular || st.perm & 0o111 == 0 {
         return Err(EACCES);
     }
-    if st.size > 1 << 30 {
-        return Err(EFBIG);
-    }
-    let mut buf = alloc::vec![0u8; st.size as usize];
-    let mut done = 0;
-    while done < buf.len() {
-        let n = v.pread_file(&f, &mut buf[done..], done as u64).map_err(|e| e.0)?;
-        if n == 0 {
-            break;
-        }
-        done += n;
-    }
-    buf.truncate(done);
-    Ok((buf, f.path().to_vec()))
+    let p = f.path().to_vec();
+    Ok((f, st.size, p))
+}
+
+/// Reads from an open file at an offset (for the program loader).
+pub fn pread(f: &OpenFile, off: u64, buf: &mut [u8]) -> Result<usize, i32> {
+    vfs().pread_file(f, buf, off).map_err(|e| e.0)
 }

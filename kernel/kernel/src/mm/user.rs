@@ -10,9 +10,12 @@ use crate::task;
 
 pub type KResult<T> = Result<T, i32>;
 
+/// Bound on argv + envp bytes for execve (Linux's ARG_MAX is 2 MiB).
+const MAX_ARG_BYTES: usize = 2 << 20;
+
 /// Copies `len` bytes from user `va`.
 pub fn read_bytes(va: u64, len: usize) -> KResult<Vec<u8>> {
-    if len > (1 << 30) {
+    if len > (1 << 24) {
         return Err(EFAULT);
     }
     let mut buf = vec![0u8; len];
@@ -86,6 +89,7 @@ pub fn read_cstr(va: u64, max: usize) -> KResult<Vec<u8>> {
 /// A NULL-terminated array of user string pointers (argv/envp).
 pub fn read_str_array(va: u64) -> KResult<Vec<Vec<u8>>> {
     let mut out = Vec::new();
+    let mut total = 0usize;
     if va == 0 {
         return Ok(out);
     }
@@ -94,7 +98,12 @@ pub fn read_str_array(va: u64) -> KResult<Vec<Vec<u8>>> {
         if p == 0 {
             return Ok(out);
         }
-        out.push(read_cstr(p, 128 * 1024)?);
+        let s = read_cstr(p, 128 * 1024)?;
+        total += s.len() + 9;
+        if total > MAX_ARG_BYTES {
+            return Err(veridian_syscall::errno::E2BIG);
+        }
+        out.push(s);
     }
     Err(veridian_syscall::errno::E2BIG)
 }

@@ -13,7 +13,9 @@ use crate::mm::user;
 use crate::task::current;
 
 pub use veridian_vfs::abi::{AT_FDCWD, AT_REMOVEDIR, AT_SYMLINK_NOFOLLOW};
-const MAX_IO: u64 = 1 << 26;
+/// Largest transfer per call (short reads/writes beyond it, as Linux
+/// does past 2 GiB); bounds the kernel buffer.
+const MAX_IO: u64 = 1 << 20;
 const PATH_MAX: usize = 4096;
 
 /// Runs `f` with the current process's fd table and fs context.
@@ -120,7 +122,11 @@ pub fn writev(fd: i32, iov: u64, cnt: u64) -> KResult {
     let f = file(fd)?;
     let mut data = Vec::new();
     for (base, len) in v {
-        data.extend_from_slice(&user::read_bytes(base, len.min(MAX_IO) as usize)?);
+        let room = MAX_IO as usize - data.len();
+        data.extend_from_slice(&user::read_bytes(base, (len as usize).min(room))?);
+        if data.len() >= MAX_IO as usize {
+            break;
+        }
     }
     epipe(write_all(&f, &data)).map(|n| n as u64)
 }

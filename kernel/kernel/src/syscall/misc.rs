@@ -19,7 +19,7 @@ pub fn getrandom(buf: u64, len: u64, flags: u32) -> KResult {
     if flags & !7 != 0 {
         return Err(EINVAL);
     }
-    let n = len.min(1 << 25) as usize;
+    let n = len.min(1 << 20) as usize;
     let mut k = alloc::vec![0u8; n];
     crate::random::fill(&mut k);
     user::write_bytes(buf, &k)?;

@@ -20,17 +20,18 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     let path = user::read_cstr(p, 4096)?;
     let argv = user::read_str_array(argv)?;
     let envp = user::read_str_array(envp)?;
-    let (image, abs) = {
+    let (file, size, abs) = {
         let t = current();
         let (fds, fsx) = (t.files(), t.fsctx());
-        crate::fs::read_executable(crate::fs::Caller { fds: &fds, fs: &fsx }, dirfd, &path)?
+        crate::fs::open_executable(crate::fs::Caller { fds: &fds, fs: &fsx }, dirfd, &path)?
     };
-    if image.starts_with(b"#!") {
+    let mut head = [0u8; 2];
+    if crate::fs::pread(&file, 0, &mut head)? == 2 && &head == b"#!" {
         return Err(ENOEXEC);
     }
     let mut mm = Mm::new().ok_or(ENOMEM)?;
-    let loaded = exec::load(&mut mm, &image, &abs, &argv, &envp)?;
-    drop(image);
+    let loaded = exec::load(&mut mm, &|off, buf| crate::fs::pread(&file, off, buf), size, &abs, &argv, &envp)?;
+    drop(file);
     let cur = current();
     let new_mm = Arc::new(Mutex::new(mm));
     new_mm.lock().space.activate();

@@ -5,9 +5,8 @@
 use alloc::vec::Vec;
 use veridian_syscall::errno::{E2BIG, ENOEXEC, ENOMEM};
 use x86_64::structures::paging::PageTableFlags as F;
-use xmas_elf::header::{Machine, Type};
-use xmas_elf::program::Type as PType;
-use xmas_elf::ElfFile;
+
+use super::elf;
 
 use crate::mm::vma::{Mm, Vma, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP};
 use crate::mm::{frame, page_down, page_up, PAGE_SIZE};
@@ -43,52 +42,69 @@ const AT_RANDOM: u64 = 25;
 const AT_HWCAP2: u64 = 26;
 const AT_EXECFN: u64 = 31;
 
-/// Loads `image` into the empty `mm` and builds the stack.
-pub fn load(mm: &mut Mm, image: &[u8], path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> KResult<Loaded> {
-    let elf = ElfFile::new(image).map_err(|_| ENOEXEC)?;
-    let h = &elf.header;
-    if h.pt2.machine().as_machine() != Machine::X86_64 {
+/// Reads file bytes at an offset (short only at end of file).
+pub type Reader<'a> = &'a dyn Fn(u64, &mut [u8]) -> Result<usize, i32>;
+
+fn read_exact(read: Reader<'_>, off: u64, buf: &mut [u8]) -> KResult<()> {
+    let mut done = 0;
+    while done < buf.len() {
+        let n = read(off + done as u64, &mut buf[done..])?;
+        if n == 0 {
+            return Err(ENOEXEC);
+        }
+        done += n;
+    }
+    Ok(())
+}
+
+/// Loads the executable that `read` reads (`size` bytes) into the empty
+/// `mm` and builds the stack.
+pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> KResult<Loaded> {
+    let mut head = alloc::vec![0u8; 64];
+    read_exact(read, 0, &mut head)?;
+    let hlen = elf::headers_len(&head)?;
+    if hlen as u64 > size {
         return Err(ENOEXEC);
     }
-    let base = match h.pt2.type_().as_type() {
-        Type::Executable => 0,
-        Type::SharedObject => PIE_BASE,
-        _ => return Err(ENOEXEC),
-    };
+    head.resize(hlen.max(64), 0);
+    read_exact(read, 0, &mut head)?;
+    let elf = elf::parse(&head)?;
+    let base = if elf.kind == elf::ET_DYN { PIE_BASE } else { 0 };
     let mut phdr_addr = 0u64;
     let mut top = 0u64;
     let mut last_end = 0u64;
-    for ph in elf.program_iter() {
-        match ph.get_type() {
-            Ok(PType::Interp) => return Err(ENOEXEC),
-            Ok(PType::Phdr) => phdr_addr = base + ph.virtual_addr(),
-            Ok(PType::Load) => {}
+    let mut page = alloc::vec![0u8; PAGE_SIZE as usize];
+    for ph in &elf.phdrs {
+        match ph.p_type {
+            elf::PT_INTERP => return Err(ENOEXEC),
+            elf::PT_PHDR => phdr_addr = base.wrapping_add(ph.vaddr),
+            elf::PT_LOAD => {}
             _ => continue,
         }
-        if ph.get_type() != Ok(PType::Load) {
+        if ph.p_type != elf::PT_LOAD {
             continue;
         }
-        let (off, filesz, memsz, vaddr) = (ph.offset(), ph.file_size(), ph.mem_size(), base + ph.virtual_addr());
-        if filesz > memsz || off.checked_add(filesz).map(|e| e > image.len() as u64).unwrap_or(true) {
+        let (off, filesz, memsz) = (ph.offset, ph.filesz, ph.memsz);
+        let vaddr = base.checked_add(ph.vaddr).ok_or(ENOEXEC)?;
+        if filesz > memsz || off.checked_add(filesz).map(|e| e > size).unwrap_or(true) {
             return Err(ENOEXEC);
         }
         let end = vaddr.checked_add(memsz).ok_or(ENOEXEC)?;
         if end > STACK_TOP - STACK_SIZE || memsz > (1 << 32) {
             return Err(ENOEXEC);
         }
-        let flags = ph.flags();
         let mut prot = 0;
-        if flags.is_read() {
+        if ph.flags & elf::PF_R != 0 {
             prot |= PROT_READ;
         }
-        if flags.is_write() {
+        if ph.flags & elf::PF_W != 0 {
             prot |= PROT_WRITE;
         }
-        if flags.is_execute() {
+        if ph.flags & elf::PF_X != 0 {
             prot |= PROT_EXEC;
         }
-        if phdr_addr == 0 && off <= h.pt2.ph_offset() && h.pt2.ph_offset() < off + filesz {
-            phdr_addr = vaddr + (h.pt2.ph_offset() - off);
+        if phdr_addr == 0 && off <= elf.phoff && elf.phoff < off + filesz {
+            phdr_addr = vaddr + (elf.phoff - off);
         }
         let (start, stop) = (page_down(vaddr), page_up(end));
         let mut pte = F::PRESENT | F::USER_ACCESSIBLE | F::WRITABLE;
@@ -119,9 +135,9 @@ pub fn load(mm: &mut Mm, image: &[u8], path: &[u8], argv: &[Vec<u8>], envp: &[Ve
             let seg_lo = vaddr.max(va);
             let seg_hi = (vaddr + filesz).min(va + PAGE_SIZE);
             if seg_lo < seg_hi {
-                let src = (off + (seg_lo - vaddr)) as usize;
                 let n = (seg_hi - seg_lo) as usize;
-                crate::mm::write_frame(pa, (seg_lo - va) as usize, &image[src..src + n]);
+                read_exact(read, off + (seg_lo - vaddr), &mut page[..n])?;
+                crate::mm::write_frame(pa, (seg_lo - va) as usize, &page[..n]);
             }
             va += PAGE_SIZE;
         }
@@ -155,12 +171,15 @@ pub fn load(mm: &mut Mm, image: &[u8], path: &[u8], argv: &[Vec<u8>], envp: &[Ve
     }
     mm.brk_start = top + PAGE_SIZE;
     mm.brk = mm.brk_start;
-    let entry = base + h.pt2.entry_point();
+    let entry = base.wrapping_add(elf.entry);
+    if entry >= STACK_TOP {
+        return Err(ENOEXEC);
+    }
     mm.vmas.insert(STACK_TOP - STACK_SIZE, Vma { end: STACK_TOP, prot: PROT_READ | PROT_WRITE, file: None, file_len: 0 });
     let aux = [
         (AT_PHDR, phdr_addr),
-        (AT_PHENT, h.pt2.ph_entry_size() as u64),
-        (AT_PHNUM, h.pt2.ph_count() as u64),
+        (AT_PHENT, elf.phentsize as u64),
+        (AT_PHNUM, elf.phdrs.len() as u64),
         (AT_PAGESZ, PAGE_SIZE),
         (AT_BASE, 0),
         (AT_FLAGS, 0),

@@ -2,6 +2,7 @@
 //! state; the memory map, fd table and fs context are shared between tasks
 //! as `clone` flags say. Processes (thread groups) live in [`PROCS`].
 
+pub mod elf;
 pub mod exec;
 pub mod exit;
 pub mod fork;
