@@ -251,6 +251,13 @@ impl<D: Device> NetStack<D> {
                 d = Some(d.map_or(x.total_millis(), |y| y.min(x.total_millis())));
             }
         }
+        // Orphans past their deadline are reset by `poll`; closed ones are
+        // reaped by it.
+        let timeout = self.cfg.orphan_timeout_ms;
+        for o in &self.orphans {
+            let due = (o.since_ms + timeout + 1).saturating_sub(now_ms).max(1);
+            d = Some(d.map_or(due, |y| y.min(due)));
+        }
         d
     }
 

@@ -620,3 +620,31 @@ fn all_of_127_8_is_local() {
     assert_eq!(n.net.recvfrom(u.id(), &mut buf, 0).unwrap().len, 4);
     drop(l);
 }
+
+#[test]
+fn poll_delay_reports_timers() {
+    let mut n = Net::new();
+    assert_eq!(n.net.poll_delay(n.now), None, "idle stack: no timer");
+    let (l, la) = n.listener();
+    let (c, s) = n.pair(l.id(), la);
+    n.settle();
+    n.net.close(c).unwrap();
+    n.settle();
+    n.net.close(s).unwrap();
+    n.settle();
+    // The active closer sits in TIME-WAIT: a timer within 10 s.
+    let d = n.net.poll_delay(n.now).expect("TIME-WAIT timer");
+    assert!(d > 0 && d <= 10_000, "{d}");
+    // Polling only when told to is enough to free everything.
+    for _ in 0..10 {
+        match n.net.poll_delay(n.now) {
+            Some(d) => {
+                n.now += d;
+                n.net.poll(n.now);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(n.net.stats().orphans, 0);
+    assert_eq!(n.net.stats().stack_sockets, 2, "just the listener pool");
+}
