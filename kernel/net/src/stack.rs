@@ -55,8 +55,10 @@ pub struct NetStats {
     pub bound_ports: usize,
 }
 
-/// The network stack. Not internally locked: the kernel keeps it in one
-/// lock and calls [`NetStack::poll`] from its timer/interrupt path.
+/// The network stack. Not internally locked: the kernel keeps it behind
+/// one lock, calls [`NetStack::poll`] after socket calls and from a timer
+/// or NIC bottom half (never from an interrupt that may have interrupted
+/// a holder of that lock).
 pub struct NetStack<D: Device = NullDevice> {
     pub(crate) cfg: NetConfig,
     pub(crate) lo_iface: Interface,
@@ -396,7 +398,7 @@ impl<D: Device> NetStack<D> {
         Ok((link, self.sets[link as usize].add(udp::Socket::new(rx, tx))))
     }
 
-    /// Removes a stack socket and returns its buffer bytes.
+    /// Removes a stack socket and releases its buffer bytes.
     pub(crate) fn free_slot(&mut self, slot: Slot) {
         let bytes = match self.sets[slot.0 as usize].remove(slot.1) {
             Socket::Tcp(s) => s.recv_capacity() + s.send_capacity(),
@@ -421,7 +423,8 @@ impl<D: Device> NetStack<D> {
         self.socks.get_mut(id)
     }
 
-    /// The smoltcp context of a link (for `connect`).
+    /// Starts a TCP handshake on a stack socket through its link's
+    /// interface.
     pub(crate) fn connect_tcp(
         &mut self,
         slot: Slot,

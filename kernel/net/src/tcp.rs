@@ -118,8 +118,8 @@ impl<D: Device> NetStack<D> {
         }
     }
 
-    /// Keeps `min(backlog, listen_pool)` sockets listening on each link
-    /// while fewer than `backlog` connections wait for `accept`.
+    /// Keeps `min(backlog, listen_pool)` sockets listening on each link,
+    /// holds handshakes past the backlog, and trims the pool after bursts.
     pub(crate) fn fill_listener(&mut self, id: SocketId) -> Result<()> {
         let s = self.socks.get_mut(id)?;
         let local = s.local.ok_or(Errno::EINVAL)?;
