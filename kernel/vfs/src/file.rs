@@ -40,6 +40,8 @@ impl Drop for NodeHandle {
 pub(crate) enum Target {
     Node(NodeHandle),
     Pipe(PipeEnd),
+    /// A socket or other object outside the VFS.
+    Special(Arc<dyn crate::special::SpecialFile>),
 }
 
 /// An open file description.
@@ -108,7 +110,7 @@ impl OpenFile {
     pub fn node(&self) -> Option<NodeRef> {
         match &self.target {
             Target::Node(h) => Some(h.node),
-            Target::Pipe(_) => None,
+            Target::Pipe(_) | Target::Special(_) => None,
         }
     }
 
@@ -119,6 +121,7 @@ impl OpenFile {
     pub fn wait_key(&self) -> usize {
         match &self.target {
             Target::Pipe(p) => p.id(),
+            Target::Special(s) => s.wait_key(),
             Target::Node(h) => {
                 h.fs.wait_key(h.node.ino)
                     .unwrap_or((h.node.mount << 48) ^ h.node.ino as usize)

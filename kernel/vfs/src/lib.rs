@@ -135,6 +135,7 @@ mod ops_ns;
 mod ops_open;
 mod pipe;
 mod procfs;
+mod special;
 mod stat;
 mod vfs;
 
@@ -149,6 +150,7 @@ pub use filesystem::{Filesystem, Ino, PollEvents};
 pub use ioctl::{ioctl_in_len, IoctlReply, Termios, WinSize, TERMIOS_SIZE};
 pub use pipe::{set_wake_hook, Pipe, PipeEnd};
 pub use procfs::{MemInfo, ProcFs, ProcessInfo};
+pub use special::SpecialFile;
 pub use stat::{
     FileKind, FsStat, Stat, Timespec, STRUCT_STATFS_SIZE, STRUCT_STATX_SIZE, STRUCT_STAT_SIZE,
     ST_RDONLY,

@@ -18,7 +18,7 @@ impl Vfs {
     fn regular(&self, f: &OpenFile) -> Result<bool> {
         Ok(match &f.target {
             Target::Node(h) => h.fs.stat(h.node.ino)?.kind == FileKind::Regular,
-            Target::Pipe(_) => false,
+            Target::Pipe(_) | Target::Special(_) => false,
         })
     }
 

@@ -35,7 +35,7 @@ impl Vfs {
             F_SETLK | F_SETLKW => Ok(0),
             F_GETPIPE_SZ | F_SETPIPE_SZ => match f.target {
                 Target::Pipe(_) => Ok(PIPE_CAPACITY as i64),
-                Target::Node(_) => Err(Errno::EBADF),
+                Target::Node(_) | Target::Special(_) => Err(Errno::EBADF),
             },
             _ => Err(Errno::EINVAL),
         }

@@ -26,6 +26,7 @@ impl Vfs {
         }
         match &f.target {
             Target::Pipe(p) => p.pipe().read(buf),
+            Target::Special(s) => s.read(buf),
             Target::Node(h) => {
                 if !h.fs.seekable(h.node.ino) {
                     return h.fs.read(h.node.ino, 0, buf);
@@ -52,6 +53,7 @@ impl Vfs {
         }
         match &f.target {
             Target::Pipe(p) => p.pipe().write(data),
+            Target::Special(s) => s.write(data),
             Target::Node(h) => {
                 if !h.fs.seekable(h.node.ino) {
                     return h.fs.write(h.node.ino, 0, data);
@@ -229,7 +231,7 @@ impl Vfs {
         let f = c.fds.get(fd)?;
         match &f.target {
             Target::Node(h) => h.fs.sync(),
-            Target::Pipe(_) => Err(Errno::EINVAL),
+            Target::Pipe(_) | Target::Special(_) => Err(Errno::EINVAL),
         }
     }
 
@@ -258,6 +260,7 @@ impl Vfs {
     pub fn poll_file(&self, f: &OpenFile) -> PollEvents {
         match &f.target {
             Target::Pipe(p) => p.pipe().poll(p.is_write_end()),
+            Target::Special(s) => s.poll(),
             Target::Node(h) => h.fs.poll(h.node.ino),
         }
     }
@@ -297,6 +300,7 @@ impl Vfs {
         match &f.target {
             Target::Pipe(p) if cmd == FIONREAD => Ok(int_reply(p.pipe().available())),
             Target::Pipe(_) => Err(Errno::ENOTTY),
+            Target::Special(s) => s.ioctl(cmd, arg),
             Target::Node(h) => {
                 let st = h.fs.stat(h.node.ino)?;
                 if cmd == FIONREAD && st.kind == FileKind::Regular {

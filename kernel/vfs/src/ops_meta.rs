@@ -21,6 +21,7 @@ impl Vfs {
     pub fn fstat_file(&self, f: &crate::file::OpenFile) -> Result<Stat> {
         match &f.target {
             Target::Node(h) => self.stat_node(h.node),
+            Target::Special(s) => Ok(s.stat()),
             Target::Pipe(p) => {
                 let mut st = Stat::new(FileKind::Fifo, 0o600);
                 st.ino = (p.id() >> 4) as u64;
