@@ -49,6 +49,18 @@
 //!   [`FsContext::fork`] otherwise). Every operation takes a [`Caller`]
 //!   borrowing both.
 //!
+//! # The whole family in one call
+//!
+//! [`file_syscall`]`(&vfs, caller, &mut user_memory, nr, args)` decodes the
+//! raw registers of ~70 file system calls (read … statx, Linux x86_64
+//! numbers from `veridian_syscall::nr`), moves user memory only through the
+//! kernel's [`UserMemory`] (copy-in/out returning `EFAULT`), and answers
+//! [`Sys::Done`] (the `rax` value or errno) or [`Sys::Block`] (sleep on the
+//! key until readable/writable, then repeat the call). It returns `None`
+//! for numbers outside the family (poll/select, mmap, ...). The per-call
+//! methods below stay available for kernels that decode arguments
+//! themselves.
+//!
 //! # Syscalls → methods
 //!
 //! | syscall | method | kernel side |
@@ -137,6 +149,7 @@ mod pipe;
 mod procfs;
 mod special;
 mod stat;
+mod sys;
 mod vfs;
 
 pub use blockfs_mount::{BlockFsMount, ORPHAN_DIR};
@@ -155,4 +168,5 @@ pub use stat::{
     FileKind, FsStat, Stat, Timespec, STRUCT_STATFS_SIZE, STRUCT_STATX_SIZE, STRUCT_STAT_SIZE,
     ST_RDONLY,
 };
+pub use sys::{file_syscall, Sys, UserMemory};
 pub use vfs::Vfs;
