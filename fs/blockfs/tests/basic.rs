@@ -256,3 +256,54 @@ fn readdir_cookie_resumes() {
     assert_eq!(names.len(), 11);
     assert_eq!(names[10], b"f9");
 }
+
+/// The VeridianOS image builder appends entries as one byte stream, so an
+/// entry can straddle two blocks; such directories must read correctly.
+#[test]
+fn reads_builder_style_entries_across_blocks() {
+    let mut fs = fresh(1024);
+    let d = fs.mkdir(ROOT_INO, b"d", 0o755).unwrap();
+    for i in 0..300 {
+        fs.create(d, format!("file-{i:03}").as_bytes(), 0o644).unwrap();
+    }
+    let before = fs.read_dir(d).unwrap();
+    let geo = *fs.geometry();
+    let mut bytes = fs.unmount().unwrap().into_vec();
+    // Re-encode the entries back to back, without padding at block ends.
+    let mut stream = Vec::new();
+    let mut straddler = None;
+    for e in &before {
+        let len = (8 + e.name.len() + 3) & !3;
+        if stream.len() < 4096 && stream.len() + len > 4096 {
+            straddler = Some(e.clone());
+        }
+        stream.extend_from_slice(&e.ino.to_le_bytes());
+        stream.extend_from_slice(&(len as u16).to_le_bytes());
+        stream.push(e.name.len() as u8);
+        stream.push(e.file_type.map_or(0, |t| t.dirent_type()));
+        stream.extend_from_slice(&e.name);
+        stream.resize(stream.len().next_multiple_of(4), 0);
+    }
+    assert!(stream.len() > 4096 && stream.len() < 8192);
+    let (blk, off) = geo.inode_location(d);
+    let at = blk as usize * 4096 + off;
+    let ptr = |i: usize| u32::from_le_bytes(bytes[at + 36 + 4 * i..at + 40 + 4 * i].try_into().unwrap()) as usize;
+    let (b0, b1) = (ptr(0), ptr(1));
+    bytes[b0 * 4096..(b0 + 1) * 4096].copy_from_slice(&stream[..4096]);
+    bytes[b1 * 4096..b1 * 4096 + stream.len() - 4096].copy_from_slice(&stream[4096..]);
+    bytes[b1 * 4096 + stream.len() - 4096..(b1 + 1) * 4096].fill(0);
+    bytes[at + 4..at + 8].copy_from_slice(&(stream.len() as u32).to_le_bytes());
+
+    let mut fs = FileSystem::mount(MemDevice::from_vec(bytes), MountOptions::default()).unwrap();
+    assert_eq!(fs.read_dir(d).unwrap(), before);
+    let straddler = straddler.expect("an entry crosses the block boundary");
+    assert_eq!(straddler.name, b"file-254");
+    assert_eq!(fs.lookup(d, &straddler.name), Ok(straddler.ino));
+    assert_clean(&mut fs);
+    // Writing to such a directory keeps it readable.
+    fs.unlink(d, &straddler.name).unwrap();
+    fs.create(d, b"new", 0o644).unwrap();
+    assert_eq!(fs.read_dir(d).unwrap().len(), before.len());
+    let mut fs = remount(fs);
+    assert_clean(&mut fs);
+}
