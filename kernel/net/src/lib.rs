@@ -33,7 +33,7 @@ pub use options::{BufLimits, OptValue, SockOpts, SockType};
 pub use poll::{revents, PollFd};
 /// The smoltcp version this crate uses (for the kernel's `Device`).
 pub use smoltcp;
-pub use sockaddr::SockAddr;
+pub use sockaddr::{SockAddr, Unspec};
 pub use stack::{NetStack, NetStats, LOCALHOST};
 pub use table::{OwnedSocket, SocketId};
 pub use udp::{RecvInfo, MAX_UDP_PAYLOAD};

@@ -9,7 +9,7 @@ use crate::abi::*;
 use crate::errno::{Errno, Result, ESOCKTNOSUPPORT};
 use crate::options::{self, OptValue, SockInfo, SockOpts, SockType};
 use crate::ports::Proto;
-use crate::sockaddr::{self, SockAddr};
+use crate::sockaddr::{self, SockAddr, Unspec};
 use crate::socket::{Sock, State};
 use crate::stack::NetStack;
 use crate::table::{OwnedSocket, SocketId};
@@ -77,7 +77,7 @@ impl<D: Device> NetStack<D> {
     /// ephemeral port. `EINVAL` if already bound, `EADDRNOTAVAIL` for an
     /// address not ours, `EADDRINUSE` per Linux's `SO_REUSEADDR` rules.
     pub fn bind(&mut self, id: SocketId, addr: &[u8]) -> Result<()> {
-        let a = sockaddr::decode_inet(addr, true)?;
+        let a = sockaddr::decode_inet(addr, Some(Unspec::AnyOnly))?;
         self.bind_addr(id, a)
     }
 
@@ -147,7 +147,8 @@ impl<D: Device> NetStack<D> {
     }
 
     /// `sendto`/`send`/`write`/`sendmsg` (the kernel gathers iovecs): bytes
-    /// accepted. `dest` is the user's `sockaddr` bytes or `None`.
+    /// accepted. `dest` is the user's `sockaddr` bytes (`addrlen` of them), `None`
+    /// for a NULL pointer.
     /// `EAGAIN` when it would block. `EPIPE`: the kernel also raises
     /// `SIGPIPE` unless `MSG_NOSIGNAL`.
     pub fn sendto(
@@ -159,8 +160,8 @@ impl<D: Device> NetStack<D> {
     ) -> Result<usize> {
         // TCP ignores the address (Linux does for stream sockets).
         let dest = match dest {
-            Some(b) if !b.is_empty() && self.sock(id)?.ty == SockType::Dgram => {
-                Some(sockaddr::decode_inet(b, false)?)
+            Some(b) if self.sock(id)?.ty == SockType::Dgram => {
+                Some(sockaddr::decode_inet(b, Some(Unspec::AsInet))?)
             }
             _ => None,
         };

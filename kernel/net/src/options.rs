@@ -111,7 +111,8 @@ impl OptValue {
     fn linger(l: Option<u32>) -> Self {
         let mut bytes = [0u8; MAX_OPTLEN];
         bytes[..4].copy_from_slice(&(l.is_some() as i32).to_ne_bytes());
-        bytes[4..8].copy_from_slice(&(l.unwrap_or(0) as i32).to_ne_bytes());
+        let secs = l.unwrap_or(0).min(i32::MAX as u32) as i32;
+        bytes[4..8].copy_from_slice(&secs.to_ne_bytes());
         OptValue {
             bytes,
             len: LINGER_SIZE,
@@ -197,6 +198,11 @@ pub fn set(
     name: i32,
     val: &[u8],
 ) -> Result<()> {
+    // Linux checks the length before the name at these levels.
+    let int_level = level == SOL_SOCKET || (level == SOL_TCP && ty == SockType::Stream);
+    if int_level && val.len() < 4 {
+        return Err(Errno::EINVAL);
+    }
     match (level, name) {
         (SOL_SOCKET, SO_REUSEADDR) => opts.reuseaddr = int(val)? != 0,
         (SOL_SOCKET, SO_REUSEPORT) => opts.reuseport = int(val)? != 0,
@@ -218,11 +224,8 @@ pub fn set(
             }
             let on = int(&val[..4])?;
             let secs = int(&val[4..8])?;
-            opts.linger = if on != 0 {
-                Some(secs.max(0) as u32)
-            } else {
-                None
-            };
+            // Linux reads the seconds as unsigned: negative is "very long".
+            opts.linger = if on != 0 { Some(secs as u32) } else { None };
         }
         (SOL_SOCKET, SO_RCVTIMEO) => opts.rcvtimeo_us = timeval(val)?,
         (SOL_SOCKET, SO_SNDTIMEO) => opts.sndtimeo_us = timeval(val)?,
@@ -306,6 +309,8 @@ pub fn get(opts: &SockOpts, info: SockInfo, level: i32, name: i32) -> Result<Opt
             OptValue::int(opts.keepintvl_s as i32)
         }
         (SOL_TCP, TCP_KEEPCNT) if info.ty == SockType::Stream => OptValue::int(opts.keepcnt as i32),
+        // Linux: `getsockopt(SOL_TCP)` on a UDP socket.
+        (SOL_TCP, _) if info.ty == SockType::Dgram => return Err(Errno::EOPNOTSUPP),
         _ => return Err(Errno::ENOPROTOOPT),
     })
 }

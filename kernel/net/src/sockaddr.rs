@@ -1,10 +1,11 @@
 //! `struct sockaddr_in` encoding and decoding, byte for byte as Linux lays
 //! it out: `sa_family` (native u16), `sin_port` (big-endian u16),
-//! `sin_addr` (4 bytes, network order), 8 bytes of zero padding.
+//! `sin_addr` (4 bytes, network order), 8 bytes of zero padding. The
+//! checks run in Linux's order (length before family).
 
 use core::net::{Ipv4Addr, SocketAddrV4};
 
-use crate::abi::{AF_INET, AF_INET6, AF_UNSPEC, SOCKADDR_IN_SIZE, SOCKADDR_STORAGE_SIZE};
+use crate::abi::{AF_INET, AF_UNSPEC, SOCKADDR_IN_SIZE, SOCKADDR_STORAGE_SIZE};
 use crate::errno::{Errno, Result};
 
 /// A socket address as the user passed it.
@@ -12,54 +13,55 @@ use crate::errno::{Errno, Result};
 pub enum SockAddr {
     /// `AF_INET`.
     Inet(SocketAddrV4),
-    /// `AF_UNSPEC` (connect uses it to dissolve an association; bind
-    /// accepts it with `INADDR_ANY` as Linux does).
+    /// `AF_UNSPEC` (connect uses it to dissolve an association).
     Unspec,
 }
 
-/// Decodes the `addrlen` bytes the user passed.
-///
-/// `EINVAL` if shorter than the family field, longer than
-/// `sockaddr_storage`, or an `AF_INET` address shorter than 16 bytes;
-/// `EAFNOSUPPORT` for any family but `AF_INET`/`AF_UNSPEC` (`AF_INET6` and
-/// `AF_UNIX` are not supported yet).
+/// What an `AF_UNSPEC` address means to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unspec {
+    /// bind: accepted only with `INADDR_ANY` (Linux's compatibility rule).
+    AnyOnly,
+    /// sendto: read as `AF_INET`.
+    AsInet,
+}
+
+/// Decodes a `connect` address: `EINVAL` if shorter than the family field
+/// or longer than `sockaddr_storage`; `AF_UNSPEC` is returned as is;
+/// otherwise `EINVAL` if shorter than `sockaddr_in`, `EAFNOSUPPORT` for
+/// any family but `AF_INET` (`AF_INET6` and `AF_UNIX` are not supported).
 pub fn decode(bytes: &[u8]) -> Result<SockAddr> {
     if bytes.len() < 2 || bytes.len() > SOCKADDR_STORAGE_SIZE {
         return Err(Errno::EINVAL);
     }
-    let family = u16::from_ne_bytes([bytes[0], bytes[1]]);
-    match family {
-        AF_INET => decode_in(bytes).map(SockAddr::Inet),
-        AF_UNSPEC => Ok(SockAddr::Unspec),
-        _ => Err(Errno::EAFNOSUPPORT),
+    if family(bytes) == AF_UNSPEC {
+        return Ok(SockAddr::Unspec);
     }
+    decode_inet(bytes, None).map(SockAddr::Inet)
 }
 
-/// Decodes an address that must be `AF_INET` (sendto, bind). `AF_UNSPEC`
-/// with the rest of a `sockaddr_in` is taken as `AF_INET` when
-/// `unspec_ok` (bind's compatibility rule for `INADDR_ANY`).
-pub fn decode_inet(bytes: &[u8], unspec_ok: bool) -> Result<SocketAddrV4> {
-    match decode(bytes)? {
-        SockAddr::Inet(a) => Ok(a),
-        SockAddr::Unspec if unspec_ok && bytes.len() >= SOCKADDR_IN_SIZE => {
-            let a = decode_in(bytes)?;
-            if a.ip().is_unspecified() {
-                Ok(a)
-            } else {
-                Err(Errno::EAFNOSUPPORT)
-            }
-        }
-        SockAddr::Unspec => Err(Errno::EAFNOSUPPORT),
-    }
-}
-
-fn decode_in(bytes: &[u8]) -> Result<SocketAddrV4> {
-    if bytes.len() < SOCKADDR_IN_SIZE {
+/// Decodes an address that must be `AF_INET` (bind, sendto), with the
+/// caller's rule for `AF_UNSPEC` (`None`: `EAFNOSUPPORT`).
+pub fn decode_inet(bytes: &[u8], unspec: Option<Unspec>) -> Result<SocketAddrV4> {
+    if bytes.len() < SOCKADDR_IN_SIZE || bytes.len() > SOCKADDR_STORAGE_SIZE {
         return Err(Errno::EINVAL);
     }
     let port = u16::from_be_bytes([bytes[2], bytes[3]]);
     let ip = Ipv4Addr::new(bytes[4], bytes[5], bytes[6], bytes[7]);
+    let ok = match (family(bytes), unspec) {
+        (AF_INET, _) => true,
+        (AF_UNSPEC, Some(Unspec::AsInet)) => true,
+        (AF_UNSPEC, Some(Unspec::AnyOnly)) => ip.is_unspecified(),
+        _ => false,
+    };
+    if !ok {
+        return Err(Errno::EAFNOSUPPORT);
+    }
     Ok(SocketAddrV4::new(ip, port))
+}
+
+fn family(bytes: &[u8]) -> u16 {
+    u16::from_ne_bytes([bytes[0], bytes[1]])
 }
 
 /// The 16 bytes of `struct sockaddr_in` for `addr`.
@@ -80,11 +82,11 @@ pub fn encode_into(addr: SocketAddrV4, out: &mut [u8]) -> usize {
     full.len()
 }
 
-/// Whether a family number is one this layer can create sockets for.
+/// Whether a family number is one this layer can create sockets for
+/// (`AF_INET` only: `AF_INET6` and `AF_UNIX` give `EAFNOSUPPORT`).
 pub fn family_supported(family: u16) -> Result<()> {
     match family {
         AF_INET => Ok(()),
-        AF_INET6 => Err(Errno::EAFNOSUPPORT),
         _ => Err(Errno::EAFNOSUPPORT),
     }
 }

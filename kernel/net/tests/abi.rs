@@ -128,6 +128,11 @@ fn sockaddr_errors() {
     let mut v6 = [0u8; 28];
     v6[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
     assert_eq!(sockaddr::decode(&v6), Err(Errno::EAFNOSUPPORT));
+    assert_eq!(
+        sockaddr::decode(&v6[..10]),
+        Err(Errno::EINVAL),
+        "length is checked first"
+    );
     let mut un = [0u8; 110];
     un[..2].copy_from_slice(&AF_UNIX.to_ne_bytes());
     assert_eq!(sockaddr::decode(&un), Err(Errno::EAFNOSUPPORT));
@@ -136,11 +141,14 @@ fn sockaddr_errors() {
     let mut any = [0u8; 16];
     any[2..4].copy_from_slice(&80u16.to_be_bytes());
     assert_eq!(
-        sockaddr::decode_inet(&any, true),
+        sockaddr::decode_inet(&any, Some(veridian_net::Unspec::AnyOnly)),
         Ok(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80))
     );
     any[4] = 1;
-    assert_eq!(sockaddr::decode_inet(&any, true), Err(Errno::EAFNOSUPPORT));
+    assert_eq!(
+        sockaddr::decode_inet(&any, Some(veridian_net::Unspec::AnyOnly)),
+        Err(Errno::EAFNOSUPPORT)
+    );
     // A longer buffer than sockaddr_in is fine (sockaddr_storage).
     let mut st = [0u8; 128];
     st[..16].copy_from_slice(&sockaddr::encode(SocketAddrV4::new(LO, 9)));
