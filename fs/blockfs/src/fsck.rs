@@ -5,7 +5,12 @@
 //! walks the directory tree from the root counting references; pass 3
 //! compares link counts; pass 4 compares the on-disk bitmap and the
 //! superblock counters with what was found. With `repair`, each problem is
-//! fixed where possible and the bitmap and counters are rebuilt.
+//! fixed where possible and the bitmap and counters are rebuilt: a block
+//! claimed twice is copied, bad pointers are cleared, damaged directories
+//! are rebuilt from their readable entries, and inodes no directory names
+//! are reconnected under `/lost+found` (freed only when that fails). The
+//! repair is repeated until a check comes back clean (at most three more
+//! times).
 
 use alloc::vec;
 use alloc::vec::Vec;
