@@ -87,7 +87,7 @@ pub use device::FileDevice;
 pub use dir::{DirEntry, MAX_DIR_SIZE, MAX_NAME};
 pub use error::{DeviceError, Error, Result};
 pub use fs::{FileSystem, FormatOptions, MountOptions, StatFs, ROOT_INO};
-pub use fsck::{FsckReport, Problem};
+pub use fsck::{FsckReport, Problem, LOST_FOUND};
 pub use inode::{FileType, Metadata, SetTimes, MAX_FILE_SIZE};
 pub use namespace::{components, MAX_SYMLINKS, MAX_TARGET};
 pub use superblock::{default_inode_count, Geometry, Superblock, INODE_SIZE, MAGIC};
