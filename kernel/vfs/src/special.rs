@@ -149,7 +149,10 @@ mod tests {
         let v = vfs();
         let fds = FdTable::new();
         let fsx = FsContext::new(v.root());
-        let c = Caller { fds: &fds, fs: &fsx };
+        let c = Caller {
+            fds: &fds,
+            fs: &fsx,
+        };
         let before = DROPS.load(Ordering::SeqCst);
         let q: Arc<dyn SpecialFile> = Arc::new(Queue(Mutex::new(Vec::new())));
         let fd = v
@@ -162,7 +165,10 @@ mod tests {
         assert_eq!(v.poll(c, fd), POLLOUT);
         assert_eq!(v.write(c, fd, b"abc").unwrap(), 3);
         assert_eq!(v.poll(c, fd), POLLOUT | POLLIN);
-        assert_eq!(v.ioctl(c, fd, FIONREAD, &[]).unwrap().out, 3i32.to_le_bytes());
+        assert_eq!(
+            v.ioctl(c, fd, FIONREAD, &[]).unwrap().out,
+            3i32.to_le_bytes()
+        );
         assert_eq!(v.ioctl(c, fd, TCGETS, &[]), Err(Errno::ENOTTY));
         v.ioctl(c, fd, FIONBIO, &0i32.to_le_bytes()).unwrap();
         assert!(!fds.get(fd).unwrap().is_nonblocking());
@@ -187,7 +193,10 @@ mod tests {
         let v = vfs();
         let fds = FdTable::new();
         let fsx = FsContext::new(v.root());
-        let c = Caller { fds: &fds, fs: &fsx };
+        let c = Caller {
+            fds: &fds,
+            fs: &fsx,
+        };
         let (r, _w) = v.pipe2(c, 0).unwrap();
         assert!(v.special(c, r).unwrap().is_none());
     }

@@ -139,7 +139,9 @@ impl Ctx<'_, '_> {
                 Err(e) if total == 0 => return Err(e),
                 Err(_) => break,
             };
-            self.mem.copy_out(buf.wrapping_add(total as u64), &k[..n])?;
+            if n > 0 {
+                self.mem.copy_out(buf.wrapping_add(total as u64), &k[..n])?;
+            }
             total += n;
             if n < want || total == count {
                 break;
@@ -156,7 +158,9 @@ impl Ctx<'_, '_> {
         let mut total = 0usize;
         loop {
             let want = k.len().min(count - total);
-            if let Err(e) = self
+            if want == 0 {
+                // write(fd, NULL, 0) is fine; the fd is still checked.
+            } else if let Err(e) = self
                 .mem
                 .copy_in(buf.wrapping_add(total as u64), &mut k[..want])
             {

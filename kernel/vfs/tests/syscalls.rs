@@ -188,7 +188,15 @@ fn open_write_read_stat_through_raw_arguments() {
         )),
         Errno::ENOENT
     );
-    // Faults.
+    // Zero-length transfers touch no memory but still check the fd.
+    assert_eq!(ok(call(&w, &p, &mut m, nr::WRITE, [fd, 0, 0, 0, 0, 0])), 0);
+    assert_eq!(ok(call(&w, &p, &mut m, nr::READ, [fd, 0, 0, 0, 0, 0])), 0);
+    assert_eq!(
+        err(call(&w, &p, &mut m, nr::WRITE, [99, 0, 0, 0, 0, 0])),
+        Errno::EBADF
+    );
+    // Faults (the read has data to copy: at EOF nothing would be copied).
+    w.vfs.lseek(p.c(), fd as i32, 0, SEEK_SET).unwrap();
     assert_eq!(
         err(call(&w, &p, &mut m, nr::OPEN, [0, 0, 0, 0, 0, 0])),
         Errno::EFAULT
