@@ -13,6 +13,7 @@ mod fs;
 mod log;
 mod mm;
 mod multiboot;
+mod net;
 mod random;
 mod syscall;
 mod task;
@@ -68,6 +69,7 @@ extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
         Ok(blocks) => kprintln!("veridian: mounted / (blockfs, {} blocks)", blocks),
         Err(e) => fatal(format_args!("cannot mount the root file system: {:?}", e)),
     }
+    net::init();
     start_init(&cmd)
 }
 

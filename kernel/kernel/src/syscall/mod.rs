@@ -5,6 +5,7 @@
 mod fs;
 mod memory;
 mod misc;
+mod net;
 mod process;
 mod signal;
 mod time;
@@ -169,6 +170,22 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         FSTATFS => fs::fstatfs(a[0] as i32, a[1]),
         CREAT => fs::openat(fs::AT_FDCWD, a[0], 0o1101, a[1] as u32),
         POLL => fs::poll(a[0], a[1], a[2] as i64),
+        SOCKET => net::socket(a[0] as i32, a[1] as u32, a[2] as i32),
+        CONNECT => net::connect(a[0] as i32, a[1], a[2]),
+        ACCEPT => net::accept4(a[0] as i32, a[1], a[2], 0),
+        ACCEPT4 => net::accept4(a[0] as i32, a[1], a[2], a[3] as u32),
+        SENDTO => net::sendto(a[0] as i32, a[1], a[2], a[3] as u32, a[4], a[5]),
+        RECVFROM => net::recvfrom(a[0] as i32, a[1], a[2], a[3] as u32, a[4], a[5]),
+        SENDMSG => net::sendmsg(a[0] as i32, a[1], a[2] as u32),
+        RECVMSG => net::recvmsg(a[0] as i32, a[1], a[2] as u32),
+        SHUTDOWN => net::shutdown(a[0] as i32, a[1] as u32),
+        BIND => net::bind(a[0] as i32, a[1], a[2]),
+        LISTEN => net::listen(a[0] as i32, a[1] as i32),
+        GETSOCKNAME => net::sockname(a[0] as i32, a[1], a[2], false),
+        GETPEERNAME => net::sockname(a[0] as i32, a[1], a[2], true),
+        SOCKETPAIR => net::socketpair(a[0] as i32, a[1] as u32, a[2] as i32, a[3]),
+        SETSOCKOPT => net::setsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
+        GETSOCKOPT => net::getsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
         _ => unimplemented(nr),
     }
 }

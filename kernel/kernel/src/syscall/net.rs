@@ -1,0 +1,308 @@
+//! Socket system calls: user memory is copied in and out here, the
+//! semantics are `veridian-net`'s (`crate::net`), blocking is
+//! `crate::net::block`. A socket is a VFS special file
+//! (`crate::net::socket_file::SocketFile`).
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use veridian_net::abi::*;
+use veridian_net::msghdr::{self, MsgHdr, IOVEC_SIZE, MSGHDR_SIZE};
+use veridian_net::{sockaddr, OwnedSocket, SocketId};
+use veridian_syscall::errno::*;
+use veridian_vfs::{Caller, OpenFile, SpecialFile};
+
+use super::KResult;
+use crate::fs::vfs;
+use crate::mm::user;
+use crate::net::block::{blocking, Wait};
+use crate::net::socket_file::SocketFile;
+use crate::task::current;
+
+/// Largest transfer per call (as for files); bounds the kernel buffer.
+const MAX_IO: usize = 1 << 20;
+
+fn neterr(e: veridian_net::Errno) -> i32 {
+    e.0
+}
+
+/// The socket behind `fd`: `EBADF`, or `ENOTSOCK` for other files.
+fn sock(fd: i32) -> Result<(Arc<OpenFile>, SocketId), i32> {
+    let f = current().files().get(fd).map_err(|e| e.0)?;
+    let id = f
+        .special()
+        .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
+        .map(|s| s.id())
+        .ok_or(ENOTSOCK)?;
+    Ok((f, id))
+}
+
+/// Gives a new socket an fd (`SOCK_NONBLOCK`/`SOCK_CLOEXEC` in `flags`).
+fn install(s: OwnedSocket, flags: u32) -> Result<i32, i32> {
+    let name = alloc::format!("socket:[{}]", s.id().raw());
+    let file: Arc<dyn SpecialFile> = Arc::new(SocketFile::new(s));
+    let t = current();
+    let (fds, fsx) = (t.files(), t.fsctx());
+    drop(t);
+    vfs()
+        .install_special(Caller { fds: &fds, fs: &fsx }, file, name.as_bytes(), flags & (SOCK_NONBLOCK | SOCK_CLOEXEC))
+        .map_err(|e| e.0)
+}
+
+/// Copies in a `sockaddr` of `len` bytes (`EINVAL` if negative or larger
+/// than `sockaddr_storage`).
+fn addr_in(p: u64, len: u64) -> Result<Vec<u8>, i32> {
+    let len = len as u32 as i32;
+    if len < 0 || len as usize > SOCKADDR_STORAGE_SIZE {
+        return Err(EINVAL);
+    }
+    user::read_bytes(p, len as usize)
+}
+
+/// Reads `*addrlen` for an address to be returned (`EINVAL` if negative).
+fn addrlen_in(lenp: u64) -> Result<usize, i32> {
+    let n = user::read_u32(lenp)? as i32;
+    if n < 0 {
+        return Err(EINVAL);
+    }
+    Ok(n as usize)
+}
+
+/// Writes an address truncated to `room` bytes and its full length to
+/// `*addrlen`.
+fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddrV4) -> Result<(), i32> {
+    let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];
+    let cap = room.min(buf.len());
+    let full = sockaddr::encode_into(a, &mut buf[..cap]);
+    user::write_bytes(p, &buf[..full.min(cap)])?;
+    user::write_u32(lenp, full as u32)
+}
+
+fn rcv_wait(f: &OpenFile, id: SocketId, flags: u32, want: u16) -> Result<Wait, i32> {
+    let (rcv, _) = crate::net::peek(|n| n.timeouts(id)).map_err(neterr)?;
+    Ok(Wait { id, want, timeout_us: rcv, nonblocking: f.is_nonblocking() || flags & MSG_DONTWAIT != 0 })
+}
+
+fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, i32> {
+    let (_, snd) = crate::net::peek(|n| n.timeouts(id)).map_err(neterr)?;
+    Ok(Wait { id, want: POLLOUT, timeout_us: snd, nonblocking: f.is_nonblocking() || flags & MSG_DONTWAIT != 0 })
+}
+
+/// SIGPIPE for a send on a shut-down connection, unless `MSG_NOSIGNAL`.
+fn epipe<T>(r: Result<T, i32>, flags: u32) -> Result<T, i32> {
+    if r.as_ref().err() == Some(&EPIPE) && flags & MSG_NOSIGNAL == 0 {
+        let t = current();
+        let (pid, tid) = (t.pid as i32, t.tid as i32);
+        drop(t);
+        let _ = super::signal::tgkill(pid, tid, 13);
+    }
+    r
+}
+
+pub fn socket(domain: i32, ty: u32, protocol: i32) -> KResult {
+    let s = crate::net::with(|n| n.socket(domain, ty, protocol)).map_err(neterr)?;
+    install(s, ty).map(|fd| fd as u64)
+}
+
+/// `socketpair`: needs `AF_UNIX`, which does not exist yet; the stack
+/// gives the error (`EAFNOSUPPORT`, or `EOPNOTSUPP` for `AF_INET`).
+pub fn socketpair(domain: i32, ty: u32, protocol: i32, _sv: u64) -> KResult {
+    crate::net::with(|n| n.socketpair(domain, ty, protocol)).map_err(neterr)?;
+    Err(EOPNOTSUPP)
+}
+
+pub fn bind(fd: i32, addr: u64, len: u64) -> KResult {
+    let (_f, id) = sock(fd)?;
+    let a = addr_in(addr, len)?;
+    crate::net::with(|n| n.bind(id, &a)).map_err(neterr).map(|_| 0)
+}
+
+pub fn listen(fd: i32, backlog: i32) -> KResult {
+    let (_f, id) = sock(fd)?;
+    crate::net::with(|n| n.listen(id, backlog)).map_err(neterr).map(|_| 0)
+}
+
+pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
+    let (f, id) = sock(fd)?;
+    let a = addr_in(addr, len)?;
+    match crate::net::with(|n| n.connect(id, &a)) {
+        Err(e) if e == veridian_net::Errno::EINPROGRESS && !f.is_nonblocking() => {}
+        r => return r.map(|_| 0).map_err(neterr),
+    }
+    // Linux: a connect timed out by SO_SNDTIMEO reports EINPROGRESS.
+    let w = snd_wait(&f, id, 0)?;
+    let r = blocking(&w, |n| match n.connect_result(id) {
+        Err(e) if e == veridian_net::Errno::EALREADY => Err(veridian_net::Errno::EAGAIN),
+        r => r,
+    });
+    match r {
+        Err(EAGAIN) => Err(EINPROGRESS),
+        r => r.map(|_| 0),
+    }
+}
+
+pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
+    if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
+        return Err(EINVAL);
+    }
+    let (f, id) = sock(fd)?;
+    let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
+    let w = rcv_wait(&f, id, 0, POLLIN)?;
+    let (s, peer) = blocking(&w, |n| n.accept(id, flags))?;
+    let newfd = install(s, flags)?;
+    if addr != 0 {
+        if let Err(e) = addr_out(addr, lenp, room, peer) {
+            let _ = super::fs::close(newfd);
+            return Err(e);
+        }
+    }
+    Ok(newfd as u64)
+}
+
+/// Sends `data` (all of it when blocking, as Linux for stream sockets).
+fn send_all(f: &OpenFile, id: SocketId, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, i32> {
+    let w = snd_wait(f, id, flags)?;
+    let mut done = 0;
+    loop {
+        match blocking(&w, |n| n.sendto(id, &data[done..], flags, dest)) {
+            Ok(k) => {
+                done += k;
+                if done >= data.len() || k == 0 || w.nonblocking {
+                    return Ok(done);
+                }
+            }
+            Err(_) if done > 0 => return Ok(done),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+pub fn sendto(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, alen: u64) -> KResult {
+    let (f, id) = sock(fd)?;
+    let data = user::read_bytes(buf, (len as usize).min(MAX_IO))?;
+    let dest = if addr != 0 { Some(addr_in(addr, alen)?) } else { None };
+    epipe(send_all(&f, id, &data, flags, dest.as_deref()), flags).map(|n| n as u64)
+}
+
+/// Receives into `kbuf`, honouring `MSG_WAITALL` on stream sockets.
+fn recv_into(f: &OpenFile, id: SocketId, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvInfo, i32> {
+    let w = rcv_wait(f, id, flags, POLLIN)?;
+    let mut info = blocking(&w, |n| n.recvfrom(id, kbuf, flags))?;
+    let stream = crate::net::peek(|n| n.sock_type(id)).map_err(neterr)? == veridian_net::SockType::Stream;
+    if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 {
+        while info.len > 0 && info.len < kbuf.len() {
+            let rest = &mut kbuf[info.len..];
+            match blocking(&w, |n| n.recvfrom(id, rest, flags)) {
+                Ok(more) if more.len > 0 => {
+                    info.len += more.len;
+                    info.full_len = info.len;
+                }
+                _ => break,
+            }
+        }
+    }
+    Ok(info)
+}
+
+pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -> KResult {
+    let (f, id) = sock(fd)?;
+    let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
+    let mut kbuf = vec![0u8; (len as usize).min(MAX_IO)];
+    let info = recv_into(&f, id, &mut kbuf, flags)?;
+    user::write_bytes(buf, &kbuf[..info.len])?;
+    if addr != 0 {
+        match info.from {
+            Some(a) => addr_out(addr, lenp, room, a)?,
+            None => user::write_u32(lenp, 0)?,
+        }
+    }
+    Ok(info.ret(flags) as u64)
+}
+
+/// The (base, len) pairs of a `msghdr`'s iovec array.
+fn iovecs(h: &MsgHdr) -> Result<Vec<(u64, u64)>, i32> {
+    let raw = user::read_bytes(h.iov, h.iovlen as usize * IOVEC_SIZE)?;
+    raw.chunks_exact(IOVEC_SIZE).map(|c| msghdr::iovec(c).map_err(neterr)).collect()
+}
+
+fn msghdr_in(p: u64) -> Result<MsgHdr, i32> {
+    MsgHdr::decode(&user::read_bytes(p, MSGHDR_SIZE)?).map_err(neterr)
+}
+
+pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
+    let (f, id) = sock(fd)?;
+    let h = msghdr_in(msg)?;
+    let mut data = Vec::new();
+    for (base, len) in iovecs(&h)? {
+        let take = (len as usize).min(MAX_IO - data.len());
+        data.extend_from_slice(&user::read_bytes(base, take)?);
+        if data.len() >= MAX_IO {
+            break;
+        }
+    }
+    let dest = if h.name != 0 && h.namelen > 0 { Some(addr_in(h.name, h.namelen as u64)?) } else { None };
+    epipe(send_all(&f, id, &data, flags, dest.as_deref()), flags).map(|n| n as u64)
+}
+
+pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
+    let (f, id) = sock(fd)?;
+    let h = msghdr_in(msg)?;
+    let v = iovecs(&h)?;
+    let total = v.iter().fold(0u64, |a, &(_, l)| a.saturating_add(l)).min(MAX_IO as u64);
+    let mut kbuf = vec![0u8; total as usize];
+    let info = recv_into(&f, id, &mut kbuf, flags)?;
+    let mut off = 0;
+    for (base, len) in v {
+        if off >= info.len {
+            break;
+        }
+        let k = (len as usize).min(info.len - off);
+        user::write_bytes(base, &kbuf[off..off + k])?;
+        off += k;
+    }
+    let mut namelen = 0u32;
+    if let (Some(a), true) = (info.from, h.name != 0) {
+        let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];
+        let cap = (h.namelen as usize).min(buf.len());
+        let full = sockaddr::encode_into(a, &mut buf[..cap]);
+        user::write_bytes(h.name, &buf[..full.min(cap)])?;
+        namelen = full as u32;
+    }
+    user::write_u32(msg + msghdr::MSG_NAMELEN_OFFSET as u64, namelen)?;
+    user::write_u64(msg + msghdr::MSG_CONTROLLEN_OFFSET as u64, 0)?;
+    user::write_u32(msg + msghdr::MSG_FLAGS_OFFSET as u64, info.msg_flags())?;
+    Ok(info.ret(flags) as u64)
+}
+
+pub fn shutdown(fd: i32, how: u32) -> KResult {
+    let (_f, id) = sock(fd)?;
+    crate::net::with(|n| n.shutdown(id, how)).map_err(neterr).map(|_| 0)
+}
+
+/// getsockname (`peer` false) and getpeername (`peer` true).
+pub fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> KResult {
+    let (_f, id) = sock(fd)?;
+    let room = addrlen_in(lenp)?;
+    let a = crate::net::with(|n| if peer { n.peer_addr(id) } else { n.local_addr(id) }).map_err(neterr)?;
+    addr_out(addr, lenp, room, a).map(|_| 0)
+}
+
+pub fn setsockopt(fd: i32, level: i32, name: i32, val: u64, len: u64) -> KResult {
+    let (_f, id) = sock(fd)?;
+    let len = len as u32 as i32;
+    if len < 0 {
+        return Err(EINVAL);
+    }
+    let v = user::read_bytes(val, (len as usize).min(MAX_OPTLEN))?;
+    crate::net::with(|n| n.setsockopt(id, level, name, &v)).map_err(neterr).map(|_| 0)
+}
+
+pub fn getsockopt(fd: i32, level: i32, name: i32, val: u64, lenp: u64) -> KResult {
+    let (_f, id) = sock(fd)?;
+    let room = addrlen_in(lenp)?;
+    let v = crate::net::with(|n| n.getsockopt(id, level, name)).map_err(neterr)?;
+    let b = v.as_bytes();
+    let k = b.len().min(room);
+    user::write_bytes(val, &b[..k])?;
+    user::write_u32(lenp, k as u32).map(|_| 0)
+}
