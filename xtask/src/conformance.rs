@@ -28,14 +28,12 @@ pub struct Program {
     pub env: &'static [(&'static str, &'static str)],
     pub stdin: &'static str,
     pub expect: Expect,
-    /// Needs sockets (VeridianOS gets them in the networking issue).
-    pub needs_net: bool,
 }
 
 /// The suite, in the order it runs.
 pub const PROGRAMS: &[Program] = &[
-    Program { bin: "conf-io", suite: "io", args: &["stdin line"], env: &[], stdin: "stdin line\n", expect: Expect::Pass, needs_net: false },
-    Program { bin: "conf-fs", suite: "fs", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+    Program { bin: "conf-io", suite: "io", args: &["stdin line"], env: &[], stdin: "stdin line\n", expect: Expect::Pass },
+    Program { bin: "conf-fs", suite: "fs", args: &[], env: &[], stdin: "", expect: Expect::Pass },
     Program {
         bin: "conf-env",
         suite: "env",
@@ -43,15 +41,14 @@ pub const PROGRAMS: &[Program] = &[
         env: &[("CONF_ENV_GIVEN", "from-parent")],
         stdin: "",
         expect: Expect::Pass,
-        needs_net: false,
     },
-    Program { bin: "conf-process", suite: "process", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
-    Program { bin: "conf-thread", suite: "thread", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
-    Program { bin: "conf-time", suite: "time", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
-    Program { bin: "conf-net", suite: "net", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: true },
-    Program { bin: "conf-panic", suite: "panic", args: &[], env: &[], stdin: "", expect: Expect::Abort, needs_net: false },
-    Program { bin: "hostile", suite: "hostile", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
-    Program { bin: "c-interop", suite: "c-interop", args: &[], env: &[], stdin: "", expect: Expect::Pass, needs_net: false },
+    Program { bin: "conf-process", suite: "process", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program { bin: "conf-thread", suite: "thread", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program { bin: "conf-time", suite: "time", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program { bin: "conf-net", suite: "net", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program { bin: "conf-panic", suite: "panic", args: &[], env: &[], stdin: "", expect: Expect::Abort },
+    Program { bin: "hostile", suite: "hostile", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program { bin: "c-interop", suite: "c-interop", args: &[], env: &[], stdin: "", expect: Expect::Pass },
 ];
 
 /// A program's verdict.
@@ -178,7 +175,7 @@ pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Out
 pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Vec<Outcome>> {
     let runner = tc.dir.join("bin/veridian-run");
     let mut outcomes = Vec::new();
-    for program in PROGRAMS.iter().filter(|p| !p.needs_net) {
+    for program in PROGRAMS {
         let mut child = Command::new(&runner)
             .args(["--accel", accel, "--timeout", "300"])
             .arg(bin_dir.join(program.bin))
@@ -247,7 +244,7 @@ mod tests {
     use super::*;
 
     fn program(expect: Expect) -> Program {
-        Program { bin: "conf-x", suite: "x", args: &[], env: &[], stdin: "", expect, needs_net: false }
+        Program { bin: "conf-x", suite: "x", args: &[], env: &[], stdin: "", expect }
     }
 
     #[test]
