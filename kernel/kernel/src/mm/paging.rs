@@ -120,21 +120,6 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Unmaps the page at `va`, releasing its frame.
-    pub fn unmap(&mut self, va: u64) {
-        let cur = self.is_current();
-        if let Some(e) = self.leaf(va, false) {
-            let old = *e;
-            if old & F::PRESENT.bits() != 0 {
-                *e = 0;
-                frame::decref(old & ADDR_MASK);
-                if cur {
-                    invlpg(va);
-                }
-            }
-        }
-    }
-
     /// The frame and flags mapped at `va`.
     pub fn lookup(&mut self, va: u64) -> Option<(u64, F)> {
         let e = *self.leaf(va, false)?;
@@ -201,6 +186,59 @@ impl AddressSpace {
                     }
                 }
             }
+        }
+    }
+
+    /// Visits the mapped pages in `[start, end)` as (va, leaf entry),
+    /// skipping unpopulated tables, so huge sparse ranges cost little.
+    fn for_each_leaf_in(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut u64)) {
+        let end = end.min(USER_END);
+        let mut va = start & !(PAGE_SIZE - 1);
+        while va < end {
+            let mut t = table(self.pml4);
+            let mut skipped = false;
+            for level in (1..4).rev() {
+                let shift = 12 + 9 * level;
+                let e = t[((va >> shift) & 511) as usize];
+                if e & F::PRESENT.bits() == 0 {
+                    va = ((va >> shift) + 1) << shift;
+                    skipped = true;
+                    break;
+                }
+                t = table(e & ADDR_MASK);
+            }
+            if skipped {
+                continue;
+            }
+            let leaf = &mut t[((va >> 12) & 511) as usize];
+            if *leaf & F::PRESENT.bits() != 0 {
+                f(va, leaf);
+            }
+            va += PAGE_SIZE;
+        }
+    }
+
+    /// Unmaps every page in `[start, end)`.
+    pub fn unmap_range(&mut self, start: u64, end: u64) {
+        let mut n = 0u64;
+        self.for_each_leaf_in(start, end, |_, e| {
+            frame::decref(*e & ADDR_MASK);
+            *e = 0;
+            n += 1;
+        });
+        if n > 0 && self.is_current() {
+            flush_all();
+        }
+    }
+
+    /// Rewrites the flags of every mapped page in `[start, end)` with `f`.
+    pub fn update_range(&mut self, start: u64, end: u64, mut upd: impl FnMut(F) -> F) {
+        self.for_each_leaf_in(start, end, |_, e| {
+            let flags = upd(F::from_bits_truncate(*e));
+            *e = (*e & ADDR_MASK) | (flags | F::PRESENT).bits();
+        });
+        if self.is_current() {
+            flush_all();
         }
     }
 

@@ -34,6 +34,9 @@ pub struct Vma {
     pub file: Option<(Arc<dyn Backing>, u64)>,
     /// Bytes of the file visible from the region start (rest reads zero).
     pub file_len: u64,
+    /// Pages may be dropped (MADV_DONTNEED): they refault as zeros or from
+    /// the backing file. Not so for program segments loaded at exec.
+    pub droppable: bool,
 }
 
 /// A process's memory.
@@ -90,18 +93,14 @@ impl Mm {
                 self.vmas.insert(end, right);
             }
             let (a, b) = (s.max(start), v.end.min(end));
-            let mut va = a;
-            while va < b {
-                self.space.unmap(va);
-                va += PAGE_SIZE;
-            }
+            self.space.unmap_range(a, b);
         }
     }
 
     /// Adds a region (replacing whatever was there).
     pub fn insert(&mut self, start: u64, end: u64, prot: u32, file: Option<(Arc<dyn Backing>, u64)>, file_len: u64) {
         self.remove_range(start, end);
-        self.vmas.insert(start, Vma { end, prot, file, file_len });
+        self.vmas.insert(start, Vma { end, prot, file, file_len, droppable: true });
     }
 
     /// Changes protection of `[start, end)`; `false` if part is unmapped.
@@ -133,21 +132,16 @@ impl Mm {
                 right.file_len = v.file_len.saturating_sub(b - s);
                 self.vmas.insert(b, right);
             }
-            self.vmas.insert(a, Vma { end: b, prot, file, file_len: flen });
-            let mut va = a;
-            while va < b {
-                if let Some((_, flags)) = self.space.lookup(va) {
-                    let mut nf = pte_flags(prot);
-                    if flags.contains(COW) || (!flags.contains(F::WRITABLE) && prot & PROT_WRITE != 0) {
-                        // Shared or not yet written: stay read-only, copy on write.
-                        if prot & PROT_WRITE != 0 {
-                            nf = (nf - F::WRITABLE) | COW;
-                        }
-                    }
-                    self.space.set_flags(va, nf);
+            self.vmas.insert(a, Vma { end: b, prot, file, file_len: flen, droppable: v.droppable });
+            self.space.update_range(a, b, |flags| {
+                let mut nf = pte_flags(prot);
+                if prot & PROT_WRITE != 0 && (flags.contains(COW) || !flags.contains(F::WRITABLE)) {
+                    // Possibly shared: stay read-only and copy on write (a
+                    // private page is simply made writable at the fault).
+                    nf = (nf - F::WRITABLE) | COW;
                 }
-                va += PAGE_SIZE;
-            }
+                nf
+            });
         }
         true
     }

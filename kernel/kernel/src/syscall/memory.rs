@@ -120,12 +120,12 @@ pub fn brk(addr: u64) -> KResult {
         }
         let base = m.brk_start;
         m.vmas.remove(&base);
-        m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0 });
+        m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0, droppable: true });
     } else if new_top < old_top {
         m.remove_range(new_top, old_top);
         let base = m.brk_start;
         if new_top > base {
-            m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0 });
+            m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0, droppable: true });
         }
     }
     m.brk = addr;
@@ -137,15 +137,23 @@ pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
     if addr % PAGE_SIZE != 0 {
         return Err(EINVAL);
     }
+    let end = addr.saturating_add(page_up(len)).min(USER_END);
+    let mm = task::current_mm();
+    let mut m = mm.lock();
+    let regions: alloc::vec::Vec<(u64, u64, bool)> =
+        m.vmas.range(..end).filter(|(_, v)| v.end > addr).map(|(&s, v)| (s.max(addr), v.end.min(end), v.droppable)).collect();
     if advice == MADV_DONTNEED {
-        let mm = task::current_mm();
-        let mut m = mm.lock();
-        let end = addr.saturating_add(page_up(len)).min(USER_END);
-        let mut va = addr;
-        while va < end {
-            m.space.unmap(va);
-            va += PAGE_SIZE;
+        // Mapped pages refault as zeros or from their file; loaded program
+        // segments are kept (nothing to refault them from).
+        for &(s, e, droppable) in &regions {
+            if droppable {
+                m.space.unmap_range(s, e);
+            }
         }
+    }
+    let covered: u64 = regions.iter().map(|&(s, e, _)| e - s).sum();
+    if covered < end - addr {
+        return Err(ENOMEM);
     }
     Ok(0)
 }

@@ -132,7 +132,7 @@ pub fn kill(pid: i32, sig: i32) -> KResult {
             .filter(|p| match pid {
                 0 => p.pgid == my_pgid,
                 -1 => p.pid != 1 && p.pid != me,
-                n => p.pgid == (-n) as u32,
+                n => p.pgid == n.unsigned_abs(),
             })
             .map(|p| p.pid)
             .collect()

@@ -148,7 +148,7 @@ pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u
             }
         }
         if vstart < stop {
-            mm.vmas.insert(vstart, Vma { end: stop, prot, file: None, file_len: 0 });
+            mm.vmas.insert(vstart, Vma { end: stop, prot, file: None, file_len: 0, droppable: false });
         }
         last_end = last_end.max(stop);
         top = top.max(stop);
@@ -160,13 +160,7 @@ pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u
     let ro: Vec<(u64, u64, u32)> = mm.vmas.iter().map(|(&s, v)| (s, v.end, v.prot)).collect();
     for (s, e, prot) in ro {
         if prot & PROT_WRITE == 0 {
-            let mut va = s;
-            while va < e {
-                if let Some((_, f)) = mm.space.lookup(va) {
-                    mm.space.set_flags(va, f - F::WRITABLE);
-                }
-                va += PAGE_SIZE;
-            }
+            mm.space.update_range(s, e, |f| f - F::WRITABLE);
         }
     }
     mm.brk_start = top + PAGE_SIZE;
@@ -175,7 +169,7 @@ pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u
     if entry >= STACK_TOP {
         return Err(ENOEXEC);
     }
-    mm.vmas.insert(STACK_TOP - STACK_SIZE, Vma { end: STACK_TOP, prot: PROT_READ | PROT_WRITE, file: None, file_len: 0 });
+    mm.vmas.insert(STACK_TOP - STACK_SIZE, Vma { end: STACK_TOP, prot: PROT_READ | PROT_WRITE, file: None, file_len: 0, droppable: true });
     let aux = [
         (AT_PHDR, phdr_addr),
         (AT_PHENT, elf.phentsize as u64),

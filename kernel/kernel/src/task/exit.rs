@@ -178,7 +178,7 @@ pub fn wait(pid: i32, options: u32) -> Result<(u32, i32), i32> {
                         -1 => true,
                         0 => p.pgid == pgid,
                         n if n > 0 => p.pid == n as u32,
-                        n => p.pgid == (-n) as u32,
+                        n => p.pgid == n.unsigned_abs(),
                     }
             };
             let mut any = false;
