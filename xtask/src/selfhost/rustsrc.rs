@@ -157,8 +157,8 @@ fn is_build_script(crate_dir: &Path, file: &Path) -> bool {
     rel == Path::new("build.rs") || rel.starts_with("build")
 }
 
-/// Rewrites every vendored crate: its Rust files and Cargo.toml's target
-/// tables get the cfg rewrite (libc also the musl rule), its build script the
+/// Rewrites every vendored crate: its Rust files get the cfg rewrite (Linux
+/// and musl rules; so do Cargo.toml target tables), its build script the
 /// [`rewrite_build_script`] rule; each touched crate's file checksums are
 /// emptied.
 pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
@@ -168,8 +168,9 @@ pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
         if !dir.is_dir() {
             continue;
         }
-        let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        let rules = if name.starts_with("libc-") { Rules::OsAndMusl } else { Rules::Os };
+        // musl is VeridianOS's libc, so crates' musl-specific code (struct
+        // layouts like msg_iovlen, missing glibc extensions) applies too.
+        let rules = Rules::OsAndMusl;
         let mut touched = 0;
         for file in WalkDir::new(&dir).into_iter().filter_map(|e| e.ok()) {
             let path = file.path();
@@ -182,7 +183,7 @@ pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
                 Ok(t) => t,
                 Err(_) => continue,
             };
-            let (mut out, mut n) = cfg_rewrite::rewrite(&text, if is_manifest { Rules::Os } else { rules });
+            let (mut out, mut n) = cfg_rewrite::rewrite(&text, rules);
             if is_rs && is_build_script(&dir, path) {
                 let (o, m) = rewrite_build_script(&out);
                 out = o;
@@ -228,11 +229,11 @@ mod tests {
             fs::write(v.join(name).join(".cargo-checksum.json"), r#"{"files":{"src/lib.rs":"00"},"package":"ab"}"#).unwrap();
         }
         let n = rewrite_vendor(v).unwrap();
-        assert_eq!(n, 3, "libc: os + musl, errno: os only");
+        assert_eq!(n, 4, "os and musl rules in every crate");
         let libc = fs::read_to_string(v.join("libc-0.2.99/src/lib.rs")).unwrap();
         assert!(libc.contains("target_os = \"veridian\"") && !libc.contains("cfg(target_env = \"musl\")]"));
         let errno = fs::read_to_string(v.join("errno-0.3.0/src/lib.rs")).unwrap();
-        assert!(errno.contains("#[cfg(target_env = \"musl\")]"), "musl rule is for libc only");
+        assert!(errno.contains("any(target_env = \"musl\", target_os = \"veridian\")"), "musl code applies");
         let sums: serde_json::Value = serde_json::from_str(&fs::read_to_string(v.join("errno-0.3.0/.cargo-checksum.json")).unwrap()).unwrap();
         assert_eq!(sums["files"], serde_json::json!({}));
         assert_eq!(sums["package"], "ab");
