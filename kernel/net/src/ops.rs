@@ -109,7 +109,24 @@ impl<D: Device> NetStack<D> {
 
     /// Binds to `0.0.0.0:<ephemeral>` (connect, listen, sendto unbound).
     pub(crate) fn autobind(&mut self, id: SocketId, _proto: Proto) -> Result<()> {
-        self.bind_inner(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+        self.bind_inner(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
+        self.socks.get_mut(id)?.autobound = true;
+        Ok(())
+    }
+
+    /// A TCP socket back in the closed state releases an automatically
+    /// bound port.
+    pub(crate) fn release_autobind(&mut self, id: SocketId) {
+        let Ok(s) = self.socks.get_mut(id) else {
+            return;
+        };
+        if !s.autobound || s.ty != SockType::Stream || !matches!(s.state, State::Idle) {
+            return;
+        }
+        s.autobound = false;
+        if let Some(a) = s.local.take() {
+            self.ports.unbind(Proto::Tcp, id, a.port());
+        }
     }
 
     /// `connect(addr)` with the user's `sockaddr` bytes. TCP: returns
@@ -142,6 +159,7 @@ impl<D: Device> NetStack<D> {
             let port = s.local.map_or(0, |a| a.port());
             s.state = State::Idle;
             self.drop_conn_slot(slot, port, true);
+            self.release_autobind(id);
         }
         Ok(())
     }
@@ -215,17 +233,22 @@ impl<D: Device> NetStack<D> {
             _ => return Err(Errno::EINVAL),
         };
         let s = self.sock(id)?;
-        match &s.state {
-            State::Dgram(d) if d.peer.is_none() => Err(Errno::ENOTCONN),
-            State::Dgram(_) => {
+        let r = match &s.state {
+            State::Dgram(d) => {
+                // Recorded even when unconnected (ENOTCONN), as Linux.
+                let connected = d.peer.is_some();
                 s.shut_rd |= rd;
                 s.shut_wr |= wr;
-                Ok(())
+                if connected {
+                    Ok(())
+                } else {
+                    Err(Errno::ENOTCONN)
+                }
             }
             _ => self.tcp_shutdown(id, rd, wr),
-        }?;
+        };
         self.refresh(id);
-        Ok(())
+        r
     }
 
     /// Closes a socket now (the last fd went away). A TCP connection is

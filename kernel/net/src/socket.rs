@@ -69,6 +69,9 @@ pub(crate) struct Sock {
     pub opts: SockOpts,
     /// Bound address (port non-zero once bound).
     pub local: Option<SocketAddrV4>,
+    /// The port was picked by connect/listen, not by `bind`: a TCP socket
+    /// gives it back when it returns to the closed state (as Linux).
+    pub autobound: bool,
     /// Pending error for `SO_ERROR` (and the next call that reports it).
     pub error: Option<Errno>,
     pub shut_rd: bool,
@@ -92,6 +95,7 @@ impl Sock {
             nonblocking,
             opts,
             local: None,
+            autobound: false,
             error: None,
             shut_rd: false,
             shut_wr: false,

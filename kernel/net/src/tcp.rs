@@ -116,6 +116,7 @@ impl<D: Device> NetStack<D> {
         for slot in l.pool {
             self.drop_conn_slot(slot, local.map_or(0, |a| a.port()), true);
         }
+        self.release_autobind(id);
     }
 
     /// Keeps `min(backlog, listen_pool)` sockets listening on each link,
@@ -246,6 +247,9 @@ impl<D: Device> NetStack<D> {
             return Err(Errno::EINVAL);
         }
         let s = self.sock(id)?;
+        if s.ty == SockType::Dgram {
+            return Err(Errno::EOPNOTSUPP);
+        }
         let State::Listening(l) = &s.state else {
             return Err(Errno::EINVAL);
         };
@@ -340,8 +344,7 @@ impl<D: Device> NetStack<D> {
         }
         let now = self.now_ms;
         let s = self.socks.get_mut(id)?;
-        s.shut_rd = false;
-        s.shut_wr = false;
+        // Shutdown bits stay, as Linux keeps sk_shutdown across connect.
         s.state = State::Stream(Conn {
             slot,
             peer: SocketAddrV4::new(ip, dst.port()),
@@ -422,7 +425,11 @@ impl<D: Device> NetStack<D> {
                         });
                         let slot = c.slot;
                         s.state = State::Idle;
+                        // Linux's tcp_done: both directions shut.
+                        s.shut_rd = true;
+                        s.shut_wr = true;
                         self.free_slot(slot);
+                        self.release_autobind(id);
                         self.bump_edge(id);
                         return;
                     }
@@ -473,36 +480,43 @@ impl<D: Device> NetStack<D> {
         }
     }
 
-    /// TCP recv: bytes read (0 at end of stream), `EAGAIN` if none yet,
-    /// `ECONNRESET` once after a reset, `ENOTCONN` if never connected.
+    /// TCP recv: bytes read (0 at end of stream or after `SHUT_RD`),
+    /// `EAGAIN` if none yet, a pending error (`ECONNRESET`) once,
+    /// `ENOTCONN` if listening or never connected. Checks run in the
+    /// order of Linux's `tcp_recvmsg`.
     pub(crate) fn tcp_recv(&mut self, id: SocketId, buf: &mut [u8], flags: u32) -> Result<usize> {
         if flags & MSG_OOB != 0 {
             return Err(Errno::EINVAL);
         }
         let s = self.socks.get_mut(id)?;
-        let (slot, shut_rd) = match &s.state {
-            State::Stream(c) if !c.established => return Err(Errno::EAGAIN),
-            State::Stream(c) => (c.slot, s.shut_rd),
-            _ => return Err(s.error.take().unwrap_or(Errno::ENOTCONN)),
+        let (slot, closed) = match &s.state {
+            State::Listening(_) => return Err(Errno::ENOTCONN),
+            State::Stream(c) if c.established => (Some(c.slot), false),
+            State::Stream(_) => (None, false),
+            _ => (None, true),
         };
-        let t = self.tcp(slot);
-        if t.can_recv() {
-            if buf.is_empty() {
-                return Ok(0);
+        let mut fin = false;
+        if let Some(slot) = slot {
+            let t = self.tcp(slot);
+            if t.can_recv() {
+                let r = if flags & MSG_PEEK != 0 {
+                    t.peek_slice(buf)
+                } else {
+                    t.recv_slice(buf)
+                };
+                return Ok(r.unwrap_or(0));
             }
-            let r = if flags & MSG_PEEK != 0 {
-                t.peek_slice(buf)
-            } else {
-                t.recv_slice(buf)
-            };
-            return Ok(r.unwrap_or(0));
+            fin = !t.may_recv();
         }
-        let eof = !t.may_recv();
-        if let Some(e) = self.socks.get_mut(id)?.error.take() {
+        let s = self.socks.get_mut(id)?;
+        if let Some(e) = s.error.take() {
             return Err(e);
         }
-        if shut_rd || eof || buf.is_empty() {
+        if s.shut_rd || fin {
             return Ok(0);
+        }
+        if closed {
+            return Err(Errno::ENOTCONN);
         }
         Err(Errno::EAGAIN)
     }
@@ -511,7 +525,13 @@ impl<D: Device> NetStack<D> {
     pub(crate) fn tcp_shutdown(&mut self, id: SocketId, rd: bool, wr: bool) -> Result<()> {
         let s = self.socks.get_mut(id)?;
         match &s.state {
-            State::Idle => Err(Errno::ENOTCONN),
+            State::Idle => {
+                // Linux records the shutdown (poll shows it) and says
+                // ENOTCONN.
+                s.shut_rd |= rd;
+                s.shut_wr |= wr;
+                Err(Errno::ENOTCONN)
+            }
             State::Listening(_) => {
                 if rd {
                     self.stop_listening(id);
@@ -522,6 +542,7 @@ impl<D: Device> NetStack<D> {
                 let slot = c.slot;
                 s.state = State::Idle;
                 self.free_slot(slot);
+                self.release_autobind(id);
                 Ok(())
             }
             State::Stream(c) => {
@@ -543,41 +564,41 @@ impl<D: Device> NetStack<D> {
             return POLLNVAL;
         };
         let err = if s.error.is_some() { POLLERR } else { 0 };
-        let (shut_rd, shut_wr) = (s.shut_rd, s.shut_wr);
-        match &s.state {
-            State::Idle => POLLOUT | POLLHUP | err,
+        let (mut rcv_shut, mut snd_shut) = (s.shut_rd, s.shut_wr);
+        // What Linux's tcp_poll looks at: closed state, shutdown bits (a
+        // peer FIN sets the receive one, a reset both), readable data,
+        // send space.
+        let (closed, data, space) = match &s.state {
             State::Listening(l) => {
                 let pool = l.pool.clone();
                 let ready = pool.iter().any(|&sl| acceptable(self.tcp(sl).state()));
-                if ready {
-                    POLLIN | POLLRDNORM | err
-                } else {
-                    err
-                }
+                return if ready { POLLIN | POLLRDNORM } else { 0 };
             }
-            State::Stream(c) if !c.established => err,
+            State::Stream(c) if !c.established => return err,
+            State::Idle => (true, false, true),
             State::Stream(c) => {
-                let slot = c.slot;
-                let t = self.tcp(slot);
+                let t = self.tcp(c.slot);
                 let closed = t.state() == tcp::State::Closed;
-                let peer_fin = !t.may_recv();
-                let mut ev = err;
-                if t.can_recv() || peer_fin || shut_rd {
-                    ev |= POLLIN | POLLRDNORM;
-                }
-                if peer_fin {
-                    ev |= POLLRDHUP;
-                }
-                if shut_wr || closed || (t.may_send() && t.send_queue() < t.send_capacity()) {
-                    ev |= POLLOUT | POLLWRNORM;
-                }
-                if closed || (peer_fin && shut_wr) {
-                    ev |= POLLHUP;
-                }
-                ev
+                rcv_shut |= !t.may_recv();
+                snd_shut |= closed;
+                (closed, t.can_recv(), t.send_queue() < t.send_capacity())
             }
-            State::Dgram(_) => POLLNVAL,
+            State::Dgram(_) => return POLLNVAL,
+        };
+        let mut ev = err;
+        if (rcv_shut && snd_shut) || closed {
+            ev |= POLLHUP;
         }
+        if rcv_shut {
+            ev |= POLLIN | POLLRDNORM | POLLRDHUP;
+        }
+        if data {
+            ev |= POLLIN | POLLRDNORM;
+        }
+        if snd_shut || space {
+            ev |= POLLOUT | POLLWRNORM;
+        }
+        ev
     }
 
     /// Bytes waiting to be read (`FIONREAD`) / sent (`SIOCOUTQ`).

@@ -225,7 +225,9 @@ impl<D: Device> NetStack<D> {
         if let Some(e) = s.error.take() {
             return Err(e);
         }
-        let shut_rd = s.shut_rd;
+        // Linux: a non-blocking receive says EAGAIN even after SHUT_RD; a
+        // blocking one returns 0 instead of waiting.
+        let shut_rd = s.shut_rd && !s.nonblocking && flags & MSG_DONTWAIT == 0;
         let State::Dgram(d) = &s.state else {
             return Err(Errno::EINVAL);
         };
@@ -270,7 +272,7 @@ impl<D: Device> NetStack<D> {
         };
         let mut ev = if s.error.is_some() { POLLERR } else { 0 };
         if s.shut_rd {
-            ev |= POLLIN | POLLRDNORM;
+            ev |= POLLIN | POLLRDNORM | POLLRDHUP;
         }
         if s.shut_rd && s.shut_wr {
             ev |= POLLHUP;
