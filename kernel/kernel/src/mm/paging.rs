@@ -231,6 +231,31 @@ impl AddressSpace {
         }
     }
 
+    /// Moves the pages of `[from, from + len)` to start at `to` (mremap).
+    /// `Err` when a page table could not be allocated (pages not yet moved
+    /// stay where they were).
+    pub fn move_range(&mut self, from: u64, to: u64, len: u64) -> Result<(), ()> {
+        let mut pages = alloc::vec::Vec::new();
+        self.for_each_leaf_in(from, from + len, |va, e| pages.push((va, *e)));
+        for (va, e) in pages {
+            let dst = to + (va - from);
+            // Take the reference over: clear the old entry without a decref.
+            self.leaf(dst, true).ok_or(())?;
+            if let Some(old) = self.leaf(va, false) {
+                *old = 0;
+            }
+            let leaf = self.leaf(dst, true).ok_or(())?;
+            if *leaf & F::PRESENT.bits() != 0 {
+                frame::decref(*leaf & ADDR_MASK);
+            }
+            *leaf = e;
+        }
+        if self.is_current() {
+            flush_all();
+        }
+        Ok(())
+    }
+
     /// Rewrites the flags of every mapped page in `[start, end)` with `f`.
     pub fn update_range(&mut self, start: u64, end: u64, mut upd: impl FnMut(F) -> F) {
         self.for_each_leaf_in(start, end, |_, e| {

@@ -79,6 +79,62 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
     Ok(start)
 }
 
+pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64) -> KResult {
+    const MREMAP_MAYMOVE: u32 = 1;
+    const MREMAP_FIXED: u32 = 2;
+    if old % PAGE_SIZE != 0 || flags & !3 != 0 || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0) {
+        return Err(EINVAL);
+    }
+    let (old_len, new_len) = (page_up(old_size), page_up(new_size));
+    if new_len == 0 || new_len > (1 << 40) || old_len == 0 {
+        return Err(EINVAL);
+    }
+    let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
+    let mm = task::current_mm();
+    let mut m = mm.lock();
+    let (vstart, vma) = m.find(old).map(|(s, v)| (s, v.clone())).ok_or(EFAULT)?;
+    if old_end > vma.end {
+        return Err(EFAULT);
+    }
+    if flags & MREMAP_FIXED == 0 {
+        if new_len <= old_len {
+            m.remove_range(old + new_len, old_end);
+            return Ok(old);
+        }
+        let grow_end = old.checked_add(new_len).ok_or(ENOMEM)?;
+        let free = grow_end <= STACK_TOP - STACK_SIZE
+            && !m.vmas.range(..grow_end).next_back().map(|(&s, v)| s >= old_end || (v.end > old_end && s != vstart)).unwrap_or(false);
+        if free && vma.end == old_end {
+            if let Some(v) = m.vmas.get_mut(&vstart) {
+                v.end = grow_end;
+            }
+            return Ok(old);
+        }
+        if flags & MREMAP_MAYMOVE == 0 {
+            return Err(ENOMEM);
+        }
+    }
+    let to = if flags & MREMAP_FIXED != 0 {
+        if new_addr % PAGE_SIZE != 0 || new_addr.checked_add(new_len).map(|e| e > USER_END).unwrap_or(true) {
+            return Err(EINVAL);
+        }
+        if new_addr < old_end && old < new_addr + new_len {
+            return Err(EINVAL);
+        }
+        m.remove_range(new_addr, new_addr + new_len);
+        new_addr
+    } else {
+        m.find_free(0, new_len).ok_or(ENOMEM)?
+    };
+    let keep = old_len.min(new_len);
+    let file = vma.file.as_ref().map(|(f, off)| (f.clone(), off + (old - vstart)));
+    let file_len = vma.file_len.saturating_sub(old - vstart);
+    m.space.move_range(old, to, keep).map_err(|_| ENOMEM)?;
+    m.remove_range(old, old_end);
+    m.insert(to, to + new_len, vma.prot, file, file_len);
+    Ok(to)
+}
+
 pub fn munmap(addr: u64, len: u64) -> KResult {
     if addr % PAGE_SIZE != 0 || len == 0 {
         return Err(EINVAL);

@@ -4,8 +4,10 @@
 
 mod fs;
 mod memory;
+mod epoll;
 mod misc;
 mod net;
+mod poll;
 mod process;
 mod signal;
 mod time;
@@ -67,6 +69,7 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         MMAP => memory::mmap(a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i32, a[5]),
         MPROTECT => memory::mprotect(a[0], a[1], a[2] as u32),
         MUNMAP => memory::munmap(a[0], a[1]),
+        MREMAP => memory::mremap(a[0], a[1], a[2], a[3] as u32, a[4]),
         BRK => memory::brk(a[0]),
         RT_SIGACTION => signal::rt_sigaction(a[0] as i32, a[1], a[2], a[3]),
         RT_SIGPROCMASK => signal::rt_sigprocmask(a[0] as i32, a[1], a[2], a[3]),
@@ -186,6 +189,13 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         SOCKETPAIR => net::socketpair(a[0] as i32, a[1] as u32, a[2] as i32, a[3]),
         SETSOCKOPT => net::setsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
         GETSOCKOPT => net::getsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
+        PPOLL => poll::ppoll(a[0], a[1], a[2], a[3], a[4]),
+        213 => epoll::epoll_create(a[0] as i32), // epoll_create (not in the nr table)
+        EPOLL_CREATE1 => epoll::epoll_create1(a[0] as u32),
+        EPOLL_CTL => epoll::epoll_ctl(a[0] as i32, a[1] as i32, a[2] as i32, a[3]),
+        EPOLL_WAIT => epoll::epoll_wait(a[0] as i32, a[1], a[2] as i32, a[3] as i32),
+        EPOLL_PWAIT => epoll::epoll_pwait(a[0] as i32, a[1], a[2] as i32, a[3] as i32, a[4], a[5]),
+        EPOLL_PWAIT2 => epoll::epoll_pwait2(a[0] as i32, a[1], a[2] as i32, a[3], a[4], a[5]),
         _ => unimplemented(nr),
     }
 }
