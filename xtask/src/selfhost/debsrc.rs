@@ -176,9 +176,10 @@ pub fn upstream_version(debian_version: &str) -> &str {
     no_epoch.rsplit_once('-').map(|(v, _)| v).unwrap_or(no_epoch)
 }
 
-/// Downloads `package` at upstream version `upstream` into `dir`, every file
-/// checked against apt's SHA-256. Returns the record used.
-pub fn download(package: &str, upstream: &str, dir: &Path) -> Result<SourceRecord> {
+/// Downloads the files of `package` at upstream version `upstream` whose
+/// names end with `suffix` (e.g. ".orig.tar.xz") into `dir`, each checked
+/// against apt's SHA-256. Returns the record used.
+pub fn download(package: &str, upstream: &str, suffix: &str, dir: &Path) -> Result<SourceRecord> {
     ensure_deb_src()?;
     let text = run::output(Command::new("apt-cache").args(["showsrc", package]))?;
     let rec = parse_showsrc(&text)
@@ -186,7 +187,11 @@ pub fn download(package: &str, upstream: &str, dir: &Path) -> Result<SourceRecor
         .find(|r| upstream_version(&r.version) == upstream)
         .with_context(|| format!("apt knows no source of {package} {upstream}"))?;
     fs::create_dir_all(dir)?;
-    if rec.files.iter().all(|(name, _, sha)| sha256_file(&dir.join(name)).ok().as_deref() == Some(sha)) {
+    let wanted: Vec<&(String, u64, String)> = rec.files.iter().filter(|(n, _, _)| n.ends_with(suffix)).collect();
+    if wanted.is_empty() {
+        bail!("{package} {upstream} has no *{suffix} file");
+    }
+    if wanted.iter().all(|(name, _, sha)| sha256_file(&dir.join(name)).ok().as_deref() == Some(sha.as_str())) {
         return Ok(rec);
     }
     // apt first; it may leave some files missing (see the module comment).
@@ -195,7 +200,7 @@ pub fn download(package: &str, upstream: &str, dir: &Path) -> Result<SourceRecor
         .arg(format!("{package}={}", rec.version))
         .current_dir(dir)
         .output();
-    for (name, _, sha) in &rec.files {
+    for (name, _, sha) in wanted.iter().copied() {
         let path = dir.join(name);
         if sha256_file(&path).ok().as_deref() == Some(sha.as_str()) {
             continue;

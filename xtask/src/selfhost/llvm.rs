@@ -101,7 +101,7 @@ pub fn build(jobs: usize) -> Result<()> {
 /// Downloads, unpacks (only [`PARTS`]) and patches the source, once.
 fn prepare_source(src: &Path) -> Result<()> {
     let dl = area().join("src");
-    let rec = debsrc::download(SOURCE_PACKAGE, VERSION, &dl)?;
+    let rec = debsrc::download(SOURCE_PACKAGE, VERSION, ".orig.tar.xz", &dl)?;
     let orig = rec
         .files
         .iter()
@@ -178,13 +178,48 @@ pub fn patches_applied(tree: &Path, dir: &Path) -> Result<bool> {
     Ok(true)
 }
 
-/// Copies the toolchain's C sysroot (not its gcc specs) when it changed. The
-/// copy keeps the LLVM build independent of the toolchain being rebuilt.
+/// Files the snapshot gets on top of the toolchain's sysroot (libc++ and
+/// the toolchain's gcc specs, which the snapshot does not carry).
+const SNAPSHOT_EXTRAS: &[&str] = &[
+    "include/c++", "lib/libc++.a", "lib/libc++abi.a", "lib/libc++experimental.a", "lib/libunwind.a", "lib/veridian.specs",
+];
+
+/// A digest of a sysroot's musl and gcc files (names and contents),
+/// [`SNAPSHOT_EXTRAS`] left out.
+pub fn sysroot_digest(root: &Path) -> Result<String> {
+    let mut hasher = stamp::Inputs::default();
+    for sub in ["include", "lib"] {
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(root.join(sub))
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.into_path())
+            .filter(|p| {
+                let rel = p.strip_prefix(root).unwrap_or(p);
+                !SNAPSHOT_EXTRAS.iter().any(|x| rel.starts_with(x))
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            let rel = f.strip_prefix(root).unwrap_or(&f).display().to_string();
+            hasher = hasher.text(&rel, &debsrc::sha256_file(&f)?);
+        }
+    }
+    Ok(hasher.digest())
+}
+
+/// Copies the toolchain's C sysroot (not its gcc specs) when its content
+/// changed. The copy keeps the LLVM build independent of the toolchain being
+/// rebuilt: re-assembling the same sysroot gives its files new times, which
+/// would make Ninja rebuild all of LLVM.
 fn snapshot_sysroot(from: &Path, to: &Path) -> Result<()> {
-    let digest = stamp::Inputs::default().tree(&from.join("include"))?.tree(&from.join("lib"))?.digest();
+    let digest = sysroot_digest(from)?;
     let stamp_file = to.with_extension("stamp");
     if stamp::is_current(&stamp_file, &digest) {
         return Ok(());
+    }
+    if to.join("lib/libc.a").exists() && sysroot_digest(to)? == digest {
+        return stamp::record(&stamp_file, &digest);
     }
     if to.exists() {
         fs::remove_dir_all(to)?;
@@ -296,6 +331,24 @@ mod tests {
         fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
             p.file_name().is_some_and(|n| n.to_string_lossy() == format!("{SOURCE_PACKAGE}_{VERSION}.orig.tar.xz"))
         })
+    }
+
+    #[test]
+    fn sysroot_digest_ignores_what_the_snapshot_adds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        for root in [&a, &b] {
+            fs::create_dir_all(root.join("include/sys")).unwrap();
+            fs::create_dir_all(root.join("lib")).unwrap();
+            fs::write(root.join("include/sys/x.h"), "int x;").unwrap();
+            fs::write(root.join("lib/libc.a"), "!<arch>").unwrap();
+        }
+        fs::create_dir_all(b.join("include/c++/v1")).unwrap();
+        fs::write(b.join("include/c++/v1/vector"), "//").unwrap();
+        fs::write(b.join("lib/libc++.a"), "!<arch>").unwrap();
+        assert_eq!(sysroot_digest(&a).unwrap(), sysroot_digest(&b).unwrap());
+        fs::write(b.join("include/sys/x.h"), "long x;").unwrap();
+        assert_ne!(sysroot_digest(&a).unwrap(), sysroot_digest(&b).unwrap());
     }
 
     #[test]

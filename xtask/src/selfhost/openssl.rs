@@ -48,7 +48,7 @@ pub fn build(cc: &Path, jobs: usize) -> Result<PathBuf> {
         return Ok(prefix);
     }
     let dl = area().join("src");
-    let rec = debsrc::download("openssl", VERSION, &dl)?;
+    let rec = debsrc::download("openssl", VERSION, ".orig.tar.gz", &dl)?;
     let orig = rec
         .files
         .iter()
