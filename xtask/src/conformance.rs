@@ -46,6 +46,7 @@ pub const PROGRAMS: &[Program] = &[
     Program { bin: "conf-thread", suite: "thread", args: &[], env: &[], stdin: "", expect: Expect::Pass },
     Program { bin: "conf-time", suite: "time", args: &[], env: &[], stdin: "", expect: Expect::Pass },
     Program { bin: "conf-net", suite: "net", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program { bin: "conf-poll", suite: "poll", args: &[], env: &[], stdin: "", expect: Expect::Pass },
     Program { bin: "conf-panic", suite: "panic", args: &[], env: &[], stdin: "", expect: Expect::Abort },
     Program { bin: "hostile", suite: "hostile", args: &[], env: &[], stdin: "", expect: Expect::Pass },
     Program { bin: "c-interop", suite: "c-interop", args: &[], env: &[], stdin: "", expect: Expect::Pass },

@@ -19,7 +19,7 @@ use crate::{conformance, criteria, paths, progress};
 /// Programs from userland/ that go to /usr/local/bin.
 const USERLAND_PROGRAMS: &[&str] = &[
     "hello", "std-links", "c-interop", "conf-io", "conf-fs", "conf-env", "conf-process", "conf-thread",
-    "conf-time", "conf-net", "conf-panic", "hostile", "net-bench",
+    "conf-time", "conf-net", "conf-poll", "conf-panic", "hostile", "net-bench",
 ];
 
 /// The seed's image size: 2 GiB.

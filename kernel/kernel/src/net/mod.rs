@@ -3,11 +3,12 @@
 //! wait queue socket calls sleep on until the stack reports a change.
 
 pub mod block;
+pub mod epoll_file;
 pub mod socket_file;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::{Mutex, Once};
-use veridian_net::{NetConfig, NetStack, NetStats};
+use veridian_net::{NetConfig, NetStack};
 
 use crate::task::sched::WaitQueue;
 
@@ -103,9 +104,4 @@ pub fn tick(now_ns: u64) {
     if changed {
         wake();
     }
-}
-
-/// Counters for leak checks (the kernel log at exit, tests).
-pub fn stats() -> Option<NetStats> {
-    STACK.get().map(|s| s.lock().stats())
 }

@@ -1,0 +1,108 @@
+//! epoll instances as VFS special files: a `veridian-net` `EpollSet`
+//! keyed by (fd, open file), level- and edge-triggered. Readiness comes
+//! from the socket layer (with its arrival counter, for `EPOLLET`) or the
+//! VFS (other files report a fresh counter per check, so edge-triggered
+//! watches on them behave as level-triggered).
+
+use alloc::sync::Arc;
+use core::any::Any;
+use spin::Mutex;
+use veridian_net::{EpollSet, ReadySource};
+use veridian_vfs::{Errno, FdTable, FileKind, IoctlReply, OpenFile, PollEvents, SpecialFile, Stat};
+
+use super::socket_file::SocketFile;
+
+/// Most watches per instance (`ENOSPC` beyond, as `max_user_watches`).
+const MAX_WATCHES: usize = 1 << 16;
+
+/// A watch key: the fd and the open file it named when added; a watch
+/// whose fd was closed or now names another file is dropped (Linux drops
+/// it when the file's last fd closes).
+pub type Key = (i32, usize);
+
+pub fn key(fd: i32, f: &Arc<OpenFile>) -> Key {
+    (fd, Arc::as_ptr(f) as usize)
+}
+
+/// Readiness of watched fds in one process's fd table.
+pub struct FdSource {
+    pub fds: Arc<FdTable>,
+    /// Cleared when a watched file is not a socket (the waiter re-checks
+    /// those periodically).
+    pub all_sockets: bool,
+    fresh: u64,
+}
+
+impl FdSource {
+    pub fn new(fds: Arc<FdTable>) -> Self {
+        FdSource { fds, all_sockets: true, fresh: 0 }
+    }
+}
+
+impl ReadySource<Key> for FdSource {
+    fn ready(&mut self, k: &Key) -> Option<(u16, u64)> {
+        let f = self.fds.get(k.0).ok()?;
+        if Arc::as_ptr(&f) as usize != k.1 {
+            return None;
+        }
+        if let Some(s) = f.special().and_then(|s| s.as_any().downcast_ref::<SocketFile>()) {
+            let id = s.id();
+            return Some(super::peek(|n| n.readiness_seq(id)));
+        }
+        self.all_sockets = false;
+        self.fresh += 1;
+        Some((crate::fs::vfs().poll_file(&f), self.fresh))
+    }
+}
+
+/// The open-file object of an epoll fd.
+pub struct EpollFile {
+    pub set: Mutex<EpollSet<Key>>,
+}
+
+impl EpollFile {
+    pub fn new() -> Self {
+        EpollFile { set: Mutex::new(EpollSet::new(MAX_WATCHES)) }
+    }
+}
+
+impl SpecialFile for EpollFile {
+    fn read(&self, _buf: &mut [u8]) -> veridian_vfs::Result<usize> {
+        Err(Errno::EINVAL)
+    }
+
+    fn write(&self, _data: &[u8]) -> veridian_vfs::Result<usize> {
+        Err(Errno::EINVAL)
+    }
+
+    /// Readable when a wait would return events (checked against the
+    /// polling process's fd table).
+    fn poll(&self) -> PollEvents {
+        let mut src = FdSource::new(crate::task::current().files());
+        if self.set.lock().any_ready(&mut src) {
+            veridian_net::abi::POLLIN
+        } else {
+            0
+        }
+    }
+
+    fn ioctl(&self, _cmd: u32, _arg: &[u8]) -> veridian_vfs::Result<IoctlReply> {
+        Err(Errno::ENOTTY)
+    }
+
+    fn stat(&self) -> Stat {
+        // anon_inode: mode 0600, no file type bits on Linux; a regular
+        // kind is the closest this Stat can say.
+        let mut st = Stat::new(FileKind::Regular, 0o600);
+        st.blksize = 4096;
+        st
+    }
+
+    fn wait_key(&self) -> usize {
+        super::WAIT_KEY
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,109 @@
+//! epoll_create(1), epoll_ctl, epoll_wait/epoll_pwait/epoll_pwait2 over
+//! `crate::net::epoll_file`. Nested epoll fds are refused (`ELOOP`), a
+//! deliberate limit that also rules out cycles.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use veridian_net::abi::{EPOLL_CLOEXEC, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE};
+use veridian_net::EpollEvent;
+use veridian_syscall::errno::*;
+use veridian_vfs::{Caller, FileKind, OpenFile, SpecialFile};
+
+use super::poll::{ms_deadline, sleep, timespec_deadline, with_sigmask};
+use super::KResult;
+use crate::fs::vfs;
+use crate::mm::user;
+use crate::net::epoll_file::{key, EpollFile, FdSource};
+use crate::task::current;
+
+fn epoll_of(f: &OpenFile) -> Option<&EpollFile> {
+    f.special().and_then(|s| s.as_any().downcast_ref::<EpollFile>())
+}
+
+pub fn epoll_create1(flags: u32) -> KResult {
+    if flags & !EPOLL_CLOEXEC != 0 {
+        return Err(EINVAL);
+    }
+    let t = current();
+    let (fds, fsx) = (t.files(), t.fsctx());
+    drop(t);
+    let file: Arc<dyn SpecialFile> = Arc::new(EpollFile::new());
+    vfs()
+        .install_special(Caller { fds: &fds, fs: &fsx }, file, b"anon_inode:[eventpoll]", flags)
+        .map(|fd| fd as u64)
+        .map_err(|e| e.0)
+}
+
+pub fn epoll_create(size: i32) -> KResult {
+    if size <= 0 {
+        return Err(EINVAL);
+    }
+    epoll_create1(0)
+}
+
+pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, event: u64) -> KResult {
+    let files = current().files();
+    let ep = files.get(epfd).map_err(|e| e.0)?;
+    let target = files.get(fd).map_err(|e| e.0)?;
+    let set = epoll_of(&ep).ok_or(EINVAL)?;
+    if fd == epfd {
+        return Err(EINVAL);
+    }
+    if epoll_of(&target).is_some() {
+        return Err(ELOOP);
+    }
+    if target.node().is_some() {
+        // Regular files and directories are always ready: Linux refuses them.
+        let kind = vfs().fstat_file(&target).map_err(|e| e.0)?.kind;
+        if matches!(kind, FileKind::Regular | FileKind::Directory) {
+            return Err(EPERM);
+        }
+    }
+    let ev = if op == EPOLL_CTL_DEL {
+        EpollEvent { events: 0, data: 0 }
+    } else {
+        EpollEvent::decode(&user::read_bytes(event, EPOLL_EVENT_SIZE)?).map_err(|e| e.0)?
+    };
+    set.set.lock().ctl(op, key(fd, &target), ev).map_err(|e| e.0)?;
+    Ok(0)
+}
+
+/// Waits for events until the deadline (`None`: forever).
+fn wait_until(epfd: i32, events: u64, max: i32, deadline: Option<u64>) -> KResult {
+    if max <= 0 || max as usize > i32::MAX as usize / EPOLL_EVENT_SIZE {
+        return Err(EINVAL);
+    }
+    let files = current().files();
+    let ep = files.get(epfd).map_err(|e| e.0)?;
+    let set = epoll_of(&ep).ok_or(EINVAL)?;
+    loop {
+        let mut src = FdSource::new(files.clone());
+        let got = set.set.lock().wait(&mut src, max as usize).map_err(|e| e.0)?;
+        if !got.is_empty() {
+            let out: Vec<u8> = got.iter().flat_map(|e| e.encode()).collect();
+            user::write_bytes(events, &out)?;
+            return Ok(got.len() as u64);
+        }
+        if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
+            return Ok(0);
+        }
+        if crate::task::exit::interrupted() {
+            return Err(EINTR);
+        }
+        sleep(deadline, src.all_sockets);
+    }
+}
+
+pub fn epoll_wait(epfd: i32, events: u64, max: i32, timeout_ms: i32) -> KResult {
+    wait_until(epfd, events, max, ms_deadline(timeout_ms))
+}
+
+pub fn epoll_pwait(epfd: i32, events: u64, max: i32, timeout_ms: i32, mask: u64, size: u64) -> KResult {
+    let d = ms_deadline(timeout_ms);
+    with_sigmask(mask, size, || wait_until(epfd, events, max, d))
+}
+
+pub fn epoll_pwait2(epfd: i32, events: u64, max: i32, tsp: u64, mask: u64, size: u64) -> KResult {
+    let d = timespec_deadline(tsp)?;
+    with_sigmask(mask, size, || wait_until(epfd, events, max, d))
+}

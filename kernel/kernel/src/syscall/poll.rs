@@ -1,0 +1,135 @@
+//! ppoll(2) over any fds (files, pipes, devices, sockets), and the pieces
+//! epoll shares with it: per-fd readiness, timeouts, the temporary signal
+//! mask, and the sleep between checks.
+
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+use veridian_net::abi::{POLLFD_SIZE, POLLNVAL};
+use veridian_net::PollFd;
+use veridian_syscall::errno::*;
+use veridian_vfs::OpenFile;
+
+use super::KResult;
+use crate::fs::vfs;
+use crate::mm::user;
+use crate::net::socket_file::SocketFile;
+use crate::task::current;
+
+/// Longest sleep between checks when a watched file is not a socket
+/// (pipes and devices wake their own queues, not the socket one).
+const RECHECK_NS: u64 = 10_000_000;
+/// Most fds one poll may name (Linux: `RLIMIT_NOFILE`).
+const MAX_FDS: u64 = 4096;
+
+/// Whether `f` is a socket (its readiness changes wake [`crate::net::WAITERS`]).
+pub fn is_socket(f: &OpenFile) -> bool {
+    f.special().is_some_and(|s| s.as_any().is::<SocketFile>())
+}
+
+/// Readiness of `fd` in the current process (`POLLNVAL` if closed), and
+/// whether it is a socket.
+pub fn fd_readiness(fd: i32) -> (u16, bool) {
+    match current().files().get(fd) {
+        Ok(f) => (vfs().poll_file(&f), is_socket(&f)),
+        Err(_) => (POLLNVAL, true),
+    }
+}
+
+/// A relative `struct timespec` as an absolute monotonic deadline
+/// (`None`: a NULL pointer, wait forever). `EINVAL` if malformed.
+pub fn timespec_deadline(p: u64) -> Result<Option<u64>, i32> {
+    if p == 0 {
+        return Ok(None);
+    }
+    let sec = user::read_u64(p)? as i64;
+    let nsec = user::read_u64(p + 8)? as i64;
+    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+        return Err(EINVAL);
+    }
+    let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+    Ok(Some(crate::time::monotonic_ns().saturating_add(ns)))
+}
+
+/// A millisecond timeout (negative: forever) as a deadline.
+pub fn ms_deadline(ms: i32) -> Option<u64> {
+    (ms >= 0).then(|| crate::time::monotonic_ns() + ms as u64 * 1_000_000)
+}
+
+/// Runs `f` with the signal mask at `mask` (a user `sigset_t`, 0 = keep),
+/// as ppoll/epoll_pwait do. On `EINTR` the old mask comes back after the
+/// handler runs (as rt_sigsuspend); otherwise at once.
+pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResult {
+    if mask == 0 {
+        return f();
+    }
+    if size != 8 {
+        return Err(EINVAL);
+    }
+    let kill_stop = (1u64 << 8) | (1u64 << 18);
+    let new = user::read_u64(mask)? & !kill_stop;
+    let old = current().sigmask.swap(new, Ordering::Relaxed);
+    let r = f();
+    let cur = current();
+    if r == Err(EINTR) {
+        cur.suspend_mask.store(old, Ordering::Relaxed);
+    } else {
+        cur.sigmask.store(old, Ordering::Relaxed);
+    }
+    r
+}
+
+/// Sleeps until a socket changes, the deadline, or (unless every watched
+/// file is a socket) the next re-check. `true` if the deadline passed.
+pub fn sleep(deadline: Option<u64>, all_sockets: bool) -> bool {
+    let now = crate::time::monotonic_ns();
+    if deadline.is_some_and(|d| now >= d) {
+        return true;
+    }
+    let cap = (!all_sockets).then(|| now + RECHECK_NS);
+    let wake_at = match (cap, deadline) {
+        (Some(a), Some(b)) => a.min(b),
+        (a, b) => a.or(b).unwrap_or(0),
+    };
+    crate::net::WAITERS.wait(wake_at);
+    false
+}
+
+/// poll/ppoll: fills `revents` until something is ready or the deadline.
+pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
+    if n > MAX_FDS {
+        return Err(EINVAL);
+    }
+    let raw = user::read_bytes(fds, n as usize * POLLFD_SIZE)?;
+    let mut pfds: Vec<PollFd> = raw
+        .chunks_exact(POLLFD_SIZE)
+        .map(|c| PollFd::decode(c).map_err(|e| e.0))
+        .collect::<Result<_, _>>()?;
+    loop {
+        let mut all_sockets = true;
+        let mut ready = 0;
+        for p in pfds.iter_mut() {
+            let counts = p.update(|fd| {
+                let (ev, sock) = fd_readiness(fd);
+                all_sockets &= sock;
+                ev
+            });
+            ready += counts as u64;
+        }
+        let expired = deadline.is_some_and(|d| crate::time::monotonic_ns() >= d);
+        if ready > 0 || expired {
+            let out: Vec<u8> = pfds.iter().flat_map(|p| p.encode()).collect();
+            user::write_bytes(fds, &out)?;
+            return Ok(ready);
+        }
+        if crate::task::exit::interrupted() {
+            return Err(EINTR);
+        }
+        sleep(deadline, all_sockets);
+    }
+}
+
+/// ppoll(fds, n, timeout, sigmask, sigsetsize).
+pub fn ppoll(fds: u64, n: u64, tsp: u64, mask: u64, size: u64) -> KResult {
+    let deadline = timespec_deadline(tsp)?;
+    with_sigmask(mask, size, || poll_until(fds, n, deadline))
+}

@@ -1,0 +1,208 @@
+//! Readiness calls std does not wrap: ppoll and epoll over sockets and
+//! pipes, and the fd-level behaviour of sockets (fstat, fcntl, ioctl,
+//! dup). Raw x86_64 system calls, so the same binary checks Linux and
+//! VeridianOS alike.
+use conformance::Suite;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::thread;
+use std::time::{Duration, Instant};
+
+const POLLIN: i16 = 0x1;
+const POLLOUT: i16 = 0x4;
+const EPOLLIN: u32 = 0x1;
+const EPOLLET: u32 = 1 << 31;
+const EPOLL_CTL_ADD: usize = 1;
+const EPOLL_CTL_DEL: usize = 2;
+const EPOLL_CTL_MOD: usize = 3;
+const EPOLL_CLOEXEC: usize = 0o2000000;
+const EINVAL: isize = 22;
+const EEXIST: isize = 17;
+const ENOENT: isize = 2;
+const EFAULT: isize = 14;
+const ENOTSOCK: isize = 88;
+
+/// A raw system call; returns the kernel's value (`-errno` on failure).
+fn sys(nr: usize, a: [usize; 6]) -> isize {
+    let ret: isize;
+    // SAFETY: the checks below pass only valid pointers, except where a
+    // bad pointer is the point (the kernel must answer EFAULT).
+    unsafe {
+        std::arch::asm!("syscall",
+            inlateout("rax") nr as isize => ret,
+            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
+            in("r10") a[3], in("r8") a[4], in("r9") a[5],
+            lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    ret
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct PollFd {
+    fd: i32,
+    events: i16,
+    revents: i16,
+}
+
+/// ppoll with a millisecond timeout (`None`: forever).
+fn ppoll(fds: &mut [PollFd], ms: Option<u64>) -> isize {
+    let ts = ms.map(|m| [(m / 1000) as i64, ((m % 1000) * 1_000_000) as i64]);
+    let tsp = ts.as_ref().map_or(0, |t| t.as_ptr() as usize);
+    sys(271, [fds.as_mut_ptr() as usize, fds.len(), tsp, 0, 0, 0])
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy, Default)]
+struct EpollEvent {
+    events: u32,
+    data: u64,
+}
+
+fn epoll_ctl(ep: isize, op: usize, fd: i32, events: u32, data: u64) -> isize {
+    let ev = EpollEvent { events, data };
+    sys(233, [ep as usize, op, fd as usize, &ev as *const EpollEvent as usize, 0, 0])
+}
+
+fn epoll_wait(ep: isize, out: &mut [EpollEvent], ms: i32) -> isize {
+    sys(232, [ep as usize, out.as_mut_ptr() as usize, out.len(), ms as usize, 0, 0])
+}
+
+fn close(fd: isize) {
+    sys(3, [fd as usize, 0, 0, 0, 0, 0]);
+}
+
+/// A connected pair over 127.0.0.1: (client, server side).
+fn pair() -> (TcpStream, TcpStream) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    let (s, _) = l.accept().unwrap();
+    (c, s)
+}
+
+fn main() {
+    let mut suite = Suite::new("poll");
+    suite.check("ppoll-timeout-and-ready", || {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut p = [PollFd { fd: l.as_raw_fd(), events: POLLIN, revents: 0 }];
+        let t = Instant::now();
+        assert_eq!(ppoll(&mut p, Some(50)), 0, "nothing to accept yet");
+        assert!(t.elapsed() >= Duration::from_millis(45), "timed out early: {:?}", t.elapsed());
+        let _c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        assert_eq!(ppoll(&mut p, Some(5000)), 1);
+        assert_eq!(p[0].revents, POLLIN);
+    });
+    suite.check("ppoll-wakes-on-data", || {
+        let (mut c, s) = pair();
+        let writer = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(100));
+            c.write_all(b"x").unwrap();
+            c
+        });
+        let mut p = [
+            PollFd { fd: s.as_raw_fd(), events: POLLIN, revents: 0 },
+            PollFd { fd: -1, events: POLLIN, revents: 7 },
+        ];
+        let t = Instant::now();
+        assert_eq!(ppoll(&mut p, None), 1);
+        assert_eq!((p[0].revents, p[1].revents), (POLLIN, 0));
+        assert!(t.elapsed() >= Duration::from_millis(80), "woke early: {:?}", t.elapsed());
+        drop(writer.join().unwrap());
+    });
+    suite.check("ppoll-pipe", || {
+        let (mut r, mut w) = std::io::pipe().unwrap();
+        let mut p = [
+            PollFd { fd: r.as_raw_fd(), events: POLLIN, revents: 0 },
+            PollFd { fd: w.as_raw_fd(), events: POLLOUT, revents: 0 },
+        ];
+        assert_eq!(ppoll(&mut p, Some(0)), 1, "only the write end is ready");
+        assert_eq!((p[0].revents, p[1].revents), (0, POLLOUT));
+        let writer = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            w.write_all(b"p").unwrap();
+        });
+        let mut p = [PollFd { fd: r.as_raw_fd(), events: POLLIN, revents: 0 }];
+        assert_eq!(ppoll(&mut p, Some(5000)), 1);
+        writer.join().unwrap();
+        let mut b = [0; 1];
+        r.read_exact(&mut b).unwrap();
+    });
+    suite.check("epoll-level-and-edge", || {
+        let (mut c, mut s) = pair();
+        let ep = sys(291, [EPOLL_CLOEXEC, 0, 0, 0, 0, 0]);
+        assert!(ep >= 0, "epoll_create1: {ep}");
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_ADD, s.as_raw_fd(), EPOLLIN, 42), 0);
+        let mut out = [EpollEvent::default(); 4];
+        assert_eq!(epoll_wait(ep, &mut out, 0), 0);
+        c.write_all(b"ab").unwrap();
+        assert_eq!(epoll_wait(ep, &mut out, 5000), 1);
+        let (ev, data) = (out[0].events, out[0].data);
+        assert_eq!((ev, data), (EPOLLIN, 42));
+        assert_eq!(epoll_wait(ep, &mut out, 0), 1, "level-triggered: still readable");
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_MOD, s.as_raw_fd(), EPOLLIN | EPOLLET, 7), 0);
+        assert_eq!(epoll_wait(ep, &mut out, 1000), 1);
+        assert_eq!(epoll_wait(ep, &mut out, 0), 0, "edge-triggered: reported once");
+        c.write_all(b"c").unwrap();
+        assert_eq!(epoll_wait(ep, &mut out, 5000), 1, "new data is a new edge");
+        let mut b = [0; 3];
+        s.read_exact(&mut b).unwrap();
+        assert_eq!(&b, b"abc");
+        // The epoll fd itself polls readable when a wait would succeed.
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_MOD, s.as_raw_fd(), EPOLLIN, 1), 0);
+        let mut p = [PollFd { fd: ep as i32, events: POLLIN, revents: 0 }];
+        assert_eq!(ppoll(&mut p, Some(0)), 0);
+        c.write_all(b"d").unwrap();
+        assert_eq!(ppoll(&mut p, Some(5000)), 1);
+        close(ep);
+    });
+    suite.check("epoll-errors", || {
+        let (_c, s) = pair();
+        let fd = s.as_raw_fd();
+        let ep = sys(291, [0, 0, 0, 0, 0, 0]);
+        assert_eq!(sys(291, [1, 0, 0, 0, 0, 0]), -EINVAL, "unknown flag");
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_ADD, fd, EPOLLIN, 0), 0);
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_ADD, fd, EPOLLIN, 0), -EEXIST);
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_DEL, fd, 0, 0), 0);
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_DEL, fd, 0, 0), -ENOENT);
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_ADD, ep as i32, EPOLLIN, 0), -EINVAL, "itself");
+        assert_eq!(epoll_ctl(fd as isize, EPOLL_CTL_ADD, ep as i32, EPOLLIN, 0), -EINVAL, "not an epoll fd");
+        assert_eq!(sys(233, [ep as usize, EPOLL_CTL_ADD, fd as usize, 8, 0, 0]), -EFAULT);
+        let mut out = [EpollEvent::default(); 1];
+        assert_eq!(sys(232, [ep as usize, out.as_mut_ptr() as usize, 0, 0, 0, 0]), -EINVAL);
+        close(ep);
+    });
+    suite.check("socket-fd-ops", || {
+        let (mut c, s) = pair();
+        let fd = s.as_raw_fd();
+        let mut st = [0u64; 18];
+        assert_eq!(sys(5, [fd as usize, st.as_mut_ptr() as usize, 0, 0, 0, 0]), 0);
+        assert_eq!(st[3] as u32 & 0o170000, 0o140000, "S_IFSOCK");
+        // O_NONBLOCK through fcntl; a read then gives EAGAIN.
+        let fl = sys(72, [fd as usize, 3, 0, 0, 0, 0]);
+        assert!(fl >= 0);
+        assert_eq!(sys(72, [fd as usize, 4, fl as usize | 0o4000, 0, 0, 0]), 0);
+        let mut b = [0u8; 4];
+        assert_eq!(sys(0, [fd as usize, b.as_mut_ptr() as usize, 4, 0, 0, 0]), -11);
+        c.write_all(b"four").unwrap();
+        let mut n: i32 = -1;
+        let t = Instant::now();
+        while n < 4 && t.elapsed() < Duration::from_secs(5) {
+            assert_eq!(sys(16, [fd as usize, 0x541B, &mut n as *mut i32 as usize, 0, 0, 0]), 0);
+        }
+        assert_eq!(n, 4, "FIONREAD");
+        // A dup reads the same socket; FIONBIO turns blocking back on.
+        let d = sys(32, [fd as usize, 0, 0, 0, 0, 0]);
+        assert!(d >= 0 && d != fd as isize);
+        let off: i32 = 0;
+        assert_eq!(sys(16, [d as usize, 0x5421, &off as *const i32 as usize, 0, 0, 0]), 0);
+        assert_eq!(sys(72, [fd as usize, 3, 0, 0, 0, 0]) & 0o4000, 0, "shared status flags");
+        assert_eq!(sys(0, [d as usize, b.as_mut_ptr() as usize, 4, 0, 0, 0]), 4);
+        assert_eq!(&b, b"four");
+        close(d);
+        // Socket calls on a file that is not a socket.
+        let (r, _w) = std::io::pipe().unwrap();
+        assert_eq!(sys(50, [r.as_raw_fd() as usize, 1, 0, 0, 0, 0]), -ENOTSOCK);
+    });
+    suite.done();
+}
