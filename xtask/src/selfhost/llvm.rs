@@ -113,7 +113,8 @@ fn prepare_source(src: &Path) -> Result<()> {
         .text("parts", &PARTS.join(","))
         .tree(&patches)?
         .digest();
-    let stamp_file = src.with_extension("stamp");
+    let top = src.file_name().context("source folder has a name")?.to_string_lossy().into_owned();
+    let stamp_file = src.with_file_name(format!("{top}.stamp"));
     if stamp::is_current(&stamp_file, &digest) {
         return Ok(());
     }
@@ -125,7 +126,6 @@ fn prepare_source(src: &Path) -> Result<()> {
     if src.exists() {
         fs::remove_dir_all(src)?;
     }
-    let top = src.file_name().context("source folder has a name")?.to_string_lossy().into_owned();
     let mut tar = Command::new("tar");
     tar.arg("-xJf").arg(dl.join(&orig.0)).arg("-C").arg(&dl);
     for part in PARTS {
