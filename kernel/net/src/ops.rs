@@ -103,15 +103,16 @@ impl<D: Device> NetStack<D> {
                 return Err(e);
             }
         }
-        self.socks.get_mut(id)?.local = Some(local);
+        let s = self.socks.get_mut(id)?;
+        s.local = Some(local);
+        // Linux locks only a port the caller chose.
+        s.autobound = a.port() == 0;
         Ok(())
     }
 
     /// Binds to `0.0.0.0:<ephemeral>` (connect, listen, sendto unbound).
     pub(crate) fn autobind(&mut self, id: SocketId, _proto: Proto) -> Result<()> {
-        self.bind_inner(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
-        self.socks.get_mut(id)?.autobound = true;
-        Ok(())
+        self.bind_inner(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
     }
 
     /// A TCP socket back in the closed state releases an automatically

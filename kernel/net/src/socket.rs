@@ -36,6 +36,13 @@ pub(crate) struct Conn {
     pub last: tcp::State,
     /// When `connect` started (for `ETIMEDOUT`).
     pub started_ms: u64,
+    /// The caller has been told the connection is made (a further
+    /// `connect` gives `EISCONN`; the first one after a non-blocking
+    /// start returns success, as on Linux).
+    pub reported: bool,
+    /// The peer's FIN arrived (Linux's `SOCK_DONE`: reads return 0 even if
+    /// a reset follows).
+    pub fin_seen: bool,
 }
 
 /// A UDP socket's stack sockets (one per link it is bound on) and its
@@ -69,11 +76,16 @@ pub(crate) struct Sock {
     pub opts: SockOpts,
     /// Bound address (port non-zero once bound).
     pub local: Option<SocketAddrV4>,
-    /// The port was picked by connect/listen, not by `bind`: a TCP socket
-    /// gives it back when it returns to the closed state (as Linux).
+    /// The port was picked by the stack (bind to port 0, or implicitly by
+    /// connect/listen): a TCP socket gives it back when it returns to the
+    /// closed state, as Linux does.
     pub autobound: bool,
     /// Pending error for `SO_ERROR` (and the next call that reports it).
     pub error: Option<Errno>,
+    /// A non-blocking connect started and its failure not yet reported by
+    /// `connect` (Linux's `SS_CONNECTING`: `listen` refuses, the next
+    /// `connect` reports the error instead of starting over).
+    pub connecting: bool,
     pub shut_rd: bool,
     pub shut_wr: bool,
     pub state: State,
@@ -96,6 +108,7 @@ impl Sock {
             opts,
             local: None,
             autobound: false,
+            connecting: false,
             error: None,
             shut_rd: false,
             shut_wr: false,

@@ -15,7 +15,7 @@ use crate::config::{ExternalConfig, NetConfig};
 use crate::device::{LoopDevice, NullDevice};
 use crate::errno::{Errno, Result};
 use crate::ports::Ports;
-use crate::socket::{LinkId, Slot, Sock};
+use crate::socket::{LinkId, Slot, Sock, State};
 use crate::table::{DropQueue, SocketId, Table};
 
 /// Loopback address.
@@ -69,6 +69,8 @@ pub struct NetStack<D: Device = NullDevice> {
     pub(crate) socks: Table<Sock>,
     pub(crate) ports: Ports,
     pub(crate) orphans: Vec<Orphan>,
+    /// Connections with `SHUT_RD` (watched for data after their FIN).
+    pub(crate) rd_shut: Vec<SocketId>,
     /// Listening sockets (their pools are refilled after every poll round).
     pub(crate) listeners: Vec<SocketId>,
     pub(crate) dropped: DropQueue,
@@ -149,6 +151,7 @@ impl<D: Device> NetStack<D> {
             ports,
             orphans: Vec::new(),
             listeners: Vec::new(),
+            rd_shut: Vec::new(),
             dropped: DropQueue::default(),
             now_ms: 0,
             last_maintain_ms: 0,
@@ -186,6 +189,10 @@ impl<D: Device> NetStack<D> {
             }
             let sent = self.lo_dev.take_sent();
             any |= changed;
+            if changed {
+                self.reset_on_data_after_close();
+                self.deliver_unreachable();
+            }
             if !changed && !sent {
                 break;
             }
@@ -289,6 +296,64 @@ impl<D: Device> NetStack<D> {
         }
         self.maintain_listeners();
         self.reap_orphans();
+    }
+
+    /// Data arriving for a socket whose receive side is shut while its FIN
+    /// is out (closed by the user, or `shutdown(SHUT_RDWR)`) is answered
+    /// with a reset, as Linux does (RFC 1122: nobody will read it).
+    fn reset_on_data_after_close(&mut self) {
+        for o in &self.orphans {
+            let s = self.sets[o.slot.0 as usize].get_mut::<tcp::Socket>(o.slot.1);
+            if s.recv_queue() > 0 && s.state() != tcp::State::Closed {
+                s.abort();
+            }
+        }
+        let sets = &mut self.sets;
+        self.rd_shut.retain(|&id| {
+            let Ok(sock) = self.socks.get(id) else {
+                return false;
+            };
+            let State::Stream(c) = &sock.state else {
+                return false;
+            };
+            let t = sets[c.slot.0 as usize].get_mut::<tcp::Socket>(c.slot.1);
+            match t.state() {
+                tcp::State::FinWait1 | tcp::State::FinWait2 => {
+                    if t.recv_queue() > sock.edge.rx {
+                        t.abort();
+                        return false;
+                    }
+                    true
+                }
+                tcp::State::Established => true,
+                _ => false,
+            }
+        });
+    }
+
+    /// ICMP port unreachable for a datagram from a connected UDP socket to
+    /// its peer: `ECONNREFUSED` on that socket (Linux reports these to
+    /// connected sockets only).
+    fn deliver_unreachable(&mut self) {
+        if self.lo_dev.unreachable.is_empty() {
+            return;
+        }
+        let errs = core::mem::take(&mut self.lo_dev.unreachable);
+        for id in self.socks.ids() {
+            let Ok(s) = self.socks.get_mut(id) else {
+                continue;
+            };
+            let State::Dgram(d) = &s.state else { continue };
+            let (Some(peer), Some(local)) = (d.peer, s.local) else {
+                continue;
+            };
+            if errs
+                .iter()
+                .any(|(from, to)| *to == peer && from.port() == local.port())
+            {
+                s.error = Some(Errno::ECONNREFUSED);
+            }
+        }
     }
 
     fn reap_orphans(&mut self) {

@@ -40,6 +40,19 @@ pub(crate) fn apply_tcp(s: &mut tcp::Socket<'_>, o: &SockOpts) {
     s.set_hop_limit(Some(o.ttl));
 }
 
+/// Whether the peer's FIN has arrived (or the connection is gone): the
+/// receive side is shut even while data is still buffered.
+fn peer_closed(st: tcp::State) -> bool {
+    matches!(
+        st,
+        tcp::State::CloseWait
+            | tcp::State::LastAck
+            | tcp::State::Closing
+            | tcp::State::TimeWait
+            | tcp::State::Closed
+    )
+}
+
 /// Whether a pool socket holds a connection `accept` can return.
 pub(crate) fn acceptable(st: tcp::State) -> bool {
     !matches!(
@@ -62,6 +75,9 @@ impl<D: Device> NetStack<D> {
         let s = self.sock(id)?;
         if s.ty != SockType::Stream {
             return Err(Errno::EOPNOTSUPP);
+        }
+        if s.connecting {
+            return Err(Errno::EINVAL);
         }
         match &mut s.state {
             State::Listening(l) => {
@@ -286,6 +302,8 @@ impl<D: Device> NetStack<D> {
             established: true,
             last: state,
             started_ms: self.now_ms,
+            reported: true,
+            fin_seen: false,
         });
         let nid = self.socks.insert(ns);
         self.ports
@@ -297,16 +315,25 @@ impl<D: Device> NetStack<D> {
 
     /// TCP `connect`: starts the handshake and returns `EINPROGRESS`;
     /// the result comes after polling (see [`NetStack::connect_result`]).
-    /// `EALREADY` while connecting, `EISCONN` once connected or
-    /// listening, `ENETUNREACH` without a route, a pending error
+    /// `EALREADY` while connecting, success once when the handshake has
+    /// completed, then `EISCONN` (also when listening), `ENETUNREACH` without a route, a pending error
     /// (`ECONNREFUSED` of an earlier attempt) once.
     pub(crate) fn tcp_connect(&mut self, id: SocketId, dst: SocketAddrV4) -> Result<()> {
+        self.refresh(id);
         let s = self.socks.get_mut(id)?;
-        match &s.state {
+        match &mut s.state {
             State::Listening(_) => return Err(Errno::EISCONN),
+            State::Stream(c) if c.established && !c.reported => {
+                c.reported = true;
+                s.connecting = false;
+                return Ok(());
+            }
             State::Stream(c) if c.established => return Err(Errno::EISCONN),
             State::Stream(_) => return Err(Errno::EALREADY),
             _ => {}
+        }
+        if core::mem::take(&mut s.connecting) {
+            return Err(s.error.take().unwrap_or(Errno::ECONNABORTED));
         }
         if let Some(e) = s.error.take() {
             return Err(e);
@@ -351,7 +378,10 @@ impl<D: Device> NetStack<D> {
             established: false,
             last: tcp::State::SynSent,
             started_ms: now,
+            reported: false,
+            fin_seen: false,
         });
+        s.connecting = true;
         Err(Errno::EINPROGRESS)
     }
 
@@ -363,10 +393,17 @@ impl<D: Device> NetStack<D> {
         self.sock(id)?;
         self.refresh(id);
         let s = self.socks.get_mut(id)?;
-        match &s.state {
-            State::Stream(c) if c.established => Ok(()),
+        match &mut s.state {
+            State::Stream(c) if c.established => {
+                c.reported = true;
+                s.connecting = false;
+                Ok(())
+            }
             State::Stream(_) => Err(Errno::EALREADY),
             State::Dgram(_) => Ok(()),
+            _ if core::mem::take(&mut s.connecting) => {
+                Err(s.error.take().unwrap_or(Errno::ECONNABORTED))
+            }
             _ => Err(s.error.take().unwrap_or(Errno::ENOTCONN)),
         }
     }
@@ -442,10 +479,17 @@ impl<D: Device> NetStack<D> {
                     }
                 }
             } else if st == tcp::State::Closed
-                && !matches!(c.last, tcp::State::TimeWait | tcp::State::Closed)
+                // Closed other than at the end of a normal close: a reset.
+                && !matches!(c.last, tcp::State::TimeWait | tcp::State::LastAck | tcp::State::Closed)
             {
-                s.error = Some(Errno::ECONNRESET);
+                // Linux's tcp_reset: EPIPE if the peer had already closed.
+                s.error = Some(if c.last == tcp::State::CloseWait {
+                    Errno::EPIPE
+                } else {
+                    Errno::ECONNRESET
+                });
             }
+            c.fin_seen |= peer_closed(st) && st != tcp::State::Closed;
             c.last = st;
         }
         self.bump_edge(id);
@@ -495,7 +539,7 @@ impl<D: Device> NetStack<D> {
             State::Stream(_) => (None, false),
             _ => (None, true),
         };
-        let mut fin = false;
+        let (mut fin, mut done) = (false, false);
         if let Some(slot) = slot {
             let t = self.tcp(slot);
             if t.can_recv() {
@@ -506,9 +550,22 @@ impl<D: Device> NetStack<D> {
                 };
                 return Ok(r.unwrap_or(0));
             }
+            let st = t.state();
             fin = !t.may_recv();
+            done = peer_closed(st) && st != tcp::State::Closed;
+            if let Ok(Sock {
+                state: State::Stream(c),
+                ..
+            }) = self.socks.get_mut(id)
+            {
+                c.fin_seen |= done;
+                done = c.fin_seen;
+            }
         }
         let s = self.socks.get_mut(id)?;
+        if done {
+            return Ok(0);
+        }
         if let Some(e) = s.error.take() {
             return Err(e);
         }
@@ -524,7 +581,7 @@ impl<D: Device> NetStack<D> {
     /// TCP shutdown.
     pub(crate) fn tcp_shutdown(&mut self, id: SocketId, rd: bool, wr: bool) -> Result<()> {
         let s = self.socks.get_mut(id)?;
-        match &s.state {
+        match &mut s.state {
             State::Idle => {
                 // Linux records the shutdown (poll shows it) and says
                 // ENOTCONN.
@@ -547,10 +604,24 @@ impl<D: Device> NetStack<D> {
             }
             State::Stream(c) => {
                 let slot = c.slot;
+                // Linux marks the socket connected here (connect: EISCONN).
+                c.reported = true;
+                s.connecting = false;
                 s.shut_rd |= rd;
+                let st = self.sets[slot.0 as usize]
+                    .get::<tcp::Socket>(slot.1)
+                    .state();
+                if matches!(st, tcp::State::Closed | tcp::State::TimeWait) {
+                    // The connection is over (Linux: TCP_CLOSE).
+                    s.shut_wr |= wr;
+                    return Err(Errno::ENOTCONN);
+                }
                 if wr && !s.shut_wr {
                     s.shut_wr = true;
                     self.tcp(slot).close();
+                }
+                if rd && !self.rd_shut.contains(&id) {
+                    self.rd_shut.push(id);
                 }
                 Ok(())
             }
@@ -579,7 +650,7 @@ impl<D: Device> NetStack<D> {
             State::Stream(c) => {
                 let t = self.tcp(c.slot);
                 let closed = t.state() == tcp::State::Closed;
-                rcv_shut |= !t.may_recv();
+                rcv_shut |= peer_closed(t.state());
                 snd_shut |= closed;
                 (closed, t.can_recv(), t.send_queue() < t.send_capacity())
             }

@@ -19,6 +19,8 @@ enum Op {
     Connect(usize, usize),
     Accept(usize),
     Send(usize, usize),
+    SendTo(usize, usize, usize),
+    Linger0(usize),
     Recv(usize, usize, bool),
     Shutdown(usize, u32),
     Close(usize),
@@ -27,7 +29,7 @@ enum Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let s = 0usize..4;
+    let s = 0usize..6;
     prop_oneof![
         2 => any::<bool>().prop_map(Op::Socket),
         2 => s.clone().prop_map(Op::Bind),
@@ -37,6 +39,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (s.clone(), s.clone()).prop_map(|(a, b)| Op::Connect(a, b)),
         3 => s.clone().prop_map(Op::Accept),
         3 => (s.clone(), 0usize..300).prop_map(|(a, n)| Op::Send(a, n)),
+        2 => (s.clone(), s.clone(), 0usize..300).prop_map(|(a, k, n)| Op::SendTo(a, k, n)),
+        1 => s.clone().prop_map(Op::Linger0),
         3 => (s.clone(), 0usize..300, any::<bool>()).prop_map(|(a, n, p)| Op::Recv(a, n, p)),
         1 => (s.clone(), 0u32..3).prop_map(|(a, h)| Op::Shutdown(a, h)),
         1 => s.clone().prop_map(Op::Close),
@@ -62,6 +66,8 @@ struct World {
     ours: Vec<Option<OwnedSocket>>,
     host: Vec<Option<i32>>,
     udp: Vec<bool>,
+    /// Slots that took part in a TCP connection (not re-bound: see below).
+    conn: Vec<bool>,
 }
 
 impl World {
@@ -116,7 +122,7 @@ impl World {
         // with buffers valid for the lengths passed.
         Some(match *op {
             Op::Socket(udp) => {
-                if self.ours.len() >= 4 {
+                if self.ours.len() >= 6 {
                     return None;
                 }
                 let ty = if udp { SOCK_DGRAM } else { SOCK_STREAM } | SOCK_NONBLOCK;
@@ -125,8 +131,13 @@ impl World {
                 self.ours.push(Some(o));
                 self.host.push(Some(h));
                 self.udp.push(udp);
+                self.conn.push(false);
                 (Ok(0), host_err(h as isize).map(|_| 0))
             }
+            // Linux lets a TCP socket whose connection ended be bound
+            // again (its automatic port is released); this stack keeps it
+            // connected-and-closed. Not compared.
+            Op::Bind(i) | Op::BindTo(i, _) if self.conn.get(i) == Some(&true) => return None,
             Op::Bind(i) => {
                 let (s, f) = (id(self, i)?, fd(self, i)?);
                 let a = lo(0);
@@ -178,6 +189,9 @@ impl World {
                 let (s, f) = (id(self, i)?, fd(self, i)?);
                 let (po, ph) = (self.our_port(k)?, self.host_port(k)?);
                 let (ao, ah) = (lo(po), lo(ph));
+                if !self.udp[i] {
+                    self.conn[i] = true;
+                }
                 (
                     self.net.connect(s, &ao).map(|_| 0),
                     host_err(unsafe { libc::connect(f, ah.as_ptr().cast(), 16) } as isize),
@@ -185,7 +199,7 @@ impl World {
             }
             Op::Accept(i) => {
                 let (s, f) = (id(self, i)?, fd(self, i)?);
-                if self.ours.len() >= 4 {
+                if self.ours.len() >= 6 {
                     return None;
                 }
                 let o = self.net.accept(s, SOCK_NONBLOCK);
@@ -205,6 +219,7 @@ impl World {
                     self.ours.push(Some(o));
                     self.host.push(Some(h));
                     self.udp.push(false);
+                    self.conn.push(true);
                 } else if h >= 0 {
                     unsafe { libc::close(h) };
                 }
@@ -219,6 +234,32 @@ impl World {
                 (
                     self.net.sendto(s, &data, MSG_NOSIGNAL, None),
                     host_err(unsafe { libc::send(f, data.as_ptr().cast(), n, libc::MSG_NOSIGNAL) }),
+                )
+            }
+            Op::SendTo(i, k, n) => {
+                let (s, f) = (id(self, i)?, fd(self, i)?);
+                if !self.udp[i] {
+                    return None;
+                }
+                let (po, ph) = (self.our_port(k)?, self.host_port(k)?);
+                let (ao, ah) = (lo(po), lo(ph));
+                let data = vec![0xa5u8; n];
+                (
+                    self.net.sendto(s, &data, 0, Some(&ao)),
+                    host_err(unsafe {
+                        libc::sendto(f, data.as_ptr().cast(), n, 0, ah.as_ptr().cast(), 16)
+                    }),
+                )
+            }
+            Op::Linger0(i) => {
+                let (s, f) = (id(self, i)?, fd(self, i)?);
+                let mut l = [0u8; 8];
+                l[..4].copy_from_slice(&1i32.to_ne_bytes());
+                (
+                    self.net.setsockopt(s, SOL_SOCKET, SO_LINGER, &l).map(|_| 0),
+                    host_err(unsafe {
+                        libc::setsockopt(f, libc::SOL_SOCKET, libc::SO_LINGER, l.as_ptr().cast(), 8)
+                    } as isize),
                 )
             }
             Op::Recv(i, n, peek) => {
@@ -294,9 +335,16 @@ impl Drop for World {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
     #[test]
-    fn sequences_like_linux(ops in prop::collection::vec(op(), 1..24)) {
-        let mut w = World { net: NetStack::new(NetConfig::default()), now: 0, ours: Vec::new(), host: Vec::new(), udp: Vec::new() };
-        for (step, op) in ops.iter().enumerate() {
+    fn sequences_like_linux(prelude in 0u8..3, ops in prop::collection::vec(op(), 1..24)) {
+        let mut w = World { net: NetStack::new(NetConfig::default()), now: 0, ours: Vec::new(), host: Vec::new(), udp: Vec::new(), conn: Vec::new() };
+        // Start from an interesting state: a listener with a connection
+        // accepted (TCP), or two bound datagram sockets (UDP), or nothing.
+        let start = match prelude {
+            0 => vec![Op::Socket(false), Op::Bind(0), Op::Listen(0, 2), Op::Socket(false), Op::Connect(1, 0), Op::Accept(0)],
+            1 => vec![Op::Socket(true), Op::Bind(0), Op::Socket(true), Op::Bind(1)],
+            _ => vec![],
+        };
+        for (step, op) in start.iter().chain(ops.iter()).enumerate() {
             let Some((ours, theirs)) = w.run(op) else { continue };
             prop_assert_eq!(ours, theirs, "step {} {:?}", step, op);
             w.settle();

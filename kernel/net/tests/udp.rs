@@ -201,3 +201,32 @@ fn full_receive_buffer_drops_not_blocks() {
 }
 
 const MAX_UDP: usize = veridian_net::MAX_UDP_PAYLOAD;
+
+#[test]
+fn connected_udp_sees_port_unreachable() {
+    let mut n = Net::new();
+    let gone = n.udp();
+    n.net.bind(gone.id(), &sa(LO, 0)).unwrap();
+    let port = n.net.local_addr(gone.id()).unwrap().port();
+    n.net.close(gone).unwrap();
+    let a = n.udp();
+    n.net.connect(a.id(), &sa(LO, port)).unwrap();
+    n.net.sendto(a.id(), b"anyone?", 0, None).unwrap();
+    n.settle();
+    assert_ne!(n.net.readiness(a.id()) & POLLERR, 0);
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        n.net.recvfrom(a.id(), &mut buf, 0),
+        Err(Errno::ECONNREFUSED)
+    );
+    assert_eq!(
+        n.net.recvfrom(a.id(), &mut buf, 0),
+        Err(Errno::EAGAIN),
+        "reported once"
+    );
+    // An unconnected sender is not told (as on Linux).
+    let b = n.udp();
+    n.net.sendto(b.id(), b"x", 0, Some(&sa(LO, port))).unwrap();
+    n.settle();
+    assert_eq!(n.net.recvfrom(b.id(), &mut buf, 0), Err(Errno::EAGAIN));
+}
