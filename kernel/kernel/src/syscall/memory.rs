@@ -15,6 +15,8 @@ const MAP_PRIVATE: u32 = 2;
 const MAP_FIXED: u32 = 0x10;
 const MAP_ANONYMOUS: u32 = 0x20;
 const MAP_FIXED_NOREPLACE: u32 = 0x100000;
+/// Regions per process, as Linux's default vm.max_map_count.
+const MAX_MAP_COUNT: usize = 65530;
 
 /// A file seen by a private mapping.
 struct FileBacking(Arc<OpenFile>);
@@ -53,6 +55,9 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
     };
     let mm = task::current_mm();
     let mut m = mm.lock();
+    if m.vmas.len() >= MAX_MAP_COUNT {
+        return Err(ENOMEM);
+    }
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if addr % PAGE_SIZE != 0 || addr.checked_add(len).map(|e| e > USER_END).unwrap_or(true) || addr == 0 {
             return Err(EINVAL);

@@ -57,6 +57,9 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
 
 fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
     let n = nr as usize;
+    if crate::mm::heap::low() && matches!(n, CLONE | FORK | VFORK | PIPE | PIPE2 | OPEN | OPENAT | DUP | DUP2 | DUP3 | MMAP) {
+        return Err(veridian_syscall::errno::ENOMEM);
+    }
     match n {
         READ => fs::read(a[0] as i32, a[1], a[2]),
         WRITE => fs::write(a[0] as i32, a[1], a[2]),

@@ -21,7 +21,7 @@ use crate::arch::entry::{Context, FpuState};
 use crate::fs::{FdTable, FsContext};
 use crate::mm::vma::Mm;
 
-pub const KSTACK_SIZE: usize = 32 * 1024;
+pub const KSTACK_SIZE: usize = 64 * 1024;
 /// Upper bound on live tasks (fork bombs get EAGAIN).
 pub const MAX_TASKS: usize = 512;
 
