@@ -155,7 +155,7 @@ impl DirWalker {
     pub fn next_head<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<EntryHead>> {
         loop {
             let pos = self.pos;
-            if pos + HEADER as u64 > self.size {
+            if pos.saturating_add(HEADER as u64) > self.size {
                 return Ok(None);
             }
             let mut hdr = [0u8; HEADER];

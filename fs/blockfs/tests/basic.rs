@@ -307,3 +307,20 @@ fn reads_builder_style_entries_across_blocks() {
     let mut fs = remount(fs);
     assert_clean(&mut fs);
 }
+
+/// Directory cookies come from user programs (lseek on a directory), so
+/// any value must be safe.
+#[test]
+fn any_readdir_cookie_is_safe() {
+    let mut fs = fresh(1024);
+    fs.create(ROOT_INO, b"f", 0o644).unwrap();
+    for cookie in [u64::MAX, u64::MAX - 3, u64::MAX - 8, 1 << 40, 4097, 5, 1] {
+        assert!(fs.readdir(ROOT_INO, cookie).is_ok(), "cookie {cookie}");
+    }
+    assert_eq!(fs.readdir(ROOT_INO, u64::MAX - 3), Ok(None));
+    let mut buf = [0u8; 4];
+    let f = fs.lookup(ROOT_INO, b"f").unwrap();
+    assert_eq!(fs.read_at(f, u64::MAX, &mut buf), Ok(0));
+    assert_eq!(fs.write_at(f, u64::MAX - 1, &buf), Err(Error::TooBig));
+    assert_eq!(fs.truncate(f, u64::MAX), Err(Error::TooBig));
+}
