@@ -346,8 +346,19 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         let src = g.fs.lookup(sdir, sname)?;
         let src_dir = g.fs.metadata(src)?.file_type == FileType::Directory;
         if let Ok(dst) = g.fs.lookup(ddir, dname) {
-            if dst != src && !src_dir && g.fs.metadata(dst)?.file_type != FileType::Directory {
+            let dst_dir = g.fs.metadata(dst)?.file_type == FileType::Directory;
+            if dst != src && !src_dir && !dst_dir {
                 g.orphan_if_open(ddir, dname)?;
+            } else if dst != src && src_dir && dst_dir && g.open.contains_key(&dst) {
+                // An open empty directory being replaced lives on, like rmdir.
+                if g.fs
+                    .read_dir(dst)?
+                    .iter()
+                    .any(|e| e.name != b"." && e.name != b"..")
+                {
+                    return Err(Errno::ENOTEMPTY);
+                }
+                g.orphan(ddir, dname, dst, true)?;
             }
         }
         Ok(g.fs.rename(sdir, sname, ddir, dname)?)

@@ -121,9 +121,7 @@
 //! only `X_OK` and read-only mounts refuse access. No FIFOs, sockets or
 //! device nodes on BlockFS, no `O_TMPFILE`, no `RENAME_EXCHANGE`, no
 //! `mount`/`umount` syscalls. Time stamps on BlockFS have whole seconds.
-//! `/proc/<pid>/fd/<n>` links are paths (a pipe's cannot be reopened). An
-//! open directory replaced by `rename` is freed at once (one removed by
-//! `rmdir` stays valid until closed, as do removed open files).
+//! `/proc/<pid>/fd/<n>` links are paths (a pipe's cannot be reopened).
 //!
 //! # Locking
 //!

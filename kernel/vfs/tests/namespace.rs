@@ -500,3 +500,28 @@ fn removed_open_directories_behave_like_linux() {
     w.root
         .with_fs(|fs| assert!(fs.fsck(false).unwrap().is_clean()));
 }
+
+#[test]
+fn a_directory_replaced_by_rename_stays_valid_while_open() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    w.vfs.mkdirat(c, AT_FDCWD, b"/old", 0o755).unwrap();
+    w.vfs.mkdirat(c, AT_FDCWD, b"/new", 0o700).unwrap();
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/old", O_RDONLY | O_DIRECTORY, 0)
+        .unwrap();
+    let ino = w.vfs.fstat(c, fd).unwrap().ino;
+    w.vfs
+        .renameat2(c, AT_FDCWD, b"/new", AT_FDCWD, b"/old", 0)
+        .unwrap();
+    assert_eq!(w.vfs.fstatat(c, AT_FDCWD, b"/old", 0).unwrap().perm, 0o700);
+    let st = w.vfs.fstat(c, fd).unwrap();
+    assert_eq!((st.ino, st.kind, st.nlink), (ino, FileKind::Directory, 0));
+    let mut buf = [0u8; 128];
+    assert_eq!(w.vfs.getdents64(c, fd, &mut buf).unwrap(), 0);
+    w.vfs.close(c, fd).unwrap();
+    w.root
+        .with_fs(|fs| assert!(fs.fsck(false).unwrap().is_clean()));
+}
