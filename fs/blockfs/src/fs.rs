@@ -646,7 +646,7 @@ impl<D: BlockDevice> FileSystem<D> {
                     let mut run = 1usize;
                     while done + (run + 1) * BLOCK_SIZE <= buf.len() && run < CHUNK {
                         match self.bmap(inode, lblk + run as u32)? {
-                            Some(q) if q == p + run as u32 && !self.cache.contains(q) => run += 1,
+                            Some(q) if p.checked_add(run as u32) == Some(q) && !self.cache.contains(q) => run += 1,
                             _ => break,
                         }
                     }
