@@ -116,6 +116,28 @@ fn main() {
             assert!(status.success() || status.signal() == Some(libc_sig::SIGKILL) || status.signal() == Some(libc_sig::SIGSEGV), "{status:?}");
         });
     }
+    // Far more sockets than the kernel's socket limit (4096) and buffer
+    // budget (a listener holds ~256 KiB) allow at once: a leak of either
+    // makes a later bind fail (EMFILE/ENOBUFS).
+    suite.check("socket-churn-does-not-leak", || {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream, UdpSocket};
+        for i in 0..5000 {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("listener {i}: {e}"));
+            let u = UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("udp {i}: {e}"));
+            drop((l, u));
+        }
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        for i in 0..200 {
+            let mut c = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {i}: {e}"));
+            let (mut s, _) = l.accept().unwrap();
+            c.write_all(b"x").unwrap();
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+            drop((c, s));
+        }
+    });
     suite.done();
 }
 
