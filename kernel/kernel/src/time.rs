@@ -7,7 +7,10 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use crate::arch::cpu::rdtsc;
 use crate::drivers::port::{inb, outb};
 
-pub const HZ: u64 = 100;
+/// Timer interrupts per second (sleep resolution is one tick).
+pub const HZ: u64 = 1000;
+/// Ticks a task runs in user mode before it may be preempted.
+pub const SLICE_TICKS: u64 = 10;
 const PIT_HZ: u64 = 1_193_182;
 
 static TSC_PER_MS: AtomicU64 = AtomicU64::new(1_000_000);
@@ -74,6 +77,11 @@ pub fn tick() {
     crate::net::tick(monotonic_ns());
 }
 
+
+/// Timer interrupts since boot.
+pub fn ticks() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
 
 fn cmos(reg: u8) -> u8 {
     outb(0x70, reg);

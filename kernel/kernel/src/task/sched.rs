@@ -21,6 +21,9 @@ struct Sched {
     reap: Option<Arc<Task>>,
 }
 
+/// Tick at which the running task got the CPU.
+static SLICE_START: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
 static SCHED: Mutex<Sched> = Mutex::new(Sched { current: None, runq: VecDeque::new(), sleepers: Vec::new(), reap: None });
 
 pub fn current() -> Arc<Task> {
@@ -86,6 +89,7 @@ pub fn schedule() {
     cur.ctx.save_fpu();
     cur.fs_base.store(x86_64::registers::model_specific::FsBase::read().as_u64(), Ordering::Relaxed);
     enter(&next);
+    SLICE_START.store(crate::time::ticks(), Ordering::Relaxed);
     {
         let mut s = SCHED.lock();
         s.current = Some(next.clone());
@@ -103,6 +107,10 @@ pub fn schedule() {
 
 /// Timer preemption of user mode.
 pub fn preempt() {
+    if crate::time::ticks().wrapping_sub(SLICE_START.load(Ordering::Relaxed)) < crate::time::SLICE_TICKS {
+        super::exit::check_pending_kill();
+        return;
+    }
     let cur = current();
     let others = !SCHED.lock().runq.is_empty();
     if others {
