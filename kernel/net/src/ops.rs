@@ -105,6 +105,7 @@ impl<D: Device> NetStack<D> {
         }
         let s = self.socks.get_mut(id)?;
         s.local = Some(local);
+        s.last_name = None;
         // Linux locks only a port the caller chose.
         s.autobound = a.port() == 0;
         Ok(())
@@ -126,6 +127,7 @@ impl<D: Device> NetStack<D> {
         }
         s.autobound = false;
         if let Some(a) = s.local.take() {
+            s.last_name = Some(a);
             self.ports.unbind(Proto::Tcp, id, a.port());
         }
     }
@@ -290,6 +292,7 @@ impl<D: Device> NetStack<D> {
         let s = self.sock(id)?;
         let local = s
             .local
+            .or(s.last_name)
             .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
         Ok(match &s.state {
             State::Dgram(d) => match d.src {
@@ -468,7 +471,8 @@ impl<D: Device> NetStack<D> {
     /// What "more arrived" is measured in: bytes queued to read, or
     /// connections waiting for `accept`.
     fn edge_level(&mut self, id: SocketId) -> usize {
-        let slots: alloc::vec::Vec<_> = match self.socks.get(id).map(|s| &s.state) {
+        let (slots, early): (alloc::vec::Vec<_>, usize) = match self.socks.get(id).map(|s| &s.state)
+        {
             Ok(State::Listening(l)) => {
                 let pool = l.pool.clone();
                 return pool
@@ -477,10 +481,17 @@ impl<D: Device> NetStack<D> {
                     .count();
             }
             Ok(State::Stream(c)) => return self.tcp(c.slot).recv_queue(),
-            Ok(State::Dgram(d)) => d.slots.clone(),
+            Ok(State::Dgram(d)) => (
+                d.slots.clone(),
+                d.early.iter().map(|(p, _)| p.len() + 1).sum::<usize>(),
+            ),
             _ => return 0,
         };
-        slots.iter().map(|&sl| self.udp(sl).recv_queue()).sum()
+        early
+            + slots
+                .iter()
+                .map(|&sl| self.udp(sl).recv_queue())
+                .sum::<usize>()
     }
 }
 

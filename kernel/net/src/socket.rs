@@ -1,5 +1,6 @@
 //! One socket's record: type, settings, binding and connection state.
 
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
@@ -52,6 +53,9 @@ pub(crate) struct Dgram {
     pub peer: Option<SocketAddrV4>,
     /// Source address chosen by `connect` for `getsockname`.
     pub src: Option<Ipv4Addr>,
+    /// Datagrams that were queued before `connect` (Linux filters by peer
+    /// on arrival, so these stay readable): payload and sender.
+    pub early: VecDeque<(Vec<u8>, SocketAddrV4)>,
 }
 
 pub(crate) enum State {
@@ -80,12 +84,18 @@ pub(crate) struct Sock {
     /// connect/listen): a TCP socket gives it back when it returns to the
     /// closed state, as Linux does.
     pub autobound: bool,
+    /// The address `getsockname` still reports after an automatic port
+    /// was released (Linux keeps showing it).
+    pub last_name: Option<SocketAddrV4>,
     /// Pending error for `SO_ERROR` (and the next call that reports it).
     pub error: Option<Errno>,
     /// A non-blocking connect started and its failure not yet reported by
     /// `connect` (Linux's `SS_CONNECTING`: `listen` refuses, the next
     /// `connect` reports the error instead of starting over).
     pub connecting: bool,
+    /// `shutdown` while that was so (Linux's `SS_DISCONNECTING`): connect
+    /// and listen refuse with `EINVAL` from then on.
+    pub disconnecting: bool,
     pub shut_rd: bool,
     pub shut_wr: bool,
     pub state: State,
@@ -97,6 +107,7 @@ impl Sock {
         let state = match ty {
             SockType::Stream => State::Idle,
             SockType::Dgram => State::Dgram(Dgram {
+                early: VecDeque::new(),
                 slots: Vec::new(),
                 peer: None,
                 src: None,
@@ -108,7 +119,9 @@ impl Sock {
             opts,
             local: None,
             autobound: false,
+            last_name: None,
             connecting: false,
+            disconnecting: false,
             error: None,
             shut_rd: false,
             shut_wr: false,

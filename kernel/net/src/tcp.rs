@@ -76,7 +76,7 @@ impl<D: Device> NetStack<D> {
         if s.ty != SockType::Stream {
             return Err(Errno::EOPNOTSUPP);
         }
-        if s.connecting {
+        if s.connecting || s.disconnecting {
             return Err(Errno::EINVAL);
         }
         match &mut s.state {
@@ -332,7 +332,13 @@ impl<D: Device> NetStack<D> {
             State::Stream(_) => return Err(Errno::EALREADY),
             _ => {}
         }
+        if s.disconnecting {
+            return Err(Errno::EINVAL);
+        }
         if core::mem::take(&mut s.connecting) {
+            // Linux reports the failure and disconnects (shutdown cleared).
+            s.shut_rd = false;
+            s.shut_wr = false;
             return Err(s.error.take().unwrap_or(Errno::ECONNABORTED));
         }
         if let Some(e) = s.error.take() {
@@ -369,8 +375,15 @@ impl<D: Device> NetStack<D> {
             self.free_slot(slot);
             return Err(e);
         }
+        // The source address is fixed now (getsockname shows it).
+        let src = if local.ip().is_unspecified() {
+            self.source_for(link, ip)
+        } else {
+            *local.ip()
+        };
         let now = self.now_ms;
         let s = self.socks.get_mut(id)?;
+        s.local = Some(SocketAddrV4::new(src, local.port()));
         // Shutdown bits stay, as Linux keeps sk_shutdown across connect.
         s.state = State::Stream(Conn {
             slot,
@@ -402,6 +415,9 @@ impl<D: Device> NetStack<D> {
             State::Stream(_) => Err(Errno::EALREADY),
             State::Dgram(_) => Ok(()),
             _ if core::mem::take(&mut s.connecting) => {
+                // Linux reports the failure and disconnects.
+                s.shut_rd = false;
+                s.shut_wr = false;
                 Err(s.error.take().unwrap_or(Errno::ECONNABORTED))
             }
             _ => Err(s.error.take().unwrap_or(Errno::ENOTCONN)),
@@ -585,6 +601,9 @@ impl<D: Device> NetStack<D> {
             State::Idle => {
                 // Linux records the shutdown (poll shows it) and says
                 // ENOTCONN.
+                if core::mem::take(&mut s.connecting) {
+                    s.disconnecting = true;
+                }
                 s.shut_rd |= rd;
                 s.shut_wr |= wr;
                 Err(Errno::ENOTCONN)
@@ -597,6 +616,7 @@ impl<D: Device> NetStack<D> {
             }
             State::Stream(c) if !c.established => {
                 let slot = c.slot;
+                s.connecting = false;
                 s.state = State::Idle;
                 self.free_slot(slot);
                 self.release_autobind(id);

@@ -122,9 +122,23 @@ impl<D: Device> NetStack<D> {
             self.autobind(id, Proto::Udp)?;
         }
         let src = self.source_for(link, ip);
+        // What is queued now arrived under the old rules: keep it.
+        self.udp_drop_strangers(id);
+        let slots = match &self.socks.get(id)?.state {
+            State::Dgram(d) => d.slots.clone(),
+            _ => Vec::new(),
+        };
+        let mut early = Vec::new();
+        for slot in slots {
+            let u = self.udp(slot);
+            while let Ok((data, meta)) = u.recv() {
+                early.push((data.to_vec(), v4(meta.endpoint)));
+            }
+        }
         let s = self.socks.get_mut(id)?;
         let local_ip = s.local.map(|a| *a.ip()).unwrap_or(Ipv4Addr::UNSPECIFIED);
         if let State::Dgram(d) = &mut s.state {
+            d.early.extend(early);
             d.peer = Some(SocketAddrV4::new(ip, dst.port()));
             d.src = Some(if local_ip.is_unspecified() {
                 src
@@ -142,6 +156,10 @@ impl<D: Device> NetStack<D> {
         data: &[u8],
         dest: Option<SocketAddrV4>,
     ) -> Result<usize> {
+        // Linux binds an unbound sender before anything else is checked.
+        if self.socks.get(id)?.local.is_none() {
+            self.autobind(id, Proto::Udp)?;
+        }
         let s = self.socks.get_mut(id)?;
         if let Some(e) = s.error.take() {
             return Err(e);
@@ -189,9 +207,6 @@ impl<D: Device> NetStack<D> {
         if data.len() > MAX_UDP_PAYLOAD.min(mtu_payload) {
             return Err(Errno::EMSGSIZE);
         }
-        if self.socks.get(id)?.local.is_none() {
-            self.autobind(id, Proto::Udp)?;
-        }
         let slot = match &self.socks.get(id)?.state {
             State::Dgram(d) => d.slots.iter().copied().find(|sl| sl.0 == link),
             _ => None,
@@ -228,9 +243,21 @@ impl<D: Device> NetStack<D> {
         // Linux: a non-blocking receive says EAGAIN even after SHUT_RD; a
         // blocking one returns 0 instead of waiting.
         let shut_rd = s.shut_rd && !s.nonblocking && flags & MSG_DONTWAIT == 0;
-        let State::Dgram(d) = &s.state else {
+        let State::Dgram(d) = &mut s.state else {
             return Err(Errno::EINVAL);
         };
+        if let Some((data, from)) = d.early.front() {
+            let (n, full, from) = (buf.len().min(data.len()), data.len(), *from);
+            buf[..n].copy_from_slice(&data[..n]);
+            if flags & MSG_PEEK == 0 {
+                d.early.pop_front();
+            }
+            return Ok(RecvInfo {
+                len: n,
+                full_len: full,
+                from: Some(from),
+            });
+        }
         let (slots, peer) = (d.slots.clone(), d.peer);
         for slot in slots {
             let u = self.udp(slot);
@@ -265,8 +292,27 @@ impl<D: Device> NetStack<D> {
         Err(Errno::EAGAIN)
     }
 
+    /// A connected socket takes datagrams from its peer only: drop the
+    /// others (Linux never queues them).
+    fn udp_drop_strangers(&mut self, id: SocketId) {
+        let Ok(State::Dgram(d)) = self.socks.get(id).map(|s| &s.state) else {
+            return;
+        };
+        let Some(peer) = d.peer else { return };
+        for slot in d.slots.clone() {
+            let u = self.udp(slot);
+            while let Ok((_, meta)) = u.peek() {
+                if v4(meta.endpoint) == peer {
+                    break;
+                }
+                let _ = u.recv();
+            }
+        }
+    }
+
     /// Readiness of a UDP socket.
     pub(crate) fn udp_readiness(&mut self, id: SocketId) -> u16 {
+        self.udp_drop_strangers(id);
         let Ok(s) = self.socks.get(id) else {
             return POLLNVAL;
         };
@@ -280,6 +326,9 @@ impl<D: Device> NetStack<D> {
         let State::Dgram(d) = &s.state else {
             return POLLNVAL;
         };
+        if !d.early.is_empty() {
+            ev |= POLLIN | POLLRDNORM;
+        }
         let slots = d.slots.clone();
         if slots.is_empty() {
             return ev | POLLOUT | POLLWRNORM;
@@ -298,20 +347,20 @@ impl<D: Device> NetStack<D> {
 
     /// Size of the next datagram (`FIONREAD`) and bytes queued to send.
     pub(crate) fn udp_queues(&mut self, id: SocketId) -> Result<(usize, usize)> {
+        self.udp_drop_strangers(id);
         let State::Dgram(d) = &self.socks.get(id)?.state else {
             return Err(Errno::EINVAL);
         };
         let slots = d.slots.clone();
-        let (mut next, mut out) = (0, 0);
+        let mut next = d.early.front().map(|(p, _)| p.len());
+        let mut out = 0;
         for slot in slots {
             let u = self.udp(slot);
-            if next == 0 {
-                if let Ok((data, _)) = u.peek() {
-                    next = data.len();
-                }
+            if next.is_none() {
+                next = u.peek().ok().map(|(data, _)| data.len());
             }
             out += u.send_queue();
         }
-        Ok((next, out))
+        Ok((next.unwrap_or(0), out))
     }
 }

@@ -25,6 +25,8 @@ enum Op {
     Shutdown(usize, u32),
     Close(usize),
     Peer(usize),
+    Name(usize),
+    Fionread(usize),
     Error(usize),
 }
 
@@ -45,6 +47,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (s.clone(), 0u32..3).prop_map(|(a, h)| Op::Shutdown(a, h)),
         1 => s.clone().prop_map(Op::Close),
         1 => s.clone().prop_map(Op::Peer),
+        1 => s.clone().prop_map(Op::Name),
+        2 => s.clone().prop_map(Op::Fionread),
         1 => s.prop_map(Op::Error),
     ]
 }
@@ -297,6 +301,33 @@ impl World {
                     host_err(
                         unsafe { libc::getpeername(f, a.as_mut_ptr().cast(), &mut len) } as isize,
                     ),
+                )
+            }
+            Op::Name(i) => {
+                // The address and whether a port is bound (port numbers differ).
+                let (s, f) = (id(self, i)?, fd(self, i)?);
+                let mut a = [0u8; 16];
+                let mut len = 16u32;
+                let r = unsafe { libc::getsockname(f, a.as_mut_ptr().cast(), &mut len) };
+                let ours = self
+                    .net
+                    .local_addr(s)
+                    .map(|a| (u32::from(*a.ip()) as usize) << 1 | (a.port() != 0) as usize);
+                let theirs = host_err(r as isize).map(|_| {
+                    (u32::from_be_bytes([a[4], a[5], a[6], a[7]]) as usize) << 1
+                        | (a[2..4] != [0, 0]) as usize
+                });
+                (ours, theirs)
+            }
+            Op::Fionread(i) => {
+                let (s, f) = (id(self, i)?, fd(self, i)?);
+                let mut v = 0i32;
+                let r = unsafe { libc::ioctl(f, libc::FIONREAD, &mut v) };
+                (
+                    self.net
+                        .ioctl(s, FIONREAD, &[])
+                        .map(|v| v.unwrap_or(-1) as usize),
+                    host_err(r as isize).map(|_| v as usize),
                 )
             }
             Op::Error(i) => {
