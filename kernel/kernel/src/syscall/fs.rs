@@ -387,3 +387,33 @@ pub fn poll(fds: u64, n: u64, timeout_ms: i64) -> KResult {
         crate::task::sched::block_until(crate::time::monotonic_ns() + 10_000_000);
     }
 }
+
+pub fn copy_file_range(fd_in: i32, off_in: u64, fd_out: i32, off_out: u64, len: u64, flags: u32) -> KResult {
+    let mut oi = if off_in != 0 { Some(user::read_u64(off_in)? as i64) } else { None };
+    let mut oo = if off_out != 0 { Some(user::read_u64(off_out)? as i64) } else { None };
+    let n = with(|c| vfs().copy_file_range(c, fd_in, oi.as_mut(), fd_out, oo.as_mut(), len.min(MAX_IO) as usize, flags))?;
+    if let Some(o) = oi {
+        user::write_u64(off_in, o as u64)?;
+    }
+    if let Some(o) = oo {
+        user::write_u64(off_out, o as u64)?;
+    }
+    Ok(n as u64)
+}
+
+pub fn fallocate(fd: i32, mode: u32, off: i64, len: i64) -> KResult {
+    with(|c| vfs().fallocate(c, fd, mode, off, len)).map(|_| 0)
+}
+
+/// flock: one user (root) and advisory locks only, so every request is
+/// granted at once; the descriptor must be open.
+pub fn flock(fd: i32, op: u32) -> KResult {
+    const LOCK_SH: u32 = 1;
+    const LOCK_EX: u32 = 2;
+    const LOCK_UN: u32 = 8;
+    file(fd)?;
+    match op & !4 {
+        LOCK_SH | LOCK_EX | LOCK_UN => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
