@@ -3,6 +3,7 @@
 //! (see [`setup`]), so a fresh machine needs nothing but this repository.
 
 mod bench;
+mod bench_net;
 mod conformance;
 mod kernel;
 mod criteria;
@@ -112,6 +113,12 @@ enum BenchKind {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// net-bench (TCP echo over 127.0.0.1): VeridianOS vs Debian's Linux kernel.
+    Net {
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+    },
 }
 
 
@@ -140,5 +147,6 @@ fn main() -> Result<()> {
         }),
         Command::Bench { which: BenchKind::Boot { rounds, accel } } => bench::boot(rounds.max(1), accel),
         Command::Bench { which: BenchKind::Runner { rounds } } => bench::runner(rounds.max(1)),
+        Command::Bench { which: BenchKind::Net { accel } } => bench_net::net(accel),
     }
 }
