@@ -204,5 +204,39 @@ fn main() {
         let (r, _w) = std::io::pipe().unwrap();
         assert_eq!(sys(50, [r.as_raw_fd() as usize, 1, 0, 0, 0, 0]), -ENOTSOCK);
     });
+    suite.check("socket-calls-reject-bad-arguments", || {
+        const BAD: usize = 0x10;
+        const EAFNOSUPPORT: isize = 97;
+        const EOPNOTSUPP: isize = 95;
+        let (mut c, s) = pair();
+        let fd = s.as_raw_fd() as usize;
+        let mut len: u32 = 16;
+        let lenp = &mut len as *mut u32 as usize;
+        let mut buf = [0u8; 128];
+        let bufp = buf.as_mut_ptr() as usize;
+        assert_eq!(sys(41, [2, 99, 0, 0, 0, 0]), -EINVAL, "socket: unknown type flags");
+        assert_eq!(sys(41, [12345, 1, 0, 0, 0, 0]), -EAFNOSUPPORT, "socket: unknown family");
+        assert_eq!(sys(49, [fd, BAD, 16, 0, 0, 0]), -EFAULT, "bind: bad address");
+        assert_eq!(sys(49, [fd, bufp, u32::MAX as usize, 0, 0, 0]), -EINVAL, "bind: negative length");
+        assert_eq!(sys(42, [fd, BAD, 16, 0, 0, 0]), -EFAULT, "connect: bad address");
+        assert_eq!(sys(44, [fd, BAD, 8, 0, 0, 0]), -EFAULT, "sendto: bad buffer");
+        assert_eq!(sys(46, [fd, BAD, 0, 0, 0, 0]), -EFAULT, "sendmsg: bad msghdr");
+        assert_eq!(sys(47, [fd, BAD, 0x40, 0, 0, 0]), -EFAULT, "recvmsg: bad msghdr");
+        assert_eq!(sys(51, [fd, BAD, lenp, 0, 0, 0]), -EFAULT, "getsockname: bad address");
+        assert_eq!(sys(51, [fd, bufp, BAD, 0, 0, 0]), -EFAULT, "getsockname: bad length");
+        assert_eq!(sys(54, [fd, 1, 20, BAD, 16, 0]), -EFAULT, "setsockopt: bad value");
+        assert_eq!(sys(55, [fd, 1, 3, bufp, BAD, 0]), -EFAULT, "getsockopt: bad length");
+        assert_eq!(sys(48, [fd, 7, 0, 0, 0, 0]), -EINVAL, "shutdown: bad how");
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert_eq!(sys(50, [u.as_raw_fd() as usize, 1, 0, 0, 0, 0]), -EOPNOTSUPP, "listen on UDP");
+        assert_eq!(sys(271, [BAD, 1, 0, 0, 0, 0]), -EFAULT, "ppoll: bad array");
+        assert_eq!(sys(271, [bufp, 1 << 20, 0, 0, 0, 0]), -EINVAL, "ppoll: too many fds");
+        // Data waiting, a bad buffer: EFAULT, and the kernel lives on.
+        c.write_all(b"z").unwrap();
+        let mut p = [PollFd { fd: fd as i32, events: POLLIN, revents: 0 }];
+        assert_eq!(ppoll(&mut p, Some(5000)), 1);
+        assert_eq!(sys(45, [fd, BAD, 8, 0, 0, 0]), -EFAULT, "recvfrom: bad buffer");
+        assert!(TcpStream::connect(TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()).is_ok());
+    });
     suite.done();
 }
