@@ -21,6 +21,8 @@ pub struct TrapFrame {
     pub r12: u64,
     pub rbp: u64,
     pub rbx: u64,
+    pub r11: u64,
+    pub rcx: u64,
     pub r9: u64,
     pub r8: u64,
     pub r10: u64,
@@ -70,6 +72,8 @@ syscall_entry:
     push %r10
     push %r8
     push %r9
+    push %rcx
+    push %r11
     push %rbx
     push %rbp
     push %r12
@@ -87,6 +91,8 @@ trap_return:
     pop %r12
     pop %rbp
     pop %rbx
+    pop %r11
+    pop %rcx
     pop %r9
     pop %r8
     pop %r10
@@ -94,8 +100,55 @@ trap_return:
     pop %rsi
     pop %rdi
     pop %rax
-    mov (%rsp), %rcx
-    mov 16(%rsp), %r11
+    iretq
+
+/* Timer (IRQ 0). From user mode: a full TrapFrame, so the scheduler may
+   switch and a signal handler may be entered on the way out. From the
+   kernel (only the idle loop runs with interrupts on): scratch registers. */
+.global timer_entry
+timer_entry:
+    testb $3, 8(%rsp)
+    jz 1f
+    push %rax
+    push %rdi
+    push %rsi
+    push %rdx
+    push %r10
+    push %r8
+    push %r9
+    push %rcx
+    push %r11
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    cld
+    call timer_from_user
+    jmp trap_return
+1:
+    push %rax
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    cld
+    call timer_from_kernel
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rax
     iretq
 
 /* switch_stacks(save: *mut u64, load: u64) */
@@ -126,7 +179,13 @@ extern "C" {
     static mut syscall_kernel_rsp: u64;
     fn syscall_entry();
     fn trap_return();
+    fn timer_entry();
     fn switch_stacks(save: *mut u64, load: u64);
+}
+
+/// Address of the timer interrupt entry (for the IDT).
+pub fn timer_entry_addr() -> u64 {
+    timer_entry as *const () as u64
 }
 
 /// Programs the SYSCALL MSRs.

@@ -40,7 +40,11 @@ pub fn init() {
         unsafe {
             idt.double_fault.set_handler_fn(double_fault).set_stack_index(DOUBLE_FAULT_IST);
         }
-        idt[TIMER_VECTOR].set_handler_fn(timer);
+        // SAFETY: `timer_entry` is an interrupt entry written in assembly
+        // (entry.rs) that saves what it uses and returns with IRETQ.
+        unsafe {
+            idt[TIMER_VECTOR].set_handler_addr(x86_64::VirtAddr::new(super::entry::timer_entry_addr()));
+        }
         for v in 33..48u8 {
             idt[v].set_handler_fn(spurious_irq);
         }
@@ -157,12 +161,21 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
     fault("page fault", &f, SIGSEGV, addr);
 }
 
-extern "x86-interrupt" fn timer(f: InterruptStackFrame) {
+/// Timer tick that interrupted user mode: may switch tasks, then checks
+/// for a fatal or handled signal before returning to user mode.
+#[no_mangle]
+extern "C" fn timer_from_user(f: &mut super::entry::TrapFrame) {
     eoi(0);
     crate::time::tick();
-    if from_user(&f) {
-        crate::task::sched::preempt();
-    }
+    crate::task::sched::preempt();
+    crate::syscall::before_user_return(f);
+}
+
+/// Timer tick that interrupted the kernel's idle loop.
+#[no_mangle]
+extern "C" fn timer_from_kernel() {
+    eoi(0);
+    crate::time::tick();
 }
 
 extern "x86-interrupt" fn spurious_irq(_f: InterruptStackFrame) {

@@ -44,12 +44,21 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
         Ok(v) => v,
         Err(e) => (-(e as i64)) as u64,
     };
-    crate::task::exit::check_pending_kill();
     if nr as usize != RT_SIGRETURN {
-        signal::deliver(f);
+        // SYSCALL's contract: rcx and r11 come back as rip and rflags.
+        f.rcx = f.rip;
+        f.r11 = f.rflags;
     }
+    before_user_return(f);
+}
+
+/// Last steps before any return to user mode: a pending fatal signal ends
+/// the task, a handled one enters its handler, and the context is checked
+/// (IRETQ to a non-canonical address would fault in the kernel).
+pub fn before_user_return(f: &mut TrapFrame) {
+    crate::task::exit::check_pending_kill();
+    signal::deliver(f);
     if f.rip >= crate::mm::USER_END || f.rsp >= crate::mm::USER_END {
-        // IRETQ to a non-canonical address would fault in the kernel.
         crate::kprintln!("veridian: pid {}: bad user context rip {:#x} rsp {:#x}", crate::task::current_pid(), f.rip, f.rsp);
         crate::task::exit::kill_current_by_signal(11);
     }

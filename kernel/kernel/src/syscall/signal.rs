@@ -202,7 +202,7 @@ pub fn deliver(f: &mut TrapFrame) {
     frame[0..8].copy_from_slice(&act.restorer.to_le_bytes());
     frame[24..28].copy_from_slice(&2u32.to_le_bytes()); // uc_stack.ss_flags = SS_DISABLE
     let regs = [
-        f.r8, f.r9, f.r10, f.rflags, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx, f.rax, f.rip,
+        f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx, f.rax, f.rcx,
         f.rsp, f.rip, f.rflags,
     ];
     for (i, r) in regs.iter().enumerate() {
@@ -253,6 +253,7 @@ pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
     f.r8 = r(0);
     f.r9 = r(1);
     f.r10 = r(2);
+    f.r11 = r(3);
     f.r12 = r(4);
     f.r13 = r(5);
     f.r14 = r(6);
@@ -263,6 +264,7 @@ pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
     f.rbx = r(11);
     f.rdx = r(12);
     let rax = r(13);
+    f.rcx = r(14);
     f.rsp = rsp;
     f.rip = rip;
     f.rflags = (r(17) & 0x0DD5) | 0x202;

@@ -50,6 +50,8 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
     t.sigmask.store(cur.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
     let mut cf = *frame;
     cf.rax = 0;
+    cf.rcx = cf.rip;
+    cf.r11 = cf.rflags;
     if stack != 0 {
         cf.rsp = stack;
     }
