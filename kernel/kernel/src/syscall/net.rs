@@ -34,6 +34,10 @@ fn sock(fd: i32) -> Result<(Arc<OpenFile>, SocketId), i32> {
         .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
         .map(|s| s.id())
         .ok_or(ENOTSOCK)?;
+    // O_NONBLOCK (fcntl, FIONBIO, SOCK_NONBLOCK) lives in the open file;
+    // the stack's copy decides a few Linux corner cases (UDP after SHUT_RD).
+    let nb = f.is_nonblocking();
+    crate::net::peek(|n| n.set_nonblocking(id, nb)).map_err(neterr)?;
     Ok((f, id))
 }
 
