@@ -326,6 +326,22 @@ impl<D: Device> NetStack<D> {
             State::Stream(c) if c.established && !c.reported => {
                 c.reported = true;
                 s.connecting = false;
+                let slot = c.slot;
+                let st = self.sets[slot.0 as usize]
+                    .get::<tcp::Socket>(slot.1)
+                    .state();
+                if matches!(st, tcp::State::Closed | tcp::State::TimeWait) {
+                    // Made and already gone: Linux reports the error and
+                    // disconnects (closed state, shutdown bits cleared).
+                    let err = s.error.take().unwrap_or(Errno::ECONNABORTED);
+                    let port = s.local.map_or(0, |a| a.port());
+                    s.state = State::Idle;
+                    s.shut_rd = false;
+                    s.shut_wr = false;
+                    self.drop_conn_slot(slot, port, false);
+                    self.release_autobind(id);
+                    return Err(err);
+                }
                 return Ok(());
             }
             State::Stream(c) if c.established => return Err(Errno::EISCONN),
