@@ -87,6 +87,12 @@ impl NetStack<NullDevice> {
 }
 
 impl<D: Device> NetStack<D> {
+    /// Loopback only, for a kernel whose device type is fixed at build
+    /// time but which found no NIC at boot.
+    pub fn without_device(cfg: NetConfig) -> Self {
+        Self::build(cfg, None)
+    }
+
     /// A stack with loopback plus an interface over `dev`.
     pub fn with_device(cfg: NetConfig, dev: D, ext: ExternalConfig) -> Result<Self> {
         if ext.addr.is_unspecified() || ext.addr.is_loopback() || ext.prefix_len > 32 {

@@ -5,7 +5,7 @@
 //! short by signals (`EINTR`).
 
 use veridian_net::abi::{POLLERR, POLLHUP};
-use veridian_net::{Errno, NetStack, SocketId};
+use veridian_net::{Errno, SocketId};
 use veridian_syscall::errno::{EAGAIN, EINTR};
 
 /// Re-check period when readiness says "ready" but the call still would
@@ -24,7 +24,7 @@ pub struct Wait {
 }
 
 /// Runs `op` until it does not report `EAGAIN` (see the module doc).
-pub fn blocking<T>(w: &Wait, mut op: impl FnMut(&mut NetStack) -> veridian_net::Result<T>) -> Result<T, i32> {
+pub fn blocking<T>(w: &Wait, mut op: impl FnMut(&mut super::Stack) -> veridian_net::Result<T>) -> Result<T, i32> {
     let start = crate::time::monotonic_ns();
     let deadline = w.timeout_us.filter(|&us| us > 0).map(|us| start.saturating_add(us.saturating_mul(1000)));
     loop {

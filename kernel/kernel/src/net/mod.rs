@@ -1,6 +1,8 @@
 //! The socket layer in the kernel: one `veridian-net` stack behind one
-//! lock, its millisecond clock, the timer hook that drives it, and the
-//! wait queue socket calls sleep on until the stack reports a change.
+//! lock (loopback, plus virtio-net as 10.0.2.15/24 via 10.0.2.2 when QEMU
+//! gives the machine one), its millisecond clock, the timer hook that
+//! drives it, and the wait queue socket calls sleep on until the stack
+//! reports a change.
 
 pub mod block;
 pub mod epoll_file;
@@ -8,11 +10,19 @@ pub mod socket_file;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::{Mutex, Once};
-use veridian_net::{NetConfig, NetStack};
+use veridian_net::smoltcp::wire::{EthernetAddress, HardwareAddress};
+use veridian_net::{ExternalConfig, FrameDevice, NetConfig, NetStack};
+
+use crate::drivers::virtio_net::Nic;
+
+/// The kernel's stack type: loopback plus, when present, the NIC.
+pub type Stack = NetStack<FrameDevice<Nic>>;
 
 use crate::task::sched::WaitQueue;
 
-static STACK: Once<Mutex<NetStack>> = Once::new();
+static STACK: Once<Mutex<Stack>> = Once::new();
+/// A NIC is attached: poll every tick for received frames.
+static HAS_NIC: AtomicBool = AtomicBool::new(false);
 /// Socket syscalls sleep here; woken whenever a poll changed something.
 pub static WAITERS: WaitQueue = WaitQueue::new();
 /// `crate::fs::wait` key of every socket fd (read/write/poll through the
@@ -42,16 +52,33 @@ pub fn init() {
         max_buffer_bytes: defaults.max_buffer_bytes.min(budget),
         ..defaults
     };
-    STACK.call_once(|| Mutex::new(NetStack::new(cfg)));
+    let stack = match crate::drivers::virtio_net::probe() {
+        Some(nic) => {
+            let ext = ExternalConfig::qemu_user(HardwareAddress::Ethernet(EthernetAddress(nic.mac())));
+            match NetStack::with_device(cfg.clone(), FrameDevice::new(nic), ext) {
+                Ok(s) => {
+                    crate::kprintln!("veridian: virtio-net up as {}/{}", ext.addr, ext.prefix_len);
+                    HAS_NIC.store(true, Ordering::Relaxed);
+                    s
+                }
+                Err(e) => {
+                    crate::kprintln!("veridian: virtio-net not used: {}", e.0);
+                    NetStack::without_device(cfg)
+                }
+            }
+        }
+        None => NetStack::without_device(cfg),
+    };
+    STACK.call_once(|| Mutex::new(stack));
 }
 
-fn stack() -> &'static Mutex<NetStack> {
+fn stack() -> &'static Mutex<Stack> {
     STACK.get().expect("the network stack is set up at boot")
 }
 
 /// Polls (the lock is held) and remembers when to poll again; returns
 /// whether waiters must be woken.
-fn poll_locked(n: &mut NetStack, now: u64) -> bool {
+fn poll_locked(n: &mut Stack, now: u64) -> bool {
     let changed = n.poll(now);
     let next = n.poll_delay(now).map_or(u64::MAX, |d| now.saturating_add(d.max(1)));
     NEXT_POLL_MS.store(next, Ordering::Relaxed);
@@ -67,7 +94,7 @@ pub fn wake() {
 /// Runs a socket operation under the lock, then polls the stack so its
 /// effects (packets, state changes) happen now, and wakes waiters if
 /// anything changed.
-pub fn with<T>(op: impl FnOnce(&mut NetStack) -> T) -> T {
+pub fn with<T>(op: impl FnOnce(&mut Stack) -> T) -> T {
     let mut n = stack().lock();
     let r = op(&mut n);
     let changed = poll_locked(&mut n, now_ms());
@@ -79,7 +106,7 @@ pub fn with<T>(op: impl FnOnce(&mut NetStack) -> T) -> T {
 }
 
 /// A read-only look at the stack (readiness, options) without polling.
-pub fn peek<T>(op: impl FnOnce(&mut NetStack) -> T) -> T {
+pub fn peek<T>(op: impl FnOnce(&mut Stack) -> T) -> T {
     op(&mut stack().lock())
 }
 
@@ -89,11 +116,12 @@ pub fn mark_dirty() {
 }
 
 /// Timer hook (every PIT tick, interrupt context): polls the stack when
-/// its timers are due or a socket was dropped. Skips the tick if the lock
+/// its timers are due, a socket was dropped, or a NIC may have frames. Skips the tick if the lock
 /// is held (the holder polls anyway).
 pub fn tick(now_ns: u64) {
     let now = now_ns / 1_000_000;
-    if !DIRTY.load(Ordering::Relaxed) && now < NEXT_POLL_MS.load(Ordering::Relaxed) {
+    let due = DIRTY.load(Ordering::Relaxed) || HAS_NIC.load(Ordering::Relaxed);
+    if !due && now < NEXT_POLL_MS.load(Ordering::Relaxed) {
         return;
     }
     let Some(s) = STACK.get() else { return };
