@@ -48,6 +48,10 @@ fn epipe<T>(r: Result<T, i32>) -> Result<T, i32> {
 
 pub fn read(fd: i32, buf: u64, len: u64) -> KResult {
     let f = file(fd)?;
+    if super::poll::is_socket(&f) {
+        // recv(2) without flags: honours SO_RCVTIMEO.
+        return super::net::recvfrom(fd, buf, len, 0, 0, 0);
+    }
     let mut kbuf = vec![0u8; len.min(MAX_IO) as usize];
     let n = wait::blocking(&f, false, || vfs().read_file(&f, &mut kbuf))?;
     user::write_bytes(buf, &kbuf[..n])?;
@@ -74,6 +78,10 @@ fn write_all(f: &OpenFile, data: &[u8]) -> Result<usize, i32> {
 
 pub fn write(fd: i32, buf: u64, len: u64) -> KResult {
     let f = file(fd)?;
+    if super::poll::is_socket(&f) {
+        // send(2) without flags: honours SO_SNDTIMEO, raises SIGPIPE.
+        return super::net::sendto(fd, buf, len, 0, 0, 0);
+    }
     let data = user::read_bytes(buf, len.min(MAX_IO) as usize)?;
     epipe(write_all(&f, &data)).map(|n| n as u64)
 }

@@ -238,5 +238,28 @@ fn main() {
         assert_eq!(sys(45, [fd, BAD, 8, 0, 0, 0]), -EFAULT, "recvfrom: bad buffer");
         assert!(TcpStream::connect(TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()).is_ok());
     });
+    suite.check("read-write-honour-socket-timeouts", || {
+        let (c, s) = pair();
+        s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let mut b = [0u8; 8];
+        let t = Instant::now();
+        let r = sys(0, [s.as_raw_fd() as usize, b.as_mut_ptr() as usize, 8, 0, 0, 0]);
+        assert_eq!(r, -11, "read(2) times out with EAGAIN");
+        assert!(t.elapsed() >= Duration::from_millis(45), "early: {:?}", t.elapsed());
+        // A peer that never reads: write(2) fills the buffers, then times out.
+        c.set_write_timeout(Some(Duration::from_millis(50))).unwrap();
+        let chunk = vec![7u8; 1 << 16];
+        let mut total = 0usize;
+        loop {
+            let r = sys(1, [c.as_raw_fd() as usize, chunk.as_ptr() as usize, chunk.len(), 0, 0, 0]);
+            if r < 0 {
+                assert_eq!(r, -11, "write(2) times out with EAGAIN");
+                break;
+            }
+            total += r as usize;
+            assert!(total < 256 << 20, "never blocked");
+        }
+        assert!(total > 0);
+    });
     suite.done();
 }
