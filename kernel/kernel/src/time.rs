@@ -74,6 +74,7 @@ pub fn realtime_ns() -> u64 {
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);
     crate::task::sched::wake_sleepers(monotonic_ns());
+    crate::task::alarm::tick(monotonic_ns());
     crate::net::tick(monotonic_ns());
 }
 

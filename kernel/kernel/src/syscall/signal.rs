@@ -15,11 +15,6 @@ const SIG_IGN: u64 = 1;
 const SIGKILL: i32 = 9;
 const SIGSTOP: i32 = 19;
 
-/// Signals whose default action is to do nothing.
-fn default_ignored(sig: i32) -> bool {
-    matches!(sig, 17 | 18 | 20 | 21 | 22 | 23 | 28) || sig == SIGSTOP
-}
-
 pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
     if !(1..=64).contains(&sig) || size != 8 {
         return Err(EINVAL);
@@ -83,37 +78,7 @@ pub fn sigaltstack(ss: u64, old: u64) -> KResult {
 
 /// Applies `sig` to process `pid`.
 fn send(pid: u32, sig: i32) -> KResult {
-    let handler = {
-        let procs = PROCS.lock();
-        let p = procs.get(&pid).ok_or(ESRCH)?;
-        if p.zombie.is_some() {
-            return Ok(0);
-        }
-        if sig == 0 {
-            return Ok(0);
-        }
-        let h = p.sigactions.lock()[sig as usize].handler;
-        h
-    };
-    if sig == SIGKILL || (handler == 0 && !default_ignored(sig)) {
-        exit::terminate_process(pid, sig);
-    } else if handler != SIG_IGN && handler != 0 {
-        let threads = match PROCS.lock().get_mut(&pid) {
-            Some(p) => {
-                p.pending |= 1 << (sig - 1);
-                p.threads.clone()
-            }
-            None => alloc::vec::Vec::new(),
-        };
-        // Interrupt blocking calls so the handler runs soon.
-        for tid in threads {
-            let t = TASKS.lock().get(&tid).cloned();
-            if let Some(t) = t {
-                crate::task::sched::interrupt(&t);
-            }
-        }
-    }
-    Ok(0)
+    crate::task::signal::post(pid, sig).map(|_| 0)
 }
 
 pub fn kill(pid: i32, sig: i32) -> KResult {

@@ -100,3 +100,68 @@ pub fn time(out: u64) -> KResult {
     }
     Ok(secs)
 }
+
+fn timeval(ns: u64) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
+    b[8..16].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
+    b
+}
+
+fn read_timeval(p: u64) -> Result<u64, i32> {
+    let raw = user::read_bytes(p, 16)?;
+    let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
+    let usec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
+    if sec < 0 || !(0..1_000_000).contains(&usec) {
+        return Err(EINVAL);
+    }
+    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000))
+}
+
+const ITIMER_REAL: u32 = 0;
+
+pub fn alarm(secs: u64) -> KResult {
+    let pid = crate::task::current().pid;
+    let deadline = if secs == 0 { 0 } else { time::monotonic_ns().saturating_add(secs.saturating_mul(1_000_000_000)) };
+    let (left, _) = crate::task::alarm::set(pid, deadline, 0);
+    Ok(left.div_ceil(1_000_000_000))
+}
+
+/// setitimer: ITIMER_REAL only (the virtual/profiling timers: EINVAL).
+pub fn setitimer(which: u32, new: u64, old: u64) -> KResult {
+    if which != ITIMER_REAL {
+        return Err(EINVAL);
+    }
+    let pid = crate::task::current().pid;
+    let (interval, value) = if new == 0 { (0, 0) } else { (read_timeval(new)?, read_timeval(new + 16)?) };
+    let deadline = if value == 0 { 0 } else { time::monotonic_ns().saturating_add(value) };
+    let (left, iv) = crate::task::alarm::set(pid, deadline, interval);
+    if old != 0 {
+        let mut b = [0u8; 32];
+        b[0..16].copy_from_slice(&timeval(iv));
+        b[16..32].copy_from_slice(&timeval(left));
+        user::write_bytes(old, &b)?;
+    }
+    Ok(0)
+}
+
+pub fn getitimer(which: u32, out: u64) -> KResult {
+    if which != ITIMER_REAL {
+        return Err(EINVAL);
+    }
+    let (left, iv) = crate::task::alarm::get(crate::task::current().pid);
+    let mut b = [0u8; 32];
+    b[0..16].copy_from_slice(&timeval(iv));
+    b[16..32].copy_from_slice(&timeval(left));
+    user::write_bytes(out, &b)?;
+    Ok(0)
+}
+
+/// times: process CPU times are not accounted (zeros); returns clock ticks
+/// (USER_HZ = 100) since boot.
+pub fn times(buf: u64) -> KResult {
+    if buf != 0 {
+        user::write_bytes(buf, &[0u8; 32])?;
+    }
+    Ok(time::monotonic_ns() / 10_000_000)
+}

@@ -2,12 +2,14 @@
 //! state; the memory map, fd table and fs context are shared between tasks
 //! as `clone` flags say. Processes (thread groups) live in [`PROCS`].
 
+pub mod alarm;
 pub mod elf;
 pub mod exec;
 pub mod exit;
 pub mod fork;
 pub mod futex;
 pub mod sched;
+pub mod signal;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
