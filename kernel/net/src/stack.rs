@@ -326,6 +326,12 @@ impl<D: Device> NetStack<D> {
             match t.state() {
                 tcp::State::FinWait1 | tcp::State::FinWait2 => {
                     if t.recv_queue() > sock.edge.rx {
+                        // The data is discarded with the connection.
+                        while t.recv_queue() > 0 {
+                            if t.recv(|b| (b.len(), ())).is_err() {
+                                break;
+                            }
+                        }
                         t.abort();
                         return false;
                     }
