@@ -49,6 +49,7 @@ pub fn exit_thread(wstatus: i32) -> ! {
 }
 
 fn exit_process(pid: u32, wstatus: i32) {
+    super::alarm::set(pid, 0, 0);
     let status = {
         let mut procs = PROCS.lock();
         let status = procs.get(&pid).and_then(|p| p.exit_status).unwrap_or(wstatus);
