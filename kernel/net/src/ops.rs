@@ -122,7 +122,12 @@ impl<D: Device> NetStack<D> {
         let Ok(s) = self.socks.get_mut(id) else {
             return;
         };
-        if !s.autobound || s.ty != SockType::Stream || !matches!(s.state, State::Idle) {
+        let closed = match &s.state {
+            State::Idle => true,
+            State::Stream(c) => c.established && c.last == smoltcp::socket::tcp::State::Closed,
+            _ => false,
+        };
+        if !s.autobound || s.ty != SockType::Stream || !closed {
             return;
         }
         s.autobound = false;

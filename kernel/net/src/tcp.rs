@@ -270,6 +270,7 @@ impl<D: Device> NetStack<D> {
             return Err(Errno::EINVAL);
         };
         let pool = l.pool.clone();
+        let inherited_autobound = s.autobound;
         let opts = s.opts.clone();
         let Some(idx) = pool.iter().position(|&sl| acceptable(self.tcp(sl).state())) else {
             self.bump_edge(id);
@@ -296,6 +297,9 @@ impl<D: Device> NetStack<D> {
         }
         let mut ns = Sock::new(SockType::Stream, flags & SOCK_NONBLOCK != 0, opts.clone());
         ns.local = Some(local);
+        // A port the listener did not choose is not held by the child
+        // once its connection ends (Linux: no SOCK_BINDPORT_LOCK).
+        ns.autobound = inherited_autobound;
         ns.state = State::Stream(Conn {
             slot,
             peer,
@@ -476,6 +480,7 @@ impl<D: Device> NetStack<D> {
     pub(crate) fn refresh(&mut self, id: SocketId) {
         let now = self.now_ms;
         let timeout = self.cfg.connect_timeout_ms;
+        let mut reset = false;
         let Ok(s) = self.socks.get_mut(id) else {
             return;
         };
@@ -520,9 +525,13 @@ impl<D: Device> NetStack<D> {
                 } else {
                     Errno::ECONNRESET
                 });
+                reset = true;
             }
             c.fin_seen |= peer_closed(st) && st != tcp::State::Closed;
             c.last = st;
+        }
+        if reset {
+            self.release_autobind(id);
         }
         self.bump_edge(id);
     }
