@@ -49,15 +49,21 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
         f.rcx = f.rip;
         f.r11 = f.rflags;
     }
-    before_user_return(f);
+    finish_return(f, Some(nr));
 }
 
 /// Last steps before any return to user mode: a pending fatal signal ends
 /// the task, a handled one enters its handler, and the context is checked
 /// (IRETQ to a non-canonical address would fault in the kernel).
 pub fn before_user_return(f: &mut TrapFrame) {
+    finish_return(f, None);
+}
+
+/// As [`before_user_return`]; `syscall` is the number of the call that is
+/// returning (an EINTR from it is restarted for SA_RESTART handlers).
+fn finish_return(f: &mut TrapFrame, syscall: Option<u64>) {
     crate::task::exit::check_pending_kill();
-    signal::deliver(f);
+    signal::deliver(f, syscall);
     if f.rip >= crate::mm::USER_END || f.rsp >= crate::mm::USER_END {
         crate::kprintln!("veridian: pid {}: bad user context rip {:#x} rsp {:#x}", crate::task::current_pid(), f.rip, f.rsp);
         crate::task::exit::kill_current_by_signal(11);

@@ -123,6 +123,7 @@ pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> KResult {
 }
 
 const SA_NODEFER: u64 = 0x4000_0000;
+const SA_RESTART: u64 = 0x1000_0000;
 const SA_RESETHAND: u64 = 0x8000_0000;
 const UC_SIZE: u64 = 304;
 const SIGINFO_SIZE: u64 = 128;
@@ -149,12 +150,21 @@ fn take_deliverable(mask: u64) -> Option<(i32, SigAction)> {
 
 /// Before returning to user mode from a syscall: runs the handler of a
 /// pending signal by building a Linux `rt_sigframe` on the user stack.
-pub fn deliver(f: &mut TrapFrame) {
+pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
     let cur = current();
     let mask = cur.sigmask.load(Ordering::Relaxed);
     let Some((sig, act)) = take_deliverable(mask) else { return };
     if act.handler <= SIG_IGN {
         return;
+    }
+    if let Some(nr) = syscall {
+        if act.flags & SA_RESTART != 0 && f.rax == (-(EINTR as i64)) as u64 && f.rip >= 2 {
+            // Back up over the 2-byte SYSCALL: it runs again after the
+            // handler returns.
+            f.rax = nr;
+            f.rip -= 2;
+            f.rcx = f.rip;
+        }
     }
     let old_mask = match cur.suspend_mask.swap(u64::MAX, Ordering::Relaxed) {
         u64::MAX => mask,
