@@ -65,6 +65,8 @@ pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, event: u64) -> KResult {
         EpollEvent::decode(&user::read_bytes(event, EPOLL_EVENT_SIZE)?).map_err(|e| e.0)?
     };
     set.set.lock().ctl(op, key(fd, &target), ev).map_err(|e| e.0)?;
+    // A thread already waiting on this instance looks again.
+    crate::net::wake();
     Ok(0)
 }
 
