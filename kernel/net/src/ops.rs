@@ -84,7 +84,9 @@ impl<D: Device> NetStack<D> {
     /// [`NetStack::bind`] with a decoded address.
     pub fn bind_addr(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
         let s = self.sock(id)?;
-        if s.local.is_some() || matches!(s.state, State::Stream(_) | State::Listening(_)) {
+        // A connection that ended and gave its port back may be bound
+        // again (Linux: closed state, no port); otherwise once only.
+        if s.local.is_some() || matches!(s.state, State::Listening(_)) {
             return Err(Errno::EINVAL);
         }
         self.links_for(*a.ip())?;

@@ -70,8 +70,6 @@ struct World {
     ours: Vec<Option<OwnedSocket>>,
     host: Vec<Option<i32>>,
     udp: Vec<bool>,
-    /// Slots that took part in a TCP connection (not re-bound: see below).
-    conn: Vec<bool>,
 }
 
 impl World {
@@ -135,13 +133,8 @@ impl World {
                 self.ours.push(Some(o));
                 self.host.push(Some(h));
                 self.udp.push(udp);
-                self.conn.push(false);
                 (Ok(0), host_err(h as isize).map(|_| 0))
             }
-            // Linux lets a TCP socket whose connection ended be bound
-            // again (its automatic port is released); this stack keeps it
-            // connected-and-closed. Not compared.
-            Op::Bind(i) | Op::BindTo(i, _) if self.conn.get(i) == Some(&true) => return None,
             Op::Bind(i) => {
                 let (s, f) = (id(self, i)?, fd(self, i)?);
                 let a = lo(0);
@@ -193,9 +186,6 @@ impl World {
                 let (s, f) = (id(self, i)?, fd(self, i)?);
                 let (po, ph) = (self.our_port(k)?, self.host_port(k)?);
                 let (ao, ah) = (lo(po), lo(ph));
-                if !self.udp[i] {
-                    self.conn[i] = true;
-                }
                 (
                     self.net.connect(s, &ao).map(|_| 0),
                     host_err(unsafe { libc::connect(f, ah.as_ptr().cast(), 16) } as isize),
@@ -223,7 +213,6 @@ impl World {
                     self.ours.push(Some(o));
                     self.host.push(Some(h));
                     self.udp.push(false);
-                    self.conn.push(true);
                 } else if h >= 0 {
                     unsafe { libc::close(h) };
                 }
@@ -367,7 +356,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
     #[test]
     fn sequences_like_linux(prelude in 0u8..3, ops in prop::collection::vec(op(), 1..24)) {
-        let mut w = World { net: NetStack::new(NetConfig::default()), now: 0, ours: Vec::new(), host: Vec::new(), udp: Vec::new(), conn: Vec::new() };
+        let mut w = World { net: NetStack::new(NetConfig::default()), now: 0, ours: Vec::new(), host: Vec::new(), udp: Vec::new() };
         // Start from an interesting state: a listener with a connection
         // accepted (TCP), or two bound datagram sockets (UDP), or nothing.
         let start = match prelude {
