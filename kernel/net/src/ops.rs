@@ -121,14 +121,11 @@ impl<D: Device> NetStack<D> {
     /// A TCP socket back in the closed state releases an automatically
     /// bound port.
     pub(crate) fn release_autobind(&mut self, id: SocketId) {
+        let over = self.conn_over(id);
         let Ok(s) = self.socks.get_mut(id) else {
             return;
         };
-        let closed = match &s.state {
-            State::Idle => true,
-            State::Stream(c) => c.established && c.last == smoltcp::socket::tcp::State::Closed,
-            _ => false,
-        };
+        let closed = matches!(s.state, State::Idle) || over;
         if !s.autobound || s.ty != SockType::Stream || !closed {
             return;
         }
@@ -136,6 +133,11 @@ impl<D: Device> NetStack<D> {
         if let Some(a) = s.local.take() {
             s.last_name = Some(a);
             self.ports.unbind(Proto::Tcp, id, a.port());
+            if let State::Stream(c) = &mut s.state {
+                // TIME-WAIT (or a pending RST) still uses the port.
+                self.ports.linger(a.port());
+                c.held_port = Some(a.port());
+            }
         }
     }
 
@@ -282,6 +284,13 @@ impl<D: Device> NetStack<D> {
             State::Idle | State::Listening(_) => {}
             State::Stream(c) => {
                 let abort = s.opts.linger == Some(0) || !c.established;
+                let port = match c.held_port {
+                    Some(p) => {
+                        self.ports.unlinger(p);
+                        p
+                    }
+                    None => port,
+                };
                 self.drop_conn_slot(c.slot, port, abort);
             }
             State::Dgram(d) => {

@@ -44,6 +44,9 @@ pub(crate) struct Conn {
     /// The peer's FIN arrived (Linux's `SOCK_DONE`: reads return 0 even if
     /// a reset follows).
     pub fin_seen: bool,
+    /// A given-back port still used by this connection's TIME-WAIT: kept
+    /// out of ephemeral choice until the socket is closed.
+    pub held_port: Option<u16>,
 }
 
 /// A UDP socket's stack sockets (one per link it is bound on) and its

@@ -308,6 +308,7 @@ impl<D: Device> NetStack<D> {
             started_ms: self.now_ms,
             reported: true,
             fin_seen: false,
+            held_port: None,
         });
         let nid = self.socks.insert(ns);
         self.ports
@@ -338,7 +339,11 @@ impl<D: Device> NetStack<D> {
                     // Made and already gone: Linux reports the error and
                     // disconnects (closed state, shutdown bits cleared).
                     let err = s.error.take().unwrap_or(Errno::ECONNABORTED);
-                    let port = s.local.map_or(0, |a| a.port());
+                    let held = c.held_port;
+                    let port = held.or(s.local.map(|a| a.port())).unwrap_or(0);
+                    if held.is_some() {
+                        self.ports.unlinger(port);
+                    }
                     s.state = State::Idle;
                     s.shut_rd = false;
                     s.shut_wr = false;
@@ -413,6 +418,7 @@ impl<D: Device> NetStack<D> {
             started_ms: now,
             reported: false,
             fin_seen: false,
+            held_port: None,
         });
         s.connecting = true;
         Err(Errno::EINPROGRESS)
@@ -530,10 +536,24 @@ impl<D: Device> NetStack<D> {
             c.fin_seen |= peer_closed(st) && st != tcp::State::Closed;
             c.last = st;
         }
-        if reset {
+        if reset || self.conn_over(id) {
             self.release_autobind(id);
         }
         self.bump_edge(id);
+    }
+
+    /// Whether an established connection is over (closed or in TIME-WAIT:
+    /// Linux's socket is then in the closed state).
+    pub(crate) fn conn_over(&self, id: SocketId) -> bool {
+        match self.socks.get(id).map(|s| &s.state) {
+            Ok(State::Stream(c)) if c.established => matches!(
+                self.sets[c.slot.0 as usize]
+                    .get::<tcp::Socket>(c.slot.1)
+                    .state(),
+                tcp::State::Closed | tcp::State::TimeWait
+            ),
+            _ => false,
+        }
     }
 
     /// TCP send: bytes queued (`EAGAIN` if the buffer is full, `EPIPE`
