@@ -496,7 +496,10 @@ impl<D: Device> NetStack<D> {
                     .filter(|&&sl| acceptable(self.tcp(sl).state()))
                     .count();
             }
-            Ok(State::Stream(c)) => return self.tcp(c.slot).recv_queue(),
+            Ok(State::Stream(c)) => {
+                let extra = c.salvage.len();
+                return self.tcp(c.slot).recv_queue() + extra;
+            }
             Ok(State::Dgram(d)) => (
                 d.slots.clone(),
                 d.early.iter().map(|(p, _)| p.len() + 1).sum::<usize>(),

@@ -47,6 +47,9 @@ pub(crate) struct Conn {
     /// A given-back port still used by this connection's TIME-WAIT: kept
     /// out of ephemeral choice until the socket is closed.
     pub held_port: Option<u16>,
+    /// Bytes that were waiting to be read when the connection was reset
+    /// for data after `SHUT_RDWR` (Linux keeps them readable).
+    pub salvage: Vec<u8>,
 }
 
 /// A UDP socket's stack sockets (one per link it is bound on) and its

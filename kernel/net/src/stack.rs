@@ -315,6 +315,7 @@ impl<D: Device> NetStack<D> {
             }
         }
         let sets = &mut self.sets;
+        let mut salvaged: Vec<(SocketId, Vec<u8>)> = Vec::new();
         self.rd_shut.retain(|&id| {
             let Ok(sock) = self.socks.get(id) else {
                 return false;
@@ -326,13 +327,24 @@ impl<D: Device> NetStack<D> {
             match t.state() {
                 tcp::State::FinWait1 | tcp::State::FinWait2 => {
                     if t.recv_queue() > sock.edge.rx {
-                        // The data is discarded with the connection.
+                        // What was there before stays readable; the new
+                        // data is discarded with the connection.
+                        let mut keep = vec![0u8; sock.edge.rx];
+                        let mut got = 0;
+                        while got < keep.len() {
+                            match t.recv_slice(&mut keep[got..]) {
+                                Ok(n) if n > 0 => got += n,
+                                _ => break,
+                            }
+                        }
+                        keep.truncate(got);
                         while t.recv_queue() > 0 {
                             if t.recv(|b| (b.len(), ())).is_err() {
                                 break;
                             }
                         }
                         t.abort();
+                        salvaged.push((id, keep));
                         return false;
                     }
                     true
@@ -341,6 +353,15 @@ impl<D: Device> NetStack<D> {
                 _ => false,
             }
         });
+        for (id, keep) in salvaged {
+            if let Ok(Sock {
+                state: State::Stream(c),
+                ..
+            }) = self.socks.get_mut(id)
+            {
+                c.salvage = keep;
+            }
+        }
     }
 
     /// ICMP port unreachable for a datagram from a connected UDP socket to

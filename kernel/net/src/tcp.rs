@@ -2,6 +2,7 @@
 //! connect with non-blocking progress, stream send/recv/shutdown, and
 //! tracking of connection state changes.
 
+use alloc::vec::Vec;
 use core::net::{Ipv4Addr, SocketAddrV4};
 
 use smoltcp::phy::Device;
@@ -309,6 +310,7 @@ impl<D: Device> NetStack<D> {
             reported: true,
             fin_seen: false,
             held_port: None,
+            salvage: Vec::new(),
         });
         let nid = self.socks.insert(ns);
         self.ports
@@ -419,6 +421,7 @@ impl<D: Device> NetStack<D> {
             reported: false,
             fin_seen: false,
             held_port: None,
+            salvage: Vec::new(),
         });
         s.connecting = true;
         Err(Errno::EINPROGRESS)
@@ -600,6 +603,16 @@ impl<D: Device> NetStack<D> {
             State::Stream(_) => (None, false),
             _ => (None, true),
         };
+        if let State::Stream(c) = &mut s.state {
+            if !c.salvage.is_empty() {
+                let n = buf.len().min(c.salvage.len());
+                buf[..n].copy_from_slice(&c.salvage[..n]);
+                if flags & MSG_PEEK == 0 {
+                    c.salvage.drain(..n);
+                }
+                return Ok(n);
+            }
+        }
         let (mut fin, mut done) = (false, false);
         if let Some(slot) = slot {
             let t = self.tcp(slot);
@@ -713,11 +726,16 @@ impl<D: Device> NetStack<D> {
             State::Stream(c) if !c.established => return err,
             State::Idle => (true, false, true),
             State::Stream(c) => {
+                let salvage = !c.salvage.is_empty();
                 let t = self.tcp(c.slot);
                 let closed = t.state() == tcp::State::Closed;
                 rcv_shut |= peer_closed(t.state());
                 snd_shut |= closed;
-                (closed, t.can_recv(), t.send_queue() < t.send_capacity())
+                (
+                    closed,
+                    salvage || t.can_recv(),
+                    t.send_queue() < t.send_capacity(),
+                )
             }
             State::Dgram(_) => return POLLNVAL,
         };
@@ -742,9 +760,9 @@ impl<D: Device> NetStack<D> {
         let s = self.socks.get(id)?;
         match &s.state {
             State::Stream(c) => {
-                let slot = c.slot;
+                let (slot, extra) = (c.slot, c.salvage.len());
                 let t = self.tcp(slot);
-                Ok((t.recv_queue(), t.send_queue()))
+                Ok((t.recv_queue() + extra, t.send_queue()))
             }
             State::Listening(_) => Err(Errno::EINVAL),
             _ => Ok((0, 0)),
