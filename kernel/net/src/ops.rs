@@ -90,7 +90,9 @@ impl<D: Device> NetStack<D> {
             return Err(Errno::EINVAL);
         }
         self.links_for(*a.ip())?;
-        self.bind_inner(id, a)
+        self.bind_inner(id, a)?;
+        self.socks.get_mut(id)?.bound_ip = (!a.ip().is_unspecified()).then_some(*a.ip());
+        Ok(())
     }
 
     fn bind_inner(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
@@ -115,7 +117,12 @@ impl<D: Device> NetStack<D> {
 
     /// Binds to `0.0.0.0:<ephemeral>` (connect, listen, sendto unbound).
     pub(crate) fn autobind(&mut self, id: SocketId, _proto: Proto) -> Result<()> {
-        self.bind_inner(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))
+        let ip = self
+            .socks
+            .get(id)?
+            .bound_ip
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
+        self.bind_inner(id, SocketAddrV4::new(ip, 0))
     }
 
     /// A TCP socket back in the closed state releases an automatically

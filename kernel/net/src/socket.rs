@@ -93,6 +93,9 @@ pub(crate) struct Sock {
     /// The address `getsockname` still reports after an automatic port
     /// was released (Linux keeps showing it).
     pub last_name: Option<SocketAddrV4>,
+    /// A specific address the caller bound: kept when a port is given
+    /// back, and used again by an implicit bind (Linux's address lock).
+    pub bound_ip: Option<Ipv4Addr>,
     /// Pending error for `SO_ERROR` (and the next call that reports it).
     pub error: Option<Errno>,
     /// A non-blocking connect started and its failure not yet reported by
@@ -126,6 +129,7 @@ impl Sock {
             local: None,
             autobound: false,
             last_name: None,
+            bound_ip: None,
             connecting: false,
             disconnecting: false,
             error: None,
