@@ -80,6 +80,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
         extra_serials: vec![],
         initrd: Some(initrd),
         silence_limit: None,
+        user_net: false,
     };
 
     let veridian = match kernel::build().ok() {
@@ -95,6 +96,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
                 extra_serials: vec![],
                 initrd: None,
                 silence_limit: None,
+                user_net: false,
             })
         }
         None => {

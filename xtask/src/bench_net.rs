@@ -88,6 +88,7 @@ pub fn net(accel: Accel) -> Result<()> {
         extra_serials: vec![],
         initrd: Some(initrd),
         silence_limit: None,
+        user_net: false,
     };
     let image = kernel::build()?;
     let rootfs = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
@@ -101,6 +102,7 @@ pub fn net(accel: Accel) -> Result<()> {
         extra_serials: vec![],
         initrd: None,
         silence_limit: None,
+        user_net: false,
     };
     let (l_rtt, l_bulk) = run(&linux)?;
     let (v_rtt, v_bulk) = run(&veridian)?;

@@ -38,6 +38,11 @@ impl Boot {
 /// Boots `kernel` over `disk` with init running `words` (percent-encoded
 /// onto the command line).
 pub fn boot(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel) -> Result<Boot> {
+    boot_with(kernel, disk, words, name, accel, false)
+}
+
+/// [`boot`], optionally with a virtio-net NIC on QEMU's user-mode network.
+fn boot_with(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel, user_net: bool) -> Result<Boot> {
     let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
     let log_path = paths::log_dir().join(format!("guest-{name}.log"));
     let vm = Vm {
@@ -50,6 +55,7 @@ pub fn boot(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel
         extra_serials: vec![],
         initrd: None,
         silence_limit: Some(Duration::from_secs(120)),
+        user_net,
     };
     let mut log = String::new();
     let exit = vm.run(BOOT_LIMIT, |line| {
@@ -93,6 +99,33 @@ pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> R
     let fsck = Command::new(mkfs).arg("fsck").arg(&raw).output()?;
     ensure!(fsck.status.success(), "image not fsck-clean after the guest wrote it: {}", String::from_utf8_lossy(&fsck.stdout));
     fs::remove_file(&raw)?;
+    Ok(())
+}
+
+/// virtio-net: busybox wget in the guest fetches a page from a server on
+/// the host's loopback (10.0.2.2 through QEMU's user-mode network).
+pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let token = format!("served to VeridianOS {}", std::process::id());
+    let body = token.clone();
+    let server = std::thread::spawn(move || -> Result<String> {
+        let (stream, _) = listener.accept()?;
+        let mut request_line = String::new();
+        BufReader::new(&stream).read_line(&mut request_line)?;
+        let reply = format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n", body.len() + 1);
+        (&stream).write_all(reply.as_bytes())?;
+        Ok(request_line)
+    });
+    let url = format!("http://10.0.2.2:{port}/veridian");
+    let b = boot_with(kernel, &overlay(rootfs, "virtio-net")?, &["/bin/wget", "-q", "-O", "-", &url], "virtio-net", accel, true)?;
+    ensure!(b.status()? == 0, "wget exited {}; log {}", b.status()?, b.log_path.display());
+    ensure!(b.log.lines().any(|l| l.trim() == token), "no page text in the output; log {}", b.log_path.display());
+    if server.is_finished() {
+        let request = server.join().map_err(|_| anyhow::anyhow!("server thread panicked"))??;
+        ensure!(request.starts_with("GET /veridian "), "server saw {request:?}");
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("binutils", "ar/ranlib/strip/nm for the target"),
     ("patch", "applies patches/ to the source copy"),
     ("qemu-system-x86", "boots VeridianOS"),
+    ("qemu-utils", "qemu-img: the runner's copy-on-write overlays"),
     ("lld-19", "links the kernel"),
     ("busybox-static", "the foreign static binary run as /bin/sh"),
     ("e2fsprogs", "mke2fs, the BlockFS benchmark anchor"),

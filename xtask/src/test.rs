@@ -73,6 +73,7 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
         ("VeridianOS: std links (println, File, Vec) inside the guest".to_string(), guest_tests::std_links(&kernel, &image, accel)),
         ("VeridianOS: a file written in the guest persists (mkfs-blockfs cat)".into(), guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel)),
         ("VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(), guest_tests::busybox(&kernel, &image, accel)),
+        ("VeridianOS: virtio-net: busybox wget fetches from the host".into(), guest_tests::virtio_net_fetch(&kernel, &image, accel)),
         ("VeridianOS: cargo +veridian test through veridian-run".into(), guest_tests::cargo_test_in_guest(tc)),
         ("veridian-run: a hang times out, a killed QEMU is reported, none is left".into(), guest_tests::runner_timeouts(tc, &bin_dir)),
     ];

@@ -95,6 +95,7 @@ fn boot_and_run_criteria(kernel: &Path, image: &Path, opts: &Options) -> Result<
         extra_serials: vec![],
         initrd: None,
         silence_limit: Some(opts.step_limit),
+        user_net: false,
     };
     println!("\nbooting VeridianOS ({:?}); serial log: {}", opts.accel.resolve(), log_path.display());
     let started = Instant::now();

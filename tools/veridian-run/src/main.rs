@@ -45,6 +45,9 @@ struct Args {
     /// The base root file system image (never modified).
     #[arg(long, env = "VERIDIAN_ROOTFS")]
     rootfs: Option<PathBuf>,
+    /// Give the guest a virtio-net NIC on QEMU's user-mode network.
+    #[arg(long, env = "VERIDIAN_NET")]
+    net: bool,
     /// Print the kernel's serial log live.
     #[arg(short, long)]
     verbose: bool,
@@ -116,6 +119,7 @@ fn run(args: Args) -> Result<u8> {
         extra_serials: vec![stdout_file.clone(), stderr_file.clone()],
         initrd: None,
         silence_limit: None,
+        user_net: args.net,
     };
     let done = Arc::new(AtomicBool::new(false));
     let pumps = [

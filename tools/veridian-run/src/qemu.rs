@@ -76,6 +76,10 @@ pub struct Vm {
     pub initrd: Option<PathBuf>,
     /// Kill the guest when COM1 stays silent this long (a hung step).
     pub silence_limit: Option<Duration>,
+    /// A virtio-net NIC on QEMU's user-mode network (guest 10.0.2.15, the
+    /// host's loopback reachable as 10.0.2.2; nothing leaves this machine
+    /// unless the guest dials out).
+    pub user_net: bool,
 }
 
 /// How a boot ended.
@@ -117,6 +121,9 @@ impl Vm {
         }
         cmd.args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04")])
             .args(["-serial", "stdio"]);
+        if self.user_net {
+            cmd.args(["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"]);
+        }
         for serial in &self.extra_serials {
             cmd.arg("-serial").arg(format!("file:{}", serial.display()));
         }
@@ -296,6 +303,7 @@ mod tests {
             extra_serials: vec!["out".into()],
             initrd: None,
             silence_limit: None,
+            user_net: false,
         };
         let args: Vec<String> = vm.command().get_args().map(|a| a.to_string_lossy().into_owned()).collect();
         let joined = args.join(" ");
