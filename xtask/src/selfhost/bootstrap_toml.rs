@@ -83,6 +83,9 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "vendor = true\nlocked-deps = false\nsubmodules = false");
     let _ = writeln!(w, "optimized-compiler-builtins = false");
     let _ = writeln!(w, "description = \"veridian\"");
+    // Debian's cargo links the system's libsqlite3; VeridianOS has none, so
+    // cargo compiles the SQLite the vendored libsqlite3-sys carries.
+    let _ = writeln!(w, "\n[build.tool.cargo]\nfeatures = [\"rusqlite/bundled\"]");
     let _ = writeln!(w, "\n[install]\nprefix = \"/usr/local\"\nsysconfdir = \"/etc\"");
     let _ = writeln!(w, "\n[llvm]");
     let _ = writeln!(w, "download-ci-llvm = false\nlink-shared = false\nstatic-libstdcpp = false");
@@ -171,6 +174,7 @@ mod tests {
         assert_eq!(get(&kv, veridian, "crt-static"), Some("true"));
         assert_eq!(get(&kv, veridian, "musl-root"), Some("\"/b/llvm/sysroot\""));
         assert!(get(&kv, "target.x86_64-unknown-linux-gnu", "llvm-config").is_some());
+        assert_eq!(get(&kv, "build.tool.cargo", "features"), Some("[\"rusqlite/bundled\"]"));
     }
 
     #[test]
