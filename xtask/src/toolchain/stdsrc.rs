@@ -33,7 +33,10 @@ pub fn prepare(force: bool) -> Result<PathBuf> {
     let digest = stamp::Inputs::default()
         .text("rust", &found)
         .text("rewrite", include_str!("cfg_rewrite.rs"))
-        .tree(&root.join("patches"))?
+        // Only the library's patches: patches/llvm and patches/rust belong to
+        // the self-hosted build and must not rebuild std.
+        .tree(&root.join("patches/library"))?
+        .text("rust-version", &expected)
         .tree(&root.join("toolchain/veridian-syscall/src"))?
         .tree(&root.join("toolchain/veridian-syscall/Cargo.toml"))?
         .digest();

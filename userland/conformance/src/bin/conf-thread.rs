@@ -156,5 +156,14 @@ fn main() {
         let sum: i32 = handles.into_iter().map(|h| h.join().unwrap()).sum();
         assert_eq!(sum, 64 * 63);
     });
+    suite.check("backtrace-after-thread", || {
+        // The unwinder (libgcc_eh) reaches pthread_once through weak
+        // references once threads exist; a static link must resolve them
+        // (without them this crashed with SIGSEGV).
+        std::thread::spawn(|| ()).join().unwrap();
+        let trace = std::backtrace::Backtrace::force_capture();
+        assert_eq!(trace.status(), std::backtrace::BacktraceStatus::Captured);
+        assert!(!trace.to_string().is_empty());
+    });
     suite.done();
 }
