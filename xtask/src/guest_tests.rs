@@ -145,24 +145,7 @@ pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
 /// through the runner userland/.cargo/config.toml sets: passing tests pass,
 /// the failing one fails the run.
 pub fn cargo_test_in_guest(tc: &Toolchain) -> Result<()> {
-    let userland = paths::repo_root().join("userland");
-    let run = |features: &[&str]| -> Result<(bool, String)> {
-        let out = Command::new(tc.cargo())
-            .args(["test", "--target", paths::TARGET, "-p", "test-sample"])
-            .args(features)
-            .current_dir(&userland)
-            .env("RUSTC", tc.rustc())
-            .env("RUSTDOC", tc.dir.join("bin/rustdoc"))
-            .env_remove("RUSTFLAGS")
-            .stdin(Stdio::null())
-            .output()?;
-        Ok((out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)))
-    };
-    let (ok, out) = run(&[])?;
-    ensure!(ok && out.contains("test result: ok. 3 passed"), "passing run: {}", tail(&out));
-    let (ok, out) = run(&["--features", "failing"])?;
-    ensure!(!ok && out.contains("3 passed; 1 failed"), "failing run should fail with 1 failed: {}", tail(&out));
-    Ok(())
+    crate::target_checks::test_sample_reports(tc, None)
 }
 
 /// A hanging program gives the runner's timeout error, and a QEMU killed
@@ -233,11 +216,6 @@ fn newest_runner_qemu_pid(runner_pid: u32) -> Result<Option<u32>> {
 /// Cargo's environment form of `target.<triple>.runner`.
 pub fn runner_env_key() -> String {
     format!("CARGO_TARGET_{}_RUNNER", paths::TARGET.to_uppercase().replace('-', "_"))
-}
-
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(8)..].join(" | ")
 }
 
 /// The conformance suite inside VeridianOS, as test rows.

@@ -171,27 +171,37 @@ fn bundle_run_on_host(bin_dir: &std::path::Path, suite_program: &crate::conforma
 /// `cargo +veridian test` of userland/test-sample: its three tests pass;
 /// with `--features failing` the fourth is reported failed and the run fails.
 pub fn cargo_test_reports(tc: &Toolchain) -> Result<()> {
+    // `env` as the runner executes the test binary natively on the host
+    // (userland's config runs it inside VeridianOS otherwise).
+    test_sample_reports(tc, Some("env"))
+}
+
+/// Runs `cargo +veridian test` of userland/test-sample with `runner`
+/// (default: userland/.cargo/config.toml's) and checks the passing and the
+/// failing run are reported as such.
+pub fn test_sample_reports(tc: &Toolchain, runner: Option<&str>) -> Result<()> {
     let userland = crate::paths::repo_root().join("userland");
-    let test = |features: &[&str]| -> Result<(bool, String)> {
-        let out = Command::new(tc.cargo())
-            .args(["test", "--target", TARGET, "-p", "test-sample"])
+    let test = |features: &[&str]| -> Result<(bool, String, String)> {
+        let mut cmd = Command::new(tc.cargo());
+        cmd.args(["test", "--target", TARGET, "-p", "test-sample"])
             .args(features)
             .current_dir(&userland)
             .env("RUSTC", tc.rustc())
             .env("RUSTDOC", tc.dir.join("bin/rustdoc"))
-            // On the host: `env` as the runner executes the test binary natively
-            // (userland's config runs it inside VeridianOS otherwise).
-            .env(crate::guest_tests::runner_env_key(), "env")
             .env_remove("RUSTFLAGS")
-            .stdin(std::process::Stdio::null())
-            .output()?;
-        Ok((out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned()))
+            .stdin(std::process::Stdio::null());
+        if let Some(runner) = runner {
+            cmd.env(crate::guest_tests::runner_env_key(), runner);
+        }
+        let out = cmd.output()?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Ok((out.status.success(), text(&out.stdout), text(&out.stderr)))
     };
-    let (ok, stdout) = test(&[])?;
-    ensure!(ok && stdout.contains("test result: ok. 3 passed; 0 failed"), "passing run: {stdout}");
-    let (ok, stdout) = test(&["--features", "failing"])?;
+    let (ok, stdout, stderr) = test(&[])?;
+    ensure!(ok && stdout.contains("test result: ok. 3 passed; 0 failed"), "passing run: {stdout}{stderr}");
+    let (ok, stdout, stderr) = test(&["--features", "failing"])?;
     ensure!(!ok, "a failing test must fail the run");
-    ensure!(stdout.contains("tests::deliberately_wrong ... FAILED"), "failure not reported: {stdout}");
-    ensure!(stdout.contains("test result: FAILED. 3 passed; 1 failed"), "summary: {stdout}");
+    ensure!(stdout.contains("tests::deliberately_wrong ... FAILED"), "failure not reported: {stdout}{stderr}");
+    ensure!(stdout.contains("test result: FAILED. 3 passed; 1 failed"), "summary: {stdout}{stderr}");
     Ok(())
 }
