@@ -148,7 +148,13 @@ pub fn patch_list(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `patch -p1` of each patch in `dir` inside `tree`.
+///
+/// Each patched file gets the newest modification time of the patches that
+/// touched it rather than "now": a re-copied tree with the same patches then
+/// looks unchanged to cargo and Ninja (hours of rebuild saved), while an
+/// edited patch (newer file) still makes its files newer than the last build.
 pub fn apply_patches(tree: &Path, dir: &Path) -> Result<()> {
+    let mut touched: std::collections::BTreeMap<PathBuf, std::time::SystemTime> = Default::default();
     for patch in patch_list(dir)? {
         run::output(
             Command::new("patch")
@@ -157,8 +163,29 @@ pub fn apply_patches(tree: &Path, dir: &Path) -> Result<()> {
                 .current_dir(tree),
         )
         .with_context(|| format!("{} does not apply", patch.display()))?;
+        let when = fs::metadata(&patch)?.modified()?;
+        for file in patched_files(&fs::read_to_string(&patch)?) {
+            let slot = touched.entry(tree.join(file)).or_insert(when);
+            *slot = (*slot).max(when);
+        }
+    }
+    for (file, when) in touched {
+        if file.is_file() {
+            fs::File::options().write(true).open(&file)?.set_modified(when)?;
+        }
     }
     Ok(())
+}
+
+/// The files a `-p1` unified diff writes (its `+++ b/...` lines).
+fn patched_files(patch: &str) -> Vec<PathBuf> {
+    patch
+        .lines()
+        .filter_map(|l| l.strip_prefix("+++ "))
+        .map(|rest| rest.split('\t').next().unwrap_or(rest).trim())
+        .filter(|p| *p != "/dev/null")
+        .filter_map(|p| p.split_once('/').map(|(_, path)| PathBuf::from(path)))
+        .collect()
 }
 
 /// True when every patch in `dir` is already applied to `tree`.
@@ -352,6 +379,25 @@ mod tests {
     }
 
     #[test]
+    fn patched_files_take_the_patch_time_not_now() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (tree, dir) = (tmp.path().join("tree"), tmp.path().join("patches"));
+        fs::create_dir_all(tree.join("src")).unwrap();
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(tree.join("src/a.txt"), "one\n").unwrap();
+        fs::write(tree.join("src/b.txt"), "same\n").unwrap();
+        let patch = dir.join("0001-a.patch");
+        fs::write(&patch, "--- a/src/a.txt\t2020-01-01\n+++ b/src/a.txt\t2020-01-01\n@@ -1 +1 @@\n-one\n+two\n").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+        fs::File::options().write(true).open(&patch).unwrap().set_modified(old).unwrap();
+        assert_eq!(patched_files(&fs::read_to_string(&patch).unwrap()), vec![PathBuf::from("src/a.txt")]);
+        apply_patches(&tree, &dir).unwrap();
+        assert_eq!(fs::read_to_string(tree.join("src/a.txt")).unwrap(), "two\n");
+        assert_eq!(fs::metadata(tree.join("src/a.txt")).unwrap().modified().unwrap(), old);
+        assert_ne!(fs::metadata(tree.join("src/b.txt")).unwrap().modified().unwrap(), old, "untouched files keep theirs");
+    }
+
+    #[test]
     fn llvm_patches_apply_to_the_pinned_source() {
         let Some(tarball) = pinned_tarball() else {
             eprintln!("SKIP: {SOURCE_PACKAGE} {VERSION} source not downloaded (run `cargo xtask llvm` once)");
@@ -363,8 +409,8 @@ mod tests {
         let mut tar = Command::new("tar");
         tar.arg("-xJf").arg(&tarball).arg("-C").arg(tmp.path()).arg("--wildcards");
         for p in patch_list(&patches).unwrap() {
-            for line in fs::read_to_string(&p).unwrap().lines().filter_map(|l| l.strip_prefix("+++ b/")) {
-                tar.arg(format!("{top}/{}", line.split('\t').next().unwrap()));
+            for file in patched_files(&fs::read_to_string(&p).unwrap()) {
+                tar.arg(format!("{top}/{}", file.display()));
             }
         }
         run::output(&mut tar).unwrap();

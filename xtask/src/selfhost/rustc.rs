@@ -24,10 +24,10 @@ use crate::toolchain::{self, stdsrc, HOST_CARGO, HOST_RUSTC};
 use crate::{paths, setup};
 
 /// Debian packages for this build: Debian's LLVM 22 (static, with the
-/// libraries its llvm-config names) for the build machine's compiler, clang
+/// libraries its llvm-config names, Polly included) for the build machine's compiler, clang
 /// and lld for the target's C/C++ and links.
 const PACKAGES: &[&str] = &[
-    "python3", "llvm-22-dev", "llvm-22", "clang-22", "lld-22", "libz3-dev", "zlib1g-dev", "libzstd-dev", "libxml2-dev",
+    "python3", "llvm-22-dev", "libpolly-22-dev", "llvm-22", "clang-22", "lld-22", "libz3-dev", "zlib1g-dev", "libzstd-dev", "libxml2-dev",
     "pkg-config", "perl", "make",
 ];
 
