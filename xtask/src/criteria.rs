@@ -25,8 +25,8 @@ pub struct Criterion {
     pub expect: Option<&'static str>,
 }
 
-const NO_RUSTC: &str = "rustc for host x86_64-unknown-veridian is not in the rootfs yet (cargo xtask rustc, issue 7)";
-const NO_CARGO: &str = "cargo for host x86_64-unknown-veridian is not in the rootfs yet (cargo xtask rustc, issue 7)";
+const NO_RUSTC: &str = "no rustc for host x86_64-unknown-veridian in the rootfs: `cargo xtask rustc` has not built it here";
+const NO_CARGO: &str = "no cargo for host x86_64-unknown-veridian in the rootfs: `cargo xtask rustc` has not built it here";
 
 /// The criteria, in the seed's order (later ones use what earlier ones make).
 pub const CRITERIA: &[Criterion] = &[

@@ -47,6 +47,9 @@ enum Command {
         /// Image size in MiB.
         #[arg(long, default_value_t = rootfs::DEFAULT_SIZE_MB)]
         size: u32,
+        /// Put the VeridianOS-hosted rustc + cargo (from `cargo xtask rustc`) at /usr/local.
+        #[arg(long)]
+        rust: bool,
     },
     /// Build the VeridianOS kernel into target/veridian/kernel.elf.
     Kernel,
@@ -127,9 +130,10 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Setup => setup::ensure_all(),
         Command::Toolchain { force } => toolchain::build(force).map(|_| ()),
-        Command::Rootfs { size } => {
+        Command::Rootfs { size, rust } => {
             let tc = toolchain::build(false)?;
-            rootfs::build(&tc, size).map(|_| ())
+            let tree = selfhost::package::install_dir();
+            rootfs::build_with(&tc, size, rust.then_some(tree.as_path())).map(|_| ())
         }
         Command::Conformance => {
             let tc = toolchain::build(false)?;

@@ -36,10 +36,23 @@ pub fn staging_dir() -> PathBuf {
 
 /// Builds (or reuses) the image; returns its path.
 pub fn build(tc: &Toolchain, size_mb: u32) -> Result<PathBuf> {
+    build_with(tc, size_mb, None)
+}
+
+/// [`build`], with the VeridianOS-hosted Rust toolchain (an install tree
+/// laid out like /usr/local, from `cargo xtask rustc`) at /usr/local when
+/// `rust_tree` is given. Its std replaces the toolchain's rlibs: rustc
+/// refuses a second copy of std built by another compiler.
+pub fn build_with(tc: &Toolchain, size_mb: u32, rust_tree: Option<&Path>) -> Result<PathBuf> {
+    if let Some(tree) = rust_tree {
+        if !tree.join("bin/rustc").is_file() {
+            bail!("{} has no bin/rustc: run `cargo xtask rustc` first (hours; resumable)", tree.display());
+        }
+    }
     let bin_dir = conformance::build(tc)?;
     let mkfs = build_mkfs()?;
     let staging = staging_dir();
-    progress::run_step("stage the root file system", || stage(tc, &bin_dir, &staging))?;
+    progress::run_step("stage the root file system", || stage(tc, &bin_dir, &staging, rust_tree))?;
     let manifest = manifest(&staging)?;
     let manifest_text = manifest.join("\n") + "\n";
     let digest = format!("{:x}", Sha256::digest(format!("size={size_mb}\n{manifest_text}")));
@@ -75,7 +88,7 @@ pub fn build_mkfs_path() -> PathBuf {
 
 /// Lays out the seed's tree in `staging` (recreated from scratch: cheap, and
 /// nothing stale survives).
-fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path) -> Result<()> {
+fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path>) -> Result<()> {
     if staging.exists() {
         fs::remove_dir_all(staging)?;
     }
@@ -92,12 +105,17 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path) -> Result<()> {
     }
     stage_busybox(staging)?;
 
-    let rustlib = staging.join("usr/local/lib/rustlib").join(paths::TARGET).join("lib");
-    fs::create_dir_all(&rustlib)?;
-    for entry in fs::read_dir(tc.target_libdir())? {
-        let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "rlib") {
-            copy_file(&path, &rustlib.join(path.file_name().expect("file has a name")))?;
+    match rust_tree {
+        Some(tree) => copy_tree(tree, &staging.join("usr/local"))?,
+        None => {
+            let rustlib = staging.join("usr/local/lib/rustlib").join(paths::TARGET).join("lib");
+            fs::create_dir_all(&rustlib)?;
+            for entry in fs::read_dir(tc.target_libdir())? {
+                let path = entry?.path();
+                if path.extension().is_some_and(|e| e == "rlib") {
+                    copy_file(&path, &rustlib.join(path.file_name().expect("file has a name")))?;
+                }
+            }
         }
     }
     let c_lib = tc.c_sysroot().join("lib");
@@ -152,6 +170,16 @@ fn os_release() -> String {
          VERSION_ID=\"0.1\"\nHOME_URL=\"\"\n",
         crate::toolchain::rust_version()
     )
+}
+
+/// `cp -a from/. to` (modes, symlinks and times kept).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    let status = Command::new("cp").arg("-a").arg(from.join(".")).arg(to).status()?;
+    if !status.success() {
+        bail!("copying {} into the rootfs failed", from.display());
+    }
+    Ok(())
 }
 
 fn copy_file(from: &Path, to: &Path) -> Result<()> {

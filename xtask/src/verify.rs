@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::criteria::{self, Verdict};
-use crate::{conformance, kernel, paths, rootfs, target_checks, toolchain};
+use crate::{conformance, kernel, paths, rootfs, selfhost, target_checks, toolchain};
 
 /// Options of `cargo xtask verify`.
 pub struct Options {
@@ -47,7 +47,16 @@ pub fn run(opts: &Options) -> Result<()> {
     }
 
     let kernel = kernel::build()?;
-    let image = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
+    // The VeridianOS-hosted rustc/cargo go in when `cargo xtask rustc` has
+    // built them on this machine (hours, so never here); otherwise their
+    // criteria SKIP with that reason.
+    let rust_tree = selfhost::package::install_dir();
+    let rust_tree = rust_tree.join("bin/rustc").is_file().then_some(rust_tree);
+    match &rust_tree {
+        Some(tree) => println!("\nrootfs: with the VeridianOS-hosted Rust toolchain from {}", tree.display()),
+        None => println!("\nrootfs: no VeridianOS-hosted Rust toolchain built on this machine (cargo xtask rustc)"),
+    }
+    let image = rootfs::build_with(&tc, rootfs::DEFAULT_SIZE_MB, rust_tree.as_deref())?;
     let staging = rootfs::staging_dir();
     let present = |p: &str| staging.join(p.trim_start_matches('/')).exists();
     let rows = match boot_and_run_criteria(&kernel, &image, opts) {

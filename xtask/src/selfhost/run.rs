@@ -113,7 +113,7 @@ fn show_progress(bar: &ProgressBar, log: &Path) {
     let tail = read_tail(log, 8192);
     let msg = match ninja_progress(&tail) {
         Some((done, total)) => {
-            let pct = if total > 0 { done * 100 / total } else { 0 };
+            let pct = (done * 100).checked_div(total).unwrap_or(0);
             format!("{done}/{total} ({pct}%)")
         }
         None => tail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string(),
