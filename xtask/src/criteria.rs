@@ -66,6 +66,13 @@ pub const CRITERIA: &[Criterion] = &[
         expect: None,
     },
     Criterion {
+        name: "cargo's binary",
+        command: "/tmp/test-project/target/debug/test-project",
+        needs: "/usr/local/bin/cargo",
+        missing_reason: NO_CARGO,
+        expect: Some("Hello, world!"),
+    },
+    Criterion {
         name: "core compiles",
         command: "/usr/local/bin/rustc --edition 2021 --crate-type lib /usr/local/share/veridian/core_test.rs -o /tmp/libcore_test.rlib",
         needs: "/usr/local/bin/rustc",

@@ -21,17 +21,13 @@ impl SocketFile {
     }
 }
 
-fn vfs_err(e: veridian_net::Errno) -> Errno {
-    Errno(e.0)
-}
-
 impl SpecialFile for SocketFile {
     fn read(&self, buf: &mut [u8]) -> veridian_vfs::Result<usize> {
-        super::with(|n| n.recvfrom(self.id, buf, 0)).map(|i| i.len).map_err(vfs_err)
+        super::with(|n| n.recvfrom(self.id, buf, 0)).map(|i| i.len)
     }
 
     fn write(&self, data: &[u8]) -> veridian_vfs::Result<usize> {
-        super::with(|n| n.sendto(self.id, data, 0, None)).map_err(vfs_err)
+        super::with(|n| n.sendto(self.id, data, 0, None))
     }
 
     fn poll(&self) -> PollEvents {
@@ -39,7 +35,7 @@ impl SpecialFile for SocketFile {
     }
 
     fn ioctl(&self, cmd: u32, arg: &[u8]) -> veridian_vfs::Result<IoctlReply> {
-        match super::with(|n| n.ioctl(self.id, cmd, arg)).map_err(vfs_err)? {
+        match super::with(|n| n.ioctl(self.id, cmd, arg))? {
             Some(v) => Ok(IoctlReply::with(v.to_le_bytes().to_vec())),
             None => Ok(IoctlReply::ok()),
         }
