@@ -5,6 +5,7 @@
 
 pub mod devices;
 pub mod disk;
+pub mod eventfd;
 pub mod procinfo;
 pub mod wait;
 

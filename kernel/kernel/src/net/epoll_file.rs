@@ -27,15 +27,15 @@ pub fn key(fd: i32, f: &Arc<OpenFile>) -> Key {
 /// Readiness of watched fds in one process's fd table.
 pub struct FdSource {
     pub fds: Arc<FdTable>,
-    /// Cleared when a watched file is not a socket (the waiter re-checks
-    /// those periodically).
-    pub all_sockets: bool,
+    /// Cleared when a watched file does not announce its readiness changes
+    /// (neither socket nor eventfd): the waiter re-checks those periodically.
+    pub all_announce: bool,
     fresh: u64,
 }
 
 impl FdSource {
     pub fn new(fds: Arc<FdTable>) -> Self {
-        FdSource { fds, all_sockets: true, fresh: 0 }
+        FdSource { fds, all_announce: true, fresh: 0 }
     }
 }
 
@@ -49,7 +49,10 @@ impl ReadySource<Key> for FdSource {
             let id = s.id();
             return Some(super::peek(|n| n.readiness_seq(id)));
         }
-        self.all_sockets = false;
+        if let Some(e) = crate::fs::eventfd::as_eventfd(&f) {
+            return Some(e.poll_seq());
+        }
+        self.all_announce = false;
         self.fresh += 1;
         Some((crate::fs::vfs().poll_file(&f), self.fresh))
     }

@@ -3,7 +3,7 @@
 
 use core::any::Any;
 use veridian_net::{OwnedSocket, SocketId};
-use veridian_vfs::{Errno, FileKind, IoctlReply, PollEvents, SpecialFile, Stat};
+use veridian_vfs::{FileKind, IoctlReply, PollEvents, SpecialFile, Stat};
 
 /// The open-file object of a socket fd.
 pub struct SocketFile {

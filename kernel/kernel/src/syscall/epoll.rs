@@ -92,7 +92,7 @@ fn wait_until(epfd: i32, events: u64, max: i32, deadline: Option<u64>) -> KResul
         if crate::task::exit::interrupted() {
             return Err(EINTR);
         }
-        sleep(deadline, src.all_sockets);
+        sleep(deadline, src.all_announce);
     }
 }
 

@@ -189,6 +189,8 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         UTIMENSAT => fs::utimensat(a[0] as i32, a[1], a[2], a[3] as u32),
         DUP3 => fs::dup3(a[0] as i32, a[1] as i32, a[2] as u32),
         PIPE2 => fs::pipe2(a[0], a[1] as u32),
+        EVENTFD => crate::fs::eventfd::eventfd2(a[0] as u32, 0),
+        EVENTFD2 => crate::fs::eventfd::eventfd2(a[0] as u32, a[1] as u32),
         PRLIMIT64 => misc::prlimit64(a[0] as u32, a[1] as u32, a[2], a[3]),
         GETRANDOM => misc::getrandom(a[0], a[1], a[2] as u32),
         STATX => fs::statx(a[0] as i32, a[1], a[2] as u32, a[4]),

@@ -15,8 +15,9 @@ use crate::mm::user;
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
 
-/// Longest sleep between checks when a watched file is not a socket
-/// (pipes and devices wake their own queues, not the socket one).
+/// Longest sleep between checks when a watched file does not announce its
+/// readiness changes (pipes and devices wake their own queues, not
+/// [`crate::net::WAITERS`]).
 const RECHECK_NS: u64 = 10_000_000;
 /// Most fds one poll may name (Linux: `RLIMIT_NOFILE`).
 const MAX_FDS: u64 = 4096;
@@ -26,11 +27,17 @@ pub fn is_socket(f: &OpenFile) -> bool {
     f.special().is_some_and(|s| s.as_any().is::<SocketFile>())
 }
 
+/// Whether every readiness change of `f` wakes [`crate::net::WAITERS`]
+/// (sockets and eventfds), so a waiter need not re-check it.
+pub fn announces_readiness(f: &OpenFile) -> bool {
+    is_socket(f) || crate::fs::eventfd::as_eventfd(f).is_some()
+}
+
 /// Readiness of `fd` in the current process (`POLLNVAL` if closed), and
-/// whether it is a socket.
+/// whether it announces its changes.
 pub fn fd_readiness(fd: i32) -> (u16, bool) {
     match current().files().get(fd) {
-        Ok(f) => (vfs().poll_file(&f), is_socket(&f)),
+        Ok(f) => (vfs().poll_file(&f), announces_readiness(&f)),
         Err(_) => (POLLNVAL, true),
     }
 }
@@ -78,14 +85,15 @@ pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResul
     r
 }
 
-/// Sleeps until a socket changes, the deadline, or (unless every watched
-/// file is a socket) the next re-check. `true` if the deadline passed.
-pub fn sleep(deadline: Option<u64>, all_sockets: bool) -> bool {
+/// Sleeps until a socket or eventfd changes, the deadline, or (unless every
+/// watched file announces its changes) the next re-check. `true` if the
+/// deadline passed.
+pub fn sleep(deadline: Option<u64>, all_announce: bool) -> bool {
     let now = crate::time::monotonic_ns();
     if deadline.is_some_and(|d| now >= d) {
         return true;
     }
-    let cap = (!all_sockets).then(|| now + RECHECK_NS);
+    let cap = (!all_announce).then(|| now + RECHECK_NS);
     let wake_at = match (cap, deadline) {
         (Some(a), Some(b)) => a.min(b),
         (a, b) => a.or(b).unwrap_or(0),
@@ -105,12 +113,12 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
         .map(|c| PollFd::decode(c).map_err(|e| e.0))
         .collect::<Result<_, _>>()?;
     loop {
-        let mut all_sockets = true;
+        let mut all_announce = true;
         let mut ready = 0;
         for p in pfds.iter_mut() {
             let counts = p.update(|fd| {
-                let (ev, sock) = fd_readiness(fd);
-                all_sockets &= sock;
+                let (ev, announces) = fd_readiness(fd);
+                all_announce &= announces;
                 ev
             });
             ready += counts as u64;
@@ -124,7 +132,7 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
         if crate::task::exit::interrupted() {
             return Err(EINTR);
         }
-        sleep(deadline, all_sockets);
+        sleep(deadline, all_announce);
     }
 }
 

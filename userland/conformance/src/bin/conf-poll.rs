@@ -1,6 +1,6 @@
-//! Readiness calls std does not wrap: ppoll and epoll over sockets and
-//! pipes, and the fd-level behaviour of sockets (fstat, fcntl, ioctl,
-//! dup). Raw x86_64 system calls, so the same binary checks Linux and
+//! Readiness calls std does not wrap: ppoll and epoll over sockets, pipes
+//! and eventfds, eventfd itself, and the fd-level behaviour of sockets
+//! (fstat, fcntl, ioctl, dup). Raw x86_64 system calls, so the same binary checks Linux and
 //! VeridianOS alike.
 use conformance::Suite;
 use std::io::{Read, Write};
@@ -171,6 +171,55 @@ fn main() {
         let mut out = [EpollEvent::default(); 1];
         assert_eq!(sys(232, [ep as usize, out.as_mut_ptr() as usize, 0, 0, 0, 0]), -EINVAL);
         close(ep);
+    });
+    suite.check("eventfd", || {
+        const EFD_SEMAPHORE: usize = 1;
+        const EFD_NONBLOCK: usize = 0o4000;
+        let read = |fd: isize| -> (isize, u64) {
+            let mut v = 0u64;
+            (sys(0, [fd as usize, &mut v as *mut u64 as usize, 8, 0, 0, 0]), v)
+        };
+        let write = |fd: isize, v: u64| sys(1, [fd as usize, &v as *const u64 as usize, 8, 0, 0, 0]);
+        assert_eq!(sys(290, [0, 0x40, 0, 0, 0, 0]), -EINVAL, "unknown flag");
+        let fd = sys(290, [3, EFD_NONBLOCK, 0, 0, 0, 0]);
+        assert!(fd >= 0, "eventfd2: {fd}");
+        assert_eq!(write(fd, 4), 8);
+        assert_eq!(read(fd), (8, 7), "a read takes the whole count");
+        assert_eq!(read(fd).0, -11, "empty and non-blocking: EAGAIN");
+        assert_eq!(write(fd, u64::MAX), -EINVAL);
+        assert_eq!(write(fd, 1), 8);
+        assert_eq!(sys(0, [fd as usize, 8, 8, 0, 0, 0]), -EFAULT, "bad buffer");
+        assert_eq!(read(fd).0, -11, "as on Linux, the failed copy still took the count");
+        let mut short = [0u8; 4];
+        assert_eq!(sys(0, [fd as usize, short.as_mut_ptr() as usize, 4, 0, 0, 0]), -EINVAL);
+        close(fd);
+        let sem = sys(290, [2, EFD_SEMAPHORE, 0, 0, 0, 0]);
+        assert_eq!((read(sem), read(sem)), ((8, 1), (8, 1)), "semaphore: one at a time");
+        // A blocked reader, a blocked ppoll and an edge-triggered epoll all
+        // wake when another thread writes.
+        let ep = sys(291, [EPOLL_CLOEXEC, 0, 0, 0, 0, 0]);
+        assert_eq!(epoll_ctl(ep, EPOLL_CTL_ADD, sem as i32, EPOLLIN | EPOLLET, 5), 0);
+        let mut out = [EpollEvent::default(); 2];
+        assert_eq!(epoll_wait(ep, &mut out, 0), 0);
+        let writer = thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            assert_eq!(write(sem, 1), 8);
+            thread::sleep(Duration::from_millis(50));
+            assert_eq!(write(sem, 2), 8);
+        });
+        let t = Instant::now();
+        assert_eq!(read(sem), (8, 1), "the blocked read got the write");
+        assert!(t.elapsed() >= Duration::from_millis(40), "woke early: {:?}", t.elapsed());
+        let mut p = [PollFd { fd: sem as i32, events: POLLIN, revents: 0 }];
+        assert_eq!(ppoll(&mut p, Some(5000)), 1);
+        assert_eq!(p[0].revents, POLLIN);
+        writer.join().unwrap();
+        assert_eq!(epoll_wait(ep, &mut out, 5000), 1);
+        assert_eq!(epoll_wait(ep, &mut out, 0), 0, "edge-triggered: reported once");
+        assert_eq!(write(sem, 1), 8);
+        assert_eq!(epoll_wait(ep, &mut out, 5000), 1, "a write is a new edge");
+        close(ep);
+        close(sem);
     });
     suite.check("socket-fd-ops", || {
         let (mut c, s) = pair();
