@@ -59,7 +59,9 @@ pub fn run(opts: &Options) -> Result<()> {
     let image = rootfs::build_with(&tc, rootfs::DEFAULT_SIZE_MB, rust_tree.as_deref())?;
     let staging = rootfs::staging_dir();
     let present = |p: &str| staging.join(p.trim_start_matches('/')).exists();
-    let rows = match boot_and_run_criteria(&kernel, &image, opts) {
+    // The seed gives rustc 4 GiB inside QEMU; the other criteria need little.
+    let memory_mb = if rust_tree.is_some() { 4096 } else { 2048 };
+    let rows = match boot_and_run_criteria(&kernel, &image, memory_mb, opts) {
         Ok(log) => criteria::judge(&log, present),
         Err(e) => {
             let why = format!("{e:#}");
@@ -89,7 +91,7 @@ pub fn run(opts: &Options) -> Result<()> {
 
 /// Boots VeridianOS over a scratch overlay of `image` with init running the
 /// criteria script; returns the serial log.
-fn boot_and_run_criteria(kernel: &Path, image: &Path, opts: &Options) -> Result<String> {
+fn boot_and_run_criteria(kernel: &Path, image: &Path, memory_mb: u32, opts: &Options) -> Result<String> {
     let dir = paths::veridian_build_dir().join("verify");
     std::fs::create_dir_all(&dir)?;
     let overlay = qcow2_overlay(image, &dir.join("root.qcow2"))?;
@@ -98,7 +100,7 @@ fn boot_and_run_criteria(kernel: &Path, image: &Path, opts: &Options) -> Result<
         kernel: kernel.to_path_buf(),
         cmdline: format!("init=/sbin/init -- --script {}", criteria::SCRIPT_PATH),
         disks: vec![overlay],
-        memory_mb: 2048,
+        memory_mb,
         accel: opts.accel,
         log: log_path.clone(),
         extra_serials: vec![],

@@ -87,17 +87,31 @@ fn init_memory(info: u64) {
     }
     let heap_size = (total / 4).clamp(16 << 20, 256 << 20);
     let mut heap_start = None;
+    // First what the boot code mapped (the heap comes from there) ...
+    let low_end = mm::BOOT_DIRECT_MAP;
     for r in &regions[..n] {
         let start = r.start.max(reserved_end).max(1 << 20);
-        if start >= r.end {
+        let end = r.end.min(low_end);
+        if start >= end {
             continue;
         }
         let mut s = start;
-        if heap_start.is_none() && r.end - s > heap_size * 2 {
+        if heap_start.is_none() && end - s > heap_size * 2 {
             heap_start = Some(s);
             s += heap_size;
         }
-        mm::frame::add_region(s, r.end.min(mm::DIRECT_MAP_SIZE));
+        mm::frame::add_region(s, end);
+    }
+    // ... then RAM above 4 GiB, once the direct map covers it.
+    let top = regions[..n].iter().map(|r| r.end).max().unwrap_or(0);
+    if top > low_end {
+        mm::paging::extend_direct_map(top);
+        for r in &regions[..n] {
+            let (s, e) = (r.start.max(low_end), r.end.min(mm::direct_map_end()));
+            if s < e {
+                mm::frame::add_region(s, e);
+            }
+        }
     }
     match heap_start {
         Some(h) => mm::heap::init(h, heap_size),

@@ -10,7 +10,7 @@ use virtio_drivers::transport::DeviceType;
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
 
 use super::pci::PortCam;
-use crate::mm::{frame, phys_to_virt, virt_to_phys, DIRECT_MAP_SIZE, PHYS_OFFSET};
+use crate::mm::{direct_map_end, frame, phys_to_virt, virt_to_phys, PHYS_OFFSET};
 
 /// DMA and address translation for virtio-drivers.
 pub struct KernelHal;
@@ -35,7 +35,7 @@ unsafe impl Hal for KernelHal {
     }
 
     unsafe fn mmio_phys_to_virt(paddr: PhysAddr, _size: usize) -> NonNull<u8> {
-        assert!(paddr < DIRECT_MAP_SIZE, "MMIO BAR above the direct map");
+        assert!(paddr < direct_map_end(), "MMIO BAR above the direct map");
         NonNull::new((PHYS_OFFSET + paddr) as *mut u8).expect("direct map is non-null")
     }
 

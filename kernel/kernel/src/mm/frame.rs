@@ -1,4 +1,4 @@
-//! Physical frame allocator: a free bitmap over the first 4 GiB plus a
+//! Physical frame allocator: a free bitmap over the first 16 GiB plus a
 //! reference count per frame (copy-on-write sharing).
 
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -6,7 +6,7 @@ use spin::Mutex;
 
 use super::{phys_to_virt, PAGE_SIZE};
 
-const MAX_FRAMES: usize = 1 << 20;
+const MAX_FRAMES: usize = (super::DIRECT_MAP_MAX / PAGE_SIZE) as usize;
 
 struct Frames {
     /// Bit set = frame free.

@@ -6,12 +6,26 @@ pub mod paging;
 pub mod user;
 pub mod vma;
 
-/// Where all physical memory below 4 GiB is mapped (set up by the boot code).
+/// Where physical memory is mapped: the low 4 GiB by the boot code, the
+/// rest of RAM up to [`DIRECT_MAP_MAX`] by [`paging::extend_direct_map`].
 pub const PHYS_OFFSET: u64 = 0xFFFF_8000_0000_0000;
 /// The kernel image's virtual base (physical 0 maps here).
 pub const KERNEL_BASE: u64 = 0xFFFF_FFFF_8000_0000;
-/// The direct map covers this much physical memory.
-pub const DIRECT_MAP_SIZE: u64 = 4 << 30;
+/// What the boot code maps.
+pub const BOOT_DIRECT_MAP: u64 = 4 << 30;
+/// The most physical memory the kernel maps and manages.
+pub const DIRECT_MAP_MAX: u64 = 16 << 30;
+
+static DIRECT_MAP_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(BOOT_DIRECT_MAP);
+
+fn set_direct_map_end(end: u64) {
+    DIRECT_MAP_END.store(end, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// The end of the direct map (physical addresses below it are mapped).
+pub fn direct_map_end() -> u64 {
+    DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed)
+}
 pub const PAGE_SIZE: u64 = 4096;
 /// User addresses are below this.
 pub const USER_END: u64 = 0x0000_8000_0000_0000;
@@ -38,10 +52,10 @@ pub fn page_up(v: u64) -> u64 {
     v.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
 }
 
-/// Reads a `T` at a physical address below 4 GiB (unaligned allowed).
+/// Reads a `T` at a directly mapped physical address (unaligned allowed).
 pub fn read_phys<T: Copy>(pa: u64) -> T {
-    assert!(pa + core::mem::size_of::<T>() as u64 <= DIRECT_MAP_SIZE, "outside the direct map");
-    // SAFETY: the direct map covers all physical memory below 4 GiB; the
+    assert!(pa + core::mem::size_of::<T>() as u64 <= direct_map_end(), "outside the direct map");
+    // SAFETY: the direct map covers physical memory below its end; the
     // read is unaligned-safe and `T: Copy` has no drop obligations.
     unsafe { core::ptr::read_unaligned(phys_to_virt(pa) as *const T) }
 }

@@ -29,6 +29,32 @@ fn table(pa: u64) -> &'static mut [u64; 512] {
     unsafe { &mut *(phys_to_virt(pa) as *mut [u64; 512]) }
 }
 
+/// Maps physical memory from the boot direct map's end up to `end`
+/// (rounded up to 1 GiB, at most [`super::DIRECT_MAP_MAX`]) at
+/// [`super::PHYS_OFFSET`], with 2 MiB pages, no-execute. Every address
+/// space sees it: the new page directories hang off the kernel half's
+/// shared PDPT. Stops early if no frame is left for a page directory.
+pub fn extend_direct_map(end: u64) {
+    const GIB: u64 = 1 << 30;
+    let pdpt = table(table(kernel_pml4())[256] & ADDR_MASK);
+    let last = end.min(super::DIRECT_MAP_MAX).div_ceil(GIB);
+    let mut mapped = super::BOOT_DIRECT_MAP / GIB;
+    for gib in mapped..last {
+        if pdpt[gib as usize] & F::PRESENT.bits() == 0 {
+            let Some(pd) = frame::alloc() else { break };
+            let entries = table(pd);
+            for (i, e) in entries.iter_mut().enumerate() {
+                let pa = gib * GIB + (i as u64) * (2 << 20);
+                *e = pa | (F::PRESENT | F::WRITABLE | F::HUGE_PAGE | F::NO_EXECUTE).bits();
+            }
+            pdpt[gib as usize] = pd | (F::PRESENT | F::WRITABLE).bits();
+        }
+        mapped = gib + 1;
+    }
+    flush_all();
+    super::set_direct_map_end(mapped * GIB);
+}
+
 /// Removes the boot identity map of the low 4 GiB.
 pub fn drop_identity_map() {
     table(kernel_pml4())[0] = 0;
