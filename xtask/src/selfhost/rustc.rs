@@ -64,6 +64,9 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     x_py_env(&src, &logs, "rustc + cargo for VeridianOS", "x-host", &args, &[
         ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_DIR", ssl.display().to_string()),
         ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_STATIC", "1".into()),
+        // libz-sys would link a system libz (none on VeridianOS): build its
+        // bundled zlib (bootstrap sets this only with cargo-native-static).
+        ("LIBZ_SYS_STATIC", "1".into()),
     ])?;
     let version = stdsrc::installed_version()?;
     let prefix = package::install(&build_dir().join("dist"), &version)?;
