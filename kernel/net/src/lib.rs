@@ -23,6 +23,7 @@ mod stack;
 mod table;
 mod tcp;
 mod udp;
+pub mod unix;
 
 pub use config::{ExternalConfig, NetConfig};
 pub use device::NullDevice;

@@ -20,8 +20,10 @@ impl<D: Device> NetStack<D> {
     /// `socket(domain, type, protocol)`. `AF_INET` with `SOCK_STREAM`
     /// (TCP) or `SOCK_DGRAM` (UDP), optionally `| SOCK_NONBLOCK |
     /// SOCK_CLOEXEC` (the latter is the kernel's fd flag).
-    /// `EAFNOSUPPORT` for other families (`AF_INET6`, `AF_UNIX`: not
-    /// yet), `EINVAL` for unknown flags, `ESOCKTNOSUPPORT` for other
+    /// `EAFNOSUPPORT` for other families (`AF_INET6`; `AF_UNIX` too:
+    /// named unix sockets are not implemented, only the unnamed pairs of
+    /// [`crate::unix`] that `socketpair` makes), `EINVAL` for unknown
+    /// flags, `ESOCKTNOSUPPORT` for other
     /// types, `EPROTONOSUPPORT` for a protocol not matching the type,
     /// `EMFILE` at the configured socket limit.
     pub fn socket(&mut self, domain: i32, ty: u32, protocol: i32) -> Result<OwnedSocket> {
@@ -55,22 +57,6 @@ impl<D: Device> NetStack<D> {
             .socks
             .insert(Sock::new(kind, ty & SOCK_NONBLOCK != 0, opts));
         Ok(OwnedSocket::new(id, self.dropped.clone()))
-    }
-
-    /// `socketpair`: Linux supports it only for `AF_UNIX`, which this
-    /// layer does not provide yet (`EAFNOSUPPORT`); `AF_INET` gives
-    /// `EOPNOTSUPP` as on Linux.
-    pub fn socketpair(
-        &mut self,
-        domain: i32,
-        _ty: u32,
-        _protocol: i32,
-    ) -> Result<(OwnedSocket, OwnedSocket)> {
-        if domain == AF_INET as i32 {
-            Err(Errno::EOPNOTSUPP)
-        } else {
-            Err(Errno::EAFNOSUPPORT)
-        }
     }
 
     /// `bind(addr)` with the user's `sockaddr` bytes. Port 0 picks an

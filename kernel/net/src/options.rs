@@ -108,6 +108,13 @@ impl OptValue {
         OptValue { bytes, len: 4 }
     }
 
+    /// A value of up to [`MAX_OPTLEN`] raw bytes.
+    pub(crate) fn bytes(b: &[u8]) -> Self {
+        let mut bytes = [0u8; MAX_OPTLEN];
+        bytes[..b.len()].copy_from_slice(b);
+        OptValue { bytes, len: b.len() }
+    }
+
     fn linger(l: Option<u32>) -> Self {
         let mut bytes = [0u8; MAX_OPTLEN];
         bytes[..4].copy_from_slice(&(l.is_some() as i32).to_ne_bytes());

@@ -28,7 +28,7 @@ pub fn key(fd: i32, f: &Arc<OpenFile>) -> Key {
 pub struct FdSource {
     pub fds: Arc<FdTable>,
     /// Cleared when a watched file does not announce its readiness changes
-    /// (neither socket nor eventfd): the waiter re-checks those periodically.
+    /// (neither socket, unix pair end nor eventfd): the waiter re-checks those periodically.
     pub all_announce: bool,
     fresh: u64,
 }
@@ -51,6 +51,9 @@ impl ReadySource<Key> for FdSource {
         }
         if let Some(e) = crate::fs::eventfd::as_eventfd(&f) {
             return Some(e.poll_seq());
+        }
+        if let Some(u) = super::unix_file::as_unix(&f) {
+            return Some(u.end().poll_seq());
         }
         self.all_announce = false;
         self.fresh += 1;

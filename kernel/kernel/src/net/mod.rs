@@ -7,6 +7,7 @@
 pub mod block;
 pub mod epoll_file;
 pub mod socket_file;
+pub mod unix_file;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::{Mutex, Once};

@@ -112,7 +112,12 @@ pub fn readv(fd: i32, iov: u64, cnt: u64) -> KResult {
     let total: u64 = v.iter().map(|&(_, l)| l).fold(0u64, |a, b| a.saturating_add(b)).min(MAX_IO);
     let f = file(fd)?;
     let mut kbuf = vec![0u8; total as usize];
-    let n = wait::blocking(&f, false, || vfs().read_file(&f, &mut kbuf))?;
+    let n = if super::unix::is_unix(&f) {
+        // One message (or stream read) across the buffers, with timeouts.
+        super::unix::recv(&f, &mut kbuf, 0)?.len
+    } else {
+        wait::blocking(&f, false, || vfs().read_file(&f, &mut kbuf))?
+    };
     let mut off = 0;
     for (base, len) in v {
         if off >= n {
@@ -135,6 +140,10 @@ pub fn writev(fd: i32, iov: u64, cnt: u64) -> KResult {
         if data.len() >= MAX_IO as usize {
             break;
         }
+    }
+    if super::unix::is_unix(&f) {
+        // One message (or stream write), SO_SNDTIMEO, SIGPIPE.
+        return super::unix::send(&f, &data, 0, None).map(|n| n as u64);
     }
     epipe(write_all(&f, &data)).map(|n| n as u64)
 }

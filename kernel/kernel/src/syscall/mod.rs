@@ -11,6 +11,7 @@ mod poll;
 mod process;
 mod signal;
 mod time;
+mod unix;
 
 use alloc::collections::BTreeSet;
 use spin::Mutex;

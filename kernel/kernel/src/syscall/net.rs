@@ -1,7 +1,8 @@
 //! Socket system calls: user memory is copied in and out here, the
 //! semantics are `veridian-net`'s (`crate::net`), blocking is
 //! `crate::net::block`. A socket is a VFS special file
-//! (`crate::net::socket_file::SocketFile`).
+//! (`crate::net::socket_file::SocketFile`), or one end of an `AF_UNIX`
+//! pair, whose calls `super::unix` carries out.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -12,6 +13,7 @@ use veridian_net::{sockaddr, OwnedSocket, SocketId};
 use veridian_syscall::errno::*;
 use veridian_vfs::{Caller, OpenFile, SpecialFile};
 
+use super::unix::{self, is_unix};
 use super::KResult;
 use crate::fs::vfs;
 use crate::mm::user;
@@ -24,6 +26,29 @@ const MAX_IO: usize = 1 << 20;
 
 fn neterr(e: veridian_net::Errno) -> i32 {
     e.0
+}
+
+fn file(fd: i32) -> Result<Arc<OpenFile>, i32> {
+    current().files().get(fd).map_err(|e| e.0)
+}
+
+/// `fd`'s open file if it is an `AF_UNIX` pair end (`EBADF` if closed).
+fn unix_fd(fd: i32) -> Result<Option<Arc<OpenFile>>, i32> {
+    let f = file(fd)?;
+    Ok(is_unix(&f).then_some(f))
+}
+
+/// A socket fd of either kind.
+enum Sock {
+    Inet(Arc<OpenFile>, SocketId),
+    Unix(Arc<OpenFile>),
+}
+
+fn any_sock(fd: i32) -> Result<Sock, i32> {
+    match unix_fd(fd)? {
+        Some(f) => Ok(Sock::Unix(f)),
+        None => sock(fd).map(|(f, id)| Sock::Inet(f, id)),
+    }
 }
 
 /// The socket behind `fd`: `EBADF`, or `ENOTSOCK` for other files.
@@ -95,38 +120,53 @@ fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, i32> {
 /// SIGPIPE for a send on a shut-down connection, unless `MSG_NOSIGNAL`.
 fn epipe<T>(r: Result<T, i32>, flags: u32) -> Result<T, i32> {
     if r.as_ref().err() == Some(&EPIPE) && flags & MSG_NOSIGNAL == 0 {
-        let t = current();
-        let (pid, tid) = (t.pid as i32, t.tid as i32);
-        drop(t);
-        let _ = super::signal::tgkill(pid, tid, 13);
+        raise_sigpipe();
     }
     r
 }
 
+/// Sends SIGPIPE to the calling thread.
+pub fn raise_sigpipe() {
+    let t = current();
+    let (pid, tid) = (t.pid as i32, t.tid as i32);
+    drop(t);
+    let _ = super::signal::tgkill(pid, tid, 13);
+}
+
+/// `socket`: `AF_INET` only; `AF_UNIX` is `EAFNOSUPPORT` (the stack's
+/// answer): named unix sockets are not implemented, only [`socketpair`]'s.
 pub fn socket(domain: i32, ty: u32, protocol: i32) -> KResult {
     let s = crate::net::with(|n| n.socket(domain, ty, protocol)).map_err(neterr)?;
     install(s, ty).map(|fd| fd as u64)
 }
 
-/// `socketpair`: needs `AF_UNIX`, which does not exist yet; the stack
-/// gives the error (`EAFNOSUPPORT`, or `EOPNOTSUPP` for `AF_INET`).
-pub fn socketpair(domain: i32, ty: u32, protocol: i32, _sv: u64) -> KResult {
-    crate::net::with(|n| n.socketpair(domain, ty, protocol)).map_err(neterr)?;
-    Err(EOPNOTSUPP)
+/// `socketpair(AF_UNIX, …)`: a connected pair of unnamed sockets
+/// (`super::unix`); other families fail as on Linux.
+pub fn socketpair(domain: i32, ty: u32, protocol: i32, sv: u64) -> KResult {
+    unix::socketpair(domain, ty, protocol, sv)
 }
 
 pub fn bind(fd: i32, addr: u64, len: u64) -> KResult {
+    if unix_fd(fd)?.is_some() {
+        return unix::bind();
+    }
     let (_f, id) = sock(fd)?;
     let a = addr_in(addr, len)?;
     crate::net::with(|n| n.bind(id, &a)).map_err(neterr).map(|_| 0)
 }
 
 pub fn listen(fd: i32, backlog: i32) -> KResult {
+    if let Some(f) = unix_fd(fd)? {
+        return unix::listen_or_accept(&f);
+    }
     let (_f, id) = sock(fd)?;
     crate::net::with(|n| n.listen(id, backlog)).map_err(neterr).map(|_| 0)
 }
 
 pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
+    if let Some(f) = unix_fd(fd)? {
+        return unix::connect(&f, &addr_in(addr, len)?);
+    }
     let (f, id) = sock(fd)?;
     let a = addr_in(addr, len)?;
     match crate::net::with(|n| n.connect(id, &a)) {
@@ -148,6 +188,9 @@ pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
 pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
         return Err(EINVAL);
+    }
+    if let Some(f) = unix_fd(fd)? {
+        return unix::listen_or_accept(&f);
     }
     let (f, id) = sock(fd)?;
     let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
@@ -181,11 +224,27 @@ fn send_all(f: &OpenFile, id: SocketId, data: &[u8], flags: u32, dest: Option<&[
     }
 }
 
+/// Sends on either kind of socket.
+fn send_any(s: &Sock, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, i32> {
+    match s {
+        Sock::Inet(f, id) => epipe(send_all(f, *id, data, flags, dest), flags),
+        Sock::Unix(f) => unix::send(f, data, flags, dest),
+    }
+}
+
+/// Receives on either kind of socket.
+fn recv_any(s: &Sock, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvInfo, i32> {
+    match s {
+        Sock::Inet(f, id) => recv_into(f, *id, kbuf, flags),
+        Sock::Unix(f) => unix::recv(f, kbuf, flags),
+    }
+}
+
 pub fn sendto(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, alen: u64) -> KResult {
-    let (f, id) = sock(fd)?;
+    let s = any_sock(fd)?;
     let data = user::read_bytes(buf, (len as usize).min(MAX_IO))?;
     let dest = if addr != 0 { Some(addr_in(addr, alen)?) } else { None };
-    epipe(send_all(&f, id, &data, flags, dest.as_deref()), flags).map(|n| n as u64)
+    send_any(&s, &data, flags, dest.as_deref()).map(|n| n as u64)
 }
 
 /// Receives into `kbuf`, honouring `MSG_WAITALL` on stream sockets.
@@ -209,10 +268,10 @@ fn recv_into(f: &OpenFile, id: SocketId, kbuf: &mut [u8], flags: u32) -> Result<
 }
 
 pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -> KResult {
-    let (f, id) = sock(fd)?;
+    let s = any_sock(fd)?;
     let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
     let mut kbuf = vec![0u8; (len as usize).min(MAX_IO)];
-    let info = recv_into(&f, id, &mut kbuf, flags)?;
+    let info = recv_any(&s, &mut kbuf, flags)?;
     user::write_bytes(buf, &kbuf[..info.len])?;
     if addr != 0 {
         match info.from {
@@ -234,8 +293,11 @@ fn msghdr_in(p: u64) -> Result<MsgHdr, i32> {
 }
 
 pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
-    let (f, id) = sock(fd)?;
+    let s = any_sock(fd)?;
     let h = msghdr_in(msg)?;
+    if let Sock::Unix(_) = s {
+        unix::check_control(h.controllen)?;
+    }
     let mut data = Vec::new();
     for (base, len) in iovecs(&h)? {
         let take = (len as usize).min(MAX_IO - data.len());
@@ -245,16 +307,16 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
         }
     }
     let dest = if h.name != 0 && h.namelen > 0 { Some(addr_in(h.name, h.namelen as u64)?) } else { None };
-    epipe(send_all(&f, id, &data, flags, dest.as_deref()), flags).map(|n| n as u64)
+    send_any(&s, &data, flags, dest.as_deref()).map(|n| n as u64)
 }
 
 pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
-    let (f, id) = sock(fd)?;
+    let s = any_sock(fd)?;
     let h = msghdr_in(msg)?;
     let v = iovecs(&h)?;
     let total = v.iter().fold(0u64, |a, &(_, l)| a.saturating_add(l)).min(MAX_IO as u64);
     let mut kbuf = vec![0u8; total as usize];
-    let info = recv_into(&f, id, &mut kbuf, flags)?;
+    let info = recv_any(&s, &mut kbuf, flags)?;
     let mut off = 0;
     for (base, len) in v {
         if off >= info.len {
@@ -279,12 +341,19 @@ pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
 }
 
 pub fn shutdown(fd: i32, how: u32) -> KResult {
+    if let Some(f) = unix_fd(fd)? {
+        return unix::shutdown(&f, how);
+    }
     let (_f, id) = sock(fd)?;
     crate::net::with(|n| n.shutdown(id, how)).map_err(neterr).map(|_| 0)
 }
 
 /// getsockname (`peer` false) and getpeername (`peer` true).
 pub fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> KResult {
+    if let Some(f) = unix_fd(fd)? {
+        let room = addrlen_in(lenp)?;
+        return unix::sockname(&f, addr, lenp, room, peer);
+    }
     let (_f, id) = sock(fd)?;
     let room = addrlen_in(lenp)?;
     let a = crate::net::with(|n| if peer { n.peer_addr(id) } else { n.local_addr(id) }).map_err(neterr)?;
@@ -292,19 +361,26 @@ pub fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> KResult {
 }
 
 pub fn setsockopt(fd: i32, level: i32, name: i32, val: u64, len: u64) -> KResult {
-    let (_f, id) = sock(fd)?;
+    let s = any_sock(fd)?;
     let len = len as u32 as i32;
     if len < 0 {
         return Err(EINVAL);
     }
     let v = user::read_bytes(val, (len as usize).min(MAX_OPTLEN))?;
+    let id = match s {
+        Sock::Unix(f) => return unix::setsockopt(&f, level, name, &v),
+        Sock::Inet(_, id) => id,
+    };
     crate::net::with(|n| n.setsockopt(id, level, name, &v)).map_err(neterr).map(|_| 0)
 }
 
 pub fn getsockopt(fd: i32, level: i32, name: i32, val: u64, lenp: u64) -> KResult {
-    let (_f, id) = sock(fd)?;
+    let s = any_sock(fd)?;
     let room = addrlen_in(lenp)?;
-    let v = crate::net::with(|n| n.getsockopt(id, level, name)).map_err(neterr)?;
+    let v = match s {
+        Sock::Unix(f) => unix::getsockopt(&f, level, name)?,
+        Sock::Inet(_, id) => crate::net::with(|n| n.getsockopt(id, level, name)).map_err(neterr)?,
+    };
     let b = v.as_bytes();
     let k = b.len().min(room);
     user::write_bytes(val, &b[..k])?;

@@ -22,13 +22,14 @@ const RECHECK_NS: u64 = 10_000_000;
 /// Most fds one poll may name (Linux: `RLIMIT_NOFILE`).
 const MAX_FDS: u64 = 4096;
 
-/// Whether `f` is a socket (its readiness changes wake [`crate::net::WAITERS`]).
+/// Whether `f` is a socket, inet or an `AF_UNIX` pair end (its readiness
+/// changes wake [`crate::net::WAITERS`]).
 pub fn is_socket(f: &OpenFile) -> bool {
-    f.special().is_some_and(|s| s.as_any().is::<SocketFile>())
+    f.special().is_some_and(|s| s.as_any().is::<SocketFile>()) || super::unix::is_unix(f)
 }
 
 /// Whether every readiness change of `f` wakes [`crate::net::WAITERS`]
-/// (sockets and eventfds), so a waiter need not re-check it.
+/// (sockets, unix pair ends and eventfds), so a waiter need not re-check it.
 pub fn announces_readiness(f: &OpenFile) -> bool {
     is_socket(f) || crate::fs::eventfd::as_eventfd(f).is_some()
 }

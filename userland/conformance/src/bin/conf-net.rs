@@ -1,4 +1,8 @@
-//! Sockets on 127.0.0.1: TcpListener/TcpStream and UdpSocket.
+//! Sockets on 127.0.0.1: TcpListener/TcpStream and UdpSocket; AF_UNIX
+//! socket pairs (the `unix` module).
+#[path = "conf-net/unix.rs"]
+mod unix;
+
 use conformance::Suite;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
@@ -6,6 +10,10 @@ use std::thread;
 use std::time::Duration;
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "sigpipe" {
+        unix::sigpipe_child(&args[2]);
+    }
     let mut suite = Suite::new("net");
     suite.check("tcp-echo", || {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -53,5 +61,6 @@ fn main() {
         assert_eq!(&buf[..n], b"datagram");
         assert_eq!(from, a.local_addr().unwrap());
     });
+    unix::checks(&mut suite);
     suite.done();
 }
