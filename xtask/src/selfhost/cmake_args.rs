@@ -122,6 +122,10 @@ pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>) -> Vec<String> 
         d("LLVM_BUILD_UTILS", "OFF"),
         d("LLVM_INCLUDE_UTILS", "OFF"),
         d("LLVM_BUILD_TOOLS", "ON"),
+        // libLTO and libRemarks are shared libraries only (for linkers and
+        // IDEs that dlopen them): a static-only target has no use for them.
+        d("LLVM_TOOL_LTO_BUILD", "OFF"),
+        d("LLVM_TOOL_REMARKS_SHLIB_BUILD", "OFF"),
     ]);
     if let Some(dir) = native_tools {
         a.extend([
@@ -193,6 +197,7 @@ mod tests {
             ("LLVM_ENABLE_THREADS", "ON"),
             ("LLVM_BUILD_STATIC", "ON"),
             ("LLVM_ENABLE_PROJECTS", "lld"),
+            ("LLVM_TOOL_LTO_BUILD", "OFF"),
             ("VERIDIAN_CXX_ROOT", "/b/llvm/cxx"),
             ("LLVM_TABLEGEN", "/usr/lib/llvm-22/bin/llvm-tblgen"),
         ] {

@@ -352,7 +352,8 @@ impl UnixEnd {
     /// `connect(addr)` on a pair end: `EINVAL` for a malformed address;
     /// a datagram end given `AF_UNSPEC` disconnects (its queue is dropped
     /// and a still-connected peer gets `ECONNRESET`, as Linux); any name
-    /// finds no socket (see [`no_such_name`]).
+    /// finds no socket (`ENOENT` for a path, `ECONNREFUSED` for an
+    /// abstract name).
     pub fn connect(&self, addr: &[u8]) -> Result<()> {
         let family = addr
             .get(..2)
