@@ -202,6 +202,31 @@ pub fn checks(suite: &mut Suite) {
         assert_eq!(send(a.as_raw_fd(), b"x", 0), -ECONNREFUSED);
         assert_eq!(send(a.as_raw_fd(), b"x", 0), -ENOTCONN);
     });
+    suite.check("unix-vectored-messages", || {
+        let (a, b) = pair(SOCK_DGRAM);
+        let (a, b) = (a.as_raw_fd() as usize, b.as_raw_fd() as usize);
+        let (p1, p2) = (b"ab".as_slice(), b"cde".as_slice());
+        let iov = [p1.as_ptr() as usize, 2, p2.as_ptr() as usize, 3];
+        assert_eq!(sys(20, [a, iov.as_ptr() as usize, 2, 0, 0, 0]), 5, "writev: one datagram");
+        assert_eq!(sys(20, [a, iov.as_ptr() as usize, 2, 0, 0, 0]), 5);
+        let (mut x, mut y) = ([0u8; 3], [0u8; 3]);
+        let riov = [x.as_mut_ptr() as usize, 3, y.as_mut_ptr() as usize, 3];
+        assert_eq!(sys(19, [b, riov.as_ptr() as usize, 2, 0, 0, 0]), 5, "readv: one datagram");
+        assert_eq!((&x, &y[..2]), (b"abc", &b"de"[..]));
+        // recvmsg into 4 bytes: truncated, flagged, the rest dropped.
+        let mut small = [0u8; 4];
+        let siov = [small.as_mut_ptr() as usize, 4];
+        let mut msg = [0u64; 7];
+        msg[2] = siov.as_ptr() as u64;
+        msg[3] = 1;
+        assert_eq!(sys(47, [b, msg.as_mut_ptr() as usize, 0, 0, 0, 0]), 4);
+        assert_eq!(msg[6] as u32 & MSG_TRUNC as u32, MSG_TRUNC as u32, "msg_flags");
+        assert_eq!(msg[5], 0, "no control data");
+        assert_eq!(recv(b as i32, &mut small, MSG_DONTWAIT), -EAGAIN);
+        // An empty read of a stream end returns at once.
+        let (s, _t) = pair(SOCK_STREAM);
+        assert_eq!(sys(0, [s.as_raw_fd() as usize, small.as_mut_ptr() as usize, 0, 0, 0, 0]), 0);
+    });
     suite.check("unix-seqpacket", || {
         let (a_fd, b_fd) = pair(SOCK_SEQPACKET | SOCK_CLOEXEC);
         let (a, b) = (a_fd.as_raw_fd(), b_fd.as_raw_fd());
