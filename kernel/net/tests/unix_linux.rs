@@ -1,8 +1,8 @@
 //! Differential checks of `AF_UNIX` socket pairs against the host's
 //! Linux: random sequences of sends, receives (peek, truncate),
-//! shutdowns, closes, `SO_ERROR` and `FIONREAD` on both ends must give the
-//! same results, the same bytes and the same `poll` bits after every
-//! step. Sizes stay far below the buffers, whose accounting is Linux's
+//! shutdowns, closes, `SO_ERROR`, `FIONREAD` and `connect(AF_UNSPEC)` on
+//! both ends must give the same results, the same bytes and the same
+//! `poll` bits after every step. Sizes stay far below the buffers, whose accounting is Linux's
 //! only approximately. Also: `socketpair`'s argument checks.
 
 use proptest::prelude::*;
@@ -25,12 +25,20 @@ fn res(r: isize) -> Result<usize, Errno> {
 /// One call on one end.
 #[derive(Debug, Clone)]
 enum Op {
-    Send { len: usize },
-    Recv { len: usize, peek: bool, trunc: bool },
+    Send {
+        len: usize,
+    },
+    Recv {
+        len: usize,
+        peek: bool,
+        trunc: bool,
+    },
     Shutdown(u32),
     Close,
     SoError,
     Fionread,
+    /// `connect` to an `AF_UNSPEC` address (disconnects a datagram end).
+    Unspec,
 }
 
 fn op() -> impl Strategy<Value = (usize, Op)> {
@@ -41,6 +49,7 @@ fn op() -> impl Strategy<Value = (usize, Op)> {
         1 => Just(Op::Close),
         1 => Just(Op::SoError),
         1 => Just(Op::Fionread),
+        1 => Just(Op::Unspec),
     ];
     (0usize..2, o)
 }
@@ -112,6 +121,11 @@ fn host(fd: i32, op: &Op, data: &[u8]) -> (Result<usize, Errno>, Vec<u8>) {
             let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut v) };
             (res(r as isize).map(|_| v as usize), vec![])
         }
+        Op::Unspec => {
+            let a = [0u8; 16];
+            let r = unsafe { libc::connect(fd, a.as_ptr().cast(), 16) };
+            (res(r as isize), vec![])
+        }
     }
 }
 
@@ -142,6 +156,7 @@ fn ours(e: &UnixEnd, op: &Op, data: &[u8]) -> (Result<usize, Errno>, Vec<u8>) {
             vec![],
         ),
         Op::Fionread => (e.ioctl(FIONREAD).map(|v| v as usize), vec![]),
+        Op::Unspec => (e.connect(&[0u8; 16]).map(|_| 0), vec![]),
     }
 }
 
