@@ -175,19 +175,22 @@ pub fn brk(addr: u64) -> KResult {
     }
     let (old_top, new_top) = (page_up(m.brk), page_up(addr));
     if new_top > old_top {
-        let clash = m.vmas.range(..new_top).next_back().map(|(&s, v)| v.end > old_top && s >= old_top).unwrap_or(false);
+        // Only [old_top, new_top) is new: what the program mapped inside its
+        // heap stays (musl's malloc puts a PROT_NONE guard page there).
+        let below = m.vmas.range(..new_top).next_back().map(|(&s, v)| (s, v));
+        let clash = below.is_some_and(|(_, v)| v.end > old_top);
         if clash {
             return Ok(m.brk);
         }
-        let base = m.brk_start;
-        m.vmas.remove(&base);
-        m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0, droppable: true });
+        let extend = below
+            .filter(|(_, v)| v.end == old_top && v.file.is_none() && v.prot == 3 && v.droppable)
+            .map(|(s, _)| s);
+        match extend {
+            Some(s) => m.vmas.get_mut(&s).expect("found above").end = new_top,
+            None => m.insert(old_top, new_top, 3, None, 0),
+        }
     } else if new_top < old_top {
         m.remove_range(new_top, old_top);
-        let base = m.brk_start;
-        if new_top > base {
-            m.vmas.insert(base, crate::mm::vma::Vma { end: new_top, prot: 3, file: None, file_len: 0, droppable: true });
-        }
     }
     m.brk = addr;
     Ok(addr)

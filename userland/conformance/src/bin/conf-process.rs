@@ -99,5 +99,30 @@ fn main() {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(status.signal(), Some(9));
     });
+    suite.check("brk-grows-around-a-guard-page", || {
+        // musl's malloc maps a PROT_NONE guard page at the start of its brk
+        // heap and then grows the heap a page at a time; growing must add
+        // pages above the old top and leave the guard alone.
+        use std::os::veridian::syscall::{nr, syscall1, syscall6};
+        const PAGE: usize = 4096;
+        const PROT_NONE: usize = 0;
+        const MAP_PRIVATE_ANON_FIXED: usize = 0x02 | 0x20 | 0x10;
+        // SAFETY: brk only moves this process's heap top upwards (never below
+        // what malloc uses), and the pages written are the ones just added.
+        unsafe {
+            let base = syscall1(nr::BRK, 0) as usize;
+            let base = (base + PAGE - 1) & !(PAGE - 1);
+            assert_eq!(syscall1(nr::BRK, base + 2 * PAGE) as usize, base + 2 * PAGE);
+            let guard = syscall6(nr::MMAP, base, PAGE, PROT_NONE, MAP_PRIVATE_ANON_FIXED, usize::MAX, 0);
+            assert_eq!(guard as usize, base, "guard page mapped in the heap");
+            ((base + PAGE) as *mut u64).write_volatile(7);
+            assert_eq!(syscall1(nr::BRK, base + 5 * PAGE) as usize, base + 5 * PAGE);
+            ((base + 4 * PAGE + 16) as *mut u64).write_volatile(9);
+            assert_eq!(((base + PAGE) as *const u64).read_volatile(), 7, "old heap pages keep their contents");
+            assert_eq!(syscall1(nr::BRK, base + 3 * PAGE) as usize, base + 3 * PAGE, "shrink");
+            assert_eq!(syscall1(nr::BRK, base + 5 * PAGE) as usize, base + 5 * PAGE, "grow again");
+            assert_eq!(((base + 4 * PAGE + 16) as *const u64).read_volatile(), 0, "regrown pages are fresh");
+        }
+    });
     suite.done();
 }
