@@ -24,6 +24,9 @@ pub fn build_and_install(tc: &Toolchain, library: &Path) -> Result<()> {
     let mut cmd = Command::new(HOST_CARGO);
     cmd.args(["build", "--release", "--message-format=json-render-diagnostics"])
         .args(["--target", paths::TARGET, "-p", "sysroot"])
+        // As bootstrap does by default: std symbolizes its backtraces
+        // (without it every frame prints as `<unknown>`).
+        .args(["--features", "backtrace"])
         .current_dir(library)
         .env("RUSTC", tc.rustc())
         .env("RUSTC_BOOTSTRAP", "1")
@@ -86,6 +89,13 @@ fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
             fs::copy(rlib, &dest).with_context(|| format!("cannot install {}", rlib.display()))?;
         }
     }
+    // The rustc wrapper adds this to `rustc -vV`, which cargo hashes into
+    // every fingerprint: crates built against another std get rebuilt.
+    let id = super::stamp::Inputs::default().tree(&libdir)?.digest();
+    fs::write(libdir.with_file_name(STD_ID_FILE), format!("{id}\n"))?;
     println!("  installed {} rlibs into {}", rlibs.len(), libdir.display());
     Ok(())
 }
+
+/// Next to the target's `lib/`: a digest of the installed std rlibs.
+pub const STD_ID_FILE: &str = "std-id";
