@@ -19,6 +19,7 @@ pub mod proof;
 pub mod run;
 pub mod rustc;
 pub mod rustsrc;
+pub mod vendor;
 
 use std::path::PathBuf;
 

@@ -1,24 +1,17 @@
 //! The Rust source for `cargo xtask rustc`: a copy of Debian's rust-web-src
 //! (the system copy is never modified) whose `library/` is the toolchain's
 //! patched std source, with `patches/rust/*.patch` applied (the target built
-//! into rustc_target and bootstrap) and every crate vendored for offline builds.
-//!
-//! The vendored crates get the same cfg rewrite as std's libc (VeridianOS
-//! takes Linux's code paths everywhere), after which their checksum lists are
-//! emptied so cargo accepts the edited files.
+//! into rustc_target and bootstrap) and every crate vendored for offline
+//! builds ([`vendor`]).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::fs;
 use std::path::{Path, PathBuf};
-use regex::Regex;
 use std::process::Command;
-use std::sync::LazyLock;
-use walkdir::WalkDir;
 
-use super::{llvm, run};
+use super::{llvm, run, vendor};
 use crate::paths;
-use crate::toolchain::cfg_rewrite::{self, Rules};
-use crate::toolchain::{stamp, stdsrc, HOST_CARGO};
+use crate::toolchain::{stamp, stdsrc};
 
 /// `<build root>/rust`.
 pub fn area() -> PathBuf {
@@ -29,9 +22,6 @@ pub fn area() -> PathBuf {
 pub fn src_dir() -> PathBuf {
     area().join("src")
 }
-
-/// Manifests whose dependencies bootstrap builds (and so must be vendored).
-pub const VENDOR_SYNC: &[&str] = &["src/bootstrap/Cargo.toml", "src/tools/cargo/Cargo.toml", "library/Cargo.toml"];
 
 /// Copies, patches and vendors the source when its inputs changed.
 pub fn prepare(library: &Path) -> Result<PathBuf> {
@@ -48,19 +38,23 @@ pub fn prepare(library: &Path) -> Result<PathBuf> {
         crate::progress::run_step("copy and patch the Rust source", || copy_and_patch(&src, library, &root))?;
         stamp::record(&stamp_file, &digest)?;
     }
-    vendor(&src)?;
+    vendor::vendor(&src)?;
     Ok(src)
 }
 
 fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
-    // Keep vendor/ (slow to fetch) across re-copies; cp -a keeps mtimes, so
-    // cargo sees unchanged files as unchanged.
-    let kept_vendor = area().join("vendor.keep");
-    if src.join("vendor").is_dir() {
-        if kept_vendor.exists() {
-            fs::remove_dir_all(&kept_vendor)?;
+    // Keep what vendoring made (slow, and its rewritten build scripts would
+    // otherwise look new to cargo); cp -a keeps the other files' times, and
+    // patched files get their patch's time, so unchanged files look unchanged.
+    let kept = area().join("kept");
+    if kept.exists() {
+        fs::remove_dir_all(&kept)?;
+    }
+    for rel in vendor::KEPT {
+        if src.join(rel).exists() {
+            fs::create_dir_all(kept.join(rel).parent().expect("relative path has a parent"))?;
+            fs::rename(src.join(rel), kept.join(rel))?;
         }
-        fs::rename(src.join("vendor"), &kept_vendor)?;
     }
     if src.exists() {
         fs::remove_dir_all(src)?;
@@ -71,188 +65,20 @@ fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
     fs::remove_dir_all(src.join("library"))?;
     run::output(Command::new("cp").arg("-a").arg(library).arg(src.join("library")))?;
     llvm::apply_patches(src, &root.join("patches/rust"))?;
-    if kept_vendor.is_dir() {
-        fs::rename(&kept_vendor, src.join("vendor"))?;
-    }
-    Ok(())
-}
-
-/// `cargo vendor` (crates.io, through cargo) when a lock file changed, then
-/// the cfg rewrite over the vendored crates.
-fn vendor(src: &Path) -> Result<()> {
-    let mut inputs = stamp::Inputs::default()
-        .text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"))
-        .text("vendor-rules", include_str!("rustsrc.rs"));
-    for lock in ["Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock", "library/Cargo.toml"] {
-        inputs = inputs.tree(&src.join(lock))?;
-    }
-    let digest = inputs.digest();
-    let stamp_file = area().join("vendor.stamp");
-    write_source_replacement(src)?;
-    if src.join("vendor").is_dir() && stamp::is_current(&stamp_file, &digest) {
-        return Ok(());
-    }
-    // Start from pristine crates: the rewrite is applied to fresh copies only.
-    if src.join("vendor").exists() {
-        fs::remove_dir_all(src.join("vendor"))?;
-    }
-    let mut cmd = Command::new(HOST_CARGO);
-    cmd.arg("vendor").arg("--versioned-dirs");
-    for m in VENDOR_SYNC {
-        cmd.arg("--sync").arg(m);
-    }
-    cmd.arg("vendor").current_dir(src);
-    run::run_long("cargo vendor (crates.io)", &run::log_dir(&area()), "vendor", &cmd)?;
-    let n = crate::progress::run_step("cfg rewrite of the vendored crates", || rewrite_vendor(&src.join("vendor")))?;
-    println!("  vendor: {n} predicates now include target_os = \"veridian\"");
-    // Vendoring may have refreshed lock files; stamp what is there now.
-    let mut inputs = stamp::Inputs::default()
-        .text("rewrite", include_str!("../toolchain/cfg_rewrite.rs"))
-        .text("vendor-rules", include_str!("rustsrc.rs"));
-    for lock in ["Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock", "library/Cargo.toml"] {
-        inputs = inputs.tree(&src.join(lock))?;
-    }
-    stamp::record(&stamp_file, &inputs.digest())
-}
-
-/// `.cargo/config.toml` of the source tree: crates.io is replaced by vendor/
-/// (what `cargo vendor` prints; bootstrap requires the file when vendoring).
-pub fn write_source_replacement(src: &Path) -> Result<()> {
-    fs::create_dir_all(src.join(".cargo"))?;
-    fs::write(
-        src.join(".cargo/config.toml"),
-        "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n",
-    )?;
-    Ok(())
-}
-
-/// Build scripts compare `CARGO_CFG_TARGET_OS` with strings; VeridianOS
-/// answers where Linux does: `x == "linux"` also accepts "veridian",
-/// `x != "linux"` also rejects it, and a `"linux" =>` match arm also takes it.
-pub fn rewrite_build_script(source: &str) -> (String, usize) {
-    static EQ: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"([A-Za-z_][\w.]*)\s*==\s*"linux""#).expect("valid regex"));
-    static NE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"([A-Za-z_][\w.]*)\s*!=\s*"linux""#).expect("valid regex"));
-    static ARM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""linux"(\s*)=>"#).expect("valid regex"));
-    let mut count = 0;
-    let text = EQ.replace_all(source, |c: &regex::Captures| {
-        count += 1;
-        format!(r#"({0} == "linux" || {0} == "veridian")"#, &c[1])
-    });
-    let text = NE.replace_all(&text, |c: &regex::Captures| {
-        count += 1;
-        format!(r#"({0} != "linux" && {0} != "veridian")"#, &c[1])
-    });
-    let text = ARM.replace_all(&text, |c: &regex::Captures| {
-        count += 1;
-        format!(r#""linux" | "veridian"{}=>"#, &c[1])
-    });
-    (text.into_owned(), count)
-}
-
-/// True for a crate's build script sources (`build.rs`, `build/**.rs`).
-fn is_build_script(crate_dir: &Path, file: &Path) -> bool {
-    let rel = file.strip_prefix(crate_dir).unwrap_or(file);
-    rel == Path::new("build.rs") || rel.starts_with("build")
-}
-
-/// Rewrites every vendored crate: its Rust files get the cfg rewrite (Linux
-/// and musl rules; so do Cargo.toml target tables), its build script the
-/// [`rewrite_build_script`] rule; each touched crate's file checksums are
-/// emptied.
-pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
-    let mut total = 0;
-    for entry in fs::read_dir(vendor)? {
-        let dir = entry?.path();
-        if !dir.is_dir() {
-            continue;
-        }
-        // musl is VeridianOS's libc, so crates' musl-specific code (struct
-        // layouts like msg_iovlen, missing glibc extensions) applies too.
-        let rules = Rules::OsAndMusl;
-        let mut touched = 0;
-        for file in WalkDir::new(&dir).into_iter().filter_map(|e| e.ok()) {
-            let path = file.path();
-            let is_rs = path.extension().is_some_and(|e| e == "rs");
-            let is_manifest = path == dir.join("Cargo.toml");
-            if !is_rs && !is_manifest {
-                continue;
+    for rel in vendor::KEPT {
+        if kept.join(rel).exists() {
+            if src.join(rel).exists() && src.join(rel).is_file() {
+                fs::remove_file(src.join(rel))?;
             }
-            let text = match fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(_) => continue,
-            };
-            let (mut out, mut n) = cfg_rewrite::rewrite(&text, rules);
-            if is_rs && is_build_script(&dir, path) {
-                let (o, m) = rewrite_build_script(&out);
-                out = o;
-                n += m;
-            }
-            if n > 0 {
-                fs::write(file.path(), out)?;
-                touched += n;
-            }
-        }
-        if touched > 0 {
-            forget_file_checksums(&dir.join(".cargo-checksum.json"))?;
-            total += touched;
+            fs::rename(kept.join(rel), src.join(rel))?;
         }
     }
-    Ok(total)
-}
-
-/// Keeps a crate's package checksum but drops the per-file ones.
-pub fn forget_file_checksums(path: &Path) -> Result<()> {
-    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut json: serde_json::Value = serde_json::from_str(&text)?;
-    json["files"] = serde_json::json!({});
-    fs::write(path, serde_json::to_string(&json)?)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn vendored_crates_are_rewritten_and_checksums_relaxed() {
-        let tmp = tempfile::tempdir().unwrap();
-        let v = tmp.path();
-        for (name, code) in [
-            ("libc-0.2.99", "#[cfg(target_env = \"musl\")]\nfn a() {}\n#[cfg(target_os = \"linux\")]\nfn b() {}\n"),
-            ("errno-0.3.0", "#[cfg(target_os = \"linux\")]\nfn c() {}\n#[cfg(target_env = \"musl\")]\nfn d() {}\n"),
-            ("untouched-1.0.0", "fn e() {}\n"),
-        ] {
-            fs::create_dir_all(v.join(name).join("src")).unwrap();
-            fs::write(v.join(name).join("src/lib.rs"), code).unwrap();
-            fs::write(v.join(name).join(".cargo-checksum.json"), r#"{"files":{"src/lib.rs":"00"},"package":"ab"}"#).unwrap();
-        }
-        let n = rewrite_vendor(v).unwrap();
-        assert_eq!(n, 4, "os and musl rules in every crate");
-        let libc = fs::read_to_string(v.join("libc-0.2.99/src/lib.rs")).unwrap();
-        assert!(libc.contains("target_os = \"veridian\"") && !libc.contains("cfg(target_env = \"musl\")]"));
-        let errno = fs::read_to_string(v.join("errno-0.3.0/src/lib.rs")).unwrap();
-        assert!(errno.contains("any(target_env = \"musl\", target_os = \"veridian\")"), "musl code applies");
-        let sums: serde_json::Value = serde_json::from_str(&fs::read_to_string(v.join("errno-0.3.0/.cargo-checksum.json")).unwrap()).unwrap();
-        assert_eq!(sums["files"], serde_json::json!({}));
-        assert_eq!(sums["package"], "ab");
-        let kept = fs::read_to_string(v.join("untouched-1.0.0/.cargo-checksum.json")).unwrap();
-        assert!(kept.contains("src/lib.rs"), "untouched crates keep their checksums");
-    }
-
-    #[test]
-    fn build_scripts_see_veridian_as_linux() {
-        let src = "let os = var(\"CARGO_CFG_TARGET_OS\").unwrap();\nif os == \"linux\" || os == \"android\" {}\nif arch != \"x86\" || os != \"linux\" {}\nmatch os.as_str() { \"linux\" => 1, _ => 2 };\n";
-        let (out, n) = rewrite_build_script(src);
-        assert_eq!(n, 3);
-        assert!(out.contains(r#"(os == "linux" || os == "veridian") || os == "android""#));
-        assert!(out.contains(r#"(os != "linux" && os != "veridian")"#));
-        assert!(out.contains(r#""linux" | "veridian" =>"#));
-        assert!(is_build_script(Path::new("/v/c"), Path::new("/v/c/build.rs")));
-        assert!(is_build_script(Path::new("/v/c"), Path::new("/v/c/build/main.rs")));
-        assert!(!is_build_script(Path::new("/v/c"), Path::new("/v/c/src/build.rs")));
-    }
 
     #[test]
     fn rust_patches_apply_to_the_installed_source() {
