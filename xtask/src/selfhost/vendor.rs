@@ -169,6 +169,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn working_lock_files_do_not_decide_revendoring() {
+        if !Path::new(stdsrc::RUST_SRC).join("Cargo.lock").exists() {
+            eprintln!("SKIP: no rust-web-src at {}", stdsrc::RUST_SRC);
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        for src in [&a, &b] {
+            fs::create_dir_all(src.join("library")).unwrap();
+            fs::write(src.join("library/Cargo.toml"), "[workspace]\n").unwrap();
+        }
+        fs::write(b.join("Cargo.lock"), "completed by cargo vendor\n").unwrap();
+        assert_eq!(inputs_digest(&a).unwrap(), inputs_digest(&b).unwrap());
+        fs::write(b.join("library/Cargo.toml"), "[workspace]\nmembers = [\"std\"]\n").unwrap();
+        assert_ne!(inputs_digest(&a).unwrap(), inputs_digest(&b).unwrap(), "the library manifest counts");
+        let real = area().join("src");
+        if real.join("library/Cargo.toml").exists() {
+            eprintln!("vendor inputs of {}: {}", real.display(), inputs_digest(&real).unwrap());
+        }
+    }
+
+    #[test]
     fn vendored_crates_are_rewritten_and_checksums_relaxed() {
         let tmp = tempfile::tempdir().unwrap();
         let v = tmp.path();
