@@ -126,6 +126,9 @@ pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>) -> Vec<String> 
         // IDEs that dlopen them): a static-only target has no use for them.
         d("LLVM_TOOL_LTO_BUILD", "OFF"),
         d("LLVM_TOOL_REMARKS_SHLIB_BUILD", "OFF"),
+        // Static executables have no dynamic section, so no RPATH for
+        // CMake's install step to rewrite (it fails looking for one).
+        d("CMAKE_SKIP_RPATH", "ON"),
     ]);
     if let Some(dir) = native_tools {
         a.extend([
