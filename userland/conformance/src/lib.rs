@@ -39,3 +39,52 @@ pub fn scratch_dir(suite: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch dir");
     dir
 }
+
+/// Raw system calls for what std does not wrap (ppoll, epoll, flags and
+/// errors), the same on Linux and VeridianOS.
+pub mod raw {
+    /// A raw system call; returns the kernel's value (`-errno` on failure).
+    /// Safe to call here only because the checks pass valid pointers, or a
+    /// bad one on purpose (the kernel must answer `EFAULT`, not crash).
+    pub fn sys(nr: usize, a: [usize; 6]) -> isize {
+        // SAFETY: see above; no call here unmaps or rewrites memory Rust uses.
+        unsafe { std::os::veridian::syscall::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) }
+    }
+
+    /// `struct pollfd`.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    pub struct PollFd {
+        pub fd: i32,
+        pub events: i16,
+        pub revents: i16,
+    }
+
+    /// `struct epoll_event` (packed on x86_64).
+    #[repr(C, packed)]
+    #[derive(Clone, Copy, Default)]
+    pub struct EpollEvent {
+        pub events: u32,
+        pub data: u64,
+    }
+
+    /// ppoll with a millisecond timeout (`None`: forever).
+    pub fn ppoll(fds: &mut [PollFd], ms: Option<u64>) -> isize {
+        let ts = ms.map(|m| [(m / 1000) as i64, ((m % 1000) * 1_000_000) as i64]);
+        let tsp = ts.as_ref().map_or(0, |t| t.as_ptr() as usize);
+        sys(271, [fds.as_mut_ptr() as usize, fds.len(), tsp, 0, 0, 0])
+    }
+
+    pub fn epoll_ctl(ep: isize, op: usize, fd: i32, events: u32, data: u64) -> isize {
+        let ev = EpollEvent { events, data };
+        sys(233, [ep as usize, op, fd as usize, &ev as *const EpollEvent as usize, 0, 0])
+    }
+
+    pub fn epoll_wait(ep: isize, out: &mut [EpollEvent], ms: i32) -> isize {
+        sys(232, [ep as usize, out.as_mut_ptr() as usize, out.len(), ms as usize, 0, 0])
+    }
+
+    pub fn close(fd: isize) {
+        sys(3, [fd as usize, 0, 0, 0, 0, 0]);
+    }
+}

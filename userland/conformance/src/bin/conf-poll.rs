@@ -2,6 +2,7 @@
 //! and eventfds, eventfd itself, and the fd-level behaviour of sockets
 //! (fstat, fcntl, ioctl, dup). Raw x86_64 system calls, so the same binary checks Linux and
 //! VeridianOS alike.
+use conformance::raw::{close, epoll_ctl, epoll_wait, ppoll, sys, EpollEvent, PollFd};
 use conformance::Suite;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,56 +23,6 @@ const EEXIST: isize = 17;
 const ENOENT: isize = 2;
 const EFAULT: isize = 14;
 const ENOTSOCK: isize = 88;
-
-/// A raw system call; returns the kernel's value (`-errno` on failure).
-fn sys(nr: usize, a: [usize; 6]) -> isize {
-    let ret: isize;
-    // SAFETY: the checks below pass only valid pointers, except where a
-    // bad pointer is the point (the kernel must answer EFAULT).
-    unsafe {
-        std::arch::asm!("syscall",
-            inlateout("rax") nr as isize => ret,
-            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
-            in("r10") a[3], in("r8") a[4], in("r9") a[5],
-            lateout("rcx") _, lateout("r11") _, options(nostack));
-    }
-    ret
-}
-
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct PollFd {
-    fd: i32,
-    events: i16,
-    revents: i16,
-}
-
-/// ppoll with a millisecond timeout (`None`: forever).
-fn ppoll(fds: &mut [PollFd], ms: Option<u64>) -> isize {
-    let ts = ms.map(|m| [(m / 1000) as i64, ((m % 1000) * 1_000_000) as i64]);
-    let tsp = ts.as_ref().map_or(0, |t| t.as_ptr() as usize);
-    sys(271, [fds.as_mut_ptr() as usize, fds.len(), tsp, 0, 0, 0])
-}
-
-#[repr(C, packed)]
-#[derive(Clone, Copy, Default)]
-struct EpollEvent {
-    events: u32,
-    data: u64,
-}
-
-fn epoll_ctl(ep: isize, op: usize, fd: i32, events: u32, data: u64) -> isize {
-    let ev = EpollEvent { events, data };
-    sys(233, [ep as usize, op, fd as usize, &ev as *const EpollEvent as usize, 0, 0])
-}
-
-fn epoll_wait(ep: isize, out: &mut [EpollEvent], ms: i32) -> isize {
-    sys(232, [ep as usize, out.as_mut_ptr() as usize, out.len(), ms as usize, 0, 0])
-}
-
-fn close(fd: isize) {
-    sys(3, [fd as usize, 0, 0, 0, 0, 0]);
-}
 
 /// A connected pair over 127.0.0.1: (client, server side).
 fn pair() -> (TcpStream, TcpStream) {

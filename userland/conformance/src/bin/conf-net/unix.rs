@@ -2,6 +2,7 @@
 //! plus raw system calls for what std does not wrap (seqpacket, flags,
 //! ppoll/epoll readiness, shutdown bits, errors). The same binary checks
 //! Linux and VeridianOS alike.
+use conformance::raw::{epoll_wait, ppoll, sys, EpollEvent, PollFd};
 use conformance::Suite;
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
@@ -40,21 +41,6 @@ const ECONNRESET: isize = 104;
 const ENOTCONN: isize = 107;
 const ECONNREFUSED: isize = 111;
 
-/// A raw system call; returns the kernel's value (`-errno` on failure).
-fn sys(nr: usize, a: [usize; 6]) -> isize {
-    let ret: isize;
-    // SAFETY: the checks pass only valid pointers, except where a bad
-    // pointer is the point (the kernel must answer EFAULT).
-    unsafe {
-        std::arch::asm!("syscall",
-            inlateout("rax") nr as isize => ret,
-            in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
-            in("r10") a[3], in("r8") a[4], in("r9") a[5],
-            lateout("rcx") _, lateout("r11") _, options(nostack));
-    }
-    ret
-}
-
 /// `socketpair(AF_UNIX, ty, 0)` as owned fds.
 fn pair(ty: usize) -> (OwnedFd, OwnedFd) {
     let mut sv = [-1i32; 2];
@@ -79,32 +65,17 @@ fn getsockopt_int(fd: RawFd, name: usize) -> isize {
     if r < 0 { r } else { v as isize }
 }
 
-#[repr(C)]
-struct PollFd {
-    fd: i32,
-    events: i16,
-    revents: i16,
-}
-
 /// ppoll on one fd for `events`; returns `revents` (timeout in ms).
 fn poll1(fd: RawFd, events: i16, ms: u64) -> i16 {
-    let mut p = PollFd { fd, events, revents: 0 };
-    let ts = [(ms / 1000) as i64, ((ms % 1000) * 1_000_000) as i64];
-    let r = sys(271, [&mut p as *mut PollFd as usize, 1, ts.as_ptr() as usize, 0, 0, 0]);
+    let mut p = [PollFd { fd, events, revents: 0 }];
+    let r = ppoll(&mut p, Some(ms));
     assert!(r >= 0, "ppoll: {r}");
-    p.revents
+    p[0].revents
 }
 
-#[repr(C, packed)]
-#[derive(Clone, Copy, Default)]
-struct EpollEvent {
-    events: u32,
-    data: u64,
-}
-
-fn epoll_wait(ep: isize, ms: i32) -> isize {
-    let mut out = [EpollEvent::default(); 4];
-    sys(232, [ep as usize, out.as_mut_ptr() as usize, out.len(), ms as usize, 0, 0])
+/// epoll_wait for up to four events; returns how many came.
+fn epoll_wait4(ep: isize, ms: i32) -> isize {
+    epoll_wait(ep, &mut [EpollEvent::default(); 4], ms)
 }
 
 /// Child mode (`conf-net sigpipe <type>`): SIGPIPE back to its default
@@ -338,21 +309,21 @@ pub fn checks(suite: &mut Suite) {
         let ep = sys(291, [0, 0, 0, 0, 0, 0]);
         let ev = EpollEvent { events: EPOLLIN | EPOLLET, data: 9 };
         assert_eq!(sys(233, [ep as usize, 1, fb as usize, &ev as *const EpollEvent as usize, 0, 0]), 0);
-        assert_eq!(epoll_wait(ep, 1000), 1);
-        assert_eq!(epoll_wait(ep, 0), 0, "reported once");
+        assert_eq!(epoll_wait4(ep, 1000), 1);
+        assert_eq!(epoll_wait4(ep, 0), 0, "reported once");
         let w = thread::spawn(move || {
             thread::sleep(Duration::from_millis(100));
             (&a).write_all(b"y").unwrap();
             a
         });
-        assert_eq!(epoll_wait(ep, 5000), 1, "new data is a new edge");
+        assert_eq!(epoll_wait4(ep, 5000), 1, "new data is a new edge");
         let a = w.join().unwrap();
         let mut buf = [0u8; 2];
         (&b).read_exact(&mut buf).unwrap();
         // Hang-up bits once the peer is gone.
         drop(a);
         assert_eq!(poll1(fb, POLLIN | POLLRDHUP, 5000), POLLIN | POLLRDHUP | POLLHUP);
-        assert_eq!(epoll_wait(ep, 1000), 1, "the close is an edge");
+        assert_eq!(epoll_wait4(ep, 1000), 1, "the close is an edge");
         sys(3, [ep as usize, 0, 0, 0, 0, 0]);
         let _ = fa;
     });
