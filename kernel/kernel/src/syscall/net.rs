@@ -253,18 +253,28 @@ fn recv_into(f: &OpenFile, id: SocketId, kbuf: &mut [u8], flags: u32) -> Result<
     let mut info = blocking(&w, |n| n.recvfrom(id, kbuf, flags))?;
     let stream = crate::net::peek(|n| n.sock_type(id)).map_err(neterr)? == veridian_net::SockType::Stream;
     if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 {
-        while info.len > 0 && info.len < kbuf.len() {
-            let rest = &mut kbuf[info.len..];
-            match blocking(&w, |n| n.recvfrom(id, rest, flags)) {
-                Ok(more) if more.len > 0 => {
-                    info.len += more.len;
-                    info.full_len = info.len;
-                }
-                _ => break,
-            }
-        }
+        wait_all(&mut info, kbuf, |rest| blocking(&w, |n| n.recvfrom(id, rest, flags)));
     }
     Ok(info)
+}
+
+/// `MSG_WAITALL` on a stream: receives more into the rest of `kbuf` until
+/// it is full, the peer has no more (0 bytes), or an error (then what came
+/// so far is the result, as on Linux).
+pub(super) fn wait_all(
+    info: &mut veridian_net::RecvInfo,
+    kbuf: &mut [u8],
+    mut more: impl FnMut(&mut [u8]) -> Result<veridian_net::RecvInfo, i32>,
+) {
+    while info.len > 0 && info.len < kbuf.len() {
+        match more(&mut kbuf[info.len..]) {
+            Ok(m) if m.len > 0 => {
+                info.len += m.len;
+                info.full_len = info.len;
+            }
+            _ => break,
+        }
+    }
 }
 
 pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -> KResult {

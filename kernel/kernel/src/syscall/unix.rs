@@ -136,16 +136,7 @@ pub fn recv(f: &OpenFile, kbuf: &mut [u8], flags: u32) -> Result<RecvInfo, i32> 
     let mut info = blocking(u, nb, rcv, |e| e.recv(kbuf, flags))?;
     let waitall = flags & (MSG_WAITALL | MSG_PEEK) == MSG_WAITALL;
     if waitall && !nb && u.end().ty() == UnixType::Stream {
-        while info.len > 0 && info.len < kbuf.len() {
-            let rest = &mut kbuf[info.len..];
-            match blocking(u, nb, rcv, |e| e.recv(rest, flags)) {
-                Ok(more) if more.len > 0 => {
-                    info.len += more.len;
-                    info.full_len = info.len;
-                }
-                _ => break,
-            }
-        }
+        super::net::wait_all(&mut info, kbuf, |rest| blocking(u, nb, rcv, |e| e.recv(rest, flags)));
     }
     Ok(info)
 }
