@@ -97,23 +97,36 @@ pub fn run_on_host(tc: &Toolchain) -> Result<Vec<Outcome>> {
 }
 
 fn run_one(bin_dir: &Path, program: &Program) -> Result<Outcome> {
-    let path = bin_dir.join(program.bin);
-    let mut child = Command::new(&path)
-        .args(program.args)
-        .envs(program.env.iter().copied())
+    let mut cmd = Command::new(bin_dir.join(program.bin));
+    cmd.args(program.args).envs(program.env.iter().copied());
+    let Some(run) = run_piped(&mut cmd, program.stdin, Duration::from_secs(120))? else {
+        return Ok(Outcome { bin: program.bin, passed: false, checks: 0, detail: "timed out after 120 s".into() });
+    };
+    Ok(judge(program, run.status.into(), &run.stdout, &run.stderr))
+}
+
+/// What a finished child printed, and how it ended.
+struct Finished {
+    status: std::process::ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `cmd` with `stdin` fed in and its output captured; `None` if it ran
+/// past `limit` (then it was killed).
+fn run_piped(cmd: &mut Command, stdin: &str, limit: Duration) -> Result<Option<Finished>> {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot run {}", path.display()))?;
-    child.stdin.take().expect("piped").write_all(program.stdin.as_bytes())?;
-    let output = wait_with_timeout(child, Duration::from_secs(120))?;
-    let Some(output) = output else {
-        return Ok(Outcome { bin: program.bin, passed: false, checks: 0, detail: "timed out after 120 s".into() });
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(judge(program, output.status.into(), &stdout, &stderr))
+        .with_context(|| format!("cannot run {}", cmd.get_program().to_string_lossy()))?;
+    child.stdin.take().expect("piped").write_all(stdin.as_bytes())?;
+    Ok(wait_with_timeout(child, limit)?.map(|o| Finished {
+        status: o.status,
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }))
 }
 
 /// How a program ended: on the host from its wait status, inside VeridianOS
@@ -177,33 +190,28 @@ pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Ve
     let runner = tc.dir.join("bin/veridian-run");
     let mut outcomes = Vec::new();
     for program in PROGRAMS {
-        let mut child = Command::new(&runner)
-            .args(["--accel", accel, "--timeout", "300"])
+        let mut cmd = Command::new(&runner);
+        cmd.args(["--accel", accel, "--timeout", "300"])
             .arg(bin_dir.join(program.bin))
             .args(program.args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(program.env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("cannot run {}", runner.display()))?;
-        child.stdin.take().expect("piped").write_all(program.stdin.as_bytes())?;
-        let Some(output) = wait_with_timeout(child, Duration::from_secs(330))? else {
+            .envs(program.env.iter().copied());
+        let Some(run) = run_piped(&mut cmd, program.stdin, Duration::from_secs(330))? else {
             outcomes.push(Outcome { bin: program.bin, passed: false, checks: 0, detail: "veridian-run hung; killed".into() });
             continue;
         };
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let outcome = match output.status.code() {
+        let outcome = match run.status.code() {
             Some(125) | None => Outcome {
                 bin: program.bin,
                 passed: false,
                 checks: 0,
-                detail: format!("veridian-run failed: {}", stderr.lines().rfind(|l| l.starts_with("veridian-run:")).unwrap_or(stderr.trim())),
+                detail: format!(
+                    "veridian-run failed: {}",
+                    run.stderr.lines().rfind(|l| l.starts_with("veridian-run:")).unwrap_or(run.stderr.trim())
+                ),
             },
-            Some(code) => judge(program, Ended::from_init_status(code), &stdout, &stderr),
+            Some(code) => judge(program, Ended::from_init_status(code), &run.stdout, &run.stderr),
         };
         outcome.print("  (inside VeridianOS)");
         outcomes.push(outcome);
