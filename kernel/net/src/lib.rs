@@ -17,6 +17,7 @@ mod ops;
 mod options;
 pub mod poll;
 mod ports;
+pub mod select;
 pub mod sockaddr;
 mod socket;
 mod stack;

@@ -230,6 +230,13 @@ impl FdTable {
             .collect()
     }
 
+    /// The table's size as Linux counts it (`max_fds`): a power of two, at
+    /// least 64, above every fd used since the table was made (it never
+    /// shrinks). select(2) looks at no fd past it.
+    pub fn max_fds(&self) -> usize {
+        self.inner.lock().slots.len().next_power_of_two().max(64)
+    }
+
     /// Number of open fds.
     pub fn count(&self) -> usize {
         self.inner

@@ -101,6 +101,24 @@ fn cloexec_sweep_fork_and_limit() {
 }
 
 #[test]
+fn max_fds_grows_as_linux_and_never_shrinks() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    assert_eq!(p.fds.max_fds(), 64, "an empty table");
+    let a = w.vfs.openat(c, AT_FDCWD, b"/", O_RDONLY, 0).unwrap();
+    assert_eq!(w.vfs.dup2(c, a, 63).unwrap(), 63);
+    assert_eq!(p.fds.max_fds(), 64);
+    assert_eq!(w.vfs.dup2(c, a, 64).unwrap(), 64);
+    assert_eq!(p.fds.max_fds(), 128);
+    assert_eq!(w.vfs.dup2(c, a, 300).unwrap(), 300);
+    assert_eq!(p.fds.max_fds(), 512);
+    w.vfs.close(c, 300).unwrap();
+    assert_eq!(p.fds.max_fds(), 512, "closing does not shrink it");
+    assert_eq!(p.fds.fork().max_fds(), 512, "a fork copies the size");
+}
+
+#[test]
 fn pipe_data_eof_epipe_eagain() {
     let w = world();
     let p = w.spawn(1, b"/t");

@@ -9,6 +9,7 @@ mod misc;
 mod net;
 mod poll;
 mod process;
+mod select;
 mod signal;
 mod time;
 mod unix;
@@ -125,6 +126,7 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         EXECVE => process::execve(f, fs::AT_FDCWD, a[0], a[1], a[2]),
         EXIT => process::exit(a[0] as i32),
         WAIT4 => process::wait4(a[0] as i32, a[1], a[2] as u32, a[3]),
+        WAITID => process::waitid(a[0] as u32, a[1] as i32, a[2], a[3] as u32, a[4]),
         KILL => signal::kill(a[0] as i32, a[1] as i32),
         UNAME => misc::uname(a[0]),
         FCNTL => fs::fcntl(a[0] as i32, a[1] as u32, a[2]),
@@ -219,6 +221,8 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         SETSOCKOPT => net::setsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
         GETSOCKOPT => net::getsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
         PPOLL => poll::ppoll(a[0], a[1], a[2], a[3], a[4]),
+        SELECT => select::select(a[0] as i32, a[1], a[2], a[3], a[4]),
+        PSELECT6 => select::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5]),
         213 => epoll::epoll_create(a[0] as i32), // epoll_create (not in the nr table)
         EPOLL_CREATE1 => epoll::epoll_create1(a[0] as u32),
         EPOLL_CTL => epoll::epoll_ctl(a[0] as i32, a[1] as i32, a[2] as i32, a[3]),

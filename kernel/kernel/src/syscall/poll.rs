@@ -51,10 +51,7 @@ pub fn timespec_deadline(p: u64) -> Result<Option<u64>, i32> {
     }
     let sec = user::read_u64(p)? as i64;
     let nsec = user::read_u64(p + 8)? as i64;
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(EINVAL);
-    }
-    let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+    let ns = veridian_net::select::timespec_ns(sec, nsec).map_err(|e| e.0)?;
     Ok(Some(crate::time::monotonic_ns().saturating_add(ns)))
 }
 

@@ -1,4 +1,4 @@
-//! Process and thread calls: clone/fork/vfork, execve, exit, wait4, ids,
+//! Process and thread calls: clone/fork/vfork, execve, exit, wait4, waitid, ids,
 //! arch_prctl, set_tid_address, futex.
 
 use alloc::sync::Arc;
@@ -71,18 +71,109 @@ pub fn exit_group(code: i32) -> KResult {
     exit::exit_group(code);
 }
 
+const WNOHANG: u32 = 1;
+const WSTOPPED: u32 = 2;
+const WEXITED: u32 = 4;
+const WCONTINUED: u32 = 8;
+const WNOWAIT: u32 = 0x0100_0000;
+/// `__WNOTHREAD | __WALL | __WCLONE`: accepted, no effect (one waiter set
+/// per process, and every child is an ordinary one).
+const WTHREAD_BITS: u32 = 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
+const RUSAGE_SIZE: usize = 144;
+
 pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
-    if options & !(1 | 2 | 8 | 0x4000_0000 | 0x8000_0000 | 0x2000_0000) != 0 {
+    if options & !(WNOHANG | WSTOPPED | WCONTINUED | WTHREAD_BITS) != 0 {
         return Err(EINVAL);
     }
-    let (cpid, st) = exit::wait(pid, options)?;
+    let who = match pid {
+        -1 => exit::Children::Any,
+        0 => exit::Children::Pgid(0),
+        n if n > 0 => exit::Children::Pid(n as u32),
+        n => exit::Children::Pgid(n.unsigned_abs()),
+    };
+    let opts = exit::WaitOptions { nohang: options & WNOHANG != 0, exited: true, keep: false };
+    let (cpid, st) = exit::wait(who, opts)?.unwrap_or((0, 0));
     if cpid != 0 && status != 0 {
         user::write_u32(status, st as u32)?;
     }
     if rusage != 0 {
-        user::write_bytes(rusage, &[0u8; 144])?;
+        user::write_bytes(rusage, &[0u8; RUSAGE_SIZE])?;
     }
     Ok(cpid as u64)
+}
+
+/// waitid(idtype, id, infop, options, rusage). Like Linux, `infop` gets
+/// `si_signo`, `si_errno`, `si_code`, `si_pid`, `si_uid` and `si_status`
+/// whatever the outcome (zeros when no child was reported, errors too);
+/// `rusage` (zeros: no accounting) only when a child was.
+pub fn waitid(idtype: u32, id: i32, infop: u64, options: u32, rusage: u64) -> KResult {
+    let found = waitid_child(idtype, id, options);
+    if let (Ok(Some(_)), true) = (&found, rusage != 0) {
+        user::write_bytes(rusage, &[0u8; RUSAGE_SIZE])?;
+    }
+    if infop != 0 {
+        let (head, tail) = siginfo(found.as_ref().ok().copied().flatten());
+        user::write_bytes(infop, &head)?;
+        user::write_bytes(infop.wrapping_add(16), &tail)?;
+    }
+    found.map(|_| 0)
+}
+
+/// The checks and the wait of [`waitid`]: the child reported, if any.
+fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>, i32> {
+    const P_ALL: u32 = 0;
+    const P_PID: u32 = 1;
+    const P_PGID: u32 = 2;
+    const P_PIDFD: u32 = 3;
+    if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WTHREAD_BITS) != 0
+        || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
+    {
+        return Err(EINVAL);
+    }
+    let who = match idtype {
+        P_ALL => exit::Children::Any,
+        P_PID if id > 0 => exit::Children::Pid(id as u32),
+        P_PGID if id >= 0 => exit::Children::Pgid(id as u32),
+        // There are no pidfds (pidfd_open is ENOSYS), so an open fd is not
+        // one: Linux answers EBADF for that as for a closed fd.
+        P_PIDFD if id >= 0 => return Err(EBADF),
+        _ => return Err(EINVAL),
+    };
+    let opts = exit::WaitOptions {
+        nohang: options & WNOHANG != 0,
+        exited: options & WEXITED != 0,
+        keep: options & WNOWAIT != 0,
+    };
+    exit::wait(who, opts)
+}
+
+/// The parts of a `siginfo_t` waitid writes: bytes 0..12 (`si_signo`,
+/// `si_errno`, `si_code`) and 16..28 (`si_pid`, `si_uid`, `si_status`);
+/// all zero without a child.
+fn siginfo(child: Option<(u32, i32)>) -> ([u8; 12], [u8; 12]) {
+    const CLD_EXITED: i32 = 1;
+    const CLD_KILLED: i32 = 2;
+    const CLD_DUMPED: i32 = 3;
+    let (signo, code, pid, status) = match child {
+        None => (0, 0, 0, 0),
+        Some((pid, st)) => {
+            let (code, status) = match st & 0x7f {
+                0 => (CLD_EXITED, (st >> 8) & 0xff),
+                sig if st & 0x80 != 0 => (CLD_DUMPED, sig),
+                sig => (CLD_KILLED, sig),
+            };
+            (exit::SIGCHLD, code, pid as i32, status)
+        }
+    };
+    let words = |a: i32, b: i32, c: i32| {
+        let mut out = [0u8; 12];
+        for (chunk, v) in out.chunks_exact_mut(4).zip([a, b, c]) {
+            chunk.copy_from_slice(&v.to_le_bytes());
+        }
+        out
+    };
+    // si_uid: every process runs as root.
+    (words(signo, 0, code), words(pid, 0, status))
 }
 
 pub fn getpid() -> KResult {

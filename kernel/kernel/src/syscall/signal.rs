@@ -148,6 +148,13 @@ fn take_deliverable(mask: u64) -> Option<(i32, SigAction)> {
     Some((sig, act))
 }
 
+/// Whether SA_RESTART may re-run call `nr` after a handler: select and
+/// pselect6 never are on Linux (they return EINTR), see signal(7).
+fn restartable(nr: u64) -> bool {
+    use veridian_syscall::nr::{PSELECT6, SELECT};
+    !matches!(nr as usize, SELECT | PSELECT6)
+}
+
 /// Before returning to user mode from a syscall: runs the handler of a
 /// pending signal by building a Linux `rt_sigframe` on the user stack.
 pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
@@ -158,7 +165,7 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
         return;
     }
     if let Some(nr) = syscall {
-        if act.flags & SA_RESTART != 0 && f.rax == (-(EINTR as i64)) as u64 && f.rip >= 2 {
+        if act.flags & SA_RESTART != 0 && restartable(nr) && f.rax == (-(EINTR as i64)) as u64 && f.rip >= 2 {
             // Back up over the 2-byte SYSCALL: it runs again after the
             // handler returns.
             f.rax = nr;

@@ -1,4 +1,5 @@
-//! Thread and process exit, fatal signals, zombies and wait4.
+//! Thread and process exit, fatal signals, zombies and waiting for them
+//! (wait4, waitid).
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -8,7 +9,6 @@ use veridian_syscall::errno::{ECHILD, EINTR, ESRCH};
 use super::{current, fork, futex, sched, State, PROCS, TASKS};
 use crate::fs::FdTable;
 
-pub const WNOHANG: u32 = 1;
 pub const SIGKILL: i32 = 9;
 pub const SIGCHLD: i32 = 17;
 
@@ -165,43 +165,70 @@ pub fn check_pending_kill() {
     }
 }
 
-/// wait4: reaps a zombie child matching `pid` (-1 any, >0 that one,
-/// 0 / < -1 process group), blocking unless WNOHANG. Returns (pid, status).
-pub fn wait(pid: i32, options: u32) -> Result<(u32, i32), i32> {
+/// Which children a wait is for.
+#[derive(Clone, Copy)]
+pub enum Children {
+    Any,
+    Pid(u32),
+    /// Those in this process group (0: the caller's own).
+    Pgid(u32),
+}
+
+/// How a wait behaves (wait4 always reports exits and reaps).
+#[derive(Clone, Copy)]
+pub struct WaitOptions {
+    /// Return `None` instead of blocking (WNOHANG).
+    pub nohang: bool,
+    /// Report children that exited (WEXITED). Processes never stop here,
+    /// so there is nothing else to report.
+    pub exited: bool,
+    /// Leave the reported child waitable (WNOWAIT).
+    pub keep: bool,
+}
+
+/// wait4/waitid: the first zombie among the caller's children that `who`
+/// selects, as (pid, wait status), reaped unless `keep`; blocks until one
+/// exits unless `nohang` (then `None`). `ECHILD` if no child matches (or
+/// only zombies do and exits are not asked for), `EINTR` on a signal.
+pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32> {
     let me = current();
     loop {
         {
             let mut procs = PROCS.lock();
-            let pgid = procs.get(&me.pid).map(|p| p.pgid).unwrap_or(0);
+            let own_pgid = procs.get(&me.pid).map(|p| p.pgid).unwrap_or(0);
             let matches = |p: &super::Process| {
                 p.ppid == me.pid
-                    && match pid {
-                        -1 => true,
-                        0 => p.pgid == pgid,
-                        n if n > 0 => p.pid == n as u32,
-                        n => p.pgid == n.unsigned_abs(),
+                    && match who {
+                        Children::Any => true,
+                        Children::Pid(pid) => p.pid == pid,
+                        Children::Pgid(0) => p.pgid == own_pgid,
+                        Children::Pgid(pgid) => p.pgid == pgid,
                     }
             };
             let mut any = false;
             let mut found = None;
-            for p in procs.values() {
-                if matches(p) {
-                    any = true;
-                    if let Some(s) = p.zombie {
+            for p in procs.values().filter(|p| matches(p)) {
+                match p.zombie {
+                    // Without WEXITED a zombie is nothing to wait for (Linux).
+                    Some(_) if !opts.exited => continue,
+                    Some(s) => {
                         found = Some((p.pid, s));
                         break;
                     }
+                    None => any = true,
                 }
             }
             if let Some((cpid, status)) = found {
-                procs.remove(&cpid);
-                return Ok((cpid, status));
+                if !opts.keep {
+                    procs.remove(&cpid);
+                }
+                return Ok(Some((cpid, status)));
             }
             if !any {
                 return Err(ECHILD);
             }
-            if options & WNOHANG != 0 {
-                return Ok((0, 0));
+            if opts.nohang {
+                return Ok(None);
             }
             if me.pending_kill.load(Ordering::Relaxed) != 0 {
                 return Err(EINTR);

@@ -1,4 +1,4 @@
-//! Readiness calls std does not wrap: ppoll and epoll over sockets, pipes
+//! Readiness calls std does not wrap: ppoll, epoll, select and pselect6 over sockets, pipes
 //! and eventfds, eventfd itself, and the fd-level behaviour of sockets
 //! (fstat, fcntl, ioctl, dup). Raw x86_64 system calls, so the same binary checks Linux and
 //! VeridianOS alike.
@@ -7,6 +7,7 @@ use conformance::Suite;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -261,5 +262,196 @@ fn main() {
         }
         assert!(total > 0);
     });
+    suite.check("select-and-pselect6", select_checks);
     suite.done();
+}
+
+const SELECT: usize = 23;
+const PSELECT6: usize = 270;
+const EBADF: isize = 9;
+const EINTR: isize = 4;
+const SIGUSR1: usize = 10;
+const SIG_BLOCK: usize = 0;
+const SIG_SETMASK: usize = 2;
+
+/// An `fd_set` of `FD_SETSIZE` (1024) bits.
+#[derive(Clone, Copy)]
+struct FdSet([u64; 16]);
+
+impl FdSet {
+    fn of(fds: &[i32]) -> Self {
+        let mut s = FdSet([0; 16]);
+        for &fd in fds {
+            s.0[fd as usize / 64] |= 1 << (fd % 64);
+        }
+        s
+    }
+
+    fn has(&self, fd: i32) -> bool {
+        self.0[fd as usize / 64] & (1 << (fd % 64)) != 0
+    }
+}
+
+fn set_ptr(s: Option<&mut FdSet>) -> usize {
+    s.map_or(0, |s| s.0.as_mut_ptr() as usize)
+}
+
+/// select(2) with a `struct timeval` (`None`: wait forever).
+fn select(n: usize, r: Option<&mut FdSet>, w: Option<&mut FdSet>, e: Option<&mut FdSet>, tv: Option<&mut [i64; 2]>) -> isize {
+    let tvp = tv.map_or(0, |t| t.as_mut_ptr() as usize);
+    sys(SELECT, [n, set_ptr(r), set_ptr(w), set_ptr(e), tvp, 0])
+}
+
+/// pselect6 with a read set, a `struct timespec` and `{ sigset_t *, size }`.
+fn pselect6(n: usize, r: &mut FdSet, ts: &mut [i64; 2], sig: Option<&[usize; 2]>) -> isize {
+    let sigp = sig.map_or(0, |s| s.as_ptr() as usize);
+    sys(PSELECT6, [n, set_ptr(Some(r)), 0, 0, ts.as_mut_ptr() as usize, sigp])
+}
+
+/// Microseconds in a `struct timeval`.
+fn usecs(tv: &[i64; 2]) -> i64 {
+    tv[0] * 1_000_000 + tv[1]
+}
+
+static USR1_CAUGHT: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn on_usr1(_: i32) {
+    USR1_CAUGHT.fetch_add(1, Ordering::SeqCst);
+}
+
+extern "C" {
+    /// musl's signal(): installs the handler with `SA_RESTART`.
+    fn signal(sig: i32, handler: extern "C" fn(i32)) -> usize;
+}
+
+fn sigprocmask(how: usize, set: Option<u64>) -> u64 {
+    let mut old = 0u64;
+    let setp = set.as_ref().map_or(0, |s| s as *const u64 as usize);
+    assert_eq!(sys(14, [how, setp, &mut old as *mut u64 as usize, 8, 0, 0]), 0);
+    old
+}
+
+fn select_checks() {
+    const BAD: usize = 8;
+    let (mut r, mut w) = std::io::pipe().unwrap();
+    let (rfd, wfd) = (r.as_raw_fd(), w.as_raw_fd());
+    let n = rfd.max(wfd) as usize + 1;
+    // An empty pipe: only the write end is ready; the result sets replace
+    // the ones passed, and a zero timeout stays zero.
+    let (mut rs, mut ws, mut es) = (FdSet::of(&[rfd]), FdSet::of(&[wfd]), FdSet::of(&[rfd, wfd]));
+    let mut tv = [0, 0];
+    assert_eq!(select(n, Some(&mut rs), Some(&mut ws), Some(&mut es), Some(&mut tv)), 1);
+    assert!(!rs.has(rfd) && ws.has(wfd) && !es.has(rfd) && !es.has(wfd));
+    assert_eq!(tv, [0, 0]);
+    // Readable and writable: every (fd, set) pair counts.
+    w.write_all(b"x").unwrap();
+    let (mut rs, mut ws) = (FdSet::of(&[rfd, wfd]), FdSet::of(&[wfd]));
+    assert_eq!(select(n, Some(&mut rs), Some(&mut ws), None, Some(&mut [0, 0])), 2);
+    assert!(rs.has(rfd) && !rs.has(wfd) && ws.has(wfd), "the write end is not readable");
+    let mut b = [0u8; 1];
+    r.read_exact(&mut b).unwrap();
+    // The timeout is honoured and, as on Linux, rewritten with the time left.
+    let mut rs = FdSet::of(&[rfd]);
+    let mut tv = [0, 50_000];
+    let t = Instant::now();
+    assert_eq!(select(n, Some(&mut rs), None, None, Some(&mut tv)), 0);
+    assert!(t.elapsed() >= Duration::from_millis(45), "timed out early: {:?}", t.elapsed());
+    assert_eq!(tv, [0, 0], "no time left");
+    assert!(!rs.has(rfd), "sets come back empty on a timeout");
+    // Microseconds past a second carry over: {-1 s, 1e6 us} is a zero timeout.
+    let mut tv = [-1, 1_000_000];
+    assert_eq!(select(n, Some(&mut FdSet::of(&[rfd])), None, None, Some(&mut tv)), 0);
+    assert_eq!(tv, [-1, 1_000_000], "a zero timeout is not rewritten");
+    assert_eq!(select(n, None, None, None, Some(&mut [0, -1])), -EINVAL);
+    // A socket that another thread writes to wakes a waiting select.
+    let (mut c, s) = pair();
+    let writer = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(100));
+        c.write_all(b"y").unwrap();
+        c
+    });
+    let sfd = s.as_raw_fd();
+    let mut rs = FdSet::of(&[sfd]);
+    let mut tv = [5, 0];
+    let t = Instant::now();
+    assert_eq!(select(sfd as usize + 1, Some(&mut rs), None, None, Some(&mut tv)), 1);
+    assert!(t.elapsed() >= Duration::from_millis(80), "woke early: {:?}", t.elapsed());
+    assert!(rs.has(sfd));
+    assert!(usecs(&tv) > 0 && usecs(&tv) <= 4_920_000, "time left: {tv:?}");
+    drop(writer.join().unwrap());
+    // A pipe whose writer is gone is readable (POLLHUP).
+    drop(w);
+    let mut rs = FdSet::of(&[rfd]);
+    assert_eq!(select(n, Some(&mut rs), None, None, Some(&mut [0, 0])), 1);
+    assert!(rs.has(rfd));
+    // Errors: a closed fd in any set, bad pointers, a negative nfds.
+    let closed = sys(32, [rfd as usize, 0, 0, 0, 0, 0]);
+    close(closed);
+    let mut es = FdSet::of(&[closed as i32]);
+    assert_eq!(select(closed as usize + 1, None, None, Some(&mut es), Some(&mut [0, 0])), -EBADF);
+    let mut zero = [0i64, 0];
+    let zp = zero.as_mut_ptr() as usize;
+    assert_eq!(sys(SELECT, [n, BAD, 0, 0, zp, 0]), -EFAULT, "bad set");
+    assert_eq!(sys(SELECT, [n, 0, 0, 0, BAD, 0]), -EFAULT, "bad timeout");
+    assert_eq!(sys(SELECT, [0, BAD, BAD, BAD, zp, 0]), 0, "nfds 0 reads no set");
+    assert_eq!(sys(SELECT, [-1isize as usize, 0, 0, 0, zp, 0]), -EINVAL);
+    // Past the fd table nfds is cut down to it, as on Linux (no EINVAL, and
+    // fd 1000 is beyond this process's table).
+    assert_eq!(sys(SELECT, [1 << 20, 0, 0, 0, zp, 0]), 0);
+    assert_eq!(select(1001, Some(&mut FdSet::of(&[1000])), None, None, Some(&mut [0, 0])), 0);
+
+    // pselect6: a timespec, rewritten by the raw call too.
+    let (r2, _w2) = std::io::pipe().unwrap();
+    let fd2 = r2.as_raw_fd();
+    let n2 = fd2 as usize + 1;
+    let mut ts = [0, 50_000_000];
+    let t = Instant::now();
+    assert_eq!(pselect6(n2, &mut FdSet::of(&[fd2]), &mut ts, None), 0);
+    assert!(t.elapsed() >= Duration::from_millis(45), "timed out early: {:?}", t.elapsed());
+    assert_eq!(ts, [0, 0]);
+    assert_eq!(pselect6(n2, &mut FdSet::of(&[fd2]), &mut [0, 1_000_000_000], None), -EINVAL);
+    // The sigmask argument: a bad pointer, a bad size, a NULL set.
+    let empty_mask = 0u64;
+    let emp = &empty_mask as *const u64 as usize;
+    assert_eq!(sys(PSELECT6, [n2, 0, 0, 0, zp, BAD]), -EFAULT);
+    assert_eq!(pselect6(n2, &mut FdSet::of(&[fd2]), &mut [0, 0], Some(&[emp, 4])), -EINVAL);
+    assert_eq!(pselect6(n2, &mut FdSet::of(&[fd2]), &mut [0, 0], Some(&[0, 4])), 0);
+    // A pending SIGUSR1, blocked: a mask that keeps it blocked lets the call
+    // time out; one that unblocks it gives EINTR at once, the handler runs,
+    // and the old mask is back afterwards.
+    // SAFETY: the handler only bumps an atomic counter.
+    unsafe { signal(SIGUSR1 as i32, on_usr1) };
+    let usr1 = 1u64 << (SIGUSR1 - 1);
+    let old = sigprocmask(SIG_BLOCK, Some(usr1));
+    let (pid, tid) = (sys(39, [0; 6]) as usize, sys(186, [0; 6]) as usize);
+    assert_eq!(sys(234, [pid, tid, SIGUSR1, 0, 0, 0]), 0);
+    assert_eq!(USR1_CAUGHT.load(Ordering::SeqCst), 0, "blocked");
+    let blocked = usr1;
+    let bp = &blocked as *const u64 as usize;
+    assert_eq!(pselect6(n2, &mut FdSet::of(&[fd2]), &mut [0, 0], Some(&[bp, 8])), 0);
+    assert_eq!(USR1_CAUGHT.load(Ordering::SeqCst), 0, "still blocked");
+    let mut ts = [5, 0];
+    let t = Instant::now();
+    assert_eq!(pselect6(n2, &mut FdSet::of(&[fd2]), &mut ts, Some(&[emp, 8])), -EINTR);
+    assert!(t.elapsed() < Duration::from_secs(4), "not at once: {:?}", t.elapsed());
+    assert_eq!(USR1_CAUGHT.load(Ordering::SeqCst), 1, "the handler ran");
+    assert!(sigprocmask(SIG_BLOCK, None) & usr1 != 0, "the old mask is back");
+    assert!(ts[0] * 1_000_000_000 + ts[1] > 0, "time left after EINTR: {ts:?}");
+    sigprocmask(SIG_SETMASK, Some(old));
+    // select interrupted by a handler installed with SA_RESTART: EINTR, not
+    // restarted (signal(7)). The other thread blocks SIGUSR1 so that it is
+    // not the one to take it.
+    let main_tid = tid;
+    let killer = thread::spawn(move || {
+        sigprocmask(SIG_BLOCK, Some(usr1));
+        thread::sleep(Duration::from_millis(100));
+        assert_eq!(sys(234, [pid, main_tid, SIGUSR1, 0, 0, 0]), 0);
+    });
+    let mut tv = [5, 0];
+    let t = Instant::now();
+    assert_eq!(select(n2, Some(&mut FdSet::of(&[fd2])), None, None, Some(&mut tv)), -EINTR);
+    assert!(t.elapsed() < Duration::from_secs(4), "restarted? {:?}", t.elapsed());
+    assert_eq!(USR1_CAUGHT.load(Ordering::SeqCst), 2);
+    assert!(usecs(&tv) > 0 && usecs(&tv) <= 4_920_000, "time left: {tv:?}");
+    killer.join().unwrap();
 }

@@ -1,6 +1,7 @@
-//! Processes: spawn, wait, exit codes, pipes both ways, environment and
+//! Processes: spawn, wait, waitid, exit codes, pipes both ways, environment and
 //! working directory of children. The program re-runs itself as the child
 //! (`conf-process child <role> …`), so no other binary is needed.
+use conformance::raw::sys;
 use conformance::Suite;
 use std::io::{Read, Write};
 use std::process::{self, Command, Stdio};
@@ -124,5 +125,65 @@ fn main() {
             assert_eq!(((base + 4 * PAGE + 16) as *const u64).read_volatile(), 0, "regrown pages are fresh");
         }
     });
+    suite.check("waitid", waitid_checks);
     suite.done();
+}
+
+const P_ALL: usize = 0;
+const P_PID: usize = 1;
+const P_PGID: usize = 2;
+const P_PIDFD: usize = 3;
+const WNOHANG: usize = 1;
+const WSTOPPED: usize = 2;
+const WEXITED: usize = 4;
+const WNOWAIT: usize = 0x0100_0000;
+const CLD_EXITED: i32 = 1;
+const CLD_KILLED: i32 = 2;
+const SIGCHLD: i32 = 17;
+
+/// waitid into a `siginfo_t` filled with -1 first; returns the result and
+/// (si_signo, si_errno, si_code, si_pid, si_uid, si_status).
+fn waitid(idtype: usize, id: i32, options: usize) -> (isize, (i32, i32, i32, i32, i32, i32)) {
+    let mut si = [-1i32; 32];
+    let r = sys(247, [idtype, id as usize, si.as_mut_ptr() as usize, options, 0, 0]);
+    (r, (si[0], si[1], si[2], si[4], si[5], si[6]))
+}
+
+fn waitid_checks() {
+    const EINVAL: isize = 22;
+    const EBADF: isize = 9;
+    const ECHILD: isize = 10;
+    const EFAULT: isize = 14;
+    let uid = sys(102, [0; 6]) as i32;
+    // An exit, first reported with WNOWAIT: the child stays waitable.
+    let child = me().args(["child", "exit", "7"]).spawn().unwrap();
+    let pid = child.id() as i32;
+    assert_eq!(waitid(P_PID, pid, WEXITED | WNOWAIT), (0, (SIGCHLD, 0, CLD_EXITED, pid, uid, 7)));
+    // Without WEXITED a zombie is nothing to wait for.
+    assert_eq!(waitid(P_PID, pid, WSTOPPED | WNOHANG), (-ECHILD, (0, 0, 0, 0, 0, 0)));
+    // Reported again and reaped, with an rusage buffer.
+    let mut si = [-1i32; 32];
+    let mut ru = [0u64; 18];
+    let r = sys(247, [P_ALL, 0, si.as_mut_ptr() as usize, WEXITED, ru.as_mut_ptr() as usize, 0]);
+    assert_eq!((r, si[0], si[2], si[4], si[6]), (0, SIGCHLD, CLD_EXITED, pid, 7));
+    // Gone now; as on Linux, the siginfo fields are zeroed on an error too.
+    assert_eq!(waitid(P_PID, pid, WEXITED | WNOHANG), (-ECHILD, (0, 0, 0, 0, 0, 0)));
+    drop(child);
+    // A running child: WNOHANG reports nothing. Killed by SIGTERM: CLD_KILLED.
+    let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).spawn().unwrap();
+    let pid = child.id() as i32;
+    assert_eq!(waitid(P_PID, pid, WEXITED | WNOHANG), (0, (0, 0, 0, 0, 0, 0)));
+    assert_eq!(sys(62, [pid as usize, 15, 0, 0, 0, 0]), 0);
+    assert_eq!(waitid(P_PGID, 0, WEXITED), (0, (SIGCHLD, 0, CLD_KILLED, pid, uid, 15)));
+    drop(child.stdin.take());
+    // Bad calls, and no children left.
+    assert_eq!(waitid(P_ALL, 0, WNOHANG).0, -EINVAL, "none of WEXITED/WSTOPPED/WCONTINUED");
+    assert_eq!(waitid(P_ALL, 0, WEXITED | 0x40).0, -EINVAL, "unknown option");
+    assert_eq!(waitid(7, 0, WEXITED).0, -EINVAL, "unknown idtype");
+    assert_eq!(waitid(P_PID, 0, WEXITED).0, -EINVAL);
+    assert_eq!(waitid(P_PGID, -1, WEXITED).0, -EINVAL);
+    assert_eq!(waitid(P_PIDFD, -1, WEXITED).0, -EINVAL);
+    assert_eq!(waitid(P_PIDFD, 2, WEXITED).0, -EBADF, "stderr is not a pidfd");
+    assert_eq!(sys(247, [P_ALL, 0, 8, WEXITED | WNOHANG, 0, 0]), -EFAULT, "bad infop");
+    assert_eq!(waitid(P_ALL, 0, WEXITED).0, -ECHILD);
 }

@@ -1,0 +1,129 @@
+//! select(2) and pselect6(2) over the ppoll machinery: the sets are
+//! decoded and checked by `veridian_net::select`, readiness and sleeping
+//! come from [`super::poll`]. Like Linux, both write the time left back
+//! into the caller's timeout (unless it was zero); a fault there is ignored.
+
+use veridian_net::select::{self, fd_set_bytes, Selection};
+use veridian_syscall::errno::*;
+
+use super::poll::{fd_readiness, sleep, with_sigmask};
+use super::KResult;
+use crate::mm::user;
+use crate::task::current;
+
+/// How the caller's timeout is laid out, for the write-back.
+#[derive(Clone, Copy)]
+enum Format {
+    Timeval,
+    Timespec,
+}
+
+/// A timeout read from the user: its absolute deadline, or `None` for a
+/// NULL pointer.
+struct Timeout {
+    /// Where to write the time left (0: nowhere, also for a zero timeout).
+    ptr: u64,
+    deadline: Option<u64>,
+    format: Format,
+}
+
+impl Timeout {
+    fn read(ptr: u64, format: Format) -> Result<Self, i32> {
+        if ptr == 0 {
+            return Ok(Timeout { ptr, deadline: None, format });
+        }
+        let [sec, frac] = read_pair(ptr)?;
+        let ns = match format {
+            Format::Timeval => select::timeval_ns(sec, frac),
+            Format::Timespec => select::timespec_ns(sec, frac),
+        }
+        .map_err(|e| e.0)?;
+        // A zero timeout is not written back (Linux's "no update").
+        let ptr = if ns == 0 { 0 } else { ptr };
+        Ok(Timeout { ptr, deadline: Some(crate::time::monotonic_ns().saturating_add(ns)), format })
+    }
+
+    /// Stores the time left, whatever the call's result.
+    fn write_back(&self) {
+        let Some(deadline) = self.deadline.filter(|_| self.ptr != 0) else { return };
+        let left = select::time_left(deadline, crate::time::monotonic_ns());
+        let bytes = match self.format {
+            Format::Timeval => select::encode_timeval(left),
+            Format::Timespec => select::encode_timespec(left),
+        };
+        let _ = user::write_bytes(self.ptr, &bytes);
+    }
+}
+
+/// Two user `i64`s at `p` (a timeval, a timespec, pselect6's argument pair).
+fn read_pair(p: u64) -> Result<[i64; 2], i32> {
+    let mut b = [0u8; 16];
+    user::read_into(p, &mut b)?;
+    let word = |i: usize| i64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]]);
+    Ok([word(0), word(8)])
+}
+
+/// select(nfds, readfds, writefds, exceptfds, timeout).
+pub fn select(nfds: i32, r: u64, w: u64, e: u64, tvp: u64) -> KResult {
+    let timeout = Timeout::read(tvp, Format::Timeval)?;
+    let res = select_until(nfds, [r, w, e], timeout.deadline);
+    timeout.write_back();
+    res
+}
+
+/// pselect6(nfds, readfds, writefds, exceptfds, timeout, sig), `sig`
+/// pointing at `{ const sigset_t *ss; size_t ss_len }` (NULL: no mask).
+pub fn pselect6(nfds: i32, r: u64, w: u64, e: u64, tsp: u64, sig: u64) -> KResult {
+    let [mask, size] = if sig == 0 { [0, 0] } else { read_pair(sig)?.map(|v| v as u64) };
+    let timeout = Timeout::read(tsp, Format::Timespec)?;
+    let mut waited = false;
+    let res = with_sigmask(mask, size, || {
+        waited = true;
+        select_until(nfds, [r, w, e], timeout.deadline)
+    });
+    // A bad mask fails before the wait, without a write-back (Linux).
+    if waited {
+        timeout.write_back();
+    }
+    res
+}
+
+/// The wait itself: copies the sets in, re-checks them until something is
+/// ready, a signal arrives (`EINTR`) or the deadline passes, and copies the
+/// result sets out.
+fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
+    if nfds < 0 {
+        return Err(EINVAL);
+    }
+    // Linux looks at no fd past its table's size, whatever nfds says.
+    let n = (nfds as usize).min(current().files().max_fds());
+    let copy_in = |p: u64| if p == 0 { Ok(None) } else { user::read_bytes(p, fd_set_bytes(n)).map(Some) };
+    let [r, w, e] = [copy_in(ptrs[0])?, copy_in(ptrs[1])?, copy_in(ptrs[2])?];
+    let sel = Selection::decode(n, r.as_deref(), w.as_deref(), e.as_deref()).map_err(|e| e.0)?;
+    loop {
+        let mut all_announce = true;
+        let ready = sel
+            .check(|fd| {
+                let (bits, announces) = fd_readiness(fd);
+                all_announce &= announces;
+                bits
+            })
+            .map_err(|e| e.0)?;
+        // Linux's order: ready fds win over a signal, a signal over the timeout.
+        if ready.count == 0 {
+            if crate::task::exit::interrupted() {
+                return Err(EINTR);
+            }
+            if !deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
+                sleep(deadline, all_announce);
+                continue;
+            }
+        }
+        for (p, set) in ptrs.iter().zip(ready.sets.iter()) {
+            if let Some(set) = set {
+                user::write_bytes(*p, &set.encode())?;
+            }
+        }
+        return Ok(ready.count);
+    }
+}
