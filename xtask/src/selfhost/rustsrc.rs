@@ -39,7 +39,27 @@ pub fn prepare(library: &Path) -> Result<PathBuf> {
         stamp::record(&stamp_file, &digest)?;
     }
     vendor::vendor(&src)?;
+    license_folder(&src)?;
     Ok(src)
+}
+
+/// `x.py dist` ships `LICENSES/*` with rustc, a folder Debian's source
+/// leaves out; it gets the license texts Debian does ship: the top-level
+/// COPYRIGHT and LICENSE-* files and `debian/copyright`.
+fn license_folder(src: &Path) -> Result<()> {
+    let dir = src.join("LICENSES");
+    fs::create_dir_all(&dir)?;
+    for entry in fs::read_dir(src)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        if path.is_file() && (name == "COPYRIGHT" || name.starts_with("LICENSE-")) {
+            fs::copy(&path, dir.join(&name))?;
+        }
+    }
+    if src.join("debian/copyright").is_file() {
+        fs::copy(src.join("debian/copyright"), dir.join("debian-copyright"))?;
+    }
+    Ok(())
 }
 
 fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
