@@ -148,11 +148,16 @@ fn take_deliverable(mask: u64) -> Option<(i32, SigAction)> {
     Some((sig, act))
 }
 
-/// Whether SA_RESTART may re-run call `nr` after a handler: select and
-/// pselect6 never are on Linux (they return EINTR), see signal(7).
+/// Whether SA_RESTART may re-run call `nr` after a handler. As on Linux
+/// (signal(7)), the waits for readiness, the sleeps and the signal waits
+/// never are: they return EINTR.
 fn restartable(nr: u64) -> bool {
-    use veridian_syscall::nr::{PSELECT6, SELECT};
-    !matches!(nr as usize, SELECT | PSELECT6)
+    use veridian_syscall::nr::*;
+    !matches!(
+        nr as usize,
+        SELECT | PSELECT6 | POLL | PPOLL | EPOLL_WAIT | EPOLL_PWAIT | EPOLL_PWAIT2 | NANOSLEEP | CLOCK_NANOSLEEP
+            | PAUSE | RT_SIGSUSPEND
+    )
 }
 
 /// Before returning to user mode from a syscall: runs the handler of a

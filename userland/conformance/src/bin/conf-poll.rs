@@ -454,4 +454,23 @@ fn select_checks() {
     assert_eq!(USR1_CAUGHT.load(Ordering::SeqCst), 2);
     assert!(usecs(&tv) > 0 && usecs(&tv) <= 4_920_000, "time left: {tv:?}");
     killer.join().unwrap();
+    // Nor are ppoll and nanosleep.
+    let five_s = [5i64, 0];
+    let mut pfd = [PollFd { fd: fd2, events: POLLIN, revents: 0 }];
+    let calls: [(&str, Box<dyn FnMut() -> isize>); 2] = [
+        ("ppoll", Box::new(|| sys(271, [pfd.as_mut_ptr() as usize, 1, five_s.as_ptr() as usize, 0, 0, 0]))),
+        ("nanosleep", Box::new(|| sys(35, [five_s.as_ptr() as usize, 0, 0, 0, 0, 0]))),
+    ];
+    for (i, (name, mut call)) in calls.into_iter().enumerate() {
+        let killer = thread::spawn(move || {
+            sigprocmask(SIG_BLOCK, Some(usr1));
+            thread::sleep(Duration::from_millis(100));
+            assert_eq!(sys(234, [pid, main_tid, SIGUSR1, 0, 0, 0]), 0);
+        });
+        let t = Instant::now();
+        assert_eq!(call(), -EINTR, "{name} after an SA_RESTART handler");
+        assert!(t.elapsed() < Duration::from_secs(4), "{name} restarted? {:?}", t.elapsed());
+        assert_eq!(USR1_CAUGHT.load(Ordering::SeqCst), 3 + i);
+        killer.join().unwrap();
+    }
 }
