@@ -43,6 +43,14 @@ pub fn scratch_dir(suite: &str) -> PathBuf {
 /// Raw system calls for what std does not wrap (ppoll, epoll, flags and
 /// errors), the same on Linux and VeridianOS.
 pub mod raw {
+    pub const POLLIN: i16 = 0x1;
+    pub const POLLOUT: i16 = 0x4;
+    pub const EPOLLIN: u32 = 0x1;
+    pub const EPOLLET: u32 = 1 << 31;
+    /// Errno values as [`sys`] returns them negated.
+    pub const EFAULT: isize = 14;
+    pub const EINVAL: isize = 22;
+
     /// A raw system call; returns the kernel's value (`-errno` on failure).
     /// Safe to call here only because the checks pass valid pointers, or a
     /// bad one on purpose (the kernel must answer `EFAULT`, not crash).

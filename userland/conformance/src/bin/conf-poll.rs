@@ -2,7 +2,7 @@
 //! and eventfds, eventfd itself, and the fd-level behaviour of sockets
 //! (fstat, fcntl, ioctl, dup). Raw x86_64 system calls, so the same binary checks Linux and
 //! VeridianOS alike.
-use conformance::raw::{close, epoll_ctl, epoll_wait, ppoll, sys, EpollEvent, PollFd};
+use conformance::raw::{close, epoll_ctl, epoll_wait, ppoll, sys, EpollEvent, PollFd, EFAULT, EINVAL, EPOLLET, EPOLLIN, POLLIN, POLLOUT};
 use conformance::Suite;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,18 +11,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const POLLIN: i16 = 0x1;
-const POLLOUT: i16 = 0x4;
-const EPOLLIN: u32 = 0x1;
-const EPOLLET: u32 = 1 << 31;
 const EPOLL_CTL_ADD: usize = 1;
 const EPOLL_CTL_DEL: usize = 2;
 const EPOLL_CTL_MOD: usize = 3;
 const EPOLL_CLOEXEC: usize = 0o2000000;
-const EINVAL: isize = 22;
 const EEXIST: isize = 17;
 const ENOENT: isize = 2;
-const EFAULT: isize = 14;
 const ENOTSOCK: isize = 88;
 
 /// A connected pair over 127.0.0.1: (client, server side).

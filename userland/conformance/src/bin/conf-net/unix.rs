@@ -2,7 +2,7 @@
 //! plus raw system calls for what std does not wrap (seqpacket, flags,
 //! ppoll/epoll readiness, shutdown bits, errors). The same binary checks
 //! Linux and VeridianOS alike.
-use conformance::raw::{epoll_wait, ppoll, sys, EpollEvent, PollFd};
+use conformance::raw::{epoll_wait, ppoll, sys, EpollEvent, PollFd, EFAULT, EINVAL, EPOLLET, EPOLLIN, POLLIN, POLLOUT};
 use conformance::Suite;
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
@@ -23,15 +23,9 @@ const MSG_PEEK: usize = 2;
 const MSG_TRUNC: usize = 0x20;
 const MSG_DONTWAIT: usize = 0x40;
 const MSG_NOSIGNAL: usize = 0x4000;
-const POLLIN: i16 = 0x1;
-const POLLOUT: i16 = 0x4;
 const POLLHUP: i16 = 0x10;
 const POLLRDHUP: i16 = 0x2000;
-const EPOLLIN: u32 = 0x1;
-const EPOLLET: u32 = 1 << 31;
 const EAGAIN: isize = 11;
-const EFAULT: isize = 14;
-const EINVAL: isize = 22;
 const EPIPE: isize = 32;
 const EPROTONOSUPPORT: isize = 93;
 const ESOCKTNOSUPPORT: isize = 94;
