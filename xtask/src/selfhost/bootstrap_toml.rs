@@ -106,6 +106,9 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "linker = {}", q(&s.veridian_linker));
     let _ = writeln!(w, "musl-root = {}", q(&s.veridian_sysroot));
     let _ = writeln!(w, "crt-static = true");
+    // Bootstrap's rpath flags are for a cc-style linker (`-Wl,-rpath`); the
+    // target links with lld directly and has no dynamic loader anyway.
+    let _ = writeln!(w, "rpath = false");
     t
 }
 
@@ -172,6 +175,7 @@ mod tests {
         let veridian = "target.x86_64-unknown-veridian";
         assert_eq!(get(&kv, veridian, "llvm-config"), Some("\"/b/llvm/install/bin/llvm-config\""));
         assert_eq!(get(&kv, veridian, "crt-static"), Some("true"));
+        assert_eq!(get(&kv, veridian, "rpath"), Some("false"));
         assert_eq!(get(&kv, veridian, "musl-root"), Some("\"/b/llvm/sysroot\""));
         assert!(get(&kv, "target.x86_64-unknown-linux-gnu", "llvm-config").is_some());
         assert_eq!(get(&kv, "build.tool.cargo", "features"), Some("[\"rusqlite/bundled\"]"));
