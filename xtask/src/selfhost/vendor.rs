@@ -24,12 +24,30 @@ use super::run;
 use crate::toolchain::cfg_rewrite::{self, Rules};
 use crate::toolchain::{stamp, stdsrc, HOST_CARGO};
 
-/// Manifests whose dependencies bootstrap builds (and so must be vendored).
-pub const VENDOR_SYNC: &[&str] = &["src/bootstrap/Cargo.toml", "src/tools/cargo/Cargo.toml", "library/Cargo.toml"];
+/// Manifests whose dependencies bootstrap builds or reads (and so must be
+/// vendored): `x.py dist` runs `cargo metadata` over all of bootstrap's
+/// `default_paths_to_vendor` for the COPYRIGHT file, clippy's test crates,
+/// rust-analyzer and rustbook included.
+pub const VENDOR_SYNC: &[&str] = &[
+    "src/bootstrap/Cargo.toml",
+    "src/tools/cargo/Cargo.toml",
+    "library/Cargo.toml",
+    "src/tools/clippy/clippy_test_deps/Cargo.toml",
+    "src/tools/rust-analyzer/Cargo.toml",
+    "src/tools/rustbook/Cargo.toml",
+];
 
 /// What vendoring leaves in the source tree, kept when the tree is copied
 /// again: the crates and the lock files `cargo vendor` completed.
-pub const KEPT: &[&str] = &["vendor", "Cargo.lock", "src/bootstrap/Cargo.lock", "src/tools/cargo/Cargo.lock"];
+pub const KEPT: &[&str] = &[
+    "vendor",
+    "Cargo.lock",
+    "src/bootstrap/Cargo.lock",
+    "src/tools/cargo/Cargo.lock",
+    "src/tools/clippy/clippy_test_deps/Cargo.lock",
+    "src/tools/rust-analyzer/Cargo.lock",
+    "src/tools/rustbook/Cargo.lock",
+];
 
 /// The vendor step's inputs (see the module documentation).
 fn inputs_digest(src: &Path) -> Result<String> {
