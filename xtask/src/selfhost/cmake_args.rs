@@ -23,9 +23,48 @@ pub struct LlvmPaths {
 /// The triple LLVM is built for and reports.
 pub const TRIPLE: &str = "x86_64-unknown-veridian";
 
-/// What `ninja install-distribution` installs: the static libraries and
-/// headers rustc links, the llvm-config bootstrap asks, and lld.
-pub const DISTRIBUTION: &str = "llvm-libraries;llvm-headers;llvm-config;lld;cmake-exports;lld-cmake-exports";
+/// What `ninja install-distribution` installs besides static libraries:
+/// headers rustc compiles against, the llvm-config bootstrap asks, and lld.
+pub const DISTRIBUTION_TOOLS: &str = "llvm-headers;llvm-config;lld";
+
+/// The LLVM components rustc_llvm's build script asks llvm-config for (its
+/// REQUIRED_COMPONENTS and, of its optional targets, X86).
+pub const RUSTC_COMPONENTS: &[&str] =
+    &["ipo", "bitreader", "bitwriter", "linker", "asmparser", "lto", "coverage", "instrumentation", "x86"];
+
+/// The LINK_COMPONENTS of lld's drivers (Common, ELF, COFF, MachO, MinGW,
+/// wasm; the X86 target stands for `${LLVM_TARGETS_TO_BUILD}`).
+pub const LLD_COMPONENTS: &[&str] = &[
+    "x86", "binaryformat", "bitreader", "bitwriter", "cgdata", "codegen", "core", "debuginfocodeview", "debuginfodwarf",
+    "debuginfomsf", "debuginfopdb", "demangle", "dtlto", "libdriver", "lto", "mc", "objcarcopts", "object", "option",
+    "passes", "profiledata", "support", "target", "targetparser", "textapi", "transformutils", "windowsdriver",
+    "windowsmanifest",
+];
+
+/// `LLVM_DISTRIBUTION_COMPONENTS`: the static libraries named (those
+/// rustc and lld link), or, when they are unknown, all of LLVM's
+/// (`llvm-libraries`, a sixth more: JIT, DWARF linker, exegesis, ...).
+pub fn distribution(libraries: Option<&[String]>) -> String {
+    match libraries {
+        Some(libs) if !libs.is_empty() => format!("{};{DISTRIBUTION_TOOLS}", libs.join(";")),
+        _ => format!("llvm-libraries;{DISTRIBUTION_TOOLS}"),
+    }
+}
+
+/// LLVM's library names (`LLVMCore`) from `llvm-config --libnames` output
+/// (`libLLVMCore.a libLLVMSupport.a`); others (Debian's LLVM adds Polly's
+/// to the pass pipeline) are not part of our build.
+pub fn library_names(libnames: &str) -> Vec<String> {
+    let mut names: Vec<String> = libnames
+        .split_whitespace()
+        .filter_map(|f| f.strip_prefix("lib").and_then(|f| f.strip_suffix(".a")))
+        .filter(|name| name.starts_with("LLVM"))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
 
 fn d(name: &str, value: impl AsRef<str>) -> String {
     format!("-D{name}={}", value.as_ref())
@@ -86,7 +125,9 @@ pub fn runtimes_args(paths: &LlvmPaths) -> Vec<String> {
 /// (rustc runs LLVM on several threads; LLVM's locks must be real ones).
 /// `native_tools`: a host folder with an llvm-tblgen and llvm-config of the
 /// very same LLVM version, which saves building native tools first.
-pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>) -> Vec<String> {
+/// `libraries`: the static libraries to build and install (see
+/// [`distribution`]).
+pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>, libraries: Option<&[String]>) -> Vec<String> {
     let mut a = common(paths);
     a.extend([
         "-S".into(),
@@ -137,7 +178,7 @@ pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>) -> Vec<String> 
             d("LLVM_CONFIG_PATH", p(&dir.join("llvm-config"))),
         ]);
     }
-    a.push(d("LLVM_DISTRIBUTION_COMPONENTS", DISTRIBUTION));
+    a.push(d("LLVM_DISTRIBUTION_COMPONENTS", distribution(libraries)));
     a
 }
 
@@ -188,7 +229,9 @@ mod tests {
 
     #[test]
     fn llvm_configuration() {
-        let a = llvm_args(&paths(), Some(Path::new("/usr/lib/llvm-22/bin")));
+        let libs = library_names("libLLVMX86CodeGen.a libLLVMCore.a libPolly.a libLLVMSupport.a libLLVMCore.a");
+        assert_eq!(libs, ["LLVMCore", "LLVMSupport", "LLVMX86CodeGen"]);
+        let a = llvm_args(&paths(), Some(Path::new("/usr/lib/llvm-22/bin")), Some(&libs));
         well_formed(&a);
         for (k, v) in [
             ("LLVM_TARGETS_TO_BUILD", "X86"),
@@ -206,10 +249,12 @@ mod tests {
         ] {
             assert_eq!(value(&a, k), Some(v), "{k}");
         }
-        assert!(value(&a, "LLVM_DISTRIBUTION_COMPONENTS").unwrap().split(';').any(|c| c == "llvm-config"));
-        let without = llvm_args(&paths(), None);
+        let dist: Vec<&str> = value(&a, "LLVM_DISTRIBUTION_COMPONENTS").unwrap().split(';').collect();
+        assert_eq!(dist, ["LLVMCore", "LLVMSupport", "LLVMX86CodeGen", "llvm-headers", "llvm-config", "lld"]);
+        let without = llvm_args(&paths(), None, None);
         well_formed(&without);
         assert!(value(&without, "LLVM_TABLEGEN").is_none());
+        assert!(value(&without, "LLVM_DISTRIBUTION_COMPONENTS").unwrap().starts_with("llvm-libraries;"));
     }
 
     #[test]

@@ -90,7 +90,8 @@ pub fn build(jobs: usize) -> Result<()> {
     install_cxx_into(&lay.cxx, &lay.sysroot)?;
     let llvm_build = area().join("build/llvm");
     let native = same_version_native_tools();
-    configure("llvm", &llvm_build, &cmake_args::llvm_args(&lay, native.as_deref()), &logs)?;
+    let libraries = native.as_deref().and_then(needed_libraries);
+    configure("llvm", &llvm_build, &cmake_args::llvm_args(&lay, native.as_deref(), libraries.as_deref()), &logs)?;
     ninja("LLVM + lld", &llvm_build, &["distribution"], jobs, &logs, "llvm-build")?;
     ninja("install LLVM + lld", &llvm_build, &["install-distribution"], jobs, &logs, "llvm-install")?;
     check_install(&lay.install)?;
@@ -310,6 +311,18 @@ fn same_version_native_tools() -> Option<PathBuf> {
     let out = Command::new(dir.join("llvm-tblgen")).arg("--version").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
     (out.status.success() && text.contains(&format!("version {VERSION}")) && dir.join("llvm-config").exists()).then_some(dir)
+}
+
+/// The static libraries rustc and lld link, as the same-version
+/// llvm-config in `native_tools` resolves their components (the dependency
+/// graph is the source's, whichever targets that LLVM was built with).
+fn needed_libraries(native_tools: &Path) -> Option<Vec<String>> {
+    let mut components: Vec<&str> = cmake_args::RUSTC_COMPONENTS.iter().chain(cmake_args::LLD_COMPONENTS).copied().collect();
+    components.sort_unstable();
+    components.dedup();
+    let out = Command::new(native_tools.join("llvm-config")).args(["--link-static", "--libnames"]).args(&components).output().ok()?;
+    let names = cmake_args::library_names(&String::from_utf8_lossy(&out.stdout));
+    (out.status.success() && !names.is_empty()).then_some(names)
 }
 
 /// Puts libc++ (headers, libc++.a with libc++abi, libunwind.a) into the
