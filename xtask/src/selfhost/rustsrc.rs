@@ -59,7 +59,35 @@ fn license_folder(src: &Path) -> Result<()> {
     if src.join("debian/copyright").is_file() {
         fs::copy(src.join("debian/copyright"), dir.join("debian-copyright"))?;
     }
+    if !src.join(LICENSE_METADATA).exists() {
+        fs::write(src.join(LICENSE_METADATA), license_metadata().to_string())?;
+    }
     Ok(())
+}
+
+/// The in-tree license file `x.py dist` renders into COPYRIGHT.html
+/// (upstream generates it with the `reuse` tool; Debian's source has none).
+pub const LICENSE_METADATA: &str = "license-metadata.json";
+
+/// One group for the whole tree under the project's license (as
+/// COPYRIGHT states; debian/copyright itemises the exceptions), in the
+/// shape generate-copyright reads: `{"files": <node>}`, nodes tagged by
+/// `type`. The library subset it cuts out must not come out empty.
+fn license_metadata() -> serde_json::Value {
+    serde_json::json!({
+        "files": {
+            "type": "root",
+            "children": [{
+                "type": "group",
+                "files": ["COPYRIGHT", "LICENSE-APACHE", "LICENSE-MIT"],
+                "directories": ["compiler", "library", "src"],
+                "license": {
+                    "spdx": "MIT OR Apache-2.0",
+                    "copyright": ["The Rust Project Developers (see https://thanks.rust-lang.org)"]
+                }
+            }]
+        }
+    })
 }
 
 fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
@@ -99,6 +127,16 @@ fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn license_metadata_has_the_library_in_it() {
+        let m = license_metadata();
+        let group = &m["files"]["children"][0];
+        assert_eq!(m["files"]["type"], "root");
+        assert_eq!(group["type"], "group");
+        assert!(group["directories"].as_array().unwrap().iter().any(|d| d == "library"));
+        assert!(group["license"]["spdx"].is_string() && group["license"]["copyright"].is_array());
+    }
 
     #[test]
     fn rust_patches_apply_to_the_installed_source() {
