@@ -50,13 +50,14 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     if !host_too {
         return Ok(());
     }
+    // OpenSSL needs only the sysroot, so it is ready before LLVM is.
+    let ssl = openssl::build(&settings.veridian_cc, jobs)?;
     if !settings.veridian_llvm_config.exists() {
         bail!(
             "{} is missing: run `cargo xtask llvm` first (the VeridianOS-hosted rustc links that LLVM)",
             settings.veridian_llvm_config.display()
         );
     }
-    let ssl = openssl::build(&settings.veridian_cc, jobs)?;
     let host = ["--host", paths::TARGET, "--target", paths::TARGET];
     let mut args = vec!["dist"];
     args.extend(host);
