@@ -87,6 +87,9 @@ pub fn render(s: &Settings) -> String {
     // cargo compiles the SQLite the vendored libsqlite3-sys carries.
     let _ = writeln!(w, "\n[build.tool.cargo]\nfeatures = [\"rusqlite/bundled\"]");
     let _ = writeln!(w, "\n[install]\nprefix = \"/usr/local\"\nsysconfdir = \"/etc\"");
+    // The install tree is unpacked from the .tar.xz; a .tar.gz of each
+    // component too would only cost time.
+    let _ = writeln!(w, "\n[dist]\ncompression-formats = [\"xz\"]");
     let _ = writeln!(w, "\n[llvm]");
     let _ = writeln!(w, "download-ci-llvm = false\nlink-shared = false\nstatic-libstdcpp = false");
     let _ = writeln!(w, "targets = \"X86\"\nexperimental-targets = \"\"");
