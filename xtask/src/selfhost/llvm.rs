@@ -352,6 +352,10 @@ fn check_install(install: &Path) -> Result<()> {
     if version != VERSION || host != cmake_args::TRIPLE || mode != "static" || targets != "X86" {
         bail!("{} does not describe the LLVM we configured", cfg.display());
     }
+    // rustc_llvm's build script asks for these; llvm-config fails naming
+    // any library of theirs the distribution left out.
+    run::output(Command::new(&cfg).args(["--link-static", "--libs"]).args(cmake_args::RUSTC_COMPONENTS))
+        .context("the installed LLVM lacks libraries rustc links")?;
     let lld = run::output(Command::new(install.join("bin/lld")).arg("-flavor").arg("gnu").arg("--version"))?;
     println!("  lld: {}", lld.trim());
     for bin in ["llvm-config", "lld"] {
