@@ -346,8 +346,11 @@ fn install_cxx_into(cxx: &Path, sysroot: &Path) -> Result<()> {
 /// because the ABI is Linux's) must describe a static X86 LLVM for our triple.
 fn check_install(install: &Path) -> Result<()> {
     let cfg = install.join("bin/llvm-config");
-    let q = |arg: &str| -> Result<String> { Ok(run::output(Command::new(&cfg).arg(arg))?.trim().to_string()) };
-    let (version, host, mode, targets) = (q("--version")?, q("--host-target")?, q("--shared-mode")?, q("--targets-built")?);
+    let q = |args: &[&str]| -> Result<String> { Ok(run::output(Command::new(&cfg).args(args))?.trim().to_string()) };
+    // --shared-mode checks the libraries of the components it is given (all
+    // of LLVM's by default, which are not all installed): rustc's.
+    let mode = q(&[&["--shared-mode"], cmake_args::RUSTC_COMPONENTS].concat())?;
+    let (version, host, targets) = (q(&["--version"])?, q(&["--host-target"])?, q(&["--targets-built"])?);
     println!("  llvm-config: version {version}, host {host}, {mode}, targets {targets}");
     if version != VERSION || host != cmake_args::TRIPLE || mode != "static" || targets != "X86" {
         bail!("{} does not describe the LLVM we configured", cfg.display());
