@@ -4,7 +4,7 @@
 //! into rustc_target and bootstrap) and every crate vendored for offline
 //! builds ([`vendor`]).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,6 +47,7 @@ pub fn prepare(library: &Path) -> Result<PathBuf> {
 /// leaves out; it gets the license texts Debian does ship: the top-level
 /// COPYRIGHT and LICENSE-* files and `debian/copyright`.
 fn license_folder(src: &Path) -> Result<()> {
+    legal_files(src)?;
     let dir = src.join("LICENSES");
     fs::create_dir_all(&dir)?;
     for entry in fs::read_dir(src)? {
@@ -64,6 +65,59 @@ fn license_folder(src: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Debian's source drops the LICENSE-* files that every dist tarball
+/// carries (the Rust overlay: top level; cargo's: src/tools/cargo). They
+/// come back from Debian's own copy of the Apache-2.0 text, the MIT notice,
+/// and, for cargo's third-party notice, a pointer to debian/copyright.
+fn legal_files(src: &Path) -> Result<()> {
+    for dir in [src.to_path_buf(), src.join("src/tools/cargo")] {
+        if !dir.join("LICENSE-APACHE").exists() {
+            fs::copy(APACHE_TEXT, dir.join("LICENSE-APACHE")).with_context(|| format!("cannot copy {APACHE_TEXT}"))?;
+        }
+        if !dir.join("LICENSE-MIT").exists() {
+            fs::write(dir.join("LICENSE-MIT"), MIT_NOTICE)?;
+        }
+    }
+    let third_party = src.join("src/tools/cargo/LICENSE-THIRD-PARTY");
+    if !third_party.exists() {
+        fs::write(
+            third_party,
+            "The licenses of the crates cargo is built from are listed in debian/copyright of Debian's\n\
+             rust-web-src, from which this cargo was built (also shipped as share/doc/rust/licenses/debian-copyright).\n",
+        )?;
+    }
+    Ok(())
+}
+
+/// Debian's copy of the Apache License 2.0 text (package base-files).
+const APACHE_TEXT: &str = "/usr/share/common-licenses/Apache-2.0";
+
+/// The MIT license, as Rust's LICENSE-MIT states it.
+const MIT_NOTICE: &str = "Permission is hereby granted, free of charge, to any
+person obtaining a copy of this software and associated
+documentation files (the \"Software\"), to deal in the
+Software without restriction, including without
+limitation the rights to use, copy, modify, merge,
+publish, distribute, sublicense, and/or sell copies of
+the Software, and to permit persons to whom the Software
+is furnished to do so, subject to the following
+conditions:
+
+The above copyright notice and this permission notice
+shall be included in all copies or substantial portions
+of the Software.
+
+THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF
+ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED
+TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A
+PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT
+SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY
+CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION
+OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR
+IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER
+DEALINGS IN THE SOFTWARE.
+";
 
 /// The in-tree license file `x.py dist` renders into COPYRIGHT.html
 /// (upstream generates it with the `reuse` tool; Debian's source has none).
@@ -127,6 +181,19 @@ fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legal_files_fill_what_debian_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("src/tools/cargo")).unwrap();
+        fs::write(tmp.path().join("LICENSE-MIT"), "kept").unwrap();
+        legal_files(tmp.path()).unwrap();
+        assert_eq!(fs::read_to_string(tmp.path().join("LICENSE-MIT")).unwrap(), "kept");
+        for f in ["LICENSE-APACHE", "src/tools/cargo/LICENSE-APACHE", "src/tools/cargo/LICENSE-MIT", "src/tools/cargo/LICENSE-THIRD-PARTY"] {
+            assert!(fs::metadata(tmp.path().join(f)).unwrap().len() > 100, "{f}");
+        }
+        assert!(fs::read_to_string(tmp.path().join("LICENSE-APACHE")).unwrap().contains("Apache License"));
+    }
 
     #[test]
     fn license_metadata_has_the_library_in_it() {
