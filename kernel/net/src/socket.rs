@@ -105,6 +105,9 @@ pub(crate) struct Sock {
     /// `shutdown` while that was so (Linux's `SS_DISCONNECTING`): connect
     /// and listen refuse with `EINVAL` from then on.
     pub disconnecting: bool,
+    /// A listener stopped by `shutdown(SHUT_RD)`: Linux refuses `connect`
+    /// with `EINVAL` from then on (`listen` is allowed again).
+    pub listener_shut: bool,
     pub shut_rd: bool,
     pub shut_wr: bool,
     pub state: State,
@@ -132,6 +135,7 @@ impl Sock {
             bound_ip: None,
             connecting: false,
             disconnecting: false,
+            listener_shut: false,
             error: None,
             shut_rd: false,
             shut_wr: false,

@@ -359,7 +359,7 @@ impl<D: Device> NetStack<D> {
             State::Stream(_) => return Err(Errno::EALREADY),
             _ => {}
         }
-        if s.disconnecting {
+        if s.disconnecting || s.listener_shut {
             return Err(Errno::EINVAL);
         }
         if core::mem::take(&mut s.connecting) {
@@ -668,6 +668,7 @@ impl<D: Device> NetStack<D> {
             }
             State::Listening(_) => {
                 if rd {
+                    s.listener_shut = true;
                     self.stop_listening(id);
                 }
                 Ok(())
