@@ -655,3 +655,17 @@ fn poll_delay_reports_timers() {
     assert_eq!(n.net.stats().orphans, 0);
     assert_eq!(n.net.stats().stack_sockets, 2, "just the listener pool");
 }
+
+/// Linux: shutdown(SHUT_RD or SHUT_RDWR) stops a listener, after which
+/// connect is EINVAL while listen works again; SHUT_WR leaves it listening.
+#[test]
+fn connect_after_a_listener_was_shut_down() {
+    let mut n = Net::new();
+    let (_target, ta) = n.listener();
+    for (how, connect) in [(SHUT_RD, Errno::EINVAL), (SHUT_RDWR, Errno::EINVAL), (SHUT_WR, Errno::EISCONN)] {
+        let (l, _) = n.listener();
+        assert_eq!(n.net.shutdown(l.id(), how), Ok(()));
+        assert_eq!(n.net.connect(l.id(), &sa(LO, ta.port())), Err(connect), "shutdown {how}");
+        assert_eq!(n.net.listen(l.id(), 2), Ok(()), "shutdown {how}");
+    }
+}
