@@ -39,7 +39,11 @@ pub fn prepare(library: &Path) -> Result<PathBuf> {
         stamp::record(&stamp_file, &digest)?;
     }
     vendor::vendor(&src)?;
+    // x.py dist's legal inputs, which Debian's source leaves out; the
+    // LICENSE-* files first, since LICENSES/ copies them.
+    legal_files(&src)?;
     license_folder(&src)?;
+    license_metadata_file(&src)?;
     Ok(src)
 }
 
@@ -47,7 +51,6 @@ pub fn prepare(library: &Path) -> Result<PathBuf> {
 /// leaves out; it gets the license texts Debian does ship: the top-level
 /// COPYRIGHT and LICENSE-* files and `debian/copyright`.
 fn license_folder(src: &Path) -> Result<()> {
-    legal_files(src)?;
     let dir = src.join("LICENSES");
     fs::create_dir_all(&dir)?;
     for entry in fs::read_dir(src)? {
@@ -60,6 +63,11 @@ fn license_folder(src: &Path) -> Result<()> {
     if src.join("debian/copyright").is_file() {
         fs::copy(src.join("debian/copyright"), dir.join("debian-copyright"))?;
     }
+    Ok(())
+}
+
+/// Writes [`LICENSE_METADATA`] unless the source has one.
+fn license_metadata_file(src: &Path) -> Result<()> {
     if !src.join(LICENSE_METADATA).exists() {
         fs::write(src.join(LICENSE_METADATA), license_metadata().to_string())?;
     }
@@ -121,7 +129,7 @@ DEALINGS IN THE SOFTWARE.
 
 /// The in-tree license file `x.py dist` renders into COPYRIGHT.html
 /// (upstream generates it with the `reuse` tool; Debian's source has none).
-pub const LICENSE_METADATA: &str = "license-metadata.json";
+const LICENSE_METADATA: &str = "license-metadata.json";
 
 /// One group for the whole tree under the project's license (as
 /// COPYRIGHT states; debian/copyright itemises the exceptions), in the
