@@ -26,7 +26,10 @@ struct Timing {
 
 impl Timing {
     fn new() -> Self {
-        Timing { to_hello: Vec::new(), to_exit: Vec::new() }
+        Timing {
+            to_hello: Vec::new(),
+            to_exit: Vec::new(),
+        }
     }
 }
 
@@ -54,7 +57,12 @@ fn boot_once(vm: &Vm) -> Result<(Duration, Duration)> {
     if exit == VmExit::Timeout {
         bail!("timed out after {BOOT_LIMIT:?}; log {}", vm.log.display());
     }
-    let to_hello = seen.with_context(|| format!("hello's line never appeared ({exit:?}); log {}", vm.log.display()))?;
+    let to_hello = seen.with_context(|| {
+        format!(
+            "hello's line never appeared ({exit:?}); log {}",
+            vm.log.display()
+        )
+    })?;
     Ok((to_hello, total))
 }
 
@@ -89,7 +97,10 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
             Some(Vm {
                 kernel: image,
                 cmdline: "init=/usr/local/bin/hello".into(),
-                disks: vec![verify::qcow2_overlay(&rootfs, &dir.join("bench-overlay.qcow2"))?],
+                disks: vec![verify::qcow2_overlay(
+                    &rootfs,
+                    &dir.join("bench-overlay.qcow2"),
+                )?],
                 memory_mb: 512,
                 accel,
                 log: dir.join("veridian-boot.log"),
@@ -118,10 +129,23 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
         println!("  round {round}/{rounds} done");
     }
     println!("\nboot benchmark ({accel:?}, -m 512M, {rounds} rounds, medians; QEMU start -> hello's line):");
-    println!("  {:<28} {:>12} {:>14}", "guest", "to hello", "to power-off");
-    println!("  {:<28} {:>12} {:>14}", "Linux (Debian, initramfs)", ms(median(&lt.to_hello)), ms(median(&lt.to_exit)));
+    println!(
+        "  {:<28} {:>12} {:>14}",
+        "guest", "to hello", "to power-off"
+    );
+    println!(
+        "  {:<28} {:>12} {:>14}",
+        "Linux (Debian, initramfs)",
+        ms(median(&lt.to_hello)),
+        ms(median(&lt.to_exit))
+    );
     if veridian.is_some() {
-        println!("  {:<28} {:>12} {:>14}", "VeridianOS (BlockFS root)", ms(median(&vt.to_hello)), ms(median(&vt.to_exit)));
+        println!(
+            "  {:<28} {:>12} {:>14}",
+            "VeridianOS (BlockFS root)",
+            ms(median(&vt.to_hello)),
+            ms(median(&vt.to_exit))
+        );
         let ratio = median(&vt.to_hello).as_secs_f64() / median(&lt.to_hello).as_secs_f64();
         println!("  ratio VeridianOS / Linux (to hello): {ratio:.3}");
     }
@@ -153,6 +177,9 @@ pub fn runner(rounds: usize) -> Result<()> {
     println!("\nrunner benchmark ({rounds} rounds, medians):");
     println!("  native hello:              {}", ms(n));
     println!("  veridian-run hello (QEMU): {}", ms(v));
-    println!("  ratio veridian-run / native: {:.1}", v.as_secs_f64() / n.as_secs_f64());
+    println!(
+        "  ratio veridian-run / native: {:.1}",
+        v.as_secs_f64() / n.as_secs_f64()
+    );
     Ok(())
 }

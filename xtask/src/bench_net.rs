@@ -46,14 +46,28 @@ fn run(vm: &Vm) -> Result<(f64, f64)> {
 
 /// An initramfs: `/init` (the script), `/bin/busybox`, `/net-bench`.
 fn initramfs(busybox: &Path, bench: &Path, out: &Path) -> Result<()> {
-    let mut w = BufWriter::new(File::create(out).with_context(|| format!("cannot create {}", out.display()))?);
-    let node = |name: &str, ino: u32, mode: u32| cpio::newc::Builder::new(name).ino(ino).mode(mode).nlink(1);
+    let mut w = BufWriter::new(
+        File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
+    );
+    let node = |name: &str, ino: u32, mode: u32| {
+        cpio::newc::Builder::new(name).ino(ino).mode(mode).nlink(1)
+    };
     w = node("dev", 1, 0o040755).write(w, 0).finish()?;
-    w = node("dev/console", 2, 0o020600).rdev_major(5).rdev_minor(1).write(w, 0).finish()?;
+    w = node("dev/console", 2, 0o020600)
+        .rdev_major(5)
+        .rdev_minor(1)
+        .write(w, 0)
+        .finish()?;
     w = node("bin", 3, 0o040755).write(w, 0).finish()?;
     let files: [(&str, Vec<u8>); 3] = [
-        ("bin/busybox", fs::read(busybox).with_context(|| format!("cannot read {}", busybox.display()))?),
-        ("net-bench", fs::read(bench).with_context(|| format!("cannot read {}", bench.display()))?),
+        (
+            "bin/busybox",
+            fs::read(busybox).with_context(|| format!("cannot read {}", busybox.display()))?,
+        ),
+        (
+            "net-bench",
+            fs::read(bench).with_context(|| format!("cannot read {}", bench.display()))?,
+        ),
         ("init", INIT_SCRIPT.as_bytes().to_vec()),
     ];
     for (i, (name, bytes)) in files.iter().enumerate() {
@@ -95,7 +109,10 @@ pub fn net(accel: Accel) -> Result<()> {
     let veridian = Vm {
         kernel: image,
         cmdline: "init=/usr/local/bin/net-bench".into(),
-        disks: vec![verify::qcow2_overlay(&rootfs, &dir.join("net-bench-overlay.qcow2"))?],
+        disks: vec![verify::qcow2_overlay(
+            &rootfs,
+            &dir.join("net-bench-overlay.qcow2"),
+        )?],
         memory_mb: 512,
         accel,
         log: dir.join("veridian-net-bench.log"),
@@ -107,10 +124,23 @@ pub fn net(accel: Accel) -> Result<()> {
     let (l_rtt, l_bulk) = run(&linux)?;
     let (v_rtt, v_bulk) = run(&veridian)?;
     println!("\nnet benchmark ({accel:?}, -m 512M, one vCPU; 10k x 64-byte round trips, 100 MiB bulk, 127.0.0.1):");
-    println!("  {:<28} {:>14} {:>14}", "guest", "rtt (us)", "bulk (MiB/s)");
-    println!("  {:<28} {:>14.1} {:>14.1}", "Linux (Debian, initramfs)", l_rtt, l_bulk);
-    println!("  {:<28} {:>14.1} {:>14.1}", "VeridianOS (smoltcp)", v_rtt, v_bulk);
-    println!("  ratio VeridianOS / Linux: rtt {:.3} (lower is better), bulk {:.3} (higher is better)", v_rtt / l_rtt, v_bulk / l_bulk);
+    println!(
+        "  {:<28} {:>14} {:>14}",
+        "guest", "rtt (us)", "bulk (MiB/s)"
+    );
+    println!(
+        "  {:<28} {:>14.1} {:>14.1}",
+        "Linux (Debian, initramfs)", l_rtt, l_bulk
+    );
+    println!(
+        "  {:<28} {:>14.1} {:>14.1}",
+        "VeridianOS (smoltcp)", v_rtt, v_bulk
+    );
+    println!(
+        "  ratio VeridianOS / Linux: rtt {:.3} (lower is better), bulk {:.3} (higher is better)",
+        v_rtt / l_rtt,
+        v_bulk / l_bulk
+    );
     Ok(())
 }
 
@@ -120,8 +150,14 @@ mod tests {
 
     #[test]
     fn parses_the_benchmark_line() {
-        assert_eq!(parse("NETBENCH rtt_us=77.7 bulk_mib_s=68.4 rounds=10000 mib=100"), Some((77.7, 68.4)));
-        assert_eq!(parse("  NETBENCH bulk_mib_s=2 rtt_us=1.5\r"), Some((1.5, 2.0)));
+        assert_eq!(
+            parse("NETBENCH rtt_us=77.7 bulk_mib_s=68.4 rounds=10000 mib=100"),
+            Some((77.7, 68.4))
+        );
+        assert_eq!(
+            parse("  NETBENCH bulk_mib_s=2 rtt_us=1.5\r"),
+            Some((1.5, 2.0))
+        );
         assert_eq!(parse("NETBENCH rtt_us=x bulk_mib_s=2"), None);
         assert_eq!(parse("hello"), None);
     }

@@ -32,8 +32,22 @@ pub struct Program {
 
 /// The suite, in the order it runs.
 pub const PROGRAMS: &[Program] = &[
-    Program { bin: "conf-io", suite: "io", args: &["stdin line"], env: &[], stdin: "stdin line\n", expect: Expect::Pass },
-    Program { bin: "conf-fs", suite: "fs", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program {
+        bin: "conf-io",
+        suite: "io",
+        args: &["stdin line"],
+        env: &[],
+        stdin: "stdin line\n",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "conf-fs",
+        suite: "fs",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
     Program {
         bin: "conf-env",
         suite: "env",
@@ -42,14 +56,70 @@ pub const PROGRAMS: &[Program] = &[
         stdin: "",
         expect: Expect::Pass,
     },
-    Program { bin: "conf-process", suite: "process", args: &[], env: &[], stdin: "", expect: Expect::Pass },
-    Program { bin: "conf-thread", suite: "thread", args: &[], env: &[], stdin: "", expect: Expect::Pass },
-    Program { bin: "conf-time", suite: "time", args: &[], env: &[], stdin: "", expect: Expect::Pass },
-    Program { bin: "conf-net", suite: "net", args: &[], env: &[], stdin: "", expect: Expect::Pass },
-    Program { bin: "conf-poll", suite: "poll", args: &[], env: &[], stdin: "", expect: Expect::Pass },
-    Program { bin: "conf-panic", suite: "panic", args: &[], env: &[], stdin: "", expect: Expect::Abort },
-    Program { bin: "hostile", suite: "hostile", args: &[], env: &[], stdin: "", expect: Expect::Pass },
-    Program { bin: "c-interop", suite: "c-interop", args: &[], env: &[], stdin: "", expect: Expect::Pass },
+    Program {
+        bin: "conf-process",
+        suite: "process",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "conf-thread",
+        suite: "thread",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "conf-time",
+        suite: "time",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "conf-net",
+        suite: "net",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "conf-poll",
+        suite: "poll",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "conf-panic",
+        suite: "panic",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Abort,
+    },
+    Program {
+        bin: "hostile",
+        suite: "hostile",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
+        bin: "c-interop",
+        suite: "c-interop",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
 ];
 
 /// A program's verdict.
@@ -65,7 +135,10 @@ impl Outcome {
     /// One line: verdict, program, marker count, detail, `suffix`.
     fn print(&self, suffix: &str) {
         let word = if self.passed { "PASS" } else { "FAIL" };
-        println!("  {word} {:<13} {:>2} checks  {}{suffix}", self.bin, self.checks, self.detail);
+        println!(
+            "  {word} {:<13} {:>2} checks  {}{suffix}",
+            self.bin, self.checks, self.detail
+        );
     }
 }
 
@@ -100,7 +173,12 @@ fn run_one(bin_dir: &Path, program: &Program) -> Result<Outcome> {
     let mut cmd = Command::new(bin_dir.join(program.bin));
     cmd.args(program.args).envs(program.env.iter().copied());
     let Some(run) = run_piped(&mut cmd, program.stdin, Duration::from_secs(120))? else {
-        return Ok(Outcome { bin: program.bin, passed: false, checks: 0, detail: "timed out after 120 s".into() });
+        return Ok(Outcome {
+            bin: program.bin,
+            passed: false,
+            checks: 0,
+            detail: "timed out after 120 s".into(),
+        });
     };
     Ok(judge(program, run.status.into(), &run.stdout, &run.stderr))
 }
@@ -121,7 +199,11 @@ fn run_piped(cmd: &mut Command, stdin: &str, limit: Duration) -> Result<Option<F
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot run {}", cmd.get_program().to_string_lossy()))?;
-    child.stdin.take().expect("piped").write_all(stdin.as_bytes())?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())?;
     Ok(wait_with_timeout(child, limit)?.map(|o| Finished {
         status: o.status,
         stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -151,7 +233,11 @@ impl From<std::process::ExitStatus> for Ended {
 impl Ended {
     /// Reads init's status: 129..=159 means killed by signal status - 128.
     pub fn from_init_status(code: i32) -> Ended {
-        if (129..=159).contains(&code) { Ended::Signal(code - 128) } else { Ended::Code(code) }
+        if (129..=159).contains(&code) {
+            Ended::Signal(code - 128)
+        } else {
+            Ended::Code(code)
+        }
     }
 }
 
@@ -166,21 +252,42 @@ impl std::fmt::Display for Ended {
 
 /// Decides a program's verdict from how it ended and its output.
 pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Outcome {
-    let checks = stdout.lines().filter(|l| l.starts_with("CONF ") && l.ends_with(" ok")).count();
+    let checks = stdout
+        .lines()
+        .filter(|l| l.starts_with("CONF ") && l.ends_with(" ok"))
+        .count();
     let done = format!("CONF {} done {checks}", program.suite);
     let (passed, detail) = match program.expect {
-        Expect::Pass if ended == Ended::Code(0) && stdout.lines().any(|l| l == done) => (true, String::new()),
+        Expect::Pass if ended == Ended::Code(0) && stdout.lines().any(|l| l == done) => {
+            (true, String::new())
+        }
         Expect::Pass => {
-            let last = stdout.lines().rfind(|l| l.starts_with("CONF ")).unwrap_or("no marker");
-            let why = stderr.lines().find(|l| l.contains("panicked") || l.contains("error")).unwrap_or("");
+            let last = stdout
+                .lines()
+                .rfind(|l| l.starts_with("CONF "))
+                .unwrap_or("no marker");
+            let why = stderr
+                .lines()
+                .find(|l| l.contains("panicked") || l.contains("error"))
+                .unwrap_or("");
             (false, format!("{ended}; last marker: {last}; {why}"))
         }
-        Expect::Abort if ended == Ended::Signal(6) && checks == 1 && stderr.contains("panicked at") => {
+        Expect::Abort
+            if ended == Ended::Signal(6) && checks == 1 && stderr.contains("panicked at") =>
+        {
             (true, "aborted with SIGABRT as expected".into())
         }
-        Expect::Abort => (false, format!("expected SIGABRT after one marker, got {ended} after {checks}")),
+        Expect::Abort => (
+            false,
+            format!("expected SIGABRT after one marker, got {ended} after {checks}"),
+        ),
     };
-    Outcome { bin: program.bin, passed, checks, detail }
+    Outcome {
+        bin: program.bin,
+        passed,
+        checks,
+        detail,
+    }
 }
 
 /// Runs the suite inside VeridianOS, each program through `veridian-run`
@@ -198,7 +305,12 @@ pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Ve
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(program.env.iter().copied());
         let Some(run) = run_piped(&mut cmd, program.stdin, Duration::from_secs(330))? else {
-            outcomes.push(Outcome { bin: program.bin, passed: false, checks: 0, detail: "veridian-run hung; killed".into() });
+            outcomes.push(Outcome {
+                bin: program.bin,
+                passed: false,
+                checks: 0,
+                detail: "veridian-run hung; killed".into(),
+            });
             continue;
         };
         let outcome = match run.status.code() {
@@ -208,10 +320,18 @@ pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Ve
                 checks: 0,
                 detail: format!(
                     "veridian-run failed: {}",
-                    run.stderr.lines().rfind(|l| l.starts_with("veridian-run:")).unwrap_or(run.stderr.trim())
+                    run.stderr
+                        .lines()
+                        .rfind(|l| l.starts_with("veridian-run:"))
+                        .unwrap_or(run.stderr.trim())
                 ),
             },
-            Some(code) => judge(program, Ended::from_init_status(code), &run.stdout, &run.stderr),
+            Some(code) => judge(
+                program,
+                Ended::from_init_status(code),
+                &run.stdout,
+                &run.stderr,
+            ),
         };
         outcome.print("  (inside VeridianOS)");
         outcomes.push(outcome);
@@ -220,7 +340,10 @@ pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Ve
 }
 
 /// Waits for `child`, killing it (our own child, by its handle) after `limit`.
-fn wait_with_timeout(mut child: std::process::Child, limit: Duration) -> Result<Option<std::process::Output>> {
+fn wait_with_timeout(
+    mut child: std::process::Child,
+    limit: Duration,
+) -> Result<Option<std::process::Output>> {
     let start = Instant::now();
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
@@ -237,7 +360,11 @@ fn wait_with_timeout(mut child: std::process::Child, limit: Duration) -> Result<
         if let Some(status) = child.try_wait()? {
             let stdout = out.join().unwrap_or_default();
             let stderr = err.join().unwrap_or_default();
-            return Ok(Some(std::process::Output { status, stdout, stderr }));
+            return Ok(Some(std::process::Output {
+                status,
+                stdout,
+                stderr,
+            }));
         }
         if start.elapsed() > limit {
             child.kill()?;
@@ -253,7 +380,14 @@ mod tests {
     use super::*;
 
     fn program(expect: Expect) -> Program {
-        Program { bin: "conf-x", suite: "x", args: &[], env: &[], stdin: "", expect }
+        Program {
+            bin: "conf-x",
+            suite: "x",
+            args: &[],
+            env: &[],
+            stdin: "",
+            expect,
+        }
     }
 
     #[test]
@@ -262,18 +396,44 @@ mod tests {
         let ok = "CONF x a ok\nCONF x b ok\nCONF x done 2\n";
         assert!(judge(&p, Ended::Code(0), ok, "").passed);
         assert!(!judge(&p, Ended::Code(1), ok, "").passed, "non-zero exit");
-        assert!(!judge(&p, Ended::Code(0), "CONF x a ok\nCONF x done 2\n", "").passed, "count mismatch");
-        assert!(!judge(&p, Ended::Code(0), "CONF x a ok\n", "").passed, "no done marker");
+        assert!(
+            !judge(&p, Ended::Code(0), "CONF x a ok\nCONF x done 2\n", "").passed,
+            "count mismatch"
+        );
+        assert!(
+            !judge(&p, Ended::Code(0), "CONF x a ok\n", "").passed,
+            "no done marker"
+        );
     }
 
     #[test]
     fn abort_needs_sigabrt_and_panic_message() {
         let p = program(Expect::Abort);
         let out = "CONF x before ok\n";
-        assert!(judge(&p, Ended::Signal(6), out, "thread 'main' panicked at x.rs:1:1").passed);
-        assert!(!judge(&p, Ended::Code(0), out, "panicked at").passed, "clean exit");
-        assert!(!judge(&p, Ended::Signal(6), out, "").passed, "no panic message");
-        assert!(judge(&p, Ended::from_init_status(134), out, "panicked at x").passed, "init's 128+6");
-        assert!(!judge(&p, Ended::from_init_status(6), out, "panicked at x").passed, "exit(6) is no signal");
+        assert!(
+            judge(
+                &p,
+                Ended::Signal(6),
+                out,
+                "thread 'main' panicked at x.rs:1:1"
+            )
+            .passed
+        );
+        assert!(
+            !judge(&p, Ended::Code(0), out, "panicked at").passed,
+            "clean exit"
+        );
+        assert!(
+            !judge(&p, Ended::Signal(6), out, "").passed,
+            "no panic message"
+        );
+        assert!(
+            judge(&p, Ended::from_init_status(134), out, "panicked at x").passed,
+            "init's 128+6"
+        );
+        assert!(
+            !judge(&p, Ended::from_init_status(6), out, "panicked at x").passed,
+            "exit(6) is no signal"
+        );
     }
 }

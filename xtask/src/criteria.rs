@@ -136,14 +136,27 @@ fn judge_one(c: &Criterion, log: &str) -> Verdict {
     let program = c.command.split_whitespace().next().unwrap_or_default();
     let body: Vec<&str> = log.lines().skip(start + 1).collect();
     let exit_prefix = "INIT: exit ";
-    let Some(end) = body.iter().position(|l| l.starts_with(exit_prefix) && l.contains(program)) else {
-        return Verdict::Fail(format!("{program} never finished; last lines: {}", tail(&body, 5)));
+    let Some(end) = body
+        .iter()
+        .position(|l| l.starts_with(exit_prefix) && l.contains(program))
+    else {
+        return Verdict::Fail(format!(
+            "{program} never finished; last lines: {}",
+            tail(&body, 5)
+        ));
     };
     let output = &body[..end];
-    let code: Option<i32> = body[end][exit_prefix.len()..].split_whitespace().next().and_then(|w| w.parse().ok());
+    let code: Option<i32> = body[end][exit_prefix.len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.parse().ok());
     match (code, c.expect) {
-        (Some(0), Some(want)) if output.iter().any(|l| l.contains(want)) => Verdict::Pass(format!("printed \"{want}\"")),
-        (Some(0), Some(want)) => Verdict::Fail(format!("exit 0 but no \"{want}\" in: {}", tail(output, 5))),
+        (Some(0), Some(want)) if output.iter().any(|l| l.contains(want)) => {
+            Verdict::Pass(format!("printed \"{want}\""))
+        }
+        (Some(0), Some(want)) => {
+            Verdict::Fail(format!("exit 0 but no \"{want}\" in: {}", tail(output, 5)))
+        }
         (Some(0), None) => Verdict::Pass("exit status 0".into()),
         _ => Verdict::Fail(format!("{}; output: {}", body[end], tail(output, 5))),
     }
@@ -178,18 +191,31 @@ mod tests {
     fn passing_failing_and_skipped_rows() {
         let log = "veridian: boot\nINIT: run /usr/local/bin/std-links\nstd links: println, File and Vec work (sum of squares 385)\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
         let rows = judge(log, only_std_links);
-        assert!(matches!(rows.last().unwrap(), ("std links", Verdict::Pass(_))));
+        assert!(matches!(
+            rows.last().unwrap(),
+            ("std links", Verdict::Pass(_))
+        ));
         assert!(matches!(rows[0], ("rustc runs", Verdict::Skip(_))));
 
         let crashed = "INIT: run /usr/local/bin/std-links\nthread 'main' panicked\nINIT: exit 134 /usr/local/bin/std-links (0.010 s)\n";
         let rows = judge(crashed, only_std_links);
         match &rows.last().unwrap().1 {
-            Verdict::Fail(why) => assert!(why.contains("exit 134") && why.contains("panicked"), "{why}"),
+            Verdict::Fail(why) => assert!(
+                why.contains("exit 134") && why.contains("panicked"),
+                "{why}"
+            ),
             other => panic!("expected FAIL, got {other:?}"),
         }
 
-        let silent = "INIT: run /usr/local/bin/std-links\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
-        assert!(matches!(judge(silent, only_std_links).last().unwrap().1, Verdict::Fail(_)));
-        assert!(matches!(judge("", only_std_links).last().unwrap().1, Verdict::Fail(_)));
+        let silent =
+            "INIT: run /usr/local/bin/std-links\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
+        assert!(matches!(
+            judge(silent, only_std_links).last().unwrap().1,
+            Verdict::Fail(_)
+        ));
+        assert!(matches!(
+            judge("", only_std_links).last().unwrap().1,
+            Verdict::Fail(_)
+        ));
     }
 }

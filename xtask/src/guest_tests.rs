@@ -30,7 +30,10 @@ impl Boot {
     fn status(&self) -> Result<u8> {
         match self.exit {
             VmExit::Status(s) => Ok(s),
-            ref other => bail!("no power-off status ({other:?}); log {}", self.log_path.display()),
+            ref other => bail!(
+                "no power-off status ({other:?}); log {}",
+                self.log_path.display()
+            ),
         }
     }
 }
@@ -42,7 +45,14 @@ pub fn boot(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel
 }
 
 /// [`boot`], optionally with a virtio-net NIC on QEMU's user-mode network.
-fn boot_with(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel, user_net: bool) -> Result<Boot> {
+fn boot_with(
+    kernel: &Path,
+    disk: &Path,
+    words: &[&str],
+    name: &str,
+    accel: Accel,
+    user_net: bool,
+) -> Result<Boot> {
     let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
     let log_path = paths::log_dir().join(format!("guest-{name}.log"));
     let vm = Vm {
@@ -63,7 +73,11 @@ fn boot_with(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Acce
         log.push('\n');
         Watch::Continue
     })?;
-    Ok(Boot { exit, log, log_path })
+    Ok(Boot {
+        exit,
+        log,
+        log_path,
+    })
 }
 
 /// A scratch overlay of the rootfs for one test.
@@ -75,9 +89,24 @@ fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
 
 /// "std links": std-links prints its line and exits 0 inside VeridianOS.
 pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
-    let b = boot(kernel, &overlay(rootfs, "std-links")?, &["/usr/local/bin/std-links"], "std-links", accel)?;
-    ensure!(b.status()? == 0, "std-links exited {}; log {}", b.status()?, b.log_path.display());
-    ensure!(b.log.contains("std links: println, File and Vec work"), "no std-links line; log {}", b.log_path.display());
+    let b = boot(
+        kernel,
+        &overlay(rootfs, "std-links")?,
+        &["/usr/local/bin/std-links"],
+        "std-links",
+        accel,
+    )?;
+    ensure!(
+        b.status()? == 0,
+        "std-links exited {}; log {}",
+        b.status()?,
+        b.log_path.display()
+    );
+    ensure!(
+        b.log.contains("std links: println, File and Vec work"),
+        "no std-links line; log {}",
+        b.log_path.display()
+    );
     Ok(())
 }
 
@@ -87,17 +116,39 @@ pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> R
     let dir = paths::veridian_build_dir().join("guest-tests");
     fs::create_dir_all(&dir)?;
     let raw = dir.join("persist.img");
-    let status = Command::new("cp").args(["--sparse=always"]).arg(rootfs).arg(&raw).status()?;
+    let status = Command::new("cp")
+        .args(["--sparse=always"])
+        .arg(rootfs)
+        .arg(&raw)
+        .status()?;
     ensure!(status.success(), "cannot copy {}", rootfs.display());
     let token = format!("written inside VeridianOS {}", std::process::id());
     let script = format!("echo {token} > /tmp/persist.txt");
     let b = boot(kernel, &raw, &["/bin/sh", "-c", &script], "persist", accel)?;
-    ensure!(b.status()? == 0, "sh exited {}; log {}", b.status()?, b.log_path.display());
-    let out = Command::new(mkfs).arg("cat").arg(&raw).arg("/tmp/persist.txt").output()?;
+    ensure!(
+        b.status()? == 0,
+        "sh exited {}; log {}",
+        b.status()?,
+        b.log_path.display()
+    );
+    let out = Command::new(mkfs)
+        .arg("cat")
+        .arg(&raw)
+        .arg("/tmp/persist.txt")
+        .output()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    ensure!(out.status.success() && text.trim() == token, "mkfs-blockfs cat gave {:?} ({})", text, String::from_utf8_lossy(&out.stderr));
+    ensure!(
+        out.status.success() && text.trim() == token,
+        "mkfs-blockfs cat gave {:?} ({})",
+        text,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let fsck = Command::new(mkfs).arg("fsck").arg(&raw).output()?;
-    ensure!(fsck.status.success(), "image not fsck-clean after the guest wrote it: {}", String::from_utf8_lossy(&fsck.stdout));
+    ensure!(
+        fsck.status.success(),
+        "image not fsck-clean after the guest wrote it: {}",
+        String::from_utf8_lossy(&fsck.stdout)
+    );
     fs::remove_file(&raw)?;
     Ok(())
 }
@@ -114,29 +165,68 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()
         let (stream, _) = listener.accept()?;
         let mut request_line = String::new();
         BufReader::new(&stream).read_line(&mut request_line)?;
-        let reply = format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n", body.len() + 1);
+        let reply = format!(
+            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}\n",
+            body.len() + 1
+        );
         (&stream).write_all(reply.as_bytes())?;
         Ok(request_line)
     });
     let url = format!("http://10.0.2.2:{port}/veridian");
-    let b = boot_with(kernel, &overlay(rootfs, "virtio-net")?, &["/bin/wget", "-q", "-O", "-", &url], "virtio-net", accel, true)?;
-    ensure!(b.status()? == 0, "wget exited {}; log {}", b.status()?, b.log_path.display());
-    ensure!(b.log.lines().any(|l| l.trim() == token), "no page text in the output; log {}", b.log_path.display());
+    let b = boot_with(
+        kernel,
+        &overlay(rootfs, "virtio-net")?,
+        &["/bin/wget", "-q", "-O", "-", &url],
+        "virtio-net",
+        accel,
+        true,
+    )?;
+    ensure!(
+        b.status()? == 0,
+        "wget exited {}; log {}",
+        b.status()?,
+        b.log_path.display()
+    );
+    ensure!(
+        b.log.lines().any(|l| l.trim() == token),
+        "no page text in the output; log {}",
+        b.log_path.display()
+    );
     if server.is_finished() {
-        let request = server.join().map_err(|_| anyhow::anyhow!("server thread panicked"))??;
-        ensure!(request.starts_with("GET /veridian "), "server saw {request:?}");
+        let request = server
+            .join()
+            .map_err(|_| anyhow::anyhow!("server thread panicked"))??;
+        ensure!(
+            request.starts_with("GET /veridian "),
+            "server saw {request:?}"
+        );
     }
     Ok(())
 }
 
 /// Debian's busybox-static (a foreign glibc-static binary) as /bin/sh.
 pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
-    let b = boot(kernel, &overlay(rootfs, "busybox")?, &["/bin/sh", "-c", "echo ok; ls /; cat /etc/os-release"], "busybox", accel)?;
-    ensure!(b.status()? == 0, "sh exited {}; log {}", b.status()?, b.log_path.display());
+    let b = boot(
+        kernel,
+        &overlay(rootfs, "busybox")?,
+        &["/bin/sh", "-c", "echo ok; ls /; cat /etc/os-release"],
+        "busybox",
+        accel,
+    )?;
+    ensure!(
+        b.status()? == 0,
+        "sh exited {}; log {}",
+        b.status()?,
+        b.log_path.display()
+    );
     // ls lists one name a line, or in columns when it sees a terminal.
     let words: Vec<&str> = b.log.split_whitespace().collect();
     for want in ["ok", "sbin", "usr", "NAME=\"VeridianOS\""] {
-        ensure!(words.contains(&want), "no {want:?} in the output; log {}", b.log_path.display());
+        ensure!(
+            words.contains(&want),
+            "no {want:?} in the output; log {}",
+            b.log_path.display()
+        );
     }
     Ok(())
 }
@@ -165,9 +255,16 @@ pub fn runner_timeouts(tc: &Toolchain, bin_dir: &Path) -> Result<()> {
     // 1. The program hangs: the runner's own limit ends it.
     let out = hang("20").output()?;
     let err = String::from_utf8_lossy(&out.stderr);
-    ensure!(out.status.code() == Some(125) && err.contains("timed out after 20 s"), "hang: {:?} {err}", out.status);
+    ensure!(
+        out.status.code() == Some(125) && err.contains("timed out after 20 s"),
+        "hang: {:?} {err}",
+        out.status
+    );
     let pid = qemu_pid_from(&err)?;
-    ensure!(!Path::new(&format!("/proc/{pid}")).exists(), "QEMU pid {pid} still there after the timeout");
+    ensure!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "QEMU pid {pid} still there after the timeout"
+    );
 
     // 2. QEMU is killed from outside while the program runs.
     let child = hang("300").spawn()?;
@@ -176,21 +273,33 @@ pub fn runner_timeouts(tc: &Toolchain, bin_dir: &Path) -> Result<()> {
         if let Some(pid) = newest_runner_qemu_pid(child.id())? {
             break pid;
         }
-        ensure!(started.elapsed() < Duration::from_secs(30), "the runner started no QEMU");
+        ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "the runner started no QEMU"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_secs(2));
     // Our own grandchild, by pid.
-    Command::new("kill").args(["-KILL", &pid.to_string()]).status()?;
+    Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()?;
     let out = child.wait_with_output()?;
     let err = String::from_utf8_lossy(&out.stderr);
-    ensure!(out.status.code() == Some(125) && err.contains("without a status"), "killed QEMU: {:?} {err}", out.status);
+    ensure!(
+        out.status.code() == Some(125) && err.contains("without a status"),
+        "killed QEMU: {:?} {err}",
+        out.status
+    );
     Ok(())
 }
 
 /// The QEMU pid from the serial log named in the runner's error message.
 fn qemu_pid_from(runner_error: &str) -> Result<u32> {
-    let log = runner_error.split_whitespace().find(|w| w.ends_with("serial.log")).ok_or_else(|| anyhow::anyhow!("no log path in {runner_error:?}"))?;
+    let log = runner_error
+        .split_whitespace()
+        .find(|w| w.ends_with("serial.log"))
+        .ok_or_else(|| anyhow::anyhow!("no log path in {runner_error:?}"))?;
     let text = fs::read_to_string(log)?;
     text.lines()
         .find_map(|l| l.strip_prefix(veridian_run::qemu::QEMU_PID_LINE))
@@ -201,11 +310,20 @@ fn qemu_pid_from(runner_error: &str) -> Result<u32> {
 /// The qemu-system-x86_64 whose parent is `runner_pid`, if it runs yet.
 fn newest_runner_qemu_pid(runner_pid: u32) -> Result<Option<u32>> {
     for entry in fs::read_dir("/proc")? {
-        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = entry?.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // pid (comm) state ppid ...
-        let Some((comm_end, rest)) = stat.rsplit_once(") ") else { continue };
-        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        let Some((comm_end, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let ppid = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
         if comm_end.contains("(qemu-system-x86") && ppid == Some(runner_pid) {
             return Ok(Some(pid));
         }
@@ -215,11 +333,18 @@ fn newest_runner_qemu_pid(runner_pid: u32) -> Result<Option<u32>> {
 
 /// Cargo's environment form of `target.<triple>.runner`.
 pub fn runner_env_key() -> String {
-    format!("CARGO_TARGET_{}_RUNNER", paths::TARGET.to_uppercase().replace('-', "_"))
+    format!(
+        "CARGO_TARGET_{}_RUNNER",
+        paths::TARGET.to_uppercase().replace('-', "_")
+    )
 }
 
 /// The conformance suite inside VeridianOS, as test rows.
-pub fn conformance_rows(tc: &Toolchain, bin_dir: &Path, accel: Accel) -> Result<Vec<(String, Result<()>)>> {
+pub fn conformance_rows(
+    tc: &Toolchain,
+    bin_dir: &Path,
+    accel: Accel,
+) -> Result<Vec<(String, Result<()>)>> {
     let accel_name = match accel.resolve() {
         Accel::Kvm => "kvm",
         _ => "tcg",
@@ -228,7 +353,14 @@ pub fn conformance_rows(tc: &Toolchain, bin_dir: &Path, accel: Accel) -> Result<
         .into_iter()
         .map(|o| {
             let name = format!("conformance in VeridianOS: {} ({} checks)", o.bin, o.checks);
-            (name, if o.passed { Ok(()) } else { Err(anyhow::anyhow!("{}", o.detail)) })
+            (
+                name,
+                if o.passed {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("{}", o.detail))
+                },
+            )
         })
         .collect())
 }

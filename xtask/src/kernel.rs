@@ -12,7 +12,13 @@ use crate::{paths, progress, setup};
 
 /// Builds the kernel; returns the installed image path.
 pub fn build() -> Result<PathBuf> {
-    setup::ensure(&["rustc-web", "cargo-web", "rust-web-src", "lld-19", "qemu-system-x86"])?;
+    setup::ensure(&[
+        "rustc-web",
+        "cargo-web",
+        "rust-web-src",
+        "lld-19",
+        "qemu-system-x86",
+    ])?;
     let dir = paths::repo_root().join("kernel").join("kernel");
     let target_dir = paths::veridian_build_dir().join("kernel-build");
     let mut cmd = Command::new(HOST_CARGO);
@@ -30,7 +36,8 @@ pub fn build() -> Result<PathBuf> {
     if let Some(parent) = image.parent() {
         fs::create_dir_all(parent)?;
     }
-    fs::copy(&built, &image).with_context(|| format!("cannot copy {} to {}", built.display(), image.display()))?;
+    fs::copy(&built, &image)
+        .with_context(|| format!("cannot copy {} to {}", built.display(), image.display()))?;
     println!("kernel: {}", image.display());
     Ok(image)
 }

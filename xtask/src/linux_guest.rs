@@ -39,22 +39,35 @@ pub fn kernel() -> Result<PathBuf> {
 
 /// The versioned package `linux-image-amd64` depends on.
 fn image_package() -> Result<String> {
-    let out = Command::new("apt-cache").args(["depends", META_PACKAGE]).output().context("cannot run apt-cache")?;
+    let out = Command::new("apt-cache")
+        .args(["depends", META_PACKAGE])
+        .output()
+        .context("cannot run apt-cache")?;
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("Depends: "))
         .find(|p| p.starts_with("linux-image-"))
         .map(str::to_string)
-        .with_context(|| format!("apt-cache names no kernel image for {META_PACKAGE} (run apt-get update?)"))
+        .with_context(|| {
+            format!("apt-cache names no kernel image for {META_PACKAGE} (run apt-get update?)")
+        })
 }
 
 fn download(package: &str, dir: &Path) -> Result<()> {
-    let fetch = || Command::new("apt-get").args(["download", "-qq", package]).current_dir(dir).status();
+    let fetch = || {
+        Command::new("apt-get")
+            .args(["download", "-qq", package])
+            .current_dir(dir)
+            .status()
+    };
     if fetch().context("cannot run apt-get")?.success() {
         return Ok(());
     }
     // A fresh machine may have stale package lists.
-    Command::new("apt-get").args(["update", "-qq"]).status().context("cannot run apt-get update")?;
+    Command::new("apt-get")
+        .args(["update", "-qq"])
+        .status()
+        .context("cannot run apt-get update")?;
     if !fetch()?.success() {
         bail!("apt-get download {package} failed");
     }
@@ -87,7 +100,11 @@ fn extract_vmlinuz(deb: &Path, out: &Path) -> Result<()> {
         .context("cannot run tar")?;
     dpkg.wait()?;
     if !extracted.status.success() || extracted.stdout.len() < 1 << 20 {
-        bail!("no vmlinuz in {}: {}", deb.display(), String::from_utf8_lossy(&extracted.stderr));
+        bail!(
+            "no vmlinuz in {}: {}",
+            deb.display(),
+            String::from_utf8_lossy(&extracted.stderr)
+        );
     }
     fs::write(out, &extracted.stdout)?;
     Ok(())
@@ -97,10 +114,18 @@ fn extract_vmlinuz(deb: &Path, out: &Path) -> Result<()> {
 /// `/dev/console` node the kernel opens for init's standard streams.
 pub fn initramfs(program: &Path, out: &Path) -> Result<()> {
     let bytes = fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
-    let mut w = BufWriter::new(File::create(out).with_context(|| format!("cannot create {}", out.display()))?);
-    let node = |name: &str, ino: u32, mode: u32| cpio::newc::Builder::new(name).ino(ino).mode(mode).nlink(1);
+    let mut w = BufWriter::new(
+        File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
+    );
+    let node = |name: &str, ino: u32, mode: u32| {
+        cpio::newc::Builder::new(name).ino(ino).mode(mode).nlink(1)
+    };
     w = node("dev", 1, 0o040755).write(w, 0).finish()?;
-    w = node("dev/console", 2, 0o020600).rdev_major(5).rdev_minor(1).write(w, 0).finish()?;
+    w = node("dev/console", 2, 0o020600)
+        .rdev_major(5)
+        .rdev_minor(1)
+        .write(w, 0)
+        .finish()?;
     let mut init = node("init", 3, 0o100755).write(w, u32::try_from(bytes.len())?);
     init.write_all(&bytes)?;
     w = init.finish()?;
@@ -132,7 +157,13 @@ mod tests {
                 break;
             }
             let e = entry.entry();
-            names.push((e.name().to_string(), e.mode(), e.rdev_major(), e.rdev_minor(), e.file_size()));
+            names.push((
+                e.name().to_string(),
+                e.mode(),
+                e.rdev_major(),
+                e.rdev_minor(),
+                e.file_size(),
+            ));
             reader = entry.finish().unwrap();
         }
         assert_eq!(

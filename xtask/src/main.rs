@@ -5,9 +5,9 @@
 mod bench;
 mod bench_net;
 mod conformance;
-mod kernel;
 mod criteria;
 mod guest_tests;
+mod kernel;
 mod linux_guest;
 mod paths;
 mod progress;
@@ -20,12 +20,15 @@ mod toolchain;
 mod verify;
 
 use anyhow::Result;
-use std::time::Duration;
 use clap::{Parser, Subcommand};
+use std::time::Duration;
 use veridian_run::qemu::Accel;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Rust on VeridianOS: build, boot, verify")]
+#[command(
+    name = "cargo xtask",
+    about = "Rust on VeridianOS: build, boot, verify"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -124,7 +127,6 @@ enum BenchKind {
     },
 }
 
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -141,16 +143,29 @@ fn main() -> Result<()> {
         }
         Command::Kernel => kernel::build().map(|_| ()),
         Command::Llvm { jobs } => selfhost::llvm::build(selfhost::jobs(jobs)),
-        Command::Rustc { jobs, stage1_only } => selfhost::rustc::build(selfhost::jobs(jobs), !stage1_only),
+        Command::Rustc { jobs, stage1_only } => {
+            selfhost::rustc::build(selfhost::jobs(jobs), !stage1_only)
+        }
         Command::Test { accel } => test::run(accel),
-        Command::Verify { accel, verbose, timeout, step_timeout } => verify::run(&verify::Options {
+        Command::Verify {
+            accel,
+            verbose,
+            timeout,
+            step_timeout,
+        } => verify::run(&verify::Options {
             accel,
             verbose,
             limit: Duration::from_secs(timeout),
             step_limit: Duration::from_secs(step_timeout),
         }),
-        Command::Bench { which: BenchKind::Boot { rounds, accel } } => bench::boot(rounds.max(1), accel),
-        Command::Bench { which: BenchKind::Runner { rounds } } => bench::runner(rounds.max(1)),
-        Command::Bench { which: BenchKind::Net { accel } } => bench_net::net(accel),
+        Command::Bench {
+            which: BenchKind::Boot { rounds, accel },
+        } => bench::boot(rounds.max(1), accel),
+        Command::Bench {
+            which: BenchKind::Runner { rounds },
+        } => bench::runner(rounds.max(1)),
+        Command::Bench {
+            which: BenchKind::Net { accel },
+        } => bench_net::net(accel),
     }
 }

@@ -68,7 +68,9 @@ pub fn log_path(log: &str) -> Result<PathBuf> {
 
 /// The last `lines` lines of a text file (lossy), for error reports.
 pub fn tail(path: &Path, lines: usize) -> String {
-    let text = fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let text = fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }

@@ -18,8 +18,20 @@ use crate::{conformance, criteria, paths, progress};
 
 /// Programs from userland/ that go to /usr/local/bin.
 const USERLAND_PROGRAMS: &[&str] = &[
-    "hello", "std-links", "c-interop", "conf-io", "conf-fs", "conf-env", "conf-process", "conf-thread",
-    "conf-time", "conf-net", "conf-poll", "conf-panic", "hostile", "net-bench",
+    "hello",
+    "std-links",
+    "c-interop",
+    "conf-io",
+    "conf-fs",
+    "conf-env",
+    "conf-process",
+    "conf-thread",
+    "conf-time",
+    "conf-net",
+    "conf-poll",
+    "conf-panic",
+    "hostile",
+    "net-bench",
 ];
 
 /// The seed's image size: 2 GiB.
@@ -46,29 +58,49 @@ pub fn build(tc: &Toolchain, size_mb: u32) -> Result<PathBuf> {
 pub fn build_with(tc: &Toolchain, size_mb: u32, rust_tree: Option<&Path>) -> Result<PathBuf> {
     if let Some(tree) = rust_tree {
         if !tree.join("bin/rustc").is_file() {
-            bail!("{} has no bin/rustc: run `cargo xtask rustc` first (hours; resumable)", tree.display());
+            bail!(
+                "{} has no bin/rustc: run `cargo xtask rustc` first (hours; resumable)",
+                tree.display()
+            );
         }
     }
     let bin_dir = conformance::build(tc)?;
     let mkfs = build_mkfs()?;
     let staging = staging_dir();
-    progress::run_step("stage the root file system", || stage(tc, &bin_dir, &staging, rust_tree))?;
+    progress::run_step("stage the root file system", || {
+        stage(tc, &bin_dir, &staging, rust_tree)
+    })?;
     let manifest = manifest(&staging)?;
     let manifest_text = manifest.join("\n") + "\n";
-    let digest = format!("{:x}", Sha256::digest(format!("size={size_mb}\n{manifest_text}")));
+    let digest = format!(
+        "{:x}",
+        Sha256::digest(format!("size={size_mb}\n{manifest_text}"))
+    );
     let image = paths::rootfs_image();
     let stamp = rootfs_dir().join("image.stamp");
     fs::write(rootfs_dir().join("manifest.txt"), &manifest_text)?;
     if image.exists() && fs::read_to_string(&stamp).ok().as_deref() == Some(digest.as_str()) {
-        println!("  rootfs: {} is up to date ({} entries)", image.display(), manifest.len());
+        println!(
+            "  rootfs: {} is up to date ({} entries)",
+            image.display(),
+            manifest.len()
+        );
         return Ok(image);
     }
     let _ = fs::remove_file(&image);
     let mut cmd = Command::new(&mkfs);
-    cmd.arg("--output").arg(&image).args(["--size", &size_mb.to_string(), "--populate"]).arg(&staging);
+    cmd.arg("--output")
+        .arg(&image)
+        .args(["--size", &size_mb.to_string(), "--populate"])
+        .arg(&staging);
     progress::run_logged("write the BlockFS image", "rootfs", &mut cmd)?;
     fs::write(&stamp, digest)?;
-    println!("  rootfs: {} ({size_mb} MiB, {} entries; manifest in {})", image.display(), manifest.len(), rootfs_dir().join("manifest.txt").display());
+    println!(
+        "  rootfs: {} ({size_mb} MiB, {} entries; manifest in {})",
+        image.display(),
+        manifest.len(),
+        rootfs_dir().join("manifest.txt").display()
+    );
     Ok(image)
 }
 
@@ -76,7 +108,8 @@ pub fn build_with(tc: &Toolchain, size_mb: u32, rust_tree: Option<&Path>) -> Res
 pub fn build_mkfs() -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--release", "-p", "mkfs-blockfs"]).current_dir(paths::repo_root());
+    cmd.args(["build", "--release", "-p", "mkfs-blockfs"])
+        .current_dir(paths::repo_root());
     progress::run_logged("build mkfs-blockfs", "mkfs-build", &mut cmd)?;
     Ok(build_mkfs_path())
 }
@@ -92,7 +125,16 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     if staging.exists() {
         fs::remove_dir_all(staging)?;
     }
-    for dir in ["bin", "sbin", "etc", "usr/local/bin", "usr/local/lib", "usr/local/include", "dev", "proc"] {
+    for dir in [
+        "bin",
+        "sbin",
+        "etc",
+        "usr/local/bin",
+        "usr/local/lib",
+        "usr/local/include",
+        "dev",
+        "proc",
+    ] {
         fs::create_dir_all(staging.join(dir))?;
     }
     let tmp = staging.join("tmp");
@@ -101,19 +143,28 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
 
     copy_file(&bin_dir.join("init"), &staging.join("sbin/init"))?;
     for program in USERLAND_PROGRAMS {
-        copy_file(&bin_dir.join(program), &staging.join("usr/local/bin").join(program))?;
+        copy_file(
+            &bin_dir.join(program),
+            &staging.join("usr/local/bin").join(program),
+        )?;
     }
     stage_busybox(staging)?;
 
     match rust_tree {
         Some(tree) => copy_tree(tree, &staging.join("usr/local"))?,
         None => {
-            let rustlib = staging.join("usr/local/lib/rustlib").join(paths::TARGET).join("lib");
+            let rustlib = staging
+                .join("usr/local/lib/rustlib")
+                .join(paths::TARGET)
+                .join("lib");
             fs::create_dir_all(&rustlib)?;
             for entry in fs::read_dir(tc.target_libdir())? {
                 let path = entry?.path();
                 if path.extension().is_some_and(|e| e == "rlib") {
-                    copy_file(&path, &rustlib.join(path.file_name().expect("file has a name")))?;
+                    copy_file(
+                        &path,
+                        &rustlib.join(path.file_name().expect("file has a name")),
+                    )?;
                 }
             }
         }
@@ -123,10 +174,19 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
         let path = entry?.path();
         let keep = path.extension().is_some_and(|e| e == "a" || e == "o");
         if keep {
-            copy_file(&path, &staging.join("usr/local/lib").join(path.file_name().expect("named")))?;
+            copy_file(
+                &path,
+                &staging
+                    .join("usr/local/lib")
+                    .join(path.file_name().expect("named")),
+            )?;
         }
     }
-    let status = Command::new("cp").arg("-rL").arg(tc.c_sysroot().join("include/.")).arg(staging.join("usr/local/include")).status()?;
+    let status = Command::new("cp")
+        .arg("-rL")
+        .arg(tc.c_sysroot().join("include/."))
+        .arg(staging.join("usr/local/include"))
+        .status()?;
     if !status.success() {
         bail!("copying the C headers failed");
     }
@@ -142,7 +202,10 @@ fn stage_verify_script(staging: &Path) -> Result<()> {
     fs::write(share.join("core_test.rs"), criteria::CORE_TEST_RS)?;
     let script = staging.join(criteria::SCRIPT_PATH.trim_start_matches('/'));
     fs::create_dir_all(script.parent().expect("script has a folder"))?;
-    fs::write(&script, criteria::script(|p| staging.join(p.trim_start_matches('/')).exists()))?;
+    fs::write(
+        &script,
+        criteria::script(|p| staging.join(p.trim_start_matches('/')).exists()),
+    )?;
     Ok(())
 }
 
@@ -154,8 +217,15 @@ fn stage_busybox(staging: &Path) -> Result<()> {
         return Ok(());
     }
     copy_file(busybox, &staging.join("bin/busybox"))?;
-    let list = Command::new(busybox).arg("--list").output().context("busybox --list")?;
-    for applet in String::from_utf8_lossy(&list.stdout).lines().map(str::trim).filter(|a| !a.is_empty()) {
+    let list = Command::new(busybox)
+        .arg("--list")
+        .output()
+        .context("busybox --list")?;
+    for applet in String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
         let link = staging.join("bin").join(applet);
         if applet != "busybox" && !link.exists() && !applet.contains('/') {
             symlink("busybox", &link)?;
@@ -175,7 +245,11 @@ fn os_release() -> String {
 /// `cp -a from/. to` (modes, symlinks and times kept).
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to)?;
-    let status = Command::new("cp").arg("-a").arg(from.join(".")).arg(to).status()?;
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from.join("."))
+        .arg(to)
+        .status()?;
     if !status.success() {
         bail!("copying {} into the rootfs failed", from.display());
     }
@@ -183,7 +257,8 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 }
 
 fn copy_file(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to).with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    fs::copy(from, to)
+        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     Ok(())
 }
 
@@ -192,11 +267,19 @@ fn manifest(staging: &Path) -> Result<Vec<String>> {
     let mut lines = Vec::new();
     for entry in WalkDir::new(staging).sort_by_file_name().min_depth(1) {
         let entry = entry?;
-        let rel = entry.path().strip_prefix(staging).expect("below staging").display().to_string();
+        let rel = entry
+            .path()
+            .strip_prefix(staging)
+            .expect("below staging")
+            .display()
+            .to_string();
         let meta = entry.path().symlink_metadata()?;
         let mode = meta.permissions().mode() & 0o7777;
         let line = if meta.file_type().is_symlink() {
-            format!("/{rel} link {mode:o} -> {}", fs::read_link(entry.path())?.display())
+            format!(
+                "/{rel} link {mode:o} -> {}",
+                fs::read_link(entry.path())?.display()
+            )
         } else if meta.is_dir() {
             format!("/{rel} dir {mode:o}")
         } else {

@@ -9,13 +9,19 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("rustc-web", "stage-0 rustc 1.96 (also builds the kernel)"),
     ("cargo-web", "cargo 1.96 for the veridian toolchain"),
     ("rust-web-src", "Rust 1.96 source: the library we patch"),
-    ("musl-dev", "libc.a, crt objects and headers for the sysroot"),
+    (
+        "musl-dev",
+        "libc.a, crt objects and headers for the sysroot",
+    ),
     ("musl-tools", "musl-gcc, for C test programs"),
     ("gcc", "the C compiler behind x86_64-veridian-gcc"),
     ("binutils", "ar/ranlib/strip/nm for the target"),
     ("patch", "applies patches/ to the source copy"),
     ("qemu-system-x86", "boots VeridianOS"),
-    ("qemu-utils", "qemu-img: the runner's copy-on-write overlays"),
+    (
+        "qemu-utils",
+        "qemu-img: the runner's copy-on-write overlays",
+    ),
     ("lld-19", "links the kernel"),
     ("busybox-static", "the foreign static binary run as /bin/sh"),
     ("e2fsprogs", "mke2fs, the BlockFS benchmark anchor"),
@@ -29,7 +35,11 @@ pub fn ensure_all() -> Result<()> {
 
 /// Installs whichever of `packages` is missing; does nothing when all are there.
 pub fn ensure(packages: &[&str]) -> Result<()> {
-    let missing: Vec<&str> = packages.iter().copied().filter(|p| !is_installed(p)).collect();
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| !is_installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -44,7 +54,11 @@ pub fn ensure(packages: &[&str]) -> Result<()> {
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend(&missing);
     apt(&args)?;
-    let still: Vec<&str> = missing.iter().copied().filter(|p| !is_installed(p)).collect();
+    let still: Vec<&str> = missing
+        .iter()
+        .copied()
+        .filter(|p| !is_installed(p))
+        .collect();
     if !still.is_empty() {
         bail!("apt-get did not install: {}", still.join(" "));
     }
@@ -67,7 +81,10 @@ fn is_installed(package: &str) -> bool {
     Command::new("dpkg-query")
         .args(["-W", "-f=${Status}", package])
         .output()
-        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        .map(|o| {
+            o.status.success()
+                && String::from_utf8_lossy(&o.stdout).contains("install ok installed")
+        })
         .unwrap_or(false)
 }
 

@@ -40,15 +40,22 @@ const RUSTC_DEFAULTS: &[(&str, &str)] = &[
 /// `--print target-spec-json` reports every decided value.
 pub fn spec_json(tc: &Toolchain) -> Result<()> {
     let text = rustc_print(tc, &["-Zunstable-options", "--print", "target-spec-json"])?;
-    let spec: serde_json::Value = serde_json::from_str(&text).context("target-spec-json is not JSON")?;
+    let spec: serde_json::Value =
+        serde_json::from_str(&text).context("target-spec-json is not JSON")?;
     for (key, expected) in SPEC_EXPECTATIONS {
         let want: serde_json::Value = serde_json::from_str(expected).expect("expectation is JSON");
         // rustc omits fields that equal its defaults.
         let got = spec.get(*key).cloned().unwrap_or_else(|| {
-            let default = RUSTC_DEFAULTS.iter().find(|(k, _)| k == key).map_or("null", |(_, v)| v);
+            let default = RUSTC_DEFAULTS
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or("null", |(_, v)| v);
             serde_json::from_str(default).expect("default is JSON")
         });
-        ensure!(got == want, "target spec {key}: rustc reports {got}, expected {want}");
+        ensure!(
+            got == want,
+            "target spec {key}: rustc reports {got}, expected {want}"
+        );
     }
     Ok(())
 }
@@ -72,9 +79,16 @@ pub fn cfg(tc: &Toolchain) -> Result<()> {
 }
 
 fn rustc_print(tc: &Toolchain, args: &[&str]) -> Result<String> {
-    let out = Command::new(tc.rustc()).args(["--target", TARGET]).args(args).output()?;
+    let out = Command::new(tc.rustc())
+        .args(["--target", TARGET])
+        .args(args)
+        .output()?;
     if !out.status.success() {
-        bail!("rustc {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "rustc {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(String::from_utf8(out.stdout)?)
 }
@@ -85,7 +99,10 @@ fn rustc_print(tc: &Toolchain, args: &[&str]) -> Result<String> {
 pub fn hello_with_rustup(tc: &Toolchain) -> Result<()> {
     let dir = tempfile_dir()?;
     let run = |cmd: &mut Command| -> Result<std::process::Output> {
-        let out = cmd.env_remove("RUSTFLAGS").env_remove("RUSTUP_TOOLCHAIN").output()?;
+        let out = cmd
+            .env_remove("RUSTFLAGS")
+            .env_remove("RUSTUP_TOOLCHAIN")
+            .output()?;
         if !out.status.success() {
             bail!("{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
         }
@@ -101,24 +118,46 @@ pub fn hello_with_rustup(tc: &Toolchain) -> Result<()> {
             Command::new(tc.cargo())
         }
     };
-    run(cargo().args(["new", "--quiet", "--vcs", "none", "hello"]).current_dir(&dir))?;
+    run(cargo()
+        .args(["new", "--quiet", "--vcs", "none", "hello"])
+        .current_dir(&dir))?;
     let crate_dir = dir.join("hello");
-    run(cargo().args(["build", "--quiet", "--release", "--target", TARGET]).current_dir(&crate_dir))?;
+    run(cargo()
+        .args(["build", "--quiet", "--release", "--target", TARGET])
+        .current_dir(&crate_dir))?;
     let binary = crate_dir.join("target").join(TARGET).join("release/hello");
     let bytes = fs::read(&binary).with_context(|| format!("no binary at {}", binary.display()))?;
     let elf = Elf::parse(&bytes).context("not an ELF file")?;
-    ensure!(elf.is_64 && elf.header.e_machine == goblin::elf::header::EM_X86_64, "not an x86_64 ELF64");
-    ensure!(!elf.program_headers.iter().any(|p| p.p_type == PT_INTERP), "has PT_INTERP (not static)");
-    ensure!(elf.dynamic.as_ref().is_none_or(|d| d.info.needed_count == 0), "needs shared libraries");
+    ensure!(
+        elf.is_64 && elf.header.e_machine == goblin::elf::header::EM_X86_64,
+        "not an x86_64 ELF64"
+    );
+    ensure!(
+        !elf.program_headers.iter().any(|p| p.p_type == PT_INTERP),
+        "has PT_INTERP (not static)"
+    );
+    ensure!(
+        elf.dynamic
+            .as_ref()
+            .is_none_or(|d| d.info.needed_count == 0),
+        "needs shared libraries"
+    );
     let out = Command::new(&binary).output()?;
     ensure!(out.status.success(), "hello exited with {}", out.status);
-    ensure!(String::from_utf8_lossy(&out.stdout) == "Hello, world!\n", "hello printed {:?}", out.stdout);
+    ensure!(
+        String::from_utf8_lossy(&out.stdout) == "Hello, world!\n",
+        "hello printed {:?}",
+        out.stdout
+    );
     fs::remove_dir_all(&dir)?;
     Ok(())
 }
 
 fn has_rustup() -> bool {
-    Command::new("rustup").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("rustup")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf> {
@@ -134,21 +173,35 @@ fn tempfile_dir() -> Result<std::path::PathBuf> {
 /// named file (conf-env checks args and env, conf-io checks stdin).
 pub fn init_bundle_on_host(bin_dir: &std::path::Path) -> Result<()> {
     for name in ["conf-env", "conf-io"] {
-        let program = crate::conformance::PROGRAMS.iter().find(|p| p.bin == name).expect("program is in the suite");
+        let program = crate::conformance::PROGRAMS
+            .iter()
+            .find(|p| p.bin == name)
+            .expect("program is in the suite");
         bundle_run_on_host(bin_dir, program)?;
     }
     Ok(())
 }
 
-fn bundle_run_on_host(bin_dir: &std::path::Path, suite_program: &crate::conformance::Program) -> Result<()> {
+fn bundle_run_on_host(
+    bin_dir: &std::path::Path,
+    suite_program: &crate::conformance::Program,
+) -> Result<()> {
     let dir = tempfile_dir()?;
     let program = fs::read(bin_dir.join(suite_program.bin))?;
     let args: Vec<String> = suite_program.args.iter().map(|a| a.to_string()).collect();
-    let env: Vec<(String, String)> = suite_program.env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let env: Vec<(String, String)> = suite_program
+        .env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let (out, err) = (dir.join("out"), dir.join("err"));
     fs::write(&out, "")?;
     fs::write(&err, "")?;
-    let guest = dir.join("bin").join(suite_program.bin).display().to_string();
+    let guest = dir
+        .join("bin")
+        .join(suite_program.bin)
+        .display()
+        .to_string();
     let bundle = veridian_run::bundle::Bundle {
         path: &guest,
         args: &args,
@@ -161,9 +214,24 @@ fn bundle_run_on_host(bin_dir: &std::path::Path, suite_program: &crate::conforma
     };
     let disk = dir.join("bundle.img");
     fs::write(&disk, bundle.encode())?;
-    let status = Command::new(bin_dir.join("init")).arg("--bundle").arg(&disk).env_clear().stdin(std::process::Stdio::null()).status()?;
-    let outcome = crate::conformance::judge(suite_program, status.into(), &fs::read_to_string(&out)?, &fs::read_to_string(&err)?);
-    ensure!(outcome.passed, "{} through init --bundle: {}", suite_program.bin, outcome.detail);
+    let status = Command::new(bin_dir.join("init"))
+        .arg("--bundle")
+        .arg(&disk)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .status()?;
+    let outcome = crate::conformance::judge(
+        suite_program,
+        status.into(),
+        &fs::read_to_string(&out)?,
+        &fs::read_to_string(&err)?,
+    );
+    ensure!(
+        outcome.passed,
+        "{} through init --bundle: {}",
+        suite_program.bin,
+        outcome.detail
+    );
     fs::remove_dir_all(&dir)?;
     Ok(())
 }
@@ -198,10 +266,19 @@ pub fn test_sample_reports(tc: &Toolchain, runner: Option<&str>) -> Result<()> {
         Ok((out.status.success(), text(&out.stdout), text(&out.stderr)))
     };
     let (ok, stdout, stderr) = test(&[])?;
-    ensure!(ok && stdout.contains("test result: ok. 3 passed; 0 failed"), "passing run: {stdout}{stderr}");
+    ensure!(
+        ok && stdout.contains("test result: ok. 3 passed; 0 failed"),
+        "passing run: {stdout}{stderr}"
+    );
     let (ok, stdout, stderr) = test(&["--features", "failing"])?;
     ensure!(!ok, "a failing test must fail the run");
-    ensure!(stdout.contains("tests::deliberately_wrong ... FAILED"), "failure not reported: {stdout}{stderr}");
-    ensure!(stdout.contains("test result: FAILED. 3 passed; 1 failed"), "summary: {stdout}{stderr}");
+    ensure!(
+        stdout.contains("tests::deliberately_wrong ... FAILED"),
+        "failure not reported: {stdout}{stderr}"
+    );
+    ensure!(
+        stdout.contains("test result: FAILED. 3 passed; 1 failed"),
+        "summary: {stdout}{stderr}"
+    );
     Ok(())
 }

@@ -17,23 +17,53 @@ struct Row {
 pub fn run(accel: Accel) -> Result<()> {
     let tc = toolchain::build(false)?;
     let mut rows = Vec::new();
-    let mut record = |name: &str, result: Result<()>| rows.push(Row { name: name.to_string(), result });
+    let mut record = |name: &str, result: Result<()>| {
+        rows.push(Row {
+            name: name.to_string(),
+            result,
+        })
+    };
 
-    record("host workspace: cargo test", cargo_test(&crate::paths::repo_root(), &["--workspace"]));
-    record("userland unit tests (init): cargo test", cargo_test(&crate::paths::repo_root().join("userland"), &["-p", "init"]));
-    record("target spec: rustc --print target-spec-json", target_checks::spec_json(&tc));
+    record(
+        "host workspace: cargo test",
+        cargo_test(&crate::paths::repo_root(), &["--workspace"]),
+    );
+    record(
+        "userland unit tests (init): cargo test",
+        cargo_test(&crate::paths::repo_root().join("userland"), &["-p", "init"]),
+    );
+    record(
+        "target spec: rustc --print target-spec-json",
+        target_checks::spec_json(&tc),
+    );
     record("target spec: rustc --print cfg", target_checks::cfg(&tc));
-    record("cargo +veridian build: static hello runs", target_checks::hello_with_rustup(&tc));
-    record("cargo +veridian test: passing and failing tests reported", target_checks::cargo_test_reports(&tc));
+    record(
+        "cargo +veridian build: static hello runs",
+        target_checks::hello_with_rustup(&tc),
+    );
+    record(
+        "cargo +veridian test: passing and failing tests reported",
+        target_checks::cargo_test_reports(&tc),
+    );
     match conformance::build(&tc) {
-        Ok(bin_dir) => record("init --bundle runs a bundled program (runner contract)", target_checks::init_bundle_on_host(&bin_dir)),
+        Ok(bin_dir) => record(
+            "init --bundle runs a bundled program (runner contract)",
+            target_checks::init_bundle_on_host(&bin_dir),
+        ),
         Err(e) => record("userland build", Err(e)),
     }
     match conformance::run_on_host(&tc) {
         Ok(outcomes) => {
             for o in outcomes {
-                let result = if o.passed { Ok(()) } else { Err(anyhow::anyhow!("{}", o.detail)) };
-                record(&format!("conformance on host: {} ({} checks)", o.bin, o.checks), result);
+                let result = if o.passed {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("{}", o.detail))
+                };
+                record(
+                    &format!("conformance on host: {} ({} checks)", o.bin, o.checks),
+                    result,
+                );
             }
         }
         Err(e) => record("conformance on host: build", Err(e)),
@@ -70,12 +100,30 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
         Err(e) => return vec![("VeridianOS: kernel and rootfs build".into(), Err(e))],
     };
     let mut rows = vec![
-        ("VeridianOS: std links (println, File, Vec) inside the guest".to_string(), guest_tests::std_links(&kernel, &image, accel)),
-        ("VeridianOS: a file written in the guest persists (mkfs-blockfs cat)".into(), guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel)),
-        ("VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(), guest_tests::busybox(&kernel, &image, accel)),
-        ("VeridianOS: virtio-net: busybox wget fetches from the host".into(), guest_tests::virtio_net_fetch(&kernel, &image, accel)),
-        ("VeridianOS: cargo +veridian test through veridian-run".into(), guest_tests::cargo_test_in_guest(tc)),
-        ("veridian-run: a hang times out, a killed QEMU is reported, none is left".into(), guest_tests::runner_timeouts(tc, &bin_dir)),
+        (
+            "VeridianOS: std links (println, File, Vec) inside the guest".to_string(),
+            guest_tests::std_links(&kernel, &image, accel),
+        ),
+        (
+            "VeridianOS: a file written in the guest persists (mkfs-blockfs cat)".into(),
+            guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel),
+        ),
+        (
+            "VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(),
+            guest_tests::busybox(&kernel, &image, accel),
+        ),
+        (
+            "VeridianOS: virtio-net: busybox wget fetches from the host".into(),
+            guest_tests::virtio_net_fetch(&kernel, &image, accel),
+        ),
+        (
+            "VeridianOS: cargo +veridian test through veridian-run".into(),
+            guest_tests::cargo_test_in_guest(tc),
+        ),
+        (
+            "veridian-run: a hang times out, a killed QEMU is reported, none is left".into(),
+            guest_tests::runner_timeouts(tc, &bin_dir),
+        ),
     ];
     match guest_tests::conformance_rows(tc, &bin_dir, accel) {
         Ok(more) => rows.extend(more),
@@ -87,7 +135,11 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
 /// `cargo test --release ARGS` in `dir` with the cargo running xtask (host target).
 fn cargo_test(dir: &std::path::Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo).args(["test", "--release"]).args(args).current_dir(dir).status()?;
+    let status = Command::new(cargo)
+        .args(["test", "--release"])
+        .args(args)
+        .current_dir(dir)
+        .status()?;
     if !status.success() {
         bail!("cargo test {} failed ({status})", args.join(" "));
     }

@@ -30,9 +30,15 @@ pub fn run(opts: &Options) -> Result<()> {
     println!("\nhost-side checks (the veridian toolchain on the Linux host, same syscall ABI):");
     let mut host_failures = 0;
     for (name, result) in [
-        ("target spec as rustc reports it", target_checks::spec_json(&tc)),
+        (
+            "target spec as rustc reports it",
+            target_checks::spec_json(&tc),
+        ),
         ("rustc --print cfg", target_checks::cfg(&tc)),
-        ("cargo +veridian build of hello: static, runs", target_checks::hello_with_rustup(&tc)),
+        (
+            "cargo +veridian build of hello: static, runs",
+            target_checks::hello_with_rustup(&tc),
+        ),
     ] {
         match result {
             Ok(()) => println!("  PASS  {name}"),
@@ -67,12 +73,24 @@ pub fn run(opts: &Options) -> Result<()> {
             let why = format!("{e:#}");
             criteria::CRITERIA
                 .iter()
-                .map(|c| (c.name, if present(c.needs) { Verdict::Fail(why.clone()) } else { Verdict::Skip(c.missing_reason.into()) }))
+                .map(|c| {
+                    (
+                        c.name,
+                        if present(c.needs) {
+                            Verdict::Fail(why.clone())
+                        } else {
+                            Verdict::Skip(c.missing_reason.into())
+                        },
+                    )
+                })
                 .collect()
         }
     };
 
-    println!("\nVeridianOS self-hosting verification ({:?}):", opts.accel.resolve());
+    println!(
+        "\nVeridianOS self-hosting verification ({:?}):",
+        opts.accel.resolve()
+    );
     println!("  {:<16} {:<6} detail", "criterion", "result");
     for (name, verdict) in &rows {
         let (word, detail) = match verdict {
@@ -82,7 +100,11 @@ pub fn run(opts: &Options) -> Result<()> {
         };
         println!("  {name:<16} {word:<6} {detail}");
     }
-    let failed = rows.iter().filter(|(_, v)| matches!(v, Verdict::Fail(_))).count() + host_failures;
+    let failed = rows
+        .iter()
+        .filter(|(_, v)| matches!(v, Verdict::Fail(_)))
+        .count()
+        + host_failures;
     if failed > 0 {
         bail!("{failed} check(s) failed");
     }
@@ -91,7 +113,12 @@ pub fn run(opts: &Options) -> Result<()> {
 
 /// Boots VeridianOS over a scratch overlay of `image` with init running the
 /// criteria script; returns the serial log.
-fn boot_and_run_criteria(kernel: &Path, image: &Path, memory_mb: u32, opts: &Options) -> Result<String> {
+fn boot_and_run_criteria(
+    kernel: &Path,
+    image: &Path,
+    memory_mb: u32,
+    opts: &Options,
+) -> Result<String> {
     let dir = paths::veridian_build_dir().join("verify");
     std::fs::create_dir_all(&dir)?;
     let overlay = qcow2_overlay(image, &dir.join("root.qcow2"))?;
@@ -108,7 +135,11 @@ fn boot_and_run_criteria(kernel: &Path, image: &Path, memory_mb: u32, opts: &Opt
         silence_limit: Some(opts.step_limit),
         user_net: false,
     };
-    println!("\nbooting VeridianOS ({:?}); serial log: {}", opts.accel.resolve(), log_path.display());
+    println!(
+        "\nbooting VeridianOS ({:?}); serial log: {}",
+        opts.accel.resolve(),
+        log_path.display()
+    );
     let started = Instant::now();
     let mut log = String::new();
     let exit = vm.run(opts.limit, |line| {
@@ -119,12 +150,26 @@ fn boot_and_run_criteria(kernel: &Path, image: &Path, memory_mb: u32, opts: &Opt
         log.push('\n');
         Watch::Continue
     })?;
-    println!("  guest ended after {:.1} s: {exit:?}", started.elapsed().as_secs_f64());
+    println!(
+        "  guest ended after {:.1} s: {exit:?}",
+        started.elapsed().as_secs_f64()
+    );
     match exit {
         VmExit::Status(_) => Ok(log),
-        VmExit::Timeout => bail!("boot did not finish within {:?} (QEMU killed); log {}", opts.limit, log_path.display()),
-        VmExit::Silent => bail!("a step printed nothing for {:?} (QEMU killed); log {}", opts.step_limit, log_path.display()),
-        VmExit::NoStatus(code) => bail!("QEMU stopped without a status ({code:?}); log {}", log_path.display()),
+        VmExit::Timeout => bail!(
+            "boot did not finish within {:?} (QEMU killed); log {}",
+            opts.limit,
+            log_path.display()
+        ),
+        VmExit::Silent => bail!(
+            "a step printed nothing for {:?} (QEMU killed); log {}",
+            opts.step_limit,
+            log_path.display()
+        ),
+        VmExit::NoStatus(code) => bail!(
+            "QEMU stopped without a status ({code:?}); log {}",
+            log_path.display()
+        ),
         VmExit::Stopped => bail!("stopped; log {}", log_path.display()),
         VmExit::KernelFailure => bail!("the kernel failed; log {}", log_path.display()),
     }

@@ -16,7 +16,12 @@ pub struct Bitmap {
 impl Bitmap {
     /// An all-free bitmap of `len` items.
     pub fn new(len: u32) -> Self {
-        Bitmap { bytes: vec![0; (len as usize).div_ceil(8)], len, hint: 0, used: 0 }
+        Bitmap {
+            bytes: vec![0; (len as usize).div_ceil(8)],
+            len,
+            hint: 0,
+            used: 0,
+        }
     }
 
     /// Builds from on-disk bytes; bits past `len` are ignored.
@@ -30,7 +35,12 @@ impl Bitmap {
             }
         }
         let used = bytes.iter().map(|b| b.count_ones()).sum();
-        let mut b = Bitmap { bytes, len, hint: 0, used };
+        let mut b = Bitmap {
+            bytes,
+            len,
+            hint: 0,
+            used,
+        };
         b.hint = b.find_free(0).unwrap_or(len);
         b
     }

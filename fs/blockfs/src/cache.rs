@@ -32,7 +32,11 @@ pub struct BlockCache {
 impl BlockCache {
     /// A cache holding at most `capacity` blocks (at least 16).
     pub fn new(capacity: usize) -> Self {
-        BlockCache { slots: BTreeMap::new(), capacity: capacity.max(16), clock: 0 }
+        BlockCache {
+            slots: BTreeMap::new(),
+            capacity: capacity.max(16),
+            clock: 0,
+        }
     }
 
     /// Whether `block` is cached.
@@ -48,7 +52,14 @@ impl BlockCache {
             if load {
                 dev.read_block(block as u64, &mut data)?;
             }
-            self.slots.insert(block, Slot { data, dirty: false, last_use: 0 });
+            self.slots.insert(
+                block,
+                Slot {
+                    data,
+                    dirty: false,
+                    last_use: 0,
+                },
+            );
         }
         let clock = self.clock;
         let slot = self.slots.get_mut(&block).expect("slot inserted above");
@@ -144,10 +155,18 @@ mod tests {
         fn block_count(&self) -> u64 {
             self.inner.block_count()
         }
-        fn read_block(&mut self, i: u64, b: &mut [u8; BLOCK_SIZE]) -> core::result::Result<(), DeviceError> {
+        fn read_block(
+            &mut self,
+            i: u64,
+            b: &mut [u8; BLOCK_SIZE],
+        ) -> core::result::Result<(), DeviceError> {
             self.inner.read_block(i, b)
         }
-        fn write_block(&mut self, i: u64, b: &[u8; BLOCK_SIZE]) -> core::result::Result<(), DeviceError> {
+        fn write_block(
+            &mut self,
+            i: u64,
+            b: &[u8; BLOCK_SIZE],
+        ) -> core::result::Result<(), DeviceError> {
             self.writes += 1;
             self.inner.write_block(i, b)
         }
@@ -159,7 +178,10 @@ mod tests {
 
     #[test]
     fn flush_coalesces_consecutive_blocks() {
-        let mut dev = Counting { inner: MemDevice::new(64), writes: 0 };
+        let mut dev = Counting {
+            inner: MemDevice::new(64),
+            writes: 0,
+        };
         let mut cache = BlockCache::new(64);
         for b in [3u32, 4, 5, 6, 10, 11, 40] {
             cache.zeroed(&mut dev, b).unwrap()[0] = b as u8;
@@ -174,7 +196,10 @@ mod tests {
 
     #[test]
     fn eviction_keeps_dirty_data() {
-        let mut dev = Counting { inner: MemDevice::new(100), writes: 0 };
+        let mut dev = Counting {
+            inner: MemDevice::new(100),
+            writes: 0,
+        };
         let mut cache = BlockCache::new(16);
         for b in 0..100u32 {
             cache.zeroed(&mut dev, b).unwrap()[1] = b as u8 + 1;

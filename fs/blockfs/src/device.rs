@@ -83,7 +83,9 @@ pub struct MemDevice {
 impl MemDevice {
     /// A zero-filled device of `blocks` blocks.
     pub fn new(blocks: usize) -> Self {
-        MemDevice { data: vec![0; blocks * BLOCK_SIZE] }
+        MemDevice {
+            data: vec![0; blocks * BLOCK_SIZE],
+        }
     }
 
     /// Wraps an existing image.
@@ -162,7 +164,10 @@ mod file {
     impl FileDevice {
         /// Opens an existing image, read-write or read-only.
         pub fn open(path: &std::path::Path, writable: bool) -> std::io::Result<Self> {
-            let file = std::fs::OpenOptions::new().read(true).write(writable).open(path)?;
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(writable)
+                .open(path)?;
             Self::from_file(file, writable)
         }
 
@@ -182,7 +187,11 @@ mod file {
         /// Wraps an open file.
         pub fn from_file(file: File, writable: bool) -> std::io::Result<Self> {
             let blocks = file.metadata()?.len() / BLOCK_SIZE as u64;
-            Ok(FileDevice { file, blocks, writable })
+            Ok(FileDevice {
+                file,
+                blocks,
+                writable,
+            })
         }
 
         fn check(&self, start: u64, len: usize) -> Result<u64, DeviceError> {
@@ -198,7 +207,11 @@ mod file {
         fn block_count(&self) -> u64 {
             self.blocks
         }
-        fn read_block(&mut self, index: u64, buf: &mut [u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
+        fn read_block(
+            &mut self,
+            index: u64,
+            buf: &mut [u8; BLOCK_SIZE],
+        ) -> Result<(), DeviceError> {
             self.read_blocks(index, buf)
         }
         fn write_block(&mut self, index: u64, buf: &[u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
@@ -206,14 +219,18 @@ mod file {
         }
         fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
             let off = self.check(start, buf.len())?;
-            self.file.read_exact_at(buf, off).map_err(|_| DeviceError::Io)
+            self.file
+                .read_exact_at(buf, off)
+                .map_err(|_| DeviceError::Io)
         }
         fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), DeviceError> {
             if !self.writable {
                 return Err(DeviceError::ReadOnly);
             }
             let off = self.check(start, buf.len())?;
-            self.file.write_all_at(buf, off).map_err(|_| DeviceError::Io)
+            self.file
+                .write_all_at(buf, off)
+                .map_err(|_| DeviceError::Io)
         }
         fn flush(&mut self) -> Result<(), DeviceError> {
             if self.writable {

@@ -95,7 +95,8 @@ pub fn check_name(name: &[u8]) -> Result<()> {
     if name.len() > MAX_NAME {
         return Err(Error::NameTooLong);
     }
-    if name.is_empty() || name == b"." || name == b".." || name.iter().any(|&c| c == b'/' || c == 0) {
+    if name.is_empty() || name == b"." || name == b".." || name.iter().any(|&c| c == b'/' || c == 0)
+    {
         return Err(Error::Invalid);
     }
     Ok(())
@@ -130,7 +131,13 @@ impl DirWalker {
 
     /// Reads `out.len()` bytes of the stream at `pos` (the caller keeps
     /// them below the size).
-    fn read<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, pos: u64, out: &mut [u8]) -> Result<()> {
+    fn read<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+        pos: u64,
+        out: &mut [u8],
+    ) -> Result<()> {
         let in_blk = (pos % BS) as usize;
         if in_blk + out.len() > BLOCK_SIZE {
             // Straddles two blocks (the VeridianOS builder writes those).
@@ -152,7 +159,11 @@ impl DirWalker {
     /// The next entry's header (live or deleted); `None` at the end.
     /// Terminates on any content: every step moves forward by at least 4
     /// bytes.
-    pub fn next_head<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<EntryHead>> {
+    pub fn next_head<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+    ) -> Result<Option<EntryHead>> {
         loop {
             let pos = self.pos;
             if pos.saturating_add(HEADER as u64) > self.size {
@@ -171,19 +182,34 @@ impl DirWalker {
                 self.pos = next_block;
                 continue;
             }
-            if name_len == 0 || HEADER + name_len > rec_len as usize || pos + (HEADER + name_len) as u64 > self.size {
+            if name_len == 0
+                || HEADER + name_len > rec_len as usize
+                || pos + (HEADER + name_len) as u64 > self.size
+            {
                 self.malformed = true;
                 self.pos = next_block.min(pos + rec_len as u64).max(pos + 4);
                 continue;
             }
             self.pos = pos + rec_len as u64;
             let ino = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-            return Ok(Some(EntryHead { pos, rec_len, ino, ftype: hdr[7], name_len }));
+            return Ok(Some(EntryHead {
+                pos,
+                rec_len,
+                ino,
+                ftype: hdr[7],
+                name_len,
+            }));
         }
     }
 
     /// Whether the entry `h` (just returned by `next_head`) is named `name`.
-    pub fn name_is<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead, name: &[u8]) -> Result<bool> {
+    pub fn name_is<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+        h: &EntryHead,
+        name: &[u8],
+    ) -> Result<bool> {
         if h.name_len != name.len() {
             return Ok(false);
         }
@@ -194,23 +220,44 @@ impl DirWalker {
 
     /// Whether the entry `h` is live: "." and ".." always (the root is
     /// inode 0), others when their inode field is not 0.
-    pub fn is_live<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead) -> Result<bool> {
+    pub fn is_live<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+        h: &EntryHead,
+    ) -> Result<bool> {
         Ok(h.ino != 0 || self.is_dot(fs, dir, h)?)
     }
 
     /// Whether the entry `h` is "." or "..".
-    pub fn is_dot<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead) -> Result<bool> {
+    pub fn is_dot<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+        h: &EntryHead,
+    ) -> Result<bool> {
         Ok(self.name_is(fs, dir, h, b".")? || self.name_is(fs, dir, h, b"..")?)
     }
 
     /// The next entry with its name (live or deleted); `None` at the end.
-    pub fn next<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode) -> Result<Option<RawEntry>> {
-        let Some(h) = self.next_head(fs, dir)? else { return Ok(None) };
+    pub fn next<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+    ) -> Result<Option<RawEntry>> {
+        let Some(h) = self.next_head(fs, dir)? else {
+            return Ok(None);
+        };
         Ok(Some(self.entry(fs, dir, &h)?))
     }
 
     /// The full entry for header `h`.
-    pub fn entry<D: BlockDevice>(&mut self, fs: &mut FileSystem<D>, dir: &Inode, h: &EntryHead) -> Result<RawEntry> {
+    pub fn entry<D: BlockDevice>(
+        &mut self,
+        fs: &mut FileSystem<D>,
+        dir: &Inode,
+        h: &EntryHead,
+    ) -> Result<RawEntry> {
         let mut e = RawEntry {
             pos: h.pos,
             ino: h.ino,
@@ -271,14 +318,26 @@ impl<D: BlockDevice> FileSystem<D> {
     /// memory; the caller writes it). Fails with `Exists` if the name is
     /// taken. Reuses a deleted slot or the slack after an entry when one
     /// fits in a single block; otherwise appends.
-    pub(crate) fn add_entry(&mut self, dir: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
+    pub(crate) fn add_entry(
+        &mut self,
+        dir: &mut Inode,
+        name: &[u8],
+        ino: u32,
+        ft: FileType,
+    ) -> Result<()> {
         check_name(name)?;
         self.insert_entry(dir, name, ino, ft)
     }
 
     /// [`add_entry`](Self::add_entry) without the name check, so fsck can
     /// put back a missing "." or "..".
-    pub(crate) fn insert_entry(&mut self, dir: &mut Inode, name: &[u8], ino: u32, ft: FileType) -> Result<()> {
+    pub(crate) fn insert_entry(
+        &mut self,
+        dir: &mut Inode,
+        name: &[u8],
+        ino: u32,
+        ft: FileType,
+    ) -> Result<()> {
         let need = entry_len(name.len());
         // (entry position, bytes the old entry keeps (0: reuse it whole), its rec_len)
         let mut slot: Option<(u64, u32, u32)> = None;
@@ -332,7 +391,11 @@ impl<D: BlockDevice> FileSystem<D> {
         if pos.is_multiple_of(BS) {
             // A new block: make sure no stale bytes follow the entry.
             let (p, fresh) = self.bmap_alloc(dir, (pos / BS) as u32)?;
-            let blk = if fresh { self.cache.zeroed(&mut self.dev, p)? } else { self.cache.modify(&mut self.dev, p)? };
+            let blk = if fresh {
+                self.cache.zeroed(&mut self.dev, p)?
+            } else {
+                self.cache.modify(&mut self.dev, p)?
+            };
             blk.fill(0);
             blk[..len].copy_from_slice(&buf[..len]);
         } else {
@@ -343,7 +406,13 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     /// Points the entry at `pos` to another inode (rename over a target).
-    pub(crate) fn retarget_entry(&mut self, dir: &mut Inode, pos: u64, ino: u32, ft: FileType) -> Result<()> {
+    pub(crate) fn retarget_entry(
+        &mut self,
+        dir: &mut Inode,
+        pos: u64,
+        ino: u32,
+        ft: FileType,
+    ) -> Result<()> {
         self.write_data(dir, pos, &ino.to_le_bytes())?;
         self.write_data(dir, pos + 7, &[ft.dirent_type()])
     }

@@ -10,7 +10,9 @@ use crate::bitmap::Bitmap;
 use crate::cache::BlockCache;
 use crate::device::{BlockDevice, BLOCK_SIZE};
 use crate::error::{Error, Result};
-use crate::inode::{FileType, Inode, Metadata, SetTimes, DIRECT, MAX_FILE_SIZE, PTRS_PER_BLOCK, S_IFDIR};
+use crate::inode::{
+    FileType, Inode, Metadata, SetTimes, DIRECT, MAX_FILE_SIZE, PTRS_PER_BLOCK, S_IFDIR,
+};
 use crate::superblock::{default_inode_count, Geometry, Superblock, INODE_SIZE};
 
 /// Inode number of the root directory.
@@ -37,7 +39,11 @@ pub struct MountOptions {
 
 impl Default for MountOptions {
     fn default() -> Self {
-        MountOptions { read_only: false, allow_large_dirs: false, cache_blocks: 4096 }
+        MountOptions {
+            read_only: false,
+            allow_large_dirs: false,
+            cache_blocks: 4096,
+        }
     }
 }
 
@@ -147,7 +153,10 @@ impl<D: BlockDevice> FileSystem<D> {
                 for slot in 0..crate::superblock::INODES_PER_BLOCK as usize {
                     let ino = (first as usize + bi) as u32 * crate::superblock::INODES_PER_BLOCK
                         + slot as u32;
-                    let links = u16::from_le_bytes([blk[slot * INODE_SIZE + 26], blk[slot * INODE_SIZE + 27]]);
+                    let links = u16::from_le_bytes([
+                        blk[slot * INODE_SIZE + 26],
+                        blk[slot * INODE_SIZE + 27],
+                    ]);
                     if links != 0 {
                         inodes.set(ino, true);
                     }
@@ -183,7 +192,9 @@ impl<D: BlockDevice> FileSystem<D> {
         if block_count > dev_blocks {
             return Err(Error::Invalid);
         }
-        let inode_count = fopts.inode_count.unwrap_or_else(|| default_inode_count(block_count));
+        let inode_count = fopts
+            .inode_count
+            .unwrap_or_else(|| default_inode_count(block_count));
         let geo = Geometry::new(block_count, inode_count).map_err(|_| Error::NoSpace)?;
         if !fopts.assume_zeroed {
             let zeros = vec![0u8; CHUNK * BLOCK_SIZE];
@@ -364,7 +375,10 @@ impl<D: BlockDevice> FileSystem<D> {
     pub(crate) fn free_inode(&mut self, ino: u32, inode: &mut Inode) -> Result<()> {
         self.free_from(inode, 0)?;
         let dtime = self.now();
-        *inode = Inode { dtime, ..Default::default() };
+        *inode = Inode {
+            dtime,
+            ..Default::default()
+        };
         self.write_inode(ino, inode)?;
         self.set_inode_used(ino, false);
         Ok(())
@@ -432,14 +446,20 @@ impl<D: BlockDevice> FileSystem<D> {
 
     fn mark_bitmap_dirty(&mut self, block: u32) {
         self.update_counters();
-        if let Some(d) = self.bitmap_dirty.get_mut((block / (BLOCK_SIZE as u32 * 8)) as usize) {
+        if let Some(d) = self
+            .bitmap_dirty
+            .get_mut((block / (BLOCK_SIZE as u32 * 8)) as usize)
+        {
             *d = true;
         }
     }
 
     pub(crate) fn alloc_block(&mut self) -> Result<u32> {
         self.check_writable()?;
-        let b = self.blocks.alloc_from(self.geo.first_data_block).ok_or(Error::NoSpace)?;
+        let b = self
+            .blocks
+            .alloc_from(self.geo.first_data_block)
+            .ok_or(Error::NoSpace)?;
         self.mark_bitmap_dirty(b);
         Ok(b)
     }
@@ -514,7 +534,13 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Pointer `idx` of pointer block `block`, allocating it if absent.
     /// Returns the block and whether it is new.
-    fn ptr_or_alloc(&mut self, inode: &mut Inode, block: u32, idx: u32, zero: bool) -> Result<(u32, bool)> {
+    fn ptr_or_alloc(
+        &mut self,
+        inode: &mut Inode,
+        block: u32,
+        idx: u32,
+        zero: bool,
+    ) -> Result<(u32, bool)> {
         match self.ptr_at(block, idx)? {
             0 => {
                 let b = self.alloc_block()?;
@@ -646,7 +672,12 @@ impl<D: BlockDevice> FileSystem<D> {
                     let mut run = 1usize;
                     while done + (run + 1) * BLOCK_SIZE <= buf.len() && run < CHUNK {
                         match self.bmap(inode, lblk + run as u32)? {
-                            Some(q) if p.checked_add(run as u32) == Some(q) && !self.cache.contains(q) => run += 1,
+                            Some(q)
+                                if p.checked_add(run as u32) == Some(q)
+                                    && !self.cache.contains(q) =>
+                            {
+                                run += 1
+                            }
                             _ => break,
                         }
                     }
@@ -686,7 +717,8 @@ impl<D: BlockDevice> FileSystem<D> {
                         }
                         _ => {
                             if let Some((s, o, l)) = run.take() {
-                                self.dev.write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
+                                self.dev
+                                    .write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
                             }
                             run = Some((p, done, 1));
                         }
@@ -704,7 +736,8 @@ impl<D: BlockDevice> FileSystem<D> {
             Ok(())
         })();
         if let Some((s, o, l)) = run {
-            self.dev.write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
+            self.dev
+                .write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
         }
         result
     }
@@ -742,7 +775,9 @@ impl<D: BlockDevice> FileSystem<D> {
             return Err(Error::TooBig);
         }
         let old = inode.clone();
-        let res = self.grow_to(&mut inode, off).and_then(|_| self.write_data(&mut inode, off, data));
+        let res = self
+            .grow_to(&mut inode, off)
+            .and_then(|_| self.write_data(&mut inode, off, data));
         if let Err(e) = res {
             // Give back what this call allocated.
             let keep = (old.size as u64).div_ceil(BS) as u32;

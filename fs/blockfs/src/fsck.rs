@@ -41,7 +41,11 @@ pub enum Problem {
     /// The unused triple-indirect pointer is set.
     TripleIndirect { ino: u32 },
     /// The inode's `blocks` field differs from the blocks it holds.
-    BlockCountWrong { ino: u32, recorded: u32, actual: u32 },
+    BlockCountWrong {
+        ino: u32,
+        recorded: u32,
+        actual: u32,
+    },
     /// A symlink longer than a path may be.
     SymlinkTooLong { ino: u32 },
     /// A directory entry naming a free or out-of-range inode.
@@ -55,7 +59,11 @@ pub enum Problem {
     /// A directory reachable through more than one entry.
     DirLinkedTwice { dir: u32, ino: u32 },
     /// `links_count` differs from the number of entries naming the inode.
-    LinkCountWrong { ino: u32, recorded: u16, actual: u32 },
+    LinkCountWrong {
+        ino: u32,
+        recorded: u16,
+        actual: u32,
+    },
     /// An in-use inode no directory entry names.
     Orphan { ino: u32 },
     /// Blocks in use whose bitmap bit is clear (`count` of them, the first
@@ -64,41 +72,80 @@ pub enum Problem {
     /// Blocks nothing uses whose bitmap bit is set.
     BlocksLeaked { first: u32, count: u32 },
     /// A superblock counter differs from the truth.
-    FreeCountWrong { field: &'static str, recorded: u32, actual: u32 },
+    FreeCountWrong {
+        field: &'static str,
+        recorded: u32,
+        actual: u32,
+    },
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Problem::BadInodeType { ino } => write!(f, "inode {ino}: unknown file type"),
-            Problem::BadPointer { ino, block } => write!(f, "inode {ino}: block pointer {block} out of range"),
-            Problem::DuplicateBlock { ino, block } => write!(f, "inode {ino}: block {block} used twice"),
-            Problem::DataBeyondEof { ino, block } => write!(f, "inode {ino}: block {block} lies past the end of file"),
-            Problem::TripleIndirect { ino } => write!(f, "inode {ino}: triple-indirect pointer set (unsupported)"),
-            Problem::BlockCountWrong { ino, recorded, actual } => {
+            Problem::BadPointer { ino, block } => {
+                write!(f, "inode {ino}: block pointer {block} out of range")
+            }
+            Problem::DuplicateBlock { ino, block } => {
+                write!(f, "inode {ino}: block {block} used twice")
+            }
+            Problem::DataBeyondEof { ino, block } => {
+                write!(f, "inode {ino}: block {block} lies past the end of file")
+            }
+            Problem::TripleIndirect { ino } => {
+                write!(f, "inode {ino}: triple-indirect pointer set (unsupported)")
+            }
+            Problem::BlockCountWrong {
+                ino,
+                recorded,
+                actual,
+            } => {
                 write!(f, "inode {ino}: blocks field {recorded}, holds {actual}")
             }
-            Problem::SymlinkTooLong { ino } => write!(f, "inode {ino}: symlink target longer than {MAX_TARGET}"),
-            Problem::DanglingEntry { dir, ino } => write!(f, "directory {dir}: entry names free inode {ino}"),
-            Problem::EntryTypeMismatch { dir, ino } => {
-                write!(f, "directory {dir}: entry for inode {ino} has the wrong file type")
+            Problem::SymlinkTooLong { ino } => {
+                write!(f, "inode {ino}: symlink target longer than {MAX_TARGET}")
             }
-            Problem::BadDotEntry { dir } => write!(f, "directory {dir}: '.' or '..' missing or wrong"),
+            Problem::DanglingEntry { dir, ino } => {
+                write!(f, "directory {dir}: entry names free inode {ino}")
+            }
+            Problem::EntryTypeMismatch { dir, ino } => {
+                write!(
+                    f,
+                    "directory {dir}: entry for inode {ino} has the wrong file type"
+                )
+            }
+            Problem::BadDotEntry { dir } => {
+                write!(f, "directory {dir}: '.' or '..' missing or wrong")
+            }
             Problem::MalformedDir { dir } => write!(f, "directory {dir}: malformed entries"),
             Problem::DirLinkedTwice { dir, ino } => {
                 write!(f, "directory {dir}: extra link to directory {ino}")
             }
-            Problem::LinkCountWrong { ino, recorded, actual } => {
+            Problem::LinkCountWrong {
+                ino,
+                recorded,
+                actual,
+            } => {
                 write!(f, "inode {ino}: link count {recorded}, should be {actual}")
             }
             Problem::Orphan { ino } => write!(f, "inode {ino}: in use but not in any directory"),
             Problem::BlocksMarkedFree { first, count } => {
-                write!(f, "{count} used block(s) marked free in the bitmap (first: {first})")
+                write!(
+                    f,
+                    "{count} used block(s) marked free in the bitmap (first: {first})"
+                )
             }
             Problem::BlocksLeaked { first, count } => {
-                write!(f, "{count} unused block(s) marked used in the bitmap (first: {first})")
+                write!(
+                    f,
+                    "{count} unused block(s) marked used in the bitmap (first: {first})"
+                )
             }
-            Problem::FreeCountWrong { field, recorded, actual } => {
+            Problem::FreeCountWrong {
+                field,
+                recorded,
+                actual,
+            } => {
                 write!(f, "superblock {field} is {recorded}, should be {actual}")
             }
         }
@@ -195,7 +242,10 @@ impl<D: BlockDevice> FileSystem<D> {
         // Pass 1: inodes and their blocks.
         let mut types = vec![0u8; usable as usize];
         let mut scan = self.scan_blocks(&mut types, repair, true)?;
-        let mut report = FsckReport { problems: core::mem::take(&mut scan.problems), ..Default::default() };
+        let mut report = FsckReport {
+            problems: core::mem::take(&mut scan.problems),
+            ..Default::default()
+        };
         if repair {
             self.replace_block_bitmap(&scan.owner);
             for dup in core::mem::take(&mut scan.dups) {
@@ -218,7 +268,11 @@ impl<D: BlockDevice> FileSystem<D> {
             if actual == 0 && ino != ROOT_INO {
                 report.problems.push(Problem::Orphan { ino });
             } else if actual != links as u32 {
-                report.problems.push(Problem::LinkCountWrong { ino, recorded: links, actual });
+                report.problems.push(Problem::LinkCountWrong {
+                    ino,
+                    recorded: links,
+                    actual,
+                });
             }
         }
         if repair {
@@ -240,7 +294,9 @@ impl<D: BlockDevice> FileSystem<D> {
             }
         }
         if let Some((first, count)) = ranges.0 {
-            report.problems.push(Problem::BlocksMarkedFree { first, count });
+            report
+                .problems
+                .push(Problem::BlocksMarkedFree { first, count });
         }
         if let Some((first, count)) = ranges.1 {
             report.problems.push(Problem::BlocksLeaked { first, count });
@@ -288,7 +344,12 @@ impl<D: BlockDevice> FileSystem<D> {
     fn raw_ptr(&mut self, block: u32, idx: u32) -> Result<u32> {
         let data = self.cache.read(&mut self.dev, block)?;
         let o = idx as usize * 4;
-        Ok(u32::from_le_bytes([data[o], data[o + 1], data[o + 2], data[o + 3]]))
+        Ok(u32::from_le_bytes([
+            data[o],
+            data[o + 1],
+            data[o + 2],
+            data[o + 3],
+        ]))
     }
 
     fn set_loc(&mut self, inode: &mut Inode, loc: Loc, value: u32) -> Result<()> {
@@ -341,7 +402,11 @@ impl<D: BlockDevice> FileSystem<D> {
                 }
             }
             if count != inode.blocks {
-                scan.report(Problem::BlockCountWrong { ino, recorded: inode.blocks, actual: count });
+                scan.report(Problem::BlockCountWrong {
+                    ino,
+                    recorded: inode.blocks,
+                    actual: count,
+                });
                 if repair {
                     inode.blocks = count;
                 }
@@ -355,7 +420,8 @@ impl<D: BlockDevice> FileSystem<D> {
                 inode.indirect = 0;
                 inode.double_indirect = 0;
                 inode.blocks = u32::from(inode.direct[0] != 0);
-                scan.dups.retain(|d| d.ino != ino || matches!(d.loc, Loc::Direct(0)));
+                scan.dups
+                    .retain(|d| d.ino != ino || matches!(d.loc, Loc::Direct(0)));
             }
             if repair && inode != before {
                 self.write_inode(ino, &inode)?;
@@ -365,7 +431,15 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     /// Claims one pointer; decides whether it counts and whether to descend.
-    fn visit(&mut self, ino: u32, inode: &mut Inode, loc: Loc, p: u32, lblk: Option<u64>, scan: &mut Scan) -> Result<Visit> {
+    fn visit(
+        &mut self,
+        ino: u32,
+        inode: &mut Inode,
+        loc: Loc,
+        p: u32,
+        lblk: Option<u64>,
+        scan: &mut Scan,
+    ) -> Result<Visit> {
         if p == 0 {
             return Ok(Visit::Skip);
         }
@@ -387,18 +461,41 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         if scan.owner.get(p) {
             scan.report(Problem::DuplicateBlock { ino, block: p });
-            scan.dups.push(Dup { ino, loc, data: lblk.is_some(), block: p });
-            return Ok(if lblk.is_some() { Visit::Data } else { Visit::Skip });
+            scan.dups.push(Dup {
+                ino,
+                loc,
+                data: lblk.is_some(),
+                block: p,
+            });
+            return Ok(if lblk.is_some() {
+                Visit::Data
+            } else {
+                Visit::Skip
+            });
         }
         scan.owner.set(p, true);
-        Ok(if lblk.is_some() { Visit::Data } else { Visit::Descend })
+        Ok(if lblk.is_some() {
+            Visit::Data
+        } else {
+            Visit::Descend
+        })
     }
 
     /// Walks one inode's block tree; returns the blocks it holds.
     fn scan_inode(&mut self, ino: u32, inode: &mut Inode, scan: &mut Scan) -> Result<u32> {
         let mut count = 0u32;
         for i in 0..DIRECT {
-            if !matches!(self.visit(ino, inode, Loc::Direct(i), inode.direct[i], Some(i as u64), scan)?, Visit::Skip) {
+            if !matches!(
+                self.visit(
+                    ino,
+                    inode,
+                    Loc::Direct(i),
+                    inode.direct[i],
+                    Some(i as u64),
+                    scan
+                )?,
+                Visit::Skip
+            ) {
                 count += 1;
             }
         }
@@ -412,7 +509,9 @@ impl<D: BlockDevice> FileSystem<D> {
             let base = (DIRECT as u64) + PTRS_PER_BLOCK as u64;
             for i in 0..PTRS_PER_BLOCK {
                 let p = self.raw_ptr(dind, i)?;
-                if let Visit::Descend = self.visit(ino, inode, Loc::InBlock(dind, i), p, None, scan)? {
+                if let Visit::Descend =
+                    self.visit(ino, inode, Loc::InBlock(dind, i), p, None, scan)?
+                {
                     let first = base + i as u64 * PTRS_PER_BLOCK as u64;
                     count += 1 + self.scan_ptr_block(ino, inode, p, first, scan)?;
                 }
@@ -421,12 +520,22 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(count)
     }
 
-    fn scan_ptr_block(&mut self, ino: u32, inode: &mut Inode, block: u32, first: u64, scan: &mut Scan) -> Result<u32> {
+    fn scan_ptr_block(
+        &mut self,
+        ino: u32,
+        inode: &mut Inode,
+        block: u32,
+        first: u64,
+        scan: &mut Scan,
+    ) -> Result<u32> {
         let mut count = 0;
         for i in 0..PTRS_PER_BLOCK {
             let p = self.raw_ptr(block, i)?;
             let loc = Loc::InBlock(block, i);
-            if !matches!(self.visit(ino, inode, loc, p, Some(first + i as u64), scan)?, Visit::Skip) {
+            if !matches!(
+                self.visit(ino, inode, loc, p, Some(first + i as u64), scan)?,
+                Visit::Skip
+            ) {
                 count += 1;
             }
         }
@@ -437,7 +546,11 @@ impl<D: BlockDevice> FileSystem<D> {
     /// the pointer (pointer blocks, or when no space is left).
     fn fix_dup(&mut self, dup: Dup) -> Result<()> {
         let mut inode = self.read_inode(dup.ino)?;
-        let copy = if dup.data { self.alloc_block().ok() } else { None };
+        let copy = if dup.data {
+            self.alloc_block().ok()
+        } else {
+            None
+        };
         match copy {
             Some(new) => {
                 let data = *self.cache.read(&mut self.dev, dup.block)?;
@@ -562,7 +675,11 @@ impl<D: BlockDevice> FileSystem<D> {
         let mut w = DirWalker::new(dinode, 0);
         while let Some(e) = w.next(self, dinode)? {
             if e.ino != 0 && !e.is_dot() && check_name(e.name()).is_ok() {
-                keep.push((e.name().to_vec(), e.ino, file_type_of(e.ftype).unwrap_or(FileType::Regular)));
+                keep.push((
+                    e.name().to_vec(),
+                    e.ino,
+                    file_type_of(e.ftype).unwrap_or(FileType::Regular),
+                ));
             }
         }
         self.free_from(dinode, 0)?;
@@ -578,7 +695,13 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     /// Pass 2: walks directories from the root, counting references.
-    fn walk_tree(&mut self, types: &[u8], refs: &mut [u32], report: &mut FsckReport, repair: bool) -> Result<()> {
+    fn walk_tree(
+        &mut self,
+        types: &[u8],
+        refs: &mut [u32],
+        report: &mut FsckReport,
+        repair: bool,
+    ) -> Result<()> {
         let dir_type = FileType::Directory.dirent_type();
         if types.first() != Some(&dir_type) {
             return Err(Error::Corrupt("root inode is not a directory"));
@@ -597,7 +720,11 @@ impl<D: BlockDevice> FileSystem<D> {
                 }
                 if e.name() == b"." || e.name() == b".." {
                     let want = if e.name() == b"." { dir } else { parent };
-                    let seen = if e.name() == b"." { &mut dot } else { &mut dotdot };
+                    let seen = if e.name() == b"." {
+                        &mut dot
+                    } else {
+                        &mut dotdot
+                    };
                     if *seen {
                         // A second "." or "..": zeroing its inode would not
                         // delete it (inode 0 is the root), so rebuild.
@@ -617,7 +744,9 @@ impl<D: BlockDevice> FileSystem<D> {
                 }
                 let t = types.get(e.ino as usize).copied().unwrap_or(0);
                 if t == 0 {
-                    report.problems.push(Problem::DanglingEntry { dir, ino: e.ino });
+                    report
+                        .problems
+                        .push(Problem::DanglingEntry { dir, ino: e.ino });
                     if repair {
                         self.clear_entry(&mut dinode, e.pos)?;
                     }
@@ -626,7 +755,9 @@ impl<D: BlockDevice> FileSystem<D> {
                 let ft = file_type_of(t).ok_or(Error::Corrupt("bad type table"))?;
                 if ft == FileType::Directory {
                     if visited.get(e.ino) {
-                        report.problems.push(Problem::DirLinkedTwice { dir, ino: e.ino });
+                        report
+                            .problems
+                            .push(Problem::DirLinkedTwice { dir, ino: e.ino });
                         if repair {
                             self.clear_entry(&mut dinode, e.pos)?;
                         }
@@ -636,7 +767,9 @@ impl<D: BlockDevice> FileSystem<D> {
                     queue.push((e.ino, dir));
                 }
                 if e.ftype != t {
-                    report.problems.push(Problem::EntryTypeMismatch { dir, ino: e.ino });
+                    report
+                        .problems
+                        .push(Problem::EntryTypeMismatch { dir, ino: e.ino });
                     if repair {
                         self.retarget_entry(&mut dinode, e.pos, e.ino, ft)?;
                     }

@@ -180,7 +180,13 @@ mod tests {
 
     #[test]
     fn inode_round_trips() {
-        let mut i = Inode { mode: 0x81A4, size: 5, links: 1, blocks: 1, ..Default::default() };
+        let mut i = Inode {
+            mode: 0x81A4,
+            size: 5,
+            links: 1,
+            blocks: 1,
+            ..Default::default()
+        };
         i.direct[11] = 99;
         i.double_indirect = 7;
         let mut b = [0u8; INODE_SIZE];

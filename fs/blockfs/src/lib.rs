@@ -81,9 +81,9 @@ mod inode;
 mod namespace;
 mod superblock;
 
-pub use device::{BlockDevice, MemDevice, BLOCK_SIZE};
 #[cfg(feature = "std")]
 pub use device::FileDevice;
+pub use device::{BlockDevice, MemDevice, BLOCK_SIZE};
 pub use dir::{DirEntry, MAX_DIR_SIZE, MAX_NAME};
 pub use error::{DeviceError, Error, Result};
 pub use fs::{FileSystem, FormatOptions, MountOptions, StatFs, ROOT_INO};

@@ -32,7 +32,9 @@ impl<D: BlockDevice> FileSystem<D> {
         let d = self.dir_inode(dir)?;
         match self.find_entry(&d, name)? {
             Some(e) if e.ino < self.geo.usable_inodes() => Ok(e.ino),
-            Some(_) => Err(Error::Corrupt("directory entry names an inode out of range")),
+            Some(_) => Err(Error::Corrupt(
+                "directory entry names an inode out of range",
+            )),
             None => Err(Error::NotFound),
         }
     }
@@ -81,13 +83,27 @@ impl<D: BlockDevice> FileSystem<D> {
     fn new_inode(&mut self, mode: u16, links: u16) -> Result<(u32, Inode)> {
         let ino = self.alloc_inode()?;
         let now = self.now();
-        let inode = Inode { mode, links, atime: now, ctime: now, mtime: now, ..Default::default() };
+        let inode = Inode {
+            mode,
+            links,
+            atime: now,
+            ctime: now,
+            mtime: now,
+            ..Default::default()
+        };
         Ok((ino, inode))
     }
 
     /// Adds an entry to `parent`, updating its times; on failure frees the
     /// new inode `ino`.
-    fn link_new(&mut self, parent: u32, name: &[u8], ino: u32, inode: &mut Inode, ft: FileType) -> Result<()> {
+    fn link_new(
+        &mut self,
+        parent: u32,
+        name: &[u8],
+        ino: u32,
+        inode: &mut Inode,
+        ft: FileType,
+    ) -> Result<()> {
         let res = self.dir_inode(parent).and_then(|mut p| {
             if ft == FileType::Directory && p.links == u16::MAX {
                 return Err(Error::TooManyLinks);
@@ -271,7 +287,9 @@ impl<D: BlockDevice> FileSystem<D> {
             }
             dir = self.lookup(dir, b"..")?;
         }
-        Err(Error::Corrupt("directory tree deeper than 4096 levels or cyclic"))
+        Err(Error::Corrupt(
+            "directory tree deeper than 4096 levels or cyclic",
+        ))
     }
 
     /// Renames `src_dir/src_name` to `dst_dir/dst_name` with POSIX
@@ -279,7 +297,13 @@ impl<D: BlockDevice> FileSystem<D> {
     /// empty directory, a file only by a non-directory); renaming a link
     /// onto another link of the same inode does nothing; a directory can
     /// not move below itself.
-    pub fn rename(&mut self, src_dir: u32, src_name: &[u8], dst_dir: u32, dst_name: &[u8]) -> Result<()> {
+    pub fn rename(
+        &mut self,
+        src_dir: u32,
+        src_name: &[u8],
+        dst_dir: u32,
+        dst_name: &[u8],
+    ) -> Result<()> {
         self.check_writable()?;
         for n in [src_name, dst_name] {
             if n == b"." || n == b".." {
@@ -332,7 +356,9 @@ impl<D: BlockDevice> FileSystem<D> {
         self.clear_entry(&mut sp, src.pos)?;
         if s_ft == FileType::Directory && src_dir != dst_dir {
             sp.links = sp.links.saturating_sub(1).max(2);
-            let dotdot = self.find_entry(&s_inode, b"..")?.ok_or(Error::Corrupt("directory has no '..' entry"))?;
+            let dotdot = self
+                .find_entry(&s_inode, b"..")?
+                .ok_or(Error::Corrupt("directory has no '..' entry"))?;
             self.retarget_entry(&mut s_inode, dotdot.pos, dst_dir, FileType::Directory)?;
         }
         self.touch_dir(src_dir, &mut sp)?;
@@ -347,7 +373,11 @@ impl<D: BlockDevice> FileSystem<D> {
         let mut w = DirWalker::new(&d, cookie);
         while let Some(e) = w.next(self, &d)? {
             if e.is_live() {
-                let entry = DirEntry { ino: e.ino, file_type: file_type_of(e.ftype), name: e.name().to_vec() };
+                let entry = DirEntry {
+                    ino: e.ino,
+                    file_type: file_type_of(e.ftype),
+                    name: e.name().to_vec(),
+                };
                 return Ok(Some((entry, w.cookie())));
             }
         }
@@ -384,5 +414,6 @@ fn trim_slashes(path: &[u8]) -> &[u8] {
 
 /// Path components, without empty ones and ".".
 pub fn components(path: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
-    path.split(|&c| c == b'/').filter(|c| !c.is_empty() && *c != b".")
+    path.split(|&c| c == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
 }

@@ -188,7 +188,9 @@ impl Superblock {
         }
         let geo = Geometry::new(self.block_count, self.inode_count)?;
         if geo.first_data_block != self.first_data_block {
-            return Err(Error::Corrupt("first_data_block does not match the layout formula"));
+            return Err(Error::Corrupt(
+                "first_data_block does not match the layout formula",
+            ));
         }
         Ok(geo)
     }

@@ -1,6 +1,8 @@
 //! Scenario tests of the public API on an in-memory device.
 
-use blockfs::{Error, FileSystem, FileType, FormatOptions, MemDevice, MountOptions, SetTimes, ROOT_INO};
+use blockfs::{
+    Error, FileSystem, FileType, FormatOptions, MemDevice, MountOptions, SetTimes, ROOT_INO,
+};
 
 fn fresh(blocks: usize) -> FileSystem<MemDevice> {
     FileSystem::format(MemDevice::new(blocks), &FormatOptions::default()).unwrap()
@@ -29,7 +31,12 @@ fn fresh_image_is_clean_and_has_root() {
     let root = fs.metadata(ROOT_INO).unwrap();
     assert_eq!(root.file_type, FileType::Directory);
     assert_eq!(root.nlink, 2);
-    let names: Vec<_> = fs.read_dir(ROOT_INO).unwrap().into_iter().map(|e| e.name).collect();
+    let names: Vec<_> = fs
+        .read_dir(ROOT_INO)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
     assert_eq!(names, vec![b".".to_vec(), b"..".to_vec()]);
     let st = fs.statfs();
     assert_eq!(st.total_blocks, 1024);
@@ -44,7 +51,14 @@ fn files_dirs_and_links_survive_remount() {
     fs.write_at(f, 0, b"hello world").unwrap();
     fs.link(f, ROOT_INO, b"hard").unwrap();
     fs.symlink(ROOT_INO, b"sym", b"dir/file").unwrap();
-    fs.set_times(f, SetTimes { atime: Some(5), mtime: Some(1234) }).unwrap();
+    fs.set_times(
+        f,
+        SetTimes {
+            atime: Some(5),
+            mtime: Some(1234),
+        },
+    )
+    .unwrap();
     let mut fs = remount(fs);
     assert_clean(&mut fs);
     let f2 = fs.resolve(b"/sym", true).unwrap();
@@ -72,7 +86,9 @@ fn large_file_through_double_indirect_and_truncate() {
     let mut fs = fresh(8192);
     let f = fs.create(ROOT_INO, b"big", 0o644).unwrap();
     // 1100 blocks: direct + indirect + into double indirect.
-    let data: Vec<u8> = (0..1100 * 4096u32).map(|i| (i * 7 + i / 4096) as u8).collect();
+    let data: Vec<u8> = (0..1100 * 4096u32)
+        .map(|i| (i * 7 + i / 4096) as u8)
+        .collect();
     fs.write_at(f, 0, &data).unwrap();
     let m = fs.metadata(f).unwrap();
     assert_eq!(m.blocks, 1100 + 1 + 1 + 1);
@@ -185,10 +201,16 @@ fn full_image_reports_no_space_and_stays_clean() {
     let mut i = 0;
     loop {
         let name = format!("s{i}");
-        match fs.create(ROOT_INO, name.as_bytes(), 0o644).and_then(|ino| fs.write_at(ino, 0, &[1; 100])) {
+        match fs
+            .create(ROOT_INO, name.as_bytes(), 0o644)
+            .and_then(|ino| fs.write_at(ino, 0, &[1; 100]))
+        {
             Ok(_) => i += 1,
             Err(e) => {
-                assert!(matches!(e, Error::NoSpace | Error::NoInodes | Error::DirTooLarge), "{e:?}");
+                assert!(
+                    matches!(e, Error::NoSpace | Error::NoInodes | Error::DirTooLarge),
+                    "{e:?}"
+                );
                 break;
             }
         }
@@ -221,9 +243,17 @@ fn directories_are_limited_to_twelve_blocks_by_default() {
     assert_clean(&mut fs);
     // With the option, the directory grows into the indirect block.
     let dev = fs.unmount().unwrap();
-    let mut fs = FileSystem::mount(dev, MountOptions { allow_large_dirs: true, ..Default::default() }).unwrap();
+    let mut fs = FileSystem::mount(
+        dev,
+        MountOptions {
+            allow_large_dirs: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     for i in 0..200 {
-        fs.create(d, format!("{i:x>200}").as_bytes(), 0o644).unwrap();
+        fs.create(d, format!("{i:x>200}").as_bytes(), 0o644)
+            .unwrap();
     }
     assert!(fs.metadata(d).unwrap().size > 12 * 4096);
     let mut fs = remount(fs);
@@ -234,7 +264,14 @@ fn directories_are_limited_to_twelve_blocks_by_default() {
 #[test]
 fn read_only_mount_refuses_changes() {
     let dev = fresh(1024).unmount().unwrap();
-    let mut fs = FileSystem::mount(dev, MountOptions { read_only: true, ..Default::default() }).unwrap();
+    let mut fs = FileSystem::mount(
+        dev,
+        MountOptions {
+            read_only: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(fs.create(ROOT_INO, b"x", 0o644), Err(Error::ReadOnly));
     assert_eq!(fs.mkdir(ROOT_INO, b"x", 0o644), Err(Error::ReadOnly));
 }
@@ -243,7 +280,8 @@ fn read_only_mount_refuses_changes() {
 fn readdir_cookie_resumes() {
     let mut fs = fresh(1024);
     for i in 0..10 {
-        fs.create(ROOT_INO, format!("f{i}").as_bytes(), 0o644).unwrap();
+        fs.create(ROOT_INO, format!("f{i}").as_bytes(), 0o644)
+            .unwrap();
     }
     let (e0, c1) = fs.readdir(ROOT_INO, 0).unwrap().unwrap();
     assert_eq!(e0.name, b".");
@@ -264,7 +302,8 @@ fn reads_builder_style_entries_across_blocks() {
     let mut fs = fresh(1024);
     let d = fs.mkdir(ROOT_INO, b"d", 0o755).unwrap();
     for i in 0..300 {
-        fs.create(d, format!("file-{i:03}").as_bytes(), 0o644).unwrap();
+        fs.create(d, format!("file-{i:03}").as_bytes(), 0o644)
+            .unwrap();
     }
     let before = fs.read_dir(d).unwrap();
     let geo = *fs.geometry();
@@ -287,7 +326,9 @@ fn reads_builder_style_entries_across_blocks() {
     assert!(stream.len() > 4096 && stream.len() < 8192);
     let (blk, off) = geo.inode_location(d);
     let at = blk as usize * 4096 + off;
-    let ptr = |i: usize| u32::from_le_bytes(bytes[at + 36 + 4 * i..at + 40 + 4 * i].try_into().unwrap()) as usize;
+    let ptr = |i: usize| {
+        u32::from_le_bytes(bytes[at + 36 + 4 * i..at + 40 + 4 * i].try_into().unwrap()) as usize
+    };
     let (b0, b1) = (ptr(0), ptr(1));
     bytes[b0 * 4096..(b0 + 1) * 4096].copy_from_slice(&stream[..4096]);
     bytes[b1 * 4096..b1 * 4096 + stream.len() - 4096].copy_from_slice(&stream[4096..]);

@@ -3,7 +3,9 @@
 //! check after remount are clean, and the data fsck did not have to give
 //! up is intact.
 
-use blockfs::{Error, FileSystem, FormatOptions, Geometry, MemDevice, MountOptions, Problem, ROOT_INO};
+use blockfs::{
+    Error, FileSystem, FormatOptions, Geometry, MemDevice, MountOptions, Problem, ROOT_INO,
+};
 
 const BLOCKS: usize = 1024;
 
@@ -41,7 +43,15 @@ fn image() -> Img {
     let l = fs.symlink(ROOT_INO, b"l", b"/d/a").unwrap();
     let geo = *fs.geometry();
     let bytes = fs.unmount().unwrap().into_vec();
-    Img { bytes, geo, dir, a, b, c, l }
+    Img {
+        bytes,
+        geo,
+        dir,
+        a,
+        b,
+        c,
+        l,
+    }
 }
 
 impl Img {
@@ -86,7 +96,11 @@ impl Img {
         panic!("entry {name:?} not found")
     }
     fn mount(&self) -> FileSystem<MemDevice> {
-        FileSystem::mount(MemDevice::from_vec(self.bytes.clone()), MountOptions::default()).unwrap()
+        FileSystem::mount(
+            MemDevice::from_vec(self.bytes.clone()),
+            MountOptions::default(),
+        )
+        .unwrap()
     }
 }
 
@@ -99,13 +113,23 @@ fn read_all(fs: &mut FileSystem<MemDevice>, ino: u32) -> Vec<u8> {
 
 /// Checks that `img` shows a problem matching `expect`, repairs it, and
 /// returns the repaired file system (remounted) for further checks.
-fn detect_and_repair(img: &Img, expect: impl Fn(&Problem) -> bool) -> (Vec<Problem>, FileSystem<MemDevice>) {
+fn detect_and_repair(
+    img: &Img,
+    expect: impl Fn(&Problem) -> bool,
+) -> (Vec<Problem>, FileSystem<MemDevice>) {
     let mut fs = img.mount();
     let found = fs.fsck(false).unwrap();
-    assert!(found.problems.iter().any(&expect), "not detected; fsck found {:?}", found.problems);
+    assert!(
+        found.problems.iter().any(&expect),
+        "not detected; fsck found {:?}",
+        found.problems
+    );
     let fixed = fs.fsck(true).unwrap();
     assert!(fixed.repaired);
-    assert_eq!(fixed.problems, found.problems, "repair pass reports what the check found");
+    assert_eq!(
+        fixed.problems, found.problems,
+        "repair pass reports what the check found"
+    );
     let again = fs.fsck(false).unwrap();
     assert!(again.is_clean(), "left after repair: {:?}", again.problems);
     let mut fs = FileSystem::mount(fs.unmount().unwrap(), MountOptions::default()).unwrap();
@@ -138,7 +162,12 @@ fn used_block_marked_free() {
     let mut img = image();
     let blk = img.direct(img.b, 0);
     img.flip_bitmap(blk);
-    let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::BlocksMarkedFree { first: blk, count: 1 });
+    let (_, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::BlocksMarkedFree {
+            first: blk,
+            count: 1,
+        }
+    });
     // The block is protected again: new data goes elsewhere.
     let n = fs.create(ROOT_INO, b"new", 0o644).unwrap();
     fs.write_at(n, 0, &[9; 8192]).unwrap();
@@ -151,7 +180,12 @@ fn free_block_marked_used() {
     let blk = BLOCKS as u32 - 2;
     img.flip_bitmap(blk);
     let free_before = img.mount().statfs().free_blocks;
-    let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::BlocksLeaked { first: blk, count: 1 });
+    let (_, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::BlocksLeaked {
+            first: blk,
+            count: 1,
+        }
+    });
     assert_eq!(fs.statfs().free_blocks, free_before + 1);
     others_intact(&mut fs, &img, &[]);
 }
@@ -162,8 +196,18 @@ fn dangling_entry_to_a_freed_inode() {
     let off = img.field(img.b, 26);
     img.put_u16(off, 0); // links_count 0: the slot is free
     let b = img.b;
-    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::DanglingEntry { dir: ROOT_INO, ino: b });
-    assert!(problems.iter().any(|p| matches!(p, Problem::BlocksLeaked { .. })), "{problems:?}");
+    let (problems, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::DanglingEntry {
+            dir: ROOT_INO,
+            ino: b,
+        }
+    });
+    assert!(
+        problems
+            .iter()
+            .any(|p| matches!(p, Problem::BlocksLeaked { .. })),
+        "{problems:?}"
+    );
     assert_eq!(fs.lookup(ROOT_INO, b"b"), Err(Error::NotFound));
     others_intact(&mut fs, &img, &[b]);
 }
@@ -175,11 +219,22 @@ fn dangling_entry_to_an_out_of_range_inode() {
     let bad = img.geo.usable_inodes() + 3;
     img.put_u32(e, bad);
     let l = img.l;
-    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::DanglingEntry { dir: ROOT_INO, ino: bad });
-    assert!(problems.contains(&Problem::Orphan { ino: l }), "{problems:?}");
+    let (problems, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::DanglingEntry {
+            dir: ROOT_INO,
+            ino: bad,
+        }
+    });
+    assert!(
+        problems.contains(&Problem::Orphan { ino: l }),
+        "{problems:?}"
+    );
     assert_eq!(fs.lookup(ROOT_INO, b"l"), Err(Error::NotFound));
     // The symlink no entry names any more is kept in /lost+found.
-    assert_eq!(fs.resolve(format!("/lost+found/#{l}").as_bytes(), false), Ok(l));
+    assert_eq!(
+        fs.resolve(format!("/lost+found/#{l}").as_bytes(), false),
+        Ok(l)
+    );
     assert_eq!(fs.readlink(l).unwrap(), b"/d/a");
 }
 
@@ -193,9 +248,23 @@ fn wrong_link_counts() {
     img.put_u16(off, 5);
     let off = img.field(d, 26);
     img.put_u16(off, 9);
-    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::LinkCountWrong { ino: a, recorded: 1, actual: 2 });
-    assert!(problems.contains(&Problem::LinkCountWrong { ino: b, recorded: 5, actual: 1 }));
-    assert!(problems.contains(&Problem::LinkCountWrong { ino: d, recorded: 9, actual: 2 }));
+    let (problems, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::LinkCountWrong {
+            ino: a,
+            recorded: 1,
+            actual: 2,
+        }
+    });
+    assert!(problems.contains(&Problem::LinkCountWrong {
+        ino: b,
+        recorded: 5,
+        actual: 1
+    }));
+    assert!(problems.contains(&Problem::LinkCountWrong {
+        ino: d,
+        recorded: 9,
+        actual: 2
+    }));
     assert_eq!(fs.metadata(a).unwrap().nlink, 2);
     // With the count right, dropping one name keeps the file.
     fs.unlink(d, b"a2").unwrap();
@@ -209,8 +278,17 @@ fn block_used_twice_by_two_files() {
     let lost = img.direct(img.c, 0);
     let off = img.field(img.c, 36);
     img.put_u32(off, shared);
-    let (problems, mut fs) = detect_and_repair(&img, |p| matches!(p, Problem::DuplicateBlock { block, .. } if *block == shared));
-    assert!(problems.contains(&Problem::BlocksLeaked { first: lost, count: 1 }), "{problems:?}");
+    let (problems, mut fs) = detect_and_repair(
+        &img,
+        |p| matches!(p, Problem::DuplicateBlock { block, .. } if *block == shared),
+    );
+    assert!(
+        problems.contains(&Problem::BlocksLeaked {
+            first: lost,
+            count: 1
+        }),
+        "{problems:?}"
+    );
     // Each file now has its own copy: writing one leaves the other alone.
     let b_data = read_all(&mut fs, img.b);
     fs.write_at(img.c, 0, &[0xEE; 4096]).unwrap();
@@ -225,7 +303,10 @@ fn block_used_twice_through_an_indirect_block() {
     let ind = img.u32_at(img.field(img.c, 84));
     assert_ne!(ind, 0);
     img.put_u32(ind as usize * 4096, shared); // c's logical block 12
-    let (_, mut fs) = detect_and_repair(&img, |p| matches!(p, Problem::DuplicateBlock { block, .. } if *block == shared));
+    let (_, mut fs) = detect_and_repair(
+        &img,
+        |p| matches!(p, Problem::DuplicateBlock { block, .. } if *block == shared),
+    );
     fs.write_at(img.c, 12 * 4096, &[0xEE; 4096]).unwrap();
     others_intact(&mut fs, &img, &[img.c]);
 }
@@ -238,9 +319,17 @@ fn superblock_counts_wrong() {
     img.put_u32(12, fb + 5);
     img.put_u32(16, fi - 1);
     let (problems, fs) = detect_and_repair(&img, |p| {
-        *p == Problem::FreeCountWrong { field: "free_blocks", recorded: fb + 5, actual: fb }
+        *p == Problem::FreeCountWrong {
+            field: "free_blocks",
+            recorded: fb + 5,
+            actual: fb,
+        }
     });
-    assert!(problems.contains(&Problem::FreeCountWrong { field: "free_inodes", recorded: fi - 1, actual: fi }));
+    assert!(problems.contains(&Problem::FreeCountWrong {
+        field: "free_inodes",
+        recorded: fi - 1,
+        actual: fi
+    }));
     let bytes = fs.unmount().unwrap().into_vec();
     assert_eq!(u32::from_le_bytes(bytes[12..16].try_into().unwrap()), fb);
     assert_eq!(u32::from_le_bytes(bytes[16..20].try_into().unwrap()), fi);
@@ -254,7 +343,10 @@ fn orphan_inode() {
     let b = img.b;
     let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::Orphan { ino: b });
     // Reconnected, not deleted.
-    assert_eq!(fs.resolve(format!("/lost+found/#{b}").as_bytes(), false), Ok(b));
+    assert_eq!(
+        fs.resolve(format!("/lost+found/#{b}").as_bytes(), false),
+        Ok(b)
+    );
     assert_eq!(fs.metadata(b).unwrap().nlink, 1);
     others_intact(&mut fs, &img, &[]);
 }
@@ -266,12 +358,19 @@ fn orphaned_directory_comes_back_with_its_contents() {
     img.put_u32(e, 0); // /d's entry deleted: d, d/a (and its link d/a2) unreachable
     let (d, a) = (img.dir, img.a);
     let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::Orphan { ino: d });
-    assert!(problems.contains(&Problem::Orphan { ino: a }), "{problems:?}");
+    assert!(
+        problems.contains(&Problem::Orphan { ino: a }),
+        "{problems:?}"
+    );
     let base = format!("/lost+found/#{d}");
     assert_eq!(fs.resolve(base.as_bytes(), false), Ok(d));
     assert_eq!(fs.resolve(format!("{base}/a2").as_bytes(), false), Ok(a));
     assert_eq!(fs.lookup(d, b".."), fs.resolve(b"/lost+found", false));
-    assert_eq!(fs.metadata(a).unwrap().nlink, 2, "a stays in d only, not also in lost+found");
+    assert_eq!(
+        fs.metadata(a).unwrap().nlink,
+        2,
+        "a stays in d only, not also in lost+found"
+    );
     others_intact(&mut fs, &img, &[]);
 }
 
@@ -281,15 +380,22 @@ fn damaged_root_block_loses_no_files() {
     // Garbage over the root's "." entry: its first block no longer parses.
     let root_blk = img.direct(ROOT_INO, 0) as usize * 4096;
     img.bytes[root_blk + 4] = 3;
-    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::BadDotEntry { dir: ROOT_INO });
-    assert!(problems.contains(&Problem::MalformedDir { dir: ROOT_INO }), "{problems:?}");
+    let (problems, mut fs) =
+        detect_and_repair(&img, |p| *p == Problem::BadDotEntry { dir: ROOT_INO });
+    assert!(
+        problems.contains(&Problem::MalformedDir { dir: ROOT_INO }),
+        "{problems:?}"
+    );
     // The root is a directory with sane links, and every file is still
     // reachable (from lost+found).
     let root = fs.metadata(ROOT_INO).unwrap();
     assert!(root.nlink >= 2);
     assert_eq!(fs.lookup(ROOT_INO, b"."), Ok(ROOT_INO));
     for ino in [img.dir, img.b, img.c, img.l] {
-        assert_eq!(fs.resolve(format!("/lost+found/#{ino}").as_bytes(), false), Ok(ino));
+        assert_eq!(
+            fs.resolve(format!("/lost+found/#{ino}").as_bytes(), false),
+            Ok(ino)
+        );
     }
     others_intact(&mut fs, &img, &[]);
 }
@@ -305,7 +411,12 @@ fn pointer_out_of_range() {
         let mut buf = vec![0u8; C_LEN];
         assert!(matches!(fs.read_at(c, 0, &mut buf), Err(Error::Corrupt(_))));
     }
-    let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::BadPointer { ino: c, block: BLOCKS as u32 + 7 });
+    let (_, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::BadPointer {
+            ino: c,
+            block: BLOCKS as u32 + 7,
+        }
+    });
     // The bad block reads as a hole now.
     let data = read_all(&mut fs, c);
     assert!(data[4096..8192].iter().all(|&x| x == 0));
@@ -318,7 +429,12 @@ fn entry_type_mismatch() {
     let e = img.entry(ROOT_INO, b"b");
     img.bytes[e + 7] = 2;
     let b = img.b;
-    let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::EntryTypeMismatch { dir: ROOT_INO, ino: b });
+    let (_, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::EntryTypeMismatch {
+            dir: ROOT_INO,
+            ino: b,
+        }
+    });
     others_intact(&mut fs, &img, &[]);
 }
 
@@ -329,8 +445,14 @@ fn directory_linked_twice() {
     let d = img.dir;
     img.put_u32(e, d);
     img.bytes[e + 7] = 2;
-    let (problems, mut fs) = detect_and_repair(&img, |p| matches!(p, Problem::DirLinkedTwice { ino, .. } if *ino == d));
-    assert!(problems.contains(&Problem::Orphan { ino: img.b }), "{problems:?}");
+    let (problems, mut fs) = detect_and_repair(
+        &img,
+        |p| matches!(p, Problem::DirLinkedTwice { ino, .. } if *ino == d),
+    );
+    assert!(
+        problems.contains(&Problem::Orphan { ino: img.b }),
+        "{problems:?}"
+    );
     assert_eq!(fs.lookup(d, b"a"), Ok(img.a));
 }
 
@@ -354,9 +476,23 @@ fn inode_field_damage() {
     img.put_u32(off, 5); // triple indirect
     let off = img.field(b, 4);
     img.put_u32(off, 0); // size 0, but a data block
-    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::BlockCountWrong { ino: c, recorded: 99, actual: 15 });
-    assert!(problems.contains(&Problem::TripleIndirect { ino: c }), "{problems:?}");
-    assert!(problems.iter().any(|p| matches!(p, Problem::DataBeyondEof { ino, .. } if *ino == b)), "{problems:?}");
+    let (problems, mut fs) = detect_and_repair(&img, |p| {
+        *p == Problem::BlockCountWrong {
+            ino: c,
+            recorded: 99,
+            actual: 15,
+        }
+    });
+    assert!(
+        problems.contains(&Problem::TripleIndirect { ino: c }),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| matches!(p, Problem::DataBeyondEof { ino, .. } if *ino == b)),
+        "{problems:?}"
+    );
     assert_eq!(fs.metadata(c).unwrap().blocks, 15);
     others_intact(&mut fs, &img, &[b]);
 }
@@ -395,9 +531,16 @@ fn second_dot_entry() {
     img.bytes[e + 6] = 1;
     img.bytes[e + 8] = b'.';
     let c = img.c;
-    let (problems, mut fs) = detect_and_repair(&img, |p| *p == Problem::BadDotEntry { dir: ROOT_INO });
-    assert!(problems.contains(&Problem::Orphan { ino: c }), "{problems:?}");
-    assert_eq!(fs.resolve(format!("/lost+found/#{c}").as_bytes(), false), Ok(c));
+    let (problems, mut fs) =
+        detect_and_repair(&img, |p| *p == Problem::BadDotEntry { dir: ROOT_INO });
+    assert!(
+        problems.contains(&Problem::Orphan { ino: c }),
+        "{problems:?}"
+    );
+    assert_eq!(
+        fs.resolve(format!("/lost+found/#{c}").as_bytes(), false),
+        Ok(c)
+    );
     others_intact(&mut fs, &img, &[]);
 }
 

@@ -16,7 +16,11 @@ const SAMPLE_BLOCKS: usize = 40;
 fn bounded<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let r = f();
-    assert!(start.elapsed() < Duration::from_secs(20), "{what} took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{what} took {:?}",
+        start.elapsed()
+    );
     r
 }
 
@@ -56,9 +60,25 @@ fn sample_is_valid_and_fully_walked() {
 #[test]
 fn truncated_images_are_refused() {
     let bytes = sample_image(SAMPLE_BLOCKS);
-    for len in [0, 1, 61, 62, 4095, 4096, 4097, 8192, 3 * 4096, 20 * 4096, bytes.len() - 4096, bytes.len() - 1] {
+    for len in [
+        0,
+        1,
+        61,
+        62,
+        4095,
+        4096,
+        4097,
+        8192,
+        3 * 4096,
+        20 * 4096,
+        bytes.len() - 4096,
+        bytes.len() - 1,
+    ] {
         let cut = bytes[..len].to_vec();
-        assert!(mount(cut.clone()).is_err(), "mounted an image cut to {len} bytes");
+        assert!(
+            mount(cut.clone()).is_err(),
+            "mounted an image cut to {len} bytes"
+        );
         bounded("exercise", || exercise(cut));
     }
 }
@@ -68,11 +88,24 @@ fn zeroed_and_wrong_superblocks_are_refused() {
     let (bytes, ..) = sample();
     let mut zero = bytes.clone();
     zero[..4096].fill(0);
-    assert_eq!(mount(zero).err(), Some(Error::Corrupt("bad magic (not a BlockFS image)")));
-    for (off, val) in [(24, 512u32), (4, 1 << 30), (8, 0), (8, u32::MAX), (20, 2), (4, 3)] {
+    assert_eq!(
+        mount(zero).err(),
+        Some(Error::Corrupt("bad magic (not a BlockFS image)"))
+    );
+    for (off, val) in [
+        (24, 512u32),
+        (4, 1 << 30),
+        (8, 0),
+        (8, u32::MAX),
+        (20, 2),
+        (4, 3),
+    ] {
         let mut b = bytes.clone();
         b[off..off + 4].copy_from_slice(&val.to_le_bytes());
-        assert!(matches!(mount(b), Err(Error::Corrupt(_))), "field at {off} = {val}");
+        assert!(
+            matches!(mount(b), Err(Error::Corrupt(_))),
+            "field at {off} = {val}"
+        );
     }
 }
 
@@ -92,7 +125,13 @@ fn cyclic_pointer_blocks_end() {
     let mut buf = vec![0u8; 8 << 20];
     bounded("read", || fs.read_at(big, 0, &mut buf)).unwrap();
     let r = fs.fsck(false).unwrap();
-    assert!(r.problems.iter().any(|p| matches!(p, Problem::DuplicateBlock { block, .. } if *block == ind)), "{:?}", r.problems);
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| matches!(p, Problem::DuplicateBlock { block, .. } if *block == ind)),
+        "{:?}",
+        r.problems
+    );
     bounded("repair", || fs.fsck(true)).unwrap();
     assert!(fs.fsck(false).unwrap().is_clean());
     bounded("truncate", || fs.truncate(big, 0)).unwrap();
@@ -118,7 +157,10 @@ fn huge_sizes_stay_bounded() {
     // A 4 GiB directory is walked to its end; a 4 GiB symlink is refused.
     bounded("readdir", || fs.read_dir(etc)).unwrap();
     assert!(matches!(fs.readlink(link), Err(Error::Corrupt(_))));
-    assert_eq!(fs.resolve(b"/link", true).err(), Some(Error::Corrupt("symlink target too long")));
+    assert_eq!(
+        fs.resolve(b"/link", true).err(),
+        Some(Error::Corrupt("symlink target too long"))
+    );
     bounded("fsck", || fs.fsck(false)).unwrap();
     bounded("truncate", || fs.truncate(big, 0)).unwrap();
     bounded("exercise", || exercise(bytes));
@@ -135,12 +177,24 @@ fn huge_directory_size_keeps_lookups_cheap() {
     let mut fs = mount(bytes.clone()).unwrap();
     let start = Instant::now();
     for i in 0..200 {
-        assert_eq!(fs.lookup(ROOT_INO, format!("missing{i}").as_bytes()), Err(Error::NotFound));
+        assert_eq!(
+            fs.lookup(ROOT_INO, format!("missing{i}").as_bytes()),
+            Err(Error::NotFound)
+        );
     }
     assert!(fs.lookup(ROOT_INO, b"etc").is_ok());
-    assert!(start.elapsed() < Duration::from_secs(5), "200 lookups took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "200 lookups took {:?}",
+        start.elapsed()
+    );
     let r = fs.fsck(false).unwrap();
-    assert!(r.problems.contains(&Problem::MalformedDir { dir: ROOT_INO }), "{:?}", r.problems);
+    assert!(
+        r.problems
+            .contains(&Problem::MalformedDir { dir: ROOT_INO }),
+        "{:?}",
+        r.problems
+    );
     bounded("exercise", || exercise(bytes));
 }
 

@@ -6,7 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use blockfs::{Error, FileSystem, FileType, FormatOptions, MemDevice, Metadata, MountOptions, SetTimes, ROOT_INO};
+use blockfs::{
+    Error, FileSystem, FileType, FormatOptions, MemDevice, Metadata, MountOptions, SetTimes,
+    ROOT_INO,
+};
 use proptest::prelude::*;
 
 /// 96 MiB: room for several files through double-indirect blocks, so the
@@ -19,9 +22,18 @@ type Id = usize;
 
 #[derive(Debug, Clone)]
 enum Node {
-    File { data: Vec<u8>, perm: u16 },
-    Dir { entries: BTreeMap<Vec<u8>, Id>, perm: u16, parent: Id },
-    Symlink { target: Vec<u8> },
+    File {
+        data: Vec<u8>,
+        perm: u16,
+    },
+    Dir {
+        entries: BTreeMap<Vec<u8>, Id>,
+        perm: u16,
+        parent: Id,
+    },
+    Symlink {
+        target: Vec<u8>,
+    },
 }
 
 /// The model: nodes by id (0 is the root) and the file system inode each
@@ -34,8 +46,16 @@ struct Model {
 
 impl Model {
     fn new() -> Self {
-        let root = Node::Dir { entries: BTreeMap::new(), perm: 0o755, parent: 0 };
-        Model { nodes: HashMap::from([(0, root)]), ino: HashMap::from([(0, ROOT_INO)]), next: 1 }
+        let root = Node::Dir {
+            entries: BTreeMap::new(),
+            perm: 0o755,
+            parent: 0,
+        };
+        Model {
+            nodes: HashMap::from([(0, root)]),
+            ino: HashMap::from([(0, ROOT_INO)]),
+            next: 1,
+        }
     }
 
     fn entries(&self, dir: Id) -> &BTreeMap<Vec<u8>, Id> {
@@ -73,13 +93,22 @@ impl Model {
 
     fn dirs(&self) -> Vec<Id> {
         let mut v: Vec<Id> = vec![0];
-        v.extend(self.all_entries().into_iter().filter(|e| self.is_dir(e.2)).map(|e| e.2));
+        v.extend(
+            self.all_entries()
+                .into_iter()
+                .filter(|e| self.is_dir(e.2))
+                .map(|e| e.2),
+        );
         v
     }
 
     fn files(&self) -> Vec<Id> {
-        let mut v: Vec<Id> =
-            self.all_entries().into_iter().map(|e| e.2).filter(|id| matches!(self.nodes[id], Node::File { .. })).collect();
+        let mut v: Vec<Id> = self
+            .all_entries()
+            .into_iter()
+            .map(|e| e.2)
+            .filter(|id| matches!(self.nodes[id], Node::File { .. }))
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -88,7 +117,9 @@ impl Model {
     fn links(&self, id: Id) -> u16 {
         let all = self.all_entries();
         match &self.nodes[&id] {
-            Node::Dir { entries, .. } => 2 + entries.values().filter(|c| self.is_dir(**c)).count() as u16,
+            Node::Dir { entries, .. } => {
+                2 + entries.values().filter(|c| self.is_dir(**c)).count() as u16
+            }
             _ => all.iter().filter(|e| e.2 == id).count() as u16,
         }
     }
@@ -128,18 +159,57 @@ impl Model {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Create { dir: usize, name: usize, perm: u16 },
-    Mkdir { dir: usize, name: usize },
-    Symlink { dir: usize, name: usize, target: Vec<u8> },
-    Link { file: usize, dir: usize, name: usize },
-    Write { file: usize, off: u64, len: usize, seed: u8 },
-    Truncate { file: usize, size: u64 },
-    Unlink { entry: usize },
-    Rmdir { entry: usize },
-    Rename { entry: usize, dir: usize, name: usize },
-    Chmod { entry: usize, perm: u16 },
-    Utimes { entry: usize, mtime: u32 },
-    Remount { small_cache: bool },
+    Create {
+        dir: usize,
+        name: usize,
+        perm: u16,
+    },
+    Mkdir {
+        dir: usize,
+        name: usize,
+    },
+    Symlink {
+        dir: usize,
+        name: usize,
+        target: Vec<u8>,
+    },
+    Link {
+        file: usize,
+        dir: usize,
+        name: usize,
+    },
+    Write {
+        file: usize,
+        off: u64,
+        len: usize,
+        seed: u8,
+    },
+    Truncate {
+        file: usize,
+        size: u64,
+    },
+    Unlink {
+        entry: usize,
+    },
+    Rmdir {
+        entry: usize,
+    },
+    Rename {
+        entry: usize,
+        dir: usize,
+        name: usize,
+    },
+    Chmod {
+        entry: usize,
+        perm: u16,
+    },
+    Utimes {
+        entry: usize,
+        mtime: u32,
+    },
+    Remount {
+        small_cache: bool,
+    },
 }
 
 /// A few short names (so operations collide), the longest legal name and
@@ -196,14 +266,23 @@ fn check_new_name(m: &Model, dir: Id, name: &[u8]) -> Result<(), Error> {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 type Fs = FileSystem<MemDevice>;
 
 fn mount(dev: MemDevice, small_cache: bool) -> Fs {
     let cache_blocks = if small_cache { 16 } else { 4096 };
-    FileSystem::mount(dev, MountOptions { cache_blocks, ..Default::default() }).expect("mount")
+    FileSystem::mount(
+        dev,
+        MountOptions {
+            cache_blocks,
+            ..Default::default()
+        },
+    )
+    .expect("mount")
 }
 
 /// Applies one operation to both sides and compares the outcomes.
@@ -231,11 +310,22 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
             let want = check_new_name(m, d, &name);
             prop_assert_eq!(got.as_ref().err(), want.as_ref().err(), "{:?}", op);
             if let Ok(ino) = got {
-                let id = m.add(Node::Dir { entries: BTreeMap::new(), perm: 0o750, parent: d }, ino);
+                let id = m.add(
+                    Node::Dir {
+                        entries: BTreeMap::new(),
+                        perm: 0o750,
+                        parent: d,
+                    },
+                    ino,
+                );
                 m.entries_mut(d).insert(name, id);
             }
         }
-        Op::Symlink { dir, name: n, target } => {
+        Op::Symlink {
+            dir,
+            name: n,
+            target,
+        } => {
             let d = pick(&dirs, dir).expect("root exists");
             let name = name(n);
             let got = f.symlink(m.ino[&d], &name, &target);
@@ -247,7 +337,9 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
             }
         }
         Op::Link { file, dir, name: n } => {
-            let Some(target) = pick(&files, file) else { return Ok(()) };
+            let Some(target) = pick(&files, file) else {
+                return Ok(());
+            };
             let d = pick(&dirs, dir).expect("root exists");
             let name = name(n);
             let got = f.link(m.ino[&target], m.ino[&d], &name);
@@ -257,8 +349,15 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
                 m.entries_mut(d).insert(name, target);
             }
         }
-        Op::Write { file, off, len, seed } => {
-            let Some(id) = pick(&files, file) else { return Ok(()) };
+        Op::Write {
+            file,
+            off,
+            len,
+            seed,
+        } => {
+            let Some(id) = pick(&files, file) else {
+                return Ok(());
+            };
             let data = pattern(len, seed);
             prop_assert_eq!(f.write_at(m.ino[&id], off, &data), Ok(len));
             if let Some(Node::File { data: d, .. }) = m.nodes.get_mut(&id) {
@@ -270,16 +369,24 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
             }
         }
         Op::Truncate { file, size } => {
-            let Some(id) = pick(&files, file) else { return Ok(()) };
+            let Some(id) = pick(&files, file) else {
+                return Ok(());
+            };
             prop_assert_eq!(f.truncate(m.ino[&id], size), Ok(()));
             if let Some(Node::File { data, .. }) = m.nodes.get_mut(&id) {
                 data.resize(size as usize, 0);
             }
         }
         Op::Unlink { entry } => {
-            let Some((d, name, id)) = pick(&entries, entry) else { return Ok(()) };
+            let Some((d, name, id)) = pick(&entries, entry) else {
+                return Ok(());
+            };
             let got = f.unlink(m.ino[&d], &name);
-            let want = if m.is_dir(id) { Err(Error::IsDir) } else { Ok(()) };
+            let want = if m.is_dir(id) {
+                Err(Error::IsDir)
+            } else {
+                Ok(())
+            };
             prop_assert_eq!(&got, &want, "{:?}", op);
             if got.is_ok() {
                 m.entries_mut(d).remove(&name);
@@ -287,7 +394,9 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
             }
         }
         Op::Rmdir { entry } => {
-            let Some((d, name, id)) = pick(&entries, entry) else { return Ok(()) };
+            let Some((d, name, id)) = pick(&entries, entry) else {
+                return Ok(());
+            };
             let got = f.rmdir(m.ino[&d], &name);
             let want = match &m.nodes[&id] {
                 Node::Dir { entries, .. } if entries.is_empty() => Ok(()),
@@ -300,8 +409,14 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
                 m.collect(id);
             }
         }
-        Op::Rename { entry, dir, name: n } => {
-            let Some((sd, sname, id)) = pick(&entries, entry) else { return Ok(()) };
+        Op::Rename {
+            entry,
+            dir,
+            name: n,
+        } => {
+            let Some((sd, sname, id)) = pick(&entries, entry) else {
+                return Ok(());
+            };
             let dd = pick(&dirs, dir).expect("root exists");
             let dname = name(n);
             let got = f.rename(m.ino[&sd], &sname, m.ino[&dd], &dname);
@@ -334,9 +449,13 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
             }
         }
         Op::Chmod { entry, perm } => {
-            let Some((_, _, id)) = pick(&entries, entry) else { return Ok(()) };
+            let Some((_, _, id)) = pick(&entries, entry) else {
+                return Ok(());
+            };
             prop_assert_eq!(f.set_mode(m.ino[&id], perm), Ok(()));
-            if let Some(Node::File { perm: p, .. } | Node::Dir { perm: p, .. }) = m.nodes.get_mut(&id) {
+            if let Some(Node::File { perm: p, .. } | Node::Dir { perm: p, .. }) =
+                m.nodes.get_mut(&id)
+            {
                 *p = perm;
             }
             if matches!(m.nodes[&id], Node::Symlink { .. }) {
@@ -345,8 +464,13 @@ fn apply(fs: &mut Option<Fs>, m: &mut Model, op: &Op) -> Result<(), TestCaseErro
             }
         }
         Op::Utimes { entry, mtime } => {
-            let Some((_, _, id)) = pick(&entries, entry) else { return Ok(()) };
-            let times = SetTimes { atime: Some(mtime / 2), mtime: Some(mtime) };
+            let Some((_, _, id)) = pick(&entries, entry) else {
+                return Ok(());
+            };
+            let times = SetTimes {
+                atime: Some(mtime / 2),
+                mtime: Some(mtime),
+            };
             prop_assert_eq!(f.set_times(m.ino[&id], times), Ok(()));
             prop_assert_eq!(f.metadata(m.ino[&id]).expect("stat").mtime, mtime);
         }
@@ -363,7 +487,12 @@ fn compare(fs: &mut Fs, m: &Model) -> Result<(), TestCaseError> {
     let mut stack = vec![0];
     while let Some(d) = stack.pop() {
         let dino = m.ino[&d];
-        let mut listed: Vec<Vec<u8>> = fs.read_dir(dino).expect("read_dir").into_iter().map(|e| e.name).collect();
+        let mut listed: Vec<Vec<u8>> = fs
+            .read_dir(dino)
+            .expect("read_dir")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
         listed.sort();
         let mut want: Vec<Vec<u8>> = m.entries(d).keys().cloned().collect();
         want.extend([b".".to_vec(), b"..".to_vec()]);
@@ -373,7 +502,12 @@ fn compare(fs: &mut Fs, m: &Model) -> Result<(), TestCaseError> {
             let ino = m.ino[&id];
             prop_assert_eq!(fs.lookup(dino, name), Ok(ino));
             let meta = fs.metadata(ino).expect("stat");
-            prop_assert_eq!(meta.nlink, m.links(id), "links of {:?}", String::from_utf8_lossy(name));
+            prop_assert_eq!(
+                meta.nlink,
+                m.links(id),
+                "links of {:?}",
+                String::from_utf8_lossy(name)
+            );
             match &m.nodes[&id] {
                 Node::File { data, perm } => {
                     prop_assert_eq!(meta.file_type, FileType::Regular);
@@ -381,7 +515,11 @@ fn compare(fs: &mut Fs, m: &Model) -> Result<(), TestCaseError> {
                     prop_assert_eq!(meta.size, data.len() as u64);
                     let mut buf = vec![0u8; data.len() + 10];
                     prop_assert_eq!(fs.read_at(ino, 0, &mut buf), Ok(data.len()));
-                    prop_assert!(buf[..data.len()] == data[..], "contents of {:?}", String::from_utf8_lossy(name));
+                    prop_assert!(
+                        buf[..data.len()] == data[..],
+                        "contents of {:?}",
+                        String::from_utf8_lossy(name)
+                    );
                 }
                 Node::Dir { perm, .. } => {
                     prop_assert_eq!(meta.file_type, FileType::Directory);
@@ -397,13 +535,20 @@ fn compare(fs: &mut Fs, m: &Model) -> Result<(), TestCaseError> {
         }
     }
     let st = fs.statfs();
-    prop_assert_eq!(st.total_inodes - st.free_inodes, m.nodes.len() as u32, "inodes in use");
+    prop_assert_eq!(
+        st.total_inodes - st.free_inodes,
+        m.nodes.len() as u32,
+        "inodes in use"
+    );
     Ok(())
 }
 
 /// Every inode's metadata, by model id.
 fn snapshot(fs: &mut Fs, m: &Model) -> BTreeMap<Id, Metadata> {
-    m.ino.iter().map(|(&id, &ino)| (id, fs.metadata(ino).expect("stat"))).collect()
+    m.ino
+        .iter()
+        .map(|(&id, &ino)| (id, fs.metadata(ino).expect("stat")))
+        .collect()
 }
 
 fn assert_clean(fs: &mut Fs) -> Result<(), TestCaseError> {

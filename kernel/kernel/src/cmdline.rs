@@ -11,7 +11,11 @@ pub struct CmdLine {
 }
 
 pub fn parse(line: &str) -> CmdLine {
-    let mut c = CmdLine { init: "/sbin/init".to_string(), loglevel: 6, args: Vec::new() };
+    let mut c = CmdLine {
+        init: "/sbin/init".to_string(),
+        loglevel: 6,
+        args: Vec::new(),
+    };
     let mut words = line.split_whitespace();
     for w in words.by_ref() {
         if w == "--" {

@@ -52,7 +52,10 @@ extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
     arch::idt::init();
     arch::entry::init();
     if mb_magic != 0x2BADB002 {
-        fatal(format_args!("not started by a Multiboot loader (magic {:#x})", mb_magic));
+        fatal(format_args!(
+            "not started by a Multiboot loader (magic {:#x})",
+            mb_magic
+        ));
     }
     init_memory(mb_info as u64);
     let cmd = cmdline::parse(&multiboot::cmdline(mb_info as u64));
@@ -115,7 +118,9 @@ fn init_memory(info: u64) {
     }
     match heap_start {
         Some(h) => mm::heap::init(h, heap_size),
-        None => fatal(format_args!("no memory region large enough for the kernel heap")),
+        None => fatal(format_args!(
+            "no memory region large enough for the kernel heap"
+        )),
     }
 }
 
@@ -124,21 +129,46 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
     let path = cmd.init.as_bytes().to_vec();
     let files = FdTable::new();
     let fsx = FsContext::new(fs::vfs().root());
-    let c = Caller { fds: &files, fs: &fsx };
+    let c = Caller {
+        fds: &files,
+        fs: &fsx,
+    };
     let (file, size, path) = match fs::open_executable(c, veridian_vfs::abi::AT_FDCWD, &path) {
         Ok(r) => r,
-        Err(e) => fatal(format_args!("cannot load init {}: {}", cmd.init, veridian_syscall::errno::describe(e))),
+        Err(e) => fatal(format_args!(
+            "cannot load init {}: {}",
+            cmd.init,
+            veridian_syscall::errno::describe(e)
+        )),
     };
     for fd in 0..3 {
-        if let Err(e) = fs::vfs().openat(c, veridian_vfs::abi::AT_FDCWD, b"/dev/console", veridian_vfs::abi::O_RDWR, 0) {
+        if let Err(e) = fs::vfs().openat(
+            c,
+            veridian_vfs::abi::AT_FDCWD,
+            b"/dev/console",
+            veridian_vfs::abi::O_RDWR,
+            0,
+        ) {
             fatal(format_args!("cannot open /dev/console as fd {}: {}", fd, e));
         }
     }
     let mut argv: Vec<Vec<u8>> = alloc::vec![cmd.init.as_bytes().to_vec()];
     argv.extend(cmd.args.iter().map(|a| a.as_bytes().to_vec()));
-    let envp: Vec<Vec<u8>> = alloc::vec![b"PATH=/bin:/usr/bin:/usr/local/bin:/sbin".to_vec(), b"HOME=/".to_vec()];
-    let Some(mut mm) = Mm::new() else { fatal(format_args!("out of memory")) };
-    let loaded = match task::exec::load(&mut mm, &|off, buf| fs::pread(&file, off, buf), size, &path, &argv, &envp) {
+    let envp: Vec<Vec<u8>> = alloc::vec![
+        b"PATH=/bin:/usr/bin:/usr/local/bin:/sbin".to_vec(),
+        b"HOME=/".to_vec()
+    ];
+    let Some(mut mm) = Mm::new() else {
+        fatal(format_args!("out of memory"))
+    };
+    let loaded = match task::exec::load(
+        &mut mm,
+        &|off, buf| fs::pread(&file, off, buf),
+        size,
+        &path,
+        &argv,
+        &envp,
+    ) {
         Ok(l) => l,
         Err(e) => fatal(format_args!("cannot load init {} (errno {})", cmd.init, e)),
     };
@@ -152,7 +182,8 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
         Arc::new(fsx),
         FpuState::initial(),
     );
-    t.ctx.prepare(t.kstack_top(), &TrapFrame::user(loaded.entry, loaded.sp));
+    t.ctx
+        .prepare(t.kstack_top(), &TrapFrame::user(loaded.entry, loaded.sp));
     task::PROCS.lock().insert(
         pid,
         task::Process {
@@ -166,7 +197,10 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
             sigactions: Arc::new(Mutex::new([task::SigAction::default(); 65])),
             pending: 0,
             child_waiters: Vec::new(),
-            cmdline: argv.iter().flat_map(|a| a.iter().copied().chain(core::iter::once(0))).collect(),
+            cmdline: argv
+                .iter()
+                .flat_map(|a| a.iter().copied().chain(core::iter::once(0)))
+                .collect(),
             exe: path,
         },
     );

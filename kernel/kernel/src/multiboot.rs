@@ -3,7 +3,6 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-
 /// A usable RAM range `[start, end)`.
 #[derive(Clone, Copy, Debug)]
 pub struct Region {
@@ -31,14 +30,20 @@ pub fn memory_regions(info: u64, out: &mut [Region; 32]) -> usize {
             let length: u64 = read(p + 12);
             let kind: u32 = read(p + 20);
             if kind == 1 && length > 0 {
-                out[n] = Region { start: base, end: base + length };
+                out[n] = Region {
+                    start: base,
+                    end: base + length,
+                };
                 n += 1;
             }
             p += size as u64 + 4;
         }
     } else if flags & 1 != 0 {
         let upper: u32 = read(info + 8);
-        out[0] = Region { start: 0x100000, end: 0x100000 + upper as u64 * 1024 };
+        out[0] = Region {
+            start: 0x100000,
+            end: 0x100000 + upper as u64 * 1024,
+        };
         n = 1;
     }
     n

@@ -18,7 +18,6 @@ static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static BOOT_EPOCH_NS: AtomicU64 = AtomicU64::new(0);
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
-
 /// Remembers the kernel entry TSC (call first thing).
 pub fn mark_boot() {
     BOOT_TSC.store(rdtsc(), Ordering::Relaxed);
@@ -52,7 +51,12 @@ pub fn init() {
     outb(0x43, 0x34);
     outb(0x40, div as u8);
     outb(0x40, (div >> 8) as u8);
-    BOOT_EPOCH_NS.store(rtc_epoch_secs().saturating_mul(1_000_000_000).saturating_sub(monotonic_ns()), Ordering::Relaxed);
+    BOOT_EPOCH_NS.store(
+        rtc_epoch_secs()
+            .saturating_mul(1_000_000_000)
+            .saturating_sub(monotonic_ns()),
+        Ordering::Relaxed,
+    );
 }
 
 /// The calibrated TSC rate.
@@ -77,7 +81,6 @@ pub fn tick() {
     crate::task::alarm::tick(monotonic_ns());
     crate::net::tick(monotonic_ns());
 }
-
 
 /// Timer interrupts since boot.
 pub fn ticks() -> u64 {
@@ -116,7 +119,10 @@ fn rtc_epoch_secs() -> u64 {
     let day = bcd(cmos(0x07), binary);
     let month = bcd(cmos(0x08), binary);
     let year = 2000 + bcd(cmos(0x09), binary);
-    days_from_civil(year as i64, month as i64, day as i64) as u64 * 86400 + hour * 3600 + min * 60 + sec
+    days_from_civil(year as i64, month as i64, day as i64) as u64 * 86400
+        + hour * 3600
+        + min * 60
+        + sec
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.

@@ -112,7 +112,10 @@ impl OptValue {
     pub(crate) fn bytes(b: &[u8]) -> Self {
         let mut bytes = [0u8; MAX_OPTLEN];
         bytes[..b.len()].copy_from_slice(b);
-        OptValue { bytes, len: b.len() }
+        OptValue {
+            bytes,
+            len: b.len(),
+        }
     }
 
     fn linger(l: Option<u32>) -> Self {

@@ -662,10 +662,18 @@ fn poll_delay_reports_timers() {
 fn connect_after_a_listener_was_shut_down() {
     let mut n = Net::new();
     let (_target, ta) = n.listener();
-    for (how, connect) in [(SHUT_RD, Errno::EINVAL), (SHUT_RDWR, Errno::EINVAL), (SHUT_WR, Errno::EISCONN)] {
+    for (how, connect) in [
+        (SHUT_RD, Errno::EINVAL),
+        (SHUT_RDWR, Errno::EINVAL),
+        (SHUT_WR, Errno::EISCONN),
+    ] {
         let (l, _) = n.listener();
         assert_eq!(n.net.shutdown(l.id(), how), Ok(()));
-        assert_eq!(n.net.connect(l.id(), &sa(LO, ta.port())), Err(connect), "shutdown {how}");
+        assert_eq!(
+            n.net.connect(l.id(), &sa(LO, ta.port())),
+            Err(connect),
+            "shutdown {how}"
+        );
         assert_eq!(n.net.listen(l.id(), 2), Ok(()), "shutdown {how}");
     }
 }

@@ -29,7 +29,13 @@ struct State {
 impl EventCounter {
     /// A counter starting at `initial`; `flags` may hold [`EFD_SEMAPHORE`].
     pub fn new(initial: u32, flags: u32) -> Self {
-        EventCounter { state: Mutex::new(State { count: initial.into(), changes: 0 }), semaphore: flags & EFD_SEMAPHORE != 0 }
+        EventCounter {
+            state: Mutex::new(State {
+                count: initial.into(),
+                changes: 0,
+            }),
+            semaphore: flags & EFD_SEMAPHORE != 0,
+        }
     }
 
     /// `read`: the 8-byte count (or 1 in semaphore mode), which it takes
@@ -52,7 +58,9 @@ impl EventCounter {
     /// `write`: adds the 8-byte value. `EINVAL` for short buffers or
     /// `u64::MAX`, `EAGAIN` while the sum would pass the maximum.
     pub fn write(&self, data: &[u8]) -> Result<usize> {
-        let Some(bytes) = data.get(..8) else { return Err(Errno::EINVAL) };
+        let Some(bytes) = data.get(..8) else {
+            return Err(Errno::EINVAL);
+        };
         let value = u64::from_ne_bytes(bytes.try_into().expect("8 bytes"));
         if value == u64::MAX {
             return Err(Errno::EINVAL);
@@ -81,7 +89,8 @@ impl EventCounter {
 
 impl State {
     fn events(&self) -> PollEvents {
-        (if self.count > 0 { POLLIN } else { 0 }) | (if self.count < MAX_COUNT { POLLOUT } else { 0 })
+        (if self.count > 0 { POLLIN } else { 0 })
+            | (if self.count < MAX_COUNT { POLLOUT } else { 0 })
     }
 }
 

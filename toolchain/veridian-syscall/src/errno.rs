@@ -65,5 +65,8 @@ errnos! {
 }
 
 /// Same value as `EAGAIN`.
-#[cfg_attr(feature = "rustc-dep-of-std", stable(feature = "veridian_syscall", since = "1.96.0"))]
+#[cfg_attr(
+    feature = "rustc-dep-of-std",
+    stable(feature = "veridian_syscall", since = "1.96.0")
+)]
 pub const EWOULDBLOCK: i32 = EAGAIN;

@@ -28,7 +28,10 @@ fn secs(t: i64) -> u32 {
 }
 
 fn times(meta: &Metadata) -> SetTimes {
-    SetTimes { atime: Some(secs(meta.atime())), mtime: Some(secs(meta.mtime())) }
+    SetTimes {
+        atime: Some(secs(meta.atime())),
+        mtime: Some(secs(meta.mtime())),
+    }
 }
 
 fn perm(meta: &Metadata) -> u16 {
@@ -37,7 +40,11 @@ fn perm(meta: &Metadata) -> u16 {
 
 impl Copier {
     pub fn new(verbose: bool) -> Self {
-        Copier { verbose, buf: vec![0; CHUNK], links: HashMap::new() }
+        Copier {
+            verbose,
+            buf: vec![0; CHUNK],
+            links: HashMap::new(),
+        }
     }
 
     /// `--add IMG SRC DEST`: a directory's contents go into DEST; a file
@@ -84,16 +91,27 @@ impl Copier {
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let path = e.path();
-            let meta = fs::symlink_metadata(&path).with_context(|| format!("reading {}", path.display()))?;
+            let meta = fs::symlink_metadata(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
             self.copy_entry(fs, &path, &meta, dir, e.file_name().as_bytes())
                 .with_context(|| format!("adding {}", path.display()))?;
         }
         Ok(())
     }
 
-    fn copy_entry(&mut self, fs: &mut Fs, src: &Path, meta: &Metadata, dir: u32, name: &[u8]) -> Result<()> {
+    fn copy_entry(
+        &mut self,
+        fs: &mut Fs,
+        src: &Path,
+        meta: &Metadata,
+        dir: u32,
+        name: &[u8],
+    ) -> Result<()> {
         if name.len() > MAX_NAME {
-            bail!("file name too long: {} bytes, BlockFS allows at most {MAX_NAME}", name.len());
+            bail!(
+                "file name too long: {} bytes, BlockFS allows at most {MAX_NAME}",
+                name.len()
+            );
         }
         if self.verbose {
             eprintln!("{}", src.display());
@@ -112,7 +130,10 @@ impl Copier {
             return Ok(());
         }
         if !(ft.is_file() || ft.is_symlink()) {
-            eprintln!("mkfs-blockfs: skipping {} (not a file, directory or symlink)", src.display());
+            eprintln!(
+                "mkfs-blockfs: skipping {} (not a file, directory or symlink)",
+                src.display()
+            );
             return Ok(());
         }
         remove_existing(fs, dir, name)?;
@@ -213,7 +234,9 @@ pub fn make_dirs(fs: &mut Fs, path: &str) -> Result<u32> {
                 }
                 ino
             }
-            Err(Error::NotFound) => fs.mkdir(cur, c, 0o755).with_context(|| format!("creating {walked}"))?,
+            Err(Error::NotFound) => fs
+                .mkdir(cur, c, 0o755)
+                .with_context(|| format!("creating {walked}"))?,
             Err(e) => return Err(anyhow::Error::new(e).context(format!("looking up {walked}"))),
         };
     }

@@ -18,11 +18,24 @@ type Fs = FileSystem<FileDevice>;
 
 pub fn run(cmd: Cmd) -> Result<ExitCode> {
     match cmd {
-        Cmd::Ls { image, path, long, recursive } => {
+        Cmd::Ls {
+            image,
+            path,
+            long,
+            recursive,
+        } => {
             let mut fs = open_image(&image, false, false)?;
             let ino = resolve(&mut fs, &path)?;
             let mut out = io::BufWriter::new(io::stdout().lock());
-            list(&mut fs, ino, &path, long, recursive, &mut out, &mut HashSet::new())?;
+            list(
+                &mut fs,
+                ino,
+                &path,
+                long,
+                recursive,
+                &mut out,
+                &mut HashSet::new(),
+            )?;
             out.flush()?;
         }
         Cmd::Cat { image, path } => {
@@ -34,7 +47,9 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
         }
         Cmd::Extract { image, from, out } => {
             let mut fs = open_image(&image, false, false)?;
-            let ino = fs.resolve(from.as_bytes(), false).with_context(|| format!("looking up {from}"))?;
+            let ino = fs
+                .resolve(from.as_bytes(), false)
+                .with_context(|| format!("looking up {from}"))?;
             extract(&mut fs, ino, &out, &mut HashSet::new())?;
         }
         Cmd::Info { image } => info(&image)?,
@@ -44,7 +59,8 @@ pub fn run(cmd: Cmd) -> Result<ExitCode> {
 }
 
 fn resolve(fs: &mut Fs, path: &str) -> Result<u32> {
-    fs.resolve(path.as_bytes(), true).with_context(|| format!("looking up {path}"))
+    fs.resolve(path.as_bytes(), true)
+        .with_context(|| format!("looking up {path}"))
 }
 
 fn type_char(t: FileType) -> char {
@@ -59,15 +75,28 @@ fn type_char(t: FileType) -> char {
 /// from several places, or from inside itself.
 type Seen = HashSet<u32>;
 
-fn list(fs: &mut Fs, ino: u32, path: &str, long: bool, recursive: bool, out: &mut impl Write, seen: &mut Seen) -> Result<()> {
+fn list(
+    fs: &mut Fs,
+    ino: u32,
+    path: &str,
+    long: bool,
+    recursive: bool,
+    out: &mut impl Write,
+    seen: &mut Seen,
+) -> Result<()> {
     let m = fs.metadata(ino)?;
     if m.file_type == FileType::Directory && !seen.insert(ino) {
         bail!("{path}: directory loop (inode {ino} is listed already); run fsck");
     }
     let entries = if m.file_type == FileType::Directory {
-        fs.read_dir(ino).with_context(|| format!("reading {path}"))?
+        fs.read_dir(ino)
+            .with_context(|| format!("reading {path}"))?
     } else {
-        vec![blockfs::DirEntry { ino, file_type: Some(m.file_type), name: path.as_bytes().to_vec() }]
+        vec![blockfs::DirEntry {
+            ino,
+            file_type: Some(m.file_type),
+            name: path.as_bytes().to_vec(),
+        }]
     };
     if recursive {
         writeln!(out, "{path}:")?;
@@ -76,7 +105,9 @@ fn list(fs: &mut Fs, ino: u32, path: &str, long: bool, recursive: bool, out: &mu
     for e in &entries {
         let name = String::from_utf8_lossy(&e.name);
         if long {
-            let m = fs.metadata(e.ino).with_context(|| format!("{path}/{name}"))?;
+            let m = fs
+                .metadata(e.ino)
+                .with_context(|| format!("{path}/{name}"))?;
             let mut line = format!(
                 "{}{:04o} {:>3} {:>5}:{:<5} {:>12} {:>7} {name}",
                 type_char(m.file_type),
@@ -95,7 +126,11 @@ fn list(fs: &mut Fs, ino: u32, path: &str, long: bool, recursive: bool, out: &mu
         } else {
             writeln!(out, "{name}")?;
         }
-        if recursive && e.file_type == Some(FileType::Directory) && e.name != b"." && e.name != b".." {
+        if recursive
+            && e.file_type == Some(FileType::Directory)
+            && e.name != b"."
+            && e.name != b".."
+        {
             subdirs.push((e.ino, format!("{}/{name}", path.trim_end_matches('/'))));
         }
     }
@@ -122,7 +157,11 @@ fn copy_out(fs: &mut Fs, ino: u32, out: &mut impl Write) -> Result<()> {
 fn set_times(path: &Path, mtime: u32, atime: u32) -> Result<()> {
     let t = |s: u32| UNIX_EPOCH + Duration::from_secs(s as u64);
     let f = File::open(path)?;
-    f.set_times(FileTimes::new().set_modified(t(mtime)).set_accessed(t(atime)))?;
+    f.set_times(
+        FileTimes::new()
+            .set_modified(t(mtime))
+            .set_accessed(t(atime)),
+    )?;
     Ok(())
 }
 
@@ -130,7 +169,10 @@ fn set_times(path: &Path, mtime: u32, atime: u32) -> Result<()> {
 fn extract(fs: &mut Fs, ino: u32, out: &Path, seen: &mut Seen) -> Result<()> {
     let m = fs.metadata(ino)?;
     if m.file_type == FileType::Directory && !seen.insert(ino) {
-        bail!("{}: directory loop (inode {ino} is extracted already); run fsck", out.display());
+        bail!(
+            "{}: directory loop (inode {ino} is extracted already); run fsck",
+            out.display()
+        );
     }
     match m.file_type {
         FileType::Symlink => {
@@ -154,9 +196,17 @@ fn extract(fs: &mut Fs, ino: u32, out: &Path, seen: &mut Seen) -> Result<()> {
                     continue;
                 }
                 if e.name.contains(&b'/') || e.name.is_empty() {
-                    bail!("image holds an invalid name {:?}", String::from_utf8_lossy(&e.name));
+                    bail!(
+                        "image holds an invalid name {:?}",
+                        String::from_utf8_lossy(&e.name)
+                    );
                 }
-                extract(fs, e.ino, &out.join(std::ffi::OsStr::from_bytes(&e.name)), seen)?;
+                extract(
+                    fs,
+                    e.ino,
+                    &out.join(std::ffi::OsStr::from_bytes(&e.name)),
+                    seen,
+                )?;
             }
         }
     }
@@ -171,8 +221,15 @@ fn info(image: &Path) -> Result<()> {
     let st = fs.statfs();
     let mib = |blocks: u32| blocks as f64 * 4096.0 / (1024.0 * 1024.0);
     println!("image:             {}", image.display());
-    println!("size:              {} blocks of 4096 bytes ({:.1} MiB)", g.block_count, mib(g.block_count));
-    println!("block bitmap:      blocks 1..{} ({} blocks)", g.inode_table_start, g.bitmap_blocks);
+    println!(
+        "size:              {} blocks of 4096 bytes ({:.1} MiB)",
+        g.block_count,
+        mib(g.block_count)
+    );
+    println!(
+        "block bitmap:      blocks 1..{} ({} blocks)",
+        g.inode_table_start, g.bitmap_blocks
+    );
     println!(
         "inode table:       blocks {}..{} ({} blocks, {} inodes, {} usable)",
         g.inode_table_start,
@@ -189,10 +246,19 @@ fn info(image: &Path) -> Result<()> {
         100.0 * (1.0 - st.free_blocks as f64 / st.total_blocks as f64),
         sb.free_blocks
     );
-    println!("free inodes:       {} of {}; superblock says {}", st.free_inodes, st.total_inodes, sb.free_inodes);
-    println!("mount count:       {} (max {})", sb.mount_count, sb.max_mount_count);
+    println!(
+        "free inodes:       {} of {}; superblock says {}",
+        st.free_inodes, st.total_inodes, sb.free_inodes
+    );
+    println!(
+        "mount count:       {} (max {})",
+        sb.mount_count, sb.max_mount_count
+    );
     println!("write time:        {}", sb.write_time);
-    println!("state:             {}", if sb.state == 1 { "clean" } else { "not clean" });
+    println!(
+        "state:             {}",
+        if sb.state == 1 { "clean" } else { "not clean" }
+    );
     Ok(())
 }
 
@@ -208,7 +274,11 @@ fn fsck(image: &Path, repair: bool) -> Result<ExitCode> {
         report.inodes,
         report.directories,
         report.problems.len(),
-        if report.repaired && !report.is_clean() { ", repaired" } else { "" }
+        if report.repaired && !report.is_clean() {
+            ", repaired"
+        } else {
+            ""
+        }
     );
     if report.is_clean() {
         return Ok(ExitCode::SUCCESS);

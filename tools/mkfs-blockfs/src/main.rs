@@ -116,18 +116,36 @@ fn main() -> ExitCode {
 }
 
 fn mount_opts(cli_large: bool, read_only: bool) -> MountOptions {
-    MountOptions { read_only, allow_large_dirs: cli_large, cache_blocks: 16384 }
+    MountOptions {
+        read_only,
+        allow_large_dirs: cli_large,
+        cache_blocks: 16384,
+    }
 }
 
 /// Mounts an image file.
-pub fn open_image(path: &Path, writable: bool, allow_large_dirs: bool) -> Result<FileSystem<FileDevice>> {
-    let dev = FileDevice::open(path, writable).with_context(|| format!("opening {}", path.display()))?;
+pub fn open_image(
+    path: &Path,
+    writable: bool,
+    allow_large_dirs: bool,
+) -> Result<FileSystem<FileDevice>> {
+    let dev =
+        FileDevice::open(path, writable).with_context(|| format!("opening {}", path.display()))?;
     FileSystem::mount(dev, mount_opts(allow_large_dirs, !writable))
         .with_context(|| format!("mounting {}", path.display()))
 }
 
-fn format_device(dev: FileDevice, inodes: Option<u32>, zeroed: bool, img: &Path) -> Result<FileSystem<FileDevice>> {
-    let opts = FormatOptions { block_count: None, inode_count: inodes, assume_zeroed: zeroed };
+fn format_device(
+    dev: FileDevice,
+    inodes: Option<u32>,
+    zeroed: bool,
+    img: &Path,
+) -> Result<FileSystem<FileDevice>> {
+    let opts = FormatOptions {
+        block_count: None,
+        inode_count: inodes,
+        assume_zeroed: zeroed,
+    };
     FileSystem::format(dev, &opts).with_context(|| format!("formatting {}", img.display()))
 }
 
@@ -160,7 +178,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     if let Some(out) = &cli.output {
         let blocks = size_blocks(cli.size.unwrap_or(0))?;
-        let dev = FileDevice::create(out, blocks).with_context(|| format!("creating {}", out.display()))?;
+        let dev = FileDevice::create(out, blocks)
+            .with_context(|| format!("creating {}", out.display()))?;
         let mut fs = format_device(dev, cli.inodes, true, out)?;
         if large {
             fs = FileSystem::mount(fs.unmount()?, mount_opts(true, false))?;

@@ -22,7 +22,10 @@ fn write(path: &Path, data: &[u8], mode: u32) {
 
 fn set_mtime(path: &Path, secs: u64) {
     let t = UNIX_EPOCH + Duration::from_secs(secs);
-    File::open(path).unwrap().set_times(FileTimes::new().set_modified(t).set_accessed(t)).unwrap();
+    File::open(path)
+        .unwrap()
+        .set_times(FileTimes::new().set_modified(t).set_accessed(t))
+        .unwrap();
 }
 
 /// A host tree with an executable, private and empty files, nested and
@@ -35,13 +38,30 @@ fn host_tree(root: &Path) {
     let big: Vec<u8> = (0..(20 << 12) + 77).map(|i| (i * 7 % 256) as u8).collect();
     write(&root.join("a/b/c/big.bin"), &big, 0o640);
     fs::create_dir_all(root.join("var/empty-dir")).unwrap();
-    fs::set_permissions(root.join("var/empty-dir"), fs::Permissions::from_mode(0o700)).unwrap();
+    fs::set_permissions(
+        root.join("var/empty-dir"),
+        fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
     symlink("../bin/tool", root.join("etc/tool-link")).unwrap();
     symlink("/etc/secret", root.join("abs-link")).unwrap();
     symlink("does/not/exist", root.join("dangling")).unwrap();
     fs::hard_link(root.join("bin/tool"), root.join("bin/tool-hard")).unwrap();
     // Times last: children change their directory's mtime.
-    for p in ["bin/tool", "etc/secret", "etc/empty", "a/b/c/big.bin", "var/empty-dir", "a/b/c", "a/b", "a", "bin", "etc", "var", ""] {
+    for p in [
+        "bin/tool",
+        "etc/secret",
+        "etc/empty",
+        "a/b/c/big.bin",
+        "var/empty-dir",
+        "a/b/c",
+        "a/b",
+        "a",
+        "bin",
+        "etc",
+        "var",
+        "",
+    ] {
         set_mtime(&root.join(p), MTIME + p.len() as u64);
     }
 }
@@ -70,10 +90,22 @@ fn seed_forms_round_trip_modes_symlinks_and_mtimes() {
     assert!(info.contains("free blocks:"), "{info}");
 
     // --add IMG SRC DEST: parents of DEST are created.
-    ok(&[&"--add", &img, &src.join("bin/tool"), &"/usr/local/bin/tool"]);
-    assert_eq!(ok(&[&"cat", &img, &"/usr/local/bin/tool"]), "#!/bin/sh\necho hi\n");
+    ok(&[
+        &"--add",
+        &img,
+        &src.join("bin/tool"),
+        &"/usr/local/bin/tool",
+    ]);
+    assert_eq!(
+        ok(&[&"cat", &img, &"/usr/local/bin/tool"]),
+        "#!/bin/sh\necho hi\n"
+    );
     let ls = ok(&[&"ls", &"-l", &img, &"/usr/local/bin"]);
-    assert!(ls.lines().any(|l| l.starts_with("-0755") && l.ends_with(" tool")), "{ls}");
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("-0755") && l.ends_with(" tool")),
+        "{ls}"
+    );
     // DEST an existing directory: the file keeps its name there.
     ok(&[&"--add", &img, &src.join("etc/secret"), &"/usr/local/bin"]);
     assert_eq!(ok(&[&"cat", &img, &"/usr/local/bin/secret"]), "s3cret");
@@ -87,12 +119,20 @@ fn seed_forms_round_trip_modes_symlinks_and_mtimes() {
     // Symlinks are stored as symlinks; cat follows them.
     let ls = ok(&[&"ls", &"-l", &img, &"/opt/tree/etc"]);
     assert!(ls.contains("tool-link -> ../bin/tool"), "{ls}");
-    assert_eq!(ok(&[&"cat", &img, &"/opt/tree/etc/tool-link"]), "#!/bin/sh\necho hi\n");
+    assert_eq!(
+        ok(&[&"cat", &img, &"/opt/tree/etc/tool-link"]),
+        "#!/bin/sh\necho hi\n"
+    );
     // The hard link is one inode with two names.
     let ls = ok(&[&"ls", &"-l", &img, &"/opt/tree/bin"]);
     let tool_lines: Vec<_> = ls.lines().filter(|l| l.contains(" tool")).collect();
     assert_eq!(tool_lines.len(), 2, "{ls}");
-    assert!(tool_lines.iter().all(|l| l.split_whitespace().nth(1) == Some("2")), "{ls}");
+    assert!(
+        tool_lines
+            .iter()
+            .all(|l| l.split_whitespace().nth(1) == Some("2")),
+        "{ls}"
+    );
 
     // --add of a directory copies its contents into DEST.
     ok(&[&"--add", &img, &src.join("etc"), &"/etc2"]);
@@ -141,7 +181,10 @@ fn clear_errors() {
     ok(&[&"--add", &img, &file, &format!("/d/{ok255}")]);
 
     let err = fails(&[&"--add", &img, &t.path().join("missing"), &"/x"]);
-    assert!(err.contains("missing") && err.contains("No such file"), "{err}");
+    assert!(
+        err.contains("missing") && err.contains("No such file"),
+        "{err}"
+    );
     let err = fails(&[&"--add-dir", &img, &t.path().join("missing"), &"/x"]);
     assert!(err.contains("No such file"), "{err}");
     let err = fails(&[&"--add-dir", &img, &file, &"/x"]);
@@ -150,7 +193,10 @@ fn clear_errors() {
     // DEST (or one of its parents) is a file.
     ok(&[&"--add", &img, &file, &"/etc/tool"]);
     let err = fails(&[&"--add-dir", &img, &src, &"/etc/tool"]);
-    assert!(err.contains("/etc/tool exists in the image and is not a directory"), "{err}");
+    assert!(
+        err.contains("/etc/tool exists in the image and is not a directory"),
+        "{err}"
+    );
     let err = fails(&[&"--add", &img, &file, &"/etc/tool/inner"]);
     assert!(err.contains("not a directory"), "{err}");
 
@@ -229,15 +275,26 @@ fn too_many_files_says_no_inodes_and_stays_clean() {
 
 /// Offset of inode `ino`'s field `field` in the image file.
 fn inode_field(img: &Path, ino: u32, field: usize) -> u64 {
-    let fs = FileSystem::mount(FileDevice::open(img, false).unwrap(), MountOptions { read_only: true, ..Default::default() })
-        .unwrap();
+    let fs = FileSystem::mount(
+        FileDevice::open(img, false).unwrap(),
+        MountOptions {
+            read_only: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let (blk, off) = fs.geometry().inode_location(ino);
     blk as u64 * 4096 + (off + field) as u64
 }
 
 fn patch(img: &Path, off: u64, bytes: &[u8]) {
     use std::os::unix::fs::FileExt;
-    fs::OpenOptions::new().write(true).open(img).unwrap().write_all_at(bytes, off).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(img)
+        .unwrap()
+        .write_all_at(bytes, off)
+        .unwrap();
 }
 
 fn peek_u32(img: &Path, off: u64) -> u32 {
@@ -248,8 +305,14 @@ fn peek_u32(img: &Path, off: u64) -> u32 {
 }
 
 fn lookup(img: &Path, path: &str) -> u32 {
-    let mut fs = FileSystem::mount(FileDevice::open(img, false).unwrap(), MountOptions { read_only: true, ..Default::default() })
-        .unwrap();
+    let mut fs = FileSystem::mount(
+        FileDevice::open(img, false).unwrap(),
+        MountOptions {
+            read_only: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     fs.resolve(path.as_bytes(), false).unwrap()
 }
 
@@ -268,12 +331,28 @@ fn fsck_exit_codes_and_repair() {
     let out = mkfs(&[&"fsck", &img]);
     assert_eq!(out.status.code(), Some(4));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("inode {tool}: link count 7, should be 2")), "{text}");
-    assert!(text.contains("1 unused block(s) marked used in the bitmap (first: 1023)"), "{text}");
+    assert!(
+        text.contains(&format!("inode {tool}: link count 7, should be 2")),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 unused block(s) marked used in the bitmap (first: 1023)"),
+        "{text}"
+    );
     let out = mkfs(&[&"fsck", &"--repair", &img]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = mkfs(&[&"fsck", &img]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out_dir = t.path().join("out");
     ok(&[&"extract", &img, &out_dir]);
     compare_trees(&src, &out_dir);
@@ -299,6 +378,11 @@ fn directory_loop_is_an_error_not_a_hang() {
     let out = mkfs(&[&"fsck", &img]);
     assert_eq!(out.status.code(), Some(4));
     let out = mkfs(&[&"fsck", &"--repair", &img]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     ok(&[&"ls", &"-R", &img]);
 }

@@ -15,9 +15,14 @@ const DEFAULT_SRC: &str = "/usr/lib/rustlib/src/rust/library";
 
 #[test]
 fn add_dir_then_extract_gives_the_same_tree() {
-    let src = PathBuf::from(std::env::var("BLOCKFS_ROUNDTRIP_SRC").unwrap_or_else(|_| DEFAULT_SRC.into()));
+    let src = PathBuf::from(
+        std::env::var("BLOCKFS_ROUNDTRIP_SRC").unwrap_or_else(|_| DEFAULT_SRC.into()),
+    );
     if !src.is_dir() {
-        eprintln!("skipped: {} is absent (install rust-web-src or set BLOCKFS_ROUNDTRIP_SRC)", src.display());
+        eprintln!(
+            "skipped: {} is absent (install rust-web-src or set BLOCKFS_ROUNDTRIP_SRC)",
+            src.display()
+        );
         return;
     }
     let t = tempfile::tempdir().unwrap();

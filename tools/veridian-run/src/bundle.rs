@@ -55,7 +55,12 @@ impl Bundle<'_> {
         for (k, v) in self.env {
             body += &format!("env {}\n", percent_encode(&format!("{k}={v}")));
         }
-        body += &format!("cwd {}\nstdout {}\nstderr {}\n", percent_encode(self.cwd), percent_encode(self.stdout), percent_encode(self.stderr));
+        body += &format!(
+            "cwd {}\nstdout {}\nstderr {}\n",
+            percent_encode(self.cwd),
+            percent_encode(self.stdout),
+            percent_encode(self.stderr)
+        );
         if !self.stdin.is_empty() {
             body += &format!("stdin {}\n", self.stdin.len());
         }
@@ -89,7 +94,16 @@ mod tests {
         let args = vec!["two words".to_string(), String::new()];
         let env = vec![("K".to_string(), "v=1".to_string())];
         let program = vec![0x7f, b'E', b'L', b'F', 1, 2, 3];
-        let b = Bundle { path: "/tmp/p", args: &args, env: &env, cwd: "/tmp", stdout: "/dev/ttyS1", stderr: "/dev/ttyS2", program: &program, stdin: b"" };
+        let b = Bundle {
+            path: "/tmp/p",
+            args: &args,
+            env: &env,
+            cwd: "/tmp",
+            stdout: "/dev/ttyS1",
+            stderr: "/dev/ttyS2",
+            program: &program,
+            stdin: b"",
+        };
         let image = b.encode();
         let text = String::from_utf8_lossy(&image[..ALIGN]);
         let first = text.lines().next().unwrap();
@@ -100,7 +114,10 @@ mod tests {
         assert_eq!(image.len() % 512, 0);
         assert!(!text.contains("stdin"));
 
-        let with_input = Bundle { stdin: b"line\n", ..b };
+        let with_input = Bundle {
+            stdin: b"line\n",
+            ..b
+        };
         let image = with_input.encode();
         assert!(String::from_utf8_lossy(&image[..ALIGN]).contains("\nstdin 5\n"));
         assert_eq!(&image[ALIGN + 7..ALIGN + 12], b"line\n");

@@ -25,7 +25,17 @@ use veridian_run::bundle::Bundle;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 /// Environment variables never forwarded: they describe the host.
-const HOST_ONLY_ENV: &[&str] = &["PATH", "HOME", "PWD", "OLDPWD", "SHELL", "TERM", "USER", "TMPDIR", "LS_COLORS"];
+const HOST_ONLY_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "PWD",
+    "OLDPWD",
+    "SHELL",
+    "TERM",
+    "USER",
+    "TMPDIR",
+    "LS_COLORS",
+];
 
 #[derive(Parser)]
 #[command(about = "Run an x86_64-unknown-veridian program inside VeridianOS (QEMU)")]
@@ -69,8 +79,12 @@ fn main() -> ExitCode {
 fn run(args: Args) -> Result<u8> {
     let (kernel, rootfs) = locate_images(args.kernel, args.rootfs)?;
     let program_path = PathBuf::from(&args.command[0]);
-    let program = std::fs::read(&program_path).with_context(|| format!("cannot read {}", program_path.display()))?;
-    let name = program_path.file_name().and_then(|n| n.to_str()).unwrap_or("program");
+    let program = std::fs::read(&program_path)
+        .with_context(|| format!("cannot read {}", program_path.display()))?;
+    let name = program_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("program");
 
     let scratch = scratch_dir()?;
     let overlay = scratch.join("root.qcow2");
@@ -81,16 +95,22 @@ fn run(args: Args) -> Result<u8> {
         .status()
         .context("cannot run qemu-img")?;
     if !status.success() {
-        bail!("qemu-img could not create an overlay over {}", rootfs.display());
+        bail!(
+            "qemu-img could not create an overlay over {}",
+            rootfs.display()
+        );
     }
-    let env: Vec<(String, String)> =
-        std::env::vars().filter(|(k, _)| !HOST_ONLY_ENV.contains(&k.as_str()) && !k.starts_with("LD_")).collect();
+    let env: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| !HOST_ONLY_ENV.contains(&k.as_str()) && !k.starts_with("LD_"))
+        .collect();
     let guest_path = format!("/tmp/veridian-run/{name}");
     // Piped or redirected input goes along; a terminal is left alone (the
     // guest program then reads end-of-file).
     let mut stdin = Vec::new();
     if !std::io::stdin().is_terminal() {
-        std::io::stdin().read_to_end(&mut stdin).context("cannot read standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut stdin)
+            .context("cannot read standard input")?;
     }
     let bundle = Bundle {
         path: &guest_path,
@@ -142,10 +162,23 @@ fn run(args: Args) -> Result<u8> {
             let _ = std::fs::remove_dir_all(&scratch);
             Ok(code)
         }
-        VmExit::Timeout => bail!("timed out after {} s; QEMU killed; serial log kept at {}", args.timeout, log.display()),
-        VmExit::NoStatus(code) => bail!("QEMU ended without a status from VeridianOS ({code:?}); serial log kept at {}", log.display()),
-        VmExit::KernelFailure => bail!("the VeridianOS kernel failed (see the end of its serial log at {})", log.display()),
-        VmExit::Silent => bail!("no output for too long; QEMU killed; serial log kept at {}", log.display()),
+        VmExit::Timeout => bail!(
+            "timed out after {} s; QEMU killed; serial log kept at {}",
+            args.timeout,
+            log.display()
+        ),
+        VmExit::NoStatus(code) => bail!(
+            "QEMU ended without a status from VeridianOS ({code:?}); serial log kept at {}",
+            log.display()
+        ),
+        VmExit::KernelFailure => bail!(
+            "the VeridianOS kernel failed (see the end of its serial log at {})",
+            log.display()
+        ),
+        VmExit::Silent => bail!(
+            "no output for too long; QEMU killed; serial log kept at {}",
+            log.display()
+        ),
         VmExit::Stopped => bail!("run stopped; serial log kept at {}", log.display()),
     }
 }
@@ -156,13 +189,17 @@ fn locate_images(kernel: Option<PathBuf>, rootfs: Option<PathBuf>) -> Result<(Pa
     let conf_path = std::env::current_exe()?.with_file_name("veridian-run.conf");
     let conf = std::fs::read_to_string(&conf_path).unwrap_or_default();
     let from_conf = |key: &str| {
-        conf.lines().find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('='))).map(PathBuf::from)
+        conf.lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+            .map(PathBuf::from)
     };
     let kernel = kernel.or_else(|| from_conf("kernel")).context(format!(
         "no kernel: pass --kernel, set VERIDIAN_KERNEL, or run `cargo xtask runner` (writes {})",
         conf_path.display()
     ))?;
-    let rootfs = rootfs.or_else(|| from_conf("rootfs")).context("no rootfs: pass --rootfs or set VERIDIAN_ROOTFS")?;
+    let rootfs = rootfs
+        .or_else(|| from_conf("rootfs"))
+        .context("no rootfs: pass --rootfs or set VERIDIAN_ROOTFS")?;
     for (path, what) in [(&kernel, "kernel"), (&rootfs, "rootfs")] {
         veridian_run::qemu::require_file(path, what)?;
     }
@@ -182,9 +219,15 @@ fn scratch_dir() -> Result<PathBuf> {
 }
 
 /// Copies what QEMU appends to `file` to `out` until `done` and drained.
-fn pump(file: PathBuf, mut out: impl Write + Send + 'static, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+fn pump(
+    file: PathBuf,
+    mut out: impl Write + Send + 'static,
+    done: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        let Ok(mut f) = std::fs::File::open(&file) else { return };
+        let Ok(mut f) = std::fs::File::open(&file) else {
+            return;
+        };
         let mut buf = [0u8; 8192];
         loop {
             let finished = done.load(Ordering::SeqCst);

@@ -57,7 +57,11 @@ impl Accel {
 
 /// True when /dev/kvm opens read-write.
 pub fn kvm_usable() -> bool {
-    OpenOptions::new().read(true).write(true).open("/dev/kvm").is_ok()
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/kvm")
+        .is_ok()
 }
 
 /// What to boot.
@@ -110,27 +114,46 @@ impl Vm {
     /// The qemu-system-x86_64 invocation.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new("qemu-system-x86_64");
-        cmd.args(["-accel", self.accel.qemu_name(), "-cpu", cpu_model(self.accel)])
-            .args(["-m", &format!("{}M", self.memory_mb)])
-            .args(["-display", "none", "-monitor", "none", "-no-reboot"])
-            .arg("-kernel")
-            .arg(&self.kernel)
-            .args(["-append", &self.cmdline]);
+        cmd.args([
+            "-accel",
+            self.accel.qemu_name(),
+            "-cpu",
+            cpu_model(self.accel),
+        ])
+        .args(["-m", &format!("{}M", self.memory_mb)])
+        .args(["-display", "none", "-monitor", "none", "-no-reboot"])
+        .arg("-kernel")
+        .arg(&self.kernel)
+        .args(["-append", &self.cmdline]);
         if let Some(initrd) = &self.initrd {
             cmd.arg("-initrd").arg(initrd);
         }
-        cmd.args(["-device", &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04")])
-            .args(["-serial", "stdio"]);
+        cmd.args([
+            "-device",
+            &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04"),
+        ])
+        .args(["-serial", "stdio"]);
         if self.user_net {
-            cmd.args(["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"]);
+            cmd.args([
+                "-netdev",
+                "user,id=net0",
+                "-device",
+                "virtio-net-pci,netdev=net0",
+            ]);
         }
         for serial in &self.extra_serials {
             cmd.arg("-serial").arg(format!("file:{}", serial.display()));
         }
         for (i, disk) in self.disks.iter().enumerate() {
-            let format = if disk.extension().is_some_and(|e| e == "qcow2") { "qcow2" } else { "raw" };
-            cmd.arg("-drive")
-                .arg(format!("file={},if=none,id=disk{i},format={format},cache=unsafe", disk.display()));
+            let format = if disk.extension().is_some_and(|e| e == "qcow2") {
+                "qcow2"
+            } else {
+                "raw"
+            };
+            cmd.arg("-drive").arg(format!(
+                "file={},if=none,id=disk{i},format={format},cache=unsafe",
+                disk.display()
+            ));
             cmd.args(["-device", &format!("virtio-blk-pci,drive=disk{i}")]);
         }
         cmd
@@ -142,7 +165,8 @@ impl Vm {
         if let Some(dir) = self.log.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let mut log = File::create(&self.log).with_context(|| format!("cannot create {}", self.log.display()))?;
+        let mut log = File::create(&self.log)
+            .with_context(|| format!("cannot create {}", self.log.display()))?;
         let mut child = Guard(
             self.command()
                 .stdin(Stdio::null())
@@ -154,15 +178,23 @@ impl Vm {
         writeln!(log, "{QEMU_PID_LINE}{}", child.0.id())?;
         let lines = line_channel(child.0.stdout.take().expect("piped"));
         let stderr = child.0.stderr.take().expect("piped");
-        let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+        let stderr_reader =
+            std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
         let deadline = Instant::now() + limit;
         let mut last_line = Instant::now();
         let mut reported = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if self.silence_limit.is_some_and(|quiet| last_line.elapsed() >= quiet) {
+            if self
+                .silence_limit
+                .is_some_and(|quiet| last_line.elapsed() >= quiet)
+            {
                 child.kill()?;
-                writeln!(log, "[xtask] QEMU killed: no output for {:?}", self.silence_limit.unwrap_or_default())?;
+                writeln!(
+                    log,
+                    "[xtask] QEMU killed: no output for {:?}",
+                    self.silence_limit.unwrap_or_default()
+                )?;
                 return Ok(VmExit::Silent);
             }
             match lines.recv_timeout(left.min(Duration::from_millis(200))) {
@@ -179,7 +211,11 @@ impl Vm {
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) if left.is_zero() => {
                     child.kill()?;
-                    writeln!(log, "[xtask] QEMU killed after {} s without powering off", limit.as_secs())?;
+                    writeln!(
+                        log,
+                        "[xtask] QEMU killed after {} s without powering off",
+                        limit.as_secs()
+                    )?;
                     return Ok(VmExit::Timeout);
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -228,8 +264,14 @@ fn line_channel(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<S
     std::thread::spawn(move || {
         let mut reader = BufReader::new(reader);
         let mut buf = Vec::new();
-        while reader.read_until(b'\n', &mut buf).map(|n| n > 0).unwrap_or(false) {
-            let line = String::from_utf8_lossy(&buf).trim_end_matches(['\n', '\r']).to_string();
+        while reader
+            .read_until(b'\n', &mut buf)
+            .map(|n| n > 0)
+            .unwrap_or(false)
+        {
+            let line = String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
             buf.clear();
             if tx.send(line).is_err() {
                 break;
@@ -284,11 +326,26 @@ mod tests {
     #[test]
     fn status_line_restores_the_high_bit() {
         // init killed by SIGABRT: 134 reaches QEMU as 134 & 0x7f = 6.
-        assert_eq!(with_reported_status(decode_exit(Some((134 << 1 | 1) & 0xff)), Some(134)), VmExit::Status(134));
-        assert_eq!(with_reported_status(VmExit::Status(6), None), VmExit::Status(6));
-        assert_eq!(with_reported_status(VmExit::Status(127), Some(127)), VmExit::Status(127));
-        assert_eq!(with_reported_status(VmExit::Status(KERNEL_FAILURE), None), VmExit::KernelFailure);
-        assert_eq!(with_reported_status(VmExit::Timeout, Some(0)), VmExit::Timeout);
+        assert_eq!(
+            with_reported_status(decode_exit(Some((134 << 1 | 1) & 0xff)), Some(134)),
+            VmExit::Status(134)
+        );
+        assert_eq!(
+            with_reported_status(VmExit::Status(6), None),
+            VmExit::Status(6)
+        );
+        assert_eq!(
+            with_reported_status(VmExit::Status(127), Some(127)),
+            VmExit::Status(127)
+        );
+        assert_eq!(
+            with_reported_status(VmExit::Status(KERNEL_FAILURE), None),
+            VmExit::KernelFailure
+        );
+        assert_eq!(
+            with_reported_status(VmExit::Timeout, Some(0)),
+            VmExit::Timeout
+        );
     }
 
     #[test]
@@ -305,7 +362,11 @@ mod tests {
             silence_limit: None,
             user_net: false,
         };
-        let args: Vec<String> = vm.command().get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> = vm
+            .command()
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         let joined = args.join(" ");
         assert!(joined.contains("-accel tcg"));
         assert!(joined.contains("-kernel k.elf -append init=/sbin/init"));

@@ -85,11 +85,31 @@ pub mod raw {
 
     pub fn epoll_ctl(ep: isize, op: usize, fd: i32, events: u32, data: u64) -> isize {
         let ev = EpollEvent { events, data };
-        sys(233, [ep as usize, op, fd as usize, &ev as *const EpollEvent as usize, 0, 0])
+        sys(
+            233,
+            [
+                ep as usize,
+                op,
+                fd as usize,
+                &ev as *const EpollEvent as usize,
+                0,
+                0,
+            ],
+        )
     }
 
     pub fn epoll_wait(ep: isize, out: &mut [EpollEvent], ms: i32) -> isize {
-        sys(232, [ep as usize, out.as_mut_ptr() as usize, out.len(), ms as usize, 0, 0])
+        sys(
+            232,
+            [
+                ep as usize,
+                out.as_mut_ptr() as usize,
+                out.len(),
+                ms as usize,
+                0,
+                0,
+            ],
+        )
     }
 
     pub fn close(fd: isize) {

@@ -26,7 +26,9 @@ pub fn percent_decode(word: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -50,7 +52,9 @@ pub fn parse(raw: impl Iterator<Item = String>) -> Result<(Options, Invocation),
         match word.as_str() {
             "--env" => {
                 let pair = value("--env")?;
-                let (k, v) = pair.split_once('=').ok_or(format!("--env {pair}: expected K=V"))?;
+                let (k, v) = pair
+                    .split_once('=')
+                    .ok_or(format!("--env {pair}: expected K=V"))?;
                 options.env.push((k.to_string(), v.to_string()));
             }
             "--cwd" => options.cwd = Some(value("--cwd")?),
@@ -61,7 +65,12 @@ pub fn parse(raw: impl Iterator<Item = String>) -> Result<(Options, Invocation),
             "--bundle" => return Ok((options, Invocation::Bundle(value("--bundle")?))),
             "--" => return Ok((options, program(words.collect()))),
             other if other.starts_with("--") => return Err(format!("unknown option {other}")),
-            _ => return Ok((options, program(std::iter::once(word).chain(words).collect()))),
+            _ => {
+                return Ok((
+                    options,
+                    program(std::iter::once(word).chain(words).collect()),
+                ))
+            }
         }
     }
     Ok((options, Invocation::Nothing))
@@ -80,7 +89,10 @@ mod tests {
     use super::*;
 
     fn words(s: &[&str]) -> impl Iterator<Item = String> {
-        s.iter().map(|w| w.to_string()).collect::<Vec<_>>().into_iter()
+        s.iter()
+            .map(|w| w.to_string())
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
@@ -94,16 +106,25 @@ mod tests {
 
     #[test]
     fn options_then_program() {
-        let (o, i) = parse(words(&["--env", "A=b%3Dc", "--cwd", "/tmp", "--", "/bin/x", "a%20b", ""])).unwrap();
+        let (o, i) = parse(words(&[
+            "--env", "A=b%3Dc", "--cwd", "/tmp", "--", "/bin/x", "a%20b", "",
+        ]))
+        .unwrap();
         assert_eq!(o.env, [("A".to_string(), "b=c".to_string())]);
         assert_eq!(o.cwd.as_deref(), Some("/tmp"));
-        assert_eq!(i, Invocation::Program(vec!["/bin/x".into(), "a b".into(), "".into()]));
+        assert_eq!(
+            i,
+            Invocation::Program(vec!["/bin/x".into(), "a b".into(), "".into()])
+        );
     }
 
     #[test]
     fn program_without_separator_and_script() {
         let (_, i) = parse(words(&["/bin/x", "--env"])).unwrap();
-        assert_eq!(i, Invocation::Program(vec!["/bin/x".into(), "--env".into()]));
+        assert_eq!(
+            i,
+            Invocation::Program(vec!["/bin/x".into(), "--env".into()])
+        );
         let (_, i) = parse(words(&["--script", "/etc/s"])).unwrap();
         assert_eq!(i, Invocation::Script("/etc/s".into()));
         assert_eq!(parse(words(&[])).unwrap().1, Invocation::Nothing);

@@ -22,7 +22,12 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
     if words.next() != Some("VRUN1") {
         return Err(format!("not a run bundle: {first:?}"));
     }
-    let mut number = || words.next().and_then(|w| w.parse::<u64>().ok()).ok_or(format!("bad first line {first:?}"));
+    let mut number = || {
+        words
+            .next()
+            .and_then(|w| w.parse::<u64>().ok())
+            .ok_or(format!("bad first line {first:?}"))
+    };
     let (header_len, program_len) = (number()?, number()?);
     let mut options = Options::default();
     let mut path = None;
@@ -41,13 +46,25 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
             "cwd" => options.cwd = Some(value),
             "stdout" => options.stdout = Some(value),
             "stderr" => options.stderr = Some(value),
-            "stdin" => stdin_len = value.parse().map_err(|_| format!("bad stdin size {value:?}"))?,
+            "stdin" => {
+                stdin_len = value
+                    .parse()
+                    .map_err(|_| format!("bad stdin size {value:?}"))?
+            }
             other => return Err(format!("unknown bundle line {other:?}")),
         }
     }
     let path = path.ok_or("bundle names no path")?;
     let argv = std::iter::once(path).chain(args).collect();
-    Ok((header_len, program_len, Run { options, argv, stdin_len }))
+    Ok((
+        header_len,
+        program_len,
+        Run {
+            options,
+            argv,
+            stdin_len,
+        },
+    ))
 }
 
 /// Largest header accepted (bounds what a corrupt disk can make init read).
@@ -66,23 +83,33 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
         .ok_or_else(|| invalid(format!("{dev} holds no run bundle")))?;
     if stated > head.len() {
         if stated > MAX_HEADER {
-            return Err(invalid(format!("bundle header of {stated} bytes is too large")));
+            return Err(invalid(format!(
+                "bundle header of {stated} bytes is too large"
+            )));
         }
         head.resize(stated, 0);
         disk.read_exact(&mut head[4096..])?;
     }
     let end = head.iter().position(|&b| b == 0).unwrap_or(head.len());
-    let (header_len, program_len, mut run) = parse_header(&String::from_utf8_lossy(&head[..end])).map_err(invalid)?;
+    let (header_len, program_len, mut run) =
+        parse_header(&String::from_utf8_lossy(&head[..end])).map_err(invalid)?;
     disk.seek(SeekFrom::Start(header_len))?;
     let mut program = Vec::new();
     (&mut disk).take(program_len).read_to_end(&mut program)?;
     if program.len() as u64 != program_len {
-        return Err(std::io::Error::other(format!("bundle program is {} of {program_len} bytes", program.len())));
+        return Err(std::io::Error::other(format!(
+            "bundle program is {} of {program_len} bytes",
+            program.len()
+        )));
     }
     let mut stdin = Vec::new();
     disk.take(run.stdin_len).read_to_end(&mut stdin)?;
     if stdin.len() as u64 != run.stdin_len {
-        return Err(std::io::Error::other(format!("bundle stdin is {} of {} bytes", stdin.len(), run.stdin_len)));
+        return Err(std::io::Error::other(format!(
+            "bundle stdin is {} of {} bytes",
+            stdin.len(),
+            run.stdin_len
+        )));
     }
     let path = &run.argv[0];
     if let Some(parent) = std::path::Path::new(path).parent() {

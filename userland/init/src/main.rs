@@ -39,7 +39,10 @@ fn main() {
         }
     };
     reap::orphans();
-    println!("INIT: power off with status {status} after {:.3} s", started.elapsed().as_secs_f64());
+    println!(
+        "INIT: power off with status {status} after {:.3} s",
+        started.elapsed().as_secs_f64()
+    );
     let _ = std::io::stdout().flush();
     std::process::exit(status);
 }
@@ -50,8 +53,12 @@ fn run(options: &Options, invocation: Invocation) -> i32 {
         Invocation::Script(path) => match fs::read_to_string(&path) {
             Ok(text) => {
                 let mut failures = 0;
-                for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
-                    let words: Vec<String> = line.split_whitespace().map(args::percent_decode).collect();
+                for line in text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                {
+                    let words: Vec<String> =
+                        line.split_whitespace().map(args::percent_decode).collect();
                     failures += i32::from(run_words(options, &words) != 0);
                 }
                 println!("INIT: script done, {failures} failed");
@@ -78,7 +85,9 @@ fn run(options: &Options, invocation: Invocation) -> i32 {
 
 /// Runs one program and returns the status init reports for it.
 fn run_words(options: &Options, words: &[String]) -> i32 {
-    let Some((program, rest)) = words.split_first() else { return 0 };
+    let Some((program, rest)) = words.split_first() else {
+        return 0;
+    };
     println!("INIT: run {}", words.join(" "));
     let mut cmd = Command::new(program);
     cmd.args(rest).envs(options.env.iter().map(|(k, v)| (k, v)));
@@ -106,11 +115,16 @@ fn run_words(options: &Options, words: &[String]) -> i32 {
             127
         }
     };
-    println!("INIT: exit {code} {program} ({:.3} s)", started.elapsed().as_secs_f64());
+    println!(
+        "INIT: exit {code} {program} ({:.3} s)",
+        started.elapsed().as_secs_f64()
+    );
     code
 }
 
 /// The shell convention: the exit code, or 128 + the signal number.
 fn exit_code(status: ExitStatus) -> i32 {
-    status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
 }

@@ -12,7 +12,15 @@ pub fn orphans() -> usize {
     loop {
         let mut status = 0i32;
         // SAFETY: wait4(-1, &status, WNOHANG, NULL) writes only `status`.
-        let ret = unsafe { syscall4(nr::WAIT4, -1isize as usize, &mut status as *mut i32 as usize, WNOHANG, 0) };
+        let ret = unsafe {
+            syscall4(
+                nr::WAIT4,
+                -1isize as usize,
+                &mut status as *mut i32 as usize,
+                WNOHANG,
+                0,
+            )
+        };
         match decode(ret) {
             Ok(pid) if pid > 0 => reaped += 1,
             _ => break,

@@ -25,7 +25,9 @@ mod tests {
 
     #[test]
     fn threads() {
-        let handles: Vec<_> = (1..=4u64).map(|n| std::thread::spawn(move || sum_of_squares(n))).collect();
+        let handles: Vec<_> = (1..=4u64)
+            .map(|n| std::thread::spawn(move || sum_of_squares(n)))
+            .collect();
         let total: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
         assert_eq!(total, 1 + 5 + 14 + 30);
     }

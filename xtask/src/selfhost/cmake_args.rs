@@ -29,15 +29,48 @@ pub const DISTRIBUTION_TOOLS: &str = "llvm-headers;llvm-config;lld";
 
 /// The LLVM components rustc_llvm's build script asks llvm-config for (its
 /// REQUIRED_COMPONENTS and, of its optional targets, X86).
-pub const RUSTC_COMPONENTS: &[&str] =
-    &["ipo", "bitreader", "bitwriter", "linker", "asmparser", "lto", "coverage", "instrumentation", "x86"];
+pub const RUSTC_COMPONENTS: &[&str] = &[
+    "ipo",
+    "bitreader",
+    "bitwriter",
+    "linker",
+    "asmparser",
+    "lto",
+    "coverage",
+    "instrumentation",
+    "x86",
+];
 
 /// The LINK_COMPONENTS of lld's drivers (Common, ELF, COFF, MachO, MinGW,
 /// wasm; the X86 target stands for `${LLVM_TARGETS_TO_BUILD}`).
 pub const LLD_COMPONENTS: &[&str] = &[
-    "x86", "binaryformat", "bitreader", "bitwriter", "cgdata", "codegen", "core", "debuginfocodeview", "debuginfodwarf",
-    "debuginfomsf", "debuginfopdb", "demangle", "dtlto", "libdriver", "lto", "mc", "objcarcopts", "object", "option",
-    "passes", "profiledata", "support", "target", "targetparser", "textapi", "transformutils", "windowsdriver",
+    "x86",
+    "binaryformat",
+    "bitreader",
+    "bitwriter",
+    "cgdata",
+    "codegen",
+    "core",
+    "debuginfocodeview",
+    "debuginfodwarf",
+    "debuginfomsf",
+    "debuginfopdb",
+    "demangle",
+    "dtlto",
+    "libdriver",
+    "lto",
+    "mc",
+    "objcarcopts",
+    "object",
+    "option",
+    "passes",
+    "profiledata",
+    "support",
+    "target",
+    "targetparser",
+    "textapi",
+    "transformutils",
+    "windowsdriver",
     "windowsmanifest",
 ];
 
@@ -128,7 +161,11 @@ pub fn runtimes_args(paths: &LlvmPaths) -> Vec<String> {
 /// very same LLVM version, which saves building native tools first.
 /// `libraries`: the static libraries to build and install (see
 /// [`distribution`]).
-pub fn llvm_args(paths: &LlvmPaths, native_tools: Option<&Path>, libraries: Option<&[String]>) -> Vec<String> {
+pub fn llvm_args(
+    paths: &LlvmPaths,
+    native_tools: Option<&Path>,
+    libraries: Option<&[String]>,
+) -> Vec<String> {
     let mut a = common(paths);
     a.extend([
         "-S".into(),
@@ -192,7 +229,8 @@ mod tests {
         let b = PathBuf::from("/b/llvm");
         LlvmPaths {
             src: b.join("src/llvm-toolchain-22_22.1.8"),
-            toolchain_file: crate::paths::repo_root().join("toolchain/cmake/llvm-veridian-x86_64.cmake"),
+            toolchain_file: crate::paths::repo_root()
+                .join("toolchain/cmake/llvm-veridian-x86_64.cmake"),
             sysroot: b.join("sysroot"),
             kernel_headers: b.join("kernel-headers"),
             cxx: b.join("cxx"),
@@ -204,8 +242,16 @@ mod tests {
     fn well_formed(args: &[String]) {
         let mut seen = HashSet::new();
         for a in args.iter().filter(|a| a.starts_with("-D")) {
-            let (name, _) = a[2..].split_once('=').unwrap_or_else(|| panic!("no '=' in {a}"));
-            assert!(!name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'), "{a}");
+            let (name, _) = a[2..]
+                .split_once('=')
+                .unwrap_or_else(|| panic!("no '=' in {a}"));
+            assert!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
+                "{a}"
+            );
             assert!(seen.insert(name.to_string()), "{name} given twice");
         }
         assert!(args.windows(2).any(|w| w[0] == "-G" && w[1] == "Ninja"));
@@ -213,26 +259,39 @@ mod tests {
     }
 
     fn value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-        args.iter().find_map(|a| a.strip_prefix(&format!("-D{name}=")))
+        args.iter()
+            .find_map(|a| a.strip_prefix(&format!("-D{name}=")))
     }
 
     #[test]
     fn runtimes_configuration() {
         let a = runtimes_args(&paths());
         well_formed(&a);
-        assert_eq!(value(&a, "LLVM_ENABLE_RUNTIMES"), Some("libcxx;libcxxabi;libunwind"));
+        assert_eq!(
+            value(&a, "LLVM_ENABLE_RUNTIMES"),
+            Some("libcxx;libcxxabi;libunwind")
+        );
         assert_eq!(value(&a, "LIBCXX_HAS_MUSL_LIBC"), Some("ON"));
         assert_eq!(value(&a, "LIBCXX_ENABLE_SHARED"), Some("OFF"));
         assert_eq!(value(&a, "LIBCXXABI_USE_LLVM_UNWINDER"), Some("OFF"));
         assert_eq!(value(&a, "CMAKE_INSTALL_PREFIX"), Some("/b/llvm/cxx"));
-        assert!(value(&a, "VERIDIAN_CXX_ROOT").is_none(), "libc++ cannot use itself");
+        assert!(
+            value(&a, "VERIDIAN_CXX_ROOT").is_none(),
+            "libc++ cannot use itself"
+        );
     }
 
     #[test]
     fn llvm_configuration() {
-        let libs = library_names("libLLVMX86CodeGen.a libLLVMCore.a libPolly.a libLLVMSupport.a libLLVMCore.a");
+        let libs = library_names(
+            "libLLVMX86CodeGen.a libLLVMCore.a libPolly.a libLLVMSupport.a libLLVMCore.a",
+        );
         assert_eq!(libs, ["LLVMCore", "LLVMSupport", "LLVMX86CodeGen"]);
-        let a = llvm_args(&paths(), Some(Path::new("/usr/lib/llvm-22/bin")), Some(&libs));
+        let a = llvm_args(
+            &paths(),
+            Some(Path::new("/usr/lib/llvm-22/bin")),
+            Some(&libs),
+        );
         well_formed(&a);
         for (k, v) in [
             ("LLVM_TARGETS_TO_BUILD", "X86"),
@@ -250,19 +309,41 @@ mod tests {
         ] {
             assert_eq!(value(&a, k), Some(v), "{k}");
         }
-        let dist: Vec<&str> = value(&a, "LLVM_DISTRIBUTION_COMPONENTS").unwrap().split(';').collect();
-        assert_eq!(dist, ["LLVMCore", "LLVMSupport", "LLVMX86CodeGen", "llvm-headers", "llvm-config", "lld"]);
+        let dist: Vec<&str> = value(&a, "LLVM_DISTRIBUTION_COMPONENTS")
+            .unwrap()
+            .split(';')
+            .collect();
+        assert_eq!(
+            dist,
+            [
+                "LLVMCore",
+                "LLVMSupport",
+                "LLVMX86CodeGen",
+                "llvm-headers",
+                "llvm-config",
+                "lld"
+            ]
+        );
         let without = llvm_args(&paths(), None, None);
         well_formed(&without);
         assert!(value(&without, "LLVM_TABLEGEN").is_none());
-        assert!(value(&without, "LLVM_DISTRIBUTION_COMPONENTS").unwrap().starts_with("llvm-libraries;"));
+        assert!(value(&without, "LLVM_DISTRIBUTION_COMPONENTS")
+            .unwrap()
+            .starts_with("llvm-libraries;"));
     }
 
     #[test]
     fn toolchain_file_reads_every_variable_we_pass() {
         let text = std::fs::read_to_string(paths().toolchain_file).unwrap();
-        for var in ["VERIDIAN_SYSROOT", "VERIDIAN_KERNEL_HEADERS", "VERIDIAN_CXX_ROOT"] {
-            assert!(text.contains(&format!("${{{var}}}")), "{var} unused by the toolchain file");
+        for var in [
+            "VERIDIAN_SYSROOT",
+            "VERIDIAN_KERNEL_HEADERS",
+            "VERIDIAN_CXX_ROOT",
+        ] {
+            assert!(
+                text.contains(&format!("${{{var}}}")),
+                "{var} unused by the toolchain file"
+            );
         }
         assert!(text.contains("CMAKE_TRY_COMPILE_PLATFORM_VARIABLES"));
         // No machine-specific paths in the repository's file.

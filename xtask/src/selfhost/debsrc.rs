@@ -40,10 +40,19 @@ pub fn deb_entries_deb822(text: &str) -> Vec<Entry> {
         };
         let enabled = field("Enabled").map(|v| v != "no").unwrap_or(true);
         let is_deb = field("Types").is_some_and(|t| t.split_whitespace().any(|t| t == "deb"));
-        if let (true, true, Some(uris), Some(suites), Some(components)) =
-            (enabled, is_deb, field("URIs"), field("Suites"), field("Components"))
-        {
-            out.push(Entry { uris, suites, components, signed_by: field("Signed-By") });
+        if let (true, true, Some(uris), Some(suites), Some(components)) = (
+            enabled,
+            is_deb,
+            field("URIs"),
+            field("Suites"),
+            field("Components"),
+        ) {
+            out.push(Entry {
+                uris,
+                suites,
+                components,
+                signed_by: field("Signed-By"),
+            });
         }
     }
     out
@@ -74,7 +83,12 @@ pub fn deb_entries_list(text: &str) -> Vec<Entry> {
             let uri = words.next()?.to_string();
             let suite = words.next()?.to_string();
             let components: Vec<&str> = words.collect();
-            Some(Entry { uris: uri, suites: suite, components: components.join(" "), signed_by })
+            Some(Entry {
+                uris: uri,
+                suites: suite,
+                components: components.join(" "),
+                signed_by,
+            })
         })
         .collect()
 }
@@ -127,7 +141,8 @@ pub fn ensure_deb_src() -> Result<()> {
     if fs::read_to_string(SOURCES_FILE).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(());
     }
-    fs::write(SOURCES_FILE, &wanted).with_context(|| format!("cannot write {SOURCES_FILE} (root needed)"))?;
+    fs::write(SOURCES_FILE, &wanted)
+        .with_context(|| format!("cannot write {SOURCES_FILE} (root needed)"))?;
     println!("  apt: wrote {SOURCES_FILE}; apt-get update");
     run::output(Command::new("apt-get").args(["update", "-qq"]))?;
     Ok(())
@@ -146,7 +161,11 @@ pub struct SourceRecord {
 pub fn parse_showsrc(text: &str) -> Vec<SourceRecord> {
     let mut out = Vec::new();
     for stanza in text.split("\n\n").filter(|s| !s.trim().is_empty()) {
-        let mut rec = SourceRecord { version: String::new(), directory: String::new(), files: Vec::new() };
+        let mut rec = SourceRecord {
+            version: String::new(),
+            directory: String::new(),
+            files: Vec::new(),
+        };
         let mut in_sha = false;
         for line in stanza.lines() {
             if let Some(v) = line.strip_prefix("Version:") {
@@ -157,7 +176,8 @@ pub fn parse_showsrc(text: &str) -> Vec<SourceRecord> {
             if line.starts_with(' ') && in_sha {
                 let parts: Vec<&str> = line.split_whitespace().collect();
                 if let [sha, size, name] = parts[..] {
-                    rec.files.push((name.to_string(), size.parse().unwrap_or(0), sha.to_string()));
+                    rec.files
+                        .push((name.to_string(), size.parse().unwrap_or(0), sha.to_string()));
                 }
                 continue;
             }
@@ -172,8 +192,14 @@ pub fn parse_showsrc(text: &str) -> Vec<SourceRecord> {
 
 /// The upstream part of a Debian version ("1:22.1.8-1~deb12u1" → "22.1.8").
 pub fn upstream_version(debian_version: &str) -> &str {
-    let no_epoch = debian_version.split_once(':').map(|(_, v)| v).unwrap_or(debian_version);
-    no_epoch.rsplit_once('-').map(|(v, _)| v).unwrap_or(no_epoch)
+    let no_epoch = debian_version
+        .split_once(':')
+        .map(|(_, v)| v)
+        .unwrap_or(debian_version);
+    no_epoch
+        .rsplit_once('-')
+        .map(|(v, _)| v)
+        .unwrap_or(no_epoch)
 }
 
 /// Downloads the files of `package` at upstream version `upstream` whose
@@ -187,11 +213,18 @@ pub fn download(package: &str, upstream: &str, suffix: &str, dir: &Path) -> Resu
         .find(|r| upstream_version(&r.version) == upstream)
         .with_context(|| format!("apt knows no source of {package} {upstream}"))?;
     fs::create_dir_all(dir)?;
-    let wanted: Vec<&(String, u64, String)> = rec.files.iter().filter(|(n, _, _)| n.ends_with(suffix)).collect();
+    let wanted: Vec<&(String, u64, String)> = rec
+        .files
+        .iter()
+        .filter(|(n, _, _)| n.ends_with(suffix))
+        .collect();
     if wanted.is_empty() {
         bail!("{package} {upstream} has no *{suffix} file");
     }
-    if wanted.iter().all(|(name, _, sha)| sha256_file(&dir.join(name)).ok().as_deref() == Some(sha.as_str())) {
+    if wanted
+        .iter()
+        .all(|(name, _, sha)| sha256_file(&dir.join(name)).ok().as_deref() == Some(sha.as_str()))
+    {
         return Ok(rec);
     }
     // apt first; it may leave some files missing (see the module comment).
@@ -231,7 +264,10 @@ pub fn candidate_urls(mirrors: &[String], directory: &str, name: &str) -> Vec<St
     }
     // The main archive on the same host as the security one.
     for m in mirrors {
-        if let Some(main) = m.strip_suffix("-security").or_else(|| m.strip_suffix("-security/")) {
+        if let Some(main) = m
+            .strip_suffix("-security")
+            .or_else(|| m.strip_suffix("-security/"))
+        {
             let url = format!("{}/{main_dir}/{name}", main.trim_end_matches('/'));
             if !out.contains(&url) {
                 out.push(url);
@@ -263,7 +299,10 @@ fn fetch_from_pool(rec: &SourceRecord, name: &str, dest: &Path) -> Result<()> {
         }
     }
     let _ = fs::remove_file(&part);
-    bail!("no Debian mirror served {name} (directory {})", rec.directory)
+    bail!(
+        "no Debian mirror served {name} (directory {})",
+        rec.directory
+    )
 }
 
 /// Hex SHA-256 of a file.
@@ -278,7 +317,11 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 #[cfg(test)]
@@ -294,7 +337,9 @@ mod tests {
         let text = render_deb_src(&entries);
         assert_eq!(text.matches("Types: deb-src").count(), 2);
         assert!(text.contains("Suites: bookworm bookworm-updates\n"));
-        assert!(text.contains("URIs: http://deb.debian.org/debian-security\nSuites: bookworm-security"));
+        assert!(
+            text.contains("URIs: http://deb.debian.org/debian-security\nSuites: bookworm-security")
+        );
         assert!(text.contains("Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"));
         // deb822 round trip: our own file parses as deb-src, not deb.
         assert!(deb_entries_deb822(&text).is_empty());
@@ -309,7 +354,11 @@ mod tests {
         assert_eq!(e[0].components, "main contrib");
         assert_eq!(e[0].signed_by.as_deref(), Some("/k.gpg"));
         let text = render_deb_src(&e);
-        assert_eq!(text.matches("Types: deb-src").count(), 1, "only Debian's registry: {text}");
+        assert_eq!(
+            text.matches("Types: deb-src").count(),
+            1,
+            "only Debian's registry: {text}"
+        );
     }
 
     #[test]
@@ -317,7 +366,13 @@ mod tests {
         let text = "Package: llvm-toolchain-22\nVersion: 1:22.1.8-1~deb12u1\nChecksums-Sha256:\n aa 13628 x.dsc\n bb 196630560 x.orig.tar.xz\nHomepage: h\nDirectory: pool/updates/main/l/llvm-toolchain-22\n\nPackage: llvm-toolchain-22\nVersion: 1:22.1.0-1\nDirectory: pool/main/l/llvm-toolchain-22\n";
         let recs = parse_showsrc(text);
         assert_eq!(recs.len(), 2);
-        assert_eq!(recs[0].files, vec![("x.dsc".into(), 13628, "aa".into()), ("x.orig.tar.xz".into(), 196630560, "bb".into())]);
+        assert_eq!(
+            recs[0].files,
+            vec![
+                ("x.dsc".into(), 13628, "aa".into()),
+                ("x.orig.tar.xz".into(), 196630560, "bb".into())
+            ]
+        );
         assert_eq!(recs[0].directory, "pool/updates/main/l/llvm-toolchain-22");
         assert_eq!(upstream_version(&recs[0].version), "22.1.8");
         assert_eq!(upstream_version("1.96.0+dfsg1-1~deb12u2"), "1.96.0+dfsg1");
@@ -326,9 +381,21 @@ mod tests {
 
     #[test]
     fn pool_fallback_urls_include_the_main_archive() {
-        let mirrors = vec!["http://deb.debian.org/debian".to_string(), "http://deb.debian.org/debian-security".to_string()];
-        let urls = candidate_urls(&mirrors, "pool/updates/main/l/llvm-toolchain-22", "f.tar.xz");
-        assert!(urls.contains(&"http://deb.debian.org/debian/pool/main/l/llvm-toolchain-22/f.tar.xz".to_string()));
-        assert!(urls.contains(&"http://deb.debian.org/debian-security/pool/updates/main/l/llvm-toolchain-22/f.tar.xz".to_string()));
+        let mirrors = vec![
+            "http://deb.debian.org/debian".to_string(),
+            "http://deb.debian.org/debian-security".to_string(),
+        ];
+        let urls = candidate_urls(
+            &mirrors,
+            "pool/updates/main/l/llvm-toolchain-22",
+            "f.tar.xz",
+        );
+        assert!(urls.contains(
+            &"http://deb.debian.org/debian/pool/main/l/llvm-toolchain-22/f.tar.xz".to_string()
+        ));
+        assert!(urls.contains(
+            &"http://deb.debian.org/debian-security/pool/updates/main/l/llvm-toolchain-22/f.tar.xz"
+                .to_string()
+        ));
     }
 }

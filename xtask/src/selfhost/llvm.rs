@@ -28,11 +28,33 @@ pub const SOURCE_PACKAGE: &str = "llvm-toolchain-22";
 pub const VERSION: &str = "22.1.8";
 
 /// Top-level folders of llvm-project the build needs.
-const PARTS: &[&str] = &["cmake", "llvm", "lld", "libcxx", "libcxxabi", "libunwind", "libc", "runtimes", "third-party", "LICENSE.TXT"];
+const PARTS: &[&str] = &[
+    "cmake",
+    "llvm",
+    "lld",
+    "libcxx",
+    "libcxxabi",
+    "libunwind",
+    "libc",
+    "runtimes",
+    "third-party",
+    "LICENSE.TXT",
+];
 
 /// Debian packages for this build (the compiler is Debian's clang 22; its
 /// llvm-tblgen is the same 22.1.8 and saves a native tool build).
-const PACKAGES: &[&str] = &["cmake", "ninja-build", "clang-22", "lld-22", "llvm-22-dev", "llvm-22-tools", "curl", "xz-utils", "patch", "linux-libc-dev"];
+const PACKAGES: &[&str] = &[
+    "cmake",
+    "ninja-build",
+    "clang-22",
+    "lld-22",
+    "llvm-22-dev",
+    "llvm-22-tools",
+    "curl",
+    "xz-utils",
+    "patch",
+    "linux-libc-dev",
+];
 
 /// Debian's LLVM 22 tools folder.
 const DEBIAN_LLVM_BIN: &str = "/usr/lib/llvm-22/bin";
@@ -64,7 +86,9 @@ pub fn kernel_headers_dir() -> PathBuf {
 
 fn layout() -> LlvmPaths {
     LlvmPaths {
-        src: area().join("src").join(format!("{SOURCE_PACKAGE}_{VERSION}")),
+        src: area()
+            .join("src")
+            .join(format!("{SOURCE_PACKAGE}_{VERSION}")),
         toolchain_file: paths::repo_root().join("toolchain/cmake/llvm-veridian-x86_64.cmake"),
         sysroot: sysroot_dir(),
         kernel_headers: kernel_headers_dir(),
@@ -80,22 +104,61 @@ pub fn build(jobs: usize) -> Result<()> {
     let tc = toolchain::build(false)?;
     let lay = layout();
     let logs = run::log_dir(&area());
-    println!("llvm: {SOURCE_PACKAGE} {VERSION} for {} in {}", cmake_args::TRIPLE, area().display());
+    println!(
+        "llvm: {SOURCE_PACKAGE} {VERSION} for {} in {}",
+        cmake_args::TRIPLE,
+        area().display()
+    );
     prepare_source(&lay.src)?;
     snapshot_sysroot(&tc.c_sysroot(), &lay.sysroot)?;
     copy_kernel_headers(&lay.kernel_headers)?;
     let runtimes_build = area().join("build/runtimes");
-    configure("runtimes", &runtimes_build, &cmake_args::runtimes_args(&lay), &logs)?;
-    ninja("libc++, libc++abi, libunwind", &runtimes_build, &["install"], jobs, &logs, "runtimes-build")?;
+    configure(
+        "runtimes",
+        &runtimes_build,
+        &cmake_args::runtimes_args(&lay),
+        &logs,
+    )?;
+    ninja(
+        "libc++, libc++abi, libunwind",
+        &runtimes_build,
+        &["install"],
+        jobs,
+        &logs,
+        "runtimes-build",
+    )?;
     install_cxx_into(&lay.cxx, &lay.sysroot)?;
     let llvm_build = area().join("build/llvm");
     let native = same_version_native_tools();
     let libraries = native.as_deref().and_then(needed_libraries);
-    configure("llvm", &llvm_build, &cmake_args::llvm_args(&lay, native.as_deref(), libraries.as_deref()), &logs)?;
-    ninja("LLVM + lld", &llvm_build, &["distribution"], jobs, &logs, "llvm-build")?;
-    ninja("install LLVM + lld", &llvm_build, &["install-distribution"], jobs, &logs, "llvm-install")?;
+    configure(
+        "llvm",
+        &llvm_build,
+        &cmake_args::llvm_args(&lay, native.as_deref(), libraries.as_deref()),
+        &logs,
+    )?;
+    ninja(
+        "LLVM + lld",
+        &llvm_build,
+        &["distribution"],
+        jobs,
+        &logs,
+        "llvm-build",
+    )?;
+    ninja(
+        "install LLVM + lld",
+        &llvm_build,
+        &["install-distribution"],
+        jobs,
+        &logs,
+        "llvm-install",
+    )?;
     check_install(&lay.install)?;
-    println!("llvm: ready in {:.1} s; llvm-config: {}", start.elapsed().as_secs_f64(), lay.install.join("bin/llvm-config").display());
+    println!(
+        "llvm: ready in {:.1} s; llvm-config: {}",
+        start.elapsed().as_secs_f64(),
+        lay.install.join("bin/llvm-config").display()
+    );
     Ok(())
 }
 
@@ -114,14 +177,21 @@ fn prepare_source(src: &Path) -> Result<()> {
         .text("parts", &PARTS.join(","))
         .tree(&patches)?
         .digest();
-    let top = src.file_name().context("source folder has a name")?.to_string_lossy().into_owned();
+    let top = src
+        .file_name()
+        .context("source folder has a name")?
+        .to_string_lossy()
+        .into_owned();
     let stamp_file = src.with_file_name(format!("{top}.stamp"));
     if stamp::is_current(&stamp_file, &digest) {
         return Ok(());
     }
     // A tree an interrupted run unpacked and patched is kept: re-unpacking
     // would touch every file and make Ninja rebuild everything.
-    if src.join("llvm").is_dir() && PARTS.iter().all(|p| src.join(p).exists()) && patches_applied(src, &patches)? {
+    if src.join("llvm").is_dir()
+        && PARTS.iter().all(|p| src.join(p).exists())
+        && patches_applied(src, &patches)?
+    {
         return stamp::record(&stamp_file, &digest);
     }
     if src.exists() {
@@ -132,7 +202,9 @@ fn prepare_source(src: &Path) -> Result<()> {
     for part in PARTS {
         tar.arg(format!("{top}/{part}"));
     }
-    crate::progress::run_step("unpack the LLVM source", || run::output(&mut tar).map(|_| ()))?;
+    crate::progress::run_step("unpack the LLVM source", || {
+        run::output(&mut tar).map(|_| ())
+    })?;
     apply_patches(src, &patches)?;
     stamp::record(&stamp_file, &digest)
 }
@@ -155,11 +227,18 @@ pub fn patch_list(dir: &Path) -> Result<Vec<PathBuf>> {
 /// looks unchanged to cargo and Ninja (hours of rebuild saved), while an
 /// edited patch (newer file) still makes its files newer than the last build.
 pub fn apply_patches(tree: &Path, dir: &Path) -> Result<()> {
-    let mut touched: std::collections::BTreeMap<PathBuf, std::time::SystemTime> = Default::default();
+    let mut touched: std::collections::BTreeMap<PathBuf, std::time::SystemTime> =
+        Default::default();
     for patch in patch_list(dir)? {
         run::output(
             Command::new("patch")
-                .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-i"])
+                .args([
+                    "-p1",
+                    "--batch",
+                    "--forward",
+                    "--no-backup-if-mismatch",
+                    "-i",
+                ])
                 .arg(&patch)
                 .current_dir(tree),
         )
@@ -172,7 +251,10 @@ pub fn apply_patches(tree: &Path, dir: &Path) -> Result<()> {
     }
     for (file, when) in touched {
         if file.is_file() {
-            fs::File::options().write(true).open(&file)?.set_modified(when)?;
+            fs::File::options()
+                .write(true)
+                .open(&file)?
+                .set_modified(when)?;
         }
     }
     Ok(())
@@ -209,7 +291,12 @@ pub fn patches_applied(tree: &Path, dir: &Path) -> Result<bool> {
 /// Files the snapshot gets on top of the toolchain's sysroot (libc++ and
 /// the toolchain's gcc specs, which the snapshot does not carry).
 const SNAPSHOT_EXTRAS: &[&str] = &[
-    "include/c++", "lib/libc++.a", "lib/libc++abi.a", "lib/libc++experimental.a", "lib/libunwind.a", "lib/veridian.specs",
+    "include/c++",
+    "lib/libc++.a",
+    "lib/libc++abi.a",
+    "lib/libc++experimental.a",
+    "lib/libunwind.a",
+    "lib/veridian.specs",
 ];
 
 /// A digest of a sysroot's musl and gcc files (names and contents),
@@ -265,14 +352,20 @@ fn snapshot_sysroot(from: &Path, to: &Path) -> Result<()> {
 
 /// Debian's linux-libc-dev headers: linux/, asm-generic/ and the x86_64 asm/.
 fn copy_kernel_headers(to: &Path) -> Result<()> {
-    let sources = [("/usr/include/linux", "linux"), ("/usr/include/asm-generic", "asm-generic"), ("/usr/include/x86_64-linux-gnu/asm", "asm")];
+    let sources = [
+        ("/usr/include/linux", "linux"),
+        ("/usr/include/asm-generic", "asm-generic"),
+        ("/usr/include/x86_64-linux-gnu/asm", "asm"),
+    ];
     let mut inputs = stamp::Inputs::default();
     for (src, _) in sources {
         inputs = inputs.tree(Path::new(src))?;
     }
     let digest = inputs.digest();
     let stamp_file = to.with_extension("stamp");
-    if stamp::is_current(&stamp_file, &digest) || (to.join("linux/futex.h").exists() && !stamp_file.exists()) {
+    if stamp::is_current(&stamp_file, &digest)
+        || (to.join("linux/futex.h").exists() && !stamp_file.exists())
+    {
         return stamp::record(&stamp_file, &digest);
     }
     if to.exists() {
@@ -287,7 +380,10 @@ fn copy_kernel_headers(to: &Path) -> Result<()> {
 
 /// Runs CMake when the build folder has no build.ninja or the arguments changed.
 fn configure(what: &str, build: &Path, args: &[String], logs: &Path) -> Result<()> {
-    let digest = args.iter().fold(stamp::Inputs::default(), |i, a| i.text("arg", a)).digest();
+    let digest = args
+        .iter()
+        .fold(stamp::Inputs::default(), |i, a| i.text("arg", a))
+        .digest();
     let stamp_file = build.join(".xtask-configure.stamp");
     if build.join("build.ninja").exists() && stamp::is_current(&stamp_file, &digest) {
         return Ok(());
@@ -295,32 +391,60 @@ fn configure(what: &str, build: &Path, args: &[String], logs: &Path) -> Result<(
     fs::create_dir_all(build)?;
     let mut cmd = Command::new("cmake");
     cmd.args(args).arg("-B").arg(build).current_dir(build);
-    run::run_long(&format!("configure {what}"), logs, &format!("{what}-configure"), &cmd)?;
+    run::run_long(
+        &format!("configure {what}"),
+        logs,
+        &format!("{what}-configure"),
+        &cmd,
+    )?;
     stamp::record(&stamp_file, &digest)
 }
 
-fn ninja(name: &str, build: &Path, targets: &[&str], jobs: usize, logs: &Path, log: &str) -> Result<()> {
+fn ninja(
+    name: &str,
+    build: &Path,
+    targets: &[&str],
+    jobs: usize,
+    logs: &Path,
+    log: &str,
+) -> Result<()> {
     let mut cmd = run::niced("ninja");
-    cmd.arg(format!("-j{jobs}")).args(targets).current_dir(build);
+    cmd.arg(format!("-j{jobs}"))
+        .args(targets)
+        .current_dir(build);
     run::run_long(name, logs, log, &cmd).map(|_| ())
 }
 
 /// Debian's llvm-tblgen/llvm-config when they are exactly [`VERSION`].
 fn same_version_native_tools() -> Option<PathBuf> {
     let dir = PathBuf::from(DEBIAN_LLVM_BIN);
-    let out = Command::new(dir.join("llvm-tblgen")).arg("--version").output().ok()?;
+    let out = Command::new(dir.join("llvm-tblgen"))
+        .arg("--version")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    (out.status.success() && text.contains(&format!("version {VERSION}")) && dir.join("llvm-config").exists()).then_some(dir)
+    (out.status.success()
+        && text.contains(&format!("version {VERSION}"))
+        && dir.join("llvm-config").exists())
+    .then_some(dir)
 }
 
 /// The static libraries rustc and lld link, as the same-version
 /// llvm-config in `native_tools` resolves their components (the dependency
 /// graph is the source's, whichever targets that LLVM was built with).
 fn needed_libraries(native_tools: &Path) -> Option<Vec<String>> {
-    let mut components: Vec<&str> = cmake_args::RUSTC_COMPONENTS.iter().chain(cmake_args::LLD_COMPONENTS).copied().collect();
+    let mut components: Vec<&str> = cmake_args::RUSTC_COMPONENTS
+        .iter()
+        .chain(cmake_args::LLD_COMPONENTS)
+        .copied()
+        .collect();
     components.sort_unstable();
     components.dedup();
-    let out = Command::new(native_tools.join("llvm-config")).args(["--link-static", "--libnames"]).args(&components).output().ok()?;
+    let out = Command::new(native_tools.join("llvm-config"))
+        .args(["--link-static", "--libnames"])
+        .args(&components)
+        .output()
+        .ok()?;
     let names = cmake_args::library_names(&String::from_utf8_lossy(&out.stdout));
     (out.status.success() && !names.is_empty()).then_some(names)
 }
@@ -331,9 +455,19 @@ fn install_cxx_into(cxx: &Path, sysroot: &Path) -> Result<()> {
     let headers = sysroot.join("include/c++/v1");
     if !headers.join("__config_site").exists() {
         fs::create_dir_all(sysroot.join("include/c++"))?;
-        run::output(Command::new("cp").arg("-a").arg(cxx.join("include/c++/v1")).arg(sysroot.join("include/c++/")))?;
+        run::output(
+            Command::new("cp")
+                .arg("-a")
+                .arg(cxx.join("include/c++/v1"))
+                .arg(sysroot.join("include/c++/")),
+        )?;
     }
-    for lib in ["libc++.a", "libc++abi.a", "libc++experimental.a", "libunwind.a"] {
+    for lib in [
+        "libc++.a",
+        "libc++abi.a",
+        "libc++experimental.a",
+        "libunwind.a",
+    ] {
         let from = cxx.join("lib").join(lib);
         if from.exists() {
             fs::copy(&from, sysroot.join("lib").join(lib))?;
@@ -346,16 +480,29 @@ fn install_cxx_into(cxx: &Path, sysroot: &Path) -> Result<()> {
 /// because the ABI is Linux's) must describe a static X86 LLVM for our triple.
 fn check_install(install: &Path) -> Result<()> {
     let cfg = install.join("bin/llvm-config");
-    let q = |args: &[&str]| -> Result<String> { Ok(run::output(Command::new(&cfg).args(args))?.trim().to_string()) };
+    let q = |args: &[&str]| -> Result<String> {
+        Ok(run::output(Command::new(&cfg).args(args))?
+            .trim()
+            .to_string())
+    };
     // --shared-mode fails naming any missing library of the components it
     // is given (all of LLVM's by default, not all installed): rustc's.
     let mode = q(&[&["--shared-mode"], cmake_args::RUSTC_COMPONENTS].concat())?;
-    let (version, host, targets) = (q(&["--version"])?, q(&["--host-target"])?, q(&["--targets-built"])?);
+    let (version, host, targets) = (
+        q(&["--version"])?,
+        q(&["--host-target"])?,
+        q(&["--targets-built"])?,
+    );
     println!("  llvm-config: version {version}, host {host}, {mode}, targets {targets}");
     if version != VERSION || host != cmake_args::TRIPLE || mode != "static" || targets != "X86" {
         bail!("{} does not describe the LLVM we configured", cfg.display());
     }
-    let lld = run::output(Command::new(install.join("bin/lld")).arg("-flavor").arg("gnu").arg("--version"))?;
+    let lld = run::output(
+        Command::new(install.join("bin/lld"))
+            .arg("-flavor")
+            .arg("gnu")
+            .arg("--version"),
+    )?;
     println!("  lld: {}", lld.trim());
     for bin in ["llvm-config", "lld"] {
         let size = fs::metadata(install.join("bin").join(bin))?.len();
@@ -371,9 +518,14 @@ mod tests {
     /// The pinned tarball, when a previous `cargo xtask llvm` downloaded it.
     fn pinned_tarball() -> Option<PathBuf> {
         let dir = area().join("src");
-        fs::read_dir(dir).ok()?.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
-            p.file_name().is_some_and(|n| n.to_string_lossy() == format!("{SOURCE_PACKAGE}_{VERSION}.orig.tar.xz"))
-        })
+        fs::read_dir(dir)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.file_name().is_some_and(|n| {
+                    n.to_string_lossy() == format!("{SOURCE_PACKAGE}_{VERSION}.orig.tar.xz")
+                })
+            })
     }
 
     #[test]
@@ -403,14 +555,39 @@ mod tests {
         fs::write(tree.join("src/a.txt"), "one\n").unwrap();
         fs::write(tree.join("src/b.txt"), "same\n").unwrap();
         let patch = dir.join("0001-a.patch");
-        fs::write(&patch, "--- a/src/a.txt\t2020-01-01\n+++ b/src/a.txt\t2020-01-01\n@@ -1 +1 @@\n-one\n+two\n").unwrap();
+        fs::write(
+            &patch,
+            "--- a/src/a.txt\t2020-01-01\n+++ b/src/a.txt\t2020-01-01\n@@ -1 +1 @@\n-one\n+two\n",
+        )
+        .unwrap();
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
-        fs::File::options().write(true).open(&patch).unwrap().set_modified(old).unwrap();
-        assert_eq!(patched_files(&fs::read_to_string(&patch).unwrap()), vec![PathBuf::from("src/a.txt")]);
+        fs::File::options()
+            .write(true)
+            .open(&patch)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(
+            patched_files(&fs::read_to_string(&patch).unwrap()),
+            vec![PathBuf::from("src/a.txt")]
+        );
         apply_patches(&tree, &dir).unwrap();
         assert_eq!(fs::read_to_string(tree.join("src/a.txt")).unwrap(), "two\n");
-        assert_eq!(fs::metadata(tree.join("src/a.txt")).unwrap().modified().unwrap(), old);
-        assert_ne!(fs::metadata(tree.join("src/b.txt")).unwrap().modified().unwrap(), old, "untouched files keep theirs");
+        assert_eq!(
+            fs::metadata(tree.join("src/a.txt"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            old
+        );
+        assert_ne!(
+            fs::metadata(tree.join("src/b.txt"))
+                .unwrap()
+                .modified()
+                .unwrap(),
+            old,
+            "untouched files keep theirs"
+        );
     }
 
     #[test]
@@ -423,7 +600,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let top = format!("{SOURCE_PACKAGE}_{VERSION}");
         let mut tar = Command::new("tar");
-        tar.arg("-xJf").arg(&tarball).arg("-C").arg(tmp.path()).arg("--wildcards");
+        tar.arg("-xJf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(tmp.path())
+            .arg("--wildcards");
         for p in patch_list(&patches).unwrap() {
             for file in patched_files(&fs::read_to_string(&p).unwrap()) {
                 tar.arg(format!("{top}/{}", file.display()));
@@ -431,7 +612,10 @@ mod tests {
         }
         run::output(&mut tar).unwrap();
         let tree = tmp.path().join(&top);
-        assert!(!patches_applied(&tree, &patches).unwrap(), "pristine source must not look patched");
+        assert!(
+            !patches_applied(&tree, &patches).unwrap(),
+            "pristine source must not look patched"
+        );
         apply_patches(&tree, &patches).unwrap();
         assert!(patches_applied(&tree, &patches).unwrap());
         let triple = fs::read_to_string(tree.join("llvm/lib/TargetParser/Triple.cpp")).unwrap();

@@ -31,7 +31,9 @@ pub fn build_root() -> PathBuf {
     match std::env::var_os(BUILD_DIR_ENV) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| "/root".into());
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| "/root".into());
             home.join(".cache").join("veridian-build")
         }
     }
@@ -39,7 +41,9 @@ pub fn build_root() -> PathBuf {
 
 /// Parallel jobs: `--jobs`, or the number of CPUs.
 pub fn jobs(requested: Option<usize>) -> usize {
-    requested
-        .filter(|&j| j > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+    requested.filter(|&j| j > 0).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
 }

@@ -56,16 +56,26 @@ pub fn build(cc: &Path, jobs: usize) -> Result<PathBuf> {
         .context("openssl source has no .orig.tar.gz")?;
     let tree = dl.join(format!("openssl-{VERSION}"));
     if !tree.join("Configure").exists() {
-        run::output(Command::new("tar").arg("-xzf").arg(dl.join(&orig.0)).arg("-C").arg(&dl))?;
+        run::output(
+            Command::new("tar")
+                .arg("-xzf")
+                .arg(dl.join(&orig.0))
+                .arg("-C")
+                .arg(&dl),
+        )?;
     }
     let logs = run::log_dir(&area());
     if !tree.join("Makefile").exists() {
         let mut cfg = Command::new("perl");
-        cfg.arg("Configure").args(configure_args(&prefix, cc)).current_dir(&tree);
+        cfg.arg("Configure")
+            .args(configure_args(&prefix, cc))
+            .current_dir(&tree);
         run::run_long("configure OpenSSL", &logs, "configure", &cfg)?;
     }
     let mut make = run::niced("make");
-    make.arg(format!("-j{jobs}")).arg("build_libs").current_dir(&tree);
+    make.arg(format!("-j{jobs}"))
+        .arg("build_libs")
+        .current_dir(&tree);
     run::run_long("OpenSSL for VeridianOS", &logs, "build", &make)?;
     let mut install = Command::new("make");
     install.arg("install_dev").current_dir(&tree);

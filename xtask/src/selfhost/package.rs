@@ -41,7 +41,13 @@ pub fn install(dist_dir: &Path, version: &str) -> Result<PathBuf> {
         if !tarball.exists() {
             bail!("{} is missing (did `x.py dist` run?)", tarball.display());
         }
-        run::output(Command::new("tar").arg("-xJf").arg(&tarball).arg("-C").arg(&staging))?;
+        run::output(
+            Command::new("tar")
+                .arg("-xJf")
+                .arg(&tarball)
+                .arg("-C")
+                .arg(&staging),
+        )?;
         let dir = staging.join(tarball_name(component, version).trim_end_matches(".tar.xz"));
         run::output(
             Command::new("sh")
@@ -52,7 +58,8 @@ pub fn install(dist_dir: &Path, version: &str) -> Result<PathBuf> {
     }
     let tools = prefix.join("lib/rustlib").join(paths::TARGET).join("bin");
     fs::create_dir_all(&tools)?;
-    fs::copy(llvm::install_dir().join("bin/lld"), tools.join("rust-lld")).context("cannot install rust-lld")?;
+    fs::copy(llvm::install_dir().join("bin/lld"), tools.join("rust-lld"))
+        .context("cannot install rust-lld")?;
     fs::remove_dir_all(&staging)?;
     Ok(prefix)
 }
@@ -68,14 +75,25 @@ pub fn sizes(prefix: &Path) -> Vec<(String, u64)> {
         String::new(),
     ];
     for part in parts {
-        let path = if part.is_empty() { prefix.to_path_buf() } else { prefix.join(&part) };
+        let path = if part.is_empty() {
+            prefix.to_path_buf()
+        } else {
+            prefix.join(&part)
+        };
         let bytes: u64 = WalkDir::new(&path)
             .into_iter()
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_file())
             .filter_map(|e| e.metadata().ok().map(|m| m.len()))
             .sum();
-        out.push((if part.is_empty() { "total".into() } else { part }, bytes));
+        out.push((
+            if part.is_empty() {
+                "total".into()
+            } else {
+                part
+            },
+            bytes,
+        ));
     }
     out
 }
@@ -84,7 +102,10 @@ pub fn sizes(prefix: &Path) -> Vec<(String, u64)> {
 pub fn size_report(prefix: &Path) -> Result<String> {
     let mut text = String::from("# install tree of the VeridianOS-hosted Rust toolchain\n");
     for (part, bytes) in sizes(prefix) {
-        text.push_str(&format!("{:>10.1} MiB  {part}\n", bytes as f64 / (1024.0 * 1024.0)));
+        text.push_str(&format!(
+            "{:>10.1} MiB  {part}\n",
+            bytes as f64 / (1024.0 * 1024.0)
+        ));
     }
     fs::write(prefix.join("SIZES.txt"), &text)?;
     Ok(text)
@@ -96,7 +117,10 @@ mod tests {
 
     #[test]
     fn tarballs_and_sizes() {
-        assert_eq!(tarball_name("rustc", "1.96.0"), "rustc-1.96.0-x86_64-unknown-veridian.tar.xz");
+        assert_eq!(
+            tarball_name("rustc", "1.96.0"),
+            "rustc-1.96.0-x86_64-unknown-veridian.tar.xz"
+        );
         let tmp = tempfile::tempdir().unwrap();
         fs::create_dir_all(tmp.path().join("bin")).unwrap();
         fs::write(tmp.path().join("bin/rustc"), vec![0u8; 3000]).unwrap();

@@ -20,7 +20,11 @@ pub enum Verdict {
 
 /// Runs every check with the toolchain at `prefix`; `vendored_dep` is a
 /// crate folder from a cargo vendor directory (with .cargo-checksum.json).
-pub fn run(prefix: &Path, vendored_dep: &Path, work: &Path) -> Result<Vec<(&'static str, Verdict)>> {
+pub fn run(
+    prefix: &Path,
+    vendored_dep: &Path,
+    work: &Path,
+) -> Result<Vec<(&'static str, Verdict)>> {
     if work.exists() {
         fs::remove_dir_all(work)?;
     }
@@ -29,30 +33,59 @@ pub fn run(prefix: &Path, vendored_dep: &Path, work: &Path) -> Result<Vec<(&'sta
     let cargo = prefix.join("bin/cargo");
     let mut out = Vec::new();
 
-    out.push(("rustc --version --verbose shows host x86_64-unknown-veridian", check(
-        Command::new(&rustc).args(["--version", "--verbose"]),
-        |o| o.lines().any(|l| l.trim() == format!("host: {}", paths::TARGET)),
-    )));
+    out.push((
+        "rustc --version --verbose shows host x86_64-unknown-veridian",
+        check(Command::new(&rustc).args(["--version", "--verbose"]), |o| {
+            o.lines()
+                .any(|l| l.trim() == format!("host: {}", paths::TARGET))
+        }),
+    ));
 
     let hello = work.join("hello.rs");
-    fs::write(&hello, "fn main() {\n    println!(\"Hello from VeridianOS rustc!\");\n}\n")?;
+    fs::write(
+        &hello,
+        "fn main() {\n    println!(\"Hello from VeridianOS rustc!\");\n}\n",
+    )?;
     let hello_bin = work.join("hello");
-    out.push(("rustc hello.rs -o hello", check(Command::new(&rustc).arg(&hello).arg("-o").arg(&hello_bin), |_| true)));
-    out.push(("./hello prints the greeting", check(&mut Command::new(&hello_bin), |o| o.trim() == "Hello from VeridianOS rustc!")));
+    out.push((
+        "rustc hello.rs -o hello",
+        check(
+            Command::new(&rustc).arg(&hello).arg("-o").arg(&hello_bin),
+            |_| true,
+        ),
+    ));
+    out.push((
+        "./hello prints the greeting",
+        check(&mut Command::new(&hello_bin), |o| {
+            o.trim() == "Hello from VeridianOS rustc!"
+        }),
+    ));
 
     let core = work.join("core_test.rs");
-    fs::write(&core, "#![no_std]\npub fn add(a: u64, b: u64) -> u64 { a.wrapping_add(b) }\n")?;
+    fs::write(
+        &core,
+        "#![no_std]\npub fn add(a: u64, b: u64) -> u64 { a.wrapping_add(b) }\n",
+    )?;
     out.push((
         "rustc --edition 2021 --crate-type lib core_test.rs",
-        check(Command::new(&rustc).args(["--edition", "2021", "--crate-type", "lib"]).arg(&core).current_dir(work), |_| true),
+        check(
+            Command::new(&rustc)
+                .args(["--edition", "2021", "--crate-type", "lib"])
+                .arg(&core)
+                .current_dir(work),
+            |_| true,
+        ),
     ));
 
     let project = work.join("test-project");
     let cargo_env = |c: &mut Command| {
-        c.env("CARGO_HOME", work.join("cargo-home")).env("RUSTC", &rustc).env_remove("RUSTUP_TOOLCHAIN");
+        c.env("CARGO_HOME", work.join("cargo-home"))
+            .env("RUSTC", &rustc)
+            .env_remove("RUSTUP_TOOLCHAIN");
     };
     let mut new = Command::new(&cargo);
-    new.args(["new", "--offline", "--vcs", "none"]).arg(&project);
+    new.args(["new", "--offline", "--vcs", "none"])
+        .arg(&project);
     cargo_env(&mut new);
     out.push(("cargo new test-project", check(&mut new, |_| true)));
     let built = project.join("target/release/test-project");
@@ -60,25 +93,40 @@ pub fn run(prefix: &Path, vendored_dep: &Path, work: &Path) -> Result<Vec<(&'sta
         Err(e) => Verdict::Fail(format!("{e:#}")),
         Ok(()) => {
             let mut build = Command::new(&cargo);
-            build.args(["build", "--release", "--offline"]).current_dir(&project);
+            build
+                .args(["build", "--release", "--offline"])
+                .current_dir(&project);
             cargo_env(&mut build);
             check(&mut build, |_| built.exists())
         }
     };
     out.push(("cargo build --offline with a vendored dependency", verdict));
-    out.push(("the cargo-built binary runs", check(&mut Command::new(&built), |o| o.contains("vendored dependency works"))));
+    out.push((
+        "the cargo-built binary runs",
+        check(&mut Command::new(&built), |o| {
+            o.contains("vendored dependency works")
+        }),
+    ));
     Ok(out)
 }
 
 /// Copies `dep` into `<project>/vendor`, points crates.io at it, and makes
 /// main.rs use it.
 fn add_vendored_dep(project: &Path, dep: &Path) -> Result<()> {
-    let name_ver = dep.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name_ver = dep
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let (name, version) = name_ver.rsplit_once('-').unwrap_or((&name_ver, "*"));
     let vendor = project.join("vendor");
     let dest = vendor.join(&name_ver);
     fs::create_dir_all(&dest)?;
-    let status = Command::new("cp").arg("-a").arg(format!("{}/.", dep.display())).arg(&dest).status()?;
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", dep.display()))
+        .arg(&dest)
+        .status()?;
     anyhow::ensure!(status.success(), "cannot copy {}", dep.display());
     fs::create_dir_all(project.join(".cargo"))?;
     fs::write(
@@ -91,7 +139,9 @@ fn add_vendored_dep(project: &Path, dep: &Path) -> Result<()> {
     let krate = name.replace('-', "_");
     fs::write(
         project.join("src/main.rs"),
-        format!("use {krate} as _;\n\nfn main() {{\n    println!(\"vendored dependency works\");\n}}\n"),
+        format!(
+            "use {krate} as _;\n\nfn main() {{\n    println!(\"vendored dependency works\");\n}}\n"
+        ),
     )?;
     Ok(())
 }
@@ -106,7 +156,11 @@ fn check(cmd: &mut Command, ok: impl Fn(&str) -> bool) -> Verdict {
             } else {
                 let stderr = String::from_utf8_lossy(&o.stderr);
                 let tail: Vec<&str> = stderr.lines().rev().take(6).collect();
-                Verdict::Fail(format!("{} — {}", o.status, tail.into_iter().rev().collect::<Vec<_>>().join(" | ")))
+                Verdict::Fail(format!(
+                    "{} — {}",
+                    o.status,
+                    tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                ))
             }
         }
     }
@@ -132,7 +186,10 @@ pub fn pick_vendored_dep(vendor: &Path) -> Option<PathBuf> {
     let mut found: Vec<PathBuf> = fs::read_dir(vendor)
         .ok()?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("cfg-if-1.")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("cfg-if-1."))
+        })
         .collect();
     found.sort();
     found.pop()
@@ -144,10 +201,23 @@ mod tests {
 
     #[test]
     fn verdicts_need_success_and_output() {
-        assert_eq!(check(Command::new("sh").args(["-c", "echo hi"]), |o| o.trim() == "hi"), Verdict::Pass);
-        assert!(matches!(check(Command::new("sh").args(["-c", "echo hi"]), |o| o.contains("bye")), Verdict::Fail(_)));
-        assert!(matches!(check(Command::new("sh").args(["-c", "echo oops >&2; exit 2"]), |_| true), Verdict::Fail(m) if m.contains("oops")));
-        assert_eq!(print(&[("a", Verdict::Pass), ("b", Verdict::Fail("x".into()))]), 1);
+        assert_eq!(
+            check(Command::new("sh").args(["-c", "echo hi"]), |o| o.trim()
+                == "hi"),
+            Verdict::Pass
+        );
+        assert!(matches!(
+            check(Command::new("sh").args(["-c", "echo hi"]), |o| o
+                .contains("bye")),
+            Verdict::Fail(_)
+        ));
+        assert!(
+            matches!(check(Command::new("sh").args(["-c", "echo oops >&2; exit 2"]), |_| true), Verdict::Fail(m) if m.contains("oops"))
+        );
+        assert_eq!(
+            print(&[("a", Verdict::Pass), ("b", Verdict::Fail("x".into()))]),
+            1
+        );
     }
 
     #[test]
@@ -158,10 +228,18 @@ mod tests {
         fs::write(dep.join("src/lib.rs"), "").unwrap();
         let project = tmp.path().join("p");
         fs::create_dir_all(project.join("src")).unwrap();
-        fs::write(project.join("Cargo.toml"), "[package]\nname = \"p\"\n\n[dependencies]\n").unwrap();
+        fs::write(
+            project.join("Cargo.toml"),
+            "[package]\nname = \"p\"\n\n[dependencies]\n",
+        )
+        .unwrap();
         add_vendored_dep(&project, &dep).unwrap();
-        assert!(fs::read_to_string(project.join("Cargo.toml")).unwrap().ends_with("cfg-if = \"=1.0.4\"\n"));
-        assert!(fs::read_to_string(project.join("src/main.rs")).unwrap().contains("use cfg_if as _;"));
+        assert!(fs::read_to_string(project.join("Cargo.toml"))
+            .unwrap()
+            .ends_with("cfg-if = \"=1.0.4\"\n"));
+        assert!(fs::read_to_string(project.join("src/main.rs"))
+            .unwrap()
+            .contains("use cfg_if as _;"));
         assert!(project.join("vendor/cfg-if-1.0.4/src/lib.rs").exists());
         assert_eq!(pick_vendored_dep(&tmp.path().join("vendor-src")), Some(dep));
     }

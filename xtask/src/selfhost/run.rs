@@ -35,7 +35,8 @@ pub fn run_long(name: &str, log_dir: &Path, log: &str, cmd: &Command) -> Result<
     fs::create_dir_all(log_dir).with_context(|| format!("cannot create {}", log_dir.display()))?;
     let log_path = log_dir.join(format!("{log}.log"));
     let time_path = log_dir.join(format!("{log}.time"));
-    let file = File::create(&log_path).with_context(|| format!("cannot create {}", log_path.display()))?;
+    let file =
+        File::create(&log_path).with_context(|| format!("cannot create {}", log_path.display()))?;
     let mut timed = timed_command(cmd, &time_path);
     let bar = bar(name);
     bar.println(format!("  {name}: log in {}", log_path.display()));
@@ -59,7 +60,10 @@ pub fn run_long(name: &str, log_dir: &Path, log: &str, cmd: &Command) -> Result<
         eprintln!("{}", progress::tail(&log_path, 40));
         bail!("{name} failed ({status}); full log: {}", log_path.display());
     }
-    let measured = Measured { wall, peak_kib: peak_kib(&time_path) };
+    let measured = Measured {
+        wall,
+        peak_kib: peak_kib(&time_path),
+    };
     record_timing(log_dir, name, &measured)?;
     println!("  {name}: done in {}", describe(&measured));
     Ok(measured)
@@ -68,7 +72,11 @@ pub fn run_long(name: &str, log_dir: &Path, log: &str, cmd: &Command) -> Result<
 /// "12.3 s, peak 1.2 GiB".
 pub fn describe(m: &Measured) -> String {
     let secs = m.wall.as_secs_f64();
-    let wall = if secs >= 120.0 { format!("{:.1} min", secs / 60.0) } else { format!("{secs:.1} s") };
+    let wall = if secs >= 120.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else {
+        format!("{secs:.1} s")
+    };
     match m.peak_kib {
         Some(k) => format!("{wall}, peak {:.2} GiB", k as f64 / (1024.0 * 1024.0)),
         None => wall,
@@ -116,7 +124,13 @@ fn show_progress(bar: &ProgressBar, log: &Path) {
             let pct = (done * 100).checked_div(total).unwrap_or(0);
             format!("{done}/{total} ({pct}%)")
         }
-        None => tail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string(),
+        None => tail
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string(),
     };
     bar.set_message(truncate(&msg, 100));
 }
@@ -138,7 +152,9 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn read_tail(path: &Path, bytes: u64) -> String {
-    let Ok(mut f) = File::open(path) else { return String::new() };
+    let Ok(mut f) = File::open(path) else {
+        return String::new();
+    };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let _ = f.seek(SeekFrom::Start(len.saturating_sub(bytes)));
     let mut buf = Vec::new();
@@ -155,12 +171,17 @@ pub fn peak_kib(time_report: &Path) -> Option<u64> {
 }
 
 fn record_timing(log_dir: &Path, name: &str, m: &Measured) -> Result<()> {
-    let mut f = OpenOptions::new().create(true).append(true).open(log_dir.join("timings.txt"))?;
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_dir.join("timings.txt"))?;
     writeln!(
         f,
         "{name}\twall_s={:.1}\tpeak_kib={}",
         m.wall.as_secs_f64(),
-        m.peak_kib.map(|k| k.to_string()).unwrap_or_else(|| "?".into())
+        m.peak_kib
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "?".into())
     )?;
     Ok(())
 }
@@ -168,7 +189,9 @@ fn record_timing(log_dir: &Path, name: &str, m: &Measured) -> Result<()> {
 /// A short command run to completion with its output captured; fails with
 /// the output when the command fails.
 pub fn output(cmd: &mut Command) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
     if !out.status.success() {
         bail!(
             "{:?} failed ({}):\n{}{}",
@@ -201,7 +224,11 @@ mod tests {
     fn peak_memory_is_read_from_gnu_time() {
         let dir = tempfile::tempdir().unwrap();
         let report = dir.path().join("t");
-        fs::write(&report, "\tUser time (seconds): 1.0\n\tMaximum resident set size (kbytes): 388340\n").unwrap();
+        fs::write(
+            &report,
+            "\tUser time (seconds): 1.0\n\tMaximum resident set size (kbytes): 388340\n",
+        )
+        .unwrap();
         assert_eq!(peak_kib(&report), Some(388340));
         fs::write(&report, "garbage").unwrap();
         assert_eq!(peak_kib(&report), None);
@@ -214,8 +241,12 @@ mod tests {
         ok.args(["-c", "echo '[1/2] a'; echo '[2/2] b'"]);
         let m = run_long("ok step", dir.path(), "ok", &ok).unwrap();
         assert!(m.wall.as_secs() < 30);
-        assert!(fs::read_to_string(dir.path().join("ok.log")).unwrap().contains("[2/2] b"));
-        assert!(fs::read_to_string(dir.path().join("timings.txt")).unwrap().contains("ok step"));
+        assert!(fs::read_to_string(dir.path().join("ok.log"))
+            .unwrap()
+            .contains("[2/2] b"));
+        assert!(fs::read_to_string(dir.path().join("timings.txt"))
+            .unwrap()
+            .contains("ok step"));
         let mut bad = Command::new("sh");
         bad.args(["-c", "echo broken; exit 3"]);
         let err = run_long("bad step", dir.path(), "bad", &bad).unwrap_err();

@@ -27,8 +27,19 @@ use crate::{paths, setup};
 /// libraries its llvm-config names, Polly included) for the build machine's compiler, clang
 /// and lld for the target's C/C++ and links.
 const PACKAGES: &[&str] = &[
-    "python3", "llvm-22-dev", "libpolly-22-dev", "llvm-22", "clang-22", "lld-22", "libz3-dev", "zlib1g-dev", "libzstd-dev", "libxml2-dev",
-    "pkg-config", "perl", "make",
+    "python3",
+    "llvm-22-dev",
+    "libpolly-22-dev",
+    "llvm-22",
+    "clang-22",
+    "lld-22",
+    "libz3-dev",
+    "zlib1g-dev",
+    "libzstd-dev",
+    "libxml2-dev",
+    "pkg-config",
+    "perl",
+    "make",
 ];
 
 /// Where bootstrap builds.
@@ -44,9 +55,18 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     let src = rustsrc::prepare(&stdsrc::library_dir())?;
     let bin = write_wrappers()?;
     let settings = settings(&bin, jobs);
-    fs::write(src.join("bootstrap.toml"), bootstrap_toml::render(&settings))?;
+    fs::write(
+        src.join("bootstrap.toml"),
+        bootstrap_toml::render(&settings),
+    )?;
     let logs = run::log_dir(&rustsrc::area());
-    x_py(&src, &logs, "stage-1 compiler + std for VeridianOS", "x-library", &["build", "--stage", "1", "library"])?;
+    x_py(
+        &src,
+        &logs,
+        "stage-1 compiler + std for VeridianOS",
+        "x-library",
+        &["build", "--stage", "1", "library"],
+    )?;
     if !host_too {
         return Ok(());
     }
@@ -62,16 +82,30 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     let mut args = vec!["dist"];
     args.extend(host);
     args.extend(package::COMPONENTS);
-    x_py_env(&src, &logs, "rustc + cargo for VeridianOS", "x-host", &args, &[
-        ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_DIR", ssl.display().to_string()),
-        ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_STATIC", "1".into()),
-        // libz-sys would link a system libz (none on VeridianOS): build its
-        // bundled zlib (bootstrap sets this only with cargo-native-static).
-        ("LIBZ_SYS_STATIC", "1".into()),
-    ])?;
+    x_py_env(
+        &src,
+        &logs,
+        "rustc + cargo for VeridianOS",
+        "x-host",
+        &args,
+        &[
+            (
+                "X86_64_UNKNOWN_VERIDIAN_OPENSSL_DIR",
+                ssl.display().to_string(),
+            ),
+            ("X86_64_UNKNOWN_VERIDIAN_OPENSSL_STATIC", "1".into()),
+            // libz-sys would link a system libz (none on VeridianOS): build its
+            // bundled zlib (bootstrap sets this only with cargo-native-static).
+            ("LIBZ_SYS_STATIC", "1".into()),
+        ],
+    )?;
     let version = stdsrc::installed_version()?;
     let prefix = package::install(&build_dir().join("dist"), &version)?;
-    println!("rustc: install tree {}\n{}", prefix.display(), package::size_report(&prefix)?);
+    println!(
+        "rustc: install tree {}\n{}",
+        prefix.display(),
+        package::size_report(&prefix)?
+    );
     let dep = proof::pick_vendored_dep(&src.join("vendor")).context("no cfg-if in vendor/")?;
     let results = proof::run(&prefix, &dep, &rustsrc::area().join("proof"))?;
     let failed = proof::print(&results);
@@ -103,7 +137,14 @@ fn x_py(src: &Path, logs: &Path, name: &str, log: &str, args: &[&str]) -> Result
     x_py_env(src, logs, name, log, args, &[])
 }
 
-fn x_py_env(src: &Path, logs: &Path, name: &str, log: &str, args: &[&str], env: &[(&str, String)]) -> Result<()> {
+fn x_py_env(
+    src: &Path,
+    logs: &Path,
+    name: &str,
+    log: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> Result<()> {
     let mut cmd = run::niced("python3");
     cmd.arg("x.py").args(args).current_dir(src);
     for (k, v) in env {
@@ -119,8 +160,14 @@ fn write_wrappers() -> Result<PathBuf> {
     fs::create_dir_all(&bin)?;
     let sysroot = llvm::sysroot_dir();
     let headers = llvm::kernel_headers_dir();
-    for (name, driver, cxx) in [("x86_64-veridian-clang", "clang-22", false), ("x86_64-veridian-clang++", "clang++-22", true)] {
-        fs::write(bin.join(name), wrapper_script(driver, &sysroot, &headers, cxx))?;
+    for (name, driver, cxx) in [
+        ("x86_64-veridian-clang", "clang-22", false),
+        ("x86_64-veridian-clang++", "clang++-22", true),
+    ] {
+        fs::write(
+            bin.join(name),
+            wrapper_script(driver, &sysroot, &headers, cxx),
+        )?;
         fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755))?;
     }
     let lld = bin.join("ld.lld");
@@ -135,7 +182,11 @@ fn write_wrappers() -> Result<PathBuf> {
 /// libc++ for C++, lld and static links with gcc's runtime.
 pub fn wrapper_script(driver: &str, sysroot: &Path, kernel_headers: &Path, cxx: bool) -> String {
     let s = sysroot.display();
-    let cxx_flags = if cxx { format!(" -nostdinc++ -isystem {s}/include/c++/v1 -stdlib=libc++") } else { String::new() };
+    let cxx_flags = if cxx {
+        format!(" -nostdinc++ -isystem {s}/include/c++/v1 -stdlib=libc++")
+    } else {
+        String::new()
+    };
     // cc-rs passes `--target=x86_64-unknown-veridian`, which this clang does
     // not know; the wrapper drops any target given and sets its own.
     format!(
@@ -165,21 +216,41 @@ mod tests {
     fn wrappers_name_the_sysroot_and_libcxx() {
         let c = wrapper_script("clang-22", Path::new("/s"), Path::new("/k"), false);
         assert!(c.starts_with("#!/bin/sh\n"));
-        assert!(c.contains("--sysroot=/s -B/s/lib") && c.contains("-idirafter /k") && c.ends_with("\"$@\"\n"));
+        assert!(
+            c.contains("--sysroot=/s -B/s/lib")
+                && c.contains("-idirafter /k")
+                && c.ends_with("\"$@\"\n")
+        );
         assert!(!c.contains("libc++"));
         let cxx = wrapper_script("clang++-22", Path::new("/s"), Path::new("/k"), true);
         assert!(cxx.contains("-isystem /s/include/c++/v1 -stdlib=libc++"));
         // Run it with `echo` as the driver: a foreign --target / -target is dropped.
         let tmp = tempfile::tempdir().unwrap();
         let script = tmp.path().join("cc");
-        fs::write(&script, wrapper_script("echo", Path::new("/s"), Path::new("/k"), false)).unwrap();
+        fs::write(
+            &script,
+            wrapper_script("echo", Path::new("/s"), Path::new("/k"), false),
+        )
+        .unwrap();
         let out = std::process::Command::new("sh")
             .arg(&script)
-            .args(["-O2", "--target=x86_64-unknown-veridian", "-c", "a b.c", "-target", "foo", "-o", "x.o"])
+            .args([
+                "-O2",
+                "--target=x86_64-unknown-veridian",
+                "-c",
+                "a b.c",
+                "-target",
+                "foo",
+                "-o",
+                "x.o",
+            ])
             .output()
             .unwrap();
         let line = String::from_utf8(out.stdout).unwrap();
-        assert!(line.starts_with("--target=x86_64-unknown-linux-musl "), "{line}");
+        assert!(
+            line.starts_with("--target=x86_64-unknown-linux-musl "),
+            "{line}"
+        );
         assert!(line.trim_end().ends_with("-O2 -c a b.c -o x.o"), "{line}");
         assert_eq!(line.matches("--target=").count(), 1);
         assert!(!line.contains("foo"));

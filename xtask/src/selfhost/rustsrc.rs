@@ -35,7 +35,9 @@ pub fn prepare(library: &Path) -> Result<PathBuf> {
         .digest();
     let stamp_file = area().join("src.stamp");
     if !stamp::is_current(&stamp_file, &digest) {
-        crate::progress::run_step("copy and patch the Rust source", || copy_and_patch(&src, library, &root))?;
+        crate::progress::run_step("copy and patch the Rust source", || {
+            copy_and_patch(&src, library, &root)
+        })?;
         stamp::record(&stamp_file, &digest)?;
     }
     vendor::vendor(&src)?;
@@ -55,7 +57,11 @@ fn license_folder(src: &Path) -> Result<()> {
     fs::create_dir_all(&dir)?;
     for entry in fs::read_dir(src)? {
         let path = entry?.path();
-        let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if path.is_file() && (name == "COPYRIGHT" || name.starts_with("LICENSE-")) {
             fs::copy(&path, dir.join(&name))?;
         }
@@ -81,7 +87,8 @@ fn license_metadata_file(src: &Path) -> Result<()> {
 fn legal_files(src: &Path) -> Result<()> {
     for dir in [src.to_path_buf(), src.join("src/tools/cargo")] {
         if !dir.join("LICENSE-APACHE").exists() {
-            fs::copy(APACHE_TEXT, dir.join("LICENSE-APACHE")).with_context(|| format!("cannot copy {APACHE_TEXT}"))?;
+            fs::copy(APACHE_TEXT, dir.join("LICENSE-APACHE"))
+                .with_context(|| format!("cannot copy {APACHE_TEXT}"))?;
         }
         if !dir.join("LICENSE-MIT").exists() {
             fs::write(dir.join("LICENSE-MIT"), MIT_NOTICE)?;
@@ -173,7 +180,12 @@ fn copy_and_patch(src: &Path, library: &Path, root: &Path) -> Result<()> {
     let system = Path::new(stdsrc::RUST_SRC).join(".");
     run::output(Command::new("cp").arg("-a").arg(&system).arg(src))?;
     fs::remove_dir_all(src.join("library"))?;
-    run::output(Command::new("cp").arg("-a").arg(library).arg(src.join("library")))?;
+    run::output(
+        Command::new("cp")
+            .arg("-a")
+            .arg(library)
+            .arg(src.join("library")),
+    )?;
     llvm::apply_patches(src, &root.join("patches/rust"))?;
     for rel in vendor::KEPT {
         if kept.join(rel).exists() {
@@ -196,11 +208,21 @@ mod tests {
         fs::create_dir_all(tmp.path().join("src/tools/cargo")).unwrap();
         fs::write(tmp.path().join("LICENSE-MIT"), "kept").unwrap();
         legal_files(tmp.path()).unwrap();
-        assert_eq!(fs::read_to_string(tmp.path().join("LICENSE-MIT")).unwrap(), "kept");
-        for f in ["LICENSE-APACHE", "src/tools/cargo/LICENSE-APACHE", "src/tools/cargo/LICENSE-MIT", "src/tools/cargo/LICENSE-THIRD-PARTY"] {
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("LICENSE-MIT")).unwrap(),
+            "kept"
+        );
+        for f in [
+            "LICENSE-APACHE",
+            "src/tools/cargo/LICENSE-APACHE",
+            "src/tools/cargo/LICENSE-MIT",
+            "src/tools/cargo/LICENSE-THIRD-PARTY",
+        ] {
             assert!(fs::metadata(tmp.path().join(f)).unwrap().len() > 100, "{f}");
         }
-        assert!(fs::read_to_string(tmp.path().join("LICENSE-APACHE")).unwrap().contains("Apache License"));
+        assert!(fs::read_to_string(tmp.path().join("LICENSE-APACHE"))
+            .unwrap()
+            .contains("Apache License"));
     }
 
     #[test]
@@ -209,7 +231,11 @@ mod tests {
         let group = &m["files"]["children"][0];
         assert_eq!(m["files"]["type"], "root");
         assert_eq!(group["type"], "group");
-        assert!(group["directories"].as_array().unwrap().iter().any(|d| d == "library"));
+        assert!(group["directories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "library"));
         assert!(group["license"]["spdx"].is_string() && group["license"]["copyright"].is_array());
     }
 
@@ -218,13 +244,21 @@ mod tests {
         let system = Path::new(stdsrc::RUST_SRC);
         let expected = fs::read_to_string(paths::repo_root().join("patches/rust-version")).unwrap();
         if stdsrc::installed_version().ok().as_deref() != Some(expected.trim()) {
-            eprintln!("SKIP: rust-web-src {} is not installed at {}", expected.trim(), system.display());
+            eprintln!(
+                "SKIP: rust-web-src {} is not installed at {}",
+                expected.trim(),
+                system.display()
+            );
             return;
         }
         let patches = paths::repo_root().join("patches/rust");
         let tmp = tempfile::tempdir().unwrap();
         for p in llvm::patch_list(&patches).unwrap() {
-            for line in fs::read_to_string(&p).unwrap().lines().filter_map(|l| l.strip_prefix("--- a/")) {
+            for line in fs::read_to_string(&p)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.strip_prefix("--- a/"))
+            {
                 let rel = line.split('\t').next().unwrap();
                 let (from, to) = (system.join(rel), tmp.path().join(rel));
                 fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -234,8 +268,12 @@ mod tests {
             }
         }
         llvm::apply_patches(tmp.path(), &patches).unwrap();
-        let spec = fs::read_to_string(tmp.path().join("compiler/rustc_target/src/spec/mod.rs")).unwrap();
+        let spec =
+            fs::read_to_string(tmp.path().join("compiler/rustc_target/src/spec/mod.rs")).unwrap();
         assert!(spec.contains("(\"x86_64-unknown-veridian\", x86_64_unknown_veridian)"));
-        assert!(tmp.path().join("compiler/rustc_target/src/spec/targets/x86_64_unknown_veridian.rs").exists());
+        assert!(tmp
+            .path()
+            .join("compiler/rustc_target/src/spec/targets/x86_64_unknown_veridian.rs")
+            .exists());
     }
 }

@@ -19,8 +19,8 @@ use std::process::Command;
 use std::sync::LazyLock;
 use walkdir::WalkDir;
 
-use super::rustsrc::area;
 use super::run;
+use super::rustsrc::area;
 use crate::toolchain::cfg_rewrite::{self, Rules};
 use crate::toolchain::{stamp, stdsrc, HOST_CARGO};
 
@@ -80,8 +80,15 @@ pub fn vendor(src: &Path) -> Result<()> {
         cmd.arg("--sync").arg(m);
     }
     cmd.arg("vendor").current_dir(src);
-    run::run_long("cargo vendor (crates.io)", &run::log_dir(&area()), "vendor", &cmd)?;
-    let n = crate::progress::run_step("cfg rewrite of the vendored crates", || rewrite_vendor(&src.join("vendor")))?;
+    run::run_long(
+        "cargo vendor (crates.io)",
+        &run::log_dir(&area()),
+        "vendor",
+        &cmd,
+    )?;
+    let n = crate::progress::run_step("cfg rewrite of the vendored crates", || {
+        rewrite_vendor(&src.join("vendor"))
+    })?;
     println!("  vendor: {n} predicates now include target_os = \"veridian\"");
     stamp::record(&stamp_file, &digest)
 }
@@ -105,7 +112,8 @@ pub fn rewrite_build_script(source: &str) -> (String, usize) {
         LazyLock::new(|| Regex::new(r#"([A-Za-z_][\w.]*)\s*==\s*"linux""#).expect("valid regex"));
     static NE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"([A-Za-z_][\w.]*)\s*!=\s*"linux""#).expect("valid regex"));
-    static ARM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""linux"(\s*)=>"#).expect("valid regex"));
+    static ARM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#""linux"(\s*)=>"#).expect("valid regex"));
     let mut count = 0;
     let text = EQ.replace_all(source, |c: &regex::Captures| {
         count += 1;
@@ -175,7 +183,8 @@ pub fn rewrite_vendor(vendor: &Path) -> Result<usize> {
 
 /// Keeps a crate's package checksum but drops the per-file ones.
 pub fn forget_file_checksums(path: &Path) -> Result<()> {
-    let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut json: serde_json::Value = serde_json::from_str(&text)?;
     json["files"] = serde_json::json!({});
     fs::write(path, serde_json::to_string(&json)?)?;
@@ -200,11 +209,23 @@ mod tests {
         }
         fs::write(b.join("Cargo.lock"), "completed by cargo vendor\n").unwrap();
         assert_eq!(inputs_digest(&a).unwrap(), inputs_digest(&b).unwrap());
-        fs::write(b.join("library/Cargo.toml"), "[workspace]\nmembers = [\"std\"]\n").unwrap();
-        assert_ne!(inputs_digest(&a).unwrap(), inputs_digest(&b).unwrap(), "the library manifest counts");
+        fs::write(
+            b.join("library/Cargo.toml"),
+            "[workspace]\nmembers = [\"std\"]\n",
+        )
+        .unwrap();
+        assert_ne!(
+            inputs_digest(&a).unwrap(),
+            inputs_digest(&b).unwrap(),
+            "the library manifest counts"
+        );
         let real = area().join("src");
         if real.join("library/Cargo.toml").exists() {
-            eprintln!("vendor inputs of {}: {}", real.display(), inputs_digest(&real).unwrap());
+            eprintln!(
+                "vendor inputs of {}: {}",
+                real.display(),
+                inputs_digest(&real).unwrap()
+            );
         }
     }
 
@@ -224,14 +245,26 @@ mod tests {
         let n = rewrite_vendor(v).unwrap();
         assert_eq!(n, 4, "os and musl rules in every crate");
         let libc = fs::read_to_string(v.join("libc-0.2.99/src/lib.rs")).unwrap();
-        assert!(libc.contains("target_os = \"veridian\"") && !libc.contains("cfg(target_env = \"musl\")]"));
+        assert!(
+            libc.contains("target_os = \"veridian\"")
+                && !libc.contains("cfg(target_env = \"musl\")]")
+        );
         let errno = fs::read_to_string(v.join("errno-0.3.0/src/lib.rs")).unwrap();
-        assert!(errno.contains("any(target_env = \"musl\", target_os = \"veridian\")"), "musl code applies");
-        let sums: serde_json::Value = serde_json::from_str(&fs::read_to_string(v.join("errno-0.3.0/.cargo-checksum.json")).unwrap()).unwrap();
+        assert!(
+            errno.contains("any(target_env = \"musl\", target_os = \"veridian\")"),
+            "musl code applies"
+        );
+        let sums: serde_json::Value = serde_json::from_str(
+            &fs::read_to_string(v.join("errno-0.3.0/.cargo-checksum.json")).unwrap(),
+        )
+        .unwrap();
         assert_eq!(sums["files"], serde_json::json!({}));
         assert_eq!(sums["package"], "ab");
         let kept = fs::read_to_string(v.join("untouched-1.0.0/.cargo-checksum.json")).unwrap();
-        assert!(kept.contains("src/lib.rs"), "untouched crates keep their checksums");
+        assert!(
+            kept.contains("src/lib.rs"),
+            "untouched crates keep their checksums"
+        );
     }
 
     #[test]
@@ -242,8 +275,17 @@ mod tests {
         assert!(out.contains(r#"(os == "linux" || os == "veridian") || os == "android""#));
         assert!(out.contains(r#"(os != "linux" && os != "veridian")"#));
         assert!(out.contains(r#""linux" | "veridian" =>"#));
-        assert!(is_build_script(Path::new("/v/c"), Path::new("/v/c/build.rs")));
-        assert!(is_build_script(Path::new("/v/c"), Path::new("/v/c/build/main.rs")));
-        assert!(!is_build_script(Path::new("/v/c"), Path::new("/v/c/src/build.rs")));
+        assert!(is_build_script(
+            Path::new("/v/c"),
+            Path::new("/v/c/build.rs")
+        ));
+        assert!(is_build_script(
+            Path::new("/v/c"),
+            Path::new("/v/c/build/main.rs")
+        ));
+        assert!(!is_build_script(
+            Path::new("/v/c"),
+            Path::new("/v/c/src/build.rs")
+        ));
     }
 }

@@ -36,13 +36,33 @@ pub struct Tree {
 
 /// Everything the rewrite touches. `{libc}` is the vendored libc folder.
 pub const TREES: &[Tree] = &[
-    Tree { path: "vendor/{libc}/src", rules: Rules::OsAndMusl, exclude: &[] },
+    Tree {
+        path: "vendor/{libc}/src",
+        rules: Rules::OsAndMusl,
+        exclude: &[],
+    },
     // env_consts.rs names the OS ("veridian", not "linux"): hand-patched.
-    Tree { path: "std/src", rules: Rules::OsAndMusl, exclude: &["sys/env_consts.rs"] },
-    Tree { path: "backtrace/src", rules: Rules::OsAndMusl, exclude: &[] },
-    Tree { path: "std_detect/src", rules: Rules::Os, exclude: &[] },
+    Tree {
+        path: "std/src",
+        rules: Rules::OsAndMusl,
+        exclude: &["sys/env_consts.rs"],
+    },
+    Tree {
+        path: "backtrace/src",
+        rules: Rules::OsAndMusl,
+        exclude: &[],
+    },
+    Tree {
+        path: "std_detect/src",
+        rules: Rules::Os,
+        exclude: &[],
+    },
     // unwind links libgcc_eh on VeridianOS, not musl's libunwind: hand-patched.
-    Tree { path: "unwind/src", rules: Rules::Os, exclude: &[] },
+    Tree {
+        path: "unwind/src",
+        rules: Rules::Os,
+        exclude: &[],
+    },
 ];
 
 static LINUX: LazyLock<Regex> =
@@ -77,10 +97,14 @@ pub fn rewrite_library(library: &Path, libc_dir: &str) -> Result<usize> {
             let path = entry.path();
             let rel = path.strip_prefix(&root).unwrap_or(path);
             let is_rust = path.extension().is_some_and(|e| e == "rs");
-            if !entry.file_type().is_file() || !is_rust || tree.exclude.iter().any(|x| rel == Path::new(x)) {
+            if !entry.file_type().is_file()
+                || !is_rust
+                || tree.exclude.iter().any(|x| rel == Path::new(x))
+            {
                 continue;
             }
-            let source = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let source = fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             let (text, count) = rewrite(&source, tree.rules);
             if count > 0 {
                 fs::write(path, text)?;
@@ -97,9 +121,15 @@ mod tests {
 
     #[test]
     fn linux_predicates_gain_veridian() {
-        let (out, n) = rewrite(r#"#[cfg(all(target_os = "linux", target_env = "gnu"))]"#, Rules::OsAndMusl);
+        let (out, n) = rewrite(
+            r#"#[cfg(all(target_os = "linux", target_env = "gnu"))]"#,
+            Rules::OsAndMusl,
+        );
         assert_eq!(n, 1);
-        assert_eq!(out, r#"#[cfg(all(any(target_os = "linux", target_os = "veridian"), target_env = "gnu"))]"#);
+        assert_eq!(
+            out,
+            r#"#[cfg(all(any(target_os = "linux", target_os = "veridian"), target_env = "gnu"))]"#
+        );
     }
 
     #[test]
@@ -122,7 +152,10 @@ mod tests {
 
     #[test]
     fn spacing_variants_are_found() {
-        let (_, n) = rewrite(r#"cfg(target_os="linux") cfg(target_os  =  "linux")"#, Rules::Os);
+        let (_, n) = rewrite(
+            r#"cfg(target_os="linux") cfg(target_os  =  "linux")"#,
+            Rules::Os,
+        );
         assert_eq!(n, 2);
     }
 }

@@ -11,11 +11,16 @@ use super::{Toolchain, HOST_CARGO, HOST_RUSTC};
 use crate::paths;
 
 /// Host binutils exposed under the target's prefix.
-const BINUTILS: &[&str] = &["ar", "ranlib", "strip", "nm", "objcopy", "objdump", "readelf"];
+const BINUTILS: &[&str] = &[
+    "ar", "ranlib", "strip", "nm", "objcopy", "objdump", "readelf",
+];
 
 /// Replaces every `@KEY@` in `template`.
 pub fn substitute(template: &str, vars: &[(&str, &str)]) -> String {
-    vars.iter().fold(template.to_string(), |text, (key, value)| text.replace(&format!("@{key}@"), value))
+    vars.iter()
+        .fold(template.to_string(), |text, (key, value)| {
+            text.replace(&format!("@{key}@"), value)
+        })
 }
 
 /// Writes bin/ and the installed target.json (cheap; always rewritten so the
@@ -28,37 +33,59 @@ pub fn write_wrappers(tc: &Toolchain) -> Result<()> {
     let sysroot = tc.c_sysroot().display().to_string();
 
     let rustc = fs::read_to_string(templates.join("rustc.in"))?;
-    let vars = [("RUSTC", HOST_RUSTC), ("TOOLCHAIN", toolchain.as_str()), ("TARGET", paths::TARGET)];
+    let vars = [
+        ("RUSTC", HOST_RUSTC),
+        ("TOOLCHAIN", toolchain.as_str()),
+        ("TARGET", paths::TARGET),
+    ];
     write_executable(&bin.join("rustc"), &substitute(&rustc, &vars))?;
     let rustdoc = substitute(&rustc, &[("RUSTC", "/usr/bin/rustdoc"), vars[1], vars[2]]);
     write_executable(&bin.join("rustdoc"), &rustdoc)?;
     replace_symlink(Path::new(HOST_CARGO), &bin.join("cargo"))?;
 
     let cc = fs::read_to_string(templates.join("cc.in"))?;
-    for (name, host) in [("x86_64-veridian-gcc", "gcc"), ("x86_64-veridian-g++", "g++")] {
-        let text = substitute(&cc, &[("NAME", name), ("HOSTCC", host), ("SYSROOT", &sysroot)]);
+    for (name, host) in [
+        ("x86_64-veridian-gcc", "gcc"),
+        ("x86_64-veridian-g++", "g++"),
+    ] {
+        let text = substitute(
+            &cc,
+            &[("NAME", name), ("HOSTCC", host), ("SYSROOT", &sysroot)],
+        );
         write_executable(&bin.join(name), &text)?;
     }
     for tool in BINUTILS {
-        replace_symlink(&Path::new("/usr/bin").join(tool), &bin.join(format!("x86_64-veridian-{tool}")))?;
+        replace_symlink(
+            &Path::new("/usr/bin").join(tool),
+            &bin.join(format!("x86_64-veridian-{tool}")),
+        )?;
     }
 
     let rustlib = tc.dir.join("lib/rustlib");
     fs::create_dir_all(rustlib.join(paths::TARGET))?;
     let host = host_triple()?;
-    replace_symlink(&Path::new("/usr/lib/rustlib").join(&host), &rustlib.join(&host))?;
+    replace_symlink(
+        &Path::new("/usr/lib/rustlib").join(&host),
+        &rustlib.join(&host),
+    )?;
     install_target_spec(tc)
 }
 
 /// The target spec as rustc loads it for `--target x86_64-unknown-veridian`:
 /// the repo's spec with the linker resolved to this toolchain's gcc wrapper.
 fn install_target_spec(tc: &Toolchain) -> Result<()> {
-    let spec_path = paths::repo_root().join("targets").join(format!("{}.json", paths::TARGET));
+    let spec_path = paths::repo_root()
+        .join("targets")
+        .join(format!("{}.json", paths::TARGET));
     let mut spec: serde_json::Value = serde_json::from_str(&fs::read_to_string(&spec_path)?)
         .with_context(|| format!("{} is not valid JSON", spec_path.display()))?;
     spec["linker"] = serde_json::Value::String(tc.cc().display().to_string());
     let text = serde_json::to_string_pretty(&spec)? + "\n";
-    let dest = tc.dir.join("lib/rustlib").join(paths::TARGET).join("target.json");
+    let dest = tc
+        .dir
+        .join("lib/rustlib")
+        .join(paths::TARGET)
+        .join("target.json");
     // Rewriting an unchanged spec would still be harmless, but std's crates
     // record the spec's contents, so leave the file alone when it is equal.
     if fs::read_to_string(&dest).ok().as_deref() != Some(text.as_str()) {
@@ -72,7 +99,8 @@ fn install_target_spec(tc: &Toolchain) -> Result<()> {
 pub fn install_runner(tc: &Toolchain) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--release", "-p", "veridian-run"]).current_dir(paths::repo_root());
+    cmd.args(["build", "--release", "-p", "veridian-run"])
+        .current_dir(paths::repo_root());
     crate::progress::run_logged("build veridian-run", "veridian-run-build", &mut cmd)?;
     let built = paths::repo_root().join("target/release/veridian-run");
     let dest = tc.dir.join("bin/veridian-run");
@@ -89,7 +117,10 @@ pub fn install_runner(tc: &Toolchain) -> Result<()> {
 
 /// `rustup toolchain link veridian <dir>`, unless it already points there.
 pub fn link_with_rustup(tc: &Toolchain) -> Result<()> {
-    let Ok(list) = Command::new("rustup").args(["toolchain", "list", "-v"]).output() else {
+    let Ok(list) = Command::new("rustup")
+        .args(["toolchain", "list", "-v"])
+        .output()
+    else {
         println!("  rustup not found: use {} directly", tc.rustc().display());
         return Ok(());
     };
@@ -101,16 +132,25 @@ pub fn link_with_rustup(tc: &Toolchain) -> Result<()> {
     if linked {
         return Ok(());
     }
-    let status = Command::new("rustup").args(["toolchain", "link", "veridian"]).arg(&tc.dir).status()?;
+    let status = Command::new("rustup")
+        .args(["toolchain", "link", "veridian"])
+        .arg(&tc.dir)
+        .status()?;
     if !status.success() {
         bail!("rustup toolchain link veridian {dir} failed");
     }
-    println!("  linked with rustup: cargo +veridian build --target {}", paths::TARGET);
+    println!(
+        "  linked with rustup: cargo +veridian build --target {}",
+        paths::TARGET
+    );
     Ok(())
 }
 
 fn host_triple() -> Result<String> {
-    let out = Command::new(HOST_RUSTC).arg("-vV").output().context("cannot run Debian's rustc")?;
+    let out = Command::new(HOST_RUSTC)
+        .arg("-vV")
+        .output()
+        .context("cannot run Debian's rustc")?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .find_map(|l| l.strip_prefix("host: ").map(str::to_string))

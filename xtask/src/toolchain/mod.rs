@@ -66,7 +66,9 @@ pub fn build(force: bool) -> Result<Toolchain> {
     setup::ensure_all()?;
     let start = Instant::now();
     println!("toolchain: {}", paths::TARGET);
-    let tc = Toolchain { dir: paths::toolchain_dir() };
+    let tc = Toolchain {
+        dir: paths::toolchain_dir(),
+    };
     install::write_wrappers(&tc)?;
     sysroot::assemble(&tc)?;
     let library = stdsrc::prepare(force)?;

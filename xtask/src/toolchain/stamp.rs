@@ -38,13 +38,19 @@ impl Inputs {
 
     /// The hex digest.
     pub fn digest(self) -> String {
-        self.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        self.0
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
 /// True when `stamp_file` holds `digest` (the step is up to date).
 pub fn is_current(stamp_file: &Path, digest: &str) -> bool {
-    fs::read_to_string(stamp_file).map(|s| s.trim() == digest).unwrap_or(false)
+    fs::read_to_string(stamp_file)
+        .map(|s| s.trim() == digest)
+        .unwrap_or(false)
 }
 
 /// Records `digest` once a step has succeeded.

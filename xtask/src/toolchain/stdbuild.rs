@@ -17,27 +17,43 @@ use crate::{paths, progress};
 const STD_RUSTFLAGS: &str = "-Zforce-unstable-if-unmarked -Cembed-bitcode=yes";
 
 /// Crates that must end up in the sysroot.
-const REQUIRED: &[&str] = &["core", "alloc", "std", "panic_abort", "proc_macro", "test", "compiler_builtins"];
+const REQUIRED: &[&str] = &[
+    "core",
+    "alloc",
+    "std",
+    "panic_abort",
+    "proc_macro",
+    "test",
+    "compiler_builtins",
+];
 
 pub fn build_and_install(tc: &Toolchain, library: &Path) -> Result<()> {
     let build_dir = paths::veridian_build_dir().join("std-build");
     let mut cmd = Command::new(HOST_CARGO);
-    cmd.args(["build", "--release", "--message-format=json-render-diagnostics"])
-        .args(["--target", paths::TARGET, "-p", "sysroot"])
-        // As bootstrap does by default: std symbolizes its backtraces
-        // (without it every frame prints as `<unknown>`).
-        .args(["--features", "backtrace"])
-        .current_dir(library)
-        .env("RUSTC", tc.rustc())
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("RUSTFLAGS", STD_RUSTFLAGS)
-        .env("CARGO_TARGET_DIR", &build_dir)
-        // As bootstrap does: hash every library name, std's included (its
-        // `dylib` crate type would otherwise give a bare `libstd.rlib`).
-        .env("__CARGO_DEFAULT_LIB_METADATA", "veridian")
-        .env_remove("RUSTC_WRAPPER")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    progress::run_logged("build std for x86_64-unknown-veridian", "std-build", &mut cmd)?;
+    cmd.args([
+        "build",
+        "--release",
+        "--message-format=json-render-diagnostics",
+    ])
+    .args(["--target", paths::TARGET, "-p", "sysroot"])
+    // As bootstrap does by default: std symbolizes its backtraces
+    // (without it every frame prints as `<unknown>`).
+    .args(["--features", "backtrace"])
+    .current_dir(library)
+    .env("RUSTC", tc.rustc())
+    .env("RUSTC_BOOTSTRAP", "1")
+    .env("RUSTFLAGS", STD_RUSTFLAGS)
+    .env("CARGO_TARGET_DIR", &build_dir)
+    // As bootstrap does: hash every library name, std's included (its
+    // `dylib` crate type would otherwise give a bare `libstd.rlib`).
+    .env("__CARGO_DEFAULT_LIB_METADATA", "veridian")
+    .env_remove("RUSTC_WRAPPER")
+    .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    progress::run_logged(
+        "build std for x86_64-unknown-veridian",
+        "std-build",
+        &mut cmd,
+    )?;
     let rlibs = built_rlibs(&progress::log_path("std-build")?)?;
     install_rlibs(tc, &rlibs)
 }
@@ -48,7 +64,9 @@ fn built_rlibs(log: &Path) -> Result<Vec<PathBuf>> {
     let text = fs::read_to_string(log)?;
     let mut rlibs = BTreeSet::new();
     for line in text.lines().filter(|l| l.starts_with('{')) {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
         if msg["reason"] != "compiler-artifact" {
             continue;
         }
@@ -68,7 +86,9 @@ fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     for crate_name in REQUIRED {
-        let is_it = |n: &String| n.starts_with(&format!("lib{crate_name}-")) || *n == format!("lib{crate_name}.rlib");
+        let is_it = |n: &String| {
+            n.starts_with(&format!("lib{crate_name}-")) || *n == format!("lib{crate_name}.rlib")
+        };
         if !names.iter().any(is_it) {
             bail!("the std build produced no lib{crate_name}-*.rlib");
         }
@@ -83,8 +103,10 @@ fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
     }
     for rlib in rlibs {
         let dest = libdir.join(rlib.file_name().context("rlib without a name")?);
-        let same = fs::metadata(&dest).ok().map(|m| m.len()) == fs::metadata(rlib).ok().map(|m| m.len())
-            && fs::metadata(&dest).and_then(|m| m.modified()).ok() >= fs::metadata(rlib).and_then(|m| m.modified()).ok();
+        let same = fs::metadata(&dest).ok().map(|m| m.len())
+            == fs::metadata(rlib).ok().map(|m| m.len())
+            && fs::metadata(&dest).and_then(|m| m.modified()).ok()
+                >= fs::metadata(rlib).and_then(|m| m.modified()).ok();
         if !same {
             fs::copy(rlib, &dest).with_context(|| format!("cannot install {}", rlib.display()))?;
         }
@@ -93,7 +115,11 @@ fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
     // every fingerprint: crates built against another std get rebuilt.
     let id = super::stamp::Inputs::default().tree(&libdir)?.digest();
     fs::write(libdir.with_file_name(STD_ID_FILE), format!("{id}\n"))?;
-    println!("  installed {} rlibs into {}", rlibs.len(), libdir.display());
+    println!(
+        "  installed {} rlibs into {}",
+        rlibs.len(),
+        libdir.display()
+    );
     Ok(())
 }
 

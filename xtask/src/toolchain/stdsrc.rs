@@ -21,7 +21,9 @@ pub fn library_dir() -> PathBuf {
 /// Makes the patched copy if its inputs changed; returns its `library/` path.
 pub fn prepare(force: bool) -> Result<PathBuf> {
     let root = paths::repo_root();
-    let expected = fs::read_to_string(root.join("patches/rust-version"))?.trim().to_string();
+    let expected = fs::read_to_string(root.join("patches/rust-version"))?
+        .trim()
+        .to_string();
     let found = installed_version()?;
     if found != expected {
         bail!(
@@ -65,7 +67,12 @@ pub fn prepare(force: bool) -> Result<PathBuf> {
 pub fn installed_version() -> Result<String> {
     let file = Path::new(RUST_SRC).join("src/version");
     Ok(fs::read_to_string(&file)
-        .with_context(|| format!("cannot read {} (is rust-web-src installed?)", file.display()))?
+        .with_context(|| {
+            format!(
+                "cannot read {} (is rust-web-src installed?)",
+                file.display()
+            )
+        })?
         .trim()
         .to_string())
 }
@@ -78,7 +85,9 @@ fn libc_dir(library: &Path) -> Result<String> {
         .filter(|n| n.starts_with("libc-0.2."))
         .collect();
     found.sort();
-    found.pop().context("library/vendor holds no libc-0.2.* crate")
+    found
+        .pop()
+        .context("library/vendor holds no libc-0.2.* crate")
 }
 
 /// Applies each `*.patch` (in name order) with `patch -p1` inside `library/`.
@@ -90,7 +99,13 @@ fn apply_patches(library: &Path, patches: &Path) -> Result<()> {
     list.sort();
     for patch in list {
         let out = Command::new("patch")
-            .args(["-p1", "--batch", "--forward", "--no-backup-if-mismatch", "-i"])
+            .args([
+                "-p1",
+                "--batch",
+                "--forward",
+                "--no-backup-if-mismatch",
+                "-i",
+            ])
             .arg(&patch)
             .current_dir(library)
             .output()

@@ -16,13 +16,30 @@ const MUSL_INCLUDE: &str = "/usr/include/x86_64-linux-musl";
 
 /// musl's static libraries and start files (rcrt1.o is the static-pie one).
 const MUSL_FILES: &[&str] = &[
-    "libc.a", "libm.a", "libpthread.a", "librt.a", "libdl.a", "libutil.a", "libxnet.a",
-    "libresolv.a", "crt1.o", "rcrt1.o", "Scrt1.o", "crti.o", "crtn.o",
+    "libc.a",
+    "libm.a",
+    "libpthread.a",
+    "librt.a",
+    "libdl.a",
+    "libutil.a",
+    "libxnet.a",
+    "libresolv.a",
+    "crt1.o",
+    "rcrt1.o",
+    "Scrt1.o",
+    "crti.o",
+    "crtn.o",
 ];
 
 /// gcc's runtime pieces a static program needs.
 const GCC_FILES: &[&str] = &[
-    "libgcc.a", "libgcc_eh.a", "crtbegin.o", "crtbeginS.o", "crtbeginT.o", "crtend.o", "crtendS.o",
+    "libgcc.a",
+    "libgcc_eh.a",
+    "crtbegin.o",
+    "crtbeginS.o",
+    "crtbeginT.o",
+    "crtend.o",
+    "crtendS.o",
 ];
 
 /// The C sysroot inside a toolchain folder.
@@ -77,16 +94,29 @@ fn add_compat_objects(tc: &Toolchain, compat: &Path, lib: &Path) -> Result<()> {
         if source.extension().is_none_or(|e| e != "c") {
             continue;
         }
-        let object = lib.join(source.with_extension("o").file_name().context("source without a name")?);
-        run(Command::new(tc.cc()).args(["-c", "-O2", "-fPIC", "-Wall", "-Werror", "-o"]).arg(&object).arg(&source))?;
-        run(Command::new("ar").arg("rs").arg(lib.join("libgcc_eh.a")).arg(&object))?;
+        let object = lib.join(
+            source
+                .with_extension("o")
+                .file_name()
+                .context("source without a name")?,
+        );
+        run(Command::new(tc.cc())
+            .args(["-c", "-O2", "-fPIC", "-Wall", "-Werror", "-o"])
+            .arg(&object)
+            .arg(&source))?;
+        run(Command::new("ar")
+            .arg("rs")
+            .arg(lib.join("libgcc_eh.a"))
+            .arg(&object))?;
         fs::remove_file(&object)?;
     }
     Ok(())
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
-    let out = cmd.output().with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {:?}", cmd.get_program()))?;
     if !out.status.success() {
         bail!("{cmd:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
     }
@@ -95,7 +125,10 @@ fn run(cmd: &mut Command) -> Result<()> {
 
 /// The folder of the host gcc's libgcc.a.
 fn gcc_libdir() -> Result<PathBuf> {
-    let out = Command::new("gcc").arg("-print-libgcc-file-name").output().context("cannot run gcc")?;
+    let out = Command::new("gcc")
+        .arg("-print-libgcc-file-name")
+        .output()
+        .context("cannot run gcc")?;
     let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     match path.parent() {
         Some(dir) if out.status.success() && path.exists() => Ok(dir.to_path_buf()),
@@ -112,7 +145,8 @@ fn package_version(package: &str) -> String {
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to).with_context(|| format!("cannot copy {} (is musl-dev installed?)", from.display()))?;
+    fs::copy(from, to)
+        .with_context(|| format!("cannot copy {} (is musl-dev installed?)", from.display()))?;
     Ok(())
 }
 

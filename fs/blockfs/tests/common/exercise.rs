@@ -32,7 +32,10 @@ pub fn to_device(mut bytes: Vec<u8>) -> MemDevice {
 /// Mounts `image` and uses it every way a tool or the kernel would.
 pub fn exercise(image: Vec<u8>) -> Outcome {
     let mut out = Outcome::default();
-    let opts = MountOptions { cache_blocks: 32, ..Default::default() };
+    let opts = MountOptions {
+        cache_blocks: 32,
+        ..Default::default()
+    };
     let Ok(mut fs) = FileSystem::mount(to_device(image), opts) else {
         return out;
     };
@@ -140,7 +143,10 @@ fn mutate<D: blockfs::BlockDevice>(fs: &mut FileSystem<D>) {
 /// and the fuzz seed corpus.
 pub fn sample_image(blocks: usize) -> Vec<u8> {
     use blockfs::FormatOptions;
-    let opts = FormatOptions { inode_count: Some(84), ..Default::default() };
+    let opts = FormatOptions {
+        inode_count: Some(84),
+        ..Default::default()
+    };
     let mut fs = FileSystem::format(MemDevice::new(blocks), &opts).expect("format");
     let etc = fs.mkdir(ROOT_INO, b"etc", 0o755).expect("mkdir");
     let f = fs.create(etc, b"motd", 0o644).expect("create");
@@ -149,7 +155,8 @@ pub fn sample_image(blocks: usize) -> Vec<u8> {
     let big = fs.create(sub, b"big", 0o755).expect("create");
     let data: Vec<u8> = (0..13 * 4096 + 100).map(|i| (i % 251) as u8).collect();
     fs.write_at(big, 0, &data).expect("write");
-    fs.symlink(ROOT_INO, b"link", b"/etc/motd").expect("symlink");
+    fs.symlink(ROOT_INO, b"link", b"/etc/motd")
+        .expect("symlink");
     fs.link(f, sub, b"motd2").expect("link");
     fs.unmount().expect("unmount").into_vec()
 }

@@ -40,7 +40,14 @@ pub struct TrapFrame {
 impl TrapFrame {
     /// A frame that enters user mode at `rip` with stack `rsp`.
     pub fn user(rip: u64, rsp: u64) -> Self {
-        TrapFrame { rip, rsp, cs: USER_CS as u64, ss: USER_DS as u64, rflags: 0x202, ..Default::default() }
+        TrapFrame {
+            rip,
+            rsp,
+            cs: USER_CS as u64,
+            ss: USER_DS as u64,
+            rflags: 0x202,
+            ..Default::default()
+        }
     }
 }
 
@@ -198,7 +205,12 @@ pub fn init() {
     )
     .expect("GDT layout matches SYSRET's expectations");
     LStar::write(VirtAddr::new(syscall_entry as *const () as u64));
-    SFMask::write(RFlags::INTERRUPT_FLAG | RFlags::DIRECTION_FLAG | RFlags::TRAP_FLAG | RFlags::ALIGNMENT_CHECK);
+    SFMask::write(
+        RFlags::INTERRUPT_FLAG
+            | RFlags::DIRECTION_FLAG
+            | RFlags::TRAP_FLAG
+            | RFlags::ALIGNMENT_CHECK,
+    );
 }
 
 /// Makes `top` the stack for syscalls and interrupts from user mode.
@@ -294,7 +306,10 @@ unsafe impl Sync for Context {}
 
 impl Context {
     pub fn new(fpu: FpuState) -> Self {
-        Context { rsp: UnsafeCell::new(0), fpu: UnsafeCell::new(fpu) }
+        Context {
+            rsp: UnsafeCell::new(0),
+            fpu: UnsafeCell::new(fpu),
+        }
     }
 
     /// Makes the task start in user mode with `frame` on `stack_top`.

@@ -23,27 +23,34 @@ pub fn init() {
         let mut idt = InterruptDescriptorTable::new();
         idt.divide_error.set_handler_fn(divide_error);
         idt.debug.set_handler_fn(debug);
-        idt.breakpoint.set_handler_fn(breakpoint).set_privilege_level(x86_64::PrivilegeLevel::Ring3);
+        idt.breakpoint
+            .set_handler_fn(breakpoint)
+            .set_privilege_level(x86_64::PrivilegeLevel::Ring3);
         idt.overflow.set_handler_fn(overflow);
         idt.bound_range_exceeded.set_handler_fn(bound_range);
         idt.invalid_opcode.set_handler_fn(invalid_opcode);
-        idt.device_not_available.set_handler_fn(device_not_available);
+        idt.device_not_available
+            .set_handler_fn(device_not_available);
         idt.invalid_tss.set_handler_fn(invalid_tss);
         idt.segment_not_present.set_handler_fn(segment_not_present);
         idt.stack_segment_fault.set_handler_fn(stack_segment);
-        idt.general_protection_fault.set_handler_fn(general_protection);
+        idt.general_protection_fault
+            .set_handler_fn(general_protection);
         idt.page_fault.set_handler_fn(page_fault);
         idt.x87_floating_point.set_handler_fn(x87_fp);
         idt.alignment_check.set_handler_fn(alignment_check);
         idt.simd_floating_point.set_handler_fn(simd_fp);
         // SAFETY: the IST index names the double-fault stack set up in gdt.
         unsafe {
-            idt.double_fault.set_handler_fn(double_fault).set_stack_index(DOUBLE_FAULT_IST);
+            idt.double_fault
+                .set_handler_fn(double_fault)
+                .set_stack_index(DOUBLE_FAULT_IST);
         }
         // SAFETY: `timer_entry` is an interrupt entry written in assembly
         // (entry.rs) that saves what it uses and returns with IRETQ.
         unsafe {
-            idt[TIMER_VECTOR].set_handler_addr(x86_64::VirtAddr::new(super::entry::timer_entry_addr()));
+            idt[TIMER_VECTOR]
+                .set_handler_addr(x86_64::VirtAddr::new(super::entry::timer_entry_addr()));
         }
         for v in 33..48u8 {
             idt[v].set_handler_fn(spurious_irq);
@@ -53,7 +60,6 @@ pub fn init() {
     idt.load();
     remap_pic();
 }
-
 
 fn remap_pic() {
     outb(0x20, 0x11);
@@ -92,7 +98,12 @@ fn fault(name: &str, frame: &InterruptStackFrame, signal: i32, detail: u64) {
         );
         crate::task::exit::kill_current_by_signal(signal);
     }
-    crate::fatal(format_args!("kernel {} at rip {:#x} (addr/code {:#x})", name, frame.instruction_pointer.as_u64(), detail));
+    crate::fatal(format_args!(
+        "kernel {} at rip {:#x} (addr/code {:#x})",
+        name,
+        frame.instruction_pointer.as_u64(),
+        detail
+    ));
 }
 
 extern "x86-interrupt" fn divide_error(f: InterruptStackFrame) {
@@ -138,7 +149,10 @@ extern "x86-interrupt" fn simd_fp(f: InterruptStackFrame) {
     fault("SIMD FP exception", &f, SIGFPE, 0);
 }
 extern "x86-interrupt" fn double_fault(f: InterruptStackFrame, _c: u64) -> ! {
-    crate::fatal(format_args!("double fault at rip {:#x}", f.instruction_pointer.as_u64()));
+    crate::fatal(format_args!(
+        "double fault at rip {:#x}",
+        f.instruction_pointer.as_u64()
+    ));
 }
 
 extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErrorCode) {
@@ -149,14 +163,21 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
             // Executing needs an executable region.
             let mm = crate::task::current_mm();
             let m = mm.lock();
-            m.find(addr).map(|(_, v)| v.prot & crate::mm::vma::PROT_EXEC != 0).unwrap_or(false)
+            m.find(addr)
+                .map(|(_, v)| v.prot & crate::mm::vma::PROT_EXEC != 0)
+                .unwrap_or(false)
         };
         if ok && crate::task::current_mm().lock().handle_fault(addr, write) {
             return;
         }
     }
     if !from_user(&f) || crate::log::enabled(7) {
-        crate::kprintln!("veridian: page fault code {:#x} cs {:#x} rsp {:#x}", code.bits(), f.code_segment.0, f.stack_pointer.as_u64());
+        crate::kprintln!(
+            "veridian: page fault code {:#x} cs {:#x} rsp {:#x}",
+            code.bits(),
+            f.code_segment.0,
+            f.stack_pointer.as_u64()
+        );
     }
     fault("page fault", &f, SIGSEGV, addr);
 }

@@ -8,7 +8,11 @@ use x86_64::instructions::port::Port;
 pub struct PortCam;
 
 fn address(df: DeviceFunction, offset: u8) -> u32 {
-    0x8000_0000 | (df.bus as u32) << 16 | (df.device as u32) << 11 | (df.function as u32) << 8 | (offset as u32 & 0xFC)
+    0x8000_0000
+        | (df.bus as u32) << 16
+        | (df.device as u32) << 11
+        | (df.function as u32) << 8
+        | (offset as u32 & 0xFC)
 }
 
 impl ConfigurationAccess for PortCam {

@@ -22,7 +22,10 @@ pub struct KernelHal;
 unsafe impl Hal for KernelHal {
     fn dma_alloc(pages: usize, _dir: BufferDirection) -> (PhysAddr, NonNull<u8>) {
         match frame::alloc_contiguous(pages) {
-            Some(pa) => (pa, NonNull::new(phys_to_virt(pa)).expect("direct map is non-null")),
+            Some(pa) => (
+                pa,
+                NonNull::new(phys_to_virt(pa)).expect("direct map is non-null"),
+            ),
             None => (0, NonNull::dangling()),
         }
     }
@@ -93,7 +96,10 @@ pub fn probe() -> Vec<Disk> {
     }
     let mut disks = Vec::new();
     for df in found {
-        root.set_command(df, Command::IO_SPACE | Command::MEMORY_SPACE | Command::BUS_MASTER);
+        root.set_command(
+            df,
+            Command::IO_SPACE | Command::MEMORY_SPACE | Command::BUS_MASTER,
+        );
         match PciTransport::new::<KernelHal, _>(&mut root, df) {
             Ok(t) => match VirtIOBlk::<KernelHal, _>::new(t) {
                 Ok(dev) => {

@@ -1,11 +1,11 @@
 //! virtio-net over PCI (virtio-drivers) as the socket layer's frame
 //! device: QEMU's user-mode networking when the machine has the NIC.
 
+use veridian_net::FrameIo;
 use virtio_drivers::device::net::VirtIONet;
 use virtio_drivers::transport::pci::bus::{Command, PciRoot};
 use virtio_drivers::transport::pci::{virtio_device_type, PciTransport};
 use virtio_drivers::transport::DeviceType;
-use veridian_net::FrameIo;
 
 use super::pci::PortCam;
 use super::virtio_blk::KernelHal;
@@ -62,7 +62,10 @@ pub fn probe() -> Option<Nic> {
         .enumerate_bus(0)
         .find(|(_, info)| virtio_device_type(info) == Some(DeviceType::Network))
         .map(|(df, _)| df)?;
-    root.set_command(df, Command::IO_SPACE | Command::MEMORY_SPACE | Command::BUS_MASTER);
+    root.set_command(
+        df,
+        Command::IO_SPACE | Command::MEMORY_SPACE | Command::BUS_MASTER,
+    );
     let t = PciTransport::new::<KernelHal, _>(&mut root, df)
         .map_err(|e| crate::kprintln!("veridian: virtio-net {:?}: {:?}", df, e))
         .ok()?;

@@ -92,14 +92,37 @@ impl RandomSource for KernelRandom {
 
 /// Adds the consoles, serial ports and disks to /dev.
 pub fn register(dev: &DevFs) -> Result<()> {
-    let console: Arc<dyn CharDevice> = Arc::new(SerialDev { port: 0, console: true });
+    let console: Arc<dyn CharDevice> = Arc::new(SerialDev {
+        port: 0,
+        console: true,
+    });
     dev.register_char(b"console", 5, 1, console.clone())?;
     dev.register_char(b"tty", 5, 0, console.clone())?;
     dev.register_char(b"ttyS0", 4, 64, console)?;
-    dev.register_char(b"ttyS1", 4, 65, Arc::new(SerialDev { port: 1, console: false }))?;
-    dev.register_char(b"ttyS2", 4, 66, Arc::new(SerialDev { port: 2, console: false }))?;
+    dev.register_char(
+        b"ttyS1",
+        4,
+        65,
+        Arc::new(SerialDev {
+            port: 1,
+            console: false,
+        }),
+    )?;
+    dev.register_char(
+        b"ttyS2",
+        4,
+        66,
+        Arc::new(SerialDev {
+            port: 2,
+            console: false,
+        }),
+    )?;
     let disks = super::disk::DISKS.lock().len();
-    for (i, name) in [&b"vda"[..], b"vdb", b"vdc", b"vdd"].iter().enumerate().take(disks) {
+    for (i, name) in [&b"vda"[..], b"vdb", b"vdc", b"vdd"]
+        .iter()
+        .enumerate()
+        .take(disks)
+    {
         dev.register_block(name, 254, 16 * i as u32, Arc::new(DiskBlock(i)))?;
     }
     Ok(())

@@ -16,7 +16,11 @@ const SECTORS_PER_BLOCK: u64 = (BLOCK_SIZE / 512) as u64;
 
 impl BlockDevice for DiskDev {
     fn block_count(&self) -> u64 {
-        DISKS.lock().get(self.0).map(|d| d.sectors() / SECTORS_PER_BLOCK).unwrap_or(0)
+        DISKS
+            .lock()
+            .get(self.0)
+            .map(|d| d.sectors() / SECTORS_PER_BLOCK)
+            .unwrap_or(0)
     }
 
     fn read_block(&mut self, index: u64, buf: &mut [u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
@@ -30,18 +34,23 @@ impl BlockDevice for DiskDev {
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
         let mut d = DISKS.lock();
         let disk = d.get_mut(self.0).ok_or(DeviceError::Io)?;
-        disk.read_sectors(start * SECTORS_PER_BLOCK, buf).map_err(|_| DeviceError::Io)
+        disk.read_sectors(start * SECTORS_PER_BLOCK, buf)
+            .map_err(|_| DeviceError::Io)
     }
 
     fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), DeviceError> {
         let mut d = DISKS.lock();
         let disk = d.get_mut(self.0).ok_or(DeviceError::Io)?;
-        disk.write_sectors(start * SECTORS_PER_BLOCK, buf).map_err(|_| DeviceError::Io)
+        disk.write_sectors(start * SECTORS_PER_BLOCK, buf)
+            .map_err(|_| DeviceError::Io)
     }
 
     fn flush(&mut self) -> Result<(), DeviceError> {
         let mut d = DISKS.lock();
-        d.get_mut(self.0).ok_or(DeviceError::Io)?.flush().map_err(|_| DeviceError::Io)
+        d.get_mut(self.0)
+            .ok_or(DeviceError::Io)?
+            .flush()
+            .map_err(|_| DeviceError::Io)
     }
 }
 
@@ -62,7 +71,8 @@ pub fn read_raw(idx: usize, off: u64, buf: &mut [u8]) -> Result<usize, i32> {
     let first = off / 512;
     let last = (off + n as u64).div_ceil(512);
     let mut tmp = alloc::vec![0u8; ((last - first) * 512) as usize];
-    disk.read_sectors(first, &mut tmp).map_err(|_| veridian_syscall::errno::EIO)?;
+    disk.read_sectors(first, &mut tmp)
+        .map_err(|_| veridian_syscall::errno::EIO)?;
     let skip = (off - first * 512) as usize;
     buf[..n].copy_from_slice(&tmp[skip..skip + n]);
     Ok(n)
@@ -86,9 +96,11 @@ pub fn write_raw(idx: usize, off: u64, data: &[u8]) -> Result<usize, i32> {
     let first = off / 512;
     let last = (off + n as u64).div_ceil(512);
     let mut tmp = alloc::vec![0u8; ((last - first) * 512) as usize];
-    disk.read_sectors(first, &mut tmp).map_err(|_| veridian_syscall::errno::EIO)?;
+    disk.read_sectors(first, &mut tmp)
+        .map_err(|_| veridian_syscall::errno::EIO)?;
     let skip = (off - first * 512) as usize;
     tmp[skip..skip + n].copy_from_slice(&data[..n]);
-    disk.write_sectors(first, &tmp).map_err(|_| veridian_syscall::errno::EIO)?;
+    disk.write_sectors(first, &tmp)
+        .map_err(|_| veridian_syscall::errno::EIO)?;
     Ok(n)
 }

@@ -5,7 +5,9 @@ use alloc::sync::Arc;
 use core::any::Any;
 use veridian_syscall::errno::EINVAL;
 use veridian_vfs::abi::{O_CLOEXEC, O_NONBLOCK};
-use veridian_vfs::{Caller, EventCounter, FileKind, OpenFile, PollEvents, SpecialFile, Stat, EFD_SEMAPHORE};
+use veridian_vfs::{
+    Caller, EventCounter, FileKind, OpenFile, PollEvents, SpecialFile, Stat, EFD_SEMAPHORE,
+};
 
 use super::{vfs, wait};
 use crate::syscall::KResult;
@@ -64,7 +66,8 @@ impl SpecialFile for EventFd {
 
 /// The eventfd behind an open file, if it is one.
 pub fn as_eventfd(f: &OpenFile) -> Option<&EventFd> {
-    f.special().and_then(|s| s.as_any().downcast_ref::<EventFd>())
+    f.special()
+        .and_then(|s| s.as_any().downcast_ref::<EventFd>())
 }
 
 /// `eventfd2(initval, flags)`: `EFD_SEMAPHORE`, `EFD_NONBLOCK`, `EFD_CLOEXEC`.
@@ -75,9 +78,19 @@ pub fn eventfd2(initial: u32, flags: u32) -> KResult {
     let t = current();
     let (fds, fsx) = (t.files(), t.fsctx());
     drop(t);
-    let file: Arc<dyn SpecialFile> = Arc::new(EventFd { counter: EventCounter::new(initial, flags) });
+    let file: Arc<dyn SpecialFile> = Arc::new(EventFd {
+        counter: EventCounter::new(initial, flags),
+    });
     vfs()
-        .install_special(Caller { fds: &fds, fs: &fsx }, file, b"anon_inode:[eventfd]", flags & (O_NONBLOCK | O_CLOEXEC))
+        .install_special(
+            Caller {
+                fds: &fds,
+                fs: &fsx,
+            },
+            file,
+            b"anon_inode:[eventfd]",
+            flags & (O_NONBLOCK | O_CLOEXEC),
+        )
         .map(|fd| fd as u64)
         .map_err(|e| e.0)
 }

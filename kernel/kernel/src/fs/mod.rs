@@ -23,7 +23,10 @@ pub fn vfs() -> &'static Vfs {
 
 fn now() -> Timespec {
     let ns = crate::time::realtime_ns();
-    Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 }
+    Timespec {
+        sec: (ns / 1_000_000_000) as i64,
+        nsec: (ns % 1_000_000_000) as u32,
+    }
 }
 
 fn now_secs() -> u32 {
@@ -41,7 +44,10 @@ pub fn init() -> Result<u64, Errno> {
     let dev = Arc::new(DevFs::new(Arc::new(devices::KernelRandom)));
     devices::register(&dev)?;
     v.mount(b"/dev", dev)?;
-    v.mount(b"/proc", Arc::new(ProcFs::new(Arc::new(procinfo::KernelProcs))))?;
+    v.mount(
+        b"/proc",
+        Arc::new(ProcFs::new(Arc::new(procinfo::KernelProcs))),
+    )?;
     veridian_vfs::set_wake_hook(wait::wake);
     VFS.call_once(|| v);
     Ok(blocks)
@@ -58,11 +64,17 @@ pub fn sync() {
 
 /// Opens a program for exec: a regular file with an execute bit. Returns
 /// the open file, its size and the path it was opened by.
-pub fn open_executable(c: Caller<'_>, dirfd: i32, path: &[u8]) -> Result<(OpenFile, u64, alloc::vec::Vec<u8>), i32> {
+pub fn open_executable(
+    c: Caller<'_>,
+    dirfd: i32,
+    path: &[u8],
+) -> Result<(OpenFile, u64, alloc::vec::Vec<u8>), i32> {
     use veridian_syscall::errno::EACCES;
     use veridian_vfs::abi::{O_CLOEXEC, O_RDONLY};
     let v = vfs();
-    let f = v.open_file(c, dirfd, path, O_RDONLY | O_CLOEXEC, 0).map_err(|e| e.0)?;
+    let f = v
+        .open_file(c, dirfd, path, O_RDONLY | O_CLOEXEC, 0)
+        .map_err(|e| e.0)?;
     let st = v.fstat_file(&f).map_err(|e| e.0)?;
     if st.kind != veridian_vfs::FileKind::Regular || st.perm & 0o111 == 0 {
         return Err(EACCES);

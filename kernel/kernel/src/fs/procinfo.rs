@@ -14,7 +14,12 @@ impl ProcessInfo for KernelProcs {
     }
 
     fn pids(&self) -> Vec<u32> {
-        PROCS.lock().values().filter(|p| p.zombie.is_none()).map(|p| p.pid).collect()
+        PROCS
+            .lock()
+            .values()
+            .filter(|p| p.zombie.is_none())
+            .map(|p| p.pid)
+            .collect()
     }
 
     fn exe(&self, pid: u32) -> Option<Vec<u8>> {
@@ -33,7 +38,12 @@ impl ProcessInfo for KernelProcs {
     fn cwd(&self, pid: u32) -> Option<Vec<u8>> {
         let t = TASKS.lock().values().find(|t| t.pid == pid).cloned()?;
         let (fds, fsx) = (t.files(), t.fsctx());
-        super::vfs().getcwd(veridian_vfs::Caller { fds: &fds, fs: &fsx }).ok()
+        super::vfs()
+            .getcwd(veridian_vfs::Caller {
+                fds: &fds,
+                fs: &fsx,
+            })
+            .ok()
     }
 
     fn cpu_flags(&self) -> Vec<u8> {
@@ -53,13 +63,21 @@ impl ProcessInfo for KernelProcs {
             (l1.ecx, 20, "sse4_2"),
             (l1.ecx, 23, "popcnt"),
         ];
-        let names: Vec<&str> = bits.iter().filter(|(r, b, _)| r & (1 << b) != 0).map(|(_, _, n)| *n).collect();
+        let names: Vec<&str> = bits
+            .iter()
+            .filter(|(r, b, _)| r & (1 << b) != 0)
+            .map(|(_, _, n)| *n)
+            .collect();
         names.join(" ").into_bytes()
     }
 
     fn meminfo(&self) -> MemInfo {
         let (free, total) = crate::mm::frame::stats();
-        MemInfo { total_kib: total as u64 * 4, free_kib: free as u64 * 4, available_kib: free as u64 * 4 }
+        MemInfo {
+            total_kib: total as u64 * 4,
+            free_kib: free as u64 * 4,
+            available_kib: free as u64 * 4,
+        }
     }
 
     fn cpu_model(&self) -> Vec<u8> {
@@ -68,7 +86,10 @@ impl ProcessInfo for KernelProcs {
 
     fn uptime(&self) -> (Timespec, Timespec) {
         let ns = crate::time::monotonic_ns();
-        let t = Timespec { sec: (ns / 1_000_000_000) as i64, nsec: (ns % 1_000_000_000) as u32 };
+        let t = Timespec {
+            sec: (ns / 1_000_000_000) as i64,
+            nsec: (ns % 1_000_000_000) as u32,
+        };
         (t, Timespec::default())
     }
 }

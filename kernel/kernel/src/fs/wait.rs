@@ -25,17 +25,32 @@ pub fn wake(key: usize) {
 
 /// Sleeps on `key` until woken, or for at most [`POLL_NS`] when `poll`.
 fn wait(key: usize, poll: bool) {
-    let q = QUEUES.lock().entry(key).or_insert_with(|| Arc::new(WaitQueue::new())).clone();
-    q.wait(if poll { crate::time::monotonic_ns() + POLL_NS } else { 0 });
+    let q = QUEUES
+        .lock()
+        .entry(key)
+        .or_insert_with(|| Arc::new(WaitQueue::new()))
+        .clone();
+    q.wait(if poll {
+        crate::time::monotonic_ns() + POLL_NS
+    } else {
+        0
+    });
     let mut m = QUEUES.lock();
-    if m.get(&key).map(|x| x.is_empty() && Arc::strong_count(x) <= 2).unwrap_or(false) {
+    if m.get(&key)
+        .map(|x| x.is_empty() && Arc::strong_count(x) <= 2)
+        .unwrap_or(false)
+    {
         m.remove(&key);
     }
 }
 
 /// Runs `op` until it stops reporting EAGAIN, sleeping in between, unless
 /// the file is non-blocking. EINTR when a fatal signal is pending.
-pub fn blocking<T>(f: &OpenFile, write: bool, mut op: impl FnMut() -> veridian_vfs::Result<T>) -> Result<T, i32> {
+pub fn blocking<T>(
+    f: &OpenFile,
+    write: bool,
+    mut op: impl FnMut() -> veridian_vfs::Result<T>,
+) -> Result<T, i32> {
     loop {
         match op() {
             Err(e) if e.0 == EAGAIN && !f.is_nonblocking() => {
@@ -43,7 +58,11 @@ pub fn blocking<T>(f: &OpenFile, write: bool, mut op: impl FnMut() -> veridian_v
                     return Err(EINTR);
                 }
                 let v = super::vfs();
-                let ready = if write { v.poll_write_ready(f) } else { v.poll_read_ready(f) };
+                let ready = if write {
+                    v.poll_write_ready(f)
+                } else {
+                    v.poll_read_ready(f)
+                };
                 if !ready {
                     // Pipes wake their key; devices are polled.
                     wait(f.wait_key(), f.node().is_some());

@@ -15,7 +15,11 @@ struct Frames {
     hint: usize,
 }
 
-static FRAMES: Mutex<Frames> = Mutex::new(Frames { free: [0; MAX_FRAMES / 64], refs: [0; MAX_FRAMES], hint: 0 });
+static FRAMES: Mutex<Frames> = Mutex::new(Frames {
+    free: [0; MAX_FRAMES / 64],
+    refs: [0; MAX_FRAMES],
+    hint: 0,
+});
 static FREE_COUNT: AtomicUsize = AtomicUsize::new(0);
 static TOTAL_COUNT: AtomicUsize = AtomicUsize::new(0);
 
@@ -127,5 +131,8 @@ pub fn decref(pa: u64) {
 
 /// (free, total) frames.
 pub fn stats() -> (usize, usize) {
-    (FREE_COUNT.load(Ordering::Relaxed), TOTAL_COUNT.load(Ordering::Relaxed))
+    (
+        FREE_COUNT.load(Ordering::Relaxed),
+        TOTAL_COUNT.load(Ordering::Relaxed),
+    )
 }

@@ -24,5 +24,8 @@ pub fn low() -> bool {
 pub fn init(start_phys: u64, size: u64) {
     // SAFETY: the caller reserved this RAM for the heap alone; the direct
     // map covers it.
-    unsafe { HEAP.lock().init(super::phys_to_virt(start_phys), size as usize) };
+    unsafe {
+        HEAP.lock()
+            .init(super::phys_to_virt(start_phys), size as usize)
+    };
 }

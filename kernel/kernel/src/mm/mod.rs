@@ -16,7 +16,8 @@ pub const BOOT_DIRECT_MAP: u64 = 4 << 30;
 /// The most physical memory the kernel maps and manages.
 pub const DIRECT_MAP_MAX: u64 = 16 << 30;
 
-static DIRECT_MAP_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(BOOT_DIRECT_MAP);
+static DIRECT_MAP_END: core::sync::atomic::AtomicU64 =
+    core::sync::atomic::AtomicU64::new(BOOT_DIRECT_MAP);
 
 fn set_direct_map_end(end: u64) {
     DIRECT_MAP_END.store(end, core::sync::atomic::Ordering::Relaxed);
@@ -54,7 +55,10 @@ pub fn page_up(v: u64) -> u64 {
 
 /// Reads a `T` at a directly mapped physical address (unaligned allowed).
 pub fn read_phys<T: Copy>(pa: u64) -> T {
-    assert!(pa + core::mem::size_of::<T>() as u64 <= direct_map_end(), "outside the direct map");
+    assert!(
+        pa + core::mem::size_of::<T>() as u64 <= direct_map_end(),
+        "outside the direct map"
+    );
     // SAFETY: the direct map covers physical memory below its end; the
     // read is unaligned-safe and `T: Copy` has no drop obligations.
     unsafe { core::ptr::read_unaligned(phys_to_virt(pa) as *const T) }
@@ -62,7 +66,10 @@ pub fn read_phys<T: Copy>(pa: u64) -> T {
 
 /// Copies `data` into the frame at `pa`, starting `off` bytes in.
 pub fn write_frame(pa: u64, off: usize, data: &[u8]) {
-    assert!(off + data.len() <= PAGE_SIZE as usize, "write crosses the frame");
+    assert!(
+        off + data.len() <= PAGE_SIZE as usize,
+        "write crosses the frame"
+    );
     // SAFETY: `pa` is a frame the caller owns (checked in range above).
     unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(pa).add(off), data.len()) };
 }

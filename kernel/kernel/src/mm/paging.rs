@@ -78,7 +78,12 @@ pub fn activate(pml4: u64) {
     if cur.start_address().as_u64() != pml4 {
         // SAFETY: `pml4` is a valid root whose kernel half equals the boot
         // tables', so the running kernel stays mapped.
-        unsafe { Cr3::write(PhysFrame::containing_address(PhysAddr::new(pml4)), Cr3Flags::empty()) };
+        unsafe {
+            Cr3::write(
+                PhysFrame::containing_address(PhysAddr::new(pml4)),
+                Cr3Flags::empty(),
+            )
+        };
     }
 }
 
@@ -171,7 +176,9 @@ impl AddressSpace {
     /// Resolves a write to a copy-on-write page: `true` if `va` is now
     /// writable.
     pub fn break_cow(&mut self, va: u64) -> bool {
-        let Some((pa, flags)) = self.lookup(va) else { return false };
+        let Some((pa, flags)) = self.lookup(va) else {
+            return false;
+        };
         if !flags.contains(COW) {
             return false;
         }
@@ -180,9 +187,13 @@ impl AddressSpace {
             self.set_flags(va, new_flags);
             return true;
         }
-        let Some(copy) = frame::alloc() else { return false };
+        let Some(copy) = frame::alloc() else {
+            return false;
+        };
         // SAFETY: both frames are mapped by the direct map; `copy` is fresh.
-        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(pa), phys_to_virt(copy), PAGE_SIZE as usize) };
+        unsafe {
+            core::ptr::copy_nonoverlapping(phys_to_virt(pa), phys_to_virt(copy), PAGE_SIZE as usize)
+        };
         self.map(va, copy, new_flags).is_ok()
     }
 
@@ -206,7 +217,10 @@ impl AddressSpace {
                     let l1 = table(l2[i2] & ADDR_MASK);
                     for i1 in 0..512 {
                         if l1[i1] & 1 != 0 {
-                            let va = ((i4 as u64) << 39) | ((i3 as u64) << 30) | ((i2 as u64) << 21) | ((i1 as u64) << 12);
+                            let va = ((i4 as u64) << 39)
+                                | ((i3 as u64) << 30)
+                                | ((i2 as u64) << 21)
+                                | ((i1 as u64) << 12);
                             f(va, &mut l1[i1]);
                         }
                     }
@@ -308,7 +322,10 @@ impl AddressSpace {
         });
         for (va, e) in pairs {
             frame::incref(e & ADDR_MASK);
-            if child.map(va, e & ADDR_MASK, F::from_bits_truncate(e)).is_err() {
+            if child
+                .map(va, e & ADDR_MASK, F::from_bits_truncate(e))
+                .is_err()
+            {
                 frame::decref(e & ADDR_MASK);
                 ok = false;
                 break;

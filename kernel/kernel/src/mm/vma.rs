@@ -60,7 +60,12 @@ fn pte_flags(prot: u32) -> F {
 
 impl Mm {
     pub fn new() -> Option<Self> {
-        Some(Mm { space: AddressSpace::new()?, vmas: BTreeMap::new(), brk_start: 0, brk: 0 })
+        Some(Mm {
+            space: AddressSpace::new()?,
+            vmas: BTreeMap::new(),
+            brk_start: 0,
+            brk: 0,
+        })
     }
 
     /// The region containing `va`.
@@ -76,7 +81,12 @@ impl Mm {
     /// Removes `[start, end)` from the map, splitting regions and unmapping
     /// pages.
     pub fn remove_range(&mut self, start: u64, end: u64) {
-        let keys: Vec<u64> = self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, _)| s).collect();
+        let keys: Vec<u64> = self
+            .vmas
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(&s, _)| s)
+            .collect();
         for s in keys {
             let v = self.vmas.remove(&s).expect("key collected above");
             if s < start {
@@ -98,9 +108,25 @@ impl Mm {
     }
 
     /// Adds a region (replacing whatever was there).
-    pub fn insert(&mut self, start: u64, end: u64, prot: u32, file: Option<(Arc<dyn Backing>, u64)>, file_len: u64) {
+    pub fn insert(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: u32,
+        file: Option<(Arc<dyn Backing>, u64)>,
+        file_len: u64,
+    ) {
         self.remove_range(start, end);
-        self.vmas.insert(start, Vma { end, prot, file, file_len, droppable: true });
+        self.vmas.insert(
+            start,
+            Vma {
+                end,
+                prot,
+                file,
+                file_len,
+                droppable: true,
+            },
+        );
     }
 
     /// Changes protection of `[start, end)`; `false` if part is unmapped.
@@ -112,8 +138,12 @@ impl Mm {
                 None => return false,
             }
         }
-        let keys: Vec<(u64, Vma)> =
-            self.vmas.range(..end).filter(|(_, v)| v.end > start).map(|(&s, v)| (s, v.clone())).collect();
+        let keys: Vec<(u64, Vma)> = self
+            .vmas
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(&s, v)| (s, v.clone()))
+            .collect();
         for (s, v) in keys {
             let (a, b) = (s.max(start), v.end.min(end));
             let file = v.file.as_ref().map(|(f, off)| (f.clone(), off + (a - s)));
@@ -132,7 +162,16 @@ impl Mm {
                 right.file_len = v.file_len.saturating_sub(b - s);
                 self.vmas.insert(b, right);
             }
-            self.vmas.insert(a, Vma { end: b, prot, file, file_len: flen, droppable: v.droppable });
+            self.vmas.insert(
+                a,
+                Vma {
+                    end: b,
+                    prot,
+                    file,
+                    file_len: flen,
+                    droppable: v.droppable,
+                },
+            );
             self.space.update_range(a, b, |flags| {
                 let mut nf = pte_flags(prot);
                 if prot & PROT_WRITE != 0 && (flags.contains(COW) || !flags.contains(F::WRITABLE)) {
@@ -168,7 +207,9 @@ impl Mm {
             return false;
         }
         let page = page_down(va);
-        let Some((start, vma)) = self.find(va).map(|(s, v)| (s, v.clone())) else { return false };
+        let Some((start, vma)) = self.find(va).map(|(s, v)| (s, v.clone())) else {
+            return false;
+        };
         if vma.prot == 0 || (write && vma.prot & PROT_WRITE == 0) {
             return false;
         }
@@ -178,7 +219,9 @@ impl Mm {
             }
             return self.space.break_cow(page);
         }
-        let Some(pa) = frame::alloc() else { return false };
+        let Some(pa) = frame::alloc() else {
+            return false;
+        };
         if let Some((file, off)) = &vma.file {
             let rel = page - start;
             if rel < vma.file_len {
@@ -199,7 +242,12 @@ impl Mm {
     /// A copy-on-write duplicate (fork).
     pub fn fork(&mut self) -> Option<Mm> {
         let space = self.space.fork()?;
-        Some(Mm { space, vmas: self.vmas.clone(), brk_start: self.brk_start, brk: self.brk })
+        Some(Mm {
+            space,
+            vmas: self.vmas.clone(),
+            brk_start: self.brk_start,
+            brk: self.brk,
+        })
     }
 
     /// Reads user memory into `buf`; `false` on a bad address.
@@ -215,13 +263,22 @@ impl Mm {
     pub fn write(&mut self, va: u64, data: &[u8]) -> bool {
         self.access(va, data.len(), true, |pa, off, chunk_len, done| {
             // SAFETY: `pa` is a writable private user frame (COW broken).
-            let dst = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).add(off), chunk_len) };
+            let dst =
+                unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).add(off), chunk_len) };
             dst.copy_from_slice(&data[done..done + chunk_len]);
         })
     }
 
-    fn access(&mut self, va: u64, len: usize, write: bool, mut f: impl FnMut(u64, usize, usize, usize)) -> bool {
-        let Some(end) = va.checked_add(len as u64) else { return false };
+    fn access(
+        &mut self,
+        va: u64,
+        len: usize,
+        write: bool,
+        mut f: impl FnMut(u64, usize, usize, usize),
+    ) -> bool {
+        let Some(end) = va.checked_add(len as u64) else {
+            return false;
+        };
         if end > USER_END {
             return false;
         }
@@ -231,7 +288,9 @@ impl Mm {
             if !self.handle_fault(cur, write) {
                 return false;
             }
-            let Some((pa, _)) = self.space.lookup(page_down(cur)) else { return false };
+            let Some((pa, _)) = self.space.lookup(page_down(cur)) else {
+                return false;
+            };
             let off = (cur % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(len - done);
             f(pa, off, n, done);

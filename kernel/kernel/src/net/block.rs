@@ -24,9 +24,15 @@ pub struct Wait {
 }
 
 /// Runs `op` until it does not report `EAGAIN` (see the module doc).
-pub fn blocking<T>(w: &Wait, mut op: impl FnMut(&mut super::Stack) -> veridian_net::Result<T>) -> Result<T, i32> {
+pub fn blocking<T>(
+    w: &Wait,
+    mut op: impl FnMut(&mut super::Stack) -> veridian_net::Result<T>,
+) -> Result<T, i32> {
     let start = crate::time::monotonic_ns();
-    let deadline = w.timeout_us.filter(|&us| us > 0).map(|us| start.saturating_add(us.saturating_mul(1000)));
+    let deadline = w
+        .timeout_us
+        .filter(|&us| us > 0)
+        .map(|us| start.saturating_add(us.saturating_mul(1000)));
     loop {
         match super::with(&mut op) {
             Err(e) if e == Errno::EAGAIN && !w.nonblocking => {}

@@ -35,7 +35,11 @@ pub struct FdSource {
 
 impl FdSource {
     pub fn new(fds: Arc<FdTable>) -> Self {
-        FdSource { fds, all_announce: true, fresh: 0 }
+        FdSource {
+            fds,
+            all_announce: true,
+            fresh: 0,
+        }
     }
 }
 
@@ -45,7 +49,10 @@ impl ReadySource<Key> for FdSource {
         if Arc::as_ptr(&f) as usize != k.1 {
             return None;
         }
-        if let Some(s) = f.special().and_then(|s| s.as_any().downcast_ref::<SocketFile>()) {
+        if let Some(s) = f
+            .special()
+            .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
+        {
             let id = s.id();
             return Some(super::peek(|n| n.readiness_seq(id)));
         }
@@ -68,7 +75,9 @@ pub struct EpollFile {
 
 impl EpollFile {
     pub fn new() -> Self {
-        EpollFile { set: Mutex::new(EpollSet::new(MAX_WATCHES)) }
+        EpollFile {
+            set: Mutex::new(EpollSet::new(MAX_WATCHES)),
+        }
     }
 }
 

@@ -55,7 +55,8 @@ pub fn init() {
     };
     let stack = match crate::drivers::virtio_net::probe() {
         Some(nic) => {
-            let ext = ExternalConfig::qemu_user(HardwareAddress::Ethernet(EthernetAddress(nic.mac())));
+            let ext =
+                ExternalConfig::qemu_user(HardwareAddress::Ethernet(EthernetAddress(nic.mac())));
             match NetStack::with_device(cfg.clone(), FrameDevice::new(nic), ext) {
                 Ok(s) => {
                     crate::kprintln!("veridian: virtio-net up as {}/{}", ext.addr, ext.prefix_len);
@@ -81,7 +82,9 @@ fn stack() -> &'static Mutex<Stack> {
 /// whether waiters must be woken.
 fn poll_locked(n: &mut Stack, now: u64) -> bool {
     let changed = n.poll(now);
-    let next = n.poll_delay(now).map_or(u64::MAX, |d| now.saturating_add(d.max(1)));
+    let next = n
+        .poll_delay(now)
+        .map_or(u64::MAX, |d| now.saturating_add(d.max(1)));
     NEXT_POLL_MS.store(next, Ordering::Relaxed);
     changed
 }

@@ -13,7 +13,10 @@ pub struct SocketFile {
 
 impl SocketFile {
     pub fn new(sock: OwnedSocket) -> Self {
-        SocketFile { id: sock.id(), sock: Some(sock) }
+        SocketFile {
+            id: sock.id(),
+            sock: Some(sock),
+        }
     }
 
     pub fn id(&self) -> SocketId {

@@ -28,7 +28,18 @@ impl UnixFile {
     pub fn pair(a: UnixEnd, b: UnixEnd) -> (UnixFile, UnixFile) {
         let queue = Arc::new(WaitQueue::new());
         let ino = NEXT_INO.fetch_add(2, Ordering::Relaxed);
-        (UnixFile { end: a, queue: queue.clone(), ino }, UnixFile { end: b, queue, ino: ino + 1 })
+        (
+            UnixFile {
+                end: a,
+                queue: queue.clone(),
+                ino,
+            },
+            UnixFile {
+                end: b,
+                queue,
+                ino: ino + 1,
+            },
+        )
     }
 
     pub fn ino(&self) -> u64 {
@@ -105,5 +116,6 @@ impl Drop for UnixFile {
 
 /// The pair end behind an open file, if it is one.
 pub fn as_unix(f: &OpenFile) -> Option<&UnixFile> {
-    f.special().and_then(|s| s.as_any().downcast_ref::<UnixFile>())
+    f.special()
+        .and_then(|s| s.as_any().downcast_ref::<UnixFile>())
 }

@@ -17,7 +17,8 @@ use crate::net::epoll_file::{key, EpollFile, FdSource};
 use crate::task::current;
 
 fn epoll_of(f: &OpenFile) -> Option<&EpollFile> {
-    f.special().and_then(|s| s.as_any().downcast_ref::<EpollFile>())
+    f.special()
+        .and_then(|s| s.as_any().downcast_ref::<EpollFile>())
 }
 
 pub fn epoll_create1(flags: u32) -> KResult {
@@ -29,7 +30,15 @@ pub fn epoll_create1(flags: u32) -> KResult {
     drop(t);
     let file: Arc<dyn SpecialFile> = Arc::new(EpollFile::new());
     vfs()
-        .install_special(Caller { fds: &fds, fs: &fsx }, file, b"anon_inode:[eventpoll]", flags)
+        .install_special(
+            Caller {
+                fds: &fds,
+                fs: &fsx,
+            },
+            file,
+            b"anon_inode:[eventpoll]",
+            flags,
+        )
         .map(|fd| fd as u64)
         .map_err(|e| e.0)
 }
@@ -64,7 +73,10 @@ pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, event: u64) -> KResult {
     } else {
         EpollEvent::decode(&user::read_bytes(event, EPOLL_EVENT_SIZE)?).map_err(|e| e.0)?
     };
-    set.set.lock().ctl(op, key(fd, &target), ev).map_err(|e| e.0)?;
+    set.set
+        .lock()
+        .ctl(op, key(fd, &target), ev)
+        .map_err(|e| e.0)?;
     // A thread already waiting on this instance looks again.
     crate::net::wake();
     Ok(0)
@@ -80,7 +92,11 @@ fn wait_until(epfd: i32, events: u64, max: i32, deadline: Option<u64>) -> KResul
     let set = epoll_of(&ep).ok_or(EINVAL)?;
     loop {
         let mut src = FdSource::new(files.clone());
-        let got = set.set.lock().wait(&mut src, max as usize).map_err(|e| e.0)?;
+        let got = set
+            .set
+            .lock()
+            .wait(&mut src, max as usize)
+            .map_err(|e| e.0)?;
         if !got.is_empty() {
             let out: Vec<u8> = got.iter().flat_map(|e| e.encode()).collect();
             user::write_bytes(events, &out)?;
@@ -100,7 +116,14 @@ pub fn epoll_wait(epfd: i32, events: u64, max: i32, timeout_ms: i32) -> KResult 
     wait_until(epfd, events, max, ms_deadline(timeout_ms))
 }
 
-pub fn epoll_pwait(epfd: i32, events: u64, max: i32, timeout_ms: i32, mask: u64, size: u64) -> KResult {
+pub fn epoll_pwait(
+    epfd: i32,
+    events: u64,
+    max: i32,
+    timeout_ms: i32,
+    mask: u64,
+    size: u64,
+) -> KResult {
     let d = ms_deadline(timeout_ms);
     with_sigmask(mask, size, || wait_until(epfd, events, max, d))
 }

@@ -23,7 +23,11 @@ fn with<T>(f: impl FnOnce(Caller<'_>) -> veridian_vfs::Result<T>) -> Result<T, i
     let t = current();
     let (fds, fsx) = (t.files(), t.fsctx());
     drop(t);
-    f(Caller { fds: &fds, fs: &fsx }).map_err(|e| e.0)
+    f(Caller {
+        fds: &fds,
+        fs: &fsx,
+    })
+    .map_err(|e| e.0)
 }
 
 fn file(fd: i32) -> Result<Arc<OpenFile>, i32> {
@@ -38,7 +42,11 @@ fn upath(p: u64) -> Result<Vec<u8>, i32> {
 fn epipe<T>(r: Result<T, i32>) -> Result<T, i32> {
     if r.as_ref().err() == Some(&EPIPE) {
         let pid = current().pid;
-        let ignored = crate::task::PROCS.lock().get(&pid).map(|p| p.sigactions.lock()[13].handler != 0).unwrap_or(true);
+        let ignored = crate::task::PROCS
+            .lock()
+            .get(&pid)
+            .map(|p| p.sigactions.lock()[13].handler != 0)
+            .unwrap_or(true);
         if !ignored {
             crate::task::exit::terminate_process(pid, 13);
         }
@@ -108,12 +116,19 @@ fn iovecs(iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i32> {
     }
     let raw = user::read_bytes(iov, cnt as usize * 16)?;
     let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or_default());
-    Ok(raw.chunks_exact(16).map(|c| (word(&c[0..8]), word(&c[8..16]))).collect())
+    Ok(raw
+        .chunks_exact(16)
+        .map(|c| (word(&c[0..8]), word(&c[8..16])))
+        .collect())
 }
 
 pub fn readv(fd: i32, iov: u64, cnt: u64) -> KResult {
     let v = iovecs(iov, cnt)?;
-    let total: u64 = v.iter().map(|&(_, l)| l).fold(0u64, |a, b| a.saturating_add(b)).min(MAX_IO);
+    let total: u64 = v
+        .iter()
+        .map(|&(_, l)| l)
+        .fold(0u64, |a, b| a.saturating_add(b))
+        .min(MAX_IO);
     let f = file(fd)?;
     let mut kbuf = vec![0u8; total as usize];
     let n = if super::unix::is_unix(&f) {
@@ -204,7 +219,11 @@ pub fn fstatfs(fd: i32, buf: u64) -> KResult {
 pub fn ioctl(fd: i32, req: u64, arg: u64) -> KResult {
     let cmd = req as u32;
     let inlen = ioctl_in_len(cmd);
-    let input = if inlen > 0 { user::read_bytes(arg, inlen)? } else { Vec::new() };
+    let input = if inlen > 0 {
+        user::read_bytes(arg, inlen)?
+    } else {
+        Vec::new()
+    };
     let reply = with(|c| vfs().ioctl(c, fd, cmd, &input))?;
     if !reply.out.is_empty() {
         user::write_bytes(arg, &reply.out)?;
@@ -367,7 +386,11 @@ pub fn getdents64(fd: i32, buf: u64, len: u64) -> KResult {
 }
 
 pub fn sendfile(out_fd: i32, in_fd: i32, offp: u64, count: u64) -> KResult {
-    let mut off = if offp != 0 { Some(user::read_u64(offp)? as i64) } else { None };
+    let mut off = if offp != 0 {
+        Some(user::read_u64(offp)? as i64)
+    } else {
+        None
+    };
     let n = with(|c| vfs().sendfile(c, out_fd, in_fd, off.as_mut(), count.min(MAX_IO) as usize))?;
     if let Some(o) = off {
         user::write_u64(offp, o as u64)?;
@@ -381,7 +404,11 @@ pub fn poll(fds: u64, n: u64, timeout_ms: i64) -> KResult {
     if n > 1024 {
         return Err(EINVAL);
     }
-    let deadline = if timeout_ms < 0 { 0 } else { crate::time::monotonic_ns() + timeout_ms as u64 * 1_000_000 };
+    let deadline = if timeout_ms < 0 {
+        0
+    } else {
+        crate::time::monotonic_ns() + timeout_ms as u64 * 1_000_000
+    };
     loop {
         let mut raw = user::read_bytes(fds, n as usize * 8)?;
         let mut ready = 0;
@@ -401,7 +428,10 @@ pub fn poll(fds: u64, n: u64, timeout_ms: i64) -> KResult {
                 ready += 1;
             }
         }
-        if ready > 0 || timeout_ms == 0 || (deadline != 0 && crate::time::monotonic_ns() >= deadline) {
+        if ready > 0
+            || timeout_ms == 0
+            || (deadline != 0 && crate::time::monotonic_ns() >= deadline)
+        {
             user::write_bytes(fds, &raw)?;
             return Ok(ready);
         }
@@ -412,10 +442,35 @@ pub fn poll(fds: u64, n: u64, timeout_ms: i64) -> KResult {
     }
 }
 
-pub fn copy_file_range(fd_in: i32, off_in: u64, fd_out: i32, off_out: u64, len: u64, flags: u32) -> KResult {
-    let mut oi = if off_in != 0 { Some(user::read_u64(off_in)? as i64) } else { None };
-    let mut oo = if off_out != 0 { Some(user::read_u64(off_out)? as i64) } else { None };
-    let n = with(|c| vfs().copy_file_range(c, fd_in, oi.as_mut(), fd_out, oo.as_mut(), len.min(MAX_IO) as usize, flags))?;
+pub fn copy_file_range(
+    fd_in: i32,
+    off_in: u64,
+    fd_out: i32,
+    off_out: u64,
+    len: u64,
+    flags: u32,
+) -> KResult {
+    let mut oi = if off_in != 0 {
+        Some(user::read_u64(off_in)? as i64)
+    } else {
+        None
+    };
+    let mut oo = if off_out != 0 {
+        Some(user::read_u64(off_out)? as i64)
+    } else {
+        None
+    };
+    let n = with(|c| {
+        vfs().copy_file_range(
+            c,
+            fd_in,
+            oi.as_mut(),
+            fd_out,
+            oo.as_mut(),
+            len.min(MAX_IO) as usize,
+            flags,
+        )
+    })?;
     if let Some(o) = oi {
         user::write_u64(off_in, o as u64)?;
     }

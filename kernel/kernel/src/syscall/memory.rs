@@ -49,7 +49,11 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
             return Err(ENODEV);
         }
         let size = crate::fs::vfs().fstat_file(&f).map_err(|e| e.0)?.size;
-        Some((Arc::new(FileBacking(f)) as Arc<dyn Backing>, off, size.saturating_sub(off)))
+        Some((
+            Arc::new(FileBacking(f)) as Arc<dyn Backing>,
+            off,
+            size.saturating_sub(off),
+        ))
     } else {
         None
     };
@@ -59,18 +63,39 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
         return Err(ENOMEM);
     }
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if addr % PAGE_SIZE != 0 || addr.checked_add(len).map(|e| e > USER_END).unwrap_or(true) || addr == 0 {
+        if addr % PAGE_SIZE != 0
+            || addr.checked_add(len).map(|e| e > USER_END).unwrap_or(true)
+            || addr == 0
+        {
             return Err(EINVAL);
         }
-        if flags & MAP_FIXED_NOREPLACE != 0 && m.vmas.range(..addr + len).next_back().map(|(_, v)| v.end > addr).unwrap_or(false) {
+        if flags & MAP_FIXED_NOREPLACE != 0
+            && m.vmas
+                .range(..addr + len)
+                .next_back()
+                .map(|(_, v)| v.end > addr)
+                .unwrap_or(false)
+        {
             return Err(EEXIST);
         }
         addr
     } else {
-        let hint = if addr != 0 && addr < STACK_TOP - STACK_SIZE { page_down(addr) } else { 0 };
+        let hint = if addr != 0 && addr < STACK_TOP - STACK_SIZE {
+            page_down(addr)
+        } else {
+            0
+        };
         let free_at_hint = hint != 0
-            && hint.checked_add(len).map(|e| e <= STACK_TOP - STACK_SIZE).unwrap_or(false)
-            && !m.vmas.range(..hint + len).next_back().map(|(_, v)| v.end > hint).unwrap_or(false);
+            && hint
+                .checked_add(len)
+                .map(|e| e <= STACK_TOP - STACK_SIZE)
+                .unwrap_or(false)
+            && !m
+                .vmas
+                .range(..hint + len)
+                .next_back()
+                .map(|(_, v)| v.end > hint)
+                .unwrap_or(false);
         if free_at_hint {
             hint
         } else {
@@ -87,7 +112,10 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
 pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64) -> KResult {
     const MREMAP_MAYMOVE: u32 = 1;
     const MREMAP_FIXED: u32 = 2;
-    if old % PAGE_SIZE != 0 || flags & !3 != 0 || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0) {
+    if old % PAGE_SIZE != 0
+        || flags & !3 != 0
+        || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
+    {
         return Err(EINVAL);
     }
     let (old_len, new_len) = (page_up(old_size), page_up(new_size));
@@ -108,7 +136,12 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         }
         let grow_end = old.checked_add(new_len).ok_or(ENOMEM)?;
         let free = grow_end <= STACK_TOP - STACK_SIZE
-            && !m.vmas.range(..grow_end).next_back().map(|(&s, v)| s >= old_end || (v.end > old_end && s != vstart)).unwrap_or(false);
+            && !m
+                .vmas
+                .range(..grow_end)
+                .next_back()
+                .map(|(&s, v)| s >= old_end || (v.end > old_end && s != vstart))
+                .unwrap_or(false);
         if free && vma.end == old_end {
             if let Some(v) = m.vmas.get_mut(&vstart) {
                 v.end = grow_end;
@@ -120,7 +153,12 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         }
     }
     let to = if flags & MREMAP_FIXED != 0 {
-        if new_addr % PAGE_SIZE != 0 || new_addr.checked_add(new_len).map(|e| e > USER_END).unwrap_or(true) {
+        if new_addr % PAGE_SIZE != 0
+            || new_addr
+                .checked_add(new_len)
+                .map(|e| e > USER_END)
+                .unwrap_or(true)
+        {
             return Err(EINVAL);
         }
         if new_addr < old_end && old < new_addr + new_len {
@@ -132,7 +170,10 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         m.find_free(0, new_len).ok_or(ENOMEM)?
     };
     let keep = old_len.min(new_len);
-    let file = vma.file.as_ref().map(|(f, off)| (f.clone(), off + (old - vstart)));
+    let file = vma
+        .file
+        .as_ref()
+        .map(|(f, off)| (f.clone(), off + (old - vstart)));
     let file_len = vma.file_len.saturating_sub(old - vstart);
     m.space.move_range(old, to, keep).map_err(|_| ENOMEM)?;
     m.remove_range(old, old_end);
@@ -204,8 +245,12 @@ pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
     let end = addr.saturating_add(page_up(len)).min(USER_END);
     let mm = task::current_mm();
     let mut m = mm.lock();
-    let regions: alloc::vec::Vec<(u64, u64, bool)> =
-        m.vmas.range(..end).filter(|(_, v)| v.end > addr).map(|(&s, v)| (s.max(addr), v.end.min(end), v.droppable)).collect();
+    let regions: alloc::vec::Vec<(u64, u64, bool)> = m
+        .vmas
+        .range(..end)
+        .filter(|(_, v)| v.end > addr)
+        .map(|(&s, v)| (s.max(addr), v.end.min(end), v.droppable))
+        .collect();
     if advice == MADV_DONTNEED {
         // Mapped pages refault as zeros or from their file; loaded program
         // segments are kept (nothing to refault them from).

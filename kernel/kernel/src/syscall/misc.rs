@@ -7,7 +7,14 @@ use crate::mm::user;
 
 pub fn uname(buf: u64) -> KResult {
     let mut u = [0u8; 65 * 6];
-    let fields: [&[u8]; 6] = [b"VeridianOS", b"veridian", b"0.1.0", b"#1 VeridianOS", b"x86_64", b"(none)"];
+    let fields: [&[u8]; 6] = [
+        b"VeridianOS",
+        b"veridian",
+        b"0.1.0",
+        b"#1 VeridianOS",
+        b"x86_64",
+        b"(none)",
+    ];
     for (i, f) in fields.iter().enumerate() {
         u[i * 65..i * 65 + f.len()].copy_from_slice(f);
     }

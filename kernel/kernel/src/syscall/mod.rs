@@ -2,9 +2,9 @@
 //! mapped to handlers, one module per family. Unknown numbers return ENOSYS
 //! and are logged once each.
 
+mod epoll;
 mod fs;
 mod memory;
-mod epoll;
 mod misc;
 mod net;
 mod poll;
@@ -28,7 +28,11 @@ static LOGGED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 fn unimplemented(nr: u64) -> KResult {
     if LOGGED.lock().insert(nr) {
         let name = veridian_syscall::nr::name(nr as usize).unwrap_or("unknown");
-        crate::kprintln!("veridian: syscall {} ({}) not implemented: ENOSYS", nr, name);
+        crate::kprintln!(
+            "veridian: syscall {} ({}) not implemented: ENOSYS",
+            nr,
+            name
+        );
     }
     Err(ENOSYS)
 }
@@ -40,7 +44,15 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
     let a = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
     let r = dispatch(f, nr, a);
     if crate::log::enabled(8) {
-        crate::kprintln!("[{}] {}({:#x}, {:#x}, {:#x}) = {:?}", crate::task::current_pid(), veridian_syscall::nr::name(nr as usize).unwrap_or("?"), a[0], a[1], a[2], r);
+        crate::kprintln!(
+            "[{}] {}({:#x}, {:#x}, {:#x}) = {:?}",
+            crate::task::current_pid(),
+            veridian_syscall::nr::name(nr as usize).unwrap_or("?"),
+            a[0],
+            a[1],
+            a[2],
+            r
+        );
     }
     f.rax = match r {
         Ok(v) => v,
@@ -67,14 +79,24 @@ fn finish_return(f: &mut TrapFrame, syscall: Option<u64>) {
     crate::task::exit::check_pending_kill();
     signal::deliver(f, syscall);
     if f.rip >= crate::mm::USER_END || f.rsp >= crate::mm::USER_END {
-        crate::kprintln!("veridian: pid {}: bad user context rip {:#x} rsp {:#x}", crate::task::current_pid(), f.rip, f.rsp);
+        crate::kprintln!(
+            "veridian: pid {}: bad user context rip {:#x} rsp {:#x}",
+            crate::task::current_pid(),
+            f.rip,
+            f.rsp
+        );
         crate::task::exit::kill_current_by_signal(11);
     }
 }
 
 fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
     let n = nr as usize;
-    if crate::mm::heap::low() && matches!(n, CLONE | FORK | VFORK | PIPE | PIPE2 | OPEN | OPENAT | DUP | DUP2 | DUP3 | MMAP) {
+    if crate::mm::heap::low()
+        && matches!(
+            n,
+            CLONE | FORK | VFORK | PIPE | PIPE2 | OPEN | OPENAT | DUP | DUP2 | DUP3 | MMAP
+        )
+    {
         return Err(veridian_syscall::errno::ENOMEM);
     }
     match n {
@@ -96,7 +118,9 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         GETITIMER => time::getitimer(a[0] as u32, a[1]),
         TIMES => time::times(a[0]),
         GETCPU => misc::getcpu(a[0], a[1]),
-        COPY_FILE_RANGE => fs::copy_file_range(a[0] as i32, a[1], a[2] as i32, a[3], a[4], a[5] as u32),
+        COPY_FILE_RANGE => {
+            fs::copy_file_range(a[0] as i32, a[1], a[2] as i32, a[3], a[4], a[5] as u32)
+        }
         FALLOCATE => fs::fallocate(a[0] as i32, a[1] as u32, a[2] as i64, a[3] as i64),
         BRK => memory::brk(a[0]),
         RT_SIGACTION => signal::rt_sigaction(a[0] as i32, a[1], a[2], a[3]),
@@ -146,7 +170,13 @@ fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
         CHMOD => fs::fchmodat(fs::AT_FDCWD, a[0], a[1] as u32, 0),
         FCHMOD => fs::fchmod(a[0] as i32, a[1] as u32),
         CHOWN => fs::fchownat(fs::AT_FDCWD, a[0], a[1] as u32, a[2] as u32, 0),
-        LCHOWN => fs::fchownat(fs::AT_FDCWD, a[0], a[1] as u32, a[2] as u32, fs::AT_SYMLINK_NOFOLLOW),
+        LCHOWN => fs::fchownat(
+            fs::AT_FDCWD,
+            a[0],
+            a[1] as u32,
+            a[2] as u32,
+            fs::AT_SYMLINK_NOFOLLOW,
+        ),
         FCHOWN => fs::fchownat(a[0] as i32, 0, a[1] as u32, a[2] as u32, 0x1000),
         FCHOWNAT => fs::fchownat(a[0] as i32, a[1], a[2] as u32, a[3] as u32, a[4] as u32),
         UMASK => fs::umask(a[0] as u32),

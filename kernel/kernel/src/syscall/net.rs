@@ -74,7 +74,15 @@ fn install(s: OwnedSocket, flags: u32) -> Result<i32, i32> {
     let (fds, fsx) = (t.files(), t.fsctx());
     drop(t);
     vfs()
-        .install_special(Caller { fds: &fds, fs: &fsx }, file, name.as_bytes(), flags & (SOCK_NONBLOCK | SOCK_CLOEXEC))
+        .install_special(
+            Caller {
+                fds: &fds,
+                fs: &fsx,
+            },
+            file,
+            name.as_bytes(),
+            flags & (SOCK_NONBLOCK | SOCK_CLOEXEC),
+        )
         .map_err(|e| e.0)
 }
 
@@ -109,12 +117,22 @@ fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddrV4) -> Resul
 
 fn rcv_wait(f: &OpenFile, id: SocketId, flags: u32, want: u16) -> Result<Wait, i32> {
     let (rcv, _) = crate::net::peek(|n| n.timeouts(id)).map_err(neterr)?;
-    Ok(Wait { id, want, timeout_us: rcv, nonblocking: f.is_nonblocking() || flags & MSG_DONTWAIT != 0 })
+    Ok(Wait {
+        id,
+        want,
+        timeout_us: rcv,
+        nonblocking: f.is_nonblocking() || flags & MSG_DONTWAIT != 0,
+    })
 }
 
 fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, i32> {
     let (_, snd) = crate::net::peek(|n| n.timeouts(id)).map_err(neterr)?;
-    Ok(Wait { id, want: POLLOUT, timeout_us: snd, nonblocking: f.is_nonblocking() || flags & MSG_DONTWAIT != 0 })
+    Ok(Wait {
+        id,
+        want: POLLOUT,
+        timeout_us: snd,
+        nonblocking: f.is_nonblocking() || flags & MSG_DONTWAIT != 0,
+    })
 }
 
 /// SIGPIPE for a send on a shut-down connection, unless `MSG_NOSIGNAL`.
@@ -152,7 +170,9 @@ pub fn bind(fd: i32, addr: u64, len: u64) -> KResult {
     }
     let (_f, id) = sock(fd)?;
     let a = addr_in(addr, len)?;
-    crate::net::with(|n| n.bind(id, &a)).map_err(neterr).map(|_| 0)
+    crate::net::with(|n| n.bind(id, &a))
+        .map_err(neterr)
+        .map(|_| 0)
 }
 
 pub fn listen(fd: i32, backlog: i32) -> KResult {
@@ -160,7 +180,9 @@ pub fn listen(fd: i32, backlog: i32) -> KResult {
         return unix::listen_or_accept(&f);
     }
     let (_f, id) = sock(fd)?;
-    crate::net::with(|n| n.listen(id, backlog)).map_err(neterr).map(|_| 0)
+    crate::net::with(|n| n.listen(id, backlog))
+        .map_err(neterr)
+        .map(|_| 0)
 }
 
 pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
@@ -207,7 +229,13 @@ pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
 }
 
 /// Sends `data` (all of it when blocking, as Linux for stream sockets).
-fn send_all(f: &OpenFile, id: SocketId, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, i32> {
+fn send_all(
+    f: &OpenFile,
+    id: SocketId,
+    data: &[u8],
+    flags: u32,
+    dest: Option<&[u8]>,
+) -> Result<usize, i32> {
     let w = snd_wait(f, id, flags)?;
     let mut done = 0;
     loop {
@@ -243,17 +271,29 @@ fn recv_any(s: &Sock, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvI
 pub fn sendto(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, alen: u64) -> KResult {
     let s = any_sock(fd)?;
     let data = user::read_bytes(buf, (len as usize).min(MAX_IO))?;
-    let dest = if addr != 0 { Some(addr_in(addr, alen)?) } else { None };
+    let dest = if addr != 0 {
+        Some(addr_in(addr, alen)?)
+    } else {
+        None
+    };
     send_any(&s, &data, flags, dest.as_deref()).map(|n| n as u64)
 }
 
 /// Receives into `kbuf`, honouring `MSG_WAITALL` on stream sockets.
-fn recv_into(f: &OpenFile, id: SocketId, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvInfo, i32> {
+fn recv_into(
+    f: &OpenFile,
+    id: SocketId,
+    kbuf: &mut [u8],
+    flags: u32,
+) -> Result<veridian_net::RecvInfo, i32> {
     let w = rcv_wait(f, id, flags, POLLIN)?;
     let mut info = blocking(&w, |n| n.recvfrom(id, kbuf, flags))?;
-    let stream = crate::net::peek(|n| n.sock_type(id)).map_err(neterr)? == veridian_net::SockType::Stream;
+    let stream =
+        crate::net::peek(|n| n.sock_type(id)).map_err(neterr)? == veridian_net::SockType::Stream;
     if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 {
-        wait_all(&mut info, kbuf, |rest| blocking(&w, |n| n.recvfrom(id, rest, flags)));
+        wait_all(&mut info, kbuf, |rest| {
+            blocking(&w, |n| n.recvfrom(id, rest, flags))
+        });
     }
     Ok(info)
 }
@@ -295,7 +335,9 @@ pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -
 /// The (base, len) pairs of a `msghdr`'s iovec array.
 fn iovecs(h: &MsgHdr) -> Result<Vec<(u64, u64)>, i32> {
     let raw = user::read_bytes(h.iov, h.iovlen as usize * IOVEC_SIZE)?;
-    raw.chunks_exact(IOVEC_SIZE).map(|c| msghdr::iovec(c).map_err(neterr)).collect()
+    raw.chunks_exact(IOVEC_SIZE)
+        .map(|c| msghdr::iovec(c).map_err(neterr))
+        .collect()
 }
 
 fn msghdr_in(p: u64) -> Result<MsgHdr, i32> {
@@ -316,7 +358,11 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
             break;
         }
     }
-    let dest = if h.name != 0 && h.namelen > 0 { Some(addr_in(h.name, h.namelen as u64)?) } else { None };
+    let dest = if h.name != 0 && h.namelen > 0 {
+        Some(addr_in(h.name, h.namelen as u64)?)
+    } else {
+        None
+    };
     send_any(&s, &data, flags, dest.as_deref()).map(|n| n as u64)
 }
 
@@ -324,7 +370,10 @@ pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     let s = any_sock(fd)?;
     let h = msghdr_in(msg)?;
     let v = iovecs(&h)?;
-    let total = v.iter().fold(0u64, |a, &(_, l)| a.saturating_add(l)).min(MAX_IO as u64);
+    let total = v
+        .iter()
+        .fold(0u64, |a, &(_, l)| a.saturating_add(l))
+        .min(MAX_IO as u64);
     let mut kbuf = vec![0u8; total as usize];
     let info = recv_any(&s, &mut kbuf, flags)?;
     let mut off = 0;
@@ -355,7 +404,9 @@ pub fn shutdown(fd: i32, how: u32) -> KResult {
         return unix::shutdown(&f, how);
     }
     let (_f, id) = sock(fd)?;
-    crate::net::with(|n| n.shutdown(id, how)).map_err(neterr).map(|_| 0)
+    crate::net::with(|n| n.shutdown(id, how))
+        .map_err(neterr)
+        .map(|_| 0)
 }
 
 /// getsockname (`peer` false) and getpeername (`peer` true).
@@ -366,7 +417,14 @@ pub fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> KResult {
     }
     let (_f, id) = sock(fd)?;
     let room = addrlen_in(lenp)?;
-    let a = crate::net::with(|n| if peer { n.peer_addr(id) } else { n.local_addr(id) }).map_err(neterr)?;
+    let a = crate::net::with(|n| {
+        if peer {
+            n.peer_addr(id)
+        } else {
+            n.local_addr(id)
+        }
+    })
+    .map_err(neterr)?;
     addr_out(addr, lenp, room, a).map(|_| 0)
 }
 
@@ -381,7 +439,9 @@ pub fn setsockopt(fd: i32, level: i32, name: i32, val: u64, len: u64) -> KResult
         Sock::Unix(f) => return unix::setsockopt(&f, level, name, &v),
         Sock::Inet(_, id) => id,
     };
-    crate::net::with(|n| n.setsockopt(id, level, name, &v)).map_err(neterr).map(|_| 0)
+    crate::net::with(|n| n.setsockopt(id, level, name, &v))
+        .map_err(neterr)
+        .map(|_| 0)
 }
 
 pub fn getsockopt(fd: i32, level: i32, name: i32, val: u64, lenp: u64) -> KResult {

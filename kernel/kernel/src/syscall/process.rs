@@ -23,14 +23,28 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     let (file, size, abs) = {
         let t = current();
         let (fds, fsx) = (t.files(), t.fsctx());
-        crate::fs::open_executable(crate::fs::Caller { fds: &fds, fs: &fsx }, dirfd, &path)?
+        crate::fs::open_executable(
+            crate::fs::Caller {
+                fds: &fds,
+                fs: &fsx,
+            },
+            dirfd,
+            &path,
+        )?
     };
     let mut head = [0u8; 2];
     if crate::fs::pread(&file, 0, &mut head)? == 2 && &head == b"#!" {
         return Err(ENOEXEC);
     }
     let mut mm = Mm::new().ok_or(ENOMEM)?;
-    let loaded = exec::load(&mut mm, &|off, buf| crate::fs::pread(&file, off, buf), size, &abs, &argv, &envp)?;
+    let loaded = exec::load(
+        &mut mm,
+        &|off, buf| crate::fs::pread(&file, off, buf),
+        size,
+        &abs,
+        &argv,
+        &envp,
+    )?;
     drop(file);
     let cur = current();
     let new_mm = Arc::new(Mutex::new(mm));
@@ -45,7 +59,10 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
         let mut procs = PROCS.lock();
         if let Some(p) = procs.get_mut(&cur.pid) {
             p.exe = abs;
-            p.cmdline = argv.iter().flat_map(|a| a.iter().copied().chain(core::iter::once(0))).collect();
+            p.cmdline = argv
+                .iter()
+                .flat_map(|a| a.iter().copied().chain(core::iter::once(0)))
+                .collect();
             let mut acts = *p.sigactions.lock();
             for a in acts.iter_mut() {
                 if a.handler > 1 {
@@ -91,7 +108,11 @@ pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
         n if n > 0 => exit::Children::Pid(n as u32),
         n => exit::Children::Pgid(n.unsigned_abs()),
     };
-    let opts = exit::WaitOptions { nohang: options & WNOHANG != 0, exited: true, keep: false };
+    let opts = exit::WaitOptions {
+        nohang: options & WNOHANG != 0,
+        exited: true,
+        keep: false,
+    };
     let (cpid, st) = exit::wait(who, opts)?.unwrap_or((0, 0));
     if cpid != 0 && status != 0 {
         user::write_u32(status, st as u32)?;
@@ -271,12 +292,15 @@ pub fn futex(uaddr: u64, op: u32, val: u32, timeout: u64, _uaddr2: u64, _val3: u
                 if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
                     return Err(EINVAL);
                 }
-                let ns = (sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64);
+                let ns = (sec as u64)
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(nsec as u64);
                 let now = crate::time::monotonic_ns();
                 if op & 127 == WAIT {
                     now.saturating_add(ns).max(1)
                 } else if op & CLOCK_REALTIME_FLAG != 0 {
-                    now.saturating_add(ns.saturating_sub(crate::time::realtime_ns())).max(1)
+                    now.saturating_add(ns.saturating_sub(crate::time::realtime_ns()))
+                        .max(1)
                 } else {
                     ns.max(1)
                 }

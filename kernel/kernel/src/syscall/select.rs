@@ -30,7 +30,11 @@ struct Timeout {
 impl Timeout {
     fn read(ptr: u64, format: Format) -> Result<Self, i32> {
         if ptr == 0 {
-            return Ok(Timeout { ptr, deadline: None, format });
+            return Ok(Timeout {
+                ptr,
+                deadline: None,
+                format,
+            });
         }
         let [sec, frac] = read_pair(ptr)?;
         let ns = match format {
@@ -40,12 +44,18 @@ impl Timeout {
         .map_err(|e| e.0)?;
         // A zero timeout is not written back (Linux's "no update").
         let ptr = if ns == 0 { 0 } else { ptr };
-        Ok(Timeout { ptr, deadline: Some(crate::time::monotonic_ns().saturating_add(ns)), format })
+        Ok(Timeout {
+            ptr,
+            deadline: Some(crate::time::monotonic_ns().saturating_add(ns)),
+            format,
+        })
     }
 
     /// Stores the time left, whatever the call's result.
     fn write_back(&self) {
-        let Some(deadline) = self.deadline.filter(|_| self.ptr != 0) else { return };
+        let Some(deadline) = self.deadline.filter(|_| self.ptr != 0) else {
+            return;
+        };
         let left = select::time_left(deadline, crate::time::monotonic_ns());
         let bytes = match self.format {
             Format::Timeval => select::encode_timeval(left),
@@ -59,7 +69,18 @@ impl Timeout {
 fn read_pair(p: u64) -> Result<[i64; 2], i32> {
     let mut b = [0u8; 16];
     user::read_into(p, &mut b)?;
-    let word = |i: usize| i64::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7]]);
+    let word = |i: usize| {
+        i64::from_le_bytes([
+            b[i],
+            b[i + 1],
+            b[i + 2],
+            b[i + 3],
+            b[i + 4],
+            b[i + 5],
+            b[i + 6],
+            b[i + 7],
+        ])
+    };
     Ok([word(0), word(8)])
 }
 
@@ -74,7 +95,11 @@ pub fn select(nfds: i32, r: u64, w: u64, e: u64, tvp: u64) -> KResult {
 /// pselect6(nfds, readfds, writefds, exceptfds, timeout, sig), `sig`
 /// pointing at `{ const sigset_t *ss; size_t ss_len }` (NULL: no mask).
 pub fn pselect6(nfds: i32, r: u64, w: u64, e: u64, tsp: u64, sig: u64) -> KResult {
-    let [mask, size] = if sig == 0 { [0, 0] } else { read_pair(sig)?.map(|v| v as u64) };
+    let [mask, size] = if sig == 0 {
+        [0, 0]
+    } else {
+        read_pair(sig)?.map(|v| v as u64)
+    };
     let timeout = Timeout::read(tsp, Format::Timespec)?;
     let mut waited = false;
     let res = with_sigmask(mask, size, || {
@@ -97,7 +122,13 @@ fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
     }
     // Linux looks at no fd past its table's size, whatever nfds says.
     let n = (nfds as usize).min(current().files().max_fds());
-    let copy_in = |p: u64| if p == 0 { Ok(None) } else { user::read_bytes(p, fd_set_bytes(n)).map(Some) };
+    let copy_in = |p: u64| {
+        if p == 0 {
+            Ok(None)
+        } else {
+            user::read_bytes(p, fd_set_bytes(n)).map(Some)
+        }
+    };
     let [r, w, e] = [copy_in(ptrs[0])?, copy_in(ptrs[1])?, copy_in(ptrs[2])?];
     let sel = Selection::decode(n, r.as_deref(), w.as_deref(), e.as_deref()).map_err(|e| e.0)?;
     loop {

@@ -20,7 +20,11 @@ pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
         return Err(EINVAL);
     }
     let pid = current().pid;
-    let acts = PROCS.lock().get(&pid).map(|p| p.sigactions.clone()).ok_or(ESRCH)?;
+    let acts = PROCS
+        .lock()
+        .get(&pid)
+        .map(|p| p.sigactions.clone())
+        .ok_or(ESRCH)?;
     let prev = acts.lock()[sig as usize];
     if old != 0 {
         let mut b = [0u8; 32];
@@ -36,7 +40,12 @@ pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
         }
         let raw = user::read_bytes(act, 32)?;
         let w = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap_or_default());
-        acts.lock()[sig as usize] = SigAction { handler: w(0), flags: w(8), restorer: w(16), mask: w(24) };
+        acts.lock()[sig as usize] = SigAction {
+            handler: w(0),
+            flags: w(8),
+            restorer: w(16),
+            mask: w(24),
+        };
     }
     Ok(0)
 }
@@ -74,7 +83,6 @@ pub fn sigaltstack(ss: u64, old: u64) -> KResult {
     }
     Ok(0)
 }
-
 
 /// Applies `sig` to process `pid`.
 fn send(pid: u32, sig: i32) -> KResult {
@@ -155,8 +163,17 @@ fn restartable(nr: u64) -> bool {
     use veridian_syscall::nr::*;
     !matches!(
         nr as usize,
-        SELECT | PSELECT6 | POLL | PPOLL | EPOLL_WAIT | EPOLL_PWAIT | EPOLL_PWAIT2 | NANOSLEEP | CLOCK_NANOSLEEP
-            | PAUSE | RT_SIGSUSPEND
+        SELECT
+            | PSELECT6
+            | POLL
+            | PPOLL
+            | EPOLL_WAIT
+            | EPOLL_PWAIT
+            | EPOLL_PWAIT2
+            | NANOSLEEP
+            | CLOCK_NANOSLEEP
+            | PAUSE
+            | RT_SIGSUSPEND
     )
 }
 
@@ -165,12 +182,18 @@ fn restartable(nr: u64) -> bool {
 pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
     let cur = current();
     let mask = cur.sigmask.load(Ordering::Relaxed);
-    let Some((sig, act)) = take_deliverable(mask) else { return };
+    let Some((sig, act)) = take_deliverable(mask) else {
+        return;
+    };
     if act.handler <= SIG_IGN {
         return;
     }
     if let Some(nr) = syscall {
-        if act.flags & SA_RESTART != 0 && restartable(nr) && f.rax == (-(EINTR as i64)) as u64 && f.rip >= 2 {
+        if act.flags & SA_RESTART != 0
+            && restartable(nr)
+            && f.rax == (-(EINTR as i64)) as u64
+            && f.rip >= 2
+        {
             // Back up over the 2-byte SYSCALL: it runs again after the
             // handler returns.
             f.rax = nr;
@@ -189,8 +212,8 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
     frame[0..8].copy_from_slice(&act.restorer.to_le_bytes());
     frame[24..28].copy_from_slice(&2u32.to_le_bytes()); // uc_stack.ss_flags = SS_DISABLE
     let regs = [
-        f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx, f.rax, f.rcx,
-        f.rsp, f.rip, f.rflags,
+        f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx,
+        f.rax, f.rcx, f.rsp, f.rip, f.rflags,
     ];
     for (i, r) in regs.iter().enumerate() {
         let o = 8 + 40 + i * 8;
@@ -204,7 +227,10 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
     frame[si..si + 4].copy_from_slice(&sig.to_le_bytes());
     frame[si + 16..si + 20].copy_from_slice(&cur.pid.to_le_bytes());
     let fpu = crate::arch::entry::FpuState::live();
-    if sp >= crate::mm::USER_END || user::write_bytes(fp_addr, &fpu.0).is_err() || user::write_bytes(sp, &frame).is_err() {
+    if sp >= crate::mm::USER_END
+        || user::write_bytes(fp_addr, &fpu.0).is_err()
+        || user::write_bytes(sp, &frame).is_err()
+    {
         drop(cur);
         exit::kill_current_by_signal(11);
     }
@@ -265,7 +291,9 @@ pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
         }
     }
     let kill_stop = (1u64 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
-    current().sigmask.store(w(296) & !kill_stop, Ordering::Relaxed);
+    current()
+        .sigmask
+        .store(w(296) & !kill_stop, Ordering::Relaxed);
     Ok(rax)
 }
 

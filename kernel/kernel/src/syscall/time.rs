@@ -18,7 +18,9 @@ const CLOCK_BOOTTIME: u32 = 7;
 fn clock_ns(id: u32) -> Result<u64, i32> {
     match id {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(time::realtime_ns()),
-        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => Ok(time::monotonic_ns()),
+        CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
+            Ok(time::monotonic_ns())
+        }
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(time::monotonic_ns()),
         _ => Err(EINVAL),
     }
@@ -38,7 +40,9 @@ fn read_timespec(p: u64) -> Result<u64, i32> {
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
         return Err(EINVAL);
     }
-    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(nsec as u64))
+    Ok((sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(nsec as u64))
 }
 
 pub fn clock_gettime(id: u32, tp: u64) -> KResult {
@@ -88,7 +92,11 @@ pub fn clock_nanosleep(id: u32, flags: u32, req: u64, _rem: u64) -> KResult {
     let ns = read_timespec(req)?;
     let now = clock_ns(id)?;
     let mono = time::monotonic_ns();
-    let deadline = if flags & TIMER_ABSTIME != 0 { mono.saturating_add(ns.saturating_sub(now)) } else { mono.saturating_add(ns) };
+    let deadline = if flags & TIMER_ABSTIME != 0 {
+        mono.saturating_add(ns.saturating_sub(now))
+    } else {
+        mono.saturating_add(ns)
+    };
     sleep_until(deadline)?;
     Ok(0)
 }
@@ -115,14 +123,20 @@ fn read_timeval(p: u64) -> Result<u64, i32> {
     if sec < 0 || !(0..1_000_000).contains(&usec) {
         return Err(EINVAL);
     }
-    Ok((sec as u64).saturating_mul(1_000_000_000).saturating_add(usec as u64 * 1000))
+    Ok((sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(usec as u64 * 1000))
 }
 
 const ITIMER_REAL: u32 = 0;
 
 pub fn alarm(secs: u64) -> KResult {
     let pid = crate::task::current().pid;
-    let deadline = if secs == 0 { 0 } else { time::monotonic_ns().saturating_add(secs.saturating_mul(1_000_000_000)) };
+    let deadline = if secs == 0 {
+        0
+    } else {
+        time::monotonic_ns().saturating_add(secs.saturating_mul(1_000_000_000))
+    };
     let (left, _) = crate::task::alarm::set(pid, deadline, 0);
     Ok(left.div_ceil(1_000_000_000))
 }
@@ -133,8 +147,16 @@ pub fn setitimer(which: u32, new: u64, old: u64) -> KResult {
         return Err(EINVAL);
     }
     let pid = crate::task::current().pid;
-    let (interval, value) = if new == 0 { (0, 0) } else { (read_timeval(new)?, read_timeval(new + 16)?) };
-    let deadline = if value == 0 { 0 } else { time::monotonic_ns().saturating_add(value) };
+    let (interval, value) = if new == 0 {
+        (0, 0)
+    } else {
+        (read_timeval(new)?, read_timeval(new + 16)?)
+    };
+    let deadline = if value == 0 {
+        0
+    } else {
+        time::monotonic_ns().saturating_add(value)
+    };
     let (left, iv) = crate::task::alarm::set(pid, deadline, interval);
     if old != 0 {
         let mut b = [0u8; 32];

@@ -23,17 +23,26 @@ use crate::task::current;
 pub fn socketpair(domain: i32, ty: u32, protocol: i32, sv: u64) -> KResult {
     let kind = unix::pair_type(domain, ty, protocol).map_err(|e| e.0)?;
     let t = current();
-    let cred = Ucred { pid: t.pid as i32, uid: 0, gid: 0 };
+    let cred = Ucred {
+        pid: t.pid as i32,
+        uid: 0,
+        gid: 0,
+    };
     let (fds, fsx) = (t.files(), t.fsctx());
     drop(t);
     let (a, b) = unix::pair(kind, cred);
     let (a, b) = UnixFile::pair(a, b);
-    let c = Caller { fds: &fds, fs: &fsx };
+    let c = Caller {
+        fds: &fds,
+        fs: &fsx,
+    };
     let flags = ty & (SOCK_NONBLOCK | SOCK_CLOEXEC);
     let install = |f: UnixFile| {
         let name = alloc::format!("socket:[{}]", f.ino());
         let f: Arc<dyn SpecialFile> = Arc::new(f);
-        vfs().install_special(c, f, name.as_bytes(), flags).map_err(|e| e.0)
+        vfs()
+            .install_special(c, f, name.as_bytes(), flags)
+            .map_err(|e| e.0)
     };
     let fd0 = install(a)?;
     let fd1 = match install(b) {
@@ -72,7 +81,8 @@ fn blocking<T>(
     timeout_us: Option<u64>,
     mut op: impl FnMut(&unix::UnixEnd) -> veridian_net::Result<T>,
 ) -> Result<T, i32> {
-    let deadline = timeout_us.map(|us| crate::time::monotonic_ns().saturating_add(us.saturating_mul(1000)));
+    let deadline =
+        timeout_us.map(|us| crate::time::monotonic_ns().saturating_add(us.saturating_mul(1000)));
     loop {
         let seen = u.end().changes();
         match u.run(&mut op) {
@@ -136,7 +146,9 @@ pub fn recv(f: &OpenFile, kbuf: &mut [u8], flags: u32) -> Result<RecvInfo, i32> 
     let mut info = blocking(u, nb, rcv, |e| e.recv(kbuf, flags))?;
     let waitall = flags & (MSG_WAITALL | MSG_PEEK) == MSG_WAITALL;
     if waitall && !nb && u.end().ty() == UnixType::Stream {
-        super::net::wait_all(&mut info, kbuf, |rest| blocking(u, nb, rcv, |e| e.recv(rest, flags)));
+        super::net::wait_all(&mut info, kbuf, |rest| {
+            blocking(u, nb, rcv, |e| e.recv(rest, flags))
+        });
     }
     Ok(info)
 }
@@ -180,7 +192,10 @@ pub fn listen_or_accept(f: &OpenFile) -> KResult {
 }
 
 pub fn setsockopt(f: &OpenFile, level: i32, name: i32, val: &[u8]) -> KResult {
-    end(f).run(|e| e.setsockopt(level, name, val)).map_err(|e| e.0).map(|_| 0)
+    end(f)
+        .run(|e| e.setsockopt(level, name, val))
+        .map_err(|e| e.0)
+        .map(|_| 0)
 }
 
 pub fn getsockopt(f: &OpenFile, level: i32, name: i32) -> Result<veridian_net::OptValue, i32> {

@@ -14,7 +14,10 @@ const SIGALRM: i32 = 14;
 pub fn set(pid: u32, deadline: u64, interval: u64) -> (u64, u64) {
     let now = crate::time::monotonic_ns();
     let mut a = ALARMS.lock();
-    let old = a.get(&pid).map(|&(d, i)| (d.saturating_sub(now).max(1), i)).unwrap_or((0, 0));
+    let old = a
+        .get(&pid)
+        .map(|&(d, i)| (d.saturating_sub(now).max(1), i))
+        .unwrap_or((0, 0));
     if deadline == 0 {
         a.remove(&pid);
     } else {
@@ -26,7 +29,11 @@ pub fn set(pid: u32, deadline: u64, interval: u64) -> (u64, u64) {
 /// The (remaining, interval) of `pid`'s timer.
 pub fn get(pid: u32) -> (u64, u64) {
     let now = crate::time::monotonic_ns();
-    ALARMS.lock().get(&pid).map(|&(d, i)| (d.saturating_sub(now).max(1), i)).unwrap_or((0, 0))
+    ALARMS
+        .lock()
+        .get(&pid)
+        .map(|&(d, i)| (d.saturating_sub(now).max(1), i))
+        .unwrap_or((0, 0))
 }
 
 /// Timer tick: fires due timers.

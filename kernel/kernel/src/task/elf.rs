@@ -38,15 +38,23 @@ pub struct Elf {
 }
 
 fn u16_at(b: &[u8], o: usize) -> Result<u16, i32> {
-    b.get(o..o + 2).map(|s| u16::from_le_bytes([s[0], s[1]])).ok_or(ENOEXEC)
+    b.get(o..o + 2)
+        .map(|s| u16::from_le_bytes([s[0], s[1]]))
+        .ok_or(ENOEXEC)
 }
 
 fn u32_at(b: &[u8], o: usize) -> Result<u32, i32> {
-    b.get(o..o + 4).and_then(|s| s.try_into().ok()).map(u32::from_le_bytes).ok_or(ENOEXEC)
+    b.get(o..o + 4)
+        .and_then(|s| s.try_into().ok())
+        .map(u32::from_le_bytes)
+        .ok_or(ENOEXEC)
 }
 
 fn u64_at(b: &[u8], o: usize) -> Result<u64, i32> {
-    b.get(o..o + 8).and_then(|s| s.try_into().ok()).map(u64::from_le_bytes).ok_or(ENOEXEC)
+    b.get(o..o + 8)
+        .and_then(|s| s.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or(ENOEXEC)
 }
 
 /// Where the program-header table ends, from the first 64 bytes.
@@ -87,5 +95,11 @@ pub fn parse(data: &[u8]) -> Result<Elf, i32> {
             memsz: u64_at(data, o + 40)?,
         });
     }
-    Ok(Elf { kind, entry, phoff, phentsize, phdrs })
+    Ok(Elf {
+        kind,
+        entry,
+        phoff,
+        phentsize,
+        phdrs,
+    })
 }

@@ -59,7 +59,14 @@ fn read_exact(read: Reader<'_>, off: u64, buf: &mut [u8]) -> KResult<()> {
 
 /// Loads the executable that `read` reads (`size` bytes) into the empty
 /// `mm` and builds the stack.
-pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>]) -> KResult<Loaded> {
+pub fn load(
+    mm: &mut Mm,
+    read: Reader<'_>,
+    size: u64,
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+) -> KResult<Loaded> {
     let mut head = alloc::vec![0u8; 64];
     read_exact(read, 0, &mut head)?;
     let hlen = elf::headers_len(&head)?;
@@ -148,7 +155,16 @@ pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u
             }
         }
         if vstart < stop {
-            mm.vmas.insert(vstart, Vma { end: stop, prot, file: None, file_len: 0, droppable: false });
+            mm.vmas.insert(
+                vstart,
+                Vma {
+                    end: stop,
+                    prot,
+                    file: None,
+                    file_len: 0,
+                    droppable: false,
+                },
+            );
         }
         last_end = last_end.max(stop);
         top = top.max(stop);
@@ -169,7 +185,16 @@ pub fn load(mm: &mut Mm, read: Reader<'_>, size: u64, path: &[u8], argv: &[Vec<u
     if entry >= STACK_TOP {
         return Err(ENOEXEC);
     }
-    mm.vmas.insert(STACK_TOP - STACK_SIZE, Vma { end: STACK_TOP, prot: PROT_READ | PROT_WRITE, file: None, file_len: 0, droppable: true });
+    mm.vmas.insert(
+        STACK_TOP - STACK_SIZE,
+        Vma {
+            end: STACK_TOP,
+            prot: PROT_READ | PROT_WRITE,
+            file: None,
+            file_len: 0,
+            droppable: true,
+        },
+    );
     let aux = [
         (AT_PHDR, phdr_addr),
         (AT_PHENT, elf.phentsize as u64),
@@ -196,7 +221,13 @@ fn hwcap() -> u64 {
 }
 
 /// Lays out strings, then argc/argv/envp/auxv, 16-byte aligned.
-fn build_stack(mm: &mut Mm, path: &[u8], argv: &[Vec<u8>], envp: &[Vec<u8>], aux: &[(u64, u64)]) -> KResult<u64> {
+fn build_stack(
+    mm: &mut Mm,
+    path: &[u8],
+    argv: &[Vec<u8>],
+    envp: &[Vec<u8>],
+    aux: &[(u64, u64)],
+) -> KResult<u64> {
     let mut strings: Vec<u8> = Vec::new();
     let mut rand = [0u8; 16];
     crate::random::fill(&mut rand);

@@ -52,10 +52,17 @@ fn exit_process(pid: u32, wstatus: i32) {
     super::alarm::set(pid, 0, 0);
     let status = {
         let mut procs = PROCS.lock();
-        let status = procs.get(&pid).and_then(|p| p.exit_status).unwrap_or(wstatus);
+        let status = procs
+            .get(&pid)
+            .and_then(|p| p.exit_status)
+            .unwrap_or(wstatus);
         let mut waiters = Vec::new();
         let ppid = procs.get(&pid).map(|p| p.ppid).unwrap_or(0);
-        let orphans: Vec<u32> = procs.values().filter(|p| p.ppid == pid).map(|p| p.pid).collect();
+        let orphans: Vec<u32> = procs
+            .values()
+            .filter(|p| p.ppid == pid)
+            .map(|p| p.pid)
+            .collect();
         for o in orphans {
             if let Some(p) = procs.get_mut(&o) {
                 p.ppid = 1;
@@ -83,7 +90,11 @@ fn exit_process(pid: u32, wstatus: i32) {
         status
     };
     if pid == 1 {
-        let code = if status & 0x7f != 0 { 128 + (status & 0x7f) } else { (status >> 8) & 0xff };
+        let code = if status & 0x7f != 0 {
+            128 + (status & 0x7f)
+        } else {
+            (status >> 8) & 0xff
+        };
         crate::kprintln!("veridian: init exited with status {}", code);
         crate::fs::sync();
         crate::drivers::power::power_off(code as u8);
@@ -109,7 +120,10 @@ pub fn terminate_process(pid: u32, sig: i32) {
     };
     let tasks: Vec<_> = {
         let t = TASKS.lock();
-        threads.iter().filter_map(|tid| t.get(tid).cloned()).collect()
+        threads
+            .iter()
+            .filter_map(|tid| t.get(tid).cloned())
+            .collect()
     };
     for t in tasks {
         t.pending_kill.store(sig as u32, Ordering::Relaxed);
@@ -127,7 +141,11 @@ pub fn exit_group(code: i32) -> ! {
                 if p.exit_status.is_none() {
                     p.exit_status = Some(exited(code));
                 }
-                p.threads.iter().copied().filter(|&t| t != cur.tid).collect()
+                p.threads
+                    .iter()
+                    .copied()
+                    .filter(|&t| t != cur.tid)
+                    .collect()
             }
             None => Vec::new(),
         }
@@ -146,12 +164,18 @@ pub fn exit_group(code: i32) -> ! {
 /// True when the current task has been told to die or has a signal to
 /// handle: blocking calls return EINTR so either happens promptly.
 pub fn interrupted() -> bool {
-    let Some(t) = sched::try_current() else { return false };
+    let Some(t) = sched::try_current() else {
+        return false;
+    };
     if t.pending_kill.load(Ordering::Relaxed) != 0 {
         return true;
     }
     let mask = t.sigmask.load(Ordering::Relaxed);
-    PROCS.lock().get(&t.pid).map(|p| p.pending & !mask != 0).unwrap_or(false)
+    PROCS
+        .lock()
+        .get(&t.pid)
+        .map(|p| p.pending & !mask != 0)
+        .unwrap_or(false)
 }
 
 /// Exits now if a fatal signal is pending for the current task.
@@ -159,7 +183,11 @@ pub fn check_pending_kill() {
     let cur = current();
     let sig = cur.pending_kill.load(Ordering::Relaxed);
     if sig != 0 {
-        let status = PROCS.lock().get(&cur.pid).and_then(|p| p.exit_status).unwrap_or(sig as i32 & 0x7f);
+        let status = PROCS
+            .lock()
+            .get(&cur.pid)
+            .and_then(|p| p.exit_status)
+            .unwrap_or(sig as i32 & 0x7f);
         drop(cur);
         exit_thread(status);
     }
@@ -234,7 +262,11 @@ pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32>
                 return Err(EINTR);
             }
             let mask = me.sigmask.load(Ordering::Relaxed);
-            if procs.get(&me.pid).map(|p| p.pending & !mask != 0).unwrap_or(false) {
+            if procs
+                .get(&me.pid)
+                .map(|p| p.pending & !mask != 0)
+                .unwrap_or(false)
+            {
                 return Err(EINTR);
             }
             match procs.get_mut(&me.pid) {

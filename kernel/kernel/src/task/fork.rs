@@ -21,7 +21,14 @@ pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
 pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 
 /// Creates a task as `clone(2)` describes; returns the new tid.
-pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> Result<u64, i32> {
+pub fn clone(
+    frame: &TrapFrame,
+    flags: u64,
+    stack: u64,
+    ptid: u64,
+    ctid: u64,
+    tls: u64,
+) -> Result<u64, i32> {
     if flags & CLONE_THREAD != 0 && (flags & CLONE_SIGHAND == 0 || flags & CLONE_VM == 0) {
         return Err(EINVAL);
     }
@@ -38,16 +45,29 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
         let child = cur.mm().lock().fork().ok_or(ENOMEM)?;
         Arc::new(Mutex::new(child))
     };
-    let files = if flags & CLONE_FILES != 0 { cur.files() } else { Arc::new(cur.files().fork()) };
-    let fsctx = if flags & CLONE_FS != 0 { cur.fsctx() } else { Arc::new(cur.fsctx().fork()) };
+    let files = if flags & CLONE_FILES != 0 {
+        cur.files()
+    } else {
+        Arc::new(cur.files().fork())
+    };
+    let fsctx = if flags & CLONE_FS != 0 {
+        cur.fsctx()
+    } else {
+        Arc::new(cur.fsctx().fork())
+    };
     let fpu = cur.ctx.current_fpu();
     let tid = alloc_id();
     let thread = flags & CLONE_THREAD != 0;
     let pid = if thread { cur.pid } else { tid };
     let t = Task::new(tid, pid, mm.clone(), files, fsctx, fpu);
-    let fs = if flags & CLONE_SETTLS != 0 { tls } else { x86_64::registers::model_specific::FsBase::read().as_u64() };
+    let fs = if flags & CLONE_SETTLS != 0 {
+        tls
+    } else {
+        x86_64::registers::model_specific::FsBase::read().as_u64()
+    };
     t.fs_base.store(fs, Ordering::Relaxed);
-    t.sigmask.store(cur.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    t.sigmask
+        .store(cur.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
     let mut cf = *frame;
     cf.rax = 0;
     cf.rcx = cf.rip;
@@ -73,7 +93,11 @@ pub fn clone(frame: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tl
             }
         } else {
             let parent = procs.get(&cur.pid).ok_or(EINVAL)?;
-            let ppid = if flags & CLONE_PARENT != 0 { parent.ppid } else { cur.pid };
+            let ppid = if flags & CLONE_PARENT != 0 {
+                parent.ppid
+            } else {
+                cur.pid
+            };
             let sigactions = if flags & CLONE_SIGHAND != 0 {
                 parent.sigactions.clone()
             } else {

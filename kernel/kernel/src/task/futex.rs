@@ -24,11 +24,18 @@ pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Resu
     if super::exit::interrupted() {
         return Err(EINTR);
     }
-    let q = QUEUES.lock().entry(key(mm, uaddr)).or_insert_with(|| Arc::new(WaitQueue::new())).clone();
+    let q = QUEUES
+        .lock()
+        .entry(key(mm, uaddr))
+        .or_insert_with(|| Arc::new(WaitQueue::new()))
+        .clone();
     let timed_out = q.wait(deadline_ns);
     if q.is_empty() {
         let mut m = QUEUES.lock();
-        if m.get(&key(mm, uaddr)).map(|x| Arc::ptr_eq(x, &q) && x.is_empty()).unwrap_or(false) {
+        if m.get(&key(mm, uaddr))
+            .map(|x| Arc::ptr_eq(x, &q) && x.is_empty())
+            .unwrap_or(false)
+        {
             m.remove(&key(mm, uaddr));
         }
     }

@@ -10,8 +10,8 @@ use core::sync::atomic::Ordering;
 use spin::Mutex;
 
 use super::{State, Task};
-use crate::arch::entry::{self, Context};
 use crate::arch::cpu;
+use crate::arch::entry::{self, Context};
 
 struct Sched {
     current: Option<Arc<Task>>,
@@ -24,10 +24,19 @@ struct Sched {
 /// Tick at which the running task got the CPU.
 static SLICE_START: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
 
-static SCHED: Mutex<Sched> = Mutex::new(Sched { current: None, runq: VecDeque::new(), sleepers: Vec::new(), reap: None });
+static SCHED: Mutex<Sched> = Mutex::new(Sched {
+    current: None,
+    runq: VecDeque::new(),
+    sleepers: Vec::new(),
+    reap: None,
+});
 
 pub fn current() -> Arc<Task> {
-    SCHED.lock().current.clone().expect("called from task context")
+    SCHED
+        .lock()
+        .current
+        .clone()
+        .expect("called from task context")
 }
 
 pub fn try_current() -> Option<Arc<Task>> {
@@ -87,7 +96,10 @@ pub fn schedule() {
         return;
     }
     cur.ctx.save_fpu();
-    cur.fs_base.store(x86_64::registers::model_specific::FsBase::read().as_u64(), Ordering::Relaxed);
+    cur.fs_base.store(
+        x86_64::registers::model_specific::FsBase::read().as_u64(),
+        Ordering::Relaxed,
+    );
     enter(&next);
     SLICE_START.store(crate::time::ticks(), Ordering::Relaxed);
     {
@@ -107,7 +119,9 @@ pub fn schedule() {
 
 /// Timer preemption of user mode.
 pub fn preempt() {
-    if crate::time::ticks().wrapping_sub(SLICE_START.load(Ordering::Relaxed)) < crate::time::SLICE_TICKS {
+    if crate::time::ticks().wrapping_sub(SLICE_START.load(Ordering::Relaxed))
+        < crate::time::SLICE_TICKS
+    {
         super::exit::check_pending_kill();
         return;
     }
@@ -187,7 +201,9 @@ pub struct WaitQueue {
 
 impl WaitQueue {
     pub const fn new() -> Self {
-        WaitQueue { waiters: Mutex::new(Vec::new()) }
+        WaitQueue {
+            waiters: Mutex::new(Vec::new()),
+        }
     }
 
     /// Blocks the current task on this queue (until woken or the deadline,
@@ -231,4 +247,3 @@ pub fn interrupt(t: &Arc<Task>) {
     SCHED.lock().sleepers.retain(|s| !Arc::ptr_eq(s, t));
     wake(t);
 }
-

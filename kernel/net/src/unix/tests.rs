@@ -132,7 +132,11 @@ fn datagrams_keep_boundaries_and_truncate() {
         assert_eq!(a.send(b"de", 0, None), Ok(2));
         assert_eq!(a.send(b"", 0, None), Ok(0));
         let queued = if ty == UnixType::Dgram { 3 } else { 5 };
-        assert_eq!(b.ioctl(FIONREAD), Ok(queued), "the next datagram, all of a seqpacket queue");
+        assert_eq!(
+            b.ioctl(FIONREAD),
+            Ok(queued),
+            "the next datagram, all of a seqpacket queue"
+        );
         assert_eq!(recv(&b, 10, MSG_PEEK).unwrap(), b"abc");
         let mut buf = [0u8; 2];
         let i = b.recv(&mut buf, MSG_TRUNC).unwrap();

@@ -27,11 +27,20 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args> {
-    let mut a = Args { rounds: 3, small: 6000, large: 4, large_mib: 200, keep: false };
+    let mut a = Args {
+        rounds: 3,
+        small: 6000,
+        large: 4,
+        large_mib: 200,
+        keep: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut num = |name: &str| -> Result<usize> {
-            it.next().with_context(|| format!("{name} needs a value"))?.parse().context(name.to_string())
+            it.next()
+                .with_context(|| format!("{name} needs a value"))?
+                .parse()
+                .context(name.to_string())
         };
         match arg.as_str() {
             "--rounds" => a.rounds = num("--rounds")?.max(1),
@@ -111,7 +120,10 @@ fn main() -> Result<()> {
     let exe = std::env::current_exe()?;
     let mkfs: PathBuf = exe.with_file_name("mkfs-blockfs");
     if !mkfs.exists() {
-        bail!("{} not found: build it first (cargo build --release -p mkfs-blockfs)", mkfs.display());
+        bail!(
+            "{} not found: build it first (cargo build --release -p mkfs-blockfs)",
+            mkfs.display()
+        );
     }
     let mke2fs = which("mke2fs").context("mke2fs not found (apt-get install e2fsprogs)")?;
     let tmp = std::env::temp_dir().join(format!("blockfs-bench-{}", std::process::id()));
@@ -128,21 +140,43 @@ fn run(a: &Args, tmp: &Path, mkfs: &Path, mke2fs: &Path) -> Result<()> {
     let t = Instant::now();
     let (files, bytes) = make_tree(&tree, a)?;
     let mib = bytes as f64 / (1 << 20) as f64;
-    println!("tree: {files} files, {mib:.0} MiB, generated in {:.1?}", t.elapsed());
+    println!(
+        "tree: {files} files, {mib:.0} MiB, generated in {:.1?}",
+        t.elapsed()
+    );
     let (img_b, img_e) = (tmp.join("blockfs.img"), tmp.join("ext2.img"));
     let (mut tb, mut te) = (Vec::new(), Vec::new());
     for round in 1..=a.rounds {
         let _ = fs::remove_file(&img_b);
         let _ = fs::remove_file(&img_e);
-        let b = time(Command::new(mkfs).arg("--output").arg(&img_b).args(["--size", "2048", "--populate"]).arg(&tree))?;
-        let e = time(Command::new(mke2fs).args(["-q", "-F", "-t", "ext2", "-d"]).arg(&tree).arg(&img_e).arg("2G"))?;
-        println!("round {round}: mkfs-blockfs {:.2}s   mke2fs {:.2}s", b.as_secs_f64(), e.as_secs_f64());
+        let b = time(
+            Command::new(mkfs)
+                .arg("--output")
+                .arg(&img_b)
+                .args(["--size", "2048", "--populate"])
+                .arg(&tree),
+        )?;
+        let e = time(
+            Command::new(mke2fs)
+                .args(["-q", "-F", "-t", "ext2", "-d"])
+                .arg(&tree)
+                .arg(&img_e)
+                .arg("2G"),
+        )?;
+        println!(
+            "round {round}: mkfs-blockfs {:.2}s   mke2fs {:.2}s",
+            b.as_secs_f64(),
+            e.as_secs_f64()
+        );
         tb.push(b);
         te.push(e);
     }
     let fsck = Command::new(mkfs).arg("fsck").arg(&img_b).output()?;
     if !fsck.status.success() {
-        bail!("fsck of the benchmark image failed: {}", String::from_utf8_lossy(&fsck.stdout));
+        bail!(
+            "fsck of the benchmark image failed: {}",
+            String::from_utf8_lossy(&fsck.stdout)
+        );
     }
     let (b, e) = (median(tb).as_secs_f64(), median(te).as_secs_f64());
     println!("median mkfs-blockfs: {b:.2}s ({:.0} MiB/s)", mib / b);

@@ -35,7 +35,11 @@ pub fn ok(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
 /// Runs `mkfs-blockfs`, requires failure; returns stderr.
 pub fn fails(args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
     let out = mkfs(args);
-    assert!(!out.status.success(), "mkfs-blockfs unexpectedly succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "mkfs-blockfs unexpectedly succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
@@ -58,15 +62,33 @@ pub fn compare_trees(a: &Path, b: &Path) -> Compared {
 }
 
 fn walk(a: &Path, b: &Path, c: &mut Compared) {
-    let (ma, mb) = (fs::symlink_metadata(a).unwrap(), fs::symlink_metadata(b).unwrap_or_else(|e| panic!("{}: {e}", b.display())));
+    let (ma, mb) = (
+        fs::symlink_metadata(a).unwrap(),
+        fs::symlink_metadata(b).unwrap_or_else(|e| panic!("{}: {e}", b.display())),
+    );
     let (ta, tb) = (ma.file_type(), mb.file_type());
-    assert_eq!((ta.is_dir(), ta.is_file(), ta.is_symlink()), (tb.is_dir(), tb.is_file(), tb.is_symlink()), "type of {}", b.display());
+    assert_eq!(
+        (ta.is_dir(), ta.is_file(), ta.is_symlink()),
+        (tb.is_dir(), tb.is_file(), tb.is_symlink()),
+        "type of {}",
+        b.display()
+    );
     if ta.is_symlink() {
-        assert_eq!(fs::read_link(a).unwrap(), fs::read_link(b).unwrap(), "target of {}", b.display());
+        assert_eq!(
+            fs::read_link(a).unwrap(),
+            fs::read_link(b).unwrap(),
+            "target of {}",
+            b.display()
+        );
         c.symlinks += 1;
         return;
     }
-    assert_eq!(ma.permissions().mode() & 0o7777, mb.permissions().mode() & 0o7777, "mode of {}", b.display());
+    assert_eq!(
+        ma.permissions().mode() & 0o7777,
+        mb.permissions().mode() & 0o7777,
+        "mode of {}",
+        b.display()
+    );
     assert_eq!(ma.mtime(), mb.mtime(), "mtime of {}", b.display());
     if ta.is_file() {
         let (da, db) = (fs::read(a).unwrap(), fs::read(b).unwrap());
@@ -77,7 +99,10 @@ fn walk(a: &Path, b: &Path, c: &mut Compared) {
     }
     c.dirs += 1;
     let names = |p: &Path| {
-        let mut v: Vec<_> = fs::read_dir(p).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let mut v: Vec<_> = fs::read_dir(p)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         v.sort();
         v
     };

@@ -11,7 +11,9 @@ fn main() {
         assert_eq!(args, ["alpha", "two words", ""]);
         assert!(env::args().next().unwrap().ends_with("conf-env"));
     });
-    suite.check("var-inherited", || assert_eq!(env::var("CONF_ENV_GIVEN").as_deref(), Ok("from-parent")));
+    suite.check("var-inherited", || {
+        assert_eq!(env::var("CONF_ENV_GIVEN").as_deref(), Ok("from-parent"))
+    });
     suite.check("var-set-remove", || {
         // SAFETY: single-threaded at this point; no other thread reads the environment.
         unsafe { env::set_var("CONF_ENV_NEW", "value=with=equals") };
@@ -31,7 +33,10 @@ fn main() {
         assert!(start.is_absolute());
         let dir = scratch_dir("env");
         env::set_current_dir(&dir).unwrap();
-        assert_eq!(env::current_dir().unwrap().canonicalize().unwrap(), dir.canonicalize().unwrap());
+        assert_eq!(
+            env::current_dir().unwrap().canonicalize().unwrap(),
+            dir.canonicalize().unwrap()
+        );
         std::fs::write("relative.txt", b"here").unwrap();
         assert_eq!(std::fs::read(dir.join("relative.txt")).unwrap(), b"here");
         env::set_current_dir(&start).unwrap();

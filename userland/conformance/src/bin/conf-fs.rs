@@ -15,14 +15,23 @@ fn main() {
         f.write_all(b"hello veridian\n").unwrap();
         f.sync_all().unwrap();
     });
-    suite.check("read", || assert_eq!(fs::read_to_string(&file).unwrap(), "hello veridian\n"));
+    suite.check("read", || {
+        assert_eq!(fs::read_to_string(&file).unwrap(), "hello veridian\n")
+    });
     suite.check("append", || {
         let mut f = OpenOptions::new().append(true).open(&file).unwrap();
         f.write_all(b"second line\n").unwrap();
-        assert_eq!(fs::read_to_string(&file).unwrap(), "hello veridian\nsecond line\n");
+        assert_eq!(
+            fs::read_to_string(&file).unwrap(),
+            "hello veridian\nsecond line\n"
+        );
     });
     suite.check("seek", || {
-        let mut f = OpenOptions::new().read(true).write(true).open(&file).unwrap();
+        let mut f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&file)
+            .unwrap();
         f.seek(SeekFrom::Start(6)).unwrap();
         f.write_all(b"VERIDIAN").unwrap();
         assert_eq!(f.seek(SeekFrom::Current(0)).unwrap(), 14);
@@ -61,7 +70,10 @@ fn main() {
     });
     suite.check("permissions", || {
         fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
-        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let mut perms = fs::metadata(&file).unwrap().permissions();
         perms.set_readonly(true);
         fs::set_permissions(&file, perms).unwrap();
@@ -82,7 +94,11 @@ fn main() {
             .collect();
         names.sort();
         assert_eq!(names, ["b", "one", "two"]);
-        let b = fs::read_dir(dir.join("a")).unwrap().map(|e| e.unwrap()).find(|e| e.file_name() == "b").unwrap();
+        let b = fs::read_dir(dir.join("a"))
+            .unwrap()
+            .map(|e| e.unwrap())
+            .find(|e| e.file_name() == "b")
+            .unwrap();
         assert!(b.file_type().unwrap().is_dir());
     });
     suite.check("rename", || {
@@ -90,7 +106,11 @@ fn main() {
         assert!(!dir.join("a/one").exists());
         assert_eq!(fs::read(dir.join("a/uno")).unwrap(), b"1");
         fs::rename(dir.join("a/uno"), dir.join("a/two")).unwrap();
-        assert_eq!(fs::read(dir.join("a/two")).unwrap(), b"1", "rename replaces");
+        assert_eq!(
+            fs::read(dir.join("a/two")).unwrap(),
+            b"1",
+            "rename replaces"
+        );
     });
     suite.check("hard-link", || {
         fs::hard_link(dir.join("a/two"), dir.join("a/two-link")).unwrap();
@@ -102,16 +122,26 @@ fn main() {
         let link = dir.join("link-to-data");
         symlink("data.txt", &link).unwrap();
         assert_eq!(fs::read_link(&link).unwrap().to_str(), Some("data.txt"));
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read(&link).unwrap(), b"hello\0\0\0");
-        assert_eq!(fs::canonicalize(&link).unwrap(), fs::canonicalize(&file).unwrap());
+        assert_eq!(
+            fs::canonicalize(&link).unwrap(),
+            fs::canonicalize(&file).unwrap()
+        );
         fs::remove_file(&link).unwrap();
         assert!(file.exists(), "removing a link keeps the target");
     });
     suite.check("errors", || {
         let missing = fs::read(dir.join("missing")).unwrap_err();
         assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
-        let exists = OpenOptions::new().write(true).create_new(true).open(&file).unwrap_err();
+        let exists = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&file)
+            .unwrap_err();
         assert_eq!(exists.kind(), std::io::ErrorKind::AlreadyExists);
         assert!(fs::remove_dir(dir.join("a")).is_err(), "non-empty dir");
     });

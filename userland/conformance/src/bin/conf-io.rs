@@ -6,7 +6,9 @@ use std::io::{self, BufRead, Read, Write};
 
 fn main() {
     let mut suite = Suite::new("io");
-    let expected = std::env::args().nth(1).expect("usage: conf-io EXPECTED (and EXPECTED on stdin)");
+    let expected = std::env::args()
+        .nth(1)
+        .expect("usage: conf-io EXPECTED (and EXPECTED on stdin)");
     suite.check("println", || println!("plain line from println"));
     suite.check("stdout-lock-write", || {
         let mut out = io::stdout().lock();

@@ -40,14 +40,26 @@ fn main() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        conn.set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
         let err = conn.read(&mut [0; 8]).unwrap_err();
-        assert!(matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+        assert!(matches!(
+            err.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ));
         drop(client);
-        assert_eq!(conn.read(&mut [0; 8]).unwrap(), 0, "EOF after the peer closes");
+        assert_eq!(
+            conn.read(&mut [0; 8]).unwrap(),
+            0,
+            "EOF after the peer closes"
+        );
     });
     suite.check("tcp-refused", || {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });

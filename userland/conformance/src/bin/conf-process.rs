@@ -15,12 +15,18 @@ fn child(role: &str, rest: &[String]) -> ! {
             std::io::stdin().read_to_string(&mut input).unwrap();
             print!("{}", input.to_uppercase());
         }
-        "env" => println!("{}", std::env::var(&rest[0]).unwrap_or_else(|_| "<unset>".into())),
+        "env" => println!(
+            "{}",
+            std::env::var(&rest[0]).unwrap_or_else(|_| "<unset>".into())
+        ),
         "cwd" => println!("{}", std::env::current_dir().unwrap().display()),
         "stderr" => eprint!("to stderr"),
         "grandchild" => {
             let me = std::env::current_exe().unwrap();
-            let status = Command::new(me).args(["child", "exit", "9"]).status().unwrap();
+            let status = Command::new(me)
+                .args(["child", "exit", "9"])
+                .status()
+                .unwrap();
             process::exit(status.code().unwrap() + 1);
         }
         _ => panic!("unknown child role {role}"),
@@ -41,26 +47,52 @@ fn main() {
     suite.check("id", || assert!(process::id() > 0));
     suite.check("exit-codes", || {
         for code in [0, 1, 42, 255] {
-            let status = me().args(["child", "exit", &code.to_string()]).status().unwrap();
+            let status = me()
+                .args(["child", "exit", &code.to_string()])
+                .status()
+                .unwrap();
             assert_eq!(status.code(), Some(code), "child exit {code}");
             assert_eq!(status.success(), code == 0);
         }
     });
     suite.check("args-to-child", || {
-        let out = me().args(["child", "echo-args", "a b", "", "ü"]).output().unwrap();
+        let out = me()
+            .args(["child", "echo-args", "a b", "", "ü"])
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "a b||ü\n");
     });
     suite.check("pipe-to-and-from-child", || {
-        let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(b"through a pipe\n").unwrap();
+        let mut child = me()
+            .args(["child", "upper"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"through a pipe\n")
+            .unwrap();
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         assert!(child.wait().unwrap().success());
         assert_eq!(out, "THROUGH A PIPE\n");
     });
     suite.check("large-pipe", || {
         let input = "x".repeat(256 * 1024);
-        let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut child = me()
+            .args(["child", "upper"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
         let out = child.wait_with_output().unwrap();
@@ -74,13 +106,25 @@ fn main() {
         assert!(out.stdout.is_empty());
     });
     suite.check("env-to-child", || {
-        let out = me().args(["child", "env", "CONF_CHILD_VAR"]).env("CONF_CHILD_VAR", "given").output().unwrap();
+        let out = me()
+            .args(["child", "env", "CONF_CHILD_VAR"])
+            .env("CONF_CHILD_VAR", "given")
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "given\n");
-        let out = me().args(["child", "env", "PATH"]).env_clear().output().unwrap();
+        let out = me()
+            .args(["child", "env", "PATH"])
+            .env_clear()
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "<unset>\n");
     });
     suite.check("cwd-of-child", || {
-        let out = me().args(["child", "cwd"]).current_dir("/").output().unwrap();
+        let out = me()
+            .args(["child", "cwd"])
+            .current_dir("/")
+            .output()
+            .unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "/\n");
     });
     suite.check("grandchild", || {
@@ -92,8 +136,15 @@ fn main() {
         assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     });
     suite.check("kill-and-try-wait", || {
-        let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).spawn().unwrap();
-        assert!(child.try_wait().unwrap().is_none(), "still waiting for stdin");
+        let mut child = me()
+            .args(["child", "upper"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "still waiting for stdin"
+        );
         child.kill().unwrap();
         let status = child.wait().unwrap();
         assert!(!status.success());
@@ -114,15 +165,39 @@ fn main() {
             let base = syscall1(nr::BRK, 0) as usize;
             let base = (base + PAGE - 1) & !(PAGE - 1);
             assert_eq!(syscall1(nr::BRK, base + 2 * PAGE) as usize, base + 2 * PAGE);
-            let guard = syscall6(nr::MMAP, base, PAGE, PROT_NONE, MAP_PRIVATE_ANON_FIXED, usize::MAX, 0);
+            let guard = syscall6(
+                nr::MMAP,
+                base,
+                PAGE,
+                PROT_NONE,
+                MAP_PRIVATE_ANON_FIXED,
+                usize::MAX,
+                0,
+            );
             assert_eq!(guard as usize, base, "guard page mapped in the heap");
             ((base + PAGE) as *mut u64).write_volatile(7);
             assert_eq!(syscall1(nr::BRK, base + 5 * PAGE) as usize, base + 5 * PAGE);
             ((base + 4 * PAGE + 16) as *mut u64).write_volatile(9);
-            assert_eq!(((base + PAGE) as *const u64).read_volatile(), 7, "old heap pages keep their contents");
-            assert_eq!(syscall1(nr::BRK, base + 3 * PAGE) as usize, base + 3 * PAGE, "shrink");
-            assert_eq!(syscall1(nr::BRK, base + 5 * PAGE) as usize, base + 5 * PAGE, "grow again");
-            assert_eq!(((base + 4 * PAGE + 16) as *const u64).read_volatile(), 0, "regrown pages are fresh");
+            assert_eq!(
+                ((base + PAGE) as *const u64).read_volatile(),
+                7,
+                "old heap pages keep their contents"
+            );
+            assert_eq!(
+                syscall1(nr::BRK, base + 3 * PAGE) as usize,
+                base + 3 * PAGE,
+                "shrink"
+            );
+            assert_eq!(
+                syscall1(nr::BRK, base + 5 * PAGE) as usize,
+                base + 5 * PAGE,
+                "grow again"
+            );
+            assert_eq!(
+                ((base + 4 * PAGE + 16) as *const u64).read_volatile(),
+                0,
+                "regrown pages are fresh"
+            );
         }
     });
     suite.check("waitid", waitid_checks);
@@ -145,7 +220,10 @@ const SIGCHLD: i32 = 17;
 /// (si_signo, si_errno, si_code, si_pid, si_uid, si_status).
 fn waitid(idtype: usize, id: i32, options: usize) -> (isize, (i32, i32, i32, i32, i32, i32)) {
     let mut si = [-1i32; 32];
-    let r = sys(247, [idtype, id as usize, si.as_mut_ptr() as usize, options, 0, 0]);
+    let r = sys(
+        247,
+        [idtype, id as usize, si.as_mut_ptr() as usize, options, 0, 0],
+    );
     (r, (si[0], si[1], si[2], si[4], si[5], si[6]))
 }
 
@@ -158,32 +236,80 @@ fn waitid_checks() {
     // An exit, first reported with WNOWAIT: the child stays waitable.
     let child = me().args(["child", "exit", "7"]).spawn().unwrap();
     let pid = child.id() as i32;
-    assert_eq!(waitid(P_PID, pid, WEXITED | WNOWAIT), (0, (SIGCHLD, 0, CLD_EXITED, pid, uid, 7)));
+    assert_eq!(
+        waitid(P_PID, pid, WEXITED | WNOWAIT),
+        (0, (SIGCHLD, 0, CLD_EXITED, pid, uid, 7))
+    );
     // Without WEXITED a zombie is nothing to wait for.
-    assert_eq!(waitid(P_PID, pid, WSTOPPED | WNOHANG), (-ECHILD, (0, 0, 0, 0, 0, 0)));
+    assert_eq!(
+        waitid(P_PID, pid, WSTOPPED | WNOHANG),
+        (-ECHILD, (0, 0, 0, 0, 0, 0))
+    );
     // Reported again and reaped, with an rusage buffer.
     let mut si = [-1i32; 32];
     let mut ru = [0u64; 18];
-    let r = sys(247, [P_ALL, 0, si.as_mut_ptr() as usize, WEXITED, ru.as_mut_ptr() as usize, 0]);
-    assert_eq!((r, si[0], si[2], si[4], si[6]), (0, SIGCHLD, CLD_EXITED, pid, 7));
+    let r = sys(
+        247,
+        [
+            P_ALL,
+            0,
+            si.as_mut_ptr() as usize,
+            WEXITED,
+            ru.as_mut_ptr() as usize,
+            0,
+        ],
+    );
+    assert_eq!(
+        (r, si[0], si[2], si[4], si[6]),
+        (0, SIGCHLD, CLD_EXITED, pid, 7)
+    );
     // Gone now; as on Linux, the siginfo fields are zeroed on an error too.
-    assert_eq!(waitid(P_PID, pid, WEXITED | WNOHANG), (-ECHILD, (0, 0, 0, 0, 0, 0)));
+    assert_eq!(
+        waitid(P_PID, pid, WEXITED | WNOHANG),
+        (-ECHILD, (0, 0, 0, 0, 0, 0))
+    );
     drop(child);
     // A running child: WNOHANG reports nothing. Killed by SIGTERM: CLD_KILLED.
-    let mut child = me().args(["child", "upper"]).stdin(Stdio::piped()).spawn().unwrap();
+    let mut child = me()
+        .args(["child", "upper"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
     let pid = child.id() as i32;
-    assert_eq!(waitid(P_PID, pid, WEXITED | WNOHANG), (0, (0, 0, 0, 0, 0, 0)));
+    assert_eq!(
+        waitid(P_PID, pid, WEXITED | WNOHANG),
+        (0, (0, 0, 0, 0, 0, 0))
+    );
     assert_eq!(sys(62, [pid as usize, 15, 0, 0, 0, 0]), 0);
-    assert_eq!(waitid(P_PGID, 0, WEXITED), (0, (SIGCHLD, 0, CLD_KILLED, pid, uid, 15)));
+    assert_eq!(
+        waitid(P_PGID, 0, WEXITED),
+        (0, (SIGCHLD, 0, CLD_KILLED, pid, uid, 15))
+    );
     drop(child.stdin.take());
     // Bad calls, and no children left.
-    assert_eq!(waitid(P_ALL, 0, WNOHANG).0, -EINVAL, "none of WEXITED/WSTOPPED/WCONTINUED");
-    assert_eq!(waitid(P_ALL, 0, WEXITED | 0x40).0, -EINVAL, "unknown option");
+    assert_eq!(
+        waitid(P_ALL, 0, WNOHANG).0,
+        -EINVAL,
+        "none of WEXITED/WSTOPPED/WCONTINUED"
+    );
+    assert_eq!(
+        waitid(P_ALL, 0, WEXITED | 0x40).0,
+        -EINVAL,
+        "unknown option"
+    );
     assert_eq!(waitid(7, 0, WEXITED).0, -EINVAL, "unknown idtype");
     assert_eq!(waitid(P_PID, 0, WEXITED).0, -EINVAL);
     assert_eq!(waitid(P_PGID, -1, WEXITED).0, -EINVAL);
     assert_eq!(waitid(P_PIDFD, -1, WEXITED).0, -EINVAL);
-    assert_eq!(waitid(P_PIDFD, 2, WEXITED).0, -EBADF, "stderr is not a pidfd");
-    assert_eq!(sys(247, [P_ALL, 0, 8, WEXITED | WNOHANG, 0, 0]), -EFAULT, "bad infop");
+    assert_eq!(
+        waitid(P_PIDFD, 2, WEXITED).0,
+        -EBADF,
+        "stderr is not a pidfd"
+    );
+    assert_eq!(
+        sys(247, [P_ALL, 0, 8, WEXITED | WNOHANG, 0, 0]),
+        -EFAULT,
+        "bad infop"
+    );
     assert_eq!(waitid(P_ALL, 0, WEXITED).0, -ECHILD);
 }

@@ -44,7 +44,9 @@ fn main() {
         assert!(*ready);
         drop(ready);
         t.join().unwrap();
-        let (_guard, timeout) = cvar.wait_timeout(lock.lock().unwrap(), Duration::from_millis(30)).unwrap();
+        let (_guard, timeout) = cvar
+            .wait_timeout(lock.lock().unwrap(), Duration::from_millis(30))
+            .unwrap();
         assert!(timeout.timed_out());
     });
     suite.check("rwlock", || {
@@ -73,7 +75,10 @@ fn main() {
         assert_eq!(got.len(), 1000);
         let (stx, srx) = mpsc::sync_channel(1);
         thread::spawn(move || stx.send("rendezvous").unwrap());
-        assert_eq!(srx.recv_timeout(Duration::from_secs(10)).unwrap(), "rendezvous");
+        assert_eq!(
+            srx.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "rendezvous"
+        );
         let (_keep, empty) = mpsc::channel::<()>();
         assert!(empty.recv_timeout(Duration::from_millis(20)).is_err());
     });
@@ -166,7 +171,10 @@ fn main() {
         // The walk passes std's frames (they carry unwind tables although the
         // target aborts on panic) and names them (std symbolizes).
         let text = trace.to_string();
-        assert!(text.contains("std::rt::lang_start"), "unnamed or short backtrace:\n{text}");
+        assert!(
+            text.contains("std::rt::lang_start"),
+            "unnamed or short backtrace:\n{text}"
+        );
     });
     suite.done();
 }

@@ -10,7 +10,9 @@
 use conformance::Suite;
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
-use std::os::veridian::syscall::{decode, errno, nr, syscall1, syscall2, syscall3, syscall4, syscall6};
+use std::os::veridian::syscall::{
+    decode, errno, nr, syscall1, syscall2, syscall3, syscall4, syscall6,
+};
 use std::process::{Command, Stdio};
 
 /// Addresses no user program may touch: unmapped low memory, a non-canonical
@@ -29,14 +31,21 @@ fn main() {
     // handler; a kernel that does not deliver handlers kills with SIGSEGV.
     let segv: &[i32] = &[libc_sig::SIGSEGV];
     let overflow: &[i32] = &[libc_sig::SIGSEGV, libc_sig::SIGABRT];
-    for (mode, signals) in [("null", segv), ("wild-jump", segv), ("stack-overflow", overflow)] {
+    for (mode, signals) in [
+        ("null", segv),
+        ("wild-jump", segv),
+        ("stack-overflow", overflow),
+    ] {
         suite.check(&format!("crash-{mode}-kills-only-the-child"), || {
             let status = Command::new(std::env::current_exe().unwrap())
                 .args(["--crash", mode])
                 .stderr(Stdio::null())
                 .status()
                 .expect("spawn crashing child");
-            assert!(status.signal().is_some_and(|s| signals.contains(&s)), "{mode}: {status:?}");
+            assert!(
+                status.signal().is_some_and(|s| signals.contains(&s)),
+                "{mode}: {status:?}"
+            );
         });
     }
 
@@ -48,12 +57,36 @@ fn main() {
             // SAFETY: every call passes a bad pointer on purpose; the kernel
             // must refuse it with EFAULT instead of touching it.
             unsafe {
-                assert_eq!(decode(syscall3(nr::WRITE, 1, p, 16)), Err(errno::EFAULT), "write from {p:#x}");
-                assert_eq!(decode(syscall3(nr::READ, zero_fd, p, 16)), Err(errno::EFAULT), "read into {p:#x}");
-                assert_eq!(decode(syscall4(nr::OPENAT, -100isize as usize, p, 0, 0)), Err(errno::EFAULT), "openat path {p:#x}");
-                assert_eq!(decode(syscall2(nr::CLOCK_GETTIME, 1, p)), Err(errno::EFAULT), "clock_gettime into {p:#x}");
-                assert_eq!(decode(syscall1(nr::UNAME, p)), Err(errno::EFAULT), "uname into {p:#x}");
-                assert_eq!(decode(syscall3(nr::EXECVE, p, 0, 0)), Err(errno::EFAULT), "execve path {p:#x}");
+                assert_eq!(
+                    decode(syscall3(nr::WRITE, 1, p, 16)),
+                    Err(errno::EFAULT),
+                    "write from {p:#x}"
+                );
+                assert_eq!(
+                    decode(syscall3(nr::READ, zero_fd, p, 16)),
+                    Err(errno::EFAULT),
+                    "read into {p:#x}"
+                );
+                assert_eq!(
+                    decode(syscall4(nr::OPENAT, -100isize as usize, p, 0, 0)),
+                    Err(errno::EFAULT),
+                    "openat path {p:#x}"
+                );
+                assert_eq!(
+                    decode(syscall2(nr::CLOCK_GETTIME, 1, p)),
+                    Err(errno::EFAULT),
+                    "clock_gettime into {p:#x}"
+                );
+                assert_eq!(
+                    decode(syscall1(nr::UNAME, p)),
+                    Err(errno::EFAULT),
+                    "uname into {p:#x}"
+                );
+                assert_eq!(
+                    decode(syscall3(nr::EXECVE, p, 0, 0)),
+                    Err(errno::EFAULT),
+                    "execve path {p:#x}"
+                );
             }
         }
     });
@@ -61,10 +94,19 @@ fn main() {
     suite.check("garbage-arguments-give-errors", || {
         // SAFETY: invalid descriptors, lengths and numbers; nothing is dereferenced.
         unsafe {
-            assert_eq!(decode(syscall3(nr::WRITE, 123_456, 0, 0)), Err(errno::EBADF));
+            assert_eq!(
+                decode(syscall3(nr::WRITE, 123_456, 0, 0)),
+                Err(errno::EBADF)
+            );
             let r = decode(syscall3(nr::LSEEK, 1, 0, 99));
-            assert!(matches!(r, Err(errno::EINVAL) | Err(errno::ESPIPE)), "lseek whence 99: {r:?}");
-            assert_eq!(decode(std::os::veridian::syscall::syscall0(100_000)), Err(errno::ENOSYS));
+            assert!(
+                matches!(r, Err(errno::EINVAL) | Err(errno::ESPIPE)),
+                "lseek whence 99: {r:?}"
+            );
+            assert_eq!(
+                decode(std::os::veridian::syscall::syscall0(100_000)),
+                Err(errno::ENOSYS)
+            );
             let huge = usize::MAX / 2;
             let r = decode(syscall6(nr::MMAP, 0, huge, 3, 0x22, usize::MAX, 0));
             assert!(r.is_err(), "mmap of {huge:#x} bytes succeeded");
@@ -93,7 +135,10 @@ fn main() {
         if inside_veridian {
             let e = refused.as_ref().expect("the kernel never refused a fork");
             let code = e.raw_os_error();
-            assert!(matches!(code, Some(errno::EAGAIN) | Some(errno::ENOMEM)), "refused with {e}");
+            assert!(
+                matches!(code, Some(errno::EAGAIN) | Some(errno::ENOMEM)),
+                "refused with {e}"
+            );
         }
         let spawned = children.len();
         for mut c in children {
@@ -113,7 +158,12 @@ fn main() {
                 .expect("spawn memory eater");
             // Either mmap failed and the child said so (exit 0), or the kernel
             // killed it when a page could not be supplied.
-            assert!(status.success() || status.signal() == Some(libc_sig::SIGKILL) || status.signal() == Some(libc_sig::SIGSEGV), "{status:?}");
+            assert!(
+                status.success()
+                    || status.signal() == Some(libc_sig::SIGKILL)
+                    || status.signal() == Some(libc_sig::SIGSEGV),
+                "{status:?}"
+            );
         });
     }
     // Far more sockets than the kernel's socket limit (4096) and buffer
@@ -123,7 +173,8 @@ fn main() {
         use std::io::{Read, Write};
         use std::net::{TcpListener, TcpStream, UdpSocket};
         for i in 0..5000 {
-            let l = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("listener {i}: {e}"));
+            let l =
+                TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("listener {i}: {e}"));
             let u = UdpSocket::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("udp {i}: {e}"));
             drop((l, u));
         }
@@ -177,7 +228,8 @@ fn crash(mode: &str) -> ! {
             loop {
                 // SAFETY: anonymous private mapping; touched below, never freed
                 // until exit.
-                let addr = unsafe { decode(syscall6(nr::MMAP, 0, 64 << 20, 3, 0x22, usize::MAX, 0)) };
+                let addr =
+                    unsafe { decode(syscall6(nr::MMAP, 0, 64 << 20, 3, 0x22, usize::MAX, 0)) };
                 match addr {
                     Ok(a) => {
                         for page in (0..64 << 20).step_by(4096) {
@@ -187,7 +239,10 @@ fn crash(mode: &str) -> ! {
                         held.push(a);
                     }
                     Err(e) => {
-                        println!("hostile: mmap refused with errno {e} after {} MiB", held.len() * 64);
+                        println!(
+                            "hostile: mmap refused with errno {e} after {} MiB",
+                            held.len() * 64
+                        );
                         std::process::exit(0);
                     }
                 }

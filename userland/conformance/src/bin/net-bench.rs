@@ -14,7 +14,10 @@ const MSG: usize = 64;
 const CHUNK: usize = 64 * 1024;
 
 fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Echoes fixed-size messages until the client closes.
@@ -40,7 +43,10 @@ fn sink(mut conn: TcpStream) {
             break;
         }
         let off = (total % PERIOD) as usize;
-        assert!(buf[..n] == pat[off..off + n], "corrupted bytes after offset {total}");
+        assert!(
+            buf[..n] == pat[off..off + n],
+            "corrupted bytes after offset {total}"
+        );
         total += n as u64;
     }
     conn.write_all(&total.to_le_bytes()).expect("bulk ack");
@@ -51,7 +57,9 @@ fn sink(mut conn: TcpStream) {
 const PERIOD: u64 = 251;
 
 fn pattern() -> Vec<u8> {
-    (0..CHUNK as u64 + PERIOD).map(|i| (i % PERIOD) as u8).collect()
+    (0..CHUNK as u64 + PERIOD)
+        .map(|i| (i % PERIOD) as u8)
+        .collect()
 }
 
 fn main() {
@@ -97,7 +105,11 @@ fn main() {
         let mut ack = [0u8; 8];
         c.read_exact(&mut ack).expect("bulk ack");
         let secs = start.elapsed().as_secs_f64();
-        assert_eq!(u64::from_le_bytes(ack), total, "server received a different count");
+        assert_eq!(
+            u64::from_le_bytes(ack),
+            total,
+            "server received a different count"
+        );
         (rtt_us, mib as f64 / secs)
     });
     let (rtt_us, rate) = client.join().expect("client thread");
