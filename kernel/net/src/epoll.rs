@@ -10,6 +10,9 @@ use core::ops::Bound;
 use crate::abi::*;
 use crate::errno::{Errno, Result};
 
+/// Size of `struct epoll_event` (packed on x86_64: `u32` events, `u64` data).
+pub const EPOLL_EVENT_SIZE: usize = 12;
+
 /// Readiness of the watched files.
 pub trait ReadySource<K> {
     /// The file's poll events and a counter that changes whenever new
@@ -68,10 +71,10 @@ const VALID: u32 = EPOLLIN
     | EPOLLERR
     | EPOLLHUP
     | EPOLLRDNORM
-    | 0x080
+    | EPOLLRDBAND
     | EPOLLWRNORM
-    | 0x200
-    | 0x400
+    | EPOLLWRBAND
+    | EPOLLMSG
     | EPOLLRDHUP
     | EPOLLEXCLUSIVE
     | EPOLLWAKEUP

@@ -1,3 +1,3 @@
 //! The error type: a Linux errno value (shared with the VFS).
 
-pub use veridian_errno::{Errno, Result, ESOCKTNOSUPPORT};
+pub use veridian_errno::{Errno, Result};

@@ -29,7 +29,7 @@ pub mod unix;
 pub use config::{ExternalConfig, NetConfig};
 pub use device::NullDevice;
 pub use epoll::{EpollEvent, EpollSet, ReadySource};
-pub use errno::{Errno, Result, ESOCKTNOSUPPORT};
+pub use errno::{Errno, Result};
 pub use frame::{FrameDevice, FrameIo, FrameRx, FrameTx};
 pub use options::{BufLimits, OptValue, SockOpts, SockType};
 pub use poll::{revents, PollFd};

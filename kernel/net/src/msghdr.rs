@@ -13,8 +13,8 @@ pub const MSG_CONTROLLEN_OFFSET: usize = 40;
 pub const MSG_FLAGS_OFFSET: usize = 48;
 /// `sizeof(struct iovec)`.
 pub const IOVEC_SIZE: usize = 16;
-/// Most iovecs per call (`UIO_MAXIOV`); more gives `EMSGSIZE`.
-pub const UIO_MAXIOV: usize = 1024;
+/// Most iovecs per call; more gives `EMSGSIZE`.
+pub use veridian_syscall::limits::UIO_MAXIOV;
 
 /// The fields of a user's `struct msghdr`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

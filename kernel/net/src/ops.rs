@@ -6,7 +6,7 @@ use core::net::{Ipv4Addr, SocketAddrV4};
 use smoltcp::phy::Device;
 
 use crate::abi::*;
-use crate::errno::{Errno, Result, ESOCKTNOSUPPORT};
+use crate::errno::{Errno, Result};
 use crate::options::{self, OptValue, SockInfo, SockOpts, SockType};
 use crate::ports::Proto;
 use crate::sockaddr::{self, SockAddr, Unspec};
@@ -39,7 +39,7 @@ impl<D: Device> NetStack<D> {
             SOCK_STREAM => SockType::Stream,
             SOCK_DGRAM => SockType::Dgram,
             SOCK_RAW => return Err(Errno::EPROTONOSUPPORT),
-            _ => return Err(ESOCKTNOSUPPORT),
+            _ => return Err(Errno::ESOCKTNOSUPPORT),
         };
         match (kind, protocol) {
             (_, 0) | (SockType::Stream, IPPROTO_TCP) | (SockType::Dgram, IPPROTO_UDP) => {}

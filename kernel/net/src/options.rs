@@ -4,6 +4,14 @@
 use crate::abi::*;
 use crate::errno::{Errno, Result};
 
+/// Size of `struct linger`.
+pub const LINGER_SIZE: usize = 8;
+/// Size of `struct timeval` (x86_64).
+pub const TIMEVAL_SIZE: usize = 16;
+/// The longest option value `getsockopt` returns; `setsockopt` copies in
+/// at most this many bytes.
+pub const MAX_OPTLEN: usize = 16;
+
 /// Socket type: stream (TCP) or datagram (UDP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SockType {

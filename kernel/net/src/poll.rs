@@ -1,7 +1,10 @@
 //! `poll`/`ppoll` helpers: `struct pollfd` layout and the `revents` rule.
 
-use crate::abi::{POLLERR, POLLFD_SIZE, POLLHUP, POLLNVAL};
+use crate::abi::{POLLERR, POLLHUP, POLLNVAL};
 use crate::errno::{Errno, Result};
+
+/// Size of `struct pollfd`.
+pub const POLLFD_SIZE: usize = 8;
 
 /// `struct pollfd`: `int fd; short events; short revents;`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,8 +5,15 @@
 
 use core::net::{Ipv4Addr, SocketAddrV4};
 
-use crate::abi::{AF_INET, AF_UNSPEC, SOCKADDR_IN_SIZE, SOCKADDR_STORAGE_SIZE};
+use crate::abi::{AF_INET, AF_UNSPEC};
 use crate::errno::{Errno, Result};
+
+/// Size of `struct sockaddr_in`.
+pub const SOCKADDR_IN_SIZE: usize = 16;
+/// Size of `struct sockaddr_in6`.
+pub const SOCKADDR_IN6_SIZE: usize = 28;
+/// Size of `struct sockaddr_storage`: the most any address can take.
+pub const SOCKADDR_STORAGE_SIZE: usize = 128;
 
 /// A socket address as the user passed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,69 +49,6 @@ fn sockaddr_in_matches_libc() {
 }
 
 #[test]
-fn constants_match_libc() {
-    let pairs: &[(i64, i64)] = &[
-        (AF_INET as i64, libc::AF_INET as i64),
-        (AF_INET6 as i64, libc::AF_INET6 as i64),
-        (AF_UNIX as i64, libc::AF_UNIX as i64),
-        (SOCK_STREAM as i64, libc::SOCK_STREAM as i64),
-        (SOCK_DGRAM as i64, libc::SOCK_DGRAM as i64),
-        (SOCK_NONBLOCK as i64, libc::SOCK_NONBLOCK as i64),
-        (SOCK_CLOEXEC as i64, libc::SOCK_CLOEXEC as i64),
-        (SOL_SOCKET as i64, libc::SOL_SOCKET as i64),
-        (SO_REUSEADDR as i64, libc::SO_REUSEADDR as i64),
-        (SO_REUSEPORT as i64, libc::SO_REUSEPORT as i64),
-        (SO_ERROR as i64, libc::SO_ERROR as i64),
-        (SO_TYPE as i64, libc::SO_TYPE as i64),
-        (SO_BROADCAST as i64, libc::SO_BROADCAST as i64),
-        (SO_KEEPALIVE as i64, libc::SO_KEEPALIVE as i64),
-        (SO_LINGER as i64, libc::SO_LINGER as i64),
-        (SO_RCVBUF as i64, libc::SO_RCVBUF as i64),
-        (SO_SNDBUF as i64, libc::SO_SNDBUF as i64),
-        (SO_RCVTIMEO as i64, libc::SO_RCVTIMEO as i64),
-        (SO_SNDTIMEO as i64, libc::SO_SNDTIMEO as i64),
-        (SO_ACCEPTCONN as i64, libc::SO_ACCEPTCONN as i64),
-        (SO_PROTOCOL as i64, libc::SO_PROTOCOL as i64),
-        (SO_DOMAIN as i64, libc::SO_DOMAIN as i64),
-        (IPPROTO_TCP as i64, libc::IPPROTO_TCP as i64),
-        (IPPROTO_UDP as i64, libc::IPPROTO_UDP as i64),
-        (IP_TTL as i64, libc::IP_TTL as i64),
-        (TCP_NODELAY as i64, libc::TCP_NODELAY as i64),
-        (TCP_KEEPIDLE as i64, libc::TCP_KEEPIDLE as i64),
-        (TCP_KEEPINTVL as i64, libc::TCP_KEEPINTVL as i64),
-        (TCP_KEEPCNT as i64, libc::TCP_KEEPCNT as i64),
-        (MSG_PEEK as i64, libc::MSG_PEEK as i64),
-        (MSG_DONTWAIT as i64, libc::MSG_DONTWAIT as i64),
-        (MSG_TRUNC as i64, libc::MSG_TRUNC as i64),
-        (MSG_WAITALL as i64, libc::MSG_WAITALL as i64),
-        (MSG_NOSIGNAL as i64, libc::MSG_NOSIGNAL as i64),
-        (SHUT_RD as i64, libc::SHUT_RD as i64),
-        (SHUT_WR as i64, libc::SHUT_WR as i64),
-        (SHUT_RDWR as i64, libc::SHUT_RDWR as i64),
-        (FIONREAD as i64, libc::FIONREAD as i64),
-        (FIONBIO as i64, libc::FIONBIO as i64),
-        (POLLIN as i64, libc::POLLIN as i64),
-        (POLLOUT as i64, libc::POLLOUT as i64),
-        (POLLERR as i64, libc::POLLERR as i64),
-        (POLLHUP as i64, libc::POLLHUP as i64),
-        (POLLNVAL as i64, libc::POLLNVAL as i64),
-        (POLLRDHUP as i64, libc::POLLRDHUP as i64),
-        (EPOLLIN as i64, libc::EPOLLIN as i64),
-        (EPOLLOUT as i64, libc::EPOLLOUT as i64),
-        (EPOLLRDHUP as i64, libc::EPOLLRDHUP as i64),
-        (EPOLLET as i64, libc::EPOLLET as u32 as i64),
-        (EPOLLONESHOT as i64, libc::EPOLLONESHOT as i64),
-        (EPOLL_CTL_ADD as i64, libc::EPOLL_CTL_ADD as i64),
-        (EPOLL_CTL_DEL as i64, libc::EPOLL_CTL_DEL as i64),
-        (EPOLL_CTL_MOD as i64, libc::EPOLL_CTL_MOD as i64),
-        (EPOLL_CLOEXEC as i64, libc::EPOLL_CLOEXEC as i64),
-    ];
-    for (i, (ours, theirs)) in pairs.iter().enumerate() {
-        assert_eq!(ours, theirs, "constant #{i}");
-    }
-}
-
-#[test]
 fn sockaddr_errors() {
     assert_eq!(sockaddr::decode(&[]), Err(Errno::EINVAL));
     assert_eq!(sockaddr::decode(&[2]), Err(Errno::EINVAL));

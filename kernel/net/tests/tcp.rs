@@ -427,7 +427,7 @@ fn socket_argument_errors() {
     );
     assert_eq!(
         n.net.socket(AF_INET as i32, SOCK_SEQPACKET, 0).unwrap_err(),
-        veridian_net::ESOCKTNOSUPPORT
+        Errno::ESOCKTNOSUPPORT
     );
     let s = n
         .net

@@ -286,7 +286,7 @@ impl Filesystem for DevFs {
 
     fn statfs(&self) -> FsStat {
         FsStat {
-            fs_type: 0x0102_1994,
+            fs_type: TMPFS_MAGIC,
             block_size: 4096,
             name_max: 255,
             files: self.nodes.read().len() as u64 + 1,

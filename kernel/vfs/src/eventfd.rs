@@ -8,8 +8,7 @@ use crate::abi::{POLLIN, POLLOUT};
 use crate::errno::{Errno, Result};
 use crate::filesystem::PollEvents;
 
-/// `EFD_SEMAPHORE`: each read takes 1 instead of the whole count.
-pub const EFD_SEMAPHORE: u32 = 1;
+pub use veridian_syscall::eventfd::EFD_SEMAPHORE;
 
 /// The largest value the counter may hold (`u64::MAX` itself is reserved).
 const MAX_COUNT: u64 = u64::MAX - 1;

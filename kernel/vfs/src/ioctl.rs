@@ -5,6 +5,10 @@
 use alloc::vec::Vec;
 
 use crate::abi::*;
+use veridian_syscall::termios::{
+    B38400, CREAD, CS8, ECHO, ECHOCTL, ECHOE, ECHOK, ECHOKE, HUPCL, ICANON, ICRNL, IEXTEN, ISIG,
+    IXON, ONLCR, OPOST,
+};
 
 /// What an ioctl produced: the syscall's return value and the bytes to
 /// copy out to `arg` (empty: nothing to copy).
@@ -57,10 +61,10 @@ impl Default for Termios {
     /// OPOST|ONLCR, 38400 baud CS8.
     fn default() -> Self {
         Termios {
-            iflag: 0o400 | 0o2000,               // ICRNL | IXON
-            oflag: 0o1 | 0o4,                    // OPOST | ONLCR
-            cflag: 0o17 | 0o60 | 0o200 | 0o2000, // B38400 | CS8 | CREAD | HUPCL
-            lflag: 0o1 | 0o2 | 0o10 | 0o20 | 0o40 | 0o1000 | 0o4000 | 0o100000, // ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN
+            iflag: ICRNL | IXON,
+            oflag: OPOST | ONLCR,
+            cflag: B38400 | CS8 | CREAD | HUPCL,
+            lflag: ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN,
             line: 0,
             cc: [
                 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0, 0,

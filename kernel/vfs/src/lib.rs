@@ -159,6 +159,7 @@ mod fdtable;
 mod file;
 mod filesystem;
 mod ioctl;
+pub mod limits;
 mod ops_copy;
 mod ops_fd;
 mod ops_io;

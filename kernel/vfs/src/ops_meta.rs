@@ -8,9 +8,6 @@ use crate::file::{NodeRef, Target};
 use crate::stat::{FileKind, FsStat, Stat, Timespec};
 use crate::vfs::Vfs;
 
-/// `f_type` of pipefs.
-const PIPEFS_MAGIC: u64 = 0x5049_5045;
-
 impl Vfs {
     /// `fstat(fd)`; serialize with [`Stat::to_linux_stat`].
     pub fn fstat(&self, c: Caller<'_>, fd: i32) -> Result<Stat> {
@@ -87,7 +84,10 @@ impl Vfs {
         {
             return Err(Errno::EROFS);
         }
-        if mode & X_OK != 0 && st.kind != FileKind::Directory && st.perm & 0o111 == 0 {
+        if mode & X_OK != 0
+            && st.kind != FileKind::Directory
+            && st.perm & (S_IXUSR | S_IXGRP | S_IXOTH) == 0
+        {
             return Err(Errno::EACCES);
         }
         Ok(())

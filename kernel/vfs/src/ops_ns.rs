@@ -43,7 +43,7 @@ impl Vfs {
     /// set-group-ID bit.
     pub(crate) fn inherit_group(&self, dir: NodeRef, new: NodeRef, is_dir: bool) -> Result<()> {
         let parent = self.stat_node(dir)?;
-        if parent.perm & 0o2000 == 0 {
+        if parent.perm & S_ISGID == 0 {
             return Ok(());
         }
         let fs = self.fs(new.mount);
@@ -52,7 +52,7 @@ impl Vfs {
             fs.set_owner(new.ino, st.uid, parent.gid)?;
         }
         if is_dir {
-            fs.set_mode(new.ino, st.perm | 0o2000)?;
+            fs.set_mode(new.ino, st.perm | S_ISGID)?;
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
 
+use crate::abi::PROC_SUPER_MAGIC;
 use crate::dirent::DirEntry;
 use crate::errno::{Errno, Result};
 use crate::fdtable::FdTable;
@@ -355,7 +356,7 @@ impl Filesystem for ProcFs {
 
     fn statfs(&self) -> FsStat {
         FsStat {
-            fs_type: 0x9fa0,
+            fs_type: PROC_SUPER_MAGIC,
             block_size: 4096,
             name_max: 255,
             ..FsStat::default()

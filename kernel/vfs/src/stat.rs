@@ -46,13 +46,13 @@ impl FileKind {
     /// The `d_type` byte of `linux_dirent64`.
     pub const fn dirent_type(self) -> u8 {
         match self {
-            FileKind::Fifo => 1,
-            FileKind::CharDevice => 2,
-            FileKind::Directory => 4,
-            FileKind::BlockDevice => 6,
-            FileKind::Regular => 8,
-            FileKind::Symlink => 10,
-            FileKind::Socket => 12,
+            FileKind::Fifo => DT_FIFO,
+            FileKind::CharDevice => DT_CHR,
+            FileKind::Directory => DT_DIR,
+            FileKind::BlockDevice => DT_BLK,
+            FileKind::Regular => DT_REG,
+            FileKind::Symlink => DT_LNK,
+            FileKind::Socket => DT_SOCK,
         }
     }
 
@@ -208,8 +208,7 @@ pub struct FsStat {
     pub fsid: u64,
 }
 
-/// `ST_RDONLY` in [`FsStat::flags`].
-pub const ST_RDONLY: u64 = 1;
+pub use veridian_syscall::stat::ST_RDONLY;
 
 impl FsStat {
     /// The Linux x86_64 `struct statfs` bytes (120).

@@ -160,44 +160,6 @@ fn linux_dirent64_matches_libc() {
 }
 
 #[test]
-fn constants_match_libc() {
-    let pairs: &[(u32, i32)] = &[
-        (O_CREAT, libc::O_CREAT),
-        (O_EXCL, libc::O_EXCL),
-        (O_TRUNC, libc::O_TRUNC),
-        (O_APPEND, libc::O_APPEND),
-        (O_NONBLOCK, libc::O_NONBLOCK),
-        (O_DIRECTORY, libc::O_DIRECTORY),
-        (O_NOFOLLOW, libc::O_NOFOLLOW),
-        (O_CLOEXEC, libc::O_CLOEXEC),
-        (O_PATH, libc::O_PATH),
-        (O_TMPFILE, libc::O_TMPFILE),
-        (O_LARGEFILE, 0o100000),
-        (AT_SYMLINK_NOFOLLOW, libc::AT_SYMLINK_NOFOLLOW),
-        (AT_REMOVEDIR, libc::AT_REMOVEDIR),
-        (AT_SYMLINK_FOLLOW, libc::AT_SYMLINK_FOLLOW),
-        (AT_EMPTY_PATH, libc::AT_EMPTY_PATH),
-        (F_DUPFD_CLOEXEC, libc::F_DUPFD_CLOEXEC),
-        (F_GETPIPE_SZ, libc::F_GETPIPE_SZ),
-        (SEEK_DATA, libc::SEEK_DATA),
-        (SEEK_HOLE, libc::SEEK_HOLE),
-    ];
-    for &(ours, theirs) in pairs {
-        assert_eq!(ours, theirs as u32);
-    }
-    assert_eq!(AT_FDCWD, libc::AT_FDCWD);
-    assert_eq!(TCGETS as u64, libc::TCGETS as u64);
-    assert_eq!(TIOCGWINSZ as u64, libc::TIOCGWINSZ as u64);
-    assert_eq!(FIONREAD as u64, libc::FIONREAD as u64);
-    assert_eq!(FIONBIO as u64, libc::FIONBIO as u64);
-    assert_eq!(FIOCLEX as u64, libc::FIOCLEX as u64);
-    assert_eq!(UTIME_NOW, libc::UTIME_NOW);
-    assert_eq!(UTIME_OMIT, libc::UTIME_OMIT);
-    assert_eq!(RENAME_NOREPLACE, libc::RENAME_NOREPLACE);
-    assert_eq!(POLLHUP as i16, libc::POLLHUP);
-}
-
-#[test]
 fn termios_and_winsize_layouts() {
     // The kernel's struct termios (TCGETS) is glibc's without the speeds.
     assert_eq!(offset_of!(libc::termios, c_line), 16);

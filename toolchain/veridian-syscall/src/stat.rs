@@ -1,6 +1,6 @@
-//! File metadata (`linux/stat.h`, `linux/statfs.h`, `linux/kdev_t.h`):
-//! mode bits, statx mask bits, utimensat's special times, statfs flags and
-//! the device-number encoding.
+//! File metadata (`linux/stat.h`, `linux/statfs.h`, `linux/kdev_t.h`,
+//! `dirent.h`): mode bits, directory-entry types, statx mask bits, utimensat's special times, statfs flags and
+//! magic numbers, the device-number encoding.
 
 constants! {
     // File type bits of st_mode.
@@ -32,6 +32,16 @@ constants! {
     S_IWOTH: u32 = 0o002;
     S_IXOTH: u32 = 0o001;
 
+    // d_type of `struct linux_dirent64` (getdents64).
+    DT_UNKNOWN: u8 = 0;
+    DT_FIFO: u8 = 1;
+    DT_CHR: u8 = 2;
+    DT_DIR: u8 = 4;
+    DT_BLK: u8 = 6;
+    DT_REG: u8 = 8;
+    DT_LNK: u8 = 10;
+    DT_SOCK: u8 = 12;
+
     // statx(2) mask bits.
     STATX_TYPE: u32 = 0x1;
     STATX_MODE: u32 = 0x2;
@@ -59,6 +69,13 @@ constants! {
     /// The file system is mounted read-only.
     ST_RDONLY: u64 = 1;
     ST_NOSUID: u64 = 2;
+
+    // statfs f_type: file-system magic numbers (`linux/magic.h`).
+    /// tmpfs (devfs reports it, as Linux's devtmpfs does).
+    TMPFS_MAGIC: u64 = 0x0102_1994;
+    PROC_SUPER_MAGIC: u64 = 0x9fa0;
+    /// The pipe pseudo file system.
+    PIPEFS_MAGIC: u64 = 0x5049_5045;
 }
 
 stable! {

@@ -171,6 +171,14 @@ fn stat_matches_libc() {
         stat::S_IROTH => libc::S_IROTH,
         stat::S_IWOTH => libc::S_IWOTH,
         stat::S_IXOTH => libc::S_IXOTH,
+        stat::DT_UNKNOWN => libc::DT_UNKNOWN,
+        stat::DT_FIFO => libc::DT_FIFO,
+        stat::DT_CHR => libc::DT_CHR,
+        stat::DT_DIR => libc::DT_DIR,
+        stat::DT_BLK => libc::DT_BLK,
+        stat::DT_REG => libc::DT_REG,
+        stat::DT_LNK => libc::DT_LNK,
+        stat::DT_SOCK => libc::DT_SOCK,
         stat::STATX_TYPE => libc::STATX_TYPE,
         stat::STATX_MODE => libc::STATX_MODE,
         stat::STATX_NLINK => libc::STATX_NLINK,
@@ -189,6 +197,8 @@ fn stat_matches_libc() {
         stat::UTIME_OMIT => libc::UTIME_OMIT,
         stat::ST_RDONLY => libc::ST_RDONLY,
         stat::ST_NOSUID => libc::ST_NOSUID,
+        stat::TMPFS_MAGIC => libc::TMPFS_MAGIC,
+        stat::PROC_SUPER_MAGIC => libc::PROC_SUPER_MAGIC,
     }
 }
 
@@ -504,7 +514,29 @@ fn limits_matches_libc() {
         limits::PATH_MAX => libc::PATH_MAX,
         limits::NAME_MAX => libc::NAME_MAX,
         limits::PIPE_BUF => libc::PIPE_BUF,
-        limits::IOV_MAX => libc::UIO_MAXIOV,
+        limits::UIO_MAXIOV => libc::UIO_MAXIOV,
+    }
+}
+
+#[test]
+fn termios_matches_libc() {
+    same! {
+        termios::ICRNL => libc::ICRNL,
+        termios::IXON => libc::IXON,
+        termios::OPOST => libc::OPOST,
+        termios::ONLCR => libc::ONLCR,
+        termios::B38400 => libc::B38400,
+        termios::CS8 => libc::CS8,
+        termios::CREAD => libc::CREAD,
+        termios::HUPCL => libc::HUPCL,
+        termios::ISIG => libc::ISIG,
+        termios::ICANON => libc::ICANON,
+        termios::ECHO => libc::ECHO,
+        termios::ECHOE => libc::ECHOE,
+        termios::ECHOK => libc::ECHOK,
+        termios::ECHOCTL => libc::ECHOCTL,
+        termios::ECHOKE => libc::ECHOKE,
+        termios::IEXTEN => libc::IEXTEN,
     }
 }
 
@@ -613,7 +645,6 @@ fn resource_matches_libc() {
         resource::RLIMIT_NICE => libc::RLIMIT_NICE,
         resource::RLIMIT_RTPRIO => libc::RLIMIT_RTPRIO,
         resource::RLIMIT_RTTIME => libc::RLIMIT_RTTIME,
-        resource::RLIM_NLIMITS => libc::RLIM_NLIMITS,
         resource::RLIM_INFINITY => libc::RLIM_INFINITY,
         resource::RUSAGE_SELF => libc::RUSAGE_SELF,
         resource::RUSAGE_CHILDREN => libc::RUSAGE_CHILDREN,
@@ -684,6 +715,12 @@ fn linux_headers_agree() {
             "linux/futex.h",
             "FUTEX_BITSET_MATCH_ANY",
             futex::FUTEX_BITSET_MATCH_ANY.value(),
+        ),
+        ("linux/magic.h", "PIPEFS_MAGIC", stat::PIPEFS_MAGIC.value()),
+        (
+            "asm-generic/resource.h",
+            "RLIM_NLIMITS",
+            resource::RLIM_NLIMITS.value(),
         ),
         (
             "x86_64-linux-gnu/asm/prctl.h",

@@ -24,7 +24,7 @@ use alloc::sync::Arc;
 use spin::Mutex;
 
 use crate::abi::*;
-use crate::errno::{Errno, Result, ESOCKTNOSUPPORT};
+use crate::errno::{Errno, Result};
 use crate::options::{OptValue, SockOpts};
 use crate::udp::RecvInfo;
 use queue::RxQueue;
@@ -97,7 +97,7 @@ pub fn pair_type(domain: i32, ty: u32, protocol: i32) -> Result<UnixType> {
         SOCK_STREAM => Ok(UnixType::Stream),
         SOCK_DGRAM | SOCK_RAW => Ok(UnixType::Dgram),
         SOCK_SEQPACKET => Ok(UnixType::SeqPacket),
-        _ => Err(ESOCKTNOSUPPORT),
+        _ => Err(Errno::ESOCKTNOSUPPORT),
     }
 }
 

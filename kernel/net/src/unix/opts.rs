@@ -8,10 +8,6 @@ use crate::abi::*;
 use crate::errno::{Errno, Result};
 use crate::options::{self, BufLimits, OptValue, SockInfo, SockOpts, SockType};
 
-/// `SO_PASSCRED`, `SO_PEERCRED`.
-pub const SO_PASSCRED: i32 = 16;
-pub const SO_PEERCRED: i32 = 17;
-
 /// Linux's bounds for `SO_SNDBUF`/`SO_RCVBUF` before doubling:
 /// `SOCK_MIN_SNDBUF / 2` and `net.core.wmem_max`.
 const LIMITS: BufLimits = BufLimits {
