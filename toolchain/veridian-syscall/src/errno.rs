@@ -1,4 +1,5 @@
-//! Error numbers (Linux values), returned negated in `rax`.
+//! Error numbers: the whole Linux table (`asm-generic/errno-base.h` and
+//! `asm-generic/errno.h`), returned negated in `rax`.
 
 errnos! {
     EPERM = 1 => "Operation not permitted",
@@ -15,6 +16,7 @@ errnos! {
     ENOMEM = 12 => "Out of memory",
     EACCES = 13 => "Permission denied",
     EFAULT = 14 => "Bad address",
+    ENOTBLK = 15 => "Block device required",
     EBUSY = 16 => "Device or resource busy",
     EEXIST = 17 => "File exists",
     EXDEV = 18 => "Cross-device link",
@@ -40,33 +42,108 @@ errnos! {
     ENOSYS = 38 => "Function not implemented",
     ENOTEMPTY = 39 => "Directory not empty",
     ELOOP = 40 => "Too many levels of symbolic links",
+    ENOMSG = 42 => "No message of desired type",
+    EIDRM = 43 => "Identifier removed",
+    ECHRNG = 44 => "Channel number out of range",
+    EL2NSYNC = 45 => "Level 2 not synchronized",
+    EL3HLT = 46 => "Level 3 halted",
+    EL3RST = 47 => "Level 3 reset",
+    ELNRNG = 48 => "Link number out of range",
+    EUNATCH = 49 => "Protocol driver not attached",
+    ENOCSI = 50 => "No CSI structure available",
+    EL2HLT = 51 => "Level 2 halted",
+    EBADE = 52 => "Invalid exchange",
+    EBADR = 53 => "Invalid request descriptor",
+    EXFULL = 54 => "Exchange full",
+    ENOANO = 55 => "No anode",
+    EBADRQC = 56 => "Invalid request code",
+    EBADSLT = 57 => "Invalid slot",
+    EBFONT = 59 => "Bad font file format",
+    ENOSTR = 60 => "Device not a stream",
+    ENODATA = 61 => "No data available",
+    ETIME = 62 => "Timer expired",
+    ENOSR = 63 => "Out of streams resources",
+    ENONET = 64 => "Machine is not on the network",
+    ENOPKG = 65 => "Package not installed",
+    EREMOTE = 66 => "Object is remote",
+    ENOLINK = 67 => "Link has been severed",
+    EADV = 68 => "Advertise error",
+    ESRMNT = 69 => "Srmount error",
+    ECOMM = 70 => "Communication error on send",
+    EPROTO = 71 => "Protocol error",
+    EMULTIHOP = 72 => "Multihop attempted",
+    EDOTDOT = 73 => "RFS specific error",
+    EBADMSG = 74 => "Bad message",
+    EOVERFLOW = 75 => "Value too large for defined data type",
+    ENOTUNIQ = 76 => "Name not unique on network",
+    EBADFD = 77 => "File descriptor in bad state",
+    EREMCHG = 78 => "Remote address changed",
+    ELIBACC = 79 => "Can not access a needed shared library",
+    ELIBBAD = 80 => "Accessing a corrupted shared library",
+    ELIBSCN = 81 => ".lib section in a.out corrupted",
+    ELIBMAX = 82 => "Attempting to link in too many shared libraries",
+    ELIBEXEC = 83 => "Cannot exec a shared library directly",
+    EILSEQ = 84 => "Invalid or incomplete multibyte or wide character",
+    ERESTART = 85 => "Interrupted system call should be restarted",
+    ESTRPIPE = 86 => "Streams pipe error",
+    EUSERS = 87 => "Too many users",
     ENOTSOCK = 88 => "Not a socket",
     EDESTADDRREQ = 89 => "Destination address required",
     EMSGSIZE = 90 => "Message too long",
     EPROTOTYPE = 91 => "Wrong protocol type for socket",
     ENOPROTOOPT = 92 => "Protocol not available",
     EPROTONOSUPPORT = 93 => "Protocol not supported",
+    ESOCKTNOSUPPORT = 94 => "Socket type not supported",
     EOPNOTSUPP = 95 => "Operation not supported",
+    EPFNOSUPPORT = 96 => "Protocol family not supported",
     EAFNOSUPPORT = 97 => "Address family not supported",
     EADDRINUSE = 98 => "Address in use",
     EADDRNOTAVAIL = 99 => "Address not available",
     ENETDOWN = 100 => "Network is down",
     ENETUNREACH = 101 => "Network unreachable",
+    ENETRESET = 102 => "Network dropped connection on reset",
     ECONNABORTED = 103 => "Connection aborted",
     ECONNRESET = 104 => "Connection reset by peer",
     ENOBUFS = 105 => "No buffer space available",
     EISCONN = 106 => "Socket is connected",
     ENOTCONN = 107 => "Socket not connected",
+    ESHUTDOWN = 108 => "Cannot send after transport endpoint shutdown",
+    ETOOMANYREFS = 109 => "Too many references: cannot splice",
     ETIMEDOUT = 110 => "Operation timed out",
     ECONNREFUSED = 111 => "Connection refused",
+    EHOSTDOWN = 112 => "Host is down",
     EHOSTUNREACH = 113 => "Host is unreachable",
     EALREADY = 114 => "Operation already in progress",
     EINPROGRESS = 115 => "Operation in progress",
+    ESTALE = 116 => "Stale file handle",
+    EUCLEAN = 117 => "Structure needs cleaning",
+    ENOTNAM = 118 => "Not a XENIX named type file",
+    ENAVAIL = 119 => "No XENIX semaphores available",
+    EISNAM = 120 => "Is a named type file",
+    EREMOTEIO = 121 => "Remote I/O error",
+    EDQUOT = 122 => "Disk quota exceeded",
+    ENOMEDIUM = 123 => "No medium found",
+    EMEDIUMTYPE = 124 => "Wrong medium type",
+    ECANCELED = 125 => "Operation canceled",
+    ENOKEY = 126 => "Required key not available",
+    EKEYEXPIRED = 127 => "Key has expired",
+    EKEYREVOKED = 128 => "Key has been revoked",
+    EKEYREJECTED = 129 => "Key was rejected by service",
+    EOWNERDEAD = 130 => "Owner died",
+    ENOTRECOVERABLE = 131 => "State not recoverable",
+    ERFKILL = 132 => "Operation not possible due to RF-kill",
+    EHWPOISON = 133 => "Memory page has hardware error",
 }
 
-/// Same value as `EAGAIN`.
-#[cfg_attr(
-    feature = "rustc-dep-of-std",
-    stable(feature = "veridian_syscall", since = "1.96.0")
-)]
-pub const EWOULDBLOCK: i32 = EAGAIN;
+stable! {
+    /// Same value as `EAGAIN`.
+    pub const EWOULDBLOCK: i32 = EAGAIN;
+}
+stable! {
+    /// Same value as `EDEADLK`.
+    pub const EDEADLOCK: i32 = EDEADLK;
+}
+stable! {
+    /// Same value as `EOPNOTSUPP` (POSIX's name).
+    pub const ENOTSUP: i32 = EOPNOTSUPP;
+}

@@ -1,6 +1,13 @@
 //! The VeridianOS system-call ABI, the single source of truth shared by the
 //! kernel, the patched std (`std::os::veridian::syscall`) and test programs.
 //!
+//! Every Linux x86_64 value the kernel and its crates use is defined here
+//! once: system-call numbers ([`nr`]), errno values ([`errno`]), and the
+//! argument constants grouped by topic ([`fcntl`], [`stat`], [`poll`],
+//! [`signal`], [`wait`], [`clone`], [`socket`], [`ioctl`], [`mman`],
+//! [`eventfd`], [`time`], [`futex`], [`prctl`], [`auxv`], [`resource`],
+//! [`limits`]). `tests/linux_abi.rs` checks them against the host's libc.
+//!
 //! VeridianOS uses the Linux x86_64 calling convention and numbering: the
 //! number goes in `rax`, arguments in `rdi, rsi, rdx, r10, r8, r9`, the result
 //! comes back in `rax`, and a value in `-4095..=-1` is a negated errno.
@@ -17,6 +24,23 @@ mod macros;
 
 stable! { pub mod errno; }
 stable! { pub mod nr; }
+
+stable! { pub mod auxv; }
+stable! { pub mod clone; }
+stable! { pub mod eventfd; }
+stable! { pub mod fcntl; }
+stable! { pub mod futex; }
+stable! { pub mod ioctl; }
+stable! { pub mod limits; }
+stable! { pub mod mman; }
+stable! { pub mod poll; }
+stable! { pub mod prctl; }
+stable! { pub mod resource; }
+stable! { pub mod signal; }
+stable! { pub mod socket; }
+stable! { pub mod stat; }
+stable! { pub mod time; }
+stable! { pub mod wait; }
 
 #[cfg(target_arch = "x86_64")]
 mod raw;

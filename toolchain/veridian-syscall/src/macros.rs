@@ -43,3 +43,10 @@ macro_rules! errnos {
         }
     };
 }
+
+/// Declares public constants, each marked stable inside std.
+macro_rules! constants {
+    ($($(#[$attr:meta])* $name:ident: $ty:ty = $value:expr;)*) => {
+        $( stable! { $(#[$attr])* pub const $name: $ty = $value; } )*
+    };
+}
