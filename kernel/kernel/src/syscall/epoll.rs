@@ -9,7 +9,7 @@ use veridian_net::EpollEvent;
 use veridian_syscall::errno::*;
 use veridian_vfs::{Caller, FileKind, OpenFile, SpecialFile};
 
-use super::poll::{ms_deadline, sleep, timespec_deadline, with_sigmask};
+use super::poll::{ms_deadline, timespec_deadline, with_sigmask};
 use super::KResult;
 use crate::fs::vfs;
 use crate::mm::user;
@@ -105,10 +105,10 @@ fn wait_until(epfd: i32, events: u64, max: i32, deadline: Option<u64>) -> KResul
         if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
             return Ok(0);
         }
-        if crate::task::exit::interrupted() {
+        if crate::wait::interrupted() {
             return Err(EINTR);
         }
-        sleep(deadline, src.all_announce);
+        crate::wait::sleep_until_change(deadline, src.all_announce);
     }
 }
 

@@ -11,6 +11,7 @@ use veridian_net::abi::*;
 use veridian_net::msghdr::{self, MsgHdr, IOVEC_SIZE, MSGHDR_SIZE};
 use veridian_net::{sockaddr, OwnedSocket, SocketId};
 use veridian_syscall::errno::*;
+use veridian_syscall::limits::IOV_MAX;
 use veridian_vfs::{Caller, OpenFile, SpecialFile};
 
 use super::unix::{self, is_unix};
@@ -21,7 +22,7 @@ use crate::net::block::{blocking, Wait};
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
 
-/// Largest transfer per call (as for files); bounds the kernel buffer.
+/// Largest transfer per call; bounds the kernel buffer.
 const MAX_IO: usize = 1 << 20;
 
 fn neterr(e: veridian_net::Errno) -> i32 {
@@ -138,17 +139,9 @@ fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, i32> {
 /// SIGPIPE for a send on a shut-down connection, unless `MSG_NOSIGNAL`.
 fn epipe<T>(r: Result<T, i32>, flags: u32) -> Result<T, i32> {
     if r.as_ref().err() == Some(&EPIPE) && flags & MSG_NOSIGNAL == 0 {
-        raise_sigpipe();
+        super::signal::raise_sigpipe();
     }
     r
-}
-
-/// Sends SIGPIPE to the calling thread.
-pub fn raise_sigpipe() {
-    let t = current();
-    let (pid, tid) = (t.pid as i32, t.tid as i32);
-    drop(t);
-    let _ = super::signal::tgkill(pid, tid, 13);
 }
 
 /// `socket`: `AF_INET` only; `AF_UNIX` is `EAFNOSUPPORT` (the stack's
@@ -221,7 +214,7 @@ pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
     let newfd = install(s, flags)?;
     if addr != 0 {
         if let Err(e) = addr_out(addr, lenp, room, peer) {
-            let _ = super::fs::close(newfd);
+            let _ = current().files().close(newfd);
             return Err(e);
         }
     }
@@ -332,12 +325,72 @@ pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -
     Ok(info.ret(flags) as u64)
 }
 
-/// The (base, len) pairs of a `msghdr`'s iovec array.
-fn iovecs(h: &MsgHdr) -> Result<Vec<(u64, u64)>, i32> {
-    let raw = user::read_bytes(h.iov, h.iovlen as usize * IOVEC_SIZE)?;
+/// The (base, len) pairs of a user iovec array of `cnt` entries.
+fn iovecs(iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, i32> {
+    let raw = user::read_bytes(iov, cnt as usize * IOVEC_SIZE)?;
     raw.chunks_exact(IOVEC_SIZE)
         .map(|c| msghdr::iovec(c).map_err(neterr))
         .collect()
+}
+
+/// Gathers the iovecs' bytes (at most [`MAX_IO`]).
+fn gather(v: &[(u64, u64)]) -> Result<Vec<u8>, i32> {
+    let mut data = Vec::new();
+    for &(base, len) in v {
+        let take = (len as usize).min(MAX_IO - data.len());
+        data.extend_from_slice(&user::read_bytes(base, take)?);
+        if data.len() >= MAX_IO {
+            break;
+        }
+    }
+    Ok(data)
+}
+
+/// Receives into a buffer as large as the iovecs (at most [`MAX_IO`])
+/// and scatters what came.
+fn recv_scatter(s: &Sock, v: &[(u64, u64)], flags: u32) -> Result<veridian_net::RecvInfo, i32> {
+    let total = v
+        .iter()
+        .fold(0u64, |a, &(_, l)| a.saturating_add(l))
+        .min(MAX_IO as u64);
+    let mut kbuf = vec![0u8; total as usize];
+    let info = recv_any(s, &mut kbuf, flags)?;
+    let mut off = 0;
+    for &(base, len) in v {
+        if off >= info.len {
+            break;
+        }
+        let k = (len as usize).min(info.len - off);
+        user::write_bytes(base, &kbuf[off..off + k])?;
+        off += k;
+    }
+    Ok(info)
+}
+
+/// read/write/readv/writev on a socket fd (inet, or an `AF_UNIX` pair
+/// end): recv/send without flags, so `SO_RCVTIMEO`, `SO_SNDTIMEO` and
+/// `SIGPIPE` apply. `None` for other calls and other files.
+pub fn stream_io(n: usize, a: [u64; 6]) -> Option<KResult> {
+    use veridian_syscall::nr;
+    if !matches!(n, nr::READ | nr::WRITE | nr::READV | nr::WRITEV) {
+        return None;
+    }
+    let s = match any_sock(a[0] as i32) {
+        Ok(s) => s,
+        Err(_) => return None,
+    };
+    let (buf, len) = (a[1], a[2]);
+    Some(match n {
+        // Linux's sock_read_iter: an empty read of a pair end is 0 at once.
+        nr::READ if len == 0 && matches!(s, Sock::Unix(_)) => Ok(0),
+        nr::READ => recvfrom(a[0] as i32, buf, len, 0, 0, 0),
+        nr::WRITE => sendto(a[0] as i32, buf, len, 0, 0, 0),
+        _ if len > IOV_MAX as u64 => Err(EINVAL),
+        nr::READV => iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|i| i.len as u64)),
+        _ => iovecs(buf, len)
+            .and_then(|v| gather(&v))
+            .and_then(|d| send_any(&s, &d, 0, None).map(|k| k as u64)),
+    })
 }
 
 fn msghdr_in(p: u64) -> Result<MsgHdr, i32> {
@@ -350,14 +403,7 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     if let Sock::Unix(_) = s {
         unix::check_control(h.controllen)?;
     }
-    let mut data = Vec::new();
-    for (base, len) in iovecs(&h)? {
-        let take = (len as usize).min(MAX_IO - data.len());
-        data.extend_from_slice(&user::read_bytes(base, take)?);
-        if data.len() >= MAX_IO {
-            break;
-        }
-    }
+    let data = gather(&iovecs(h.iov, h.iovlen)?)?;
     let dest = if h.name != 0 && h.namelen > 0 {
         Some(addr_in(h.name, h.namelen as u64)?)
     } else {
@@ -369,22 +415,7 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
 pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     let s = any_sock(fd)?;
     let h = msghdr_in(msg)?;
-    let v = iovecs(&h)?;
-    let total = v
-        .iter()
-        .fold(0u64, |a, &(_, l)| a.saturating_add(l))
-        .min(MAX_IO as u64);
-    let mut kbuf = vec![0u8; total as usize];
-    let info = recv_any(&s, &mut kbuf, flags)?;
-    let mut off = 0;
-    for (base, len) in v {
-        if off >= info.len {
-            break;
-        }
-        let k = (len as usize).min(info.len - off);
-        user::write_bytes(base, &kbuf[off..off + k])?;
-        off += k;
-    }
+    let info = recv_scatter(&s, &iovecs(h.iov, h.iovlen)?, flags)?;
     let mut namelen = 0u32;
     if let (Some(a), true) = (info.from, h.name != 0) {
         let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];

@@ -1,12 +1,12 @@
 //! select(2) and pselect6(2) over the ppoll machinery: the sets are
-//! decoded and checked by `veridian_net::select`, readiness and sleeping
-//! come from [`super::poll`]. Like Linux, both write the time left back
+//! decoded and checked by `veridian_net::select`, readiness comes from
+//! [`super::poll`], sleeping from `crate::wait`. Like Linux, both write the time left back
 //! into the caller's timeout (unless it was zero); a fault there is ignored.
 
 use veridian_net::select::{self, fd_set_bytes, Selection};
 use veridian_syscall::errno::*;
 
-use super::poll::{fd_readiness, sleep, with_sigmask};
+use super::poll::{fd_readiness, with_sigmask};
 use super::KResult;
 use crate::mm::user;
 use crate::task::current;
@@ -142,11 +142,11 @@ fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
             .map_err(|e| e.0)?;
         // Linux's order: ready fds win over a signal, a signal over the timeout.
         if ready.count == 0 {
-            if crate::task::exit::interrupted() {
+            if crate::wait::interrupted() {
                 return Err(EINTR);
             }
             if !deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
-                sleep(deadline, all_announce);
+                crate::wait::sleep_until_change(deadline, all_announce);
                 continue;
             }
         }

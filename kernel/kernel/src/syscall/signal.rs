@@ -84,6 +84,15 @@ pub fn sigaltstack(ss: u64, old: u64) -> KResult {
     Ok(0)
 }
 
+/// Sends SIGPIPE to the calling thread (a write or send on a pipe or
+/// stream whose reading side is gone).
+pub fn raise_sigpipe() {
+    let t = current();
+    let (pid, tid) = (t.pid as i32, t.tid as i32);
+    drop(t);
+    let _ = tgkill(pid, tid, veridian_syscall::signal::SIGPIPE);
+}
+
 /// Applies `sig` to process `pid`.
 fn send(pid: u32, sig: i32) -> KResult {
     crate::task::signal::post(pid, sig).map(|_| 0)

@@ -130,7 +130,7 @@ pub fn send(f: &OpenFile, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Resul
         }
     };
     if stream && r == Err(EPIPE) && flags & MSG_NOSIGNAL == 0 {
-        super::net::raise_sigpipe();
+        super::signal::raise_sigpipe();
     }
     r
 }
