@@ -64,6 +64,10 @@ constants! {
 stable! {
     /// Linux's `new_encode_dev`: the `st_dev`/`st_rdev` encoding of a
     /// device number (major in bits 8..20, minor in bits 0..8 and 20..32).
+    #[cfg_attr(
+        feature = "rustc-dep-of-std",
+        rustc_const_stable(feature = "veridian_syscall", since = "1.96.0")
+    )]
     pub const fn makedev(major: u32, minor: u32) -> u64 {
         ((minor & 0xff) | (major << 8) | ((minor & !0xff) << 12)) as u64
     }
@@ -71,6 +75,10 @@ stable! {
 
 stable! {
     /// Splits a device number encoded by [`makedev`] into (major, minor).
+    #[cfg_attr(
+        feature = "rustc-dep-of-std",
+        rustc_const_stable(feature = "veridian_syscall", since = "1.96.0")
+    )]
     pub const fn dev_split(dev: u64) -> (u32, u32) {
         let d = dev as u32;
         ((d >> 8) & 0xfff, (d & 0xff) | ((d >> 12) & !0xff))
