@@ -5,7 +5,6 @@
 //! a change.
 
 pub mod block;
-pub mod epoll_file;
 pub mod socket_file;
 pub mod unix_file;
 

@@ -1,5 +1,5 @@
 //! epoll_create(1), epoll_ctl, epoll_wait/epoll_pwait/epoll_pwait2 over
-//! `crate::net::epoll_file`. Nested epoll fds are refused (`ELOOP`), a
+//! [`super::epoll_file`]. Nested epoll fds are refused (`ELOOP`), a
 //! deliberate limit that also rules out cycles.
 
 use alloc::sync::Arc;
@@ -9,12 +9,12 @@ use veridian_net::EpollEvent;
 use veridian_syscall::errno::*;
 use veridian_vfs::{Caller, FileKind, OpenFile, SpecialFile};
 
+use super::epoll_file::{key, EpollFile, FdSource};
 use super::poll::{ms_deadline, timespec_deadline, with_sigmask};
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
-use crate::net::epoll_file::{key, EpollFile, FdSource};
 use crate::task::current;
+use crate::task::user;
 
 fn epoll_of(f: &OpenFile) -> Option<&EpollFile> {
     f.special()

@@ -11,8 +11,8 @@ use veridian_vfs::{resume_file_syscall, Caller, Sys, UserMemory};
 
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::task::current;
+use crate::task::user;
 
 /// The calling process's memory, as the VFS decoder reaches it.
 struct ProcessMemory;

@@ -3,7 +3,7 @@
 use veridian_syscall::errno::*;
 
 use super::KResult;
-use crate::mm::user;
+use crate::task::user;
 
 pub fn uname(buf: u64) -> KResult {
     let mut u = [0u8; 65 * 6];

@@ -17,10 +17,10 @@ use veridian_vfs::{Caller, OpenFile, SpecialFile};
 use super::unix::{self, is_unix};
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::net::block::{blocking, Wait};
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
+use crate::task::user;
 
 /// Largest transfer per call; bounds the kernel buffer.
 const MAX_IO: usize = 1 << 20;

@@ -11,9 +11,9 @@ use veridian_vfs::OpenFile;
 
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
+use crate::task::user;
 
 /// Most fds one poll may name (Linux: `RLIMIT_NOFILE`).
 const MAX_FDS: u64 = 4096;

@@ -8,8 +8,8 @@ use veridian_syscall::errno::*;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
-use crate::mm::user;
 use crate::mm::vma::Mm;
+use crate::task::user;
 use crate::task::{self, current, exec, exit, fork, futex, PROCS};
 
 pub fn clone(f: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> KResult {

@@ -8,8 +8,8 @@ use veridian_syscall::errno::*;
 
 use super::poll::{fd_readiness, with_sigmask};
 use super::KResult;
-use crate::mm::user;
 use crate::task::current;
+use crate::task::user;
 
 /// How the caller's timeout is laid out, for the write-back.
 #[derive(Clone, Copy)]

@@ -8,7 +8,7 @@ use veridian_syscall::errno::*;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
-use crate::mm::user;
+use crate::task::user;
 use crate::task::{current, exit, SigAction, PROCS, TASKS};
 
 const SIG_IGN: u64 = 1;

@@ -3,7 +3,7 @@
 use veridian_syscall::errno::*;
 
 use super::KResult;
-use crate::mm::user;
+use crate::task::user;
 use crate::time;
 
 const CLOCK_REALTIME: u32 = 0;

@@ -13,9 +13,9 @@ use veridian_vfs::{Caller, OpenFile, SpecialFile};
 
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::net::unix_file::{as_unix, UnixFile};
 use crate::task::current;
+use crate::task::user;
 
 /// `socketpair(AF_UNIX, type, protocol, sv)`. The two fds are installed
 /// before `sv` is written; if that faults they are closed again and the

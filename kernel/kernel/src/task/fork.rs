@@ -77,7 +77,7 @@ pub fn clone(
     }
     t.ctx.prepare(t.kstack_top(), &cf);
     if flags & CLONE_PARENT_SETTID != 0 {
-        crate::mm::user::write_u32(ptid, tid)?;
+        crate::task::user::write_u32(ptid, tid)?;
     }
     if flags & CLONE_CHILD_SETTID != 0 && !mm.lock().write(ctid, &tid.to_le_bytes()) {
         return Err(veridian_syscall::errno::EFAULT);

@@ -17,7 +17,7 @@ fn key(mm: &Arc<Mutex<Mm>>, uaddr: u64) -> (usize, u64) {
 /// Blocks while `*uaddr == val`, until woken or the monotonic deadline
 /// (0 = none).
 pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Result<(), i32> {
-    let cur = crate::mm::user::read_u32(uaddr)?;
+    let cur = crate::task::user::read_u32(uaddr)?;
     if cur != val {
         return Err(EAGAIN);
     }

@@ -1,4 +1,4 @@
-//! Copies between user memory and kernel buffers for the current process.
+//! Copies between the current process's memory and kernel buffers.
 //! Addresses are checked against the process's memory map and pages are
 //! faulted in first, so a bad pointer yields `EFAULT`, never a kernel fault.
 
@@ -6,7 +6,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use veridian_syscall::errno::{EFAULT, ENAMETOOLONG};
 
-use crate::task;
+use super::current_mm;
 
 pub type KResult<T> = Result<T, i32>;
 
@@ -19,7 +19,7 @@ pub fn read_bytes(va: u64, len: usize) -> KResult<Vec<u8>> {
         return Err(EFAULT);
     }
     let mut buf = vec![0u8; len];
-    if len > 0 && !task::current_mm().lock().read(va, &mut buf) {
+    if len > 0 && !current_mm().lock().read(va, &mut buf) {
         return Err(EFAULT);
     }
     Ok(buf)
@@ -27,7 +27,7 @@ pub fn read_bytes(va: u64, len: usize) -> KResult<Vec<u8>> {
 
 /// Copies into `buf` from user `va`.
 pub fn read_into(va: u64, buf: &mut [u8]) -> KResult<()> {
-    if buf.is_empty() || task::current_mm().lock().read(va, buf) {
+    if buf.is_empty() || current_mm().lock().read(va, buf) {
         Ok(())
     } else {
         Err(EFAULT)
@@ -36,7 +36,7 @@ pub fn read_into(va: u64, buf: &mut [u8]) -> KResult<()> {
 
 /// Copies `data` to user `va`.
 pub fn write_bytes(va: u64, data: &[u8]) -> KResult<()> {
-    if data.is_empty() || task::current_mm().lock().write(va, data) {
+    if data.is_empty() || current_mm().lock().write(va, data) {
         Ok(())
     } else {
         Err(EFAULT)
@@ -76,7 +76,11 @@ pub fn read_cstr(va: u64, max: usize) -> KResult<Vec<u8>> {
         read_into(cur, &mut buf)?;
         if let Some(p) = buf.iter().position(|&b| b == 0) {
             out.extend_from_slice(&buf[..p]);
-            return Ok(out);
+            return if out.len() > max {
+                Err(ENAMETOOLONG)
+            } else {
+                Ok(out)
+            };
         }
         out.extend_from_slice(&buf);
         if out.len() > max {
