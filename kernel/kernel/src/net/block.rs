@@ -22,7 +22,7 @@ pub struct Wait {
 pub fn blocking<T>(
     w: &Wait,
     mut op: impl FnMut(&mut super::Stack) -> veridian_net::Result<T>,
-) -> Result<T, i32> {
+) -> Result<T, Errno> {
     let start = crate::time::monotonic_ns();
     let deadline = w
         .timeout_us
@@ -31,16 +31,16 @@ pub fn blocking<T>(
     loop {
         match super::with(&mut op) {
             Err(e) if e == Errno::EAGAIN && !w.nonblocking => {}
-            r => return r.map_err(|e| e.0),
+            r => return r,
         }
         if crate::wait::interrupted() {
-            return Err(Errno::EINTR.0);
+            return Err(Errno::EINTR);
         }
         // Readiness says "ready" yet the call would block: should not
         // happen; the re-check period keeps it from spinning.
         let ready = super::peek(|n| n.readiness(w.id)) & (w.want | POLLERR | POLLHUP) != 0;
         if crate::wait::sleep_until_change(deadline, !ready) {
-            return Err(Errno::EAGAIN.0);
+            return Err(Errno::EAGAIN);
         }
     }
 }

@@ -2,8 +2,8 @@
 //! caller's fd table.
 
 use alloc::sync::Arc;
-use veridian_syscall::errno::EINVAL;
 use veridian_vfs::abi::{O_CLOEXEC, O_NONBLOCK};
+use veridian_vfs::Errno;
 use veridian_vfs::{Caller, SpecialFile, EFD_SEMAPHORE};
 
 use super::KResult;
@@ -14,7 +14,7 @@ use crate::task::current;
 /// `eventfd2(initval, flags)`: `EFD_SEMAPHORE`, `EFD_NONBLOCK`, `EFD_CLOEXEC`.
 pub fn eventfd2(initial: u32, flags: u32) -> KResult {
     if flags & !(EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC) != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let t = current();
     let (fds, fsx) = (t.files(), t.fsctx());
@@ -31,5 +31,4 @@ pub fn eventfd2(initial: u32, flags: u32) -> KResult {
             flags & (O_NONBLOCK | O_CLOEXEC),
         )
         .map(|fd| fd as u64)
-        .map_err(|e| e.0)
 }

@@ -5,8 +5,8 @@
 //! on sockets, which go to the socket calls.
 
 use alloc::vec::Vec;
-use veridian_syscall::errno::{EINTR, EPIPE};
 use veridian_syscall::nr;
+use veridian_vfs::Errno;
 use veridian_vfs::{resume_file_syscall, Caller, Sys, UserMemory};
 
 use super::KResult;
@@ -19,15 +19,15 @@ struct ProcessMemory;
 
 impl UserMemory for ProcessMemory {
     fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> veridian_vfs::Result<()> {
-        user::read_into(addr, buf).map_err(veridian_vfs::Errno)
+        user::read_into(addr, buf)
     }
 
     fn copy_out(&mut self, addr: u64, data: &[u8]) -> veridian_vfs::Result<()> {
-        user::write_bytes(addr, data).map_err(veridian_vfs::Errno)
+        user::write_bytes(addr, data)
     }
 
     fn copy_in_str(&mut self, addr: u64, max: usize) -> veridian_vfs::Result<Vec<u8>> {
-        user::read_cstr(addr, max).map_err(veridian_vfs::Errno)
+        user::read_cstr(addr, max)
     }
 }
 
@@ -55,8 +55,8 @@ pub fn file_call(n: usize, a: [u64; 6]) -> Option<KResult> {
     loop {
         match resume_file_syscall(vfs(), c, &mut ProcessMemory, n, a, done)? {
             Sys::Done(r) => {
-                let r = r.map_err(|e| e.0);
-                if r == Err(EPIPE) && is_write(n) {
+                let r = r;
+                if r == Err(Errno::EPIPE) && is_write(n) {
                     super::signal::raise_sigpipe();
                 }
                 return Some(r);
@@ -69,7 +69,11 @@ pub fn file_call(n: usize, a: [u64; 6]) -> Option<KResult> {
             } => {
                 done = d;
                 if crate::wait::interrupted() {
-                    return Some(if done > 0 { Ok(done) } else { Err(EINTR) });
+                    return Some(if done > 0 {
+                        Ok(done)
+                    } else {
+                        Err(Errno::EINTR)
+                    });
                 }
                 crate::wait::sleep_on_key(key, recheck);
             }

@@ -20,13 +20,13 @@ mod unix;
 use alloc::collections::BTreeSet;
 use spin::{Mutex, Once};
 use veridian_syscall::clone::{CLONE_VFORK, CLONE_VM};
-use veridian_syscall::errno::{ENOMEM, ENOSYS};
 use veridian_syscall::nr::*;
 use veridian_syscall::signal::SIGCHLD;
+use veridian_vfs::Errno;
 
 use crate::arch::entry::TrapFrame;
 
-pub type KResult = Result<u64, i32>;
+pub type KResult = Result<u64, Errno>;
 
 static LOGGED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 
@@ -34,12 +34,12 @@ fn unimplemented(nr: u64) -> KResult {
     if LOGGED.lock().insert(nr) {
         let name = veridian_syscall::nr::name(nr as usize).unwrap_or("unknown");
         crate::kprintln!(
-            "veridian: syscall {} ({}) not implemented: ENOSYS",
+            "veridian: syscall {} ({}) not implemented: Errno::ENOSYS",
             nr,
             name
         );
     }
-    Err(ENOSYS)
+    Err(Errno::ENOSYS)
 }
 
 /// Called by the entry assembly with the saved user registers.
@@ -61,7 +61,7 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
     }
     f.rax = match r {
         Ok(v) => v,
-        Err(e) => (-(e as i64)) as u64,
+        Err(e) => e.to_ret() as u64,
     };
     if nr as usize != RT_SIGRETURN {
         // SYSCALL's contract: rcx and r11 come back as rip and rflags.
@@ -224,7 +224,7 @@ const HANDLERS: &[(usize, Handler)] = &[
         misc::prlimit64(a.u32(0), a.u32(1), a.u64(2), a.u64(3))
     }),
     (GETRANDOM, |a| misc::getrandom(a.u64(0), a.u64(1), a.u32(2))),
-    (RSEQ, |_| Err(ENOSYS)),
+    (RSEQ, |_| Err(Errno::ENOSYS)),
     (SOCKET, |a| net::socket(a.i32(0), a.u32(1), a.i32(2))),
     (CONNECT, |a| net::connect(a.i32(0), a.u64(1), a.u64(2))),
     (ACCEPT, |a| net::accept4(a.i32(0), a.u64(1), a.u64(2), 0)),
@@ -315,7 +315,7 @@ fn table() -> &'static [Option<Handler>; TABLE_LEN] {
 fn dispatch(f: &mut TrapFrame, nr: u64, regs: [u64; 6]) -> KResult {
     let n = nr as usize;
     if crate::mm::heap::low() && NEED_HEAP.contains(&n) {
-        return Err(ENOMEM);
+        return Err(Errno::ENOMEM);
     }
     match table().get(n).copied().flatten() {
         Some(h) => h(&mut Args {

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use veridian_net::abi::{POLLFD_SIZE, POLLNVAL};
 use veridian_net::PollFd;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 use veridian_vfs::OpenFile;
 
 use super::KResult;
@@ -41,13 +41,13 @@ pub fn fd_readiness(fd: i32) -> (u16, bool) {
 
 /// A relative `struct timespec` as an absolute monotonic deadline
 /// (`None`: a NULL pointer, wait forever). `EINVAL` if malformed.
-pub fn timespec_deadline(p: u64) -> Result<Option<u64>, i32> {
+pub fn timespec_deadline(p: u64) -> Result<Option<u64>, Errno> {
     if p == 0 {
         return Ok(None);
     }
     let sec = user::read_u64(p)? as i64;
     let nsec = user::read_u64(p + 8)? as i64;
-    let ns = veridian_net::select::timespec_ns(sec, nsec).map_err(|e| e.0)?;
+    let ns = veridian_net::select::timespec_ns(sec, nsec)?;
     Ok(Some(crate::time::monotonic_ns().saturating_add(ns)))
 }
 
@@ -64,14 +64,14 @@ pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResul
         return f();
     }
     if size != 8 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let kill_stop = (1u64 << 8) | (1u64 << 18);
     let new = user::read_u64(mask)? & !kill_stop;
     let old = current().sigmask.swap(new, Ordering::Relaxed);
     let r = f();
     let cur = current();
-    if r == Err(EINTR) {
+    if r == Err(Errno::EINTR) {
         cur.suspend_mask.store(old, Ordering::Relaxed);
     } else {
         cur.sigmask.store(old, Ordering::Relaxed);
@@ -82,12 +82,12 @@ pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResul
 /// poll/ppoll: fills `revents` until something is ready or the deadline.
 pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
     if n > MAX_FDS {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let raw = user::read_bytes(fds, n as usize * POLLFD_SIZE)?;
     let mut pfds: Vec<PollFd> = raw
         .chunks_exact(POLLFD_SIZE)
-        .map(|c| PollFd::decode(c).map_err(|e| e.0))
+        .map(|c| PollFd::decode(c))
         .collect::<Result<_, _>>()?;
     loop {
         let mut all_announce = true;
@@ -107,7 +107,7 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
             return Ok(ready);
         }
         if crate::wait::interrupted() {
-            return Err(EINTR);
+            return Err(Errno::EINTR);
         }
         crate::wait::sleep_until_change(deadline, all_announce);
     }
