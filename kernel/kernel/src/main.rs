@@ -18,6 +18,7 @@ mod random;
 mod syscall;
 mod task;
 mod time;
+mod wait;
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;

@@ -190,5 +190,5 @@ pub use stat::{
     FileKind, FsStat, Stat, Timespec, STRUCT_STATFS_SIZE, STRUCT_STATX_SIZE, STRUCT_STAT_SIZE,
     ST_RDONLY,
 };
-pub use sys::{file_syscall, Sys, UserMemory};
+pub use sys::{file_syscall, resume_file_syscall, Sys, UserMemory, FILE_SYSCALLS};
 pub use vfs::Vfs;

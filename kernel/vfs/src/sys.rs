@@ -3,7 +3,9 @@
 //!
 //! User memory is reached only through the kernel's [`UserMemory`]
 //! (copy-in/copy-out that fail with `EFAULT`); everything else is the
-//! [`Vfs`] methods. Calls that would block come back as [`Sys::Block`].
+//! [`Vfs`] methods. Calls that would block come back as [`Sys::Block`];
+//! the kernel sleeps and calls [`resume_file_syscall`] with the progress
+//! the block reported.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -14,6 +16,10 @@ use crate::errno::{Errno, Result};
 use crate::ioctl::ioctl_in_len;
 use crate::stat::Stat;
 use crate::vfs::Vfs;
+use veridian_syscall::fcntl::{
+    CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_UNLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
+};
+use veridian_syscall::limits::IOV_MAX;
 use veridian_syscall::nr;
 
 /// The kernel's access to the calling process's memory.
@@ -35,19 +41,36 @@ pub enum Sys {
     Done(Result<u64>),
     /// The fd is blocking and the call would block: sleep on `key` until
     /// it is readable (`write` false) or writable, then make the same call
-    /// again (or return `EINTR` if a signal comes first).
-    Block { key: usize, write: bool },
+    /// again with [`resume_file_syscall`] and `done`. If a signal comes
+    /// first the call returns `done` if it is not 0, else `EINTR`.
+    Block {
+        key: usize,
+        write: bool,
+        /// Bytes this call already moved (a blocking write goes on until
+        /// all of its buffer is written, as Linux's pipes do).
+        done: u64,
+        /// The file does not wake `key` on every change (devices): the
+        /// kernel re-checks it at its polling period.
+        recheck: bool,
+    },
 }
 
 /// Bytes moved per step when copying through the kernel.
 const CHUNK: usize = 256 * 1024;
-/// `UIO_MAXIOV`.
-const MAX_IOV: u64 = 1024;
 /// Largest `getdents64` buffer used per call.
 const DENTS_MAX: usize = 64 * 1024;
 
 fn i32a(v: u64) -> i32 {
     v as i32
+}
+
+/// flock(2): one user (root) and advisory locks only, so every valid
+/// request is granted at once.
+fn flock_op(op: u32) -> Result<()> {
+    match op & !LOCK_NB {
+        LOCK_SH | LOCK_EX | LOCK_UN => Ok(()),
+        _ => Err(Errno::EINVAL),
+    }
 }
 
 fn done(r: Result<u64>) -> Option<Sys> {
@@ -57,6 +80,81 @@ fn done(r: Result<u64>) -> Option<Sys> {
 fn unit(r: Result<()>) -> Option<Sys> {
     done(r.map(|_| 0))
 }
+
+/// Every call [`file_syscall`] handles.
+pub const FILE_SYSCALLS: &[usize] = &[
+    nr::READ,
+    nr::WRITE,
+    nr::OPEN,
+    nr::CLOSE,
+    nr::STAT,
+    nr::FSTAT,
+    nr::LSTAT,
+    nr::LSEEK,
+    nr::IOCTL,
+    nr::PREAD64,
+    nr::PWRITE64,
+    nr::READV,
+    nr::WRITEV,
+    nr::ACCESS,
+    nr::PIPE,
+    nr::DUP,
+    nr::DUP2,
+    nr::SENDFILE,
+    nr::FCNTL,
+    nr::FLOCK,
+    nr::FSYNC,
+    nr::TRUNCATE,
+    nr::FTRUNCATE,
+    nr::GETCWD,
+    nr::CHDIR,
+    nr::FCHDIR,
+    nr::RENAME,
+    nr::MKDIR,
+    nr::RMDIR,
+    nr::CREAT,
+    nr::LINK,
+    nr::UNLINK,
+    nr::SYMLINK,
+    nr::READLINK,
+    nr::CHMOD,
+    nr::FCHMOD,
+    nr::CHOWN,
+    nr::FCHOWN,
+    nr::UMASK,
+    nr::STATFS,
+    nr::FSTATFS,
+    nr::SYNC,
+    nr::GETDENTS64,
+    nr::OPENAT,
+    nr::MKDIRAT,
+    nr::FCHOWNAT,
+    nr::NEWFSTATAT,
+    nr::UNLINKAT,
+    nr::RENAMEAT,
+    nr::LINKAT,
+    nr::SYMLINKAT,
+    nr::READLINKAT,
+    nr::FCHMODAT,
+    nr::FACCESSAT,
+    nr::UTIMENSAT,
+    nr::FALLOCATE,
+    nr::DUP3,
+    nr::PIPE2,
+    nr::PREADV,
+    nr::PWRITEV,
+    nr::RENAMEAT2,
+    nr::COPY_FILE_RANGE,
+    nr::STATX,
+    nr::CLOSE_RANGE,
+    nr::FACCESSAT2,
+    nr::UTIMES,
+    nr::FUTIMESAT,
+    nr::FADVISE64,
+    nr::SYNCFS,
+    nr::LCHOWN,
+    nr::FDATASYNC,
+];
 
 /// Handles file system call `nr` with raw arguments `a` for the caller;
 /// `None` if `nr` is not one of them (poll/select and friends are the
@@ -68,7 +166,21 @@ pub fn file_syscall(
     nr: usize,
     a: [u64; 6],
 ) -> Option<Sys> {
-    let mut cx = Ctx { vfs, c, mem };
+    resume_file_syscall(vfs, c, mem, nr, a, 0)
+}
+
+/// [`file_syscall`] again after a [`Sys::Block`]: `done` is the block's
+/// progress (the first `done` bytes of a write's buffers are already
+/// written; the result counts them).
+pub fn resume_file_syscall(
+    vfs: &Vfs,
+    c: Caller<'_>,
+    mem: &mut dyn UserMemory,
+    nr: usize,
+    a: [u64; 6],
+    done: u64,
+) -> Option<Sys> {
+    let mut cx = Ctx { vfs, c, mem, done };
     cx.dispatch(nr, a)
 }
 
@@ -76,6 +188,15 @@ struct Ctx<'a, 'b> {
     vfs: &'a Vfs,
     c: Caller<'a>,
     mem: &'b mut dyn UserMemory,
+    /// Bytes an earlier attempt of this call moved.
+    done: u64,
+}
+
+/// How far a write got.
+struct Moved {
+    n: u64,
+    /// It stopped because the (blocking) file would block.
+    blocked: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -103,18 +224,55 @@ impl Ctx<'_, '_> {
         Ok(i64::from_le_bytes(b))
     }
 
+    /// Whether `fd` is open and blocking.
+    fn blocking(&self, fd: i32) -> bool {
+        self.c.fds.get(fd).is_ok_and(|f| !f.is_nonblocking())
+    }
+
+    /// A block on `fd` after `done` bytes, if `fd` is blocking.
+    fn block(&self, fd: i32, write: bool, done: u64) -> Option<Sys> {
+        let f = self.c.fds.get(fd).ok().filter(|f| !f.is_nonblocking())?;
+        Some(Sys::Block {
+            key: f.wait_key(),
+            write,
+            done,
+            recheck: f.node().is_some(),
+        })
+    }
+
+    /// `EAGAIN` on a blocking fd becomes [`Sys::Block`].
     fn block_or(&self, fd: i32, write: bool, r: Result<u64>) -> Option<Sys> {
         if r == Err(Errno::EAGAIN) {
-            if let Ok(f) = self.c.fds.get(fd) {
-                if !f.is_nonblocking() {
-                    return Some(Sys::Block {
-                        key: f.wait_key(),
-                        write,
-                    });
-                }
+            if let Some(b) = self.block(fd, write, 0) {
+                return Some(b);
             }
         }
         done(r)
+    }
+
+    /// The end of a write that may have started in an earlier attempt:
+    /// blocked with progress becomes [`Sys::Block`]; an error after some
+    /// bytes is the count so far (Linux's partial write).
+    fn write_result(&self, fd: i32, r: Result<Moved>) -> Option<Sys> {
+        let total = |n: u64| self.done + n;
+        match r {
+            Ok(Moved { n, blocked: true }) => self
+                .block(fd, true, total(n))
+                .or_else(|| done(Ok(total(n)))),
+            Ok(Moved { n, .. }) => done(Ok(total(n))),
+            Err(Errno::EAGAIN) => self
+                .block(fd, true, self.done)
+                .or_else(|| done(self.partial_or(Errno::EAGAIN))),
+            Err(e) => done(self.partial_or(e)),
+        }
+    }
+
+    fn partial_or(&self, e: Errno) -> Result<u64> {
+        if self.done > 0 {
+            Ok(self.done)
+        } else {
+            Err(e)
+        }
     }
 
     fn read(&mut self, fd: i32, buf: u64, count: u64, off: Option<i64>) -> Result<u64> {
@@ -150,12 +308,20 @@ impl Ctx<'_, '_> {
         Ok(total as u64)
     }
 
-    fn write(&mut self, fd: i32, buf: u64, count: u64, off: Option<i64>) -> Result<u64> {
+    /// Writes up to `count` bytes from `buf`. A blocking write that is not
+    /// positional goes on after a short write until it would block, so
+    /// that the kernel can wait and resume it until all is written.
+    fn write(&mut self, fd: i32, buf: u64, count: u64, off: Option<i64>) -> Result<Moved> {
         let count = usize::try_from(count)
             .map_err(|_| Errno::EINVAL)?
             .min(0x7fff_f000);
+        let write_all = off.is_none() && self.blocking(fd);
         let mut k = vec![0u8; count.min(CHUNK)];
         let mut total = 0usize;
+        let moved = |n: usize, blocked| Moved {
+            n: n as u64,
+            blocked,
+        };
         loop {
             let want = k.len().min(count - total);
             if want == 0 {
@@ -164,7 +330,11 @@ impl Ctx<'_, '_> {
                 .mem
                 .copy_in(buf.wrapping_add(total as u64), &mut k[..want])
             {
-                return if total == 0 { Err(e) } else { Ok(total as u64) };
+                return if total == 0 {
+                    Err(e)
+                } else {
+                    Ok(moved(total, false))
+                };
             }
             let res = match off {
                 Some(o) => self.vfs.pwrite(
@@ -177,19 +347,20 @@ impl Ctx<'_, '_> {
             };
             let n = match res {
                 Ok(n) => n,
+                Err(Errno::EAGAIN) if total > 0 && write_all => return Ok(moved(total, true)),
                 Err(e) if total == 0 => return Err(e),
                 Err(_) => break,
             };
             total += n;
-            if n < want || total == count {
+            if total == count || n == 0 || (n < want && !write_all) {
                 break;
             }
         }
-        Ok(total as u64)
+        Ok(moved(total, false))
     }
 
     fn iov(&mut self, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>> {
-        if cnt > MAX_IOV {
+        if cnt > IOV_MAX as u64 {
             return Err(Errno::EINVAL);
         }
         let mut raw = vec![0u8; cnt as usize * 16];
@@ -213,6 +384,9 @@ impl Ctx<'_, '_> {
         Ok(v)
     }
 
+    /// readv/writev/preadv/pwritev: the segments in order, skipping the
+    /// first `self.done` bytes (moved by an earlier attempt), until one
+    /// comes up short.
     fn vector(
         &mut self,
         fd: i32,
@@ -220,26 +394,40 @@ impl Ctx<'_, '_> {
         cnt: u64,
         off: Option<i64>,
         write: bool,
-    ) -> Result<u64> {
+    ) -> Result<Moved> {
         let segs = self.iov(iov, cnt)?;
+        let mut skip = self.done;
         let mut total = 0u64;
         for (base, len) in segs {
+            let s = skip.min(len);
+            skip -= s;
+            let (base, len) = (base.wrapping_add(s), len - s);
             if len == 0 {
                 continue;
             }
             let at = match off {
-                Some(o) => Some(o.checked_add(total as i64).ok_or(Errno::EINVAL)?),
+                Some(o) => Some(
+                    o.checked_add((self.done + total) as i64)
+                        .ok_or(Errno::EINVAL)?,
+                ),
                 None => None,
             };
             let r = if write {
                 self.write(fd, base, len, at)
             } else {
                 self.read(fd, base, len, at)
+                    .map(|n| Moved { n, blocked: false })
             };
             match r {
-                Ok(n) => {
-                    total += n;
-                    if n < len {
+                Ok(m) => {
+                    total += m.n;
+                    if m.blocked {
+                        return Ok(Moved {
+                            n: total,
+                            blocked: true,
+                        });
+                    }
+                    if m.n < len {
                         break;
                     }
                 }
@@ -247,7 +435,10 @@ impl Ctx<'_, '_> {
                 Err(_) => break,
             }
         }
-        Ok(total)
+        Ok(Moved {
+            n: total,
+            blocked: false,
+        })
     }
 
     fn pipe(&mut self, fds: u64, flags: u32) -> Result<u64> {
@@ -309,7 +500,7 @@ impl Ctx<'_, '_> {
             self.c.fds.get(fd)?;
             let mut flock = [0u8; 32];
             self.mem.copy_in(arg, &mut flock)?;
-            flock[..2].copy_from_slice(&2i16.to_le_bytes()); // F_UNLCK
+            flock[..2].copy_from_slice(&F_UNLCK.to_le_bytes());
             self.mem.copy_out(arg, &flock)?;
             return Ok(0);
         }
@@ -428,21 +619,28 @@ impl Ctx<'_, '_> {
                 self.block_or(fd, false, r)
             }
             nr::WRITE => {
-                let r = self.write(fd, a[1], a[2], None);
-                self.block_or(fd, true, r)
+                let skip = self.done;
+                let r = self.write(fd, a[1].wrapping_add(skip), a[2].saturating_sub(skip), None);
+                self.write_result(fd, r)
             }
             nr::READV => {
-                let r = self.vector(fd, a[1], a[2], None, false);
+                let r = self.vector(fd, a[1], a[2], None, false).map(|m| m.n);
                 self.block_or(fd, false, r)
             }
             nr::WRITEV => {
                 let r = self.vector(fd, a[1], a[2], None, true);
-                self.block_or(fd, true, r)
+                self.write_result(fd, r)
             }
             nr::PREAD64 => done(self.read(fd, a[1], a[2], Some(a[3] as i64))),
-            nr::PWRITE64 => done(self.write(fd, a[1], a[2], Some(a[3] as i64))),
-            nr::PREADV => done(self.vector(fd, a[1], a[2], Some(a[3] as i64), false)),
-            nr::PWRITEV => done(self.vector(fd, a[1], a[2], Some(a[3] as i64), true)),
+            nr::PWRITE64 => done(self.write(fd, a[1], a[2], Some(a[3] as i64)).map(|m| m.n)),
+            nr::PREADV => done(
+                self.vector(fd, a[1], a[2], Some(a[3] as i64), false)
+                    .map(|m| m.n),
+            ),
+            nr::PWRITEV => done(
+                self.vector(fd, a[1], a[2], Some(a[3] as i64), true)
+                    .map(|m| m.n),
+            ),
             nr::OPEN => done(
                 v.openat(c, AT_FDCWD, &p!(a[0]), a[1] as u32, a[2] as u32)
                     .map(|f| f as u64),
@@ -481,7 +679,7 @@ impl Ctx<'_, '_> {
             nr::DUP2 => done(v.dup2(c, fd, i32a(a[1])).map(|f| f as u64)),
             nr::DUP3 => done(v.dup3(c, fd, i32a(a[1]), a[2] as u32).map(|f| f as u64)),
             nr::FCNTL => done(self.fcntl(fd, a[1] as u32, a[2])),
-            nr::FLOCK => unit(c.fds.get(fd).map(drop)),
+            nr::FLOCK => unit(c.fds.get(fd).and_then(|_| flock_op(a[1] as u32))),
             nr::FSYNC | nr::FDATASYNC => unit(v.fsync(c, fd)),
             nr::SYNC => unit(v.sync()),
             nr::SYNCFS => unit(c.fds.get(fd).and_then(|_| v.sync())),
@@ -590,10 +788,11 @@ impl Ctx<'_, '_> {
             nr::COPY_FILE_RANGE => done(self.copy_range(a)),
             nr::CLOSE_RANGE => {
                 let (first, last, flags) = (a[0] as u32, a[1] as u32, a[2] as u32);
-                if first > last || flags & !(2 | 4) != 0 {
+                if first > last || flags & !(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) != 0 {
                     return done(Err(Errno::EINVAL));
                 }
-                c.fds.close_range(first, last, flags & 4 != 0);
+                c.fds
+                    .close_range(first, last, flags & CLOSE_RANGE_CLOEXEC != 0);
                 done(Ok(0))
             }
             _ => None,

@@ -1,17 +1,9 @@
-//! eventfd(2): a counter fd (the VFS crate's [`EventCounter`]) whose every
-//! change wakes blocked readers and writers and poll/epoll waiters at once.
+//! The open-file object of an eventfd: a counter (the VFS crate's
+//! [`EventCounter`]) whose every change wakes blocked readers and writers
+//! and poll/epoll waiters at once. The system call is `syscall::eventfd`.
 
-use alloc::sync::Arc;
 use core::any::Any;
-use veridian_syscall::errno::EINVAL;
-use veridian_vfs::abi::{O_CLOEXEC, O_NONBLOCK};
-use veridian_vfs::{
-    Caller, EventCounter, FileKind, OpenFile, PollEvents, SpecialFile, Stat, EFD_SEMAPHORE,
-};
-
-use super::{vfs, wait};
-use crate::syscall::KResult;
-use crate::task::current;
+use veridian_vfs::{EventCounter, FileKind, OpenFile, PollEvents, SpecialFile, Stat};
 
 /// The open-file object of an eventfd.
 pub struct EventFd {
@@ -19,14 +11,21 @@ pub struct EventFd {
 }
 
 impl EventFd {
+    /// A counter starting at `initial`; `flags` may hold `EFD_SEMAPHORE`.
+    pub fn new(initial: u32, flags: u32) -> Self {
+        EventFd {
+            counter: EventCounter::new(initial, flags),
+        }
+    }
+
     /// Readiness and a sequence number that moves with every change.
     pub fn poll_seq(&self) -> (PollEvents, u64) {
         self.counter.poll_seq()
     }
 
     fn changed(&self) {
-        wait::wake(self.wait_key());
-        crate::net::WAITERS.wake_all();
+        crate::wait::wake_key(self.wait_key());
+        crate::wait::wake_changed();
     }
 }
 
@@ -68,29 +67,4 @@ impl SpecialFile for EventFd {
 pub fn as_eventfd(f: &OpenFile) -> Option<&EventFd> {
     f.special()
         .and_then(|s| s.as_any().downcast_ref::<EventFd>())
-}
-
-/// `eventfd2(initval, flags)`: `EFD_SEMAPHORE`, `EFD_NONBLOCK`, `EFD_CLOEXEC`.
-pub fn eventfd2(initial: u32, flags: u32) -> KResult {
-    if flags & !(EFD_SEMAPHORE | O_NONBLOCK | O_CLOEXEC) != 0 {
-        return Err(EINVAL);
-    }
-    let t = current();
-    let (fds, fsx) = (t.files(), t.fsctx());
-    drop(t);
-    let file: Arc<dyn SpecialFile> = Arc::new(EventFd {
-        counter: EventCounter::new(initial, flags),
-    });
-    vfs()
-        .install_special(
-            Caller {
-                fds: &fds,
-                fs: &fsx,
-            },
-            file,
-            b"anon_inode:[eventfd]",
-            flags & (O_NONBLOCK | O_CLOEXEC),
-        )
-        .map(|fd| fd as u64)
-        .map_err(|e| e.0)
 }

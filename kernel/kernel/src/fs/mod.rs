@@ -1,13 +1,12 @@
 //! Files: the shared `veridian-vfs` crate over a BlockFS root on the first
 //! virtio disk, with the kernel's devices in /dev and processes in /proc.
-//! This module builds the VFS at boot and offers blocking helpers; the
-//! file semantics live in the VFS crate.
+//! This module builds the VFS at boot; the file semantics live in the VFS
+//! crate, blocking is `crate::wait`.
 
 pub mod devices;
 pub mod disk;
 pub mod eventfd;
 pub mod procinfo;
-pub mod wait;
 
 use alloc::sync::Arc;
 use veridian_vfs::{BlockFsMount, DevFs, Errno, ProcFs, Timespec, Vfs};
@@ -48,7 +47,7 @@ pub fn init() -> Result<u64, Errno> {
         b"/proc",
         Arc::new(ProcFs::new(Arc::new(procinfo::KernelProcs))),
     )?;
-    veridian_vfs::set_wake_hook(wait::wake);
+    veridian_vfs::set_wake_hook(crate::wait::wake_key);
     VFS.call_once(|| v);
     Ok(blocks)
 }

@@ -1,9 +1,9 @@
-//! Memory: physical frames, page tables, the kernel heap, user copies.
+//! Memory: physical frames, page tables, the kernel heap, address spaces
+//! (user copies are `task::user`, over the current task's address space).
 
 pub mod frame;
 pub mod heap;
 pub mod paging;
-pub mod user;
 pub mod vma;
 
 /// Where physical memory is mapped: the low 4 GiB by the boot code, the

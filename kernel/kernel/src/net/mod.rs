@@ -1,11 +1,10 @@
 //! The socket layer in the kernel: one `veridian-net` stack behind one
 //! lock (loopback, plus virtio-net as 10.0.2.15/24 via 10.0.2.2 when QEMU
 //! gives the machine one), its millisecond clock, the timer hook that
-//! drives it, and the wait queue socket calls sleep on until the stack
-//! reports a change.
+//! drives it; socket calls sleep in `crate::wait` until the stack reports
+//! a change.
 
 pub mod block;
-pub mod epoll_file;
 pub mod socket_file;
 pub mod unix_file;
 
@@ -19,14 +18,10 @@ use crate::drivers::virtio_net::Nic;
 /// The kernel's stack type: loopback plus, when present, the NIC.
 pub type Stack = NetStack<FrameDevice<Nic>>;
 
-use crate::task::sched::WaitQueue;
-
 static STACK: Once<Mutex<Stack>> = Once::new();
 /// A NIC is attached: poll every tick for received frames.
 static HAS_NIC: AtomicBool = AtomicBool::new(false);
-/// Socket syscalls sleep here; woken whenever a poll changed something.
-pub static WAITERS: WaitQueue = WaitQueue::new();
-/// `crate::fs::wait` key of every socket fd (read/write/poll through the
+/// `crate::wait` key of every socket fd (read/write/poll through the
 /// VFS). Heap and pipe keys are addresses, so this top value is free.
 pub const WAIT_KEY: usize = usize::MAX - 0x6e_6574;
 /// When the stack next wants a poll for its timers (ms, `u64::MAX`: never).
@@ -91,8 +86,8 @@ fn poll_locked(n: &mut Stack, now: u64) -> bool {
 
 /// Wakes every task waiting on a socket.
 pub fn wake() {
-    WAITERS.wake_all();
-    crate::fs::wait::wake(WAIT_KEY);
+    crate::wait::wake_changed();
+    crate::wait::wake_key(WAIT_KEY);
 }
 
 /// Runs a socket operation under the lock, then polls the stack so its

@@ -1,6 +1,6 @@
 //! One end of an `AF_UNIX` socket pair (`veridian-net`'s `UnixEnd`) as a
 //! VFS special file. Every change wakes the pair's own wait queue (blocked
-//! send/recv), [`super::WAITERS`] (ppoll, epoll) and the VFS wait key, so
+//! send/recv), `crate::wait`'s readiness queue (ppoll, epoll) and the VFS wait key, so
 //! nobody re-checks on a timer. Dropping the last fd closes the end.
 
 use alloc::sync::Arc;
@@ -69,8 +69,8 @@ impl UnixFile {
 
     fn wake(&self) {
         self.queue.wake_all();
-        super::WAITERS.wake_all();
-        crate::fs::wait::wake(self.wait_key());
+        crate::wait::wake_changed();
+        crate::wait::wake_key(self.wait_key());
     }
 }
 

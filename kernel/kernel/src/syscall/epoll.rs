@@ -1,20 +1,20 @@
 //! epoll_create(1), epoll_ctl, epoll_wait/epoll_pwait/epoll_pwait2 over
-//! `crate::net::epoll_file`. Nested epoll fds are refused (`ELOOP`), a
+//! [`super::epoll_file`]. Nested epoll fds are refused (`ELOOP`), a
 //! deliberate limit that also rules out cycles.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use veridian_net::abi::{EPOLL_CLOEXEC, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE};
 use veridian_net::EpollEvent;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 use veridian_vfs::{Caller, FileKind, OpenFile, SpecialFile};
 
-use super::poll::{ms_deadline, sleep, timespec_deadline, with_sigmask};
+use super::epoll_file::{key, EpollFile, FdSource};
+use super::poll::{ms_deadline, timespec_deadline, with_sigmask};
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
-use crate::net::epoll_file::{key, EpollFile, FdSource};
 use crate::task::current;
+use crate::task::user;
 
 fn epoll_of(f: &OpenFile) -> Option<&EpollFile> {
     f.special()
@@ -23,7 +23,7 @@ fn epoll_of(f: &OpenFile) -> Option<&EpollFile> {
 
 pub fn epoll_create1(flags: u32) -> KResult {
     if flags & !EPOLL_CLOEXEC != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let t = current();
     let (fds, fsx) = (t.files(), t.fsctx());
@@ -40,43 +40,39 @@ pub fn epoll_create1(flags: u32) -> KResult {
             flags,
         )
         .map(|fd| fd as u64)
-        .map_err(|e| e.0)
 }
 
 pub fn epoll_create(size: i32) -> KResult {
     if size <= 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     epoll_create1(0)
 }
 
 pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, event: u64) -> KResult {
     let files = current().files();
-    let ep = files.get(epfd).map_err(|e| e.0)?;
-    let target = files.get(fd).map_err(|e| e.0)?;
-    let set = epoll_of(&ep).ok_or(EINVAL)?;
+    let ep = files.get(epfd)?;
+    let target = files.get(fd)?;
+    let set = epoll_of(&ep).ok_or(Errno::EINVAL)?;
     if fd == epfd {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     if epoll_of(&target).is_some() {
-        return Err(ELOOP);
+        return Err(Errno::ELOOP);
     }
     if target.node().is_some() {
         // Regular files and directories are always ready: Linux refuses them.
-        let kind = vfs().fstat_file(&target).map_err(|e| e.0)?.kind;
+        let kind = vfs().fstat_file(&target)?.kind;
         if matches!(kind, FileKind::Regular | FileKind::Directory) {
-            return Err(EPERM);
+            return Err(Errno::EPERM);
         }
     }
     let ev = if op == EPOLL_CTL_DEL {
         EpollEvent { events: 0, data: 0 }
     } else {
-        EpollEvent::decode(&user::read_bytes(event, EPOLL_EVENT_SIZE)?).map_err(|e| e.0)?
+        EpollEvent::decode(&user::read_bytes(event, EPOLL_EVENT_SIZE)?)?
     };
-    set.set
-        .lock()
-        .ctl(op, key(fd, &target), ev)
-        .map_err(|e| e.0)?;
+    set.set.lock().ctl(op, key(fd, &target), ev)?;
     // A thread already waiting on this instance looks again.
     crate::net::wake();
     Ok(0)
@@ -85,18 +81,14 @@ pub fn epoll_ctl(epfd: i32, op: i32, fd: i32, event: u64) -> KResult {
 /// Waits for events until the deadline (`None`: forever).
 fn wait_until(epfd: i32, events: u64, max: i32, deadline: Option<u64>) -> KResult {
     if max <= 0 || max as usize > i32::MAX as usize / EPOLL_EVENT_SIZE {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let files = current().files();
-    let ep = files.get(epfd).map_err(|e| e.0)?;
-    let set = epoll_of(&ep).ok_or(EINVAL)?;
+    let ep = files.get(epfd)?;
+    let set = epoll_of(&ep).ok_or(Errno::EINVAL)?;
     loop {
         let mut src = FdSource::new(files.clone());
-        let got = set
-            .set
-            .lock()
-            .wait(&mut src, max as usize)
-            .map_err(|e| e.0)?;
+        let got = set.set.lock().wait(&mut src, max as usize)?;
         if !got.is_empty() {
             let out: Vec<u8> = got.iter().flat_map(|e| e.encode()).collect();
             user::write_bytes(events, &out)?;
@@ -105,10 +97,10 @@ fn wait_until(epfd: i32, events: u64, max: i32, deadline: Option<u64>) -> KResul
         if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
             return Ok(0);
         }
-        if crate::task::exit::interrupted() {
-            return Err(EINTR);
+        if crate::wait::interrupted() {
+            return Err(Errno::EINTR);
         }
-        sleep(deadline, src.all_announce);
+        crate::wait::sleep_until_change(deadline, src.all_announce);
     }
 }
 

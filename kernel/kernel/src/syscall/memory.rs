@@ -2,7 +2,7 @@
 //! mprotect, brk, madvise.
 
 use alloc::sync::Arc;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 
 use super::KResult;
 use crate::fs::OpenFile;
@@ -29,26 +29,26 @@ impl Backing for FileBacking {
 
 pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KResult {
     if len == 0 || off % PAGE_SIZE != 0 || prot & !7 != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let len = page_up(len);
     if len == 0 || len > (1 << 40) {
-        return Err(ENOMEM);
+        return Err(Errno::ENOMEM);
     }
     let kind = flags & 3;
     if kind != MAP_PRIVATE && kind != MAP_SHARED {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let file = if flags & MAP_ANONYMOUS == 0 {
-        let f = task::current().files().get(fd).map_err(|e| e.0)?;
+        let f = task::current().files().get(fd)?;
         if f.flags() & 3 == 1 {
-            return Err(EACCES);
+            return Err(Errno::EACCES);
         }
         if kind == MAP_SHARED && prot & 2 != 0 {
             // Shared writable file mappings would need write-back.
-            return Err(ENODEV);
+            return Err(Errno::ENODEV);
         }
-        let size = crate::fs::vfs().fstat_file(&f).map_err(|e| e.0)?.size;
+        let size = crate::fs::vfs().fstat_file(&f)?.size;
         Some((
             Arc::new(FileBacking(f)) as Arc<dyn Backing>,
             off,
@@ -60,14 +60,14 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
     let mm = task::current_mm();
     let mut m = mm.lock();
     if m.vmas.len() >= MAX_MAP_COUNT {
-        return Err(ENOMEM);
+        return Err(Errno::ENOMEM);
     }
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
         if addr % PAGE_SIZE != 0
             || addr.checked_add(len).map(|e| e > USER_END).unwrap_or(true)
             || addr == 0
         {
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         }
         if flags & MAP_FIXED_NOREPLACE != 0
             && m.vmas
@@ -76,7 +76,7 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
                 .map(|(_, v)| v.end > addr)
                 .unwrap_or(false)
         {
-            return Err(EEXIST);
+            return Err(Errno::EEXIST);
         }
         addr
     } else {
@@ -99,7 +99,7 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
         if free_at_hint {
             hint
         } else {
-            m.find_free(0, len).ok_or(ENOMEM)?
+            m.find_free(0, len).ok_or(Errno::ENOMEM)?
         }
     };
     match file {
@@ -116,25 +116,28 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         || flags & !3 != 0
         || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
     {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let (old_len, new_len) = (page_up(old_size), page_up(new_size));
     if new_len == 0 || new_len > (1 << 40) || old_len == 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
-    let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
+    let old_end = old.checked_add(old_len).ok_or(Errno::EFAULT)?;
     let mm = task::current_mm();
     let mut m = mm.lock();
-    let (vstart, vma) = m.find(old).map(|(s, v)| (s, v.clone())).ok_or(EFAULT)?;
+    let (vstart, vma) = m
+        .find(old)
+        .map(|(s, v)| (s, v.clone()))
+        .ok_or(Errno::EFAULT)?;
     if old_end > vma.end {
-        return Err(EFAULT);
+        return Err(Errno::EFAULT);
     }
     if flags & MREMAP_FIXED == 0 {
         if new_len <= old_len {
             m.remove_range(old + new_len, old_end);
             return Ok(old);
         }
-        let grow_end = old.checked_add(new_len).ok_or(ENOMEM)?;
+        let grow_end = old.checked_add(new_len).ok_or(Errno::ENOMEM)?;
         let free = grow_end <= STACK_TOP - STACK_SIZE
             && !m
                 .vmas
@@ -149,7 +152,7 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
             return Ok(old);
         }
         if flags & MREMAP_MAYMOVE == 0 {
-            return Err(ENOMEM);
+            return Err(Errno::ENOMEM);
         }
     }
     let to = if flags & MREMAP_FIXED != 0 {
@@ -159,15 +162,15 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
                 .map(|e| e > USER_END)
                 .unwrap_or(true)
         {
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         }
         if new_addr < old_end && old < new_addr + new_len {
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         }
         m.remove_range(new_addr, new_addr + new_len);
         new_addr
     } else {
-        m.find_free(0, new_len).ok_or(ENOMEM)?
+        m.find_free(0, new_len).ok_or(Errno::ENOMEM)?
     };
     let keep = old_len.min(new_len);
     let file = vma
@@ -175,7 +178,9 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         .as_ref()
         .map(|(f, off)| (f.clone(), off + (old - vstart)));
     let file_len = vma.file_len.saturating_sub(old - vstart);
-    m.space.move_range(old, to, keep).map_err(|_| ENOMEM)?;
+    m.space
+        .move_range(old, to, keep)
+        .map_err(|_| Errno::ENOMEM)?;
     m.remove_range(old, old_end);
     m.insert(to, to + new_len, vma.prot, file, file_len);
     Ok(to)
@@ -183,11 +188,11 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
 
 pub fn munmap(addr: u64, len: u64) -> KResult {
     if addr % PAGE_SIZE != 0 || len == 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
-    let end = addr.checked_add(page_up(len)).ok_or(EINVAL)?;
+    let end = addr.checked_add(page_up(len)).ok_or(Errno::EINVAL)?;
     if end > USER_END {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     task::current_mm().lock().remove_range(addr, end);
     Ok(0)
@@ -195,16 +200,16 @@ pub fn munmap(addr: u64, len: u64) -> KResult {
 
 pub fn mprotect(addr: u64, len: u64, prot: u32) -> KResult {
     if addr % PAGE_SIZE != 0 || prot & !7 != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
-    let end = addr.checked_add(page_up(len)).ok_or(ENOMEM)?;
+    let end = addr.checked_add(page_up(len)).ok_or(Errno::ENOMEM)?;
     if end > USER_END {
-        return Err(ENOMEM);
+        return Err(Errno::ENOMEM);
     }
     if task::current_mm().lock().protect(addr, end, prot) {
         Ok(0)
     } else {
-        Err(ENOMEM)
+        Err(Errno::ENOMEM)
     }
 }
 
@@ -240,7 +245,7 @@ pub fn brk(addr: u64) -> KResult {
 pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
     const MADV_DONTNEED: u32 = 4;
     if addr % PAGE_SIZE != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let end = addr.saturating_add(page_up(len)).min(USER_END);
     let mm = task::current_mm();
@@ -262,7 +267,7 @@ pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
     }
     let covered: u64 = regions.iter().map(|&(s, e, _)| e - s).sum();
     if covered < end - addr {
-        return Err(ENOMEM);
+        return Err(Errno::ENOMEM);
     }
     Ok(0)
 }

@@ -1,9 +1,8 @@
 //! System information: uname, getrandom, rlimits, sysinfo, affinity, usage.
 
-use veridian_syscall::errno::*;
-
 use super::KResult;
-use crate::mm::user;
+use crate::task::user;
+use veridian_vfs::Errno;
 
 pub fn uname(buf: u64) -> KResult {
     let mut u = [0u8; 65 * 6];
@@ -24,7 +23,7 @@ pub fn uname(buf: u64) -> KResult {
 
 pub fn getrandom(buf: u64, len: u64, flags: u32) -> KResult {
     if flags & !7 != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let n = len.min(1 << 20) as usize;
     let mut k = alloc::vec![0u8; n];
@@ -34,14 +33,14 @@ pub fn getrandom(buf: u64, len: u64, flags: u32) -> KResult {
 }
 
 /// (soft, hard) limits reported for each resource.
-fn limit(res: u32) -> Result<(u64, u64), i32> {
+fn limit(res: u32) -> Result<(u64, u64), Errno> {
     const INF: u64 = u64::MAX;
     match res {
         3 => Ok((8 << 20, INF)),
         7 => Ok((1024, 1024)),
         6 => Ok((crate::task::MAX_TASKS as u64, crate::task::MAX_TASKS as u64)),
         0..=15 => Ok((INF, INF)),
-        _ => Err(EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -56,7 +55,7 @@ pub fn getrlimit(res: u32, out: u64) -> KResult {
 
 pub fn prlimit64(pid: u32, res: u32, new: u64, old: u64) -> KResult {
     if pid != 0 && pid != crate::task::current().pid {
-        return Err(ESRCH);
+        return Err(Errno::ESRCH);
     }
     if old != 0 {
         getrlimit(res, old)?;
@@ -87,7 +86,7 @@ pub fn sysinfo(out: u64) -> KResult {
 pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> KResult {
     let _ = pid;
     if size < 8 || size % 8 != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let mut b = alloc::vec![0u8; size.min(128) as usize];
     b[0] = 1;
@@ -107,7 +106,7 @@ pub fn prctl(option: u64, arg: u64) -> KResult {
         PR_GET_NAME => user::write_bytes(arg, b"veridian\0\0\0\0\0\0\0\0").map(|_| 0),
         PR_SET_PDEATHSIG | PR_SET_DUMPABLE => Ok(0),
         PR_GET_DUMPABLE => Ok(1),
-        _ => Err(EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 

@@ -1,8 +1,11 @@
-//! System-call dispatch: the Linux x86_64 numbers (from `veridian-syscall`)
-//! mapped to handlers, one module per family. Unknown numbers return ENOSYS
-//! and are logged once each.
+//! System-call dispatch: a table from the Linux x86_64 numbers (from
+//! `veridian-syscall`) to handlers, one module per family; the file family
+//! is the VFS crate's decoder (`fs`). Unknown numbers return ENOSYS and are
+//! logged once each.
 
 mod epoll;
+mod epoll_file;
+mod eventfd;
 mod fs;
 mod memory;
 mod misc;
@@ -15,13 +18,15 @@ mod time;
 mod unix;
 
 use alloc::collections::BTreeSet;
-use spin::Mutex;
-use veridian_syscall::errno::ENOSYS;
+use spin::{Mutex, Once};
+use veridian_syscall::clone::{CLONE_VFORK, CLONE_VM};
 use veridian_syscall::nr::*;
+use veridian_syscall::signal::SIGCHLD;
+use veridian_vfs::Errno;
 
 use crate::arch::entry::TrapFrame;
 
-pub type KResult = Result<u64, i32>;
+pub type KResult = Result<u64, Errno>;
 
 static LOGGED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 
@@ -29,12 +34,12 @@ fn unimplemented(nr: u64) -> KResult {
     if LOGGED.lock().insert(nr) {
         let name = veridian_syscall::nr::name(nr as usize).unwrap_or("unknown");
         crate::kprintln!(
-            "veridian: syscall {} ({}) not implemented: ENOSYS",
+            "veridian: syscall {} ({}) not implemented: Errno::ENOSYS",
             nr,
             name
         );
     }
-    Err(ENOSYS)
+    Err(Errno::ENOSYS)
 }
 
 /// Called by the entry assembly with the saved user registers.
@@ -56,7 +61,7 @@ extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
     }
     f.rax = match r {
         Ok(v) => v,
-        Err(e) => (-(e as i64)) as u64,
+        Err(e) => e.to_ret() as u64,
     };
     if nr as usize != RT_SIGRETURN {
         // SYSCALL's contract: rcx and r11 come back as rip and rflags.
@@ -89,176 +94,235 @@ fn finish_return(f: &mut TrapFrame, syscall: Option<u64>) {
     }
 }
 
-fn dispatch(f: &mut TrapFrame, nr: u64, a: [u64; 6]) -> KResult {
-    let n = nr as usize;
-    if crate::mm::heap::low()
-        && matches!(
-            n,
-            CLONE | FORK | VFORK | PIPE | PIPE2 | OPEN | OPENAT | DUP | DUP2 | DUP3 | MMAP
-        )
-    {
-        return Err(veridian_syscall::errno::ENOMEM);
+/// The argument registers of one call (`rdi, rsi, rdx, r10, r8, r9`),
+/// read as the type each handler takes, and the saved user context.
+pub struct Args<'f> {
+    nr: usize,
+    regs: [u64; 6],
+    pub frame: &'f mut TrapFrame,
+}
+
+impl Args<'_> {
+    pub fn u64(&self, i: usize) -> u64 {
+        self.regs[i]
     }
-    match n {
-        READ => fs::read(a[0] as i32, a[1], a[2]),
-        WRITE => fs::write(a[0] as i32, a[1], a[2]),
-        OPEN => fs::openat(fs::AT_FDCWD, a[0], a[1] as u32, a[2] as u32),
-        CLOSE => fs::close(a[0] as i32),
-        STAT => fs::fstatat(fs::AT_FDCWD, a[0], a[1], 0),
-        FSTAT => fs::fstat(a[0] as i32, a[1]),
-        LSTAT => fs::fstatat(fs::AT_FDCWD, a[0], a[1], fs::AT_SYMLINK_NOFOLLOW),
-        LSEEK => fs::lseek(a[0] as i32, a[1] as i64, a[2] as u32),
-        MMAP => memory::mmap(a[0], a[1], a[2] as u32, a[3] as u32, a[4] as i32, a[5]),
-        MPROTECT => memory::mprotect(a[0], a[1], a[2] as u32),
-        MUNMAP => memory::munmap(a[0], a[1]),
-        MREMAP => memory::mremap(a[0], a[1], a[2], a[3] as u32, a[4]),
-        FLOCK => fs::flock(a[0] as i32, a[1] as u32),
-        ALARM => time::alarm(a[0]),
-        SETITIMER => time::setitimer(a[0] as u32, a[1], a[2]),
-        GETITIMER => time::getitimer(a[0] as u32, a[1]),
-        TIMES => time::times(a[0]),
-        GETCPU => misc::getcpu(a[0], a[1]),
-        COPY_FILE_RANGE => {
-            fs::copy_file_range(a[0] as i32, a[1], a[2] as i32, a[3], a[4], a[5] as u32)
+
+    /// The low 32 bits (C `unsigned int` arguments: flags, modes).
+    pub fn u32(&self, i: usize) -> u32 {
+        self.regs[i] as u32
+    }
+
+    /// The low 32 bits as signed (C `int` arguments: fds, pids, signals).
+    pub fn i32(&self, i: usize) -> i32 {
+        self.regs[i] as i32
+    }
+}
+
+/// A system-call handler.
+type Handler = fn(&mut Args<'_>) -> KResult;
+
+/// Table size: every Linux x86_64 number is below it.
+const TABLE_LEN: usize = 512;
+
+/// The handlers by number; the file family (`veridian_vfs::FILE_SYSCALLS`)
+/// is [`fs::file_call`]'s.
+const HANDLERS: &[(usize, Handler)] = &[
+    (MMAP, |a| {
+        memory::mmap(a.u64(0), a.u64(1), a.u32(2), a.u32(3), a.i32(4), a.u64(5))
+    }),
+    (MPROTECT, |a| memory::mprotect(a.u64(0), a.u64(1), a.u32(2))),
+    (MUNMAP, |a| memory::munmap(a.u64(0), a.u64(1))),
+    (MREMAP, |a| {
+        memory::mremap(a.u64(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4))
+    }),
+    (ALARM, |a| time::alarm(a.u64(0))),
+    (SETITIMER, |a| time::setitimer(a.u32(0), a.u64(1), a.u64(2))),
+    (GETITIMER, |a| time::getitimer(a.u32(0), a.u64(1))),
+    (TIMES, |a| time::times(a.u64(0))),
+    (GETCPU, |a| misc::getcpu(a.u64(0), a.u64(1))),
+    (BRK, |a| memory::brk(a.u64(0))),
+    (RT_SIGACTION, |a| {
+        signal::rt_sigaction(a.i32(0), a.u64(1), a.u64(2), a.u64(3))
+    }),
+    (RT_SIGPROCMASK, |a| {
+        signal::rt_sigprocmask(a.i32(0), a.u64(1), a.u64(2), a.u64(3))
+    }),
+    (RT_SIGRETURN, |a| signal::rt_sigreturn(a.frame)),
+    (RT_SIGSUSPEND, |a| signal::rt_sigsuspend(a.u64(0), a.u64(1))),
+    (PAUSE, |_| signal::pause()),
+    (MADVISE, |a| memory::madvise(a.u64(0), a.u64(1), a.u32(2))),
+    (NANOSLEEP, |a| time::nanosleep(a.u64(0), a.u64(1))),
+    (GETPID, |_| process::getpid()),
+    (CLONE, |a| {
+        process::clone(a.frame, a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    }),
+    (FORK, |a| {
+        process::clone(a.frame, SIGCHLD as u64, 0, 0, 0, 0)
+    }),
+    (VFORK, |a| {
+        process::clone(a.frame, CLONE_VM | CLONE_VFORK | SIGCHLD as u64, 0, 0, 0, 0)
+    }),
+    (EXECVE, |a| {
+        process::execve(
+            a.frame,
+            veridian_vfs::abi::AT_FDCWD,
+            a.u64(0),
+            a.u64(1),
+            a.u64(2),
+        )
+    }),
+    (EXIT, |a| process::exit(a.i32(0))),
+    (WAIT4, |a| {
+        process::wait4(a.i32(0), a.u64(1), a.u32(2), a.u64(3))
+    }),
+    (WAITID, |a| {
+        process::waitid(a.u32(0), a.i32(1), a.u64(2), a.u32(3), a.u64(4))
+    }),
+    (KILL, |a| signal::kill(a.i32(0), a.i32(1))),
+    (UNAME, |a| misc::uname(a.u64(0))),
+    (GETTIMEOFDAY, |a| time::gettimeofday(a.u64(0))),
+    (TIME, |a| time::time(a.u64(0))),
+    (PRCTL, |a| misc::prctl(a.u64(0), a.u64(1))),
+    (GETRLIMIT, |a| misc::getrlimit(a.u32(0), a.u64(1))),
+    (GETRUSAGE, |a| misc::getrusage(a.u64(1))),
+    (SYSINFO, |a| misc::sysinfo(a.u64(0))),
+    (GETUID, |_| Ok(0)),
+    (GETGID, |_| Ok(0)),
+    (GETEUID, |_| Ok(0)),
+    (GETEGID, |_| Ok(0)),
+    (SETUID, |a| process::setids(SETUID, a.u64(0), a.u64(1))),
+    (SETGID, |a| process::setids(SETGID, a.u64(0), a.u64(1))),
+    (SETPGID, |a| process::setids(SETPGID, a.u64(0), a.u64(1))),
+    (SETSID, |a| process::setids(SETSID, a.u64(0), a.u64(1))),
+    (GETPPID, |_| process::getppid()),
+    (GETPGRP, |_| process::getpgid(0)),
+    (GETPGID, |a| process::getpgid(a.u32(0))),
+    (GETSID, |_| process::getsid()),
+    (SIGALTSTACK, |a| signal::sigaltstack(a.u64(0), a.u64(1))),
+    (ARCH_PRCTL, |a| process::arch_prctl(a.u64(0), a.u64(1))),
+    (GETTID, |_| process::gettid()),
+    (TKILL, |a| signal::tgkill(-1, a.i32(0), a.i32(1))),
+    (FUTEX, |a| {
+        process::futex(a.u64(0), a.u32(1), a.u32(2), a.u64(3), a.u64(4), a.u32(5))
+    }),
+    (SCHED_GETAFFINITY, |a| {
+        misc::sched_getaffinity(a.u64(0), a.u64(1), a.u64(2))
+    }),
+    (SCHED_SETAFFINITY, |_| Ok(0)),
+    (SET_TID_ADDRESS, |a| process::set_tid_address(a.u64(0))),
+    (CLOCK_GETTIME, |a| time::clock_gettime(a.u32(0), a.u64(1))),
+    (CLOCK_GETRES, |a| time::clock_getres(a.u32(0), a.u64(1))),
+    (CLOCK_NANOSLEEP, |a| {
+        time::clock_nanosleep(a.u32(0), a.u32(1), a.u64(2), a.u64(3))
+    }),
+    (EXIT_GROUP, |a| process::exit_group(a.i32(0))),
+    (TGKILL, |a| signal::tgkill(a.i32(0), a.i32(1), a.i32(2))),
+    (SET_ROBUST_LIST, |_| Ok(0)),
+    (EVENTFD, |a| eventfd::eventfd2(a.u32(0), 0)),
+    (EVENTFD2, |a| eventfd::eventfd2(a.u32(0), a.u32(1))),
+    (PRLIMIT64, |a| {
+        misc::prlimit64(a.u32(0), a.u32(1), a.u64(2), a.u64(3))
+    }),
+    (GETRANDOM, |a| misc::getrandom(a.u64(0), a.u64(1), a.u32(2))),
+    (RSEQ, |_| Err(Errno::ENOSYS)),
+    (SOCKET, |a| net::socket(a.i32(0), a.u32(1), a.i32(2))),
+    (CONNECT, |a| net::connect(a.i32(0), a.u64(1), a.u64(2))),
+    (ACCEPT, |a| net::accept4(a.i32(0), a.u64(1), a.u64(2), 0)),
+    (ACCEPT4, |a| {
+        net::accept4(a.i32(0), a.u64(1), a.u64(2), a.u32(3))
+    }),
+    (SENDTO, |a| {
+        net::sendto(a.i32(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4), a.u64(5))
+    }),
+    (RECVFROM, |a| {
+        net::recvfrom(a.i32(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4), a.u64(5))
+    }),
+    (SENDMSG, |a| net::sendmsg(a.i32(0), a.u64(1), a.u32(2))),
+    (RECVMSG, |a| net::recvmsg(a.i32(0), a.u64(1), a.u32(2))),
+    (SHUTDOWN, |a| net::shutdown(a.i32(0), a.u32(1))),
+    (BIND, |a| net::bind(a.i32(0), a.u64(1), a.u64(2))),
+    (LISTEN, |a| net::listen(a.i32(0), a.i32(1))),
+    (GETSOCKNAME, |a| {
+        net::sockname(a.i32(0), a.u64(1), a.u64(2), false)
+    }),
+    (GETPEERNAME, |a| {
+        net::sockname(a.i32(0), a.u64(1), a.u64(2), true)
+    }),
+    (SOCKETPAIR, |a| {
+        net::socketpair(a.i32(0), a.u32(1), a.i32(2), a.u64(3))
+    }),
+    (SETSOCKOPT, |a| {
+        net::setsockopt(a.i32(0), a.i32(1), a.i32(2), a.u64(3), a.u64(4))
+    }),
+    (GETSOCKOPT, |a| {
+        net::getsockopt(a.i32(0), a.i32(1), a.i32(2), a.u64(3), a.u64(4))
+    }),
+    (POLL, |a| poll::poll(a.u64(0), a.u64(1), a.i32(2))),
+    (PPOLL, |a| {
+        poll::ppoll(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    }),
+    (SELECT, |a| {
+        select::select(a.i32(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    }),
+    (PSELECT6, |a| {
+        select::pselect6(a.i32(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4), a.u64(5))
+    }),
+    (EPOLL_CREATE, |a| epoll::epoll_create(a.i32(0))),
+    (EPOLL_CREATE1, |a| epoll::epoll_create1(a.u32(0))),
+    (EPOLL_CTL, |a| {
+        epoll::epoll_ctl(a.i32(0), a.i32(1), a.i32(2), a.u64(3))
+    }),
+    (EPOLL_WAIT, |a| {
+        epoll::epoll_wait(a.i32(0), a.u64(1), a.i32(2), a.i32(3))
+    }),
+    (EPOLL_PWAIT, |a| {
+        epoll::epoll_pwait(a.i32(0), a.u64(1), a.i32(2), a.i32(3), a.u64(4), a.u64(5))
+    }),
+    (EPOLL_PWAIT2, |a| {
+        epoll::epoll_pwait2(a.i32(0), a.u64(1), a.i32(2), a.u64(3), a.u64(4), a.u64(5))
+    }),
+    (SCHED_YIELD, |_| {
+        crate::task::sched::yield_now();
+        Ok(0)
+    }),
+];
+
+/// Calls that allocate kernel memory for a new object: `ENOMEM` at once
+/// when the heap runs low.
+const NEED_HEAP: &[usize] = &[
+    CLONE, FORK, VFORK, PIPE, PIPE2, OPEN, OPENAT, DUP, DUP2, DUP3, MMAP,
+];
+
+static TABLE: Once<[Option<Handler>; TABLE_LEN]> = Once::new();
+
+fn file(a: &mut Args<'_>) -> KResult {
+    fs::file_call(a.nr, a.regs).unwrap_or_else(|| unimplemented(a.nr as u64))
+}
+
+fn table() -> &'static [Option<Handler>; TABLE_LEN] {
+    TABLE.call_once(|| {
+        let mut t: [Option<Handler>; TABLE_LEN] = [None; TABLE_LEN];
+        for &n in veridian_vfs::FILE_SYSCALLS {
+            t[n] = Some(file);
         }
-        FALLOCATE => fs::fallocate(a[0] as i32, a[1] as u32, a[2] as i64, a[3] as i64),
-        BRK => memory::brk(a[0]),
-        RT_SIGACTION => signal::rt_sigaction(a[0] as i32, a[1], a[2], a[3]),
-        RT_SIGPROCMASK => signal::rt_sigprocmask(a[0] as i32, a[1], a[2], a[3]),
-        RT_SIGRETURN => signal::rt_sigreturn(f),
-        RT_SIGSUSPEND => signal::rt_sigsuspend(a[0], a[1]),
-        PAUSE => signal::pause(),
-        IOCTL => fs::ioctl(a[0] as i32, a[1], a[2]),
-        PREAD64 => fs::pread(a[0] as i32, a[1], a[2], a[3]),
-        PWRITE64 => fs::pwrite(a[0] as i32, a[1], a[2], a[3]),
-        READV => fs::readv(a[0] as i32, a[1], a[2]),
-        WRITEV => fs::writev(a[0] as i32, a[1], a[2]),
-        ACCESS => fs::faccessat(fs::AT_FDCWD, a[0], a[1] as u32, 0),
-        PIPE => fs::pipe2(a[0], 0),
-        SCHED_YIELD => {
-            crate::task::sched::yield_now();
-            Ok(0)
+        for &(n, h) in HANDLERS {
+            t[n] = Some(h);
         }
-        MADVISE => memory::madvise(a[0], a[1], a[2] as u32),
-        DUP => fs::dup(a[0] as i32),
-        DUP2 => fs::dup2(a[0] as i32, a[1] as i32),
-        NANOSLEEP => time::nanosleep(a[0], a[1]),
-        GETPID => process::getpid(),
-        CLONE => process::clone(f, a[0], a[1], a[2], a[3], a[4]),
-        FORK => process::clone(f, 17, 0, 0, 0, 0),
-        VFORK => process::clone(f, 0x4000 | 0x100 | 17, 0, 0, 0, 0),
-        EXECVE => process::execve(f, fs::AT_FDCWD, a[0], a[1], a[2]),
-        EXIT => process::exit(a[0] as i32),
-        WAIT4 => process::wait4(a[0] as i32, a[1], a[2] as u32, a[3]),
-        WAITID => process::waitid(a[0] as u32, a[1] as i32, a[2], a[3] as u32, a[4]),
-        KILL => signal::kill(a[0] as i32, a[1] as i32),
-        UNAME => misc::uname(a[0]),
-        FCNTL => fs::fcntl(a[0] as i32, a[1] as u32, a[2]),
-        FSYNC | FDATASYNC => fs::fsync(a[0] as i32),
-        TRUNCATE => fs::truncate(a[0], a[1]),
-        FTRUNCATE => fs::ftruncate(a[0] as i32, a[1]),
-        GETCWD => fs::getcwd(a[0], a[1]),
-        CHDIR => fs::chdir(a[0]),
-        FCHDIR => fs::fchdir(a[0] as i32),
-        RENAME => fs::renameat(fs::AT_FDCWD, a[0], fs::AT_FDCWD, a[1], 0),
-        MKDIR => fs::mkdirat(fs::AT_FDCWD, a[0], a[1] as u32),
-        RMDIR => fs::unlinkat(fs::AT_FDCWD, a[0], fs::AT_REMOVEDIR),
-        LINK => fs::linkat(fs::AT_FDCWD, a[0], fs::AT_FDCWD, a[1], 0),
-        UNLINK => fs::unlinkat(fs::AT_FDCWD, a[0], 0),
-        SYMLINK => fs::symlinkat(a[0], fs::AT_FDCWD, a[1]),
-        READLINK => fs::readlinkat(fs::AT_FDCWD, a[0], a[1], a[2]),
-        CHMOD => fs::fchmodat(fs::AT_FDCWD, a[0], a[1] as u32, 0),
-        FCHMOD => fs::fchmod(a[0] as i32, a[1] as u32),
-        CHOWN => fs::fchownat(fs::AT_FDCWD, a[0], a[1] as u32, a[2] as u32, 0),
-        LCHOWN => fs::fchownat(
-            fs::AT_FDCWD,
-            a[0],
-            a[1] as u32,
-            a[2] as u32,
-            fs::AT_SYMLINK_NOFOLLOW,
-        ),
-        FCHOWN => fs::fchownat(a[0] as i32, 0, a[1] as u32, a[2] as u32, 0x1000),
-        FCHOWNAT => fs::fchownat(a[0] as i32, a[1], a[2] as u32, a[3] as u32, a[4] as u32),
-        UMASK => fs::umask(a[0] as u32),
-        GETTIMEOFDAY => time::gettimeofday(a[0]),
-        TIME => time::time(a[0]),
-        PRCTL => misc::prctl(a[0], a[1]),
-        GETRLIMIT => misc::getrlimit(a[0] as u32, a[1]),
-        GETRUSAGE => misc::getrusage(a[1]),
-        SYSINFO => misc::sysinfo(a[0]),
-        GETUID | GETGID | GETEUID | GETEGID => Ok(0),
-        SETUID | SETGID | SETPGID | SETSID => process::setids(n, a[0], a[1]),
-        GETPPID => process::getppid(),
-        GETPGRP => process::getpgid(0),
-        GETPGID => process::getpgid(a[0] as u32),
-        GETSID => process::getsid(),
-        SIGALTSTACK => signal::sigaltstack(a[0], a[1]),
-        ARCH_PRCTL => process::arch_prctl(a[0], a[1]),
-        GETTID => process::gettid(),
-        TKILL => signal::tgkill(-1, a[0] as i32, a[1] as i32),
-        FUTEX => process::futex(a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32),
-        SCHED_GETAFFINITY => misc::sched_getaffinity(a[0], a[1], a[2]),
-        SCHED_SETAFFINITY => Ok(0),
-        GETDENTS64 => fs::getdents64(a[0] as i32, a[1], a[2]),
-        SET_TID_ADDRESS => process::set_tid_address(a[0]),
-        CLOCK_GETTIME => time::clock_gettime(a[0] as u32, a[1]),
-        CLOCK_GETRES => time::clock_getres(a[0] as u32, a[1]),
-        CLOCK_NANOSLEEP => time::clock_nanosleep(a[0] as u32, a[1] as u32, a[2], a[3]),
-        EXIT_GROUP => process::exit_group(a[0] as i32),
-        TGKILL => signal::tgkill(a[0] as i32, a[1] as i32, a[2] as i32),
-        OPENAT => fs::openat(a[0] as i32, a[1], a[2] as u32, a[3] as u32),
-        MKDIRAT => fs::mkdirat(a[0] as i32, a[1], a[2] as u32),
-        NEWFSTATAT => fs::fstatat(a[0] as i32, a[1], a[2], a[3] as u32),
-        UNLINKAT => fs::unlinkat(a[0] as i32, a[1], a[2] as u32),
-        RENAMEAT => fs::renameat(a[0] as i32, a[1], a[2] as i32, a[3], 0),
-        RENAMEAT2 => fs::renameat(a[0] as i32, a[1], a[2] as i32, a[3], a[4] as u32),
-        LINKAT => fs::linkat(a[0] as i32, a[1], a[2] as i32, a[3], a[4] as u32),
-        SYMLINKAT => fs::symlinkat(a[0], a[1] as i32, a[2]),
-        READLINKAT => fs::readlinkat(a[0] as i32, a[1], a[2], a[3]),
-        FCHMODAT => fs::fchmodat(a[0] as i32, a[1], a[2] as u32, 0),
-        FACCESSAT => fs::faccessat(a[0] as i32, a[1], a[2] as u32, 0),
-        FACCESSAT2 => fs::faccessat(a[0] as i32, a[1], a[2] as u32, a[3] as u32),
-        SET_ROBUST_LIST => Ok(0),
-        UTIMENSAT => fs::utimensat(a[0] as i32, a[1], a[2], a[3] as u32),
-        DUP3 => fs::dup3(a[0] as i32, a[1] as i32, a[2] as u32),
-        PIPE2 => fs::pipe2(a[0], a[1] as u32),
-        EVENTFD => crate::fs::eventfd::eventfd2(a[0] as u32, 0),
-        EVENTFD2 => crate::fs::eventfd::eventfd2(a[0] as u32, a[1] as u32),
-        PRLIMIT64 => misc::prlimit64(a[0] as u32, a[1] as u32, a[2], a[3]),
-        GETRANDOM => misc::getrandom(a[0], a[1], a[2] as u32),
-        STATX => fs::statx(a[0] as i32, a[1], a[2] as u32, a[4]),
-        RSEQ => Err(ENOSYS),
-        SENDFILE => fs::sendfile(a[0] as i32, a[1] as i32, a[2], a[3]),
-        SYNC | SYNCFS => fs::sync(),
-        STATFS => fs::statfs(a[0], a[1]),
-        FSTATFS => fs::fstatfs(a[0] as i32, a[1]),
-        CREAT => fs::openat(fs::AT_FDCWD, a[0], 0o1101, a[1] as u32),
-        POLL => fs::poll(a[0], a[1], a[2] as i64),
-        SOCKET => net::socket(a[0] as i32, a[1] as u32, a[2] as i32),
-        CONNECT => net::connect(a[0] as i32, a[1], a[2]),
-        ACCEPT => net::accept4(a[0] as i32, a[1], a[2], 0),
-        ACCEPT4 => net::accept4(a[0] as i32, a[1], a[2], a[3] as u32),
-        SENDTO => net::sendto(a[0] as i32, a[1], a[2], a[3] as u32, a[4], a[5]),
-        RECVFROM => net::recvfrom(a[0] as i32, a[1], a[2], a[3] as u32, a[4], a[5]),
-        SENDMSG => net::sendmsg(a[0] as i32, a[1], a[2] as u32),
-        RECVMSG => net::recvmsg(a[0] as i32, a[1], a[2] as u32),
-        SHUTDOWN => net::shutdown(a[0] as i32, a[1] as u32),
-        BIND => net::bind(a[0] as i32, a[1], a[2]),
-        LISTEN => net::listen(a[0] as i32, a[1] as i32),
-        GETSOCKNAME => net::sockname(a[0] as i32, a[1], a[2], false),
-        GETPEERNAME => net::sockname(a[0] as i32, a[1], a[2], true),
-        SOCKETPAIR => net::socketpair(a[0] as i32, a[1] as u32, a[2] as i32, a[3]),
-        SETSOCKOPT => net::setsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
-        GETSOCKOPT => net::getsockopt(a[0] as i32, a[1] as i32, a[2] as i32, a[3], a[4]),
-        PPOLL => poll::ppoll(a[0], a[1], a[2], a[3], a[4]),
-        SELECT => select::select(a[0] as i32, a[1], a[2], a[3], a[4]),
-        PSELECT6 => select::pselect6(a[0] as i32, a[1], a[2], a[3], a[4], a[5]),
-        213 => epoll::epoll_create(a[0] as i32), // epoll_create (not in the nr table)
-        EPOLL_CREATE1 => epoll::epoll_create1(a[0] as u32),
-        EPOLL_CTL => epoll::epoll_ctl(a[0] as i32, a[1] as i32, a[2] as i32, a[3]),
-        EPOLL_WAIT => epoll::epoll_wait(a[0] as i32, a[1], a[2] as i32, a[3] as i32),
-        EPOLL_PWAIT => epoll::epoll_pwait(a[0] as i32, a[1], a[2] as i32, a[3] as i32, a[4], a[5]),
-        EPOLL_PWAIT2 => epoll::epoll_pwait2(a[0] as i32, a[1], a[2] as i32, a[3], a[4], a[5]),
-        _ => unimplemented(nr),
+        t
+    })
+}
+
+fn dispatch(f: &mut TrapFrame, nr: u64, regs: [u64; 6]) -> KResult {
+    let n = nr as usize;
+    if crate::mm::heap::low() && NEED_HEAP.contains(&n) {
+        return Err(Errno::ENOMEM);
+    }
+    match table().get(n).copied().flatten() {
+        Some(h) => h(&mut Args {
+            nr: n,
+            regs,
+            frame: f,
+        }),
+        None => unimplemented(nr),
     }
 }

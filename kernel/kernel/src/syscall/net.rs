@@ -10,30 +10,27 @@ use alloc::vec::Vec;
 use veridian_net::abi::*;
 use veridian_net::msghdr::{self, MsgHdr, IOVEC_SIZE, MSGHDR_SIZE};
 use veridian_net::{sockaddr, OwnedSocket, SocketId};
-use veridian_syscall::errno::*;
+use veridian_syscall::limits::IOV_MAX;
+use veridian_vfs::Errno;
 use veridian_vfs::{Caller, OpenFile, SpecialFile};
 
 use super::unix::{self, is_unix};
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::net::block::{blocking, Wait};
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
+use crate::task::user;
 
-/// Largest transfer per call (as for files); bounds the kernel buffer.
+/// Largest transfer per call; bounds the kernel buffer.
 const MAX_IO: usize = 1 << 20;
 
-fn neterr(e: veridian_net::Errno) -> i32 {
-    e.0
-}
-
-fn file(fd: i32) -> Result<Arc<OpenFile>, i32> {
-    current().files().get(fd).map_err(|e| e.0)
+fn file(fd: i32) -> Result<Arc<OpenFile>, Errno> {
+    current().files().get(fd)
 }
 
 /// `fd`'s open file if it is an `AF_UNIX` pair end (`EBADF` if closed).
-fn unix_fd(fd: i32) -> Result<Option<Arc<OpenFile>>, i32> {
+fn unix_fd(fd: i32) -> Result<Option<Arc<OpenFile>>, Errno> {
     let f = file(fd)?;
     Ok(is_unix(&f).then_some(f))
 }
@@ -44,7 +41,7 @@ enum Sock {
     Unix(Arc<OpenFile>),
 }
 
-fn any_sock(fd: i32) -> Result<Sock, i32> {
+fn any_sock(fd: i32) -> Result<Sock, Errno> {
     match unix_fd(fd)? {
         Some(f) => Ok(Sock::Unix(f)),
         None => sock(fd).map(|(f, id)| Sock::Inet(f, id)),
@@ -52,62 +49,60 @@ fn any_sock(fd: i32) -> Result<Sock, i32> {
 }
 
 /// The socket behind `fd`: `EBADF`, or `ENOTSOCK` for other files.
-fn sock(fd: i32) -> Result<(Arc<OpenFile>, SocketId), i32> {
-    let f = current().files().get(fd).map_err(|e| e.0)?;
+fn sock(fd: i32) -> Result<(Arc<OpenFile>, SocketId), Errno> {
+    let f = current().files().get(fd)?;
     let id = f
         .special()
         .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
         .map(|s| s.id())
-        .ok_or(ENOTSOCK)?;
+        .ok_or(Errno::ENOTSOCK)?;
     // O_NONBLOCK (fcntl, FIONBIO, SOCK_NONBLOCK) lives in the open file;
     // the stack's copy decides a few Linux corner cases (UDP after SHUT_RD).
     let nb = f.is_nonblocking();
-    crate::net::peek(|n| n.set_nonblocking(id, nb)).map_err(neterr)?;
+    crate::net::peek(|n| n.set_nonblocking(id, nb))?;
     Ok((f, id))
 }
 
 /// Gives a new socket an fd (`SOCK_NONBLOCK`/`SOCK_CLOEXEC` in `flags`).
-fn install(s: OwnedSocket, flags: u32) -> Result<i32, i32> {
+fn install(s: OwnedSocket, flags: u32) -> Result<i32, Errno> {
     let name = alloc::format!("socket:[{}]", s.id().raw());
     let file: Arc<dyn SpecialFile> = Arc::new(SocketFile::new(s));
     let t = current();
     let (fds, fsx) = (t.files(), t.fsctx());
     drop(t);
-    vfs()
-        .install_special(
-            Caller {
-                fds: &fds,
-                fs: &fsx,
-            },
-            file,
-            name.as_bytes(),
-            flags & (SOCK_NONBLOCK | SOCK_CLOEXEC),
-        )
-        .map_err(|e| e.0)
+    vfs().install_special(
+        Caller {
+            fds: &fds,
+            fs: &fsx,
+        },
+        file,
+        name.as_bytes(),
+        flags & (SOCK_NONBLOCK | SOCK_CLOEXEC),
+    )
 }
 
 /// Copies in a `sockaddr` of `len` bytes (`EINVAL` if negative or larger
 /// than `sockaddr_storage`).
-fn addr_in(p: u64, len: u64) -> Result<Vec<u8>, i32> {
+fn addr_in(p: u64, len: u64) -> Result<Vec<u8>, Errno> {
     let len = len as u32 as i32;
     if len < 0 || len as usize > SOCKADDR_STORAGE_SIZE {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     user::read_bytes(p, len as usize)
 }
 
 /// Reads `*addrlen` for an address to be returned (`EINVAL` if negative).
-fn addrlen_in(lenp: u64) -> Result<usize, i32> {
+fn addrlen_in(lenp: u64) -> Result<usize, Errno> {
     let n = user::read_u32(lenp)? as i32;
     if n < 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     Ok(n as usize)
 }
 
 /// Writes an address truncated to `room` bytes and its full length to
 /// `*addrlen`.
-fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddrV4) -> Result<(), i32> {
+fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddrV4) -> Result<(), Errno> {
     let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];
     let cap = room.min(buf.len());
     let full = sockaddr::encode_into(a, &mut buf[..cap]);
@@ -115,8 +110,8 @@ fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddrV4) -> Resul
     user::write_u32(lenp, full as u32)
 }
 
-fn rcv_wait(f: &OpenFile, id: SocketId, flags: u32, want: u16) -> Result<Wait, i32> {
-    let (rcv, _) = crate::net::peek(|n| n.timeouts(id)).map_err(neterr)?;
+fn rcv_wait(f: &OpenFile, id: SocketId, flags: u32, want: u16) -> Result<Wait, Errno> {
+    let (rcv, _) = crate::net::peek(|n| n.timeouts(id))?;
     Ok(Wait {
         id,
         want,
@@ -125,8 +120,8 @@ fn rcv_wait(f: &OpenFile, id: SocketId, flags: u32, want: u16) -> Result<Wait, i
     })
 }
 
-fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, i32> {
-    let (_, snd) = crate::net::peek(|n| n.timeouts(id)).map_err(neterr)?;
+fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, Errno> {
+    let (_, snd) = crate::net::peek(|n| n.timeouts(id))?;
     Ok(Wait {
         id,
         want: POLLOUT,
@@ -136,25 +131,17 @@ fn snd_wait(f: &OpenFile, id: SocketId, flags: u32) -> Result<Wait, i32> {
 }
 
 /// SIGPIPE for a send on a shut-down connection, unless `MSG_NOSIGNAL`.
-fn epipe<T>(r: Result<T, i32>, flags: u32) -> Result<T, i32> {
-    if r.as_ref().err() == Some(&EPIPE) && flags & MSG_NOSIGNAL == 0 {
-        raise_sigpipe();
+fn epipe<T>(r: Result<T, Errno>, flags: u32) -> Result<T, Errno> {
+    if r.as_ref().err() == Some(&Errno::EPIPE) && flags & MSG_NOSIGNAL == 0 {
+        super::signal::raise_sigpipe();
     }
     r
-}
-
-/// Sends SIGPIPE to the calling thread.
-pub fn raise_sigpipe() {
-    let t = current();
-    let (pid, tid) = (t.pid as i32, t.tid as i32);
-    drop(t);
-    let _ = super::signal::tgkill(pid, tid, 13);
 }
 
 /// `socket`: `AF_INET` only; `AF_UNIX` is `EAFNOSUPPORT` (the stack's
 /// answer): named unix sockets are not implemented, only [`socketpair`]'s.
 pub fn socket(domain: i32, ty: u32, protocol: i32) -> KResult {
-    let s = crate::net::with(|n| n.socket(domain, ty, protocol)).map_err(neterr)?;
+    let s = crate::net::with(|n| n.socket(domain, ty, protocol))?;
     install(s, ty).map(|fd| fd as u64)
 }
 
@@ -170,9 +157,7 @@ pub fn bind(fd: i32, addr: u64, len: u64) -> KResult {
     }
     let (_f, id) = sock(fd)?;
     let a = addr_in(addr, len)?;
-    crate::net::with(|n| n.bind(id, &a))
-        .map_err(neterr)
-        .map(|_| 0)
+    crate::net::with(|n| n.bind(id, &a)).map(|_| 0)
 }
 
 pub fn listen(fd: i32, backlog: i32) -> KResult {
@@ -180,9 +165,7 @@ pub fn listen(fd: i32, backlog: i32) -> KResult {
         return unix::listen_or_accept(&f);
     }
     let (_f, id) = sock(fd)?;
-    crate::net::with(|n| n.listen(id, backlog))
-        .map_err(neterr)
-        .map(|_| 0)
+    crate::net::with(|n| n.listen(id, backlog)).map(|_| 0)
 }
 
 pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
@@ -193,7 +176,7 @@ pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
     let a = addr_in(addr, len)?;
     match crate::net::with(|n| n.connect(id, &a)) {
         Err(e) if e == veridian_net::Errno::EINPROGRESS && !f.is_nonblocking() => {}
-        r => return r.map(|_| 0).map_err(neterr),
+        r => return r.map(|_| 0),
     }
     // Linux: a connect timed out by SO_SNDTIMEO reports EINPROGRESS.
     let w = snd_wait(&f, id, 0)?;
@@ -202,14 +185,14 @@ pub fn connect(fd: i32, addr: u64, len: u64) -> KResult {
         r => r,
     });
     match r {
-        Err(EAGAIN) => Err(EINPROGRESS),
+        Err(Errno::EAGAIN) => Err(Errno::EINPROGRESS),
         r => r.map(|_| 0),
     }
 }
 
 pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
     if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     if let Some(f) = unix_fd(fd)? {
         return unix::listen_or_accept(&f);
@@ -221,7 +204,7 @@ pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
     let newfd = install(s, flags)?;
     if addr != 0 {
         if let Err(e) = addr_out(addr, lenp, room, peer) {
-            let _ = super::fs::close(newfd);
+            let _ = current().files().close(newfd);
             return Err(e);
         }
     }
@@ -235,7 +218,7 @@ fn send_all(
     data: &[u8],
     flags: u32,
     dest: Option<&[u8]>,
-) -> Result<usize, i32> {
+) -> Result<usize, Errno> {
     let w = snd_wait(f, id, flags)?;
     let mut done = 0;
     loop {
@@ -253,7 +236,7 @@ fn send_all(
 }
 
 /// Sends on either kind of socket.
-fn send_any(s: &Sock, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, i32> {
+fn send_any(s: &Sock, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, Errno> {
     match s {
         Sock::Inet(f, id) => epipe(send_all(f, *id, data, flags, dest), flags),
         Sock::Unix(f) => unix::send(f, data, flags, dest),
@@ -261,7 +244,7 @@ fn send_any(s: &Sock, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<us
 }
 
 /// Receives on either kind of socket.
-fn recv_any(s: &Sock, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvInfo, i32> {
+fn recv_any(s: &Sock, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvInfo, Errno> {
     match s {
         Sock::Inet(f, id) => recv_into(f, *id, kbuf, flags),
         Sock::Unix(f) => unix::recv(f, kbuf, flags),
@@ -285,11 +268,10 @@ fn recv_into(
     id: SocketId,
     kbuf: &mut [u8],
     flags: u32,
-) -> Result<veridian_net::RecvInfo, i32> {
+) -> Result<veridian_net::RecvInfo, Errno> {
     let w = rcv_wait(f, id, flags, POLLIN)?;
     let mut info = blocking(&w, |n| n.recvfrom(id, kbuf, flags))?;
-    let stream =
-        crate::net::peek(|n| n.sock_type(id)).map_err(neterr)? == veridian_net::SockType::Stream;
+    let stream = crate::net::peek(|n| n.sock_type(id))? == veridian_net::SockType::Stream;
     if stream && flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 {
         wait_all(&mut info, kbuf, |rest| {
             blocking(&w, |n| n.recvfrom(id, rest, flags))
@@ -304,7 +286,7 @@ fn recv_into(
 pub(super) fn wait_all(
     info: &mut veridian_net::RecvInfo,
     kbuf: &mut [u8],
-    mut more: impl FnMut(&mut [u8]) -> Result<veridian_net::RecvInfo, i32>,
+    mut more: impl FnMut(&mut [u8]) -> Result<veridian_net::RecvInfo, Errno>,
 ) {
     while info.len > 0 && info.len < kbuf.len() {
         match more(&mut kbuf[info.len..]) {
@@ -332,16 +314,76 @@ pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -
     Ok(info.ret(flags) as u64)
 }
 
-/// The (base, len) pairs of a `msghdr`'s iovec array.
-fn iovecs(h: &MsgHdr) -> Result<Vec<(u64, u64)>, i32> {
-    let raw = user::read_bytes(h.iov, h.iovlen as usize * IOVEC_SIZE)?;
+/// The (base, len) pairs of a user iovec array of `cnt` entries.
+fn iovecs(iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno> {
+    let raw = user::read_bytes(iov, cnt as usize * IOVEC_SIZE)?;
     raw.chunks_exact(IOVEC_SIZE)
-        .map(|c| msghdr::iovec(c).map_err(neterr))
+        .map(|c| msghdr::iovec(c))
         .collect()
 }
 
-fn msghdr_in(p: u64) -> Result<MsgHdr, i32> {
-    MsgHdr::decode(&user::read_bytes(p, MSGHDR_SIZE)?).map_err(neterr)
+/// Gathers the iovecs' bytes (at most [`MAX_IO`]).
+fn gather(v: &[(u64, u64)]) -> Result<Vec<u8>, Errno> {
+    let mut data = Vec::new();
+    for &(base, len) in v {
+        let take = (len as usize).min(MAX_IO - data.len());
+        data.extend_from_slice(&user::read_bytes(base, take)?);
+        if data.len() >= MAX_IO {
+            break;
+        }
+    }
+    Ok(data)
+}
+
+/// Receives into a buffer as large as the iovecs (at most [`MAX_IO`])
+/// and scatters what came.
+fn recv_scatter(s: &Sock, v: &[(u64, u64)], flags: u32) -> Result<veridian_net::RecvInfo, Errno> {
+    let total = v
+        .iter()
+        .fold(0u64, |a, &(_, l)| a.saturating_add(l))
+        .min(MAX_IO as u64);
+    let mut kbuf = vec![0u8; total as usize];
+    let info = recv_any(s, &mut kbuf, flags)?;
+    let mut off = 0;
+    for &(base, len) in v {
+        if off >= info.len {
+            break;
+        }
+        let k = (len as usize).min(info.len - off);
+        user::write_bytes(base, &kbuf[off..off + k])?;
+        off += k;
+    }
+    Ok(info)
+}
+
+/// read/write/readv/writev on a socket fd (inet, or an `AF_UNIX` pair
+/// end): recv/send without flags, so `SO_RCVTIMEO`, `SO_SNDTIMEO` and
+/// `SIGPIPE` apply. `None` for other calls and other files.
+pub fn stream_io(n: usize, a: [u64; 6]) -> Option<KResult> {
+    use veridian_syscall::nr;
+    if !matches!(n, nr::READ | nr::WRITE | nr::READV | nr::WRITEV) {
+        return None;
+    }
+    let s = match any_sock(a[0] as i32) {
+        Ok(s) => s,
+        Err(_) => return None,
+    };
+    let (buf, len) = (a[1], a[2]);
+    Some(match n {
+        // Linux's sock_read_iter: an empty read of a pair end is 0 at once.
+        nr::READ if len == 0 && matches!(s, Sock::Unix(_)) => Ok(0),
+        nr::READ => recvfrom(a[0] as i32, buf, len, 0, 0, 0),
+        nr::WRITE => sendto(a[0] as i32, buf, len, 0, 0, 0),
+        _ if len > IOV_MAX as u64 => Err(Errno::EINVAL),
+        nr::READV => iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|i| i.len as u64)),
+        _ => iovecs(buf, len)
+            .and_then(|v| gather(&v))
+            .and_then(|d| send_any(&s, &d, 0, None).map(|k| k as u64)),
+    })
+}
+
+fn msghdr_in(p: u64) -> Result<MsgHdr, Errno> {
+    MsgHdr::decode(&user::read_bytes(p, MSGHDR_SIZE)?)
 }
 
 pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
@@ -350,14 +392,7 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     if let Sock::Unix(_) = s {
         unix::check_control(h.controllen)?;
     }
-    let mut data = Vec::new();
-    for (base, len) in iovecs(&h)? {
-        let take = (len as usize).min(MAX_IO - data.len());
-        data.extend_from_slice(&user::read_bytes(base, take)?);
-        if data.len() >= MAX_IO {
-            break;
-        }
-    }
+    let data = gather(&iovecs(h.iov, h.iovlen)?)?;
     let dest = if h.name != 0 && h.namelen > 0 {
         Some(addr_in(h.name, h.namelen as u64)?)
     } else {
@@ -369,22 +404,7 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
 pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     let s = any_sock(fd)?;
     let h = msghdr_in(msg)?;
-    let v = iovecs(&h)?;
-    let total = v
-        .iter()
-        .fold(0u64, |a, &(_, l)| a.saturating_add(l))
-        .min(MAX_IO as u64);
-    let mut kbuf = vec![0u8; total as usize];
-    let info = recv_any(&s, &mut kbuf, flags)?;
-    let mut off = 0;
-    for (base, len) in v {
-        if off >= info.len {
-            break;
-        }
-        let k = (len as usize).min(info.len - off);
-        user::write_bytes(base, &kbuf[off..off + k])?;
-        off += k;
-    }
+    let info = recv_scatter(&s, &iovecs(h.iov, h.iovlen)?, flags)?;
     let mut namelen = 0u32;
     if let (Some(a), true) = (info.from, h.name != 0) {
         let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];
@@ -404,9 +424,7 @@ pub fn shutdown(fd: i32, how: u32) -> KResult {
         return unix::shutdown(&f, how);
     }
     let (_f, id) = sock(fd)?;
-    crate::net::with(|n| n.shutdown(id, how))
-        .map_err(neterr)
-        .map(|_| 0)
+    crate::net::with(|n| n.shutdown(id, how)).map(|_| 0)
 }
 
 /// getsockname (`peer` false) and getpeername (`peer` true).
@@ -423,8 +441,7 @@ pub fn sockname(fd: i32, addr: u64, lenp: u64, peer: bool) -> KResult {
         } else {
             n.local_addr(id)
         }
-    })
-    .map_err(neterr)?;
+    })?;
     addr_out(addr, lenp, room, a).map(|_| 0)
 }
 
@@ -432,16 +449,14 @@ pub fn setsockopt(fd: i32, level: i32, name: i32, val: u64, len: u64) -> KResult
     let s = any_sock(fd)?;
     let len = len as u32 as i32;
     if len < 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let v = user::read_bytes(val, (len as usize).min(MAX_OPTLEN))?;
     let id = match s {
         Sock::Unix(f) => return unix::setsockopt(&f, level, name, &v),
         Sock::Inet(_, id) => id,
     };
-    crate::net::with(|n| n.setsockopt(id, level, name, &v))
-        .map_err(neterr)
-        .map(|_| 0)
+    crate::net::with(|n| n.setsockopt(id, level, name, &v)).map(|_| 0)
 }
 
 pub fn getsockopt(fd: i32, level: i32, name: i32, val: u64, lenp: u64) -> KResult {
@@ -449,7 +464,7 @@ pub fn getsockopt(fd: i32, level: i32, name: i32, val: u64, lenp: u64) -> KResul
     let room = addrlen_in(lenp)?;
     let v = match s {
         Sock::Unix(f) => unix::getsockopt(&f, level, name)?,
-        Sock::Inet(_, id) => crate::net::with(|n| n.getsockopt(id, level, name)).map_err(neterr)?,
+        Sock::Inet(_, id) => crate::net::with(|n| n.getsockopt(id, level, name))?,
     };
     let b = v.as_bytes();
     let k = b.len().min(room);

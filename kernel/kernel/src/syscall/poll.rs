@@ -1,35 +1,31 @@
-//! ppoll(2) over any fds (files, pipes, devices, sockets), and the pieces
-//! epoll shares with it: per-fd readiness, timeouts, the temporary signal
-//! mask, and the sleep between checks.
+//! poll(2) and ppoll(2) over any fds (files, pipes, devices, sockets), and
+//! the pieces select and epoll share with them: per-fd readiness, timeouts
+//! and the temporary signal mask. Sleeping is `crate::wait`'s.
 
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use veridian_net::abi::{POLLFD_SIZE, POLLNVAL};
 use veridian_net::PollFd;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 use veridian_vfs::OpenFile;
 
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
+use crate::task::user;
 
-/// Longest sleep between checks when a watched file does not announce its
-/// readiness changes (pipes and devices wake their own queues, not
-/// [`crate::net::WAITERS`]).
-const RECHECK_NS: u64 = 10_000_000;
 /// Most fds one poll may name (Linux: `RLIMIT_NOFILE`).
 const MAX_FDS: u64 = 4096;
 
-/// Whether `f` is a socket, inet or an `AF_UNIX` pair end (its readiness
-/// changes wake [`crate::net::WAITERS`]).
+/// Whether `f` is a socket, inet or an `AF_UNIX` pair end.
 pub fn is_socket(f: &OpenFile) -> bool {
     f.special().is_some_and(|s| s.as_any().is::<SocketFile>()) || super::unix::is_unix(f)
 }
 
-/// Whether every readiness change of `f` wakes [`crate::net::WAITERS`]
-/// (sockets, unix pair ends and eventfds), so a waiter need not re-check it.
+/// Whether every readiness change of `f` wakes `crate::wait`'s readiness
+/// queue (sockets, unix pair ends and eventfds), so a waiter need not
+/// re-check it.
 pub fn announces_readiness(f: &OpenFile) -> bool {
     is_socket(f) || crate::fs::eventfd::as_eventfd(f).is_some()
 }
@@ -45,13 +41,13 @@ pub fn fd_readiness(fd: i32) -> (u16, bool) {
 
 /// A relative `struct timespec` as an absolute monotonic deadline
 /// (`None`: a NULL pointer, wait forever). `EINVAL` if malformed.
-pub fn timespec_deadline(p: u64) -> Result<Option<u64>, i32> {
+pub fn timespec_deadline(p: u64) -> Result<Option<u64>, Errno> {
     if p == 0 {
         return Ok(None);
     }
     let sec = user::read_u64(p)? as i64;
     let nsec = user::read_u64(p + 8)? as i64;
-    let ns = veridian_net::select::timespec_ns(sec, nsec).map_err(|e| e.0)?;
+    let ns = veridian_net::select::timespec_ns(sec, nsec)?;
     Ok(Some(crate::time::monotonic_ns().saturating_add(ns)))
 }
 
@@ -68,14 +64,14 @@ pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResul
         return f();
     }
     if size != 8 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let kill_stop = (1u64 << 8) | (1u64 << 18);
     let new = user::read_u64(mask)? & !kill_stop;
     let old = current().sigmask.swap(new, Ordering::Relaxed);
     let r = f();
     let cur = current();
-    if r == Err(EINTR) {
+    if r == Err(Errno::EINTR) {
         cur.suspend_mask.store(old, Ordering::Relaxed);
     } else {
         cur.sigmask.store(old, Ordering::Relaxed);
@@ -83,32 +79,15 @@ pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResul
     r
 }
 
-/// Sleeps until a socket or eventfd changes, the deadline, or (unless every
-/// watched file announces its changes) the next re-check. `true` if the
-/// deadline passed.
-pub fn sleep(deadline: Option<u64>, all_announce: bool) -> bool {
-    let now = crate::time::monotonic_ns();
-    if deadline.is_some_and(|d| now >= d) {
-        return true;
-    }
-    let cap = (!all_announce).then(|| now + RECHECK_NS);
-    let wake_at = match (cap, deadline) {
-        (Some(a), Some(b)) => a.min(b),
-        (a, b) => a.or(b).unwrap_or(0),
-    };
-    crate::net::WAITERS.wait(wake_at);
-    false
-}
-
 /// poll/ppoll: fills `revents` until something is ready or the deadline.
 pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
     if n > MAX_FDS {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let raw = user::read_bytes(fds, n as usize * POLLFD_SIZE)?;
     let mut pfds: Vec<PollFd> = raw
         .chunks_exact(POLLFD_SIZE)
-        .map(|c| PollFd::decode(c).map_err(|e| e.0))
+        .map(|c| PollFd::decode(c))
         .collect::<Result<_, _>>()?;
     loop {
         let mut all_announce = true;
@@ -127,11 +106,16 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
             user::write_bytes(fds, &out)?;
             return Ok(ready);
         }
-        if crate::task::exit::interrupted() {
-            return Err(EINTR);
+        if crate::wait::interrupted() {
+            return Err(Errno::EINTR);
         }
-        sleep(deadline, all_announce);
+        crate::wait::sleep_until_change(deadline, all_announce);
     }
+}
+
+/// poll(fds, n, timeout_ms): a negative timeout waits forever.
+pub fn poll(fds: u64, n: u64, timeout_ms: i32) -> KResult {
+    poll_until(fds, n, ms_deadline(timeout_ms))
 }
 
 /// ppoll(fds, n, timeout, sigmask, sigsetsize).

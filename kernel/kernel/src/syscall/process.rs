@@ -4,12 +4,12 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
-use crate::mm::user;
 use crate::mm::vma::Mm;
+use crate::task::user;
 use crate::task::{self, current, exec, exit, fork, futex, PROCS};
 
 pub fn clone(f: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> KResult {
@@ -30,21 +30,24 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
             },
             dirfd,
             &path,
-        )?
+        )
+        .map_err(Errno)?
     };
     let mut head = [0u8; 2];
-    if crate::fs::pread(&file, 0, &mut head)? == 2 && &head == b"#!" {
-        return Err(ENOEXEC);
+    if crate::fs::pread(&file, 0, &mut head).map_err(Errno)? == 2 && &head == b"#!" {
+        return Err(Errno::ENOEXEC);
     }
-    let mut mm = Mm::new().ok_or(ENOMEM)?;
+    let mut mm = Mm::new().ok_or(Errno::ENOMEM)?;
     let loaded = exec::load(
         &mut mm,
+        // The loader (task::exec) speaks raw errno values.
         &|off, buf| crate::fs::pread(&file, off, buf),
         size,
         &abs,
         &argv,
         &envp,
-    )?;
+    )
+    .map_err(Errno)?;
     drop(file);
     let cur = current();
     let new_mm = Arc::new(Mutex::new(mm));
@@ -100,7 +103,7 @@ const RUSAGE_SIZE: usize = 144;
 
 pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
     if options & !(WNOHANG | WSTOPPED | WCONTINUED | WTHREAD_BITS) != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let who = match pid {
         -1 => exit::Children::Any,
@@ -113,7 +116,7 @@ pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
         exited: true,
         keep: false,
     };
-    let (cpid, st) = exit::wait(who, opts)?.unwrap_or((0, 0));
+    let (cpid, st) = exit::wait(who, opts).map_err(Errno)?.unwrap_or((0, 0));
     if cpid != 0 && status != 0 {
         user::write_u32(status, st as u32)?;
     }
@@ -141,7 +144,7 @@ pub fn waitid(idtype: u32, id: i32, infop: u64, options: u32, rusage: u64) -> KR
 }
 
 /// The checks and the wait of [`waitid`]: the child reported, if any.
-fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>, i32> {
+fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>, Errno> {
     const P_ALL: u32 = 0;
     const P_PID: u32 = 1;
     const P_PGID: u32 = 2;
@@ -149,7 +152,7 @@ fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WTHREAD_BITS) != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
     {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let who = match idtype {
         P_ALL => exit::Children::Any,
@@ -157,15 +160,15 @@ fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>
         P_PGID if id >= 0 => exit::Children::Pgid(id as u32),
         // There are no pidfds (pidfd_open is ENOSYS), so an open fd is not
         // one: Linux answers EBADF for that as for a closed fd.
-        P_PIDFD if id >= 0 => return Err(EBADF),
-        _ => return Err(EINVAL),
+        P_PIDFD if id >= 0 => return Err(Errno::EBADF),
+        _ => return Err(Errno::EINVAL),
     };
     let opts = exit::WaitOptions {
         nohang: options & WNOHANG != 0,
         exited: options & WEXITED != 0,
         keep: options & WNOWAIT != 0,
     };
-    exit::wait(who, opts)
+    exit::wait(who, opts).map_err(Errno)
 }
 
 /// The parts of a `siginfo_t` waitid writes: bytes 0..12 (`si_signo`,
@@ -212,7 +215,11 @@ pub fn getppid() -> KResult {
 
 pub fn getpgid(pid: u32) -> KResult {
     let pid = if pid == 0 { current().pid } else { pid };
-    PROCS.lock().get(&pid).map(|p| p.pgid as u64).ok_or(ESRCH)
+    PROCS
+        .lock()
+        .get(&pid)
+        .map(|p| p.pgid as u64)
+        .ok_or(Errno::ESRCH)
 }
 
 pub fn getsid() -> KResult {
@@ -228,11 +235,11 @@ pub fn setids(nr: usize, a0: u64, a1: u64) -> KResult {
         SETPGID => {
             let pid = if a0 == 0 { me } else { a0 as u32 };
             let pgid = if a1 == 0 { pid } else { a1 as u32 };
-            procs.get_mut(&pid).ok_or(ESRCH)?.pgid = pgid;
+            procs.get_mut(&pid).ok_or(Errno::ESRCH)?.pgid = pgid;
             Ok(0)
         }
         SETSID => {
-            let p = procs.get_mut(&me).ok_or(ESRCH)?;
+            let p = procs.get_mut(&me).ok_or(Errno::ESRCH)?;
             p.sid = me;
             p.pgid = me;
             Ok(me as u64)
@@ -248,7 +255,7 @@ pub fn arch_prctl(code: u64, addr: u64) -> KResult {
     match code {
         ARCH_SET_FS => {
             if addr >= crate::mm::USER_END {
-                return Err(EPERM);
+                return Err(Errno::EPERM);
             }
             current().fs_base.store(addr, Ordering::Relaxed);
             crate::arch::cpu::set_fs_base(addr);
@@ -258,8 +265,8 @@ pub fn arch_prctl(code: u64, addr: u64) -> KResult {
             user::write_u64(addr, current().fs_base.load(Ordering::Relaxed))?;
             Ok(0)
         }
-        ARCH_SET_GS => Err(EINVAL),
-        _ => Err(EINVAL),
+        ARCH_SET_GS => Err(Errno::EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -278,7 +285,7 @@ pub fn futex(uaddr: u64, op: u32, val: u32, timeout: u64, _uaddr2: u64, _val3: u
     const WAKE_BITSET: u32 = 10;
     const CLOCK_REALTIME_FLAG: u32 = 256;
     if uaddr % 4 != 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let mm = task::current_mm();
     match op & 127 {
@@ -290,7 +297,7 @@ pub fn futex(uaddr: u64, op: u32, val: u32, timeout: u64, _uaddr2: u64, _val3: u
                 let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
                 let nsec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
                 if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-                    return Err(EINVAL);
+                    return Err(Errno::EINVAL);
                 }
                 let ns = (sec as u64)
                     .saturating_mul(1_000_000_000)
@@ -309,6 +316,6 @@ pub fn futex(uaddr: u64, op: u32, val: u32, timeout: u64, _uaddr2: u64, _val3: u
         }
         WAKE | WAKE_BITSET => Ok(futex::wake(&mm, uaddr, val as usize) as u64),
         REQUEUE | CMP_REQUEUE => Ok(futex::wake(&mm, uaddr, usize::MAX) as u64),
-        _ => Err(ENOSYS),
+        _ => Err(Errno::ENOSYS),
     }
 }

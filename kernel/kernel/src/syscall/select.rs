@@ -1,15 +1,15 @@
 //! select(2) and pselect6(2) over the ppoll machinery: the sets are
-//! decoded and checked by `veridian_net::select`, readiness and sleeping
-//! come from [`super::poll`]. Like Linux, both write the time left back
+//! decoded and checked by `veridian_net::select`, readiness comes from
+//! [`super::poll`], sleeping from `crate::wait`. Like Linux, both write the time left back
 //! into the caller's timeout (unless it was zero); a fault there is ignored.
 
 use veridian_net::select::{self, fd_set_bytes, Selection};
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 
-use super::poll::{fd_readiness, sleep, with_sigmask};
+use super::poll::{fd_readiness, with_sigmask};
 use super::KResult;
-use crate::mm::user;
 use crate::task::current;
+use crate::task::user;
 
 /// How the caller's timeout is laid out, for the write-back.
 #[derive(Clone, Copy)]
@@ -28,7 +28,7 @@ struct Timeout {
 }
 
 impl Timeout {
-    fn read(ptr: u64, format: Format) -> Result<Self, i32> {
+    fn read(ptr: u64, format: Format) -> Result<Self, Errno> {
         if ptr == 0 {
             return Ok(Timeout {
                 ptr,
@@ -40,8 +40,7 @@ impl Timeout {
         let ns = match format {
             Format::Timeval => select::timeval_ns(sec, frac),
             Format::Timespec => select::timespec_ns(sec, frac),
-        }
-        .map_err(|e| e.0)?;
+        }?;
         // A zero timeout is not written back (Linux's "no update").
         let ptr = if ns == 0 { 0 } else { ptr };
         Ok(Timeout {
@@ -66,7 +65,7 @@ impl Timeout {
 }
 
 /// Two user `i64`s at `p` (a timeval, a timespec, pselect6's argument pair).
-fn read_pair(p: u64) -> Result<[i64; 2], i32> {
+fn read_pair(p: u64) -> Result<[i64; 2], Errno> {
     let mut b = [0u8; 16];
     user::read_into(p, &mut b)?;
     let word = |i: usize| {
@@ -118,7 +117,7 @@ pub fn pselect6(nfds: i32, r: u64, w: u64, e: u64, tsp: u64, sig: u64) -> KResul
 /// result sets out.
 fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
     if nfds < 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     // Linux looks at no fd past its table's size, whatever nfds says.
     let n = (nfds as usize).min(current().files().max_fds());
@@ -130,23 +129,21 @@ fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
         }
     };
     let [r, w, e] = [copy_in(ptrs[0])?, copy_in(ptrs[1])?, copy_in(ptrs[2])?];
-    let sel = Selection::decode(n, r.as_deref(), w.as_deref(), e.as_deref()).map_err(|e| e.0)?;
+    let sel = Selection::decode(n, r.as_deref(), w.as_deref(), e.as_deref())?;
     loop {
         let mut all_announce = true;
-        let ready = sel
-            .check(|fd| {
-                let (bits, announces) = fd_readiness(fd);
-                all_announce &= announces;
-                bits
-            })
-            .map_err(|e| e.0)?;
+        let ready = sel.check(|fd| {
+            let (bits, announces) = fd_readiness(fd);
+            all_announce &= announces;
+            bits
+        })?;
         // Linux's order: ready fds win over a signal, a signal over the timeout.
         if ready.count == 0 {
-            if crate::task::exit::interrupted() {
-                return Err(EINTR);
+            if crate::wait::interrupted() {
+                return Err(Errno::EINTR);
             }
             if !deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
-                sleep(deadline, all_announce);
+                crate::wait::sleep_until_change(deadline, all_announce);
                 continue;
             }
         }

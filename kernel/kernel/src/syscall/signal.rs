@@ -4,11 +4,11 @@
 //! process next returns from a system call; rt_sigreturn undoes it.
 
 use core::sync::atomic::Ordering;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
-use crate::mm::user;
+use crate::task::user;
 use crate::task::{current, exit, SigAction, PROCS, TASKS};
 
 const SIG_IGN: u64 = 1;
@@ -17,14 +17,14 @@ const SIGSTOP: i32 = 19;
 
 pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
     if !(1..=64).contains(&sig) || size != 8 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let pid = current().pid;
     let acts = PROCS
         .lock()
         .get(&pid)
         .map(|p| p.sigactions.clone())
-        .ok_or(ESRCH)?;
+        .ok_or(Errno::ESRCH)?;
     let prev = acts.lock()[sig as usize];
     if old != 0 {
         let mut b = [0u8; 32];
@@ -36,7 +36,7 @@ pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
     }
     if act != 0 {
         if sig == SIGKILL || sig == SIGSTOP {
-            return Err(EINVAL);
+            return Err(Errno::EINVAL);
         }
         let raw = user::read_bytes(act, 32)?;
         let w = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap_or_default());
@@ -52,7 +52,7 @@ pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
 
 pub fn rt_sigprocmask(how: i32, set: u64, old: u64, size: u64) -> KResult {
     if size != 8 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let cur = current();
     let prev = cur.sigmask.load(Ordering::Relaxed);
@@ -62,7 +62,7 @@ pub fn rt_sigprocmask(how: i32, set: u64, old: u64, size: u64) -> KResult {
             0 => prev | s,
             1 => prev & !s,
             2 => s,
-            _ => return Err(EINVAL),
+            _ => return Err(Errno::EINVAL),
         };
         cur.sigmask.store(new, Ordering::Relaxed);
     }
@@ -84,14 +84,25 @@ pub fn sigaltstack(ss: u64, old: u64) -> KResult {
     Ok(0)
 }
 
+/// Sends SIGPIPE to the calling thread (a write or send on a pipe or
+/// stream whose reading side is gone).
+pub fn raise_sigpipe() {
+    let t = current();
+    let (pid, tid) = (t.pid as i32, t.tid as i32);
+    drop(t);
+    let _ = tgkill(pid, tid, veridian_syscall::signal::SIGPIPE);
+}
+
 /// Applies `sig` to process `pid`.
 fn send(pid: u32, sig: i32) -> KResult {
-    crate::task::signal::post(pid, sig).map(|_| 0)
+    crate::task::signal::post(pid, sig)
+        .map(|_| 0)
+        .map_err(Errno)
 }
 
 pub fn kill(pid: i32, sig: i32) -> KResult {
     if !(0..=64).contains(&sig) {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     if pid > 0 {
         return send(pid as u32, sig);
@@ -111,7 +122,7 @@ pub fn kill(pid: i32, sig: i32) -> KResult {
             .collect()
     };
     if targets.is_empty() && pid != -1 {
-        return Err(ESRCH);
+        return Err(Errno::ESRCH);
     }
     for t in targets {
         send(t, sig)?;
@@ -121,11 +132,15 @@ pub fn kill(pid: i32, sig: i32) -> KResult {
 
 pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> KResult {
     if !(0..=64).contains(&sig) || tid <= 0 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
-    let t = TASKS.lock().get(&(tid as u32)).cloned().ok_or(ESRCH)?;
+    let t = TASKS
+        .lock()
+        .get(&(tid as u32))
+        .cloned()
+        .ok_or(Errno::ESRCH)?;
     if tgid > 0 && t.pid != tgid as u32 {
-        return Err(ESRCH);
+        return Err(Errno::ESRCH);
     }
     send(t.pid, sig)
 }
@@ -191,7 +206,7 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
     if let Some(nr) = syscall {
         if act.flags & SA_RESTART != 0
             && restartable(nr)
-            && f.rax == (-(EINTR as i64)) as u64
+            && f.rax == Errno::EINTR.to_ret() as u64
             && f.rip >= 2
         {
             // Back up over the 2-byte SYSCALL: it runs again after the
@@ -300,7 +315,7 @@ pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
 /// rt_sigsuspend: waits with `mask` until a signal is pending; EINTR.
 pub fn rt_sigsuspend(mask: u64, size: u64) -> KResult {
     if size != 8 {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let new = user::read_u64(mask)?;
     let cur = current();
@@ -310,7 +325,7 @@ pub fn rt_sigsuspend(mask: u64, size: u64) -> KResult {
     while !exit::interrupted() {
         crate::task::sched::block_until(crate::time::monotonic_ns() + 100_000_000);
     }
-    Err(EINTR)
+    Err(Errno::EINTR)
 }
 
 /// pause: waits until a signal is pending; EINTR.
@@ -318,5 +333,5 @@ pub fn pause() -> KResult {
     while !exit::interrupted() {
         crate::task::sched::block_until(crate::time::monotonic_ns() + 100_000_000);
     }
-    Err(EINTR)
+    Err(Errno::EINTR)
 }

@@ -1,10 +1,9 @@
 //! Clocks and sleeping.
 
-use veridian_syscall::errno::*;
-
 use super::KResult;
-use crate::mm::user;
+use crate::task::user;
 use crate::time;
+use veridian_vfs::Errno;
 
 const CLOCK_REALTIME: u32 = 0;
 const CLOCK_MONOTONIC: u32 = 1;
@@ -15,14 +14,14 @@ const CLOCK_REALTIME_COARSE: u32 = 5;
 const CLOCK_MONOTONIC_COARSE: u32 = 6;
 const CLOCK_BOOTTIME: u32 = 7;
 
-fn clock_ns(id: u32) -> Result<u64, i32> {
+fn clock_ns(id: u32) -> Result<u64, Errno> {
     match id {
         CLOCK_REALTIME | CLOCK_REALTIME_COARSE => Ok(time::realtime_ns()),
         CLOCK_MONOTONIC | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_BOOTTIME => {
             Ok(time::monotonic_ns())
         }
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(time::monotonic_ns()),
-        _ => Err(EINVAL),
+        _ => Err(Errno::EINVAL),
     }
 }
 
@@ -33,12 +32,12 @@ fn timespec(ns: u64) -> [u8; 16] {
     b
 }
 
-fn read_timespec(p: u64) -> Result<u64, i32> {
+fn read_timespec(p: u64) -> Result<u64, Errno> {
     let raw = user::read_bytes(p, 16)?;
     let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
     let nsec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
     if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     Ok((sec as u64)
         .saturating_mul(1_000_000_000)
@@ -71,10 +70,10 @@ pub fn gettimeofday(tv: u64) -> KResult {
 }
 
 /// Sleeps until monotonic `deadline`; EINTR if a fatal signal arrives.
-fn sleep_until(deadline: u64) -> Result<(), i32> {
+fn sleep_until(deadline: u64) -> Result<(), Errno> {
     while time::monotonic_ns() < deadline {
         if crate::task::exit::interrupted() {
-            return Err(EINTR);
+            return Err(Errno::EINTR);
         }
         crate::task::sched::block_until(deadline);
     }
@@ -116,12 +115,12 @@ fn timeval(ns: u64) -> [u8; 16] {
     b
 }
 
-fn read_timeval(p: u64) -> Result<u64, i32> {
+fn read_timeval(p: u64) -> Result<u64, Errno> {
     let raw = user::read_bytes(p, 16)?;
     let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
     let usec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
     if sec < 0 || !(0..1_000_000).contains(&usec) {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     Ok((sec as u64)
         .saturating_mul(1_000_000_000)
@@ -144,7 +143,7 @@ pub fn alarm(secs: u64) -> KResult {
 /// setitimer: ITIMER_REAL only (the virtual/profiling timers: EINVAL).
 pub fn setitimer(which: u32, new: u64, old: u64) -> KResult {
     if which != ITIMER_REAL {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let pid = crate::task::current().pid;
     let (interval, value) = if new == 0 {
@@ -169,7 +168,7 @@ pub fn setitimer(which: u32, new: u64, old: u64) -> KResult {
 
 pub fn getitimer(which: u32, out: u64) -> KResult {
     if which != ITIMER_REAL {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     let (left, iv) = crate::task::alarm::get(crate::task::current().pid);
     let mut b = [0u8; 32];

@@ -8,20 +8,20 @@ use alloc::sync::Arc;
 use veridian_net::abi::*;
 use veridian_net::unix::{self, Ucred, UnixType, UNNAMED};
 use veridian_net::RecvInfo;
-use veridian_syscall::errno::*;
+use veridian_vfs::Errno;
 use veridian_vfs::{Caller, OpenFile, SpecialFile};
 
 use super::KResult;
 use crate::fs::vfs;
-use crate::mm::user;
 use crate::net::unix_file::{as_unix, UnixFile};
 use crate::task::current;
+use crate::task::user;
 
 /// `socketpair(AF_UNIX, type, protocol, sv)`. The two fds are installed
 /// before `sv` is written; if that faults they are closed again and the
 /// call fails with `EFAULT` (Linux writes first; nobody sees the fds).
 pub fn socketpair(domain: i32, ty: u32, protocol: i32, sv: u64) -> KResult {
-    let kind = unix::pair_type(domain, ty, protocol).map_err(|e| e.0)?;
+    let kind = unix::pair_type(domain, ty, protocol)?;
     let t = current();
     let cred = Ucred {
         pid: t.pid as i32,
@@ -40,9 +40,7 @@ pub fn socketpair(domain: i32, ty: u32, protocol: i32, sv: u64) -> KResult {
     let install = |f: UnixFile| {
         let name = alloc::format!("socket:[{}]", f.ino());
         let f: Arc<dyn SpecialFile> = Arc::new(f);
-        vfs()
-            .install_special(c, f, name.as_bytes(), flags)
-            .map_err(|e| e.0)
+        vfs().install_special(c, f, name.as_bytes(), flags)
     };
     let fd0 = install(a)?;
     let fd1 = match install(b) {
@@ -80,20 +78,20 @@ fn blocking<T>(
     nonblocking: bool,
     timeout_us: Option<u64>,
     mut op: impl FnMut(&unix::UnixEnd) -> veridian_net::Result<T>,
-) -> Result<T, i32> {
+) -> Result<T, Errno> {
     let deadline =
         timeout_us.map(|us| crate::time::monotonic_ns().saturating_add(us.saturating_mul(1000)));
     loop {
         let seen = u.end().changes();
         match u.run(&mut op) {
-            Err(e) if e.0 == EAGAIN && !nonblocking => {}
-            r => return r.map_err(|e| e.0),
+            Err(e) if e == Errno::EAGAIN && !nonblocking => {}
+            r => return r,
         }
         if crate::task::exit::interrupted() {
-            return Err(EINTR);
+            return Err(Errno::EINTR);
         }
         if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
-            return Err(EAGAIN);
+            return Err(Errno::EAGAIN);
         }
         // One CPU, interrupts off in the kernel: no change can slip in
         // between the check and going to sleep.
@@ -111,7 +109,7 @@ fn nonblocking(f: &OpenFile, flags: u32) -> bool {
 /// of `data` is queued (or a timeout, signal or error after a part,
 /// which then counts); `EPIPE` raises `SIGPIPE` on streams unless
 /// `MSG_NOSIGNAL` (Linux raises it for no other type).
-pub fn send(f: &OpenFile, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, i32> {
+pub fn send(f: &OpenFile, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<usize, Errno> {
     let u = end(f);
     let nb = nonblocking(f, flags);
     let (_, snd) = u.end().timeouts();
@@ -129,8 +127,8 @@ pub fn send(f: &OpenFile, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Resul
             Err(e) => break Err(e),
         }
     };
-    if stream && r == Err(EPIPE) && flags & MSG_NOSIGNAL == 0 {
-        super::net::raise_sigpipe();
+    if stream && r == Err(Errno::EPIPE) && flags & MSG_NOSIGNAL == 0 {
+        super::signal::raise_sigpipe();
     }
     r
 }
@@ -138,7 +136,7 @@ pub fn send(f: &OpenFile, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Resul
 /// recv/recvfrom/recvmsg/read into `kbuf`; `MSG_WAITALL` on a stream
 /// waits for the whole buffer (a part after EOF, an error, a timeout or
 /// a signal is returned as is).
-pub fn recv(f: &OpenFile, kbuf: &mut [u8], flags: u32) -> Result<RecvInfo, i32> {
+pub fn recv(f: &OpenFile, kbuf: &mut [u8], flags: u32) -> Result<RecvInfo, Errno> {
     let u = end(f);
     let nb = nonblocking(f, flags);
     let flags = if nb { flags | MSG_DONTWAIT } else { flags };
@@ -156,9 +154,9 @@ pub fn recv(f: &OpenFile, kbuf: &mut [u8], flags: u32) -> Result<RecvInfo, i32> 
 /// `sendmsg` control data: none is carried (no `SCM_RIGHTS` or
 /// `SCM_CREDENTIALS`), so a control buffer that can hold a `cmsghdr` is
 /// refused with `EOPNOTSUPP` rather than dropped.
-pub fn check_control(controllen: u64) -> Result<(), i32> {
+pub fn check_control(controllen: u64) -> Result<(), Errno> {
     if controllen >= 16 {
-        Err(EOPNOTSUPP)
+        Err(Errno::EOPNOTSUPP)
     } else {
         Ok(())
     }
@@ -168,36 +166,33 @@ pub fn check_control(controllen: u64) -> Result<(), i32> {
 /// length 2); `ENOTCONN` for the peer of a datagram end that lost it.
 pub fn sockname(f: &OpenFile, addr: u64, lenp: u64, room: usize, peer: bool) -> KResult {
     if peer {
-        end(f).end().peer_check().map_err(|e| e.0)?;
+        end(f).end().peer_check()?;
     }
     user::write_bytes(addr, &UNNAMED[..room.min(UNNAMED.len())])?;
     user::write_u32(lenp, UNNAMED.len() as u32).map(|_| 0)
 }
 
 pub fn shutdown(f: &OpenFile, how: u32) -> KResult {
-    end(f).run(|e| e.shutdown(how)).map_err(|e| e.0).map(|_| 0)
+    end(f).run(|e| e.shutdown(how)).map(|_| 0)
 }
 
 /// `bind`: naming a unix socket is not implemented.
 pub fn bind() -> KResult {
-    Err(EOPNOTSUPP)
+    Err(Errno::EOPNOTSUPP)
 }
 
 pub fn connect(f: &OpenFile, addr: &[u8]) -> KResult {
-    end(f).run(|e| e.connect(addr)).map_err(|e| e.0).map(|_| 0)
+    end(f).run(|e| e.connect(addr)).map(|_| 0)
 }
 
 pub fn listen_or_accept(f: &OpenFile) -> KResult {
-    end(f).end().listen_or_accept().map_err(|e| e.0).map(|_| 0)
+    end(f).end().listen_or_accept().map(|_| 0)
 }
 
 pub fn setsockopt(f: &OpenFile, level: i32, name: i32, val: &[u8]) -> KResult {
-    end(f)
-        .run(|e| e.setsockopt(level, name, val))
-        .map_err(|e| e.0)
-        .map(|_| 0)
+    end(f).run(|e| e.setsockopt(level, name, val)).map(|_| 0)
 }
 
-pub fn getsockopt(f: &OpenFile, level: i32, name: i32) -> Result<veridian_net::OptValue, i32> {
-    end(f).end().getsockopt(level, name).map_err(|e| e.0)
+pub fn getsockopt(f: &OpenFile, level: i32, name: i32) -> Result<veridian_net::OptValue, Errno> {
+    end(f).end().getsockopt(level, name)
 }

@@ -3,7 +3,7 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
-use veridian_syscall::errno::{EAGAIN, EINVAL, ENOMEM};
+use veridian_vfs::Errno;
 
 use super::{alloc_id, current, sched, Process, Task, MAX_TASKS, PROCS, TASKS};
 use crate::arch::entry::TrapFrame;
@@ -28,21 +28,21 @@ pub fn clone(
     ptid: u64,
     ctid: u64,
     tls: u64,
-) -> Result<u64, i32> {
+) -> Result<u64, Errno> {
     if flags & CLONE_THREAD != 0 && (flags & CLONE_SIGHAND == 0 || flags & CLONE_VM == 0) {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     if stack >= crate::mm::USER_END || (flags & CLONE_SETTLS != 0 && tls >= crate::mm::USER_END) {
-        return Err(EINVAL);
+        return Err(Errno::EINVAL);
     }
     if TASKS.lock().len() >= MAX_TASKS {
-        return Err(EAGAIN);
+        return Err(Errno::EAGAIN);
     }
     let cur = current();
     let mm = if flags & CLONE_VM != 0 {
         cur.mm()
     } else {
-        let child = cur.mm().lock().fork().ok_or(ENOMEM)?;
+        let child = cur.mm().lock().fork().ok_or(Errno::ENOMEM)?;
         Arc::new(Mutex::new(child))
     };
     let files = if flags & CLONE_FILES != 0 {
@@ -77,10 +77,10 @@ pub fn clone(
     }
     t.ctx.prepare(t.kstack_top(), &cf);
     if flags & CLONE_PARENT_SETTID != 0 {
-        crate::mm::user::write_u32(ptid, tid)?;
+        crate::task::user::write_u32(ptid, tid)?;
     }
     if flags & CLONE_CHILD_SETTID != 0 && !mm.lock().write(ctid, &tid.to_le_bytes()) {
-        return Err(veridian_syscall::errno::EFAULT);
+        return Err(Errno::EFAULT);
     }
     if flags & CLONE_CHILD_CLEARTID != 0 {
         t.clear_child_tid.store(ctid, Ordering::Relaxed);
@@ -92,7 +92,7 @@ pub fn clone(
                 p.threads.push(tid);
             }
         } else {
-            let parent = procs.get(&cur.pid).ok_or(EINVAL)?;
+            let parent = procs.get(&cur.pid).ok_or(Errno::EINVAL)?;
             let ppid = if flags & CLONE_PARENT != 0 {
                 parent.ppid
             } else {

@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use spin::Mutex;
-use veridian_syscall::errno::{EAGAIN, EINTR, ETIMEDOUT};
+use veridian_vfs::Errno;
 
 use super::sched::WaitQueue;
 use crate::mm::vma::Mm;
@@ -16,13 +16,13 @@ fn key(mm: &Arc<Mutex<Mm>>, uaddr: u64) -> (usize, u64) {
 
 /// Blocks while `*uaddr == val`, until woken or the monotonic deadline
 /// (0 = none).
-pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Result<(), i32> {
-    let cur = crate::mm::user::read_u32(uaddr)?;
+pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Result<(), Errno> {
+    let cur = crate::task::user::read_u32(uaddr)?;
     if cur != val {
-        return Err(EAGAIN);
+        return Err(Errno::EAGAIN);
     }
     if super::exit::interrupted() {
-        return Err(EINTR);
+        return Err(Errno::EINTR);
     }
     let q = QUEUES
         .lock()
@@ -40,10 +40,10 @@ pub fn wait(mm: &Arc<Mutex<Mm>>, uaddr: u64, val: u32, deadline_ns: u64) -> Resu
         }
     }
     if super::exit::interrupted() {
-        return Err(EINTR);
+        return Err(Errno::EINTR);
     }
     if timed_out {
-        return Err(ETIMEDOUT);
+        return Err(Errno::ETIMEDOUT);
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ pub mod fork;
 pub mod futex;
 pub mod sched;
 pub mod signal;
+pub mod user;
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;

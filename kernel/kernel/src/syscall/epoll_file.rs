@@ -10,7 +10,8 @@ use spin::Mutex;
 use veridian_net::{EpollSet, ReadySource};
 use veridian_vfs::{Errno, FdTable, FileKind, IoctlReply, OpenFile, PollEvents, SpecialFile, Stat};
 
-use super::socket_file::SocketFile;
+use crate::net::socket_file::SocketFile;
+use crate::net::unix_file::as_unix;
 
 /// Most watches per instance (`ENOSPC` beyond, as `max_user_watches`).
 const MAX_WATCHES: usize = 1 << 16;
@@ -54,12 +55,12 @@ impl ReadySource<Key> for FdSource {
             .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
         {
             let id = s.id();
-            return Some(super::peek(|n| n.readiness_seq(id)));
+            return Some(crate::net::peek(|n| n.readiness_seq(id)));
         }
         if let Some(e) = crate::fs::eventfd::as_eventfd(&f) {
             return Some(e.poll_seq());
         }
-        if let Some(u) = super::unix_file::as_unix(&f) {
+        if let Some(u) = as_unix(&f) {
             return Some(u.end().poll_seq());
         }
         self.all_announce = false;
@@ -114,7 +115,7 @@ impl SpecialFile for EpollFile {
     }
 
     fn wait_key(&self) -> usize {
-        super::WAIT_KEY
+        crate::net::WAIT_KEY
     }
 
     fn as_any(&self) -> &dyn Any {
