@@ -45,11 +45,6 @@ pub fn add_region(start: u64, end: u64) {
 pub struct Frame(u64);
 
 impl Frame {
-    /// The frame's physical address.
-    pub fn pa(&self) -> u64 {
-        self.0
-    }
-
     /// The frame's bytes.
     pub fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: a `Frame` is the only reference to its frame (it comes

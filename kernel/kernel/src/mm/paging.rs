@@ -84,8 +84,9 @@ pub fn extend_direct_map(end: u64) {
     const GIB: u64 = 1 << 30;
     let pdpt = kernel_root().next(256);
     let last = end.min(super::DIRECT_MAP_MAX).div_ceil(GIB);
-    let mut mapped = super::BOOT_DIRECT_MAP / GIB;
-    for gib in mapped..last {
+    let first = super::BOOT_DIRECT_MAP / GIB;
+    let mut mapped = first;
+    for gib in first..last {
         if pdpt.get(gib as usize) & F::PRESENT.bits() == 0 {
             let Some(pd) = new_table() else { break };
             for i in 0..512 {
