@@ -11,6 +11,12 @@
 //! address range and returns what a loader maps: segments, entry point,
 //! program-header address and the `PT_INTERP` location (whose path
 //! [`interp_path`] checks once the loader has read those bytes).
+//!
+//! The fields are read by hand (bounds-checked little-endian reads, about
+//! forty lines) rather than with `goblin` or `elf`: only ELF64 LE x86_64
+//! program headers are needed, and the checks that matter here, segment
+//! layout against the file and the address space, are not what those
+//! crates do.
 
 use alloc::vec::Vec;
 use core::fmt;
