@@ -1,18 +1,23 @@
 //! VeridianOS: a small x86_64 kernel speaking the Linux syscall ABI, booted
 //! by QEMU's `-kernel` (Multiboot), with a BlockFS root on virtio-blk.
+//!
+//! `unsafe` is denied in the whole crate and allowed only in the modules
+//! that talk to the hardware: `arch` (boot, descriptor tables, entry
+//! paths, CPU registers), `mm::{frame, heap, paging}` (physical memory and
+//! page tables) and the drivers that program I/O ports or DMA.
 #![no_std]
 #![no_main]
 #![feature(abi_x86_interrupt)]
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
+#[allow(unsafe_code)]
 mod arch;
-mod cmdline;
 mod drivers;
 mod fs;
 mod log;
 mod mm;
-mod multiboot;
 mod net;
 mod random;
 mod syscall;
@@ -27,6 +32,8 @@ use spin::Mutex;
 use arch::entry::{FpuState, TrapFrame};
 use fs::{Caller, FdTable, FsContext};
 use mm::vma::Mm;
+use veridian_kcore::cmdline;
+use veridian_kcore::multiboot::{BootInfo, Region};
 
 /// Stops the machine after a kernel failure, with [`drivers::power::FATAL_STATUS`].
 pub fn fatal(args: core::fmt::Arguments) -> ! {
@@ -40,26 +47,23 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     fatal(format_args!("kernel panic: {}", info));
 }
 
-extern "C" {
-    static __kernel_end: u8;
-}
-
-/// Kernel entry from the boot trampoline (long mode, higher half).
-#[no_mangle]
-extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
-    time::mark_boot();
+/// The kernel proper, called by the entry in `arch::boot` with what it
+/// copied of the Multiboot information (`Err(magic)` when the loader was
+/// not Multiboot).
+fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     drivers::serial::init();
     arch::gdt::init();
     arch::idt::init();
     arch::entry::init();
-    if mb_magic != 0x2BADB002 {
-        fatal(format_args!(
+    let boot = match boot {
+        Ok(b) => b,
+        Err(magic) => fatal(format_args!(
             "not started by a Multiboot loader (magic {:#x})",
-            mb_magic
-        ));
-    }
-    init_memory(mb_info as u64);
-    let cmd = cmdline::parse(&multiboot::cmdline(mb_info as u64));
+            magic
+        )),
+    };
+    init_memory(boot.regions());
+    let cmd = cmdline::parse(&alloc::string::String::from_utf8_lossy(boot.cmdline()));
     log::set_level(cmd.loglevel);
     kprintln!("veridian: boot ok");
     mm::paging::drop_identity_map();
@@ -79,21 +83,19 @@ extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
 
 /// Frame allocator from the memory map, with the kernel image, the boot
 /// information and a heap carved out.
-fn init_memory(info: u64) {
-    let mut regions = [multiboot::Region { start: 0, end: 0 }; 32];
-    let n = multiboot::memory_regions(info, &mut regions);
-    let kend = mm::virt_to_phys(core::ptr::addr_of!(__kernel_end) as u64);
+fn init_memory(regions: &[Region]) {
+    let kend = arch::boot::kernel_end_phys();
     // QEMU puts the Multiboot info and command line right after the image.
     let reserved_end = mm::page_up(kend) + (1 << 20);
     let mut total = 0u64;
-    for r in &regions[..n] {
+    for r in regions {
         total += r.end - r.start;
     }
     let heap_size = (total / 4).clamp(16 << 20, 256 << 20);
     let mut heap_start = None;
     // First what the boot code mapped (the heap comes from there) ...
     let low_end = mm::BOOT_DIRECT_MAP;
-    for r in &regions[..n] {
+    for r in regions {
         let start = r.start.max(reserved_end).max(1 << 20);
         let end = r.end.min(low_end);
         if start >= end {
@@ -107,10 +109,10 @@ fn init_memory(info: u64) {
         mm::frame::add_region(s, end);
     }
     // ... then RAM above 4 GiB, once the direct map covers it.
-    let top = regions[..n].iter().map(|r| r.end).max().unwrap_or(0);
+    let top = regions.iter().map(|r| r.end).max().unwrap_or(0);
     if top > low_end {
         mm::paging::extend_direct_map(top);
-        for r in &regions[..n] {
+        for r in regions {
             let (s, e) = (r.start.max(low_end), r.end.min(mm::direct_map_end()));
             if s < e {
                 mm::frame::add_region(s, e);

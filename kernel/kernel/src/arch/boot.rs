@@ -4,6 +4,7 @@
 //! and jumps to [`crate::kmain`] in the higher half.
 
 use core::arch::global_asm;
+use veridian_kcore::multiboot::{self, PhysRead};
 
 // SAFETY: this is the very first code that runs; it only touches memory in
 // its own .boot section and the CPU control registers, as Multiboot allows.
@@ -137,3 +138,50 @@ boot_stack_top:
 "#,
     options(att_syntax)
 );
+
+extern "C" {
+    static __kernel_end: u8;
+}
+
+/// Physical address of the end of the kernel image.
+pub fn kernel_end_phys() -> u64 {
+    crate::mm::virt_to_phys(core::ptr::addr_of!(__kernel_end) as u64)
+}
+
+/// Physical memory as the boot code mapped it (the low
+/// [`crate::mm::BOOT_DIRECT_MAP`] bytes); reads beyond give zeros.
+struct BootMemory;
+
+impl PhysRead for BootMemory {
+    fn read(&mut self, pa: u64, buf: &mut [u8]) {
+        let inside = pa
+            .checked_add(buf.len() as u64)
+            .is_some_and(|end| end <= crate::mm::BOOT_DIRECT_MAP);
+        if !inside {
+            buf.fill(0);
+            return;
+        }
+        // SAFETY: only `kmain` reads through `BootMemory`, before anything
+        // else runs: no Rust reference into physical memory outside the
+        // image exists yet (no heap, no frames handed out), so the bytes
+        // read alias nothing, and every byte value is a valid `u8`. The
+        // boot tables map the range through the direct map.
+        unsafe {
+            core::ptr::copy_nonoverlapping(crate::mm::phys_to_virt(pa), buf.as_mut_ptr(), buf.len())
+        };
+    }
+}
+
+/// Kernel entry from the trampoline above (long mode, higher half): copies
+/// the Multiboot information before anything can own the memory it lies
+/// in, then runs the kernel.
+#[no_mangle]
+extern "C" fn kmain(mb_info: u32, mb_magic: u32) -> ! {
+    crate::time::mark_boot();
+    let boot = if mb_magic == multiboot::BOOTLOADER_MAGIC {
+        Ok(multiboot::read(&mut BootMemory, mb_info as u64))
+    } else {
+        Err(mb_magic)
+    };
+    crate::kernel_main(boot)
+}

@@ -213,6 +213,12 @@ pub fn init() {
     );
 }
 
+/// Called by `syscall_entry` with the saved user registers.
+#[no_mangle]
+extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
+    crate::syscall::syscall_dispatch(f)
+}
+
 /// Makes `top` the stack for syscalls and interrupts from user mode.
 pub fn set_kernel_stack(top: u64) {
     // SAFETY: one CPU; only read by the entry code, which cannot run

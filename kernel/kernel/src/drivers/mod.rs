@@ -1,8 +1,14 @@
 //! Device drivers: UARTs, PCI config access, virtio-blk, virtio-net, power-off.
 
+// The drivers that program I/O ports or hand memory to devices (DMA).
+#[allow(unsafe_code)]
 pub mod pci;
+#[allow(unsafe_code)]
 pub mod port;
+#[allow(unsafe_code)]
 pub mod power;
+#[allow(unsafe_code)]
 pub mod serial;
+#[allow(unsafe_code)]
 pub mod virtio_blk;
 pub mod virtio_net;

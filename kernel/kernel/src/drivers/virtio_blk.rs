@@ -32,7 +32,9 @@ unsafe impl Hal for KernelHal {
 
     unsafe fn dma_dealloc(paddr: PhysAddr, _vaddr: NonNull<u8>, pages: usize) -> i32 {
         for i in 0..pages as u64 {
-            frame::decref(paddr + i * 4096);
+            // SAFETY: virtio-drivers frees exactly the pages `dma_alloc` gave
+            // it, each holding the one reference `alloc_contiguous` took.
+            unsafe { frame::decref(paddr + i * 4096) };
         }
         0
     }

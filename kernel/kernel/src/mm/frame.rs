@@ -38,8 +38,39 @@ pub fn add_region(start: u64, end: u64) {
     }
 }
 
+/// One reference to an allocated frame, owned: the frame is freed when the
+/// last reference goes. A `Frame` from [`alloc`] is the only reference, so
+/// its bytes can be written until it is handed to a page table
+/// (`AddressSpace::map`) or turned into a raw reference ([`Frame::into_raw`]).
+pub struct Frame(u64);
+
+impl Frame {
+    /// The frame's bytes.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: a `Frame` is the only reference to its frame (it comes
+        // from `alloc` and is not `Clone`), the direct map covers the frame,
+        // and the slice borrows `self` exclusively.
+        unsafe { core::slice::from_raw_parts_mut(phys_to_virt(self.0), PAGE_SIZE as usize) }
+    }
+
+    /// Gives up ownership: the reference is now the caller's to release
+    /// with [`decref`].
+    pub fn into_raw(self) -> u64 {
+        let pa = self.0;
+        core::mem::forget(self);
+        pa
+    }
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        // SAFETY: the `Frame` owns this reference and is going away.
+        unsafe { decref(self.0) }
+    }
+}
+
 /// Allocates one zeroed frame (refcount 1); `None` when memory is exhausted.
-pub fn alloc() -> Option<u64> {
+pub fn alloc() -> Option<Frame> {
     let pa = {
         let mut f = FRAMES.lock();
         let words = MAX_FRAMES / 64;
@@ -63,10 +94,11 @@ pub fn alloc() -> Option<u64> {
     // SAFETY: the frame was free, so nothing else references it; the direct
     // map covers it.
     unsafe { core::ptr::write_bytes(phys_to_virt(pa), 0, PAGE_SIZE as usize) };
-    Some(pa)
+    Some(Frame(pa))
 }
 
-/// Allocates `n` physically contiguous zeroed frames (for DMA).
+/// Allocates `n` physically contiguous zeroed frames (for DMA); each is
+/// released with [`decref`].
 pub fn alloc_contiguous(n: usize) -> Option<u64> {
     let base = {
         let mut f = FRAMES.lock();
@@ -96,7 +128,7 @@ pub fn alloc_contiguous(n: usize) -> Option<u64> {
     Some(base)
 }
 
-/// Adds a reference to an allocated frame.
+/// Adds a reference to an allocated frame (at worst the frame leaks).
 pub fn incref(pa: u64) {
     let mut f = FRAMES.lock();
     let i = (pa / PAGE_SIZE) as usize;
@@ -116,7 +148,13 @@ pub fn refcount(pa: u64) -> u16 {
 }
 
 /// Drops a reference; the frame is free again when none remain.
-pub fn decref(pa: u64) {
+///
+/// # Safety
+///
+/// The caller holds a reference to `pa` (from [`alloc_contiguous`],
+/// [`Frame::into_raw`] or [`incref`]) and gives it up: it must not use the
+/// frame through that reference afterwards.
+pub unsafe fn decref(pa: u64) {
     let mut f = FRAMES.lock();
     let i = (pa / PAGE_SIZE) as usize;
     if i >= MAX_FRAMES || f.refs[i] == 0 {

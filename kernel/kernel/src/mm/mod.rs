@@ -1,8 +1,13 @@
 //! Memory: physical frames, page tables, the kernel heap, address spaces
 //! (user copies are `task::user`, over the current task's address space).
 
+// The modules that touch physical memory or CPU state; the rest of `mm`,
+// like the rest of the kernel, has no `unsafe` (the crate denies it).
+#[allow(unsafe_code)]
 pub mod frame;
+#[allow(unsafe_code)]
 pub mod heap;
+#[allow(unsafe_code)]
 pub mod paging;
 pub mod vma;
 
@@ -27,7 +32,7 @@ fn set_direct_map_end(end: u64) {
 pub fn direct_map_end() -> u64 {
     DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed)
 }
-pub const PAGE_SIZE: u64 = 4096;
+pub use veridian_kcore::page::{page_down, page_up, PAGE_SIZE};
 /// User addresses are below this.
 pub const USER_END: u64 = 0x0000_8000_0000_0000;
 
@@ -43,33 +48,4 @@ pub fn virt_to_phys(va: u64) -> u64 {
     } else {
         va - PHYS_OFFSET
     }
-}
-
-pub fn page_down(v: u64) -> u64 {
-    v & !(PAGE_SIZE - 1)
-}
-
-pub fn page_up(v: u64) -> u64 {
-    v.saturating_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1)
-}
-
-/// Reads a `T` at a directly mapped physical address (unaligned allowed).
-pub fn read_phys<T: Copy>(pa: u64) -> T {
-    assert!(
-        pa + core::mem::size_of::<T>() as u64 <= direct_map_end(),
-        "outside the direct map"
-    );
-    // SAFETY: the direct map covers physical memory below its end; the
-    // read is unaligned-safe and `T: Copy` has no drop obligations.
-    unsafe { core::ptr::read_unaligned(phys_to_virt(pa) as *const T) }
-}
-
-/// Copies `data` into the frame at `pa`, starting `off` bytes in.
-pub fn write_frame(pa: u64, off: usize, data: &[u8]) {
-    assert!(
-        off + data.len() <= PAGE_SIZE as usize,
-        "write crosses the frame"
-    );
-    // SAFETY: `pa` is a frame the caller owns (checked in range above).
-    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), phys_to_virt(pa).add(off), data.len()) };
 }

@@ -6,7 +6,8 @@ use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::{PageTableFlags as F, PhysFrame};
 use x86_64::PhysAddr;
 
-use super::{frame, phys_to_virt, PAGE_SIZE, USER_END};
+use super::frame::{self, Frame};
+use super::{phys_to_virt, PAGE_SIZE, USER_END};
 
 /// Software bit marking a read-only page that is writable after a copy.
 pub const COW: F = F::BIT_9;
@@ -22,11 +23,56 @@ pub fn kernel_pml4() -> u64 {
     core::ptr::addr_of!(boot_pml4) as u64
 }
 
-fn table(pa: u64) -> &'static mut [u64; 512] {
-    // SAFETY: `pa` is a page-table frame owned by an address space (or the
-    // boot tables); the kernel is single-CPU and non-preemptive, so no other
-    // reference is live while this one is used.
-    unsafe { &mut *(phys_to_virt(pa) as *mut [u64; 512]) }
+fn kernel_root() -> Table {
+    Table(kernel_pml4())
+}
+
+/// A fresh zeroed frame as a page table (the reference is the table's).
+fn new_table() -> Option<Table> {
+    frame::alloc().map(|f| Table(f.into_raw()))
+}
+
+/// A page-table page: the boot tables, or a frame this module allocated
+/// as a table. Entries are read and written one at a time through raw
+/// pointers, so no Rust reference to a table ever exists and two handles
+/// to the same table cannot alias. Only this module makes one.
+#[derive(Clone, Copy)]
+struct Table(u64);
+
+impl Table {
+    fn get(self, i: usize) -> u64 {
+        assert!(i < 512);
+        // SAFETY: `self.0` is a page-table page in the direct map (the
+        // type's invariant) and `i` is in it; page tables are only accessed
+        // through `Table`, one single-CPU, non-preempted access at a time.
+        unsafe { (phys_to_virt(self.0) as *const u64).add(i).read_volatile() }
+    }
+
+    fn set(self, i: usize, v: u64) {
+        assert!(i < 512);
+        // SAFETY: as in `get`.
+        unsafe { (phys_to_virt(self.0) as *mut u64).add(i).write_volatile(v) }
+    }
+
+    /// The table an entry of this one points to (a present non-leaf entry
+    /// of a table this module built).
+    fn next(self, i: usize) -> Table {
+        Table(self.get(i) & ADDR_MASK)
+    }
+}
+
+/// A leaf entry: table and index.
+#[derive(Clone, Copy)]
+struct Leaf(Table, usize);
+
+impl Leaf {
+    fn get(self) -> u64 {
+        self.0.get(self.1)
+    }
+
+    fn set(self, v: u64) {
+        self.0.set(self.1, v)
+    }
 }
 
 /// Maps physical memory from the boot direct map's end up to `end`
@@ -36,18 +82,21 @@ fn table(pa: u64) -> &'static mut [u64; 512] {
 /// shared PDPT. Stops early if no frame is left for a page directory.
 pub fn extend_direct_map(end: u64) {
     const GIB: u64 = 1 << 30;
-    let pdpt = table(table(kernel_pml4())[256] & ADDR_MASK);
+    let pdpt = kernel_root().next(256);
     let last = end.min(super::DIRECT_MAP_MAX).div_ceil(GIB);
-    let mut mapped = super::BOOT_DIRECT_MAP / GIB;
-    for gib in mapped..last {
-        if pdpt[gib as usize] & F::PRESENT.bits() == 0 {
-            let Some(pd) = frame::alloc() else { break };
-            let entries = table(pd);
-            for (i, e) in entries.iter_mut().enumerate() {
+    let first = super::BOOT_DIRECT_MAP / GIB;
+    let mut mapped = first;
+    for gib in first..last {
+        if pdpt.get(gib as usize) & F::PRESENT.bits() == 0 {
+            let Some(pd) = new_table() else { break };
+            for i in 0..512 {
                 let pa = gib * GIB + (i as u64) * (2 << 20);
-                *e = pa | (F::PRESENT | F::WRITABLE | F::HUGE_PAGE | F::NO_EXECUTE).bits();
+                pd.set(
+                    i,
+                    pa | (F::PRESENT | F::WRITABLE | F::HUGE_PAGE | F::NO_EXECUTE).bits(),
+                );
             }
-            pdpt[gib as usize] = pd | (F::PRESENT | F::WRITABLE).bits();
+            pdpt.set(gib as usize, pd.0 | (F::PRESENT | F::WRITABLE).bits());
         }
         mapped = gib + 1;
     }
@@ -57,7 +106,7 @@ pub fn extend_direct_map(end: u64) {
 
 /// Removes the boot identity map of the low 4 GiB.
 pub fn drop_identity_map() {
-    table(kernel_pml4())[0] = 0;
+    kernel_root().set(0, 0);
     flush_all();
 }
 
@@ -73,11 +122,11 @@ fn invlpg(va: u64) {
 }
 
 /// Switches to the page tables rooted at `pml4`.
-pub fn activate(pml4: u64) {
+fn activate(pml4: u64) {
     let (cur, _) = Cr3::read();
     if cur.start_address().as_u64() != pml4 {
-        // SAFETY: `pml4` is a valid root whose kernel half equals the boot
-        // tables', so the running kernel stays mapped.
+        // SAFETY: `pml4` is the kernel's root or an `AddressSpace`'s, whose
+        // kernel half equals the boot tables', so the kernel stays mapped.
         unsafe {
             Cr3::write(
                 PhysFrame::containing_address(PhysAddr::new(pml4)),
@@ -91,59 +140,79 @@ fn current_root() -> u64 {
     Cr3::read().0.start_address().as_u64()
 }
 
+/// Releases one reference to the frame of a leaf or table entry.
+fn release(entry: u64) {
+    // SAFETY: every present entry of a user address space holds one
+    // reference to its frame (taken in `map`, `fork` or `new_table`), and
+    // the caller clears or replaces the entry, giving that reference up.
+    unsafe { frame::decref(entry & ADDR_MASK) };
+}
+
 /// A user address space.
 pub struct AddressSpace {
-    pml4: u64,
+    pml4: Table,
 }
 
 impl AddressSpace {
     /// An empty user half sharing the kernel half.
     pub fn new() -> Option<Self> {
-        let pml4 = frame::alloc()?;
-        let k = table(kernel_pml4());
-        let t = table(pml4);
-        t[256..].copy_from_slice(&k[256..]);
-        Some(AddressSpace { pml4 })
+        let t = new_table()?;
+        let k = kernel_root();
+        for i in 256..512 {
+            t.set(i, k.get(i));
+        }
+        Some(AddressSpace { pml4: t })
     }
 
     pub fn activate(&self) {
-        activate(self.pml4);
+        activate(self.pml4.0);
     }
 
     fn is_current(&self) -> bool {
-        current_root() == self.pml4
+        current_root() == self.pml4.0
     }
 
     /// The leaf entry for `va`, creating intermediate tables if `create`.
-    fn leaf(&mut self, va: u64, create: bool) -> Option<&'static mut u64> {
+    fn leaf(&mut self, va: u64, create: bool) -> Option<Leaf> {
         if va >= USER_END {
             return None;
         }
-        let mut t = table(self.pml4);
+        let mut t = self.pml4;
         for level in (1..4).rev() {
             let idx = ((va >> (12 + 9 * level)) & 511) as usize;
-            if t[idx] & F::PRESENT.bits() == 0 {
+            if t.get(idx) & F::PRESENT.bits() == 0 {
                 if !create {
                     return None;
                 }
-                let f = frame::alloc()?;
-                t[idx] = f | (F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE).bits();
+                let n = new_table()?;
+                t.set(
+                    idx,
+                    n.0 | (F::PRESENT | F::WRITABLE | F::USER_ACCESSIBLE).bits(),
+                );
             }
-            t = table(t[idx] & ADDR_MASK);
+            t = t.next(idx);
         }
-        Some(&mut t[((va >> 12) & 511) as usize])
+        Some(Leaf(t, ((va >> 12) & 511) as usize))
     }
 
-    /// Maps the page at `va` to `pa` (taking over one reference to `pa`);
-    /// a previous mapping is released. `Err` when no frame was left for a
-    /// page table.
-    pub fn map(&mut self, va: u64, pa: u64, flags: F) -> Result<(), ()> {
+    /// Maps the page at `va` to `frame` (which the mapping then owns); a
+    /// previous mapping is released. `Err` (and the frame freed) when no
+    /// frame was left for a page table.
+    pub fn map(&mut self, va: u64, frame: Frame, flags: F) -> Result<(), ()> {
+        self.map_raw(va, frame.into_raw(), flags)
+    }
+
+    /// [`Self::map`] with a frame reference the caller gives up.
+    fn map_raw(&mut self, va: u64, pa: u64, flags: F) -> Result<(), ()> {
         let cur = self.is_current();
-        let e = self.leaf(va, true).ok_or(())?;
-        let old = *e;
-        *e = (pa & ADDR_MASK) | (flags | F::PRESENT).bits();
+        let Some(e) = self.leaf(va, true) else {
+            release(pa);
+            return Err(());
+        };
+        let old = e.get();
+        e.set((pa & ADDR_MASK) | (flags | F::PRESENT).bits());
         if old & F::PRESENT.bits() != 0 {
-            frame::decref(old & ADDR_MASK);
+            release(old);
             if cur {
                 invlpg(va);
             }
@@ -153,19 +222,65 @@ impl AddressSpace {
 
     /// The frame and flags mapped at `va`.
     pub fn lookup(&mut self, va: u64) -> Option<(u64, F)> {
-        let e = *self.leaf(va, false)?;
+        let e = self.leaf(va, false)?.get();
         if e & F::PRESENT.bits() == 0 {
             return None;
         }
         Some((e & ADDR_MASK, F::from_bits_truncate(e)))
     }
 
+    /// Copies bytes of the mapped user page holding `va` (from `va` on, not
+    /// past the page) into `buf`; `false` if the page is not mapped.
+    pub fn read_page(&mut self, va: u64, buf: &mut [u8]) -> bool {
+        let off = (va % PAGE_SIZE) as usize;
+        assert!(
+            off + buf.len() <= PAGE_SIZE as usize,
+            "read crosses the page"
+        );
+        let Some((pa, _)) = self.lookup(va - off as u64) else {
+            return false;
+        };
+        // SAFETY: `pa` is a user data frame (only frames given to `map`, or
+        // copies of them, are leaves of the user half), reached through the
+        // direct map; the kernel keeps no reference into user frames.
+        unsafe {
+            core::ptr::copy_nonoverlapping(phys_to_virt(pa).add(off), buf.as_mut_ptr(), buf.len())
+        };
+        true
+    }
+
+    /// Copies `data` into the mapped, writable user page holding `va` (from
+    /// `va` on, not past the page); `false` if it is not mapped writable.
+    pub fn write_page(&mut self, va: u64, data: &[u8]) -> bool {
+        let off = (va % PAGE_SIZE) as usize;
+        assert!(
+            off + data.len() <= PAGE_SIZE as usize,
+            "write crosses the page"
+        );
+        match self.lookup(va - off as u64) {
+            Some((pa, flags)) if flags.contains(F::WRITABLE) => {
+                // SAFETY: as in `read_page`; a writable user page is not
+                // shared copy-on-write with another address space.
+                unsafe {
+                    core::ptr::copy_nonoverlapping(
+                        data.as_ptr(),
+                        phys_to_virt(pa).add(off),
+                        data.len(),
+                    )
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Replaces the flags of a mapped page.
     pub fn set_flags(&mut self, va: u64, flags: F) {
         let cur = self.is_current();
         if let Some(e) = self.leaf(va, false) {
-            if *e & F::PRESENT.bits() != 0 {
-                *e = (*e & ADDR_MASK) | (flags | F::PRESENT).bits();
+            let v = e.get();
+            if v & F::PRESENT.bits() != 0 {
+                e.set((v & ADDR_MASK) | (flags | F::PRESENT).bits());
                 if cur {
                     invlpg(va);
                 }
@@ -187,41 +302,46 @@ impl AddressSpace {
             self.set_flags(va, new_flags);
             return true;
         }
-        let Some(copy) = frame::alloc() else {
+        let Some(mut copy) = frame::alloc() else {
             return false;
         };
-        // SAFETY: both frames are mapped by the direct map; `copy` is fresh.
-        unsafe {
-            core::ptr::copy_nonoverlapping(phys_to_virt(pa), phys_to_virt(copy), PAGE_SIZE as usize)
-        };
+        if !self.read_page(va & !(PAGE_SIZE - 1), copy.bytes_mut()) {
+            return false;
+        }
         self.map(va, copy, new_flags).is_ok()
     }
 
-    /// Visits every mapped user page as (va, leaf entry).
+    /// Visits every mapped user page as (va, leaf entry); the entry is
+    /// written back if `f` changed it.
     fn for_each_leaf(&mut self, mut f: impl FnMut(u64, &mut u64)) {
-        let l4 = table(self.pml4);
+        let l4 = self.pml4;
         for i4 in 0..256 {
-            if l4[i4] & 1 == 0 {
+            if l4.get(i4) & 1 == 0 {
                 continue;
             }
-            let l3 = table(l4[i4] & ADDR_MASK);
+            let l3 = l4.next(i4);
             for i3 in 0..512 {
-                if l3[i3] & 1 == 0 {
+                if l3.get(i3) & 1 == 0 {
                     continue;
                 }
-                let l2 = table(l3[i3] & ADDR_MASK);
+                let l2 = l3.next(i3);
                 for i2 in 0..512 {
-                    if l2[i2] & 1 == 0 {
+                    if l2.get(i2) & 1 == 0 {
                         continue;
                     }
-                    let l1 = table(l2[i2] & ADDR_MASK);
+                    let l1 = l2.next(i2);
                     for i1 in 0..512 {
-                        if l1[i1] & 1 != 0 {
+                        let e = l1.get(i1);
+                        if e & 1 != 0 {
                             let va = ((i4 as u64) << 39)
                                 | ((i3 as u64) << 30)
                                 | ((i2 as u64) << 21)
                                 | ((i1 as u64) << 12);
-                            f(va, &mut l1[i1]);
+                            let mut n = e;
+                            f(va, &mut n);
+                            if n != e {
+                                l1.set(i1, n);
+                            }
                         }
                     }
                 }
@@ -230,29 +350,35 @@ impl AddressSpace {
     }
 
     /// Visits the mapped pages in `[start, end)` as (va, leaf entry),
-    /// skipping unpopulated tables, so huge sparse ranges cost little.
+    /// skipping unpopulated tables, so huge sparse ranges cost little; the
+    /// entry is written back if `f` changed it.
     fn for_each_leaf_in(&mut self, start: u64, end: u64, mut f: impl FnMut(u64, &mut u64)) {
         let end = end.min(USER_END);
         let mut va = start & !(PAGE_SIZE - 1);
         while va < end {
-            let mut t = table(self.pml4);
+            let mut t = self.pml4;
             let mut skipped = false;
             for level in (1..4).rev() {
                 let shift = 12 + 9 * level;
-                let e = t[((va >> shift) & 511) as usize];
-                if e & F::PRESENT.bits() == 0 {
+                let idx = ((va >> shift) & 511) as usize;
+                if t.get(idx) & F::PRESENT.bits() == 0 {
                     va = ((va >> shift) + 1) << shift;
                     skipped = true;
                     break;
                 }
-                t = table(e & ADDR_MASK);
+                t = t.next(idx);
             }
             if skipped {
                 continue;
             }
-            let leaf = &mut t[((va >> 12) & 511) as usize];
-            if *leaf & F::PRESENT.bits() != 0 {
-                f(va, leaf);
+            let leaf = Leaf(t, ((va >> 12) & 511) as usize);
+            let e = leaf.get();
+            if e & F::PRESENT.bits() != 0 {
+                let mut n = e;
+                f(va, &mut n);
+                if n != e {
+                    leaf.set(n);
+                }
             }
             va += PAGE_SIZE;
         }
@@ -262,7 +388,7 @@ impl AddressSpace {
     pub fn unmap_range(&mut self, start: u64, end: u64) {
         let mut n = 0u64;
         self.for_each_leaf_in(start, end, |_, e| {
-            frame::decref(*e & ADDR_MASK);
+            release(*e);
             *e = 0;
             n += 1;
         });
@@ -279,16 +405,16 @@ impl AddressSpace {
         self.for_each_leaf_in(from, from + len, |va, e| pages.push((va, *e)));
         for (va, e) in pages {
             let dst = to + (va - from);
-            // Take the reference over: clear the old entry without a decref.
+            // Take the reference over: clear the old entry without a release.
             self.leaf(dst, true).ok_or(())?;
             if let Some(old) = self.leaf(va, false) {
-                *old = 0;
+                old.set(0);
             }
             let leaf = self.leaf(dst, true).ok_or(())?;
-            if *leaf & F::PRESENT.bits() != 0 {
-                frame::decref(*leaf & ADDR_MASK);
+            if leaf.get() & F::PRESENT.bits() != 0 {
+                release(leaf.get());
             }
-            *leaf = e;
+            leaf.set(e);
         }
         if self.is_current() {
             flush_all();
@@ -323,10 +449,9 @@ impl AddressSpace {
         for (va, e) in pairs {
             frame::incref(e & ADDR_MASK);
             if child
-                .map(va, e & ADDR_MASK, F::from_bits_truncate(e))
+                .map_raw(va, e & ADDR_MASK, F::from_bits_truncate(e))
                 .is_err()
             {
-                frame::decref(e & ADDR_MASK);
                 ok = false;
                 break;
             }
@@ -344,29 +469,29 @@ impl AddressSpace {
     /// Unmaps every user page and frees the user page tables.
     pub fn clear_user(&mut self) {
         self.for_each_leaf(|_, e| {
-            frame::decref(*e & ADDR_MASK);
+            release(*e);
             *e = 0;
         });
-        let l4 = table(self.pml4);
+        let l4 = self.pml4;
         for i4 in 0..256 {
-            if l4[i4] & 1 == 0 {
+            if l4.get(i4) & 1 == 0 {
                 continue;
             }
-            let l3 = table(l4[i4] & ADDR_MASK);
+            let l3 = l4.next(i4);
             for i3 in 0..512 {
-                if l3[i3] & 1 == 0 {
+                if l3.get(i3) & 1 == 0 {
                     continue;
                 }
-                let l2 = table(l3[i3] & ADDR_MASK);
+                let l2 = l3.next(i3);
                 for i2 in 0..512 {
-                    if l2[i2] & 1 != 0 {
-                        frame::decref(l2[i2] & ADDR_MASK);
+                    if l2.get(i2) & 1 != 0 {
+                        release(l2.get(i2));
                     }
                 }
-                frame::decref(l3[i3] & ADDR_MASK);
+                release(l3.get(i3));
             }
-            frame::decref(l4[i4] & ADDR_MASK);
-            l4[i4] = 0;
+            release(l4.get(i4));
+            l4.set(i4, 0);
         }
         if self.is_current() {
             flush_all();
@@ -380,6 +505,6 @@ impl Drop for AddressSpace {
             activate(kernel_pml4());
         }
         self.clear_user();
-        frame::decref(self.pml4);
+        release(self.pml4.0);
     }
 }

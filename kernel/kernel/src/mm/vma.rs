@@ -2,17 +2,13 @@
 //! paging of anonymous and private file-backed regions, brk and mmap
 //! placement.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use x86_64::structures::paging::PageTableFlags as F;
 
 use super::paging::{AddressSpace, COW};
-use super::{frame, page_down, page_up, phys_to_virt, PAGE_SIZE, USER_END};
+use super::{frame, page_down, PAGE_SIZE, USER_END};
 
-pub const PROT_READ: u32 = 1;
-pub const PROT_WRITE: u32 = 2;
-pub const PROT_EXEC: u32 = 4;
+pub use veridian_kcore::vma::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 /// Where mmap places regions without a hint (searching upward).
 pub const MMAP_BASE: u64 = 0x0000_7000_0000_0000;
@@ -26,23 +22,15 @@ pub trait Backing: Send + Sync {
     fn read_at(&self, off: u64, buf: &mut [u8]) -> usize;
 }
 
-#[derive(Clone)]
-pub struct Vma {
-    pub end: u64,
-    pub prot: u32,
-    /// Backing file and the file offset of the region start.
-    pub file: Option<(Arc<dyn Backing>, u64)>,
-    /// Bytes of the file visible from the region start (rest reads zero).
-    pub file_len: u64,
-    /// Pages may be dropped (MADV_DONTNEED): they refault as zeros or from
-    /// the backing file. Not so for program segments loaded at exec.
-    pub droppable: bool,
-}
+/// A region of a process (`veridian_kcore::vma::Vma` over a file).
+pub type Vma = veridian_kcore::vma::Vma<Arc<dyn Backing>>;
+/// A process's regions.
+pub type VmaMap = veridian_kcore::vma::VmaMap<Arc<dyn Backing>>;
 
 /// A process's memory.
 pub struct Mm {
     pub space: AddressSpace,
-    pub vmas: BTreeMap<u64, Vma>,
+    pub vmas: VmaMap,
     pub brk_start: u64,
     pub brk: u64,
 }
@@ -62,7 +50,7 @@ impl Mm {
     pub fn new() -> Option<Self> {
         Some(Mm {
             space: AddressSpace::new()?,
-            vmas: BTreeMap::new(),
+            vmas: VmaMap::new(),
             brk_start: 0,
             brk: 0,
         })
@@ -70,39 +58,13 @@ impl Mm {
 
     /// The region containing `va`.
     pub fn find(&self, va: u64) -> Option<(u64, &Vma)> {
-        let (&s, v) = self.vmas.range(..=va).next_back()?;
-        if va < v.end {
-            Some((s, v))
-        } else {
-            None
-        }
+        self.vmas.find(va)
     }
 
     /// Removes `[start, end)` from the map, splitting regions and unmapping
     /// pages.
     pub fn remove_range(&mut self, start: u64, end: u64) {
-        let keys: Vec<u64> = self
-            .vmas
-            .range(..end)
-            .filter(|(_, v)| v.end > start)
-            .map(|(&s, _)| s)
-            .collect();
-        for s in keys {
-            let v = self.vmas.remove(&s).expect("key collected above");
-            if s < start {
-                let mut left = v.clone();
-                left.end = start;
-                left.file_len = left.file_len.min(start - s);
-                self.vmas.insert(s, left);
-            }
-            if v.end > end {
-                let mut right = v.clone();
-                let shift = end - s;
-                right.file = v.file.as_ref().map(|(b, off)| (b.clone(), off + shift));
-                right.file_len = v.file_len.saturating_sub(shift);
-                self.vmas.insert(end, right);
-            }
-            let (a, b) = (s.max(start), v.end.min(end));
+        for (a, b) in self.vmas.remove(start, end) {
             self.space.unmap_range(a, b);
         }
     }
@@ -116,62 +78,24 @@ impl Mm {
         file: Option<(Arc<dyn Backing>, u64)>,
         file_len: u64,
     ) {
-        self.remove_range(start, end);
-        self.vmas.insert(
-            start,
-            Vma {
-                end,
-                prot,
-                file,
-                file_len,
-                droppable: true,
-            },
-        );
+        let vma = Vma {
+            end,
+            prot,
+            file,
+            file_len,
+            droppable: true,
+        };
+        for (a, b) in self.vmas.insert(start, vma) {
+            self.space.unmap_range(a, b);
+        }
     }
 
     /// Changes protection of `[start, end)`; `false` if part is unmapped.
     pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> bool {
-        let mut va = start;
-        while va < end {
-            match self.find(va) {
-                Some((_, v)) => va = v.end,
-                None => return false,
-            }
-        }
-        let keys: Vec<(u64, Vma)> = self
-            .vmas
-            .range(..end)
-            .filter(|(_, v)| v.end > start)
-            .map(|(&s, v)| (s, v.clone()))
-            .collect();
-        for (s, v) in keys {
-            let (a, b) = (s.max(start), v.end.min(end));
-            let file = v.file.as_ref().map(|(f, off)| (f.clone(), off + (a - s)));
-            let flen = v.file_len.saturating_sub(a - s).min(b - a);
-            // Keep the pages: re-insert metadata without unmapping.
-            if s < a {
-                let mut left = v.clone();
-                left.end = a;
-                self.vmas.insert(s, left);
-            } else {
-                self.vmas.remove(&s);
-            }
-            if v.end > b {
-                let mut right = v.clone();
-                right.file = v.file.as_ref().map(|(f, off)| (f.clone(), off + (b - s)));
-                right.file_len = v.file_len.saturating_sub(b - s);
-                self.vmas.insert(b, right);
-            }
-            self.vmas.insert(
-                a,
-                Vma {
-                    end: b,
-                    prot,
-                    file,
-                    file_len: flen,
-                    droppable: v.droppable,
-                },
-            );
+        let Some(changed) = self.vmas.protect(start, end, prot) else {
+            return false;
+        };
+        for (a, b) in changed {
             self.space.update_range(a, b, |flags| {
                 let mut nf = pte_flags(prot);
                 if prot & PROT_WRITE != 0 && (flags.contains(COW) || !flags.contains(F::WRITABLE)) {
@@ -187,17 +111,8 @@ impl Mm {
 
     /// A free, page-aligned range of `len` bytes at or above `hint`.
     pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
-        let mut start = page_up(hint.max(MMAP_BASE));
-        loop {
-            let end = start.checked_add(len)?;
-            if end > STACK_TOP - STACK_SIZE {
-                return None;
-            }
-            match self.vmas.range(..end).next_back() {
-                Some((&s, v)) if v.end > start => start = page_up(v.end.max(s)),
-                _ => return Some(start),
-            }
-        }
+        self.vmas
+            .find_free(hint, len, MMAP_BASE, STACK_TOP - STACK_SIZE)
     }
 
     /// Makes `va` accessible (for a write if `write`): demand-pages it or
@@ -210,7 +125,7 @@ impl Mm {
         let Some((start, vma)) = self.find(va).map(|(s, v)| (s, v.clone())) else {
             return false;
         };
-        if vma.prot == 0 || (write && vma.prot & PROT_WRITE == 0) {
+        if !vma.allows(write) {
             return false;
         }
         if let Some((_, flags)) = self.space.lookup(page) {
@@ -219,24 +134,17 @@ impl Mm {
             }
             return self.space.break_cow(page);
         }
-        let Some(pa) = frame::alloc() else {
+        let Some(mut fresh) = frame::alloc() else {
             return false;
         };
         if let Some((file, off)) = &vma.file {
             let rel = page - start;
             if rel < vma.file_len {
                 let n = (vma.file_len - rel).min(PAGE_SIZE) as usize;
-                // SAFETY: `pa` is a fresh frame reached through the direct map.
-                let buf = unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa), n) };
-                file.read_at(off + rel, buf);
+                file.read_at(off + rel, &mut fresh.bytes_mut()[..n]);
             }
         }
-        let flags = pte_flags(vma.prot);
-        if self.space.map(page, pa, flags).is_err() {
-            frame::decref(pa);
-            return false;
-        }
-        true
+        self.space.map(page, fresh, pte_flags(vma.prot)).is_ok()
     }
 
     /// A copy-on-write duplicate (fork).
@@ -252,29 +160,26 @@ impl Mm {
 
     /// Reads user memory into `buf`; `false` on a bad address.
     pub fn read(&mut self, va: u64, buf: &mut [u8]) -> bool {
-        self.access(va, buf.len(), false, |pa, off, chunk_len, done| {
-            // SAFETY: `pa` is a mapped user frame, read through the direct map.
-            let src = unsafe { core::slice::from_raw_parts(phys_to_virt(pa).add(off), chunk_len) };
-            buf[done..done + chunk_len].copy_from_slice(src);
+        self.access(va, buf.len(), false, |space, cur, done, n| {
+            space.read_page(cur, &mut buf[done..done + n])
         })
     }
 
     /// Writes `data` to user memory; `false` on a bad address.
     pub fn write(&mut self, va: u64, data: &[u8]) -> bool {
-        self.access(va, data.len(), true, |pa, off, chunk_len, done| {
-            // SAFETY: `pa` is a writable private user frame (COW broken).
-            let dst =
-                unsafe { core::slice::from_raw_parts_mut(phys_to_virt(pa).add(off), chunk_len) };
-            dst.copy_from_slice(&data[done..done + chunk_len]);
+        self.access(va, data.len(), true, |space, cur, done, n| {
+            space.write_page(cur, &data[done..done + n])
         })
     }
 
+    /// Faults in each page of `[va, va + len)` (for a write if `write`) and
+    /// calls `f(space, address, offset into the buffer, bytes in this page)`.
     fn access(
         &mut self,
         va: u64,
         len: usize,
         write: bool,
-        mut f: impl FnMut(u64, usize, usize, usize),
+        mut f: impl FnMut(&mut AddressSpace, u64, usize, usize) -> bool,
     ) -> bool {
         let Some(end) = va.checked_add(len as u64) else {
             return false;
@@ -288,12 +193,11 @@ impl Mm {
             if !self.handle_fault(cur, write) {
                 return false;
             }
-            let Some((pa, _)) = self.space.lookup(page_down(cur)) else {
-                return false;
-            };
             let off = (cur % PAGE_SIZE) as usize;
             let n = (PAGE_SIZE as usize - off).min(len - done);
-            f(pa, off, n, done);
+            if !f(&mut self.space, cur, done, n) {
+                return false;
+            }
             done += n;
         }
         true

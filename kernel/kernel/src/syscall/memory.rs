@@ -146,9 +146,7 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
                 .map(|(&s, v)| s >= old_end || (v.end > old_end && s != vstart))
                 .unwrap_or(false);
         if free && vma.end == old_end {
-            if let Some(v) = m.vmas.get_mut(&vstart) {
-                v.end = grow_end;
-            }
+            m.vmas.extend(vstart, grow_end);
             return Ok(old);
         }
         if flags & MREMAP_MAYMOVE == 0 {
@@ -232,7 +230,9 @@ pub fn brk(addr: u64) -> KResult {
             .filter(|(_, v)| v.end == old_top && v.file.is_none() && v.prot == 3 && v.droppable)
             .map(|(s, _)| s);
         match extend {
-            Some(s) => m.vmas.get_mut(&s).expect("found above").end = new_top,
+            Some(s) => {
+                m.vmas.extend(s, new_top);
+            }
             None => m.insert(old_top, new_top, 3, None, 0),
         }
     } else if new_top < old_top {

@@ -42,9 +42,9 @@ fn unimplemented(nr: u64) -> KResult {
     Err(Errno::ENOSYS)
 }
 
-/// Called by the entry assembly with the saved user registers.
-#[no_mangle]
-extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
+/// Called by the entry assembly (through `arch::entry`) with the saved user
+/// registers.
+pub fn syscall_dispatch(f: &mut TrapFrame) {
     let nr = f.rax;
     let a = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
     let r = dispatch(f, nr, a);

@@ -3,7 +3,6 @@
 //! as `clone` flags say. Processes (thread groups) live in [`PROCS`].
 
 pub mod alarm;
-pub mod elf;
 pub mod exec;
 pub mod exit;
 pub mod fork;

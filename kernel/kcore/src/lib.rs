@@ -1,0 +1,25 @@
+//! Kernel logic of VeridianOS that needs neither hardware nor global state,
+//! so it runs (and is unit-tested) on the host as well as in the kernel:
+//!
+//! - [`elf`]: the ELF64 header and program-header reader and the checks that
+//!   turn a hostile executable into an [`elf::ElfError`], never a panic;
+//! - [`stack`]: the auxiliary vector and the initial user stack image;
+//! - [`vma`]: a process's region map (insert, split, protect, free-range
+//!   search) without the page tables behind it;
+//! - [`cmdline`]: the kernel command line;
+//! - [`multiboot`]: the Multiboot v1 memory map and command line, read
+//!   through a caller-supplied physical-memory reader;
+//! - [`page`]: page size and rounding.
+//!
+//! `no_std` + `alloc`; `unsafe` is forbidden here.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod cmdline;
+pub mod elf;
+pub mod multiboot;
+pub mod page;
+pub mod stack;
+pub mod vma;

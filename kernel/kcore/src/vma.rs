@@ -1,0 +1,252 @@
+//! A process's regions (VMAs): page-aligned, pairwise disjoint address
+//! ranges with a protection and an optional file behind them. [`VmaMap`]
+//! keeps only the bookkeeping; the operations that drop or change pages
+//! return the address ranges whose page-table entries the caller must
+//! unmap or re-protect.
+
+use alloc::collections::btree_map::{self, BTreeMap};
+use alloc::vec::Vec;
+use core::ops::RangeBounds;
+
+use crate::page::page_up;
+
+pub const PROT_READ: u32 = 1;
+pub const PROT_WRITE: u32 = 2;
+pub const PROT_EXEC: u32 = 4;
+
+/// One region; its start is its key in the [`VmaMap`]. `B` is the file
+/// behind a private file mapping (cloned when a region is split).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vma<B> {
+    pub end: u64,
+    pub prot: u32,
+    /// Backing file and the file offset of the region start.
+    pub file: Option<(B, u64)>,
+    /// Bytes of the file visible from the region start (the rest reads
+    /// zero).
+    pub file_len: u64,
+    /// Pages may be dropped (MADV_DONTNEED): they refault as zeros or from
+    /// the backing file. Not so for program segments loaded at exec.
+    pub droppable: bool,
+}
+
+impl<B> Vma<B> {
+    /// An anonymous, droppable region ending at `end`.
+    pub fn anonymous(end: u64, prot: u32) -> Self {
+        Vma {
+            end,
+            prot,
+            file: None,
+            file_len: 0,
+            droppable: true,
+        }
+    }
+
+    /// Whether an access (a write if `write`) is allowed: any access needs
+    /// some protection bit, a write needs `PROT_WRITE`.
+    pub fn allows(&self, write: bool) -> bool {
+        self.prot != 0 && (!write || self.prot & PROT_WRITE != 0)
+    }
+}
+
+impl<B: Clone> Vma<B> {
+    /// The part of this region (which starts at `start`) from `at` on, as
+    /// a region of its own: the file offset moves along.
+    fn tail(&self, start: u64, at: u64) -> Vma<B> {
+        let shift = at - start;
+        Vma {
+            end: self.end,
+            prot: self.prot,
+            file: self.file.as_ref().map(|(b, off)| (b.clone(), off + shift)),
+            file_len: self.file_len.saturating_sub(shift),
+            droppable: self.droppable,
+        }
+    }
+}
+
+/// The regions of one address space, by start address.
+#[derive(Clone, Debug)]
+pub struct VmaMap<B> {
+    map: BTreeMap<u64, Vma<B>>,
+}
+
+impl<B> Default for VmaMap<B> {
+    fn default() -> Self {
+        VmaMap {
+            map: BTreeMap::new(),
+        }
+    }
+}
+
+impl<B: Clone> VmaMap<B> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of regions.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// All regions as (start, region), in address order.
+    pub fn iter(&self) -> btree_map::Iter<'_, u64, Vma<B>> {
+        self.map.iter()
+    }
+
+    /// The regions whose start lies in `starts`, in address order.
+    pub fn range<R: RangeBounds<u64>>(&self, starts: R) -> btree_map::Range<'_, u64, Vma<B>> {
+        self.map.range(starts)
+    }
+
+    /// The region containing `va`, with its start.
+    pub fn find(&self, va: u64) -> Option<(u64, &Vma<B>)> {
+        let (&s, v) = self.map.range(..=va).next_back()?;
+        (va < v.end).then_some((s, v))
+    }
+
+    /// Whether any region intersects `[start, end)`.
+    pub fn overlaps(&self, start: u64, end: u64) -> bool {
+        self.map
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, v)| v.end > start)
+    }
+
+    /// Removes `[start, end)`, splitting regions that cross its edges.
+    /// Returns the ranges that were covered (to unmap), in address order.
+    pub fn remove(&mut self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        let keys: Vec<u64> = self
+            .map
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(&s, _)| s)
+            .collect();
+        let mut removed = Vec::with_capacity(keys.len());
+        for s in keys {
+            let Some(v) = self.map.remove(&s) else {
+                continue;
+            };
+            if s < start {
+                let mut left = v.clone();
+                left.end = start;
+                left.file_len = left.file_len.min(start - s);
+                self.map.insert(s, left);
+            }
+            if v.end > end {
+                self.map.insert(end, v.tail(s, end));
+            }
+            removed.push((s.max(start), v.end.min(end)));
+        }
+        removed
+    }
+
+    /// Adds `vma` at `start`, replacing whatever was in `[start, vma.end)`.
+    /// Returns the ranges that were covered before (to unmap).
+    pub fn insert(&mut self, start: u64, vma: Vma<B>) -> Vec<(u64, u64)> {
+        let removed = self.remove(start, vma.end);
+        self.map.insert(start, vma);
+        removed
+    }
+
+    /// Gives `[start, end)` the protection `prot`, splitting regions at its
+    /// edges; `None` (and nothing changed) if part of the range is in no
+    /// region. Returns the re-protected ranges, in address order.
+    pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Option<Vec<(u64, u64)>> {
+        let mut va = start;
+        while va < end {
+            va = self.find(va)?.1.end;
+        }
+        let pieces: Vec<(u64, Vma<B>)> = self
+            .map
+            .range(..end)
+            .filter(|(_, v)| v.end > start)
+            .map(|(&s, v)| (s, v.clone()))
+            .collect();
+        let mut changed = Vec::with_capacity(pieces.len());
+        for (s, v) in pieces {
+            let (a, b) = (s.max(start), v.end.min(end));
+            if s < a {
+                let mut left = v.clone();
+                left.end = a;
+                self.map.insert(s, left);
+            } else {
+                self.map.remove(&s);
+            }
+            if v.end > b {
+                self.map.insert(b, v.tail(s, b));
+            }
+            let mut mid = v.tail(s, a);
+            mid.end = b;
+            mid.file_len = mid.file_len.min(b - a);
+            mid.prot = prot;
+            self.map.insert(a, mid);
+            changed.push((a, b));
+        }
+        Some(changed)
+    }
+
+    /// Moves the end of the region starting at `start` up to `new_end`;
+    /// `false` (nothing changed) if no region starts there, `new_end` is
+    /// not above its end, or `[end, new_end)` is not free.
+    pub fn extend(&mut self, start: u64, new_end: u64) -> bool {
+        let Some(end) = self.map.get(&start).map(|v| v.end) else {
+            return false;
+        };
+        if new_end <= end || self.overlaps(end, new_end) {
+            return false;
+        }
+        if let Some(v) = self.map.get_mut(&start) {
+            v.end = new_end;
+        }
+        true
+    }
+
+    /// The lowest page-aligned free range of `len` bytes starting at or
+    /// above `max(hint, floor)` and ending at or below `ceiling`.
+    pub fn find_free(&self, hint: u64, len: u64, floor: u64, ceiling: u64) -> Option<u64> {
+        let mut start = page_up(hint.max(floor));
+        loop {
+            let end = start.checked_add(len)?;
+            if end > ceiling {
+                return None;
+            }
+            match self.map.range(..end).next_back() {
+                Some((&s, v)) if v.end > start => start = page_up(v.end.max(s)),
+                _ => return Some(start),
+            }
+        }
+    }
+
+    /// Records a loaded program segment covering the pages `[start, stop)`
+    /// (segments come in address order). A page it shares with the segment
+    /// before stays in that region, which also gets `prot`; the rest
+    /// becomes a region of its own that is not droppable.
+    pub fn add_segment(&mut self, start: u64, stop: u64, prot: u32) {
+        let last_end = self.map.values().map(|v| v.end).max().unwrap_or(0);
+        let vstart = start.max(last_end);
+        if let Some((_, prev)) = self.map.range_mut(..vstart).next_back() {
+            if prev.end > start {
+                prev.prot |= prot;
+            }
+        }
+        if vstart < stop {
+            self.map.insert(
+                vstart,
+                Vma {
+                    end: stop,
+                    prot,
+                    file: None,
+                    file_len: 0,
+                    droppable: false,
+                },
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
