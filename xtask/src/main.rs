@@ -46,7 +46,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Build target/rootfs-rust.img (BlockFS) with the seed's layout.
+    /// Build target/rootfs-rust.img (BlockFS): busybox, init, the programs,
+    /// the toolchain's sysroot and the verification script.
     Rootfs {
         /// Image size in MiB.
         #[arg(long, default_value_t = rootfs::DEFAULT_SIZE_MB)]

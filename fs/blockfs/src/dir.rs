@@ -5,9 +5,9 @@
 //! Reading treats a directory as a byte stream of `size` bytes. An entry
 //! may straddle a block boundary (the VeridianOS builder writes those); a
 //! `rec_len` below 8 or not a multiple of 4 ends the current block, as in
-//! the VeridianOS kernel, and so does a zero-filled block tail shorter than
-//! a header (the kernel moves an entry that does not fit to the next block
-//! without padding the previous one). Writing never lets an entry straddle
+//! the VeridianOS project's original kernel, and so does a zero-filled
+//! block tail shorter than a header (that kernel moves an entry that does
+//! not fit to the next block without padding the previous one). Writing never lets an entry straddle
 //! a block: the previous entry's `rec_len` is padded to the block end
 //! instead.
 
@@ -184,7 +184,7 @@ impl DirWalker {
             let room = (next_block - pos) as usize;
             if room < HEADER && !(rec_ok && name_ok) {
                 // Fewer bytes than a header before the block end and no
-                // entry straddling into the next block: the gap the
+                // entry straddling into the next block: the gap the original
                 // VeridianOS kernel leaves when the next entry does not fit
                 // in this block. Zeros are that gap; anything else is damage.
                 if hdr[..room].iter().any(|&b| b != 0) {
