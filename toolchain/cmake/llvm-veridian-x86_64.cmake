@@ -11,7 +11,7 @@
 #                      the sysroot: libc++ and LLVM include <linux/futex.h> and the like,
 #                      which musl does not ship (the ABI is Linux's, so they are right)
 #
-# Deviations from the seed's file, with reasons:
+# Choices a reader might expect otherwise, with reasons:
 # - CMAKE_SYSTEM_NAME is Linux: VeridianOS speaks the Linux x86_64 syscall ABI over musl,
 #   and CMake's and LLVM's platform logic (threads, mmap, ELF, PIC) is right for it
 #   unchanged. The triple LLVM reports is still x86_64-unknown-veridian (LLVM_HOST_TRIPLE).

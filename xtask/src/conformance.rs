@@ -291,8 +291,8 @@ pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Out
 }
 
 /// Runs the suite inside VeridianOS, each program through `veridian-run`
-/// (one boot per program, over a scratch overlay of the rootfs). Programs
-/// needing sockets are left out until VeridianOS has them (issue 6).
+/// (one boot per program, over a scratch overlay of the rootfs), the socket
+/// program `conf-net` included.
 pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Vec<Outcome>> {
     let runner = tc.dir.join("bin/veridian-run");
     let mut outcomes = Vec::new();

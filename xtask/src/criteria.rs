@@ -1,4 +1,6 @@
-//! The seed's self-hosting criteria: the command each runs inside
+//! The self-hosting criteria (rustc runs, compiles a hello world that runs,
+//! `cargo init` and `cargo build` work, a `--crate-type lib` core file
+//! compiles, a std program links and runs): the command each runs inside
 //! VeridianOS, what it needs in the rootfs, and how its result is judged
 //! from the serial log.
 //!
@@ -28,7 +30,7 @@ pub struct Criterion {
 const NO_RUSTC: &str = "no rustc for host x86_64-unknown-veridian in the rootfs: `cargo xtask rustc` has not built it here";
 const NO_CARGO: &str = "no cargo for host x86_64-unknown-veridian in the rootfs: `cargo xtask rustc` has not built it here";
 
-/// The criteria, in the seed's order (later ones use what earlier ones make).
+/// The criteria, in the order they run (later ones use what earlier ones make).
 pub const CRITERIA: &[Criterion] = &[
     Criterion {
         name: "rustc runs",
@@ -96,7 +98,8 @@ pub const CORE_TEST_RS: &str = "#![no_std]\n\npub fn checked_sum(xs: &[u32]) -> 
 
 /// The script for an image holding the files `present` says it holds.
 pub fn script(present: impl Fn(&str) -> bool) -> String {
-    let mut text = String::from("# cargo xtask verify: the seed's criteria, one command a line\n");
+    let mut text =
+        String::from("# cargo xtask verify: the self-hosting criteria, one command a line\n");
     for c in CRITERIA.iter().filter(|c| present(c.needs)) {
         text.push_str(c.command);
         text.push('\n');

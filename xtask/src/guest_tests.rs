@@ -1,6 +1,6 @@
 //! Tests that boot VeridianOS under QEMU (TCG unless told otherwise), each
-//! bounded in time: the std conformance suite inside the guest, the seed's
-//! "std links", persistence of a file written inside the guest, Debian's
+//! bounded in time: the std conformance suite inside the guest, the "std
+//! links" criterion (println, File, Vec), persistence of a file written inside the guest, Debian's
 //! busybox as /bin/sh, and `cargo +veridian test` through the runner. (The
 //! hostile program the kernel must survive is part of the suite.)
 

@@ -19,19 +19,10 @@ pub fn build() -> Result<PathBuf> {
         "lld-19",
         "qemu-system-x86",
     ])?;
-    let dir = paths::repo_root().join("kernel").join("kernel");
-    let target_dir = paths::veridian_build_dir().join("kernel-build");
-    let mut cmd = Command::new(HOST_CARGO);
-    cmd.current_dir(&dir)
-        .args(["build", "--release", "--target-dir"])
-        .arg(&target_dir)
-        .env("RUSTC", HOST_RUSTC)
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTUP_TOOLCHAIN");
+    let mut cmd = cargo_command(HOST_CARGO);
+    cmd.args(["build", "--release"]);
     progress::run_logged("kernel build", "kernel", &mut cmd)?;
-    let built = target_dir.join("x86_64-unknown-none/release/veridian-kernel");
+    let built = target_dir().join("x86_64-unknown-none/release/veridian-kernel");
     let image = paths::kernel_image();
     if let Some(parent) = image.parent() {
         fs::create_dir_all(parent)?;
@@ -40,4 +31,23 @@ pub fn build() -> Result<PathBuf> {
         .with_context(|| format!("cannot copy {} to {}", built.display(), image.display()))?;
     println!("kernel: {}", image.display());
     Ok(image)
+}
+
+/// `program` (Debian's cargo, or a cargo subcommand such as cargo-clippy)
+/// run in kernel/kernel with Debian's rustc and the kernel's target folder;
+/// the caller adds the subcommand's arguments.
+pub fn cargo_command(program: &str) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(paths::repo_root().join("kernel").join("kernel"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("RUSTC", HOST_RUSTC)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTUP_TOOLCHAIN");
+    cmd
+}
+
+fn target_dir() -> PathBuf {
+    paths::veridian_build_dir().join("kernel-build")
 }

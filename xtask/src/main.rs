@@ -8,6 +8,7 @@ mod conformance;
 mod criteria;
 mod guest_tests;
 mod kernel;
+mod lint;
 mod linux_guest;
 mod paths;
 mod progress;
@@ -45,7 +46,8 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Build target/rootfs-rust.img (BlockFS) with the seed's layout.
+    /// Build target/rootfs-rust.img (BlockFS): busybox, init, the programs,
+    /// the toolchain's sysroot and the verification script.
     Rootfs {
         /// Image size in MiB.
         #[arg(long, default_value_t = rootfs::DEFAULT_SIZE_MB)]
@@ -76,7 +78,10 @@ enum Command {
         #[arg(long)]
         stage1_only: bool,
     },
-    /// Run every test: workspace unit tests, target checks, conformance suite.
+    /// The formatting and lint gates alone: `cargo fmt --check` in every
+    /// workspace, clippy -D warnings for host crates, userland and kernel.
+    Lint,
+    /// Run every test: formatting and lint gates, workspace unit tests, target checks, conformance suite.
     Test {
         /// Accelerator for the tests that boot VeridianOS (TCG: dependable here).
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
@@ -145,6 +150,10 @@ fn main() -> Result<()> {
         Command::Llvm { jobs } => selfhost::llvm::build(selfhost::jobs(jobs)),
         Command::Rustc { jobs, stage1_only } => {
             selfhost::rustc::build(selfhost::jobs(jobs), !stage1_only)
+        }
+        Command::Lint => {
+            let tc = toolchain::build(false)?;
+            test::report(lint::rows(&tc))
         }
         Command::Test { accel } => test::run(accel),
         Command::Verify {

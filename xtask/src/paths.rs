@@ -30,7 +30,8 @@ pub fn kernel_image() -> PathBuf {
     veridian_build_dir().join("kernel.elf")
 }
 
-/// The root file system image (the seed's path).
+/// The root file system image (`cargo xtask rootfs` writes it; the
+/// `veridian-run.conf` of the toolchain names it).
 pub fn rootfs_image() -> PathBuf {
     repo_root().join("target/rootfs-rust.img")
 }

@@ -1,5 +1,8 @@
 //! `cargo xtask rootfs`: the VeridianOS root file system image
-//! (target/rootfs-rust.img, BlockFS), laid out as the seed describes.
+//! (target/rootfs-rust.img, BlockFS): busybox in /bin, init in /sbin, the
+//! userland programs in /usr/local/bin, the target's std (or the whole
+//! VeridianOS-hosted Rust install tree) and C sysroot under /usr/local,
+//! /etc with the verification script, /tmp.
 //!
 //! A staging tree is assembled under target/rootfs/staging, its manifest
 //! (path, kind, mode, size, SHA-256) written next to it, and the image is
@@ -34,7 +37,8 @@ const USERLAND_PROGRAMS: &[&str] = &[
     "net-bench",
 ];
 
-/// The seed's image size: 2 GiB.
+/// The default image size: 2 GiB, room for the VeridianOS-hosted rustc,
+/// cargo and std (330 MiB) beside everything else.
 pub const DEFAULT_SIZE_MB: u32 = 2048;
 
 fn rootfs_dir() -> PathBuf {
@@ -119,7 +123,7 @@ pub fn build_mkfs_path() -> PathBuf {
     paths::repo_root().join("target/release/mkfs-blockfs")
 }
 
-/// Lays out the seed's tree in `staging` (recreated from scratch: cheap, and
+/// Lays out the image's tree in `staging` (recreated from scratch: cheap, and
 /// nothing stale survives).
 fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path>) -> Result<()> {
     if staging.exists() {
@@ -194,7 +198,7 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     stage_verify_script(staging)
 }
 
-/// The seed's criteria as `init --script` input, plus the sources they compile.
+/// The self-hosting criteria as `init --script` input, plus the sources they compile.
 fn stage_verify_script(staging: &Path) -> Result<()> {
     let share = staging.join(criteria::SHARE_DIR.trim_start_matches('/'));
     fs::create_dir_all(&share)?;

@@ -10,6 +10,10 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("cargo-web", "cargo 1.96 for the veridian toolchain"),
     ("rust-web-src", "Rust 1.96 source: the library we patch"),
     (
+        "rust-web-clippy",
+        "clippy 1.96: `cargo +veridian clippy` and the kernel's lint gate",
+    ),
+    (
         "musl-dev",
         "libc.a, crt objects and headers for the sysroot",
     ),

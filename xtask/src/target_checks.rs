@@ -9,7 +9,8 @@ use std::process::Command;
 use crate::paths::TARGET;
 use crate::toolchain::Toolchain;
 
-/// Spec values the seed decided (the key, and the JSON value rustc must report).
+/// Spec values of targets/x86_64-unknown-veridian.json that the toolchain
+/// must keep (the key, and the JSON value rustc must report).
 const SPEC_EXPECTATIONS: &[(&str, &str)] = &[
     ("os", r#""veridian""#),
     ("env", r#""""#),

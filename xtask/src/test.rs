@@ -6,7 +6,7 @@ use std::process::Command;
 
 use veridian_run::qemu::Accel;
 
-use crate::{conformance, guest_tests, kernel, rootfs, target_checks, toolchain};
+use crate::{conformance, guest_tests, kernel, lint, rootfs, target_checks, toolchain};
 
 /// A named check's result.
 struct Row {
@@ -24,6 +24,9 @@ pub fn run(accel: Accel) -> Result<()> {
         })
     };
 
+    for (name, result) in lint::rows(&tc) {
+        record(&name, result);
+    }
     record(
         "host workspace: cargo test",
         cargo_test(&crate::paths::repo_root(), &["--workspace"]),
@@ -72,14 +75,20 @@ pub fn run(accel: Accel) -> Result<()> {
         record(&name, result);
     }
 
+    report(rows.into_iter().map(|r| (r.name, r.result)).collect())
+}
+
+/// Prints a PASS/FAIL line per row and the closing
+/// `xtask: N passed, M failed`; fails when any row failed.
+pub fn report(rows: Vec<(String, Result<()>)>) -> Result<()> {
     println!("\ntest results:");
-    for row in &rows {
-        match &row.result {
-            Ok(()) => println!("  PASS  {}", row.name),
-            Err(e) => println!("  FAIL  {}: {e:#}", row.name),
+    for (name, result) in &rows {
+        match result {
+            Ok(()) => println!("  PASS  {name}"),
+            Err(e) => println!("  FAIL  {name}: {e:#}"),
         }
     }
-    let failed = rows.iter().filter(|r| r.result.is_err()).count();
+    let failed = rows.iter().filter(|(_, r)| r.is_err()).count();
     println!("xtask: {} passed, {failed} failed", rows.len() - failed);
     if failed > 0 {
         bail!("{failed} test group(s) failed");

@@ -1,6 +1,7 @@
 //! `cargo xtask verify`: the main job. Builds what is missing (toolchain,
 //! kernel, rootfs), runs the host-side checks, boots VeridianOS in QEMU with
-//! the rootfs on virtio-blk running the seed's criteria (`init --script`),
+//! the rootfs on virtio-blk running the self-hosting criteria of
+//! [`criteria`](crate::criteria) (`init --script`),
 //! and prints the table: each criterion PASS, FAIL (with the log lines that
 //! show why) or SKIP (with the honest reason).
 
@@ -65,7 +66,8 @@ pub fn run(opts: &Options) -> Result<()> {
     let image = rootfs::build_with(&tc, rootfs::DEFAULT_SIZE_MB, rust_tree.as_deref())?;
     let staging = rootfs::staging_dir();
     let present = |p: &str| staging.join(p.trim_start_matches('/')).exists();
-    // The seed gives rustc 4 GiB inside QEMU; the other criteria need little.
+    // rustc inside QEMU gets 4 GiB (compiling peaks at 2-3 GiB); the other
+    // criteria need little.
     let memory_mb = if rust_tree.is_some() { 4096 } else { 2048 };
     let rows = match boot_and_run_criteria(&kernel, &image, memory_mb, opts) {
         Ok(log) => criteria::judge(&log, present),

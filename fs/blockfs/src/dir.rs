@@ -5,8 +5,11 @@
 //! Reading treats a directory as a byte stream of `size` bytes. An entry
 //! may straddle a block boundary (the VeridianOS builder writes those); a
 //! `rec_len` below 8 or not a multiple of 4 ends the current block, as in
-//! the kernel. Writing never lets an entry straddle a block: the previous
-//! entry's `rec_len` is padded to the block end instead.
+//! the VeridianOS project's original kernel, and so does a zero-filled
+//! block tail shorter than a header (that kernel moves an entry that does
+//! not fit to the next block without padding the previous one). Writing never lets an entry straddle
+//! a block: the previous entry's `rec_len` is padded to the block end
+//! instead.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -174,7 +177,23 @@ impl DirWalker {
             let rec_len = u16::from_le_bytes([hdr[4], hdr[5]]) as u32;
             let name_len = hdr[6] as usize;
             let next_block = (pos / BS + 1) * BS;
-            if rec_len < HEADER as u32 || !rec_len.is_multiple_of(4) {
+            let rec_ok = rec_len >= HEADER as u32 && rec_len.is_multiple_of(4);
+            let name_ok = name_len != 0
+                && HEADER + name_len <= rec_len as usize
+                && pos + (HEADER + name_len) as u64 <= self.size;
+            let room = (next_block - pos) as usize;
+            if room < HEADER && !(rec_ok && name_ok) {
+                // Fewer bytes than a header before the block end and no
+                // entry straddling into the next block: the gap the original
+                // VeridianOS kernel leaves when the next entry does not fit
+                // in this block. Zeros are that gap; anything else is damage.
+                if hdr[..room].iter().any(|&b| b != 0) {
+                    self.malformed = true;
+                }
+                self.pos = next_block;
+                continue;
+            }
+            if !rec_ok {
                 // As the kernel does: the rest of this block holds nothing.
                 if hdr.iter().any(|&b| b != 0) {
                     self.malformed = true;
@@ -182,10 +201,7 @@ impl DirWalker {
                 self.pos = next_block;
                 continue;
             }
-            if name_len == 0
-                || HEADER + name_len > rec_len as usize
-                || pos + (HEADER + name_len) as u64 > self.size
-            {
+            if !name_ok {
                 self.malformed = true;
                 self.pos = next_block.min(pos + rec_len as u64).max(pos + 4);
                 continue;

@@ -43,8 +43,9 @@ pub enum Error {
     NoSpace,
     /// No free inode is left (`ENOSPC`).
     NoInodes,
-    /// A directory would outgrow the 12 direct blocks the VeridianOS kernel
-    /// reads (`ENOSPC`); see [`MountOptions::allow_large_dirs`](crate::MountOptions).
+    /// A directory would outgrow its 12 direct blocks, all the VeridianOS
+    /// project's original kernel reads (`ENOSPC`); see
+    /// [`MountOptions::allow_large_dirs`](crate::MountOptions).
     DirTooLarge,
     /// A name is longer than 255 bytes (`ENAMETOOLONG`).
     NameTooLong,
@@ -106,7 +107,7 @@ impl fmt::Display for Error {
             Error::NoSpace => f.write_str("no space left on device"),
             Error::NoInodes => f.write_str("no free inodes left on device"),
             Error::DirTooLarge => f.write_str(
-                "directory would exceed 12 blocks (the VeridianOS kernel reads only direct blocks)",
+                "directory would exceed 12 blocks (the original VeridianOS kernel reads only direct blocks)",
             ),
             Error::NameTooLong => f.write_str("file name too long (max 255 bytes)"),
             Error::Corrupt(why) => write!(f, "corrupted file system: {why}"),

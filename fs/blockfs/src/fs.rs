@@ -28,9 +28,10 @@ const CHUNK: usize = 256;
 pub struct MountOptions {
     /// Refuse every change with [`Error::ReadOnly`]; never write the device.
     pub read_only: bool,
-    /// Let directories grow past 12 blocks. The VeridianOS kernel reads only
-    /// a directory's direct blocks, so by default such growth fails with
-    /// [`Error::DirTooLarge`]. Either way a directory stops at
+    /// Let directories grow past 12 blocks. This crate reads indirect
+    /// directory blocks, but the VeridianOS project's original kernel reads
+    /// only a directory's 12 direct blocks, so by default such growth fails
+    /// with [`Error::DirTooLarge`] and images stay readable there. Either way a directory stops at
     /// [`MAX_DIR_SIZE`](crate::MAX_DIR_SIZE) (direct + single indirect).
     pub allow_large_dirs: bool,
     /// Capacity of the write-back cache, in blocks.

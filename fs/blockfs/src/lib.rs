@@ -1,9 +1,9 @@
 //! BlockFS, the root file system of VeridianOS.
 //!
-//! The on-disk format (shared with VeridianOS's own kernel and image
-//! builder) is: block 0 superblock, then the block bitmap, then a table of
-//! 96-byte inodes (42 per 4 KiB block, inode 0 is the root directory),
-//! then data. Files address blocks through 12 direct pointers, one
+//! The on-disk format (shared with the VeridianOS project's original
+//! kernel and image builder) is: block 0 superblock, then the block bitmap,
+//! then a table of 96-byte inodes (42 per 4 KiB block, inode 0 is the root
+//! directory), then data. Files address blocks through 12 direct pointers, one
 //! indirect and one double-indirect block, up to 4 GiB - 1 bytes.
 //!
 //! The crate is `no_std` + `alloc`. The `std` feature adds
@@ -50,11 +50,12 @@
 //! most 4096 levels); no allocation is sized by an unchecked on-disk count.
 //! A damaged image yields [`Error::Corrupt`], never a panic.
 //!
-//! # Writing rules (compatibility with the VeridianOS kernel)
+//! # Writing rules (images stay readable by the VeridianOS project's original kernel)
 //!
-//! - Directory entries never straddle a block boundary.
-//! - A directory may not grow past its 12 direct blocks (the kernel reads
-//!   no more): [`Error::DirTooLarge`], unless
+//! - Directory entries never straddle a block boundary (that kernel parses
+//!   each block on its own).
+//! - A directory may not grow past its 12 direct blocks (that kernel reads
+//!   no more; this crate does): [`Error::DirTooLarge`], unless
 //!   [`MountOptions::allow_large_dirs`]. Reading follows indirect blocks.
 //! - Symlinks are real (mode 0xA1FF, entry type 7), target in a data block.
 //! - Files are written without holes; holes made by other tools read as

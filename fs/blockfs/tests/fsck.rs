@@ -6,6 +6,7 @@
 use blockfs::{
     Error, FileSystem, FormatOptions, Geometry, MemDevice, MountOptions, Problem, ROOT_INO,
 };
+use proptest::prelude::*;
 
 const BLOCKS: usize = 1024;
 
@@ -560,4 +561,148 @@ fn long_symlink_sharing_blocks() {
     let (_, mut fs) = detect_and_repair(&img, |p| *p == Problem::SymlinkTooLong { ino: l });
     assert_eq!(fs.metadata(l).unwrap().size, blockfs::MAX_TARGET as u64);
     others_intact(&mut fs, &img, &[]);
+}
+
+/// A directory `/k` holding `names` (files), laid out as the VeridianOS
+/// project's kernel writes directories: an entry that does not fit in the
+/// rest of a block starts the next block, and the previous entry's
+/// `rec_len` is not stretched over the gap. Returns the image, the
+/// directory's inode and the byte offsets of the gaps shorter than a
+/// header (8 bytes).
+fn kernel_layout_dir(names: &[Vec<u8>]) -> (Vec<u8>, u32, Vec<usize>) {
+    let mut fs = FileSystem::format(MemDevice::new(BLOCKS), &FormatOptions::default()).unwrap();
+    let k = fs.mkdir(ROOT_INO, b"k", 0o755).unwrap();
+    for name in names {
+        fs.create(k, name, 0o644).unwrap();
+    }
+    let size = fs.metadata(k).unwrap().size as usize;
+    let geo = *fs.geometry();
+    let mut bytes = fs.unmount().unwrap().into_vec();
+    // This crate pads the last entry of a block to the block end; undo that.
+    let (blk, off) = geo.inode_location(k);
+    let at = blk as usize * 4096 + off;
+    let mut short_gaps = Vec::new();
+    for i in 0..size.div_ceil(4096) {
+        let ptr = at + 36 + 4 * i;
+        let base = u32::from_le_bytes(bytes[ptr..ptr + 4].try_into().unwrap()) as usize * 4096;
+        let end = (size - i * 4096).min(4096);
+        let mut pos = 0;
+        loop {
+            let e = base + pos;
+            let rec = u16::from_le_bytes([bytes[e + 4], bytes[e + 5]]) as usize;
+            if pos + rec >= end {
+                let tight = (8 + bytes[e + 6] as usize + 3) & !3;
+                bytes[e + 4..e + 6].copy_from_slice(&(tight as u16).to_le_bytes());
+                let gap = 4096 - (pos + tight);
+                if end == 4096 && gap > 0 && gap < 8 {
+                    short_gaps.push(base + pos + tight);
+                }
+                break;
+            }
+            pos += rec;
+        }
+    }
+    (bytes, k, short_gaps)
+}
+
+fn mount_bytes(bytes: Vec<u8>) -> FileSystem<MemDevice> {
+    FileSystem::mount(MemDevice::from_vec(bytes), MountOptions::default()).unwrap()
+}
+
+/// "." and ".." (24 bytes) and 113 entries of 36 bytes fill a block up to
+/// a 4-byte gap; the 114th entry starts the next block. Every entry reads
+/// back and fsck finds nothing wrong (it used to report "malformed
+/// entries" because it decoded the gap plus the next block's first bytes
+/// as a header).
+#[test]
+fn kernel_layout_short_gap_is_clean() {
+    let names: Vec<Vec<u8>> = (0..120)
+        .map(|i| format!("kernel-layout-entry-{i:08}").into_bytes())
+        .collect();
+    assert!(names.iter().all(|n| 8 + n.len() == 36));
+    let (bytes, k, gaps) = kernel_layout_dir(&names);
+    assert_eq!(gaps.len(), 1, "the first block ends in a gap");
+    assert_eq!(gaps[0] % 4096, 4092);
+    assert!(bytes[gaps[0]..gaps[0] + 4].iter().all(|&b| b == 0));
+    let mut fs = mount_bytes(bytes);
+    let listed: Vec<Vec<u8>> = fs
+        .read_dir(k)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .filter(|n| n != b"." && n != b"..")
+        .collect();
+    assert_eq!(listed, names);
+    for name in &names {
+        assert!(fs.lookup(k, name).is_ok(), "{name:?}");
+    }
+    let r = fs.fsck(false).unwrap();
+    assert!(r.is_clean(), "{:?}", r.problems);
+    // Adding to and removing from such a directory keeps it clean.
+    fs.unlink(k, &names[113]).unwrap();
+    fs.create(k, b"new", 0o644).unwrap();
+    let r = fs.fsck(false).unwrap();
+    assert!(r.is_clean(), "{:?}", r.problems);
+}
+
+/// The same gap holding anything but zeros is damage: reported, and the
+/// repair keeps every entry.
+#[test]
+fn kernel_layout_gap_with_garbage_is_malformed() {
+    let names: Vec<Vec<u8>> = (0..120)
+        .map(|i| format!("kernel-layout-entry-{i:08}").into_bytes())
+        .collect();
+    let (mut bytes, k, gaps) = kernel_layout_dir(&names);
+    bytes[gaps[0] + 1] = 0x5a;
+    let mut fs = mount_bytes(bytes);
+    let r = fs.fsck(false).unwrap();
+    assert_eq!(r.problems, vec![Problem::MalformedDir { dir: k }]);
+    assert!(fs.fsck(true).unwrap().repaired);
+    assert!(fs.fsck(false).unwrap().is_clean());
+    let mut fs = FileSystem::mount(fs.unmount().unwrap(), MountOptions::default()).unwrap();
+    assert!(fs.fsck(false).unwrap().is_clean());
+    for name in &names {
+        assert!(fs.lookup(k, name).is_ok(), "{name:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Kernel-layout directories of any name lengths: every entry is read,
+    /// fsck is clean; a nonzero byte in any short gap is reported.
+    #[test]
+    fn kernel_layout_dirs(
+        lens in prop::collection::vec(1usize..=60, 1..400),
+        damage in any::<prop::sample::Index>(),
+        byte in 1u8..=255,
+    ) {
+        let names: Vec<Vec<u8>> = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| {
+                let mut n = format!("{i}-").into_bytes();
+                n.resize(len.max(n.len()), b'x');
+                n
+            })
+            .collect();
+        let (bytes, k, gaps) = kernel_layout_dir(&names);
+        let mut fs = mount_bytes(bytes.clone());
+        let listed = fs.read_dir(k).unwrap().len();
+        prop_assert_eq!(listed, names.len() + 2);
+        let r = fs.fsck(false).unwrap();
+        prop_assert!(r.is_clean(), "{:?}", r.problems);
+        if !gaps.is_empty() {
+            let at = gaps[damage.index(gaps.len())];
+            let mut bytes = bytes;
+            bytes[at + damage.index(4)] = byte;
+            let mut fs = mount_bytes(bytes);
+            let r = fs.fsck(false).unwrap();
+            prop_assert!(
+                r.problems.contains(&Problem::MalformedDir { dir: k }),
+                "{:?}",
+                r.problems
+            );
+        }
+    }
 }

@@ -58,8 +58,8 @@ struct Cli {
     #[arg(long, value_name = "N")]
     inodes: Option<u32>,
 
-    /// Let directories grow past 12 blocks (the VeridianOS kernel cannot
-    /// read such directories).
+    /// Let directories grow past 12 blocks (this repository's kernel reads
+    /// them; the original VeridianOS kernel reads only 12).
     #[arg(long)]
     allow_large_dirs: bool,
 

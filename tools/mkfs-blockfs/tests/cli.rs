@@ -77,7 +77,7 @@ fn image_file(dir: &Path, mib: u64) -> PathBuf {
 }
 
 #[test]
-fn seed_forms_round_trip_modes_symlinks_and_mtimes() {
+fn in_place_forms_round_trip_modes_symlinks_and_mtimes() {
     let t = tmp();
     let src = t.path().join("src");
     host_tree(&src);

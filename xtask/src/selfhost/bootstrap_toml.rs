@@ -1,5 +1,7 @@
-//! The bootstrap.toml of `cargo xtask rustc`, generated from the seed's
-//! config.toml with the changes this machine needs (see `render`).
+//! The bootstrap.toml of `cargo xtask rustc`: an extended, vendored,
+//! offline cross build of rustc and cargo for x86_64-unknown-veridian
+//! against a static LLVM (X86 only), with the settings this machine needs
+//! (see `render`).
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -49,7 +51,7 @@ pub fn toml_str(s: &str) -> String {
     out
 }
 
-/// The config. Deviations from the seed's, with reasons:
+/// The config. Settings a reader might expect otherwise, with reasons:
 /// - `change-id = "ignore"`: no bootstrap change warnings for a pinned source.
 /// - `host` is the build machine; the VeridianOS compiler is asked for with
 ///   `--host x86_64-unknown-veridian` on the command line of its step.

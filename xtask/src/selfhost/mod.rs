@@ -1,4 +1,4 @@
-//! A Rust toolchain whose host is x86_64-unknown-veridian (issue 7):
+//! A Rust toolchain whose host is x86_64-unknown-veridian:
 //! `cargo xtask llvm` cross-builds libc++ and LLVM + lld for VeridianOS,
 //! `cargo xtask rustc` cross-builds rustc, cargo and std with that LLVM.
 //!

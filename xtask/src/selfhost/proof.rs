@@ -1,4 +1,4 @@
-//! The seed's criteria for the VeridianOS-hosted toolchain, run on the Linux
+//! The self-hosting criteria for the VeridianOS-hosted toolchain, run on the Linux
 //! host (a VeridianOS binary runs there, the ABI being Linux's): rustc
 //! reports host x86_64-unknown-veridian, compiles a hello world that runs, a
 //! `--crate-type lib` core file, and cargo builds a new crate offline with a

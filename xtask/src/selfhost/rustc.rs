@@ -9,7 +9,7 @@
 //!    and cargo for VeridianOS, linked statically against the LLVM of
 //!    `cargo xtask llvm` (cargo also against OpenSSL built for the target).
 //! 4. The install tree (`<build root>/rust/install`), its size report, and
-//!    the seed's criteria run on this host ([`proof`]).
+//!    the self-hosting criteria run on this host ([`proof`]).
 //!
 //! Bootstrap is incremental, so rerunning resumes where a build stopped.
 

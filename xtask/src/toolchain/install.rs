@@ -7,7 +7,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
 use std::process::Command;
 
-use super::{Toolchain, HOST_CARGO, HOST_RUSTC};
+use super::{Toolchain, HOST_CARGO, HOST_CARGO_CLIPPY, HOST_CLIPPY_DRIVER, HOST_RUSTC};
 use crate::paths;
 
 /// Host binutils exposed under the target's prefix.
@@ -42,6 +42,7 @@ pub fn write_wrappers(tc: &Toolchain) -> Result<()> {
     let rustdoc = substitute(&rustc, &[("RUSTC", "/usr/bin/rustdoc"), vars[1], vars[2]]);
     write_executable(&bin.join("rustdoc"), &rustdoc)?;
     replace_symlink(Path::new(HOST_CARGO), &bin.join("cargo"))?;
+    write_clippy(&bin, &templates, &toolchain)?;
 
     let cc = fs::read_to_string(templates.join("cc.in"))?;
     for (name, host) in [
@@ -69,6 +70,32 @@ pub fn write_wrappers(tc: &Toolchain) -> Result<()> {
         &rustlib.join(&host),
     )?;
     install_target_spec(tc)
+}
+
+/// `cargo +veridian clippy`: Debian's cargo-clippy runs the `clippy-driver`
+/// found beside its own executable, so the toolchain gets a copy of it (a
+/// symlink would resolve back to /usr/bin) next to a `clippy-driver` wrapper
+/// passing the toolchain's sysroot.
+fn write_clippy(bin: &Path, templates: &Path, toolchain: &str) -> Result<()> {
+    let driver = fs::read_to_string(templates.join("clippy-driver.in"))?;
+    let text = substitute(
+        &driver,
+        &[
+            ("DRIVER", HOST_CLIPPY_DRIVER),
+            ("TOOLCHAIN", toolchain),
+            ("TARGET", paths::TARGET),
+        ],
+    );
+    write_executable(&bin.join("clippy-driver"), &text)?;
+    let dest = bin.join("cargo-clippy");
+    let host =
+        fs::read(HOST_CARGO_CLIPPY).with_context(|| format!("cannot read {HOST_CARGO_CLIPPY}"))?;
+    if fs::read(&dest).ok().as_deref() != Some(host.as_slice()) {
+        let _ = fs::remove_file(&dest);
+        fs::write(&dest, &host).with_context(|| format!("cannot write {}", dest.display()))?;
+    }
+    fs::set_permissions(&dest, fs::Permissions::from_mode(0o755))?;
+    Ok(())
 }
 
 /// The target spec as rustc loads it for `--target x86_64-unknown-veridian`:

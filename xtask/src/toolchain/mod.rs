@@ -8,7 +8,7 @@
 //!    ([`cfg_rewrite`] plus the hand-written `patches/library/*.patch`).
 //! 3. [`stdbuild`]: core … std, panic_abort, proc_macro and test built for
 //!    the target with Debian's cargo and rustc, installed into the toolchain.
-//! 4. [`install`]: the rustc wrapper, target.json, and `rustup toolchain link`.
+//! 4. [`install`]: the rustc and clippy wrappers, target.json, and `rustup toolchain link`.
 
 pub mod cfg_rewrite;
 mod install;
@@ -26,6 +26,9 @@ use crate::{paths, setup};
 /// Stage-0 compiler and cargo: Debian's rustc-web and cargo-web.
 pub const HOST_RUSTC: &str = "/usr/bin/rustc";
 pub const HOST_CARGO: &str = "/usr/bin/cargo";
+/// Debian's clippy for the same compiler (rust-web-clippy).
+pub const HOST_CARGO_CLIPPY: &str = "/usr/bin/cargo-clippy";
+pub const HOST_CLIPPY_DRIVER: &str = "/usr/bin/clippy-driver";
 
 /// What a built toolchain offers to the other commands.
 pub struct Toolchain {

@@ -1,4 +1,4 @@
-//! The seed's "std links" criterion: a program using println, File and Vec.
+//! The "std links" self-hosting criterion: a program using println, File and Vec.
 use std::fs::File;
 use std::io::{Read, Write};
 
