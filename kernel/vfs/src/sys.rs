@@ -19,7 +19,7 @@ use crate::vfs::Vfs;
 use veridian_syscall::fcntl::{
     CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_UNLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
 };
-use veridian_syscall::limits::IOV_MAX;
+use veridian_syscall::limits::UIO_MAXIOV;
 use veridian_syscall::nr;
 
 /// The kernel's access to the calling process's memory.
@@ -360,7 +360,7 @@ impl Ctx<'_, '_> {
     }
 
     fn iov(&mut self, iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>> {
-        if cnt > IOV_MAX as u64 {
+        if cnt > UIO_MAXIOV as u64 {
             return Err(Errno::EINVAL);
         }
         let mut raw = vec![0u8; cnt as usize * 16];

@@ -5,7 +5,7 @@
 //! once: system-call numbers ([`nr`]), errno values ([`errno`]), and the
 //! argument constants grouped by topic ([`fcntl`], [`stat`], [`poll`],
 //! [`signal`], [`wait`], [`clone`], [`socket`], [`ioctl`], [`mman`],
-//! [`eventfd`], [`time`], [`futex`], [`prctl`], [`auxv`], [`resource`],
+//! [`eventfd`], [`termios`], [`time`], [`futex`], [`prctl`], [`auxv`], [`resource`],
 //! [`limits`]). `tests/linux_abi.rs` checks them against the host's libc.
 //!
 //! VeridianOS uses the Linux x86_64 calling convention and numbering: the
@@ -39,6 +39,7 @@ stable! { pub mod resource; }
 stable! { pub mod signal; }
 stable! { pub mod socket; }
 stable! { pub mod stat; }
+stable! { pub mod termios; }
 stable! { pub mod time; }
 stable! { pub mod wait; }
 

@@ -7,6 +7,7 @@ constants! {
     NAME_MAX: usize = 255;
     /// Writes to a pipe of up to this many bytes are atomic.
     PIPE_BUF: usize = 4096;
-    /// Most `iovec` entries one readv/writev/sendmsg call takes (`UIO_MAXIOV`).
-    IOV_MAX: usize = 1024;
+    /// Most `iovec` entries one readv/writev/sendmsg call takes (POSIX's
+    /// `IOV_MAX`); more is `EINVAL` (`EMSGSIZE` for sendmsg/recvmsg).
+    UIO_MAXIOV: usize = 1024;
 }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use veridian_net::abi::*;
 use veridian_net::msghdr::{self, MsgHdr, IOVEC_SIZE, MSGHDR_SIZE};
 use veridian_net::{sockaddr, OwnedSocket, SocketId};
-use veridian_syscall::limits::IOV_MAX;
+use veridian_syscall::limits::UIO_MAXIOV;
 use veridian_vfs::Errno;
 use veridian_vfs::{Caller, OpenFile, SpecialFile};
 
@@ -374,7 +374,7 @@ pub fn stream_io(n: usize, a: [u64; 6]) -> Option<KResult> {
         nr::READ if len == 0 && matches!(s, Sock::Unix(_)) => Ok(0),
         nr::READ => recvfrom(a[0] as i32, buf, len, 0, 0, 0),
         nr::WRITE => sendto(a[0] as i32, buf, len, 0, 0, 0),
-        _ if len > IOV_MAX as u64 => Err(Errno::EINVAL),
+        _ if len > UIO_MAXIOV as u64 => Err(Errno::EINVAL),
         nr::READV => iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|i| i.len as u64)),
         _ => iovecs(buf, len)
             .and_then(|v| gather(&v))
