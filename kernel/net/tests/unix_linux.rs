@@ -4,6 +4,12 @@
 //! both ends must give the same results, the same bytes and the same
 //! `poll` bits after every step. Sizes stay far below the buffers, whose accounting is Linux's
 //! only approximately. Also: `socketpair`'s argument checks.
+//!
+//! Every `unsafe` block in this file is one libc call on the Linux host:
+//! integer arguments, or pointers to live locals whose size is the length
+//! passed with them; nothing outlives the call. That one argument stands
+//! for all of them, hence the file-wide allow below.
+#![allow(clippy::undocumented_unsafe_blocks)]
 
 use proptest::prelude::*;
 use veridian_net::abi::*;

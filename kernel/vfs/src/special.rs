@@ -62,15 +62,14 @@ impl Vfs {
 
     /// The special file behind `fd` and its open file description (for
     /// the status flags): `EBADF` for a closed fd, `None` for other kinds.
-    pub fn special(
-        &self,
-        c: Caller<'_>,
-        fd: i32,
-    ) -> Result<Option<(Arc<OpenFile>, Arc<dyn SpecialFile>)>> {
+    pub fn special(&self, c: Caller<'_>, fd: i32) -> Result<Option<SpecialOpen>> {
         let f = c.fds.get(fd)?;
         Ok(f.special().cloned().map(|s| (f, s)))
     }
 }
+
+/// An open special file: its open file description and the file itself.
+pub type SpecialOpen = (Arc<OpenFile>, Arc<dyn SpecialFile>);
 
 impl OpenFile {
     /// The special file this refers to, if any.

@@ -185,7 +185,7 @@ fn getdents_lists_resumes_and_rejects_small_buffers() {
     // Records: d_off resumes via lseek.
     let mut buf = [0u8; 4096];
     let n = w.vfs.getdents64(c, fd, &mut buf).unwrap();
-    assert!(n > 0 && n % 8 == 0);
+    assert!(n > 0 && n.is_multiple_of(8));
     let first_len = u16::from_le_bytes([buf[16], buf[17]]) as usize;
     let d_off = i64::from_le_bytes(buf[8..16].try_into().unwrap());
     let second_name = buf[first_len + 19..first_len + 30].to_vec();

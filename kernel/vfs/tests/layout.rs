@@ -155,7 +155,7 @@ fn linux_dirent64_matches_libc() {
     for len in 1..=255 {
         let r = record_len(len);
         assert_eq!(r % 8, 0);
-        assert!(r >= DIRENT_NAME_OFFSET + len + 1 && r < DIRENT_NAME_OFFSET + len + 9);
+        assert!(r > DIRENT_NAME_OFFSET + len && r < DIRENT_NAME_OFFSET + len + 9);
     }
 }
 

@@ -7,7 +7,7 @@ use common::*;
 use proptest::prelude::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 const PATHS: &[&str] = &[
@@ -149,8 +149,6 @@ fn hmeta(m: std::io::Result<fs::Metadata>) -> Out {
                 'd'
             } else if t.is_file() {
                 'f'
-            } else if t.is_fifo() {
-                '?'
             } else {
                 '?'
             };

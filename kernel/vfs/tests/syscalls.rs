@@ -639,8 +639,10 @@ fn ioctl_fcntl_utimens_sendfile_copy_range() {
         Termios::from_bytes(m.at(arg, TERMIOS_SIZE)),
         Some(Termios::default())
     );
-    let mut raw = Termios::default();
-    raw.lflag = 0;
+    let raw = Termios {
+        lflag: 0,
+        ..Termios::default()
+    };
     m.put(0x1000, &raw.to_bytes());
     ok(call(
         &w,

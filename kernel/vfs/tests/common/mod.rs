@@ -24,11 +24,14 @@ impl Proc {
     }
 }
 
+/// One fake process: pid, fd table, command line.
+pub type ProcEntry = (u32, Arc<FdTable>, Vec<u8>);
+
 /// The fake kernel process table behind procfs.
 #[derive(Default)]
 pub struct Procs {
     pub current: Mutex<u32>,
-    pub table: Mutex<Vec<(u32, Arc<FdTable>, Vec<u8>)>>,
+    pub table: Mutex<Vec<ProcEntry>>,
     pub mounts: Mutex<Vec<u8>>,
 }
 
