@@ -55,7 +55,6 @@ pub fn file_call(n: usize, a: [u64; 6]) -> Option<KResult> {
     loop {
         match resume_file_syscall(vfs(), c, &mut ProcessMemory, n, a, done)? {
             Sys::Done(r) => {
-                let r = r;
                 if r == Err(Errno::EPIPE) && is_write(n) {
                     super::signal::raise_sigpipe();
                 }

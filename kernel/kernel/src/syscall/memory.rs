@@ -28,7 +28,7 @@ impl Backing for FileBacking {
 }
 
 pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KResult {
-    if len == 0 || off % PAGE_SIZE != 0 || prot & !7 != 0 {
+    if len == 0 || !off.is_multiple_of(PAGE_SIZE) || prot & !7 != 0 {
         return Err(Errno::EINVAL);
     }
     let len = page_up(len);
@@ -63,7 +63,7 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
         return Err(Errno::ENOMEM);
     }
     let start = if flags & (MAP_FIXED | MAP_FIXED_NOREPLACE) != 0 {
-        if addr % PAGE_SIZE != 0
+        if !addr.is_multiple_of(PAGE_SIZE)
             || addr.checked_add(len).map(|e| e > USER_END).unwrap_or(true)
             || addr == 0
         {
@@ -112,7 +112,7 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
 pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64) -> KResult {
     const MREMAP_MAYMOVE: u32 = 1;
     const MREMAP_FIXED: u32 = 2;
-    if old % PAGE_SIZE != 0
+    if !old.is_multiple_of(PAGE_SIZE)
         || flags & !3 != 0
         || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
     {
@@ -154,7 +154,7 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         }
     }
     let to = if flags & MREMAP_FIXED != 0 {
-        if new_addr % PAGE_SIZE != 0
+        if !new_addr.is_multiple_of(PAGE_SIZE)
             || new_addr
                 .checked_add(new_len)
                 .map(|e| e > USER_END)
@@ -185,7 +185,7 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
 }
 
 pub fn munmap(addr: u64, len: u64) -> KResult {
-    if addr % PAGE_SIZE != 0 || len == 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
         return Err(Errno::EINVAL);
     }
     let end = addr.checked_add(page_up(len)).ok_or(Errno::EINVAL)?;
@@ -197,7 +197,7 @@ pub fn munmap(addr: u64, len: u64) -> KResult {
 }
 
 pub fn mprotect(addr: u64, len: u64, prot: u32) -> KResult {
-    if addr % PAGE_SIZE != 0 || prot & !7 != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || prot & !7 != 0 {
         return Err(Errno::EINVAL);
     }
     let end = addr.checked_add(page_up(len)).ok_or(Errno::ENOMEM)?;
@@ -244,7 +244,7 @@ pub fn brk(addr: u64) -> KResult {
 
 pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
     const MADV_DONTNEED: u32 = 4;
-    if addr % PAGE_SIZE != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL);
     }
     let end = addr.saturating_add(page_up(len)).min(USER_END);

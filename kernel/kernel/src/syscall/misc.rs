@@ -85,7 +85,7 @@ pub fn sysinfo(out: u64) -> KResult {
 
 pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> KResult {
     let _ = pid;
-    if size < 8 || size % 8 != 0 {
+    if size < 8 || !size.is_multiple_of(8) {
         return Err(Errno::EINVAL);
     }
     let mut b = alloc::vec![0u8; size.min(128) as usize];

@@ -317,9 +317,7 @@ pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -
 /// The (base, len) pairs of a user iovec array of `cnt` entries.
 fn iovecs(iov: u64, cnt: u64) -> Result<Vec<(u64, u64)>, Errno> {
     let raw = user::read_bytes(iov, cnt as usize * IOVEC_SIZE)?;
-    raw.chunks_exact(IOVEC_SIZE)
-        .map(|c| msghdr::iovec(c))
-        .collect()
+    raw.chunks_exact(IOVEC_SIZE).map(msghdr::iovec).collect()
 }
 
 /// Gathers the iovecs' bytes (at most [`MAX_IO`]).

@@ -87,7 +87,7 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
     let raw = user::read_bytes(fds, n as usize * POLLFD_SIZE)?;
     let mut pfds: Vec<PollFd> = raw
         .chunks_exact(POLLFD_SIZE)
-        .map(|c| PollFd::decode(c))
+        .map(PollFd::decode)
         .collect::<Result<_, _>>()?;
     loop {
         let mut all_announce = true;

@@ -284,7 +284,7 @@ pub fn futex(uaddr: u64, op: u32, val: u32, timeout: u64, _uaddr2: u64, _val3: u
     const WAIT_BITSET: u32 = 9;
     const WAKE_BITSET: u32 = 10;
     const CLOCK_REALTIME_FLAG: u32 = 256;
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let mm = task::current_mm();

@@ -142,7 +142,7 @@ fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
             if crate::wait::interrupted() {
                 return Err(Errno::EINTR);
             }
-            if !deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
+            if deadline.is_none_or(|d| crate::time::monotonic_ns() < d) {
                 crate::wait::sleep_until_change(deadline, all_announce);
                 continue;
             }
