@@ -270,6 +270,8 @@ fn waitid_checks() {
     );
     drop(child);
     // A running child: WNOHANG reports nothing. Killed by SIGTERM: CLD_KILLED.
+    // It is reaped by the raw waitid(P_PGID) below, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
     let mut child = me()
         .args(["child", "upper"])
         .stdin(Stdio::piped())
