@@ -101,11 +101,18 @@ pub fn clippy_kernel() -> Result<()> {
 }
 
 /// Runs a prepared `cargo clippy` with `-D warnings`; on failure, counts
-/// the diagnostics per source file.
+/// the diagnostics per source file. `--keep-going` makes one run report the
+/// diagnostics of every crate, not only of the first that fails.
 fn clippy(mut cmd: Command) -> Result<()> {
-    cmd.args(["--message-format=short", "--", "-D", "warnings"])
-        .env_remove("CLIPPY_ARGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER");
+    cmd.args([
+        "--keep-going",
+        "--message-format=short",
+        "--",
+        "-D",
+        "warnings",
+    ])
+    .env_remove("CLIPPY_ARGS")
+    .env_remove("RUSTC_WORKSPACE_WRAPPER");
     let out = run(&mut cmd)?;
     if out.status.success() {
         return Ok(());

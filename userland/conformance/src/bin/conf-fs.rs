@@ -34,7 +34,7 @@ fn main() {
             .unwrap();
         f.seek(SeekFrom::Start(6)).unwrap();
         f.write_all(b"VERIDIAN").unwrap();
-        assert_eq!(f.seek(SeekFrom::Current(0)).unwrap(), 14);
+        assert_eq!(f.stream_position().unwrap(), 14);
         let end = f.seek(SeekFrom::End(-5)).unwrap();
         assert_eq!(end, 27 - 5);
         let mut tail = String::new();

@@ -30,8 +30,8 @@ fn main() {
         assert!(rest.is_empty(), "nothing after the line, got {rest:?}");
     });
     suite.check("format", || {
-        let s = format!("{:>6}|{:<4}|{:08.3}|{:#x}", "ab", 7, 3.14159, 255);
-        assert_eq!(s, "    ab|7   |0003.142|0xff");
+        let s = format!("{:>6}|{:<4}|{:08.3}|{:#x}", "ab", 7, 1.23456, 255);
+        assert_eq!(s, "    ab|7   |0001.235|0xff");
     });
     suite.done();
 }

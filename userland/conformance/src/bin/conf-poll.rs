@@ -23,6 +23,9 @@ const ENOENT: isize = 2;
 const ENOTSOCK: isize = 88;
 
 /// A connected pair over 127.0.0.1: (client, server side).
+/// A raw system call run by name in the interruption checks.
+type RawCall<'a> = Box<dyn FnMut() -> isize + 'a>;
+
 fn pair() -> (TcpStream, TcpStream) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
@@ -764,7 +767,7 @@ fn select_checks() {
         events: POLLIN,
         revents: 0,
     }];
-    let calls: [(&str, Box<dyn FnMut() -> isize>); 2] = [
+    let calls: [(&str, RawCall<'_>); 2] = [
         (
             "ppoll",
             Box::new(|| {

@@ -201,6 +201,8 @@ fn crash(mode: &str) -> ! {
             let p = std::ptr::null_mut::<u64>();
             std::ptr::write_volatile(p, 1);
         },
+        // SAFETY: as above: a jump to unmapped memory, which the kernel must
+        // turn into SIGSEGV for this process alone.
         "wild-jump" => unsafe {
             let f: extern "C" fn() = std::mem::transmute(0x0000_7fff_dead_0000usize);
             f();
