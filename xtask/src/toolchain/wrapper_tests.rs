@@ -121,6 +121,15 @@ fn crates_unaware_of_veridian_see_linux_and_musl() {
 }
 
 #[test]
+fn doctests_compiled_by_rustdoc_may_carry_the_cfgs() {
+    let s = setup("toolchain/templates/rustc.in", FAKE_RUSTC);
+    let out = run(&s, &["@cfgs", "--sysroot", "/s", "--target", TARGET], None);
+    assert!(has(&out, "arg:explicit_builtin_cfgs_in_flags"), "{out:?}");
+    let out = run(&s, &["--sysroot", "/s", "x.rs"], None);
+    assert_eq!(out, ["arg:--sysroot", "arg:/s", "arg:x.rs"]);
+}
+
+#[test]
 fn crates_with_a_veridian_arm_are_compiled_as_written() {
     let s = setup("toolchain/templates/rustc.in", FAKE_RUSTC);
     let krate = crate_dir("#[cfg(target_os = \"veridian\")] mod veridian;");
