@@ -16,8 +16,9 @@ use crate::{paths, progress};
 pub enum Expect {
     /// Exit status 0 and the closing `CONF <suite> done <n>` marker.
     Pass,
-    /// Killed by SIGABRT (a panic under `panic = "abort"`), after its first marker.
-    Abort,
+    /// Exit status 101 (a panic leaving `main` under `panic = "unwind"`), after
+    /// its first marker.
+    PanicExit,
 }
 
 /// One program of the suite and how to run it.
@@ -102,7 +103,7 @@ pub const PROGRAMS: &[Program] = &[
         args: &[],
         env: &[],
         stdin: "",
-        expect: Expect::Abort,
+        expect: Expect::PanicExit,
     },
     Program {
         bin: "hostile",
@@ -272,14 +273,14 @@ pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Out
                 .unwrap_or("");
             (false, format!("{ended}; last marker: {last}; {why}"))
         }
-        Expect::Abort
-            if ended == Ended::Signal(6) && checks == 1 && stderr.contains("panicked at") =>
+        Expect::PanicExit
+            if ended == Ended::Code(101) && checks == 1 && stderr.contains("panicked at") =>
         {
-            (true, "aborted with SIGABRT as expected".into())
+            (true, "unwound and exited with 101 as expected".into())
         }
-        Expect::Abort => (
+        Expect::PanicExit => (
             false,
-            format!("expected SIGABRT after one marker, got {ended} after {checks}"),
+            format!("expected exit 101 after one marker, got {ended} after {checks}"),
         ),
     };
     Outcome {
@@ -407,13 +408,13 @@ mod tests {
     }
 
     #[test]
-    fn abort_needs_sigabrt_and_panic_message() {
-        let p = program(Expect::Abort);
+    fn panic_exit_needs_101_and_panic_message() {
+        let p = program(Expect::PanicExit);
         let out = "CONF x before ok\n";
         assert!(
             judge(
                 &p,
-                Ended::Signal(6),
+                Ended::Code(101),
                 out,
                 "thread 'main' panicked at x.rs:1:1"
             )
@@ -424,16 +425,16 @@ mod tests {
             "clean exit"
         );
         assert!(
-            !judge(&p, Ended::Signal(6), out, "").passed,
+            !judge(&p, Ended::Code(101), out, "").passed,
             "no panic message"
         );
         assert!(
-            judge(&p, Ended::from_init_status(134), out, "panicked at x").passed,
-            "init's 128+6"
+            !judge(&p, Ended::Signal(6), out, "panicked at x").passed,
+            "an abort is no unwind"
         );
         assert!(
-            !judge(&p, Ended::from_init_status(6), out, "panicked at x").passed,
-            "exit(6) is no signal"
+            !judge(&p, Ended::Code(101), "", "panicked at x").passed,
+            "catch_unwind marker missing"
         );
     }
 }

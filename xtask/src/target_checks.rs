@@ -23,7 +23,7 @@ const SPEC_EXPECTATIONS: &[(&str, &str)] = &[
     ("static-position-independent-executables", "true"),
     ("relocation-model", r#""pic""#),
     ("tls-model", r#""local-exec""#),
-    ("panic-strategy", r#""abort""#),
+    ("panic-strategy", r#""unwind""#),
     ("features", r#""+sse,+sse2,+sse3,+ssse3,+sse4.1,+sse4.2""#),
     ("function-sections", "true"),
     ("max-atomic-width", "64"),
@@ -61,7 +61,7 @@ pub fn spec_json(tc: &Toolchain) -> Result<()> {
     Ok(())
 }
 
-/// `--print cfg` shows the target as VeridianOS, unix, static, abort.
+/// `--print cfg` shows the target as VeridianOS, unix, static, unwind.
 pub fn cfg(tc: &Toolchain) -> Result<()> {
     let text = rustc_print(tc, &["--print", "cfg"])?;
     for want in [
@@ -69,7 +69,7 @@ pub fn cfg(tc: &Toolchain) -> Result<()> {
         r#"target_family="unix""#,
         "unix",
         r#"target_env="""#,
-        r#"panic="abort""#,
+        r#"panic="unwind""#,
         r#"target_feature="crt-static""#,
         r#"target_feature="sse4.2""#,
         r#"target_pointer_width="64""#,

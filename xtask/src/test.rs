@@ -6,7 +6,7 @@ use std::process::Command;
 
 use veridian_run::qemu::Accel;
 
-use crate::{conformance, guest_tests, kernel, lint, rootfs, target_checks, toolchain};
+use crate::{conformance, ecosystem, guest_tests, kernel, lint, rootfs, target_checks, toolchain};
 
 /// A named check's result.
 struct Row {
@@ -47,6 +47,10 @@ pub fn run(accel: Accel) -> Result<()> {
     record(
         "cargo +veridian test: passing and failing tests reported",
         target_checks::cargo_test_reports(&tc),
+    );
+    record(
+        "crates.io unmodified (libc, getrandom): build, test, doctest, catch_unwind",
+        ecosystem::unmodified_crates(&tc),
     );
     match conformance::build(&tc) {
         Ok(bin_dir) => record(

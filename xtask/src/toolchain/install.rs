@@ -41,7 +41,15 @@ pub fn write_wrappers(tc: &Toolchain) -> Result<()> {
     write_executable(&bin.join("rustc"), &substitute(&rustc, &vars))?;
     let rustdoc = substitute(&rustc, &[("RUSTC", "/usr/bin/rustdoc"), vars[1], vars[2]]);
     write_executable(&bin.join("rustdoc"), &rustdoc)?;
-    replace_symlink(Path::new(HOST_CARGO), &bin.join("cargo"))?;
+    let cargo = fs::read_to_string(templates.join("cargo.in"))?;
+    // Earlier toolchains linked bin/cargo to Debian's: never write through it.
+    if bin.join("cargo").is_symlink() {
+        fs::remove_file(bin.join("cargo"))?;
+    }
+    write_executable(
+        &bin.join("cargo"),
+        &substitute(&cargo, &[("CARGO", HOST_CARGO), vars[1], vars[2]]),
+    )?;
     write_clippy(&bin, &templates, &toolchain)?;
 
     let cc = fs::read_to_string(templates.join("cc.in"))?;
@@ -98,8 +106,11 @@ fn write_clippy(bin: &Path, templates: &Path, toolchain: &str) -> Result<()> {
     Ok(())
 }
 
-/// The target spec as rustc loads it for `--target x86_64-unknown-veridian`:
-/// the repo's spec with the linker resolved to this toolchain's gcc wrapper.
+/// The target spec as the rustc wrapper passes it, `--target
+/// <rustlib>/x86_64-unknown-veridian/x86_64-unknown-veridian.json` (rustc
+/// names a target given by path after the file's stem): the repo's spec with
+/// the linker resolved to this toolchain's gcc wrapper. `target.json` beside
+/// it, where rustc looks for a target given by name, links to it.
 fn install_target_spec(tc: &Toolchain) -> Result<()> {
     let spec_path = paths::repo_root()
         .join("targets")
@@ -108,17 +119,18 @@ fn install_target_spec(tc: &Toolchain) -> Result<()> {
         .with_context(|| format!("{} is not valid JSON", spec_path.display()))?;
     spec["linker"] = serde_json::Value::String(tc.cc().display().to_string());
     let text = serde_json::to_string_pretty(&spec)? + "\n";
-    let dest = tc
-        .dir
-        .join("lib/rustlib")
-        .join(paths::TARGET)
-        .join("target.json");
-    // Rewriting an unchanged spec would still be harmless, but std's crates
-    // record the spec's contents, so leave the file alone when it is equal.
+    let dir = tc.dir.join("lib/rustlib").join(paths::TARGET);
+    let dest = dir.join(format!("{}.json", paths::TARGET));
+    // Crates record the spec's contents (and the wrapper's `rustc -vV` its
+    // checksum), so an equal spec is left alone.
     if fs::read_to_string(&dest).ok().as_deref() != Some(text.as_str()) {
         fs::write(&dest, text)?;
     }
-    Ok(())
+    let by_name = dir.join("target.json");
+    if !by_name.is_symlink() {
+        let _ = fs::remove_file(&by_name);
+    }
+    replace_symlink(Path::new(&format!("{}.json", paths::TARGET)), &by_name)
 }
 
 /// Builds `veridian-run` (the cargo runner) into bin/, with the

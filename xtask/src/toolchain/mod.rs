@@ -8,7 +8,8 @@
 //!    ([`cfg_rewrite`] plus the hand-written `patches/library/*.patch`).
 //! 3. [`stdbuild`]: core … std, panic_abort, proc_macro and test built for
 //!    the target with Debian's cargo and rustc, installed into the toolchain.
-//! 4. [`install`]: the rustc and clippy wrappers, target.json, and `rustup toolchain link`.
+//! 4. [`install`]: the rustc, cargo and clippy wrappers, the target spec,
+//!    and `rustup toolchain link`.
 
 pub mod cfg_rewrite;
 mod install;
@@ -16,6 +17,8 @@ pub(crate) mod stamp;
 mod stdbuild;
 pub(crate) mod stdsrc;
 mod sysroot;
+#[cfg(test)]
+mod wrapper_tests;
 
 use anyhow::Result;
 use std::path::PathBuf;

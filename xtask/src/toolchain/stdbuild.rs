@@ -1,5 +1,5 @@
 //! Builds the target's sysroot crates (core, alloc, std, panic_abort,
-//! proc_macro, test and their dependencies) from the patched source with
+//! panic_unwind, proc_macro, test and their dependencies) from the patched source with
 //! Debian's cargo, and installs the rlibs into the toolchain.
 
 use anyhow::{bail, Context, Result};
@@ -22,6 +22,7 @@ const REQUIRED: &[&str] = &[
     "alloc",
     "std",
     "panic_abort",
+    "panic_unwind",
     "proc_macro",
     "test",
     "compiler_builtins",
