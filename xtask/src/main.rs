@@ -103,6 +103,12 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         step_timeout: u64,
     },
+    /// Run the test suites of the crates.io corpus (ecosystem/Cargo.toml)
+    /// inside VeridianOS and print a table per crate.
+    Ecosystem {
+        /// Only these crates (default: the whole corpus).
+        crates: Vec<String>,
+    },
     /// Benchmarks, as ratios against an anchor measured in the same run.
     Bench {
         #[command(subcommand)]
@@ -157,6 +163,7 @@ fn main() -> Result<()> {
             test::report(lint::rows(&tc))
         }
         Command::Test { accel } => test::run(accel),
+        Command::Ecosystem { crates } => ecosystem::run(&crates),
         Command::Verify {
             accel,
             verbose,

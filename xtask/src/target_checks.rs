@@ -212,6 +212,7 @@ fn bundle_run_on_host(
         stderr: err.to_str().context("utf-8 path")?,
         program: &program,
         stdin: suite_program.stdin.as_bytes(),
+        tree: b"",
     };
     let disk = dir.join("bundle.img");
     fs::write(&disk, bundle.encode())?;

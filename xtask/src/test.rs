@@ -134,6 +134,18 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
             guest_tests::cargo_test_in_guest(tc),
         ),
         (
+            "VeridianOS: crates.io project (libc, getrandom, tempfile, tokio) tested inside the guest by default, package files visible"
+                .into(),
+            ecosystem::in_guest(tc),
+        ),
+        (
+            format!(
+                "VeridianOS: crates.io test suites ({}) pass inside the guest",
+                ecosystem::corpus::QUICK.join(", ")
+            ),
+            ecosystem::quick_corpus(tc),
+        ),
+        (
             "veridian-run: a hang times out, a killed QEMU is reported, none is left".into(),
             guest_tests::runner_timeouts(tc, &bin_dir),
         ),

@@ -14,6 +14,8 @@
 //! stdout <file>         stderr <file>
 //! stdin <bytes>         (optional: that many bytes of standard input follow
 //!                        the program's bytes)
+//! tree <bytes>          (optional: a tar archive of that many bytes follows
+//!                        the standard input; init unpacks it at `/`)
 //! ```
 
 /// Alignment of the program's bytes on the disk.
@@ -30,6 +32,8 @@ pub struct Bundle<'a> {
     pub program: &'a [u8],
     /// Standard input for the program (empty: none is sent).
     pub stdin: &'a [u8],
+    /// A tar archive of files to put in place first (empty: none).
+    pub tree: &'a [u8],
 }
 
 /// Percent-encodes everything but unreserved printable ASCII.
@@ -64,6 +68,9 @@ impl Bundle<'_> {
         if !self.stdin.is_empty() {
             body += &format!("stdin {}\n", self.stdin.len());
         }
+        if !self.tree.is_empty() {
+            body += &format!("tree {}\n", self.tree.len());
+        }
         // The first line states the header's padded size, which depends on
         // its own length: size it with room for the numbers, then pad.
         let provisional = format!("VRUN1 {} {}\n", u64::MAX, self.program.len()).len() + body.len();
@@ -72,6 +79,7 @@ impl Bundle<'_> {
         image.resize(header_len, 0);
         image.extend_from_slice(self.program);
         image.extend_from_slice(self.stdin);
+        image.extend_from_slice(self.tree);
         image.resize(image.len().div_ceil(512) * 512, 0);
         image
     }
@@ -103,6 +111,7 @@ mod tests {
             stderr: "/dev/ttyS2",
             program: &program,
             stdin: b"",
+            tree: b"",
         };
         let image = b.encode();
         let text = String::from_utf8_lossy(&image[..ALIGN]);
@@ -121,5 +130,14 @@ mod tests {
         let image = with_input.encode();
         assert!(String::from_utf8_lossy(&image[..ALIGN]).contains("\nstdin 5\n"));
         assert_eq!(&image[ALIGN + 7..ALIGN + 12], b"line\n");
+        assert!(!String::from_utf8_lossy(&image[..ALIGN]).contains("tree"));
+
+        let with_tree = Bundle {
+            tree: b"TAR",
+            ..with_input
+        };
+        let image = with_tree.encode();
+        assert!(String::from_utf8_lossy(&image[..ALIGN]).contains("\nstdin 5\ntree 3\n"));
+        assert_eq!(&image[ALIGN + 12..ALIGN + 15], b"TAR");
     }
 }

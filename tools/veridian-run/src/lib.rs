@@ -2,4 +2,5 @@
 //! `veridian-run` cargo runner.
 
 pub mod bundle;
+pub mod package;
 pub mod qemu;

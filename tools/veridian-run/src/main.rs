@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use veridian_run::bundle::Bundle;
+use veridian_run::package;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 /// Environment variables never forwarded: they describe the host.
@@ -58,6 +59,9 @@ struct Args {
     /// Give the guest a virtio-net NIC on QEMU's user-mode network.
     #[arg(long, env = "VERIDIAN_NET")]
     net: bool,
+    /// Do not copy the package folder (`CARGO_MANIFEST_DIR`) into the guest.
+    #[arg(long, env = "VERIDIAN_NO_PACKAGE")]
+    no_package: bool,
     /// Print the kernel's serial log live.
     #[arg(short, long)]
     verbose: bool,
@@ -112,15 +116,40 @@ fn run(args: Args) -> Result<u8> {
             .read_to_end(&mut stdin)
             .context("cannot read standard input")?;
     }
+    let package = if args.no_package {
+        None
+    } else {
+        package::from_env()
+    };
+    let mut tree = Vec::new();
+    let mut cwd = "/tmp".to_string();
+    if let Some(dir) = package {
+        match package::pack(&dir, package::MAX_BYTES)? {
+            Some(packed) => {
+                tree = packed.archive;
+                // Inside the package, the program starts where cargo started it.
+                let here = std::env::current_dir()?;
+                cwd = if here.starts_with(&dir) { here } else { dir }
+                    .display()
+                    .to_string();
+            }
+            None => eprintln!(
+                "veridian-run: {} holds more than {} MiB; not copied into the guest",
+                dir.display(),
+                package::MAX_BYTES >> 20
+            ),
+        }
+    }
     let bundle = Bundle {
         path: &guest_path,
         args: &args.command[1..],
         env: &env,
-        cwd: "/tmp",
+        cwd: &cwd,
         stdout: "/dev/ttyS1",
         stderr: "/dev/ttyS2",
         program: &program,
         stdin: &stdin,
+        tree: &tree,
     };
     let bundle_disk = scratch.join("bundle.img");
     std::fs::write(&bundle_disk, bundle.encode())?;

@@ -12,6 +12,8 @@ pub struct Run {
     pub argv: Vec<String>,
     /// Bytes of standard input stored after the program.
     pub stdin_len: u64,
+    /// Bytes of the tar archive stored after the standard input.
+    pub tree_len: u64,
 }
 
 /// Parses the header text (up to its zero padding).
@@ -33,6 +35,7 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
     let mut path = None;
     let mut args = Vec::new();
     let mut stdin_len = 0;
+    let mut tree_len = 0;
     for line in lines {
         let (key, value) = line.split_once(' ').unwrap_or((line, ""));
         let value = percent_decode(value);
@@ -51,6 +54,11 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
                     .parse()
                     .map_err(|_| format!("bad stdin size {value:?}"))?
             }
+            "tree" => {
+                tree_len = value
+                    .parse()
+                    .map_err(|_| format!("bad tree size {value:?}"))?
+            }
             other => return Err(format!("unknown bundle line {other:?}")),
         }
     }
@@ -63,6 +71,7 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
             options,
             argv,
             stdin_len,
+            tree_len,
         },
     ))
 }
@@ -111,6 +120,10 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
             run.stdin_len
         )));
     }
+    if run.tree_len > 0 {
+        let files = unpack_tree((&mut disk).take(run.tree_len))?;
+        println!("INIT: bundle: {files} files unpacked");
+    }
     let path = &run.argv[0];
     if let Some(parent) = std::path::Path::new(path).parent() {
         fs::create_dir_all(parent)?;
@@ -124,6 +137,22 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
     }
     println!("INIT: bundle: {program_len} bytes -> {path}");
     Ok(run)
+}
+
+/// Unpacks the bundle's tar archive at `/` (entry names are absolute paths
+/// without the leading `/`; the tar crate refuses names that climb out with
+/// `..`) and returns the number of regular files written.
+fn unpack_tree(archive: impl Read) -> std::io::Result<usize> {
+    let mut archive = tar::Archive::new(archive);
+    archive.set_preserve_permissions(true);
+    archive.set_preserve_mtime(true);
+    let mut files = 0;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        files += usize::from(entry.header().entry_type().is_file());
+        entry.unpack_in("/")?;
+    }
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -142,6 +171,41 @@ mod tests {
         let (_, _, run) = parse_header("VRUN1 4096 1\npath /p\nstdin 12\n").unwrap();
         assert_eq!(run.stdin_len, 12);
         assert!(parse_header("VRUN1 4096 1\npath /p\nstdin x\n").is_err());
+    }
+
+    #[test]
+    fn tree_is_unpacked_at_absolute_paths_and_never_above_root() {
+        let dir = format!("tmp/init-tree-{}", std::process::id());
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(7);
+        header.set_mode(0o640);
+        header.set_mtime(1_000_000_000);
+        builder
+            .append_data(&mut header, format!("{dir}/data/f.txt"), &b"fixture"[..])
+            .unwrap();
+        let archive = builder.into_inner().unwrap();
+        assert_eq!(unpack_tree(archive.as_slice()).unwrap(), 1);
+        let file = format!("/{dir}/data/f.txt");
+        assert_eq!(fs::read(&file).unwrap(), b"fixture");
+        let meta = fs::metadata(&file).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            std::os::unix::fs::MetadataExt::mtime(&meta),
+            1_000_000_000
+        );
+        fs::remove_dir_all(format!("/{dir}")).unwrap();
+
+        // A name climbing out with `..` is refused, not written.
+        let mut raw = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(1);
+        header.as_gnu_mut().unwrap().name[..10].copy_from_slice(b"../escaped");
+        header.set_cksum();
+        raw.append(&header, &b"x"[..]).unwrap();
+        let archive = raw.into_inner().unwrap();
+        let _ = unpack_tree(archive.as_slice());
+        assert!(!std::path::Path::new("/escaped").exists());
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! Empty: the manifest only pins the corpus' versions.
