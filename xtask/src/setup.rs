@@ -47,13 +47,25 @@ pub fn ensure(packages: &[&str]) -> Result<()> {
     if missing.is_empty() {
         return Ok(());
     }
-    println!("setup: installing {}", missing.join(" "));
     if !is_root() {
         bail!(
             "missing Debian packages: {m}; run as root or install them: sudo apt-get install -y {m}",
             m = missing.join(" ")
         );
     }
+    // Concurrent xtask commands install one at a time; the one that waited
+    // finds the packages there.
+    let lock_path = crate::paths::veridian_build_dir().join("apt.lock");
+    std::fs::create_dir_all(crate::paths::veridian_build_dir())?;
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot create {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    let missing: Vec<&str> = missing.into_iter().filter(|p| !is_installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("setup: installing {}", missing.join(" "));
     apt(&["update", "-qq"])?;
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend(&missing);
@@ -69,8 +81,12 @@ pub fn ensure(packages: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Seconds apt waits for a lock another apt or dpkg holds.
+const APT_LOCK_WAIT_S: u32 = 900;
+
 fn apt(args: &[&str]) -> Result<()> {
     let status = Command::new("apt-get")
+        .arg(format!("-oDPkg::Lock::Timeout={APT_LOCK_WAIT_S}"))
         .args(args)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .status()

@@ -36,6 +36,7 @@ const RUSTC_DEFAULTS: &[(&str, &str)] = &[
     ("dynamic-linking", "false"),
     ("function-sections", "true"),
     ("relocation-model", r#""pic""#),
+    ("panic-strategy", r#""unwind""#),
 ];
 
 /// `--print target-spec-json` reports every decided value.

@@ -112,7 +112,7 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
         )));
     }
     let mut stdin = Vec::new();
-    disk.take(run.stdin_len).read_to_end(&mut stdin)?;
+    (&mut disk).take(run.stdin_len).read_to_end(&mut stdin)?;
     if stdin.len() as u64 != run.stdin_len {
         return Err(std::io::Error::other(format!(
             "bundle stdin is {} of {} bytes",
@@ -190,10 +190,7 @@ mod tests {
         assert_eq!(fs::read(&file).unwrap(), b"fixture");
         let meta = fs::metadata(&file).unwrap();
         assert_eq!(meta.permissions().mode() & 0o777, 0o640);
-        assert_eq!(
-            std::os::unix::fs::MetadataExt::mtime(&meta),
-            1_000_000_000
-        );
+        assert_eq!(std::os::unix::fs::MetadataExt::mtime(&meta), 1_000_000_000);
         fs::remove_dir_all(format!("/{dir}")).unwrap();
 
         // A name climbing out with `..` is refused, not written.
