@@ -5,7 +5,8 @@
 //! The versions are pinned by `ecosystem/Cargo.lock`; `cargo vendor` of that
 //! manifest gives each crate's published sources. A suite's own
 //! dev-dependencies are pinned by `ecosystem/locks/<crate>-<version>.lock`
-//! (written on the first run, then used with `--locked`).
+//! (written on the first run, then used with `--locked`). Sources, logs and
+//! the shared target folder are in `${VERIDIAN_BUILD_DIR}/ecosystem`.
 
 use anyhow::{bail, Context, Result};
 use std::fs;
@@ -142,7 +143,9 @@ pub fn run(tc: &Toolchain, only: &[String]) -> Result<Vec<Row>> {
     let lock = fs::read_to_string(corpus_dir.join("Cargo.lock"))
         .context("ecosystem/Cargo.lock is missing")?;
     let versions = root_dependencies(&lock)?;
-    let work = paths::veridian_build_dir().join("ecosystem");
+    // Outside the repository: cargo would take the copied crates for
+    // members of its workspace.
+    let work = crate::selfhost::build_root().join("ecosystem");
     let vendor = work.join("vendor");
     vendor_sources(tc, &corpus_dir, &vendor)?;
     fs::create_dir_all(work.join("logs"))?;

@@ -27,7 +27,11 @@ pub fn parse(text: &str) -> Outcome {
     let mut outcome = Outcome::default();
     let lines: Vec<&str> = text.lines().collect();
     let mut failed_names = Vec::new();
+    // Whether a test binary started: cargo's later `error:` lines are then
+    // about failed tests, not the build.
+    let mut ran = false;
     for (i, line) in lines.iter().enumerate() {
+        ran |= line.starts_with("     Running ") || line.starts_with("   Doc-tests ");
         if let Some(summary) = line.strip_prefix("test result: ") {
             outcome.passed += count(summary, "passed");
             outcome.ignored += count(summary, "ignored");
@@ -58,7 +62,9 @@ pub fn parse(text: &str) -> Outcome {
                 outcome.broken_binaries.push((binary, reason));
             }
         } else if outcome.build_error.is_none()
-            && (line.starts_with("error[E") || line.starts_with("error: could not compile"))
+            && (line.starts_with("error[E")
+                || line.starts_with("error: could not compile")
+                || (line.starts_with("error: ") && !ran))
         {
             outcome.build_error = Some(line.to_string());
         }
@@ -183,6 +189,14 @@ test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
             Some("error[E0432]: unresolved import `unistd`")
         );
         assert_eq!(o.failed(), 0);
+    }
+
+    #[test]
+    fn a_cargo_error_is_a_build_error_until_tests_run() {
+        let o = parse("error: current package believes it's in a workspace when it's not:\n");
+        assert!(o.build_error.unwrap().contains("believes"));
+        let o = parse(&format!("{RUN}error: 1 target failed:\n    `--lib`\n"));
+        assert_eq!(o.build_error, None);
     }
 
     #[test]
