@@ -195,6 +195,8 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
         bail!("copying the C headers failed");
     }
     fs::write(staging.join("etc/os-release"), os_release())?;
+    fs::write(staging.join("etc/passwd"), PASSWD)?;
+    fs::write(staging.join("etc/group"), GROUP)?;
     stage_verify_script(staging)
 }
 
@@ -237,6 +239,12 @@ fn stage_busybox(staging: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// The accounts VeridianOS has: programs run as root (uid 0), `nobody` is
+/// the usual unprivileged name. getpwnam/getgrgid read these.
+const PASSWD: &str =
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
+const GROUP: &str = "root:x:0:\nnogroup:x:65534:\n";
 
 fn os_release() -> String {
     format!(

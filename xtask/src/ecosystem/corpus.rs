@@ -292,6 +292,11 @@ fn suite_cargo(tc: &Toolchain, dir: &Path, work: &Path) -> Command {
             std::env::join_paths(dirs).expect("PATH entries have no ':'"),
         )
         .env("CARGO_TARGET_DIR", work.join("target"))
+        // Property-test suites run for minutes under TCG.
+        .env(
+            "VERIDIAN_TIMEOUT",
+            std::env::var("VERIDIAN_TIMEOUT").unwrap_or_else(|_| "1800".into()),
+        )
         .env_remove("CARGO_TARGET_X86_64_UNKNOWN_VERIDIAN_RUNNER")
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("RUSTC")
