@@ -108,6 +108,9 @@ enum Command {
     Ecosystem {
         /// Only these crates (default: the whole corpus).
         crates: Vec<String>,
+        /// Print the table of the last run from its logs, building nothing.
+        #[arg(long)]
+        from_logs: bool,
     },
     /// Benchmarks, as ratios against an anchor measured in the same run.
     Bench {
@@ -163,7 +166,7 @@ fn main() -> Result<()> {
             test::report(lint::rows(&tc))
         }
         Command::Test { accel } => test::run(accel),
-        Command::Ecosystem { crates } => ecosystem::run(&crates),
+        Command::Ecosystem { crates, from_logs } => ecosystem::run(&crates, from_logs),
         Command::Verify {
             accel,
             verbose,

@@ -134,6 +134,17 @@ pub struct Row {
 /// Runs the named crates' suites (all of the corpus when `only` is empty)
 /// and returns their rows; the logs are kept under the build folder.
 pub fn run(tc: &Toolchain, only: &[String]) -> Result<Vec<Row>> {
+    collect(Some(tc), only)
+}
+
+/// The rows of the last run, read back from its logs (no crate is built).
+pub fn from_logs(only: &[String]) -> Result<Vec<Row>> {
+    collect(None, only)
+}
+
+/// Runs each selected crate's suite with `tc`, or with `None` parses the
+/// log of its last run.
+fn collect(tc: Option<&Toolchain>, only: &[String]) -> Result<Vec<Row>> {
     for name in only {
         if !CORPUS.iter().any(|m| m.name == name) {
             bail!("{name} is not in the corpus (see xtask/src/ecosystem/corpus.rs)");
@@ -147,7 +158,9 @@ pub fn run(tc: &Toolchain, only: &[String]) -> Result<Vec<Row>> {
     // members of its workspace.
     let work = crate::selfhost::build_root().join("ecosystem");
     let vendor = work.join("vendor");
-    vendor_sources(tc, &corpus_dir, &vendor)?;
+    if let Some(tc) = tc {
+        vendor_sources(tc, &corpus_dir, &vendor)?;
+    }
     fs::create_dir_all(work.join("logs"))?;
 
     let mut rows = Vec::new();
@@ -161,7 +174,18 @@ pub fn run(tc: &Toolchain, only: &[String]) -> Result<Vec<Row>> {
             .map(|(_, v)| v.clone())
             .with_context(|| format!("{} is not in ecosystem/Cargo.lock", member.name))?;
         let started = Instant::now();
-        let outcome = run_suite(tc, member, &version, &vendor, &work, &corpus_dir)?;
+        let outcome = match tc {
+            Some(tc) => run_suite(tc, member, &version, &vendor, &work, &corpus_dir)?,
+            None => {
+                let log = work
+                    .join("logs")
+                    .join(format!("{}-{version}.log", member.name));
+                match fs::read(&log) {
+                    Ok(bytes) => parse(&String::from_utf8_lossy(&bytes)),
+                    Err(_) => continue,
+                }
+            }
+        };
         rows.push(Row {
             name: member.name.to_string(),
             version,

@@ -119,7 +119,11 @@ const MAIN: &str = r#"fn main() {
 
 /// `cargo xtask ecosystem`: the toolchain, kernel and rootfs the runner
 /// needs, then the corpus table.
-pub fn run(crates: &[String]) -> Result<()> {
+pub fn run(crates: &[String], from_logs: bool) -> Result<()> {
+    if from_logs {
+        corpus::print(&corpus::from_logs(crates)?);
+        return Ok(());
+    }
     let tc = crate::toolchain::build(false)?;
     crate::kernel::build()?;
     crate::rootfs::build(&tc, crate::rootfs::DEFAULT_SIZE_MB)?;

@@ -30,8 +30,19 @@ pub fn parse(text: &str) -> Outcome {
     // Whether a test binary started: cargo's later `error:` lines are then
     // about failed tests, not the build.
     let mut ran = false;
+    // The current test binary's passed and ignored tests, counted from its
+    // `test … ok` lines for when it dies before its summary.
+    let (mut section_ok, mut section_ignored) = (0, 0);
     for (i, line) in lines.iter().enumerate() {
-        ran |= line.starts_with("     Running ") || line.starts_with("   Doc-tests ");
+        if line.starts_with("     Running ") || line.starts_with("   Doc-tests ") {
+            ran = true;
+            (section_ok, section_ignored) = (0, 0);
+        }
+        if line.starts_with("test ") && line.ends_with(" ... ok") {
+            section_ok += 1;
+        } else if line.starts_with("test ") && line.ends_with(" ... ignored") {
+            section_ignored += 1;
+        }
         if let Some(summary) = line.strip_prefix("test result: ") {
             outcome.passed += count(summary, "passed");
             outcome.ignored += count(summary, "ignored");
@@ -46,7 +57,13 @@ pub fn parse(text: &str) -> Outcome {
         {
             let reason = panic_message(&lines[i + 1..]);
             outcome.failures.push((name.to_string(), reason));
-        } else if let Some(rest) = line.strip_prefix("error: test failed, to rerun pass `") {
+        } else if let Some((before, rest)) = line.split_once("error: test failed, to rerun pass `")
+        {
+            // cargo's error may follow a test's name on its line when the
+            // binary died during that test.
+            let dying_test = before
+                .strip_prefix("test ")
+                .map(|t| t.trim_end_matches(" ... "));
             let binary = rest.trim_end_matches('`').to_string();
             // A binary that printed a summary is already counted by its tests.
             let summarised = lines[..i]
@@ -55,10 +72,29 @@ pub fn parse(text: &str) -> Outcome {
                 .take_while(|l| !l.starts_with("     Running ") && !l.starts_with("   Doc-tests "))
                 .any(|l| l.starts_with("test result: "));
             if !summarised {
-                let reason = lines[i + 1..]
+                outcome.passed += section_ok;
+                outcome.ignored += section_ignored;
+                // The runner's own error (often after the test that hung),
+                // else cargo's account of the exit.
+                let runner = lines[..i]
                     .iter()
-                    .find(|l| l.contains("veridian-run:") || l.contains("process didn't exit"))
+                    .rev()
+                    .take_while(|l| {
+                        !l.starts_with("     Running ") && !l.starts_with("   Doc-tests ")
+                    })
+                    .chain(lines[i + 1..].iter().take(6))
+                    .find(|l| l.contains("veridian-run:"));
+                let reason = runner
+                    .or_else(|| {
+                        lines[i + 1..]
+                            .iter()
+                            .find(|l| l.contains("process didn't exit"))
+                    })
                     .map_or_else(|| "no test summary".to_string(), |l| l.trim().to_string());
+                let reason = match dying_test {
+                    Some(test) => format!("died in {test}: {reason}"),
+                    None => reason,
+                };
                 outcome.broken_binaries.push((binary, reason));
             }
         } else if outcome.build_error.is_none()
@@ -111,11 +147,18 @@ fn panic_message(after: &[&str]) -> String {
             let message = lines.next().map_or("", |l| l.trim());
             format!("{place}: {message}")
         }
-        None => after
-            .iter()
-            .find(|l| !l.trim().is_empty())
-            .map_or("no output", |l| l.trim())
-            .to_string(),
+        // A doctest that returned an error: rustdoc quotes its stderr.
+        None => {
+            let stderr = after
+                .iter()
+                .skip_while(|l| l.trim() != "stderr:")
+                .skip(1)
+                .find(|l| !l.trim().is_empty());
+            stderr
+                .or_else(|| after.iter().find(|l| !l.trim().is_empty()))
+                .map_or("no output", |l| l.trim())
+                .to_string()
+        }
     }
 }
 
@@ -149,6 +192,10 @@ test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; 
 
 error: test failed, to rerun pass `--lib`
      Running tests/it.rs (target/x86_64-unknown-veridian/debug/deps/it-2)
+
+running 2 tests
+test quick ... ok
+test slow ... veridian-run: timed out after 300 s; QEMU killed
 error: test failed, to rerun pass `--test it`
 
 Caused by:
@@ -166,7 +213,11 @@ test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
     #[test]
     fn counts_results_failures_with_reasons_and_broken_binaries() {
         let o = parse(RUN);
-        assert_eq!((o.passed, o.ignored), (3, 1));
+        assert_eq!(
+            (o.passed, o.ignored),
+            (4, 1),
+            "quick counts though its binary died"
+        );
         assert_eq!(
             o.failures,
             [(
@@ -176,7 +227,10 @@ test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
         );
         assert_eq!(o.broken_binaries.len(), 1);
         assert_eq!(o.broken_binaries[0].0, "--test it");
-        assert!(o.broken_binaries[0].1.contains("process didn't exit"));
+        assert_eq!(
+            o.broken_binaries[0].1,
+            "test slow ... veridian-run: timed out after 300 s; QEMU killed"
+        );
         assert_eq!(o.failed(), 2);
         assert_eq!(o.build_error, None);
     }
@@ -197,6 +251,26 @@ test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; fini
         assert!(o.build_error.unwrap().contains("believes"));
         let o = parse(&format!("{RUN}error: 1 target failed:\n    `--lib`\n"));
         assert_eq!(o.build_error, None);
+    }
+
+    #[test]
+    fn a_failed_doctest_gives_its_stderr() {
+        let o = parse("test src/lib.rs - f (line 3) ... FAILED\n\nfailures:\n\n---- src/lib.rs - f (line 3) stdout ----\nTest executable failed (exit status: 1).\n\nstderr:\nError: Os { code: 19 }\n\n");
+        assert_eq!(o.failures[0].1, "Error: Os { code: 19 }");
+    }
+
+    #[test]
+    fn a_binary_killed_during_a_test_names_it() {
+        let o = parse("     Running test/test.rs (t)\n\nrunning 3 tests\ntest a ... ok\ntest s::sigwait ... error: test failed, to rerun pass `--test test`\n\nCaused by:\n  process didn't exit successfully: `veridian-run t` (exit status: 138)\n");
+        assert_eq!(o.passed, 1);
+        assert_eq!(o.broken_binaries.len(), 1);
+        assert!(
+            o.broken_binaries[0]
+                .1
+                .starts_with("died in s::sigwait: process didn't exit"),
+            "{:?}",
+            o.broken_binaries
+        );
     }
 
     #[test]
