@@ -197,6 +197,7 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     fs::write(staging.join("etc/os-release"), os_release())?;
     fs::write(staging.join("etc/passwd"), PASSWD)?;
     fs::write(staging.join("etc/group"), GROUP)?;
+    fs::write(staging.join("etc/hosts"), HOSTS)?;
     stage_verify_script(staging)
 }
 
@@ -245,6 +246,10 @@ fn stage_busybox(staging: &Path) -> Result<()> {
 const PASSWD: &str =
     "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
 const GROUP: &str = "root:x:0:\nnogroup:x:65534:\n";
+
+/// Names resolved without DNS (musl reads this first): only IPv4's
+/// loopback, as VeridianOS has no IPv6 yet.
+const HOSTS: &str = "127.0.0.1\tlocalhost\n";
 
 fn os_release() -> String {
     format!(
