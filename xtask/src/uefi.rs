@@ -32,8 +32,9 @@ const OVMF_VARS: &str = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 const ESP_MIB: u64 = 32;
 const ESP_START_MIB: u64 = 1;
 
-/// GRUB modules built into the loader.
-const GRUB_MODULES: &str = "part_gpt fat multiboot serial terminal search search_fs_file";
+/// GRUB modules preloaded in the loader (the rest sit in its memdisk).
+const GRUB_MODULES: &str =
+    "normal configfile part_gpt fat multiboot serial terminal search search_fs_file";
 
 /// The grub.cfg inside the loader: serial console, no menu, the kernel
 /// found by its path on the ESP and started with `cmdline`.
@@ -71,7 +72,6 @@ pub fn build_image(kernel: &Path, cmdline: &str, out: &Path) -> Result<()> {
     let loader = work.join("BOOTX64.EFI");
     run(Command::new("grub-mkstandalone")
         .args(["-O", "x86_64-efi", "--locales=", "--themes=", "--fonts="])
-        .arg(format!("--install-modules={GRUB_MODULES}"))
         .arg(format!("--modules={GRUB_MODULES}"))
         .arg("-o")
         .arg(&loader)

@@ -1,7 +1,7 @@
 //! `cargo xtask verify`: the main job. Builds what is missing (toolchain,
 //! kernel, rootfs), runs the host-side checks, boots VeridianOS in QEMU with
 //! the rootfs on virtio-blk running the self-hosting criteria of
-//! [`criteria`](crate::criteria) (`init --script`),
+//! [`criteria`](crate::criteria) (a busybox sh script),
 //! and prints the table: each criterion PASS, FAIL (with the log lines that
 //! show why) or SKIP (with the honest reason).
 
@@ -127,7 +127,7 @@ fn boot_and_run_criteria(
     std::fs::create_dir_all(&dir)?;
     let overlay = qcow2_overlay(image, &dir.join("root.qcow2"))?;
     let log_path = paths::log_dir().join("verify-serial.log");
-    let cmdline = format!("init=/sbin/init -- --script {}", criteria::SCRIPT_PATH);
+    let cmdline = format!("init=/sbin/init -- /bin/sh {}", criteria::SCRIPT_PATH);
     let boot = uefi::boot_for(opts.boot, kernel, &cmdline, &dir)?;
     let vm = Vm {
         kernel: kernel.to_path_buf(),
