@@ -4,10 +4,11 @@
 //! VeridianOS, what it needs in the rootfs, and how its result is judged
 //! from the serial log.
 //!
-//! The rootfs carries them as `/etc/veridian/verify.script`, one command a
-//! line (only those whose programs are in the image); `cargo xtask verify`
-//! boots with `init --script` on it and reads init's markers: `INIT: run
-//! <words>`, the program's own output, then `INIT: exit <code> <program>`.
+//! The rootfs carries them as `/etc/veridian/verify.script`, a busybox `sh`
+//! script (only criteria whose programs are in the image); `cargo xtask
+//! verify` boots with init running it and reads its markers: `INIT: run
+//! <words>`, the program's own output, then `INIT: exit <code> <program>`,
+//! and `RUST_SELFHOST_PASS` when every criterion passed in the guest.
 
 /// Where the script lives in the image.
 pub const SCRIPT_PATH: &str = "/etc/veridian/verify.script";
@@ -96,14 +97,44 @@ pub const HELLO_RS: &str = "fn main() {\n    println!(\"Hello from VeridianOS ru
 /// `core_test.rs` for "core compiles": a no_std library using core only.
 pub const CORE_TEST_RS: &str = "#![no_std]\n\npub fn checked_sum(xs: &[u32]) -> Option<u32> {\n    xs.iter().try_fold(0u32, |acc, &x| acc.checked_add(x))\n}\n";
 
-/// The script for an image holding the files `present` says it holds.
+/// What the guest prints when every criterion ran and passed.
+pub const PASS_MARKER: &str = "RUST_SELFHOST_PASS";
+
+/// The busybox `sh` script for an image holding the files `present` says
+/// it holds: each runnable criterion between init-style markers (`INIT: run
+/// <command>`, its output, `INIT: exit <code> <program>`), judged in the
+/// guest too (status 0 and the expected text); [`PASS_MARKER`] at the end
+/// only when no criterion failed or was left out.
 pub fn script(present: impl Fn(&str) -> bool) -> String {
-    let mut text =
-        String::from("# cargo xtask verify: the self-hosting criteria, one command a line\n");
-    for c in CRITERIA.iter().filter(|c| present(c.needs)) {
-        text.push_str(c.command);
-        text.push('\n');
+    let mut text = String::from(
+        "# cargo xtask verify: the self-hosting criteria (busybox sh)\n\
+         failed=0\n\
+         criterion() {\n\
+         \x20   want=$1; shift\n\
+         \x20   echo \"INIT: run $*\"\n\
+         \x20   { \"$@\"; echo $? > /tmp/.criterion-status; } 2>&1 | tee /tmp/.criterion-output\n\
+         \x20   code=$(cat /tmp/.criterion-status)\n\
+         \x20   echo \"INIT: exit $code $1\"\n\
+         \x20   [ \"$code\" = 0 ] || failed=$((failed + 1))\n\
+         \x20   [ -z \"$want\" ] || grep -qF -- \"$want\" /tmp/.criterion-output || failed=$((failed + 1))\n\
+         }\n",
+    );
+    let mut skipped = 0;
+    for c in CRITERIA {
+        if !present(c.needs) {
+            skipped += 1;
+            continue;
+        }
+        let want = c.expect.unwrap_or_default();
+        assert!(!want.contains('\''), "expected text {want:?} holds a quote");
+        text.push_str(&format!("criterion '{want}' {}\n", c.command));
     }
+    text.push_str(&format!(
+        "skipped={skipped}\n\
+         if [ $failed = 0 ] && [ $skipped = 0 ]; then echo {PASS_MARKER}; fi\n\
+         echo \"INIT: script done, $failed failed, $skipped skipped\"\n\
+         [ $failed = 0 ]\n"
+    ));
     text
 }
 
@@ -186,8 +217,17 @@ mod tests {
     #[test]
     fn script_lists_only_runnable_criteria() {
         let text = script(only_std_links);
-        let commands: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-        assert_eq!(commands, vec!["/usr/local/bin/std-links"]);
+        let commands: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("criterion '"))
+            .collect();
+        assert_eq!(
+            commands,
+            vec!["criterion 'std links: println, File and Vec work' /usr/local/bin/std-links"]
+        );
+        assert!(text.contains(&format!("skipped={}\n", CRITERIA.len() - 1)));
+        let all = script(|_| true);
+        assert!(all.contains("skipped=0\n") && all.contains(PASS_MARKER));
     }
 
     #[test]

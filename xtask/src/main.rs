@@ -14,11 +14,13 @@ mod linux_guest;
 mod paths;
 mod progress;
 mod rootfs;
+mod run;
 mod selfhost;
 mod setup;
 mod target_checks;
 mod test;
 mod toolchain;
+mod uefi;
 mod verify;
 
 use anyhow::Result;
@@ -102,6 +104,25 @@ enum Command {
         /// Seconds a single criterion may run without printing.
         #[arg(long, default_value_t = 600)]
         step_timeout: u64,
+        /// How the kernel is loaded: QEMU's Multiboot loader, or OVMF + GRUB from a GPT disk.
+        #[arg(long, value_enum, default_value_t = uefi::BootMode::Multiboot)]
+        boot: uefi::BootMode,
+    },
+    /// Build target/veridian/veridian-uefi.img: a GPT disk whose EFI system
+    /// partition holds GRUB and the kernel (starting init's shell on the serial console).
+    Uefi,
+    /// Boot VeridianOS to busybox sh on this terminal (serial console;
+    /// Ctrl-A X quits); the rootfs stays untouched unless --persist.
+    Run {
+        /// Write to the rootfs image itself instead of a throw-away overlay.
+        #[arg(long)]
+        persist: bool,
+        /// How the kernel is loaded.
+        #[arg(long, value_enum, default_value_t = uefi::BootMode::Multiboot)]
+        boot: uefi::BootMode,
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
     },
     /// Run the test suites of the crates.io corpus (ecosystem/Cargo.toml)
     /// inside VeridianOS and print a table per crate.
@@ -172,12 +193,20 @@ fn main() -> Result<()> {
             verbose,
             timeout,
             step_timeout,
+            boot,
         } => verify::run(&verify::Options {
             accel,
             verbose,
             limit: Duration::from_secs(timeout),
             step_limit: Duration::from_secs(step_timeout),
+            boot,
         }),
+        Command::Uefi => run::build_uefi_image().map(|_| ()),
+        Command::Run {
+            persist,
+            boot,
+            accel,
+        } => run::interactive(persist, boot, accel),
         Command::Bench {
             which: BenchKind::Boot { rounds, accel },
         } => bench::boot(rounds.max(1), accel),

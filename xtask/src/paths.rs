@@ -38,3 +38,9 @@ pub fn rootfs_image() -> PathBuf {
 
 /// The target triple this project adds.
 pub const TARGET: &str = "x86_64-unknown-veridian";
+
+/// The UEFI-bootable GPT disk image (`cargo xtask uefi` writes it): an EFI
+/// system partition with GRUB and the kernel.
+pub fn uefi_image() -> PathBuf {
+    veridian_build_dir().join("veridian-uefi.img")
+}

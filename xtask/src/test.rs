@@ -6,7 +6,9 @@ use std::process::Command;
 
 use veridian_run::qemu::Accel;
 
-use crate::{conformance, ecosystem, guest_tests, kernel, lint, rootfs, target_checks, toolchain};
+use crate::{
+    conformance, ecosystem, guest_tests, kernel, lint, rootfs, run, target_checks, toolchain, uefi,
+};
 
 /// A named check's result.
 struct Row {
@@ -124,6 +126,14 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
         (
             "VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(),
             guest_tests::busybox(&kernel, &image, accel),
+        ),
+        (
+            "VeridianOS: UEFI boot (OVMF, GRUB, Multiboot): init runs cat /etc/os-release".into(),
+            uefi::boot_test(&kernel, &image, accel),
+        ),
+        (
+            "VeridianOS: cargo xtask run's shell on a pty: echo, cat /etc/os-release, exit".into(),
+            run::pty_test(&kernel, &image, accel),
         ),
         (
             "VeridianOS: virtio-net: busybox wget fetches from the host".into(),

@@ -1,7 +1,7 @@
 //! `cargo xtask verify`: the main job. Builds what is missing (toolchain,
 //! kernel, rootfs), runs the host-side checks, boots VeridianOS in QEMU with
 //! the rootfs on virtio-blk running the self-hosting criteria of
-//! [`criteria`](crate::criteria) (`init --script`),
+//! [`criteria`](crate::criteria) (a busybox sh script),
 //! and prints the table: each criterion PASS, FAIL (with the log lines that
 //! show why) or SKIP (with the honest reason).
 
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::criteria::{self, Verdict};
-use crate::{conformance, kernel, paths, rootfs, selfhost, target_checks, toolchain};
+use crate::{conformance, kernel, paths, rootfs, selfhost, target_checks, toolchain, uefi};
 
 /// Options of `cargo xtask verify`.
 pub struct Options {
@@ -24,6 +24,8 @@ pub struct Options {
     pub limit: Duration,
     /// One criterion: COM1 silent this long means a hung step.
     pub step_limit: Duration,
+    /// How the kernel is loaded.
+    pub boot: uefi::BootMode,
 }
 
 pub fn run(opts: &Options) -> Result<()> {
@@ -125,9 +127,11 @@ fn boot_and_run_criteria(
     std::fs::create_dir_all(&dir)?;
     let overlay = qcow2_overlay(image, &dir.join("root.qcow2"))?;
     let log_path = paths::log_dir().join("verify-serial.log");
+    let cmdline = format!("init=/sbin/init -- /bin/sh {}", criteria::SCRIPT_PATH);
+    let boot = uefi::boot_for(opts.boot, kernel, &cmdline, &dir)?;
     let vm = Vm {
         kernel: kernel.to_path_buf(),
-        cmdline: format!("init=/sbin/init -- --script {}", criteria::SCRIPT_PATH),
+        cmdline,
         disks: vec![overlay],
         memory_mb,
         accel: opts.accel,
@@ -138,13 +142,14 @@ fn boot_and_run_criteria(
         user_net: false,
     };
     println!(
-        "\nbooting VeridianOS ({:?}); serial log: {}",
+        "\nbooting VeridianOS ({:?}, {:?}); serial log: {}",
         opts.accel.resolve(),
+        opts.boot,
         log_path.display()
     );
     let started = Instant::now();
     let mut log = String::new();
-    let exit = vm.run(opts.limit, |line| {
+    let exit = vm.run_as(&boot, opts.limit, |line| {
         if opts.verbose {
             println!("  | {line}");
         }

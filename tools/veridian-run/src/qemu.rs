@@ -86,6 +86,29 @@ pub struct Vm {
     pub user_net: bool,
 }
 
+/// How the kernel is loaded.
+#[derive(Clone, Debug)]
+pub enum Boot {
+    /// QEMU's own Multiboot loader: `-kernel` with `-append`.
+    Multiboot,
+    /// UEFI firmware (OVMF) starting the loader on a GPT disk image, which
+    /// starts the kernel with its own command line; `Vm::kernel` and
+    /// `Vm::cmdline` are then unused.
+    Uefi(Uefi),
+}
+
+/// UEFI firmware and the disk it boots.
+#[derive(Clone, Debug)]
+pub struct Uefi {
+    /// The firmware's code (read-only flash).
+    pub code: PathBuf,
+    /// This boot's writable copy of the firmware's variable store.
+    pub vars: PathBuf,
+    /// The GPT disk with the EFI system partition (an IDE disk, which
+    /// OVMF reads and the kernel ignores).
+    pub disk: PathBuf,
+}
+
 /// How a boot ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum VmExit {
@@ -111,8 +134,23 @@ pub enum Watch {
 }
 
 impl Vm {
-    /// The qemu-system-x86_64 invocation.
+    /// The qemu-system-x86_64 invocation with QEMU's Multiboot loader.
     pub fn command(&self) -> Command {
+        self.command_for(&Boot::Multiboot)
+    }
+
+    /// The qemu-system-x86_64 invocation booting as `boot` says.
+    pub fn command_for(&self, boot: &Boot) -> Command {
+        self.qemu_command(boot, "stdio")
+    }
+
+    /// The invocation for a person at a terminal: COM1 on QEMU's stdio
+    /// multiplexed with its monitor (`Ctrl-A X` quits, `Ctrl-A C` switches).
+    pub fn interactive_command(&self, boot: &Boot) -> Command {
+        self.qemu_command(boot, "mon:stdio")
+    }
+
+    fn qemu_command(&self, boot: &Boot, com1: &str) -> Command {
         let mut cmd = Command::new("qemu-system-x86_64");
         cmd.args([
             "-accel",
@@ -121,10 +159,32 @@ impl Vm {
             cpu_model(self.accel),
         ])
         .args(["-m", &format!("{}M", self.memory_mb)])
-        .args(["-display", "none", "-monitor", "none", "-no-reboot"])
-        .arg("-kernel")
-        .arg(&self.kernel)
-        .args(["-append", &self.cmdline]);
+        .args(["-display", "none", "-monitor", "none", "-no-reboot"]);
+        match boot {
+            Boot::Multiboot => {
+                cmd.arg("-kernel")
+                    .arg(&self.kernel)
+                    .args(["-append", &self.cmdline]);
+            }
+            Boot::Uefi(uefi) => {
+                // No NIC unless asked for: OVMF would try network boot first.
+                cmd.args(["-machine", "q35"]);
+                if !self.user_net {
+                    cmd.args(["-nic", "none"]);
+                }
+                cmd.arg("-drive").arg(format!(
+                    "if=pflash,format=raw,readonly=on,file={}",
+                    uefi.code.display()
+                ));
+                cmd.arg("-drive")
+                    .arg(format!("if=pflash,format=raw,file={}", uefi.vars.display()));
+                cmd.arg("-drive").arg(format!(
+                    "file={},format=raw,if=none,id=esp,snapshot=on",
+                    uefi.disk.display()
+                ));
+                cmd.args(["-device", "ide-hd,drive=esp"]);
+            }
+        }
         if let Some(initrd) = &self.initrd {
             cmd.arg("-initrd").arg(initrd);
         }
@@ -132,7 +192,7 @@ impl Vm {
             "-device",
             &format!("isa-debug-exit,iobase={DEBUG_EXIT_IOBASE},iosize=0x04"),
         ])
-        .args(["-serial", "stdio"]);
+        .args(["-serial", com1]);
         if self.user_net {
             cmd.args([
                 "-netdev",
@@ -161,14 +221,24 @@ impl Vm {
 
     /// Boots, feeding each COM1 line to `watch` (and to the log), until the
     /// guest powers off, `watch` says stop, or `limit` passes.
-    pub fn run(&self, limit: Duration, mut watch: impl FnMut(&str) -> Watch) -> Result<VmExit> {
+    pub fn run(&self, limit: Duration, watch: impl FnMut(&str) -> Watch) -> Result<VmExit> {
+        self.run_as(&Boot::Multiboot, limit, watch)
+    }
+
+    /// [`Vm::run`], booting as `boot` says.
+    pub fn run_as(
+        &self,
+        boot: &Boot,
+        limit: Duration,
+        mut watch: impl FnMut(&str) -> Watch,
+    ) -> Result<VmExit> {
         if let Some(dir) = self.log.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let mut log = File::create(&self.log)
             .with_context(|| format!("cannot create {}", self.log.display()))?;
         let mut child = Guard(
-            self.command()
+            self.command_for(boot)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -374,5 +444,38 @@ mod tests {
         assert!(joined.contains("file=scratch.qcow2,if=none,id=disk1,format=qcow2"));
         assert!(joined.contains("-serial stdio -serial file:out"));
         assert!(joined.contains("isa-debug-exit,iobase=0xf4"));
+    }
+
+    #[test]
+    fn uefi_boot_uses_firmware_flash_and_the_esp_disk() {
+        let vm = Vm {
+            kernel: "k.elf".into(),
+            cmdline: "init=/sbin/init".into(),
+            disks: vec!["root.img".into()],
+            memory_mb: 512,
+            accel: Accel::Tcg,
+            log: "log".into(),
+            extra_serials: vec![],
+            initrd: None,
+            silence_limit: None,
+            user_net: false,
+        };
+        let boot = Boot::Uefi(Uefi {
+            code: "CODE.fd".into(),
+            vars: "VARS.fd".into(),
+            disk: "esp.img".into(),
+        });
+        let joined = vm
+            .command_for(&boot)
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(!joined.contains("-kernel"), "{joined}");
+        assert!(joined.contains("if=pflash,format=raw,readonly=on,file=CODE.fd"));
+        assert!(joined.contains("if=pflash,format=raw,file=VARS.fd"));
+        assert!(joined.contains("file=esp.img,format=raw,if=none,id=esp"));
+        assert!(joined.contains("-device ide-hd,drive=esp"));
+        assert!(joined.contains("file=root.img,if=none,id=disk0,format=raw"));
     }
 }

@@ -10,7 +10,7 @@ use virtio_drivers::transport::DeviceType;
 use virtio_drivers::{BufferDirection, Hal, PhysAddr};
 
 use super::pci::PortCam;
-use crate::mm::{direct_map_end, frame, phys_to_virt, virt_to_phys, PHYS_OFFSET};
+use crate::mm::{direct_map_end, frame, paging, phys_to_virt, virt_to_phys, PHYS_OFFSET};
 
 /// DMA and address translation for virtio-drivers.
 pub struct KernelHal;
@@ -39,8 +39,12 @@ unsafe impl Hal for KernelHal {
         0
     }
 
-    unsafe fn mmio_phys_to_virt(paddr: PhysAddr, _size: usize) -> NonNull<u8> {
-        assert!(paddr < direct_map_end(), "MMIO BAR above the direct map");
+    unsafe fn mmio_phys_to_virt(paddr: PhysAddr, size: usize) -> NonNull<u8> {
+        // Disks are probed at boot, before any address space exists.
+        assert!(
+            paddr + size as u64 <= direct_map_end() || paging::map_mmio(paddr, size as u64),
+            "cannot map the MMIO BAR at {paddr:#x}"
+        );
         NonNull::new((PHYS_OFFSET + paddr) as *mut u8).expect("direct map is non-null")
     }
 

@@ -104,6 +104,54 @@ pub fn extend_direct_map(end: u64) {
     super::set_direct_map_end(mapped * GIB);
 }
 
+/// Maps device registers `[pa, pa + len)` that lie above the direct map at
+/// their direct-map address ([`super::PHYS_OFFSET`] + `pa`), uncached, with
+/// 2 MiB pages, no-execute (firmware such as OVMF puts 64-bit PCI BARs far
+/// above RAM). Only before the first [`AddressSpace`] exists: page-map
+/// level-4 entries added here are copied into address spaces made later.
+/// False when `pa` is beyond the kernel half's free level-4 entries or no
+/// frame is left for a table.
+pub fn map_mmio(pa: u64, len: u64) -> bool {
+    const TWO_MIB: u64 = 2 << 20;
+    let leaf_flags =
+        F::PRESENT | F::WRITABLE | F::HUGE_PAGE | F::NO_EXECUTE | F::NO_CACHE | F::WRITE_THROUGH;
+    let table_flags = (F::PRESENT | F::WRITABLE).bits();
+    let root = kernel_root();
+    let mut at = pa & !(TWO_MIB - 1);
+    while at < pa + len {
+        let i4 = 256 + (at >> 39) as usize;
+        // Entry 511 maps the kernel image.
+        if i4 >= 511 {
+            return false;
+        }
+        let child = |table: Table, i: usize| -> Option<Table> {
+            if table.get(i) & F::PRESENT.bits() == 0 {
+                let t = new_table()?;
+                table.set(i, t.0 | table_flags);
+            }
+            Some(table.next(i))
+        };
+        let Some(pdpt) = child(root, i4) else {
+            return false;
+        };
+        let i3 = ((at >> 30) & 511) as usize;
+        if pdpt.get(i3) & F::HUGE_PAGE.bits() != 0 {
+            at += 1 << 30;
+            continue;
+        }
+        let Some(pd) = child(pdpt, i3) else {
+            return false;
+        };
+        let i2 = ((at >> 21) & 511) as usize;
+        if pd.get(i2) & F::PRESENT.bits() == 0 {
+            pd.set(i2, at | leaf_flags.bits());
+        }
+        at += TWO_MIB;
+    }
+    flush_all();
+    true
+}
+
 /// Removes the boot identity map of the low 4 GiB.
 pub fn drop_identity_map() {
     kernel_root().set(0, 0);
