@@ -301,6 +301,7 @@ fn signal_matches_libc() {
         signal::CLD_TRAPPED => libc::CLD_TRAPPED,
         signal::CLD_STOPPED => libc::CLD_STOPPED,
         signal::CLD_CONTINUED => libc::CLD_CONTINUED,
+        signal::SIGINFO_SIZE => std::mem::size_of::<libc::siginfo_t>(),
     }
 }
 
@@ -559,6 +560,20 @@ fn time_matches_libc() {
         time::ITIMER_VIRTUAL => libc::ITIMER_VIRTUAL,
         time::ITIMER_PROF => libc::ITIMER_PROF,
     }
+    // SAFETY: sysconf only reads its integer argument.
+    let clk_tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    same! {
+        time::USER_HZ => clk_tck,
+    }
+}
+
+#[test]
+fn random_matches_libc() {
+    same! {
+        random::GRND_NONBLOCK => libc::GRND_NONBLOCK,
+        random::GRND_RANDOM => libc::GRND_RANDOM,
+        random::GRND_INSECURE => libc::GRND_INSECURE,
+    }
 }
 
 #[test]
@@ -649,6 +664,7 @@ fn resource_matches_libc() {
         resource::RUSAGE_SELF => libc::RUSAGE_SELF,
         resource::RUSAGE_CHILDREN => libc::RUSAGE_CHILDREN,
         resource::RUSAGE_THREAD => libc::RUSAGE_THREAD,
+        resource::RUSAGE_SIZE => std::mem::size_of::<libc::rusage>(),
     }
 }
 

@@ -4,13 +4,12 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
-use veridian_syscall::errno::{ECHILD, EINTR, ESRCH};
+use veridian_syscall::signal::{SIGCHLD, SIGKILL, SIG_IGN};
+use veridian_vfs::Errno;
 
+use super::signal::sig_bit;
 use super::{current, fork, futex, sched, State, PROCS, TASKS};
 use crate::fs::FdTable;
-
-pub const SIGKILL: i32 = 9;
-pub const SIGCHLD: i32 = 17;
 
 /// Wait status of a normal exit.
 pub fn exited(code: i32) -> i32 {
@@ -74,8 +73,8 @@ fn exit_process(pid: u32, wstatus: i32) {
         if let Some(parent) = procs.get_mut(&ppid) {
             waiters.append(&mut parent.child_waiters);
             // SIGCHLD: only matters when the parent handles it.
-            if parent.sigactions.lock()[SIGCHLD as usize].handler > 1 {
-                parent.pending |= 1 << (SIGCHLD - 1);
+            if parent.sigactions.lock()[SIGCHLD as usize].handler > SIG_IGN {
+                parent.pending |= sig_bit(SIGCHLD);
                 let tasks = TASKS.lock();
                 waiters.extend(parent.threads.iter().filter_map(|t| tasks.get(t).cloned()));
             }
@@ -218,7 +217,7 @@ pub struct WaitOptions {
 /// selects, as (pid, wait status), reaped unless `keep`; blocks until one
 /// exits unless `nohang` (then `None`). `ECHILD` if no child matches (or
 /// only zombies do and exits are not asked for), `EINTR` on a signal.
-pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32> {
+pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, Errno> {
     let me = current();
     loop {
         {
@@ -253,13 +252,13 @@ pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32>
                 return Ok(Some((cpid, status)));
             }
             if !any {
-                return Err(ECHILD);
+                return Err(Errno::ECHILD);
             }
             if opts.nohang {
                 return Ok(None);
             }
             if me.pending_kill.load(Ordering::Relaxed) != 0 {
-                return Err(EINTR);
+                return Err(Errno::EINTR);
             }
             let mask = me.sigmask.load(Ordering::Relaxed);
             if procs
@@ -267,11 +266,11 @@ pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32>
                 .map(|p| p.pending & !mask != 0)
                 .unwrap_or(false)
             {
-                return Err(EINTR);
+                return Err(Errno::EINTR);
             }
             match procs.get_mut(&me.pid) {
                 Some(p) => p.child_waiters.push(me.clone()),
-                None => return Err(ESRCH),
+                None => return Err(Errno::ESRCH),
             }
         }
         sched::block();

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod exit;
 pub mod fork;
 pub mod futex;
+pub mod procinfo;
 pub mod sched;
 pub mod signal;
 pub mod user;
