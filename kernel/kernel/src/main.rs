@@ -193,7 +193,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
             threads: alloc::vec![pid],
             zombie: None,
             exit_status: None,
-            sigactions: Arc::new(Mutex::new([task::SigAction::default(); 65])),
+            sigactions: Arc::new(Mutex::new(task::DEFAULT_SIGACTIONS)),
             pending: 0,
             child_waiters: Vec::new(),
             cmdline: argv

@@ -325,6 +325,29 @@ fn wait_matches_libc() {
 }
 
 #[test]
+fn wait_statuses_match_libc() {
+    for code in [0, 1, 42, 255, 256, -1] {
+        let st = wait::exit_status(code);
+        assert_eq!(st, libc::W_EXITCODE(code & 0xff, 0), "exit {code}");
+        assert!(libc::WIFEXITED(st));
+        assert_eq!(wait::exit_code(st), libc::WEXITSTATUS(st));
+        assert_eq!(wait::term_signal(st), 0);
+    }
+    for sig in [1, 9, 11, 15, 31, 64] {
+        let st = wait::signal_status(sig);
+        assert!(
+            libc::WIFSIGNALED(st) && !libc::WCOREDUMP(st),
+            "signal {sig}"
+        );
+        assert_eq!(wait::term_signal(st), libc::WTERMSIG(st));
+        assert_eq!(wait::term_signal(st), sig);
+        let core = st | wait::WCOREFLAG;
+        assert!(libc::WCOREDUMP(core));
+        assert_eq!(wait::term_signal(core), sig);
+    }
+}
+
+#[test]
 fn clone_matches_libc() {
     same! {
         clone::CSIGNAL => libc::CSIGNAL,

@@ -13,8 +13,8 @@ use veridian_syscall::prctl::{ARCH_GET_FS, ARCH_SET_FS};
 use veridian_syscall::resource::RUSAGE_SIZE;
 use veridian_syscall::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD, SIG_IGN};
 use veridian_syscall::wait::{
-    P_ALL, P_PGID, P_PID, P_PIDFD, WALL, WCLONE, WCONTINUED, WEXITED, WNOHANG, WNOTHREAD, WNOWAIT,
-    WSTOPPED,
+    exit_code, exit_status, term_signal, P_ALL, P_PGID, P_PID, P_PIDFD, WALL, WCLONE, WCONTINUED,
+    WCOREFLAG, WEXITED, WNOHANG, WNOTHREAD, WNOWAIT, WSTOPPED,
 };
 use veridian_vfs::Errno;
 
@@ -93,7 +93,7 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
 }
 
 pub fn exit(code: i32) -> KResult {
-    exit::exit_thread(exit::exited(code));
+    exit::exit_thread(exit_status(code));
 }
 
 pub fn exit_group(code: i32) -> KResult {
@@ -186,9 +186,9 @@ fn siginfo(child: Option<(u32, i32)>) -> ([i32; 3], [i32; 3]) {
     let (signo, code, pid, status) = match child {
         None => (0, 0, 0, 0),
         Some((pid, st)) => {
-            let (code, status) = match st & 0x7f {
-                0 => (CLD_EXITED, (st >> 8) & 0xff),
-                sig if st & 0x80 != 0 => (CLD_DUMPED, sig),
+            let (code, status) = match term_signal(st) {
+                0 => (CLD_EXITED, exit_code(st)),
+                sig if st & WCOREFLAG != 0 => (CLD_DUMPED, sig),
                 sig => (CLD_KILLED, sig),
             };
             (SIGCHLD, code, pid as i32, status)

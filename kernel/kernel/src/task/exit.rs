@@ -5,16 +5,12 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use veridian_syscall::signal::{SIGCHLD, SIGKILL, SIG_IGN};
+use veridian_syscall::wait::{exit_code, exit_status, signal_status, term_signal};
 use veridian_vfs::Errno;
 
 use super::signal::sig_bit;
 use super::{current, fork, futex, sched, State, PROCS, TASKS};
 use crate::fs::FdTable;
-
-/// Wait status of a normal exit.
-pub fn exited(code: i32) -> i32 {
-    (code & 0xff) << 8
-}
 
 /// Ends the current thread; the process ends with `wstatus` if this was its
 /// last thread.
@@ -89,10 +85,9 @@ fn exit_process(pid: u32, wstatus: i32) {
         status
     };
     if pid == 1 {
-        let code = if status & 0x7f != 0 {
-            128 + (status & 0x7f)
-        } else {
-            (status >> 8) & 0xff
+        let code = match term_signal(status) {
+            0 => exit_code(status),
+            sig => 128 + sig,
         };
         crate::kprintln!("veridian: init exited with status {}", code);
         crate::fs::sync();
@@ -104,7 +99,7 @@ fn exit_process(pid: u32, wstatus: i32) {
 pub fn kill_current_by_signal(sig: i32) -> ! {
     let pid = current().pid;
     terminate_process(pid, sig);
-    exit_thread(sig & 0x7f);
+    exit_thread(signal_status(sig));
 }
 
 /// Marks every thread of `pid` to die by `sig` and wakes them.
@@ -113,7 +108,7 @@ pub fn terminate_process(pid: u32, sig: i32) {
         let mut procs = PROCS.lock();
         let Some(p) = procs.get_mut(&pid) else { return };
         if p.exit_status.is_none() {
-            p.exit_status = Some(sig & 0x7f);
+            p.exit_status = Some(signal_status(sig));
         }
         p.threads.clone()
     };
@@ -138,7 +133,7 @@ pub fn exit_group(code: i32) -> ! {
         match procs.get_mut(&cur.pid) {
             Some(p) => {
                 if p.exit_status.is_none() {
-                    p.exit_status = Some(exited(code));
+                    p.exit_status = Some(exit_status(code));
                 }
                 p.threads
                     .iter()
@@ -157,7 +152,7 @@ pub fn exit_group(code: i32) -> ! {
         }
     }
     drop(cur);
-    exit_thread(exited(code));
+    exit_thread(exit_status(code));
 }
 
 /// True when the current task has been told to die or has a signal to
@@ -186,7 +181,7 @@ pub fn check_pending_kill() {
             .lock()
             .get(&cur.pid)
             .and_then(|p| p.exit_status)
-            .unwrap_or(sig as i32 & 0x7f);
+            .unwrap_or(signal_status(sig as i32));
         drop(cur);
         exit_thread(status);
     }
