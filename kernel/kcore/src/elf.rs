@@ -21,7 +21,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::vma::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use veridian_syscall::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 pub const ET_EXEC: u16 = 2;
 pub const ET_DYN: u16 = 3;

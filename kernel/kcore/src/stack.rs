@@ -7,25 +7,12 @@ use alloc::vec::Vec;
 
 use crate::page::PAGE_SIZE;
 
-pub const AT_NULL: u64 = 0;
-pub const AT_PHDR: u64 = 3;
-pub const AT_PHENT: u64 = 4;
-pub const AT_PHNUM: u64 = 5;
-pub const AT_PAGESZ: u64 = 6;
-pub const AT_BASE: u64 = 7;
-pub const AT_FLAGS: u64 = 8;
-pub const AT_ENTRY: u64 = 9;
-pub const AT_UID: u64 = 11;
-pub const AT_EUID: u64 = 12;
-pub const AT_GID: u64 = 13;
-pub const AT_EGID: u64 = 14;
-pub const AT_PLATFORM: u64 = 15;
-pub const AT_HWCAP: u64 = 16;
-pub const AT_CLKTCK: u64 = 17;
-pub const AT_SECURE: u64 = 23;
-pub const AT_RANDOM: u64 = 25;
-pub const AT_HWCAP2: u64 = 26;
-pub const AT_EXECFN: u64 = 31;
+use veridian_syscall::auxv::{
+    AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_EXECFN, AT_FLAGS, AT_GID, AT_HWCAP,
+    AT_HWCAP2, AT_NULL, AT_PAGESZ, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PLATFORM, AT_RANDOM, AT_SECURE,
+    AT_UID,
+};
+use veridian_syscall::time::USER_HZ;
 
 /// The `AT_PLATFORM` string.
 pub const PLATFORM: &[u8] = b"x86_64";
@@ -66,7 +53,7 @@ pub fn auxv(p: &ProgramInfo) -> Vec<(u64, u64)> {
         (AT_EGID, 0),
         (AT_HWCAP, p.hwcap),
         (AT_HWCAP2, 0),
-        (AT_CLKTCK, 100),
+        (AT_CLKTCK, USER_HZ),
         (AT_SECURE, 0),
     ]
 }

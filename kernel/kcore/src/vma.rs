@@ -8,11 +8,9 @@ use alloc::collections::btree_map::{self, BTreeMap};
 use alloc::vec::Vec;
 use core::ops::RangeBounds;
 
-use crate::page::page_up;
+use veridian_syscall::mman::PROT_WRITE;
 
-pub const PROT_READ: u32 = 1;
-pub const PROT_WRITE: u32 = 2;
-pub const PROT_EXEC: u32 = 4;
+use crate::page::page_up;
 
 /// One region; its start is its key in the [`VmaMap`]. `B` is the file
 /// behind a private file mapping (cloned when a region is split).

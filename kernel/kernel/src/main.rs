@@ -73,7 +73,7 @@ fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     let disks = drivers::virtio_blk::probe();
     kprintln!("veridian: {} virtio-blk disk(s)", disks.len());
     *fs::disk::DISKS.lock() = disks;
-    match fs::init() {
+    match fs::init(Arc::new(task::procinfo::KernelProcs)) {
         Ok(blocks) => kprintln!("veridian: mounted / (blockfs, {} blocks)", blocks),
         Err(e) => fatal(format_args!("cannot mount the root file system: {:?}", e)),
     }
@@ -138,11 +138,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
     };
     let (file, size, path) = match fs::open_executable(c, veridian_vfs::abi::AT_FDCWD, &path) {
         Ok(r) => r,
-        Err(e) => fatal(format_args!(
-            "cannot load init {}: {}",
-            cmd.init,
-            veridian_syscall::errno::describe(e)
-        )),
+        Err(e) => fatal(format_args!("cannot load init {}: {}", cmd.init, e)),
     };
     for fd in 0..3 {
         if let Err(e) = fs::vfs().openat(
@@ -173,7 +169,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
         &envp,
     ) {
         Ok(l) => l,
-        Err(e) => fatal(format_args!("cannot load init {} (errno {})", cmd.init, e)),
+        Err(e) => fatal(format_args!("cannot load init {}: {}", cmd.init, e)),
     };
     drop(file);
     let pid = task::alloc_id();
@@ -197,7 +193,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
             threads: alloc::vec![pid],
             zombie: None,
             exit_status: None,
-            sigactions: Arc::new(Mutex::new([task::SigAction::default(); 65])),
+            sigactions: Arc::new(Mutex::new(task::DEFAULT_SIGACTIONS)),
             pending: 0,
             child_waiters: Vec::new(),
             cmdline: argv

@@ -5,8 +5,8 @@
 //! once: system-call numbers ([`nr`]), errno values ([`errno`]), and the
 //! argument constants grouped by topic ([`fcntl`], [`stat`], [`poll`],
 //! [`signal`], [`wait`], [`clone`], [`socket`], [`ioctl`], [`mman`],
-//! [`eventfd`], [`termios`], [`time`], [`futex`], [`prctl`], [`auxv`], [`resource`],
-//! [`limits`]). `tests/linux_abi.rs` checks them against the host's libc.
+//! [`eventfd`], [`termios`], [`time`], [`futex`], [`prctl`], [`random`], [`auxv`],
+//! [`resource`], [`limits`]). `tests/linux_abi.rs` checks them against the host's libc.
 //!
 //! VeridianOS uses the Linux x86_64 calling convention and numbering: the
 //! number goes in `rax`, arguments in `rdi, rsi, rdx, r10, r8, r9`, the result
@@ -35,6 +35,7 @@ stable! { pub mod limits; }
 stable! { pub mod mman; }
 stable! { pub mod poll; }
 stable! { pub mod prctl; }
+stable! { pub mod random; }
 stable! { pub mod resource; }
 stable! { pub mod signal; }
 stable! { pub mod socket; }

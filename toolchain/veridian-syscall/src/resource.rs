@@ -29,4 +29,6 @@ constants! {
     RUSAGE_SELF: i32 = 0;
     RUSAGE_CHILDREN: i32 = -1;
     RUSAGE_THREAD: i32 = 1;
+    /// Bytes of a `struct rusage` (two timevals and fourteen longs).
+    RUSAGE_SIZE: usize = 144;
 }

@@ -48,6 +48,11 @@ constants! {
     SIGRTMAX: i32 = 64;
     /// Number of signals, `_NSIG`: a `sigset_t` has this many bits.
     NSIG: usize = 64;
+    /// Bytes of the kernel's `sigset_t` (the `sigsetsize` argument of the
+    /// `rt_sig*` calls).
+    SIGSET_SIZE: usize = NSIG / 8;
+    /// Bytes of a `siginfo_t` (`SI_MAX_SIZE`).
+    SIGINFO_SIZE: usize = 128;
 
     // sa_handler special values.
     /// Default action.

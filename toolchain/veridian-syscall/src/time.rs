@@ -1,5 +1,5 @@
 //! Clocks and timers (`linux/time.h`): clock ids, the absolute-time flag,
-//! interval timers.
+//! interval timers, the tick rate user space sees.
 
 constants! {
     // Clock ids.
@@ -23,4 +23,8 @@ constants! {
     ITIMER_REAL: u32 = 0;
     ITIMER_VIRTUAL: u32 = 1;
     ITIMER_PROF: u32 = 2;
+
+    /// Clock ticks per second of `times(2)` and `AT_CLKTCK`
+    /// (`sysconf(_SC_CLK_TCK)`).
+    USER_HZ: u64 = 100;
 }

@@ -27,3 +27,39 @@ constants! {
     P_PGID: u32 = 2;
     P_PIDFD: u32 = 3;
 }
+
+// Wait statuses (what wait4 stores and waitid decodes): the exit code in
+// bits 8..16 after a normal exit, otherwise the signal in bits 0..7 and the
+// core-dump flag in bit 7.
+constants! {
+    /// Set in the status of a process whose fatal signal dumped core.
+    WCOREFLAG: i32 = 0x80;
+}
+
+stable! {
+    /// The status of a normal exit with `code` (its low 8 bits).
+    pub fn exit_status(code: i32) -> i32 {
+        (code & 0xff) << 8
+    }
+}
+
+stable! {
+    /// The status of a process killed by signal `sig`, without a core dump.
+    pub fn signal_status(sig: i32) -> i32 {
+        sig & 0x7f
+    }
+}
+
+stable! {
+    /// The signal that ended the process (`WTERMSIG`); 0 after a normal exit.
+    pub fn term_signal(status: i32) -> i32 {
+        status & 0x7f
+    }
+}
+
+stable! {
+    /// The exit code of a normal exit (`WEXITSTATUS`).
+    pub fn exit_code(status: i32) -> i32 {
+        (status >> 8) & 0xff
+    }
+}

@@ -301,6 +301,7 @@ fn signal_matches_libc() {
         signal::CLD_TRAPPED => libc::CLD_TRAPPED,
         signal::CLD_STOPPED => libc::CLD_STOPPED,
         signal::CLD_CONTINUED => libc::CLD_CONTINUED,
+        signal::SIGINFO_SIZE => std::mem::size_of::<libc::siginfo_t>(),
     }
 }
 
@@ -320,6 +321,29 @@ fn wait_matches_libc() {
         wait::P_PID => libc::P_PID,
         wait::P_PGID => libc::P_PGID,
         wait::P_PIDFD => libc::P_PIDFD,
+    }
+}
+
+#[test]
+fn wait_statuses_match_libc() {
+    for code in [0, 1, 42, 255, 256, -1] {
+        let st = wait::exit_status(code);
+        assert_eq!(st, libc::W_EXITCODE(code & 0xff, 0), "exit {code}");
+        assert!(libc::WIFEXITED(st));
+        assert_eq!(wait::exit_code(st), libc::WEXITSTATUS(st));
+        assert_eq!(wait::term_signal(st), 0);
+    }
+    for sig in [1, 9, 11, 15, 31, 64] {
+        let st = wait::signal_status(sig);
+        assert!(
+            libc::WIFSIGNALED(st) && !libc::WCOREDUMP(st),
+            "signal {sig}"
+        );
+        assert_eq!(wait::term_signal(st), libc::WTERMSIG(st));
+        assert_eq!(wait::term_signal(st), sig);
+        let core = st | wait::WCOREFLAG;
+        assert!(libc::WCOREDUMP(core));
+        assert_eq!(wait::term_signal(core), sig);
     }
 }
 
@@ -559,6 +583,20 @@ fn time_matches_libc() {
         time::ITIMER_VIRTUAL => libc::ITIMER_VIRTUAL,
         time::ITIMER_PROF => libc::ITIMER_PROF,
     }
+    // SAFETY: sysconf only reads its integer argument.
+    let clk_tck = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    same! {
+        time::USER_HZ => clk_tck,
+    }
+}
+
+#[test]
+fn random_matches_libc() {
+    same! {
+        random::GRND_NONBLOCK => libc::GRND_NONBLOCK,
+        random::GRND_RANDOM => libc::GRND_RANDOM,
+        random::GRND_INSECURE => libc::GRND_INSECURE,
+    }
 }
 
 #[test]
@@ -649,6 +687,7 @@ fn resource_matches_libc() {
         resource::RUSAGE_SELF => libc::RUSAGE_SELF,
         resource::RUSAGE_CHILDREN => libc::RUSAGE_CHILDREN,
         resource::RUSAGE_THREAD => libc::RUSAGE_THREAD,
+        resource::RUSAGE_SIZE => std::mem::size_of::<libc::rusage>(),
     }
 }
 

@@ -2,6 +2,7 @@ use super::*;
 use crate::page::PAGE_SIZE;
 use alloc::vec;
 use proptest::prelude::*;
+use veridian_syscall::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 
 const P: u64 = PAGE_SIZE;
 

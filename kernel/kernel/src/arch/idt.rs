@@ -3,17 +3,13 @@
 //! the remapped 8259 PIC.
 
 use crate::drivers::port::outb;
+use veridian_syscall::signal::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
 use x86_64::registers::control::Cr2;
 use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, PageFaultErrorCode};
 
 use super::gdt::DOUBLE_FAULT_IST;
 
 pub const TIMER_VECTOR: u8 = 32;
-const SIGILL: i32 = 4;
-const SIGTRAP: i32 = 5;
-const SIGBUS: i32 = 7;
-const SIGFPE: i32 = 8;
-const SIGSEGV: i32 = 11;
 
 static IDT: spin::Once<InterruptDescriptorTable> = spin::Once::new();
 
@@ -164,7 +160,7 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
             let mm = crate::task::current_mm();
             let m = mm.lock();
             m.find(addr)
-                .map(|(_, v)| v.prot & crate::mm::vma::PROT_EXEC != 0)
+                .map(|(_, v)| v.prot & veridian_syscall::mman::PROT_EXEC != 0)
                 .unwrap_or(false)
         };
         if ok && crate::task::current_mm().lock().handle_fault(addr, write) {

@@ -3,12 +3,10 @@
 //! devices, and the kernel RNG.
 
 use alloc::sync::Arc;
+use veridian_syscall::poll::{POLLIN, POLLOUT};
 use veridian_vfs::{CharDevice, DevFs, Errno, RandomSource, RawBlock, Result};
 
 use crate::drivers::serial;
-
-const POLLIN: u16 = 1;
-const POLLOUT: u16 = 4;
 
 /// A UART as a character device.
 pub struct SerialDev {

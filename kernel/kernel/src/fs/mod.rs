@@ -1,15 +1,16 @@
 //! Files: the shared `veridian-vfs` crate over a BlockFS root on the first
 //! virtio disk, with the kernel's devices in /dev and processes in /proc.
 //! This module builds the VFS at boot; the file semantics live in the VFS
-//! crate, blocking is `crate::wait`.
+//! crate, blocking is `crate::wait`. What /proc shows about processes comes
+//! from the provider [`init`] is given (`task::procinfo`): this module does
+//! not depend on `task`.
 
 pub mod devices;
 pub mod disk;
 pub mod eventfd;
-pub mod procinfo;
 
 use alloc::sync::Arc;
-use veridian_vfs::{BlockFsMount, DevFs, Errno, ProcFs, Timespec, Vfs};
+use veridian_vfs::{BlockFsMount, DevFs, Errno, ProcFs, ProcessInfo, Timespec, Vfs};
 
 pub use veridian_vfs::{Caller, FdTable, FsContext, OpenFile};
 
@@ -32,9 +33,9 @@ fn now_secs() -> u32 {
     (crate::time::realtime_ns() / 1_000_000_000) as u32
 }
 
-/// Mounts disk 0 as `/`, devfs on /dev and procfs on /proc. Returns the
-/// root's block count.
-pub fn init() -> Result<u64, Errno> {
+/// Mounts disk 0 as `/`, devfs on /dev and procfs over `procs` on /proc.
+/// Returns the root's block count.
+pub fn init(procs: Arc<dyn ProcessInfo>) -> Result<u64, Errno> {
     let mut fs = disk::mount_root()?;
     fs.set_clock(now_secs);
     let blocks = fs.statfs().total_blocks as u64;
@@ -43,10 +44,7 @@ pub fn init() -> Result<u64, Errno> {
     let dev = Arc::new(DevFs::new(Arc::new(devices::KernelRandom)));
     devices::register(&dev)?;
     v.mount(b"/dev", dev)?;
-    v.mount(
-        b"/proc",
-        Arc::new(ProcFs::new(Arc::new(procinfo::KernelProcs))),
-    )?;
+    v.mount(b"/proc", Arc::new(ProcFs::new(procs)))?;
     veridian_vfs::set_wake_hook(crate::wait::wake_key);
     VFS.call_once(|| v);
     Ok(blocks)
@@ -67,22 +65,19 @@ pub fn open_executable(
     c: Caller<'_>,
     dirfd: i32,
     path: &[u8],
-) -> Result<(OpenFile, u64, alloc::vec::Vec<u8>), i32> {
-    use veridian_syscall::errno::EACCES;
+) -> Result<(OpenFile, u64, alloc::vec::Vec<u8>), Errno> {
     use veridian_vfs::abi::{O_CLOEXEC, O_RDONLY};
     let v = vfs();
-    let f = v
-        .open_file(c, dirfd, path, O_RDONLY | O_CLOEXEC, 0)
-        .map_err(|e| e.0)?;
-    let st = v.fstat_file(&f).map_err(|e| e.0)?;
+    let f = v.open_file(c, dirfd, path, O_RDONLY | O_CLOEXEC, 0)?;
+    let st = v.fstat_file(&f)?;
     if st.kind != veridian_vfs::FileKind::Regular || st.perm & 0o111 == 0 {
-        return Err(EACCES);
+        return Err(Errno::EACCES);
     }
     let p = f.path().to_vec();
     Ok((f, st.size, p))
 }
 
 /// Reads from an open file at an offset (for the program loader).
-pub fn pread(f: &OpenFile, off: u64, buf: &mut [u8]) -> Result<usize, i32> {
-    vfs().pread_file(f, buf, off).map_err(|e| e.0)
+pub fn pread(f: &OpenFile, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
+    vfs().pread_file(f, buf, off)
 }

@@ -8,7 +8,7 @@ use x86_64::structures::paging::PageTableFlags as F;
 use super::paging::{AddressSpace, COW};
 use super::{frame, page_down, PAGE_SIZE, USER_END};
 
-pub use veridian_kcore::vma::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use veridian_syscall::mman::{PROT_EXEC, PROT_WRITE};
 
 /// Where mmap places regions without a hint (searching upward).
 pub const MMAP_BASE: u64 = 0x0000_7000_0000_0000;

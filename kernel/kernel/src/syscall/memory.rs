@@ -2,6 +2,11 @@
 //! mprotect, brk, madvise.
 
 use alloc::sync::Arc;
+use veridian_syscall::mman::{
+    MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED,
+    MAP_TYPE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE,
+};
+use veridian_vfs::abi::{O_ACCMODE, O_WRONLY};
 use veridian_vfs::Errno;
 
 use super::KResult;
@@ -10,11 +15,6 @@ use crate::mm::vma::{Backing, STACK_SIZE, STACK_TOP};
 use crate::mm::{page_down, page_up, PAGE_SIZE, USER_END};
 use crate::task;
 
-const MAP_SHARED: u32 = 1;
-const MAP_PRIVATE: u32 = 2;
-const MAP_FIXED: u32 = 0x10;
-const MAP_ANONYMOUS: u32 = 0x20;
-const MAP_FIXED_NOREPLACE: u32 = 0x100000;
 /// Regions per process, as Linux's default vm.max_map_count.
 const MAX_MAP_COUNT: usize = 65530;
 
@@ -28,23 +28,26 @@ impl Backing for FileBacking {
 }
 
 pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KResult {
-    if len == 0 || !off.is_multiple_of(PAGE_SIZE) || prot & !7 != 0 {
+    if len == 0
+        || !off.is_multiple_of(PAGE_SIZE)
+        || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0
+    {
         return Err(Errno::EINVAL);
     }
     let len = page_up(len);
     if len == 0 || len > (1 << 40) {
         return Err(Errno::ENOMEM);
     }
-    let kind = flags & 3;
+    let kind = flags & MAP_TYPE;
     if kind != MAP_PRIVATE && kind != MAP_SHARED {
         return Err(Errno::EINVAL);
     }
     let file = if flags & MAP_ANONYMOUS == 0 {
         let f = task::current().files().get(fd)?;
-        if f.flags() & 3 == 1 {
+        if f.flags() & O_ACCMODE == O_WRONLY {
             return Err(Errno::EACCES);
         }
-        if kind == MAP_SHARED && prot & 2 != 0 {
+        if kind == MAP_SHARED && prot & PROT_WRITE != 0 {
             // Shared writable file mappings would need write-back.
             return Err(Errno::ENODEV);
         }
@@ -110,8 +113,6 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
 }
 
 pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64) -> KResult {
-    const MREMAP_MAYMOVE: u32 = 1;
-    const MREMAP_FIXED: u32 = 2;
     if !old.is_multiple_of(PAGE_SIZE)
         || flags & !3 != 0
         || (flags & MREMAP_FIXED != 0 && flags & MREMAP_MAYMOVE == 0)
@@ -197,7 +198,7 @@ pub fn munmap(addr: u64, len: u64) -> KResult {
 }
 
 pub fn mprotect(addr: u64, len: u64, prot: u32) -> KResult {
-    if !addr.is_multiple_of(PAGE_SIZE) || prot & !7 != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) || prot & !(PROT_READ | PROT_WRITE | PROT_EXEC) != 0 {
         return Err(Errno::EINVAL);
     }
     let end = addr.checked_add(page_up(len)).ok_or(Errno::ENOMEM)?;
@@ -243,7 +244,6 @@ pub fn brk(addr: u64) -> KResult {
 }
 
 pub fn madvise(addr: u64, len: u64, advice: u32) -> KResult {
-    const MADV_DONTNEED: u32 = 4;
     if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL);
     }

@@ -1,11 +1,26 @@
 //! System information: uname, getrandom, rlimits, sysinfo, affinity, usage.
 
-use super::KResult;
-use crate::task::user;
+use veridian_syscall::prctl::{
+    PR_GET_DUMPABLE, PR_GET_NAME, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_PDEATHSIG,
+};
+use veridian_syscall::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
+use veridian_syscall::resource::{
+    RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS,
+};
 use veridian_vfs::Errno;
 
+use super::KResult;
+use crate::task::user::{In, Out, UserPtr, UserSlice};
+
+/// Bytes of one `struct utsname` field (`__NEW_UTS_LEN` + 1).
+const UTS_FIELD: usize = 65;
+/// Bytes of a thread name (`TASK_COMM_LEN`, with the NUL).
+const COMM_LEN: usize = 16;
+/// Bytes of a `struct sysinfo` on x86_64.
+const SYSINFO_SIZE: usize = 112;
+
 pub fn uname(buf: u64) -> KResult {
-    let mut u = [0u8; 65 * 6];
+    let mut u = [0u8; UTS_FIELD * 6];
     let fields: [&[u8]; 6] = [
         b"VeridianOS",
         b"veridian",
@@ -15,41 +30,39 @@ pub fn uname(buf: u64) -> KResult {
         b"(none)",
     ];
     for (i, f) in fields.iter().enumerate() {
-        u[i * 65..i * 65 + f.len()].copy_from_slice(f);
+        u[i * UTS_FIELD..i * UTS_FIELD + f.len()].copy_from_slice(f);
     }
-    user::write_bytes(buf, &u)?;
+    UserSlice::<Out>::new(buf, u.len()).write(&u)?;
     Ok(0)
 }
 
 pub fn getrandom(buf: u64, len: u64, flags: u32) -> KResult {
-    if flags & !7 != 0 {
+    if flags & !(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE) != 0 {
         return Err(Errno::EINVAL);
     }
     let n = len.min(1 << 20) as usize;
     let mut k = alloc::vec![0u8; n];
     crate::random::fill(&mut k);
-    user::write_bytes(buf, &k)?;
+    UserSlice::<Out>::new(buf, n).write(&k)?;
     Ok(n as u64)
 }
 
 /// (soft, hard) limits reported for each resource.
-fn limit(res: u32) -> Result<(u64, u64), Errno> {
-    const INF: u64 = u64::MAX;
+fn limit(res: u32) -> Result<[u64; 2], Errno> {
     match res {
-        3 => Ok((8 << 20, INF)),
-        7 => Ok((1024, 1024)),
-        6 => Ok((crate::task::MAX_TASKS as u64, crate::task::MAX_TASKS as u64)),
-        0..=15 => Ok((INF, INF)),
+        RLIMIT_STACK => Ok([crate::mm::vma::STACK_SIZE, RLIM_INFINITY]),
+        RLIMIT_NOFILE => Ok([crate::task::current().files().limit() as u64; 2]),
+        RLIMIT_NPROC => Ok([crate::task::MAX_TASKS as u64; 2]),
+        _ if res < RLIM_NLIMITS => Ok([RLIM_INFINITY; 2]),
         _ => Err(Errno::EINVAL),
     }
 }
 
+/// A `struct rlimit`: soft, then hard limit.
+type Rlimit = UserPtr<[u64; 2]>;
+
 pub fn getrlimit(res: u32, out: u64) -> KResult {
-    let (s, h) = limit(res)?;
-    let mut b = [0u8; 16];
-    b[0..8].copy_from_slice(&s.to_le_bytes());
-    b[8..16].copy_from_slice(&h.to_le_bytes());
-    user::write_bytes(out, &b)?;
+    Rlimit::new(out).write(&limit(res)?)?;
     Ok(0)
 }
 
@@ -60,26 +73,26 @@ pub fn prlimit64(pid: u32, res: u32, new: u64, old: u64) -> KResult {
     if old != 0 {
         getrlimit(res, old)?;
     }
-    if new != 0 {
-        user::read_bytes(new, 16)?;
+    if let Some(new) = Rlimit::non_null(new) {
+        new.read()?;
     }
     limit(res).map(|_| 0)
 }
 
 pub fn getrusage(out: u64) -> KResult {
-    user::write_bytes(out, &[0u8; 144])?;
+    super::process::no_rusage(out)?;
     Ok(0)
 }
 
 pub fn sysinfo(out: u64) -> KResult {
     let (free, total) = crate::mm::frame::stats();
-    let mut b = [0u8; 112];
+    let mut b = [0u8; SYSINFO_SIZE];
     b[0..8].copy_from_slice(&(crate::time::monotonic_ns() / 1_000_000_000).to_le_bytes());
     b[32..40].copy_from_slice(&(total as u64 * 4096).to_le_bytes());
     b[40..48].copy_from_slice(&(free as u64 * 4096).to_le_bytes());
     b[80..82].copy_from_slice(&(crate::task::TASKS.lock().len() as u16).to_le_bytes());
     b[104..108].copy_from_slice(&1u32.to_le_bytes());
-    user::write_bytes(out, &b)?;
+    UserSlice::<Out>::new(out, b.len()).write(&b)?;
     Ok(0)
 }
 
@@ -90,20 +103,19 @@ pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> KResult {
     }
     let mut b = alloc::vec![0u8; size.min(128) as usize];
     b[0] = 1;
-    user::write_bytes(mask, &b)?;
+    UserSlice::<Out>::new(mask, b.len()).write(&b)?;
     Ok(b.len() as u64)
 }
 
 /// prctl: thread names are accepted and kept nowhere; other options EINVAL.
 pub fn prctl(option: u64, arg: u64) -> KResult {
-    const PR_SET_PDEATHSIG: u64 = 1;
-    const PR_GET_DUMPABLE: u64 = 3;
-    const PR_SET_DUMPABLE: u64 = 4;
-    const PR_SET_NAME: u64 = 15;
-    const PR_GET_NAME: u64 = 16;
     match option {
-        PR_SET_NAME => user::read_bytes(arg, 16).map(|_| 0),
-        PR_GET_NAME => user::write_bytes(arg, b"veridian\0\0\0\0\0\0\0\0").map(|_| 0),
+        PR_SET_NAME => UserSlice::<In>::new(arg, COMM_LEN).read().map(|_| 0),
+        PR_GET_NAME => {
+            let mut name = [0u8; COMM_LEN];
+            name[..8].copy_from_slice(b"veridian");
+            UserSlice::<Out>::new(arg, COMM_LEN).write(&name).map(|_| 0)
+        }
         PR_SET_PDEATHSIG | PR_SET_DUMPABLE => Ok(0),
         PR_GET_DUMPABLE => Ok(1),
         _ => Err(Errno::EINVAL),
@@ -112,11 +124,8 @@ pub fn prctl(option: u64, arg: u64) -> KResult {
 
 /// getcpu: always CPU 0, node 0.
 pub fn getcpu(cpu: u64, node: u64) -> KResult {
-    if cpu != 0 {
-        user::write_u32(cpu, 0)?;
-    }
-    if node != 0 {
-        user::write_u32(node, 0)?;
+    for p in [cpu, node].into_iter().filter_map(UserPtr::<u32>::non_null) {
+        p.write(&0)?;
     }
     Ok(0)
 }

@@ -90,7 +90,7 @@ fn finish_return(f: &mut TrapFrame, syscall: Option<u64>) {
             f.rip,
             f.rsp
         );
-        crate::task::exit::kill_current_by_signal(11);
+        crate::task::exit::kill_current_by_signal(veridian_syscall::signal::SIGSEGV);
     }
 }
 

@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use veridian_net::abi::{POLLFD_SIZE, POLLNVAL};
 use veridian_net::PollFd;
+use veridian_syscall::signal::SIGSET_SIZE;
 use veridian_vfs::Errno;
 use veridian_vfs::OpenFile;
 
@@ -13,7 +14,8 @@ use super::KResult;
 use crate::fs::vfs;
 use crate::net::socket_file::SocketFile;
 use crate::task::current;
-use crate::task::user;
+use crate::task::signal::UNBLOCKABLE;
+use crate::task::user::{InOut, UserPtr, UserSlice};
 
 /// Most fds one poll may name (Linux: `RLIMIT_NOFILE`).
 const MAX_FDS: u64 = 4096;
@@ -45,8 +47,7 @@ pub fn timespec_deadline(p: u64) -> Result<Option<u64>, Errno> {
     if p == 0 {
         return Ok(None);
     }
-    let sec = user::read_u64(p)? as i64;
-    let nsec = user::read_u64(p + 8)? as i64;
+    let [sec, nsec] = UserPtr::<[i64; 2]>::new(p).read()?;
     let ns = veridian_net::select::timespec_ns(sec, nsec)?;
     Ok(Some(crate::time::monotonic_ns().saturating_add(ns)))
 }
@@ -63,11 +64,10 @@ pub fn with_sigmask(mask: u64, size: u64, f: impl FnOnce() -> KResult) -> KResul
     if mask == 0 {
         return f();
     }
-    if size != 8 {
+    if size != SIGSET_SIZE as u64 {
         return Err(Errno::EINVAL);
     }
-    let kill_stop = (1u64 << 8) | (1u64 << 18);
-    let new = user::read_u64(mask)? & !kill_stop;
+    let new = UserPtr::<u64>::new(mask).read()? & !UNBLOCKABLE;
     let old = current().sigmask.swap(new, Ordering::Relaxed);
     let r = f();
     let cur = current();
@@ -84,7 +84,8 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
     if n > MAX_FDS {
         return Err(Errno::EINVAL);
     }
-    let raw = user::read_bytes(fds, n as usize * POLLFD_SIZE)?;
+    let user_fds = UserSlice::<InOut>::new(fds, n as usize * POLLFD_SIZE);
+    let raw = user_fds.read()?;
     let mut pfds: Vec<PollFd> = raw
         .chunks_exact(POLLFD_SIZE)
         .map(PollFd::decode)
@@ -103,7 +104,7 @@ pub fn poll_until(fds: u64, n: u64, deadline: Option<u64>) -> KResult {
         let expired = deadline.is_some_and(|d| crate::time::monotonic_ns() >= d);
         if ready > 0 || expired {
             let out: Vec<u8> = pfds.iter().flat_map(|p| p.encode()).collect();
-            user::write_bytes(fds, &out)?;
+            user_fds.write(&out)?;
             return Ok(ready);
         }
         if crate::wait::interrupted() {

@@ -4,12 +4,24 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
+use veridian_syscall::futex::{
+    FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE, FUTEX_REQUEUE, FUTEX_WAIT,
+    FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET,
+};
+use veridian_syscall::limits::PATH_MAX;
+use veridian_syscall::prctl::{ARCH_GET_FS, ARCH_SET_FS};
+use veridian_syscall::resource::RUSAGE_SIZE;
+use veridian_syscall::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD, SIG_IGN};
+use veridian_syscall::wait::{
+    exit_code, exit_status, term_signal, P_ALL, P_PGID, P_PID, P_PIDFD, WALL, WCLONE, WCONTINUED,
+    WCOREFLAG, WEXITED, WNOHANG, WNOTHREAD, WNOWAIT, WSTOPPED,
+};
 use veridian_vfs::Errno;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
 use crate::mm::vma::Mm;
-use crate::task::user;
+use crate::task::user::{self, Out, UserPtr, UserSlice};
 use crate::task::{self, current, exec, exit, fork, futex, PROCS};
 
 pub fn clone(f: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> KResult {
@@ -17,7 +29,7 @@ pub fn clone(f: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u
 }
 
 pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KResult {
-    let path = user::read_cstr(p, 4096)?;
+    let path = user::read_cstr(p, PATH_MAX)?;
     let argv = user::read_str_array(argv)?;
     let envp = user::read_str_array(envp)?;
     let (file, size, abs) = {
@@ -30,24 +42,21 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
             },
             dirfd,
             &path,
-        )
-        .map_err(Errno)?
+        )?
     };
     let mut head = [0u8; 2];
-    if crate::fs::pread(&file, 0, &mut head).map_err(Errno)? == 2 && &head == b"#!" {
+    if crate::fs::pread(&file, 0, &mut head)? == 2 && &head == b"#!" {
         return Err(Errno::ENOEXEC);
     }
     let mut mm = Mm::new().ok_or(Errno::ENOMEM)?;
     let loaded = exec::load(
         &mut mm,
-        // The loader (task::exec) speaks raw errno values.
         &|off, buf| crate::fs::pread(&file, off, buf),
         size,
         &abs,
         &argv,
         &envp,
-    )
-    .map_err(Errno)?;
+    )?;
     drop(file);
     let cur = current();
     let new_mm = Arc::new(Mutex::new(mm));
@@ -68,7 +77,7 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
                 .collect();
             let mut acts = *p.sigactions.lock();
             for a in acts.iter_mut() {
-                if a.handler > 1 {
+                if a.handler > SIG_IGN {
                     *a = task::SigAction::default();
                 }
             }
@@ -84,22 +93,16 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
 }
 
 pub fn exit(code: i32) -> KResult {
-    exit::exit_thread(exit::exited(code));
+    exit::exit_thread(exit_status(code));
 }
 
 pub fn exit_group(code: i32) -> KResult {
     exit::exit_group(code);
 }
 
-const WNOHANG: u32 = 1;
-const WSTOPPED: u32 = 2;
-const WEXITED: u32 = 4;
-const WCONTINUED: u32 = 8;
-const WNOWAIT: u32 = 0x0100_0000;
 /// `__WNOTHREAD | __WALL | __WCLONE`: accepted, no effect (one waiter set
 /// per process, and every child is an ordinary one).
-const WTHREAD_BITS: u32 = 0x2000_0000 | 0x4000_0000 | 0x8000_0000;
-const RUSAGE_SIZE: usize = 144;
+const WTHREAD_BITS: u32 = WNOTHREAD | WALL | WCLONE;
 
 pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
     if options & !(WNOHANG | WSTOPPED | WCONTINUED | WTHREAD_BITS) != 0 {
@@ -116,12 +119,12 @@ pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
         exited: true,
         keep: false,
     };
-    let (cpid, st) = exit::wait(who, opts).map_err(Errno)?.unwrap_or((0, 0));
-    if cpid != 0 && status != 0 {
-        user::write_u32(status, st as u32)?;
+    let (cpid, st) = exit::wait(who, opts)?.unwrap_or((0, 0));
+    if let (true, Some(status)) = (cpid != 0, UserPtr::<i32>::non_null(status)) {
+        status.write(&st)?;
     }
     if rusage != 0 {
-        user::write_bytes(rusage, &[0u8; RUSAGE_SIZE])?;
+        no_rusage(rusage)?;
     }
     Ok(cpid as u64)
 }
@@ -133,22 +136,27 @@ pub fn wait4(pid: i32, status: u64, options: u32, rusage: u64) -> KResult {
 pub fn waitid(idtype: u32, id: i32, infop: u64, options: u32, rusage: u64) -> KResult {
     let found = waitid_child(idtype, id, options);
     if let (Ok(Some(_)), true) = (&found, rusage != 0) {
-        user::write_bytes(rusage, &[0u8; RUSAGE_SIZE])?;
+        no_rusage(rusage)?;
     }
-    if infop != 0 {
+    if let Some(info) = UserPtr::<[i32; 3]>::non_null(infop) {
         let (head, tail) = siginfo(found.as_ref().ok().copied().flatten());
-        user::write_bytes(infop, &head)?;
-        user::write_bytes(infop.wrapping_add(16), &tail)?;
+        info.write(&head)?;
+        // si_pid, si_uid, si_status at offset 16 (after a 4-byte hole,
+        // which Linux leaves alone).
+        UserPtr::<[i32; 3]>::new(infop.wrapping_add(16)).write(&tail)?;
     }
     found.map(|_| 0)
 }
 
+/// Fills a `struct rusage` with zeros: there is no usage accounting.
+pub fn no_rusage(addr: u64) -> Result<(), Errno> {
+    UserSlice::<Out>::new(addr, RUSAGE_SIZE)
+        .write(&[0u8; RUSAGE_SIZE])
+        .map(|_| ())
+}
+
 /// The checks and the wait of [`waitid`]: the child reported, if any.
 fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>, Errno> {
-    const P_ALL: u32 = 0;
-    const P_PID: u32 = 1;
-    const P_PGID: u32 = 2;
-    const P_PIDFD: u32 = 3;
     if options & !(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WTHREAD_BITS) != 0
         || options & (WEXITED | WSTOPPED | WCONTINUED) == 0
     {
@@ -168,36 +176,26 @@ fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>
         exited: options & WEXITED != 0,
         keep: options & WNOWAIT != 0,
     };
-    exit::wait(who, opts).map_err(Errno)
+    exit::wait(who, opts)
 }
 
 /// The parts of a `siginfo_t` waitid writes: bytes 0..12 (`si_signo`,
 /// `si_errno`, `si_code`) and 16..28 (`si_pid`, `si_uid`, `si_status`);
 /// all zero without a child.
-fn siginfo(child: Option<(u32, i32)>) -> ([u8; 12], [u8; 12]) {
-    const CLD_EXITED: i32 = 1;
-    const CLD_KILLED: i32 = 2;
-    const CLD_DUMPED: i32 = 3;
+fn siginfo(child: Option<(u32, i32)>) -> ([i32; 3], [i32; 3]) {
     let (signo, code, pid, status) = match child {
         None => (0, 0, 0, 0),
         Some((pid, st)) => {
-            let (code, status) = match st & 0x7f {
-                0 => (CLD_EXITED, (st >> 8) & 0xff),
-                sig if st & 0x80 != 0 => (CLD_DUMPED, sig),
+            let (code, status) = match term_signal(st) {
+                0 => (CLD_EXITED, exit_code(st)),
+                sig if st & WCOREFLAG != 0 => (CLD_DUMPED, sig),
                 sig => (CLD_KILLED, sig),
             };
-            (exit::SIGCHLD, code, pid as i32, status)
+            (SIGCHLD, code, pid as i32, status)
         }
-    };
-    let words = |a: i32, b: i32, c: i32| {
-        let mut out = [0u8; 12];
-        for (chunk, v) in out.chunks_exact_mut(4).zip([a, b, c]) {
-            chunk.copy_from_slice(&v.to_le_bytes());
-        }
-        out
     };
     // si_uid: every process runs as root.
-    (words(signo, 0, code), words(pid, 0, status))
+    ([signo, 0, code], [pid, 0, status])
 }
 
 pub fn getpid() -> KResult {
@@ -248,10 +246,9 @@ pub fn setids(nr: usize, a0: u64, a1: u64) -> KResult {
     }
 }
 
+/// arch_prctl: the fs base (TLS) only; the gs base and everything else
+/// are `EINVAL`.
 pub fn arch_prctl(code: u64, addr: u64) -> KResult {
-    const ARCH_SET_GS: u64 = 0x1001;
-    const ARCH_SET_FS: u64 = 0x1002;
-    const ARCH_GET_FS: u64 = 0x1003;
     match code {
         ARCH_SET_FS => {
             if addr >= crate::mm::USER_END {
@@ -262,10 +259,9 @@ pub fn arch_prctl(code: u64, addr: u64) -> KResult {
             Ok(0)
         }
         ARCH_GET_FS => {
-            user::write_u64(addr, current().fs_base.load(Ordering::Relaxed))?;
+            UserPtr::<u64>::new(addr).write(&current().fs_base.load(Ordering::Relaxed))?;
             Ok(0)
         }
-        ARCH_SET_GS => Err(Errno::EINVAL),
         _ => Err(Errno::EINVAL),
     }
 }
@@ -277,45 +273,34 @@ pub fn set_tid_address(addr: u64) -> KResult {
 }
 
 pub fn futex(uaddr: u64, op: u32, val: u32, timeout: u64, _uaddr2: u64, _val3: u32) -> KResult {
-    const WAIT: u32 = 0;
-    const WAKE: u32 = 1;
-    const REQUEUE: u32 = 3;
-    const CMP_REQUEUE: u32 = 4;
-    const WAIT_BITSET: u32 = 9;
-    const WAKE_BITSET: u32 = 10;
-    const CLOCK_REALTIME_FLAG: u32 = 256;
     if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL);
     }
     let mm = task::current_mm();
-    match op & 127 {
-        WAIT | WAIT_BITSET => {
-            let deadline = if timeout == 0 {
-                0
-            } else {
-                let raw = user::read_bytes(timeout, 16)?;
-                let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
-                let nsec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
-                if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
-                    return Err(Errno::EINVAL);
-                }
-                let ns = (sec as u64)
-                    .saturating_mul(1_000_000_000)
-                    .saturating_add(nsec as u64);
-                let now = crate::time::monotonic_ns();
-                if op & 127 == WAIT {
-                    now.saturating_add(ns).max(1)
-                } else if op & CLOCK_REALTIME_FLAG != 0 {
-                    now.saturating_add(ns.saturating_sub(crate::time::realtime_ns()))
-                        .max(1)
-                } else {
-                    ns.max(1)
+    let cmd = op & FUTEX_CMD_MASK;
+    match cmd {
+        FUTEX_WAIT | FUTEX_WAIT_BITSET => {
+            let deadline = match UserPtr::<[i64; 2]>::non_null(timeout) {
+                None => 0,
+                Some(ts) => {
+                    let [sec, nsec] = ts.read()?;
+                    let ns = veridian_net::select::timespec_ns(sec, nsec)?;
+                    let now = crate::time::monotonic_ns();
+                    if cmd == FUTEX_WAIT {
+                        // FUTEX_WAIT's timeout is relative.
+                        now.saturating_add(ns).max(1)
+                    } else if op & FUTEX_CLOCK_REALTIME != 0 {
+                        now.saturating_add(ns.saturating_sub(crate::time::realtime_ns()))
+                            .max(1)
+                    } else {
+                        ns.max(1)
+                    }
                 }
             };
             futex::wait(&mm, uaddr, val, deadline).map(|_| 0)
         }
-        WAKE | WAKE_BITSET => Ok(futex::wake(&mm, uaddr, val as usize) as u64),
-        REQUEUE | CMP_REQUEUE => Ok(futex::wake(&mm, uaddr, usize::MAX) as u64),
+        FUTEX_WAKE | FUTEX_WAKE_BITSET => Ok(futex::wake(&mm, uaddr, val as usize) as u64),
+        FUTEX_REQUEUE | FUTEX_CMP_REQUEUE => Ok(futex::wake(&mm, uaddr, usize::MAX) as u64),
         _ => Err(Errno::ENOSYS),
     }
 }

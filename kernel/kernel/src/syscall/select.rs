@@ -9,7 +9,7 @@ use veridian_vfs::Errno;
 use super::poll::{fd_readiness, with_sigmask};
 use super::KResult;
 use crate::task::current;
-use crate::task::user;
+use crate::task::user::{In, Out, UserPtr, UserSlice};
 
 /// How the caller's timeout is laid out, for the write-back.
 #[derive(Clone, Copy)]
@@ -60,27 +60,13 @@ impl Timeout {
             Format::Timeval => select::encode_timeval(left),
             Format::Timespec => select::encode_timespec(left),
         };
-        let _ = user::write_bytes(self.ptr, &bytes);
+        let _ = UserSlice::<Out>::new(self.ptr, bytes.len()).write(&bytes);
     }
 }
 
 /// Two user `i64`s at `p` (a timeval, a timespec, pselect6's argument pair).
 fn read_pair(p: u64) -> Result<[i64; 2], Errno> {
-    let mut b = [0u8; 16];
-    user::read_into(p, &mut b)?;
-    let word = |i: usize| {
-        i64::from_le_bytes([
-            b[i],
-            b[i + 1],
-            b[i + 2],
-            b[i + 3],
-            b[i + 4],
-            b[i + 5],
-            b[i + 6],
-            b[i + 7],
-        ])
-    };
-    Ok([word(0), word(8)])
+    UserPtr::<[i64; 2]>::new(p).read()
 }
 
 /// select(nfds, readfds, writefds, exceptfds, timeout).
@@ -125,7 +111,7 @@ fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
         if p == 0 {
             Ok(None)
         } else {
-            user::read_bytes(p, fd_set_bytes(n)).map(Some)
+            UserSlice::<In>::new(p, fd_set_bytes(n)).read().map(Some)
         }
     };
     let [r, w, e] = [copy_in(ptrs[0])?, copy_in(ptrs[1])?, copy_in(ptrs[2])?];
@@ -149,7 +135,8 @@ fn select_until(nfds: i32, ptrs: [u64; 3], deadline: Option<u64>) -> KResult {
         }
         for (p, set) in ptrs.iter().zip(ready.sets.iter()) {
             if let Some(set) = set {
-                user::write_bytes(*p, &set.encode())?;
+                let bytes = set.encode();
+                UserSlice::<Out>::new(*p, bytes.len()).write(&bytes)?;
             }
         }
         return Ok(ready.count);

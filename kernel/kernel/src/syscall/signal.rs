@@ -4,21 +4,46 @@
 //! process next returns from a system call; rt_sigreturn undoes it.
 
 use core::sync::atomic::Ordering;
+use veridian_syscall::signal::{
+    SA_NODEFER, SA_RESETHAND, SA_RESTART, SIGINFO_SIZE, SIGKILL, SIGPIPE, SIGRTMAX, SIGSEGV,
+    SIGSET_SIZE, SIGSTOP, SIG_BLOCK, SIG_IGN, SIG_SETMASK, SIG_UNBLOCK, SS_DISABLE,
+};
 use veridian_vfs::Errno;
 
 use super::KResult;
 use crate::arch::entry::TrapFrame;
-use crate::task::user;
+use crate::task::signal::{sig_bit, UNBLOCKABLE};
+use crate::task::user::{In, Out, UserPtr, UserSlice};
 use crate::task::{current, exit, SigAction, PROCS, TASKS};
 
-const SIG_IGN: u64 = 1;
-const SIGKILL: i32 = 9;
-const SIGSTOP: i32 = 19;
+/// The kernel's `struct sigaction` on x86_64: handler, flags, restorer,
+/// mask, each 8 bytes.
+type RawSigAction = [u64; 4];
+
+/// Bytes of a `stack_t` (sigaltstack): `ss_sp`, `ss_flags` (+ padding),
+/// `ss_size`.
+const STACK_T_SIZE: usize = 24;
+
+/// Whether `sig` is a signal number (0, the existence check, is not).
+fn is_signal(sig: i32) -> bool {
+    (1..=SIGRTMAX).contains(&sig)
+}
+
+/// The `sigsetsize` argument of the `rt_sig*` calls: `EINVAL` unless it is
+/// the kernel's `sigset_t` size.
+fn check_sigset_size(size: u64) -> Result<(), Errno> {
+    if size == SIGSET_SIZE as u64 {
+        Ok(())
+    } else {
+        Err(Errno::EINVAL)
+    }
+}
 
 pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
-    if !(1..=64).contains(&sig) || size != 8 {
+    if !is_signal(sig) {
         return Err(Errno::EINVAL);
     }
+    check_sigset_size(size)?;
     let pid = current().pid;
     let acts = PROCS
         .lock()
@@ -26,60 +51,53 @@ pub fn rt_sigaction(sig: i32, act: u64, old: u64, size: u64) -> KResult {
         .map(|p| p.sigactions.clone())
         .ok_or(Errno::ESRCH)?;
     let prev = acts.lock()[sig as usize];
-    if old != 0 {
-        let mut b = [0u8; 32];
-        b[0..8].copy_from_slice(&prev.handler.to_le_bytes());
-        b[8..16].copy_from_slice(&prev.flags.to_le_bytes());
-        b[16..24].copy_from_slice(&prev.restorer.to_le_bytes());
-        b[24..32].copy_from_slice(&prev.mask.to_le_bytes());
-        user::write_bytes(old, &b)?;
+    if let Some(old) = UserPtr::<RawSigAction>::non_null(old) {
+        old.write(&[prev.handler, prev.flags, prev.restorer, prev.mask])?;
     }
-    if act != 0 {
+    if let Some(act) = UserPtr::<RawSigAction>::non_null(act) {
         if sig == SIGKILL || sig == SIGSTOP {
             return Err(Errno::EINVAL);
         }
-        let raw = user::read_bytes(act, 32)?;
-        let w = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap_or_default());
+        let [handler, flags, restorer, mask] = act.read()?;
         acts.lock()[sig as usize] = SigAction {
-            handler: w(0),
-            flags: w(8),
-            restorer: w(16),
-            mask: w(24),
+            handler,
+            flags,
+            restorer,
+            mask,
         };
     }
     Ok(0)
 }
 
 pub fn rt_sigprocmask(how: i32, set: u64, old: u64, size: u64) -> KResult {
-    if size != 8 {
-        return Err(Errno::EINVAL);
-    }
+    check_sigset_size(size)?;
     let cur = current();
     let prev = cur.sigmask.load(Ordering::Relaxed);
-    if set != 0 {
-        let s = user::read_u64(set)? & !((1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1)));
+    if let Some(set) = UserPtr::<u64>::non_null(set) {
+        let s = set.read()? & !UNBLOCKABLE;
         let new = match how {
-            0 => prev | s,
-            1 => prev & !s,
-            2 => s,
+            SIG_BLOCK => prev | s,
+            SIG_UNBLOCK => prev & !s,
+            SIG_SETMASK => s,
             _ => return Err(Errno::EINVAL),
         };
         cur.sigmask.store(new, Ordering::Relaxed);
     }
-    if old != 0 {
-        user::write_u64(old, prev)?;
+    if let Some(old) = UserPtr::<u64>::non_null(old) {
+        old.write(&prev)?;
     }
     Ok(0)
 }
 
+/// sigaltstack: accepted, never used; the old stack reads as disabled.
 pub fn sigaltstack(ss: u64, old: u64) -> KResult {
     if old != 0 {
-        let mut b = [0u8; 24];
-        b[8..12].copy_from_slice(&2u32.to_le_bytes());
-        user::write_bytes(old, &b)?;
+        let mut b = [0u8; STACK_T_SIZE];
+        b[8..12].copy_from_slice(&SS_DISABLE.to_le_bytes());
+        UserSlice::<Out>::new(old, STACK_T_SIZE).write(&b)?;
     }
     if ss != 0 {
-        user::read_bytes(ss, 24)?;
+        UserSlice::<In>::new(ss, STACK_T_SIZE).read()?;
     }
     Ok(0)
 }
@@ -90,18 +108,16 @@ pub fn raise_sigpipe() {
     let t = current();
     let (pid, tid) = (t.pid as i32, t.tid as i32);
     drop(t);
-    let _ = tgkill(pid, tid, veridian_syscall::signal::SIGPIPE);
+    let _ = tgkill(pid, tid, SIGPIPE);
 }
 
 /// Applies `sig` to process `pid`.
 fn send(pid: u32, sig: i32) -> KResult {
-    crate::task::signal::post(pid, sig)
-        .map(|_| 0)
-        .map_err(Errno)
+    crate::task::signal::post(pid, sig).map(|_| 0)
 }
 
 pub fn kill(pid: i32, sig: i32) -> KResult {
-    if !(0..=64).contains(&sig) {
+    if sig != 0 && !is_signal(sig) {
         return Err(Errno::EINVAL);
     }
     if pid > 0 {
@@ -131,7 +147,7 @@ pub fn kill(pid: i32, sig: i32) -> KResult {
 }
 
 pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> KResult {
-    if !(0..=64).contains(&sig) || tid <= 0 {
+    if (sig != 0 && !is_signal(sig)) || tid <= 0 {
         return Err(Errno::EINVAL);
     }
     let t = TASKS
@@ -145,11 +161,11 @@ pub fn tgkill(tgid: i32, tid: i32, sig: i32) -> KResult {
     send(t.pid, sig)
 }
 
-const SA_NODEFER: u64 = 0x4000_0000;
-const SA_RESTART: u64 = 0x1000_0000;
-const SA_RESETHAND: u64 = 0x8000_0000;
+/// Bytes of the kernel's `struct ucontext` on x86_64 (`uc_flags`,
+/// `uc_link`, `uc_stack`, `uc_mcontext`, `uc_sigmask`).
 const UC_SIZE: u64 = 304;
-const SIGINFO_SIZE: u64 = 128;
+/// [`SIGINFO_SIZE`] for address arithmetic.
+const SIGINFO_BYTES: u64 = SIGINFO_SIZE as u64;
 
 /// The lowest pending, unmasked signal with a handler, taken off the
 /// pending set, with its action.
@@ -162,7 +178,7 @@ fn take_deliverable(mask: u64) -> Option<(i32, SigAction)> {
         return None;
     }
     let sig = ready.trailing_zeros() as i32 + 1;
-    p.pending &= !(1 << (sig - 1));
+    p.pending &= !sig_bit(sig);
     let mut acts = p.sigactions.lock();
     let act = acts[sig as usize];
     if act.flags & SA_RESETHAND != 0 {
@@ -221,11 +237,11 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
         m => m,
     };
     let fp_addr = (f.rsp.wrapping_sub(128 + 512)) & !63;
-    let sp = ((fp_addr - UC_SIZE - SIGINFO_SIZE - 8) & !15) - 8;
+    let sp = ((fp_addr - UC_SIZE - SIGINFO_BYTES - 8) & !15) - 8;
     let (uc, info) = (sp + 8, sp + 8 + UC_SIZE);
-    let mut frame = alloc::vec![0u8; (8 + UC_SIZE + SIGINFO_SIZE) as usize];
+    let mut frame = alloc::vec![0u8; (8 + UC_SIZE + SIGINFO_BYTES) as usize];
     frame[0..8].copy_from_slice(&act.restorer.to_le_bytes());
-    frame[24..28].copy_from_slice(&2u32.to_le_bytes()); // uc_stack.ss_flags = SS_DISABLE
+    frame[24..28].copy_from_slice(&SS_DISABLE.to_le_bytes()); // uc_stack.ss_flags
     let regs = [
         f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15, f.rdi, f.rsi, f.rbp, f.rbx, f.rdx,
         f.rax, f.rcx, f.rsp, f.rip, f.rflags,
@@ -243,15 +259,19 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
     frame[si + 16..si + 20].copy_from_slice(&cur.pid.to_le_bytes());
     let fpu = crate::arch::entry::FpuState::live();
     if sp >= crate::mm::USER_END
-        || user::write_bytes(fp_addr, &fpu.0).is_err()
-        || user::write_bytes(sp, &frame).is_err()
+        || UserSlice::<Out>::new(fp_addr, fpu.0.len())
+            .write(&fpu.0)
+            .is_err()
+        || UserSlice::<Out>::new(sp, frame.len())
+            .write(&frame)
+            .is_err()
     {
         drop(cur);
-        exit::kill_current_by_signal(11);
+        exit::kill_current_by_signal(SIGSEGV);
     }
     let mut new_mask = mask | act.mask;
     if act.flags & SA_NODEFER == 0 {
-        new_mask |= 1 << (sig - 1);
+        new_mask |= sig_bit(sig);
     }
     cur.sigmask.store(new_mask, Ordering::Relaxed);
     f.rip = act.handler;
@@ -267,16 +287,16 @@ pub fn deliver(f: &mut TrapFrame, syscall: Option<u64>) {
 /// stack pointer after the handler's `ret` into the restorer).
 pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
     let uc = f.rsp;
-    let raw = match user::read_bytes(uc, UC_SIZE as usize) {
+    let raw = match UserSlice::<In>::new(uc, UC_SIZE as usize).read() {
         Ok(r) => r,
-        Err(_) => exit::kill_current_by_signal(11),
+        Err(_) => exit::kill_current_by_signal(SIGSEGV),
     };
     let w = |o: usize| u64::from_le_bytes(raw[o..o + 8].try_into().unwrap_or_default());
     let mc = 40;
     let r = |i: usize| w(mc + i * 8);
     let (rip, rsp) = (r(16), r(15));
     if rip >= crate::mm::USER_END || rsp >= crate::mm::USER_END {
-        exit::kill_current_by_signal(11);
+        exit::kill_current_by_signal(SIGSEGV);
     }
     f.r8 = r(0);
     f.r9 = r(1);
@@ -298,26 +318,23 @@ pub fn rt_sigreturn(f: &mut TrapFrame) -> KResult {
     f.rflags = (r(17) & 0x0DD5) | 0x202;
     let fp = w(mc + 184);
     if fp != 0 {
-        if let Ok(bytes) = user::read_bytes(fp, 512) {
+        if let Ok(bytes) = UserSlice::<In>::new(fp, 512).read() {
             let mut st = crate::arch::entry::FpuState([0; 512]);
             st.0.copy_from_slice(&bytes);
             st.sanitize();
             st.restore();
         }
     }
-    let kill_stop = (1u64 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1));
     current()
         .sigmask
-        .store(w(296) & !kill_stop, Ordering::Relaxed);
+        .store(w(296) & !UNBLOCKABLE, Ordering::Relaxed);
     Ok(rax)
 }
 
 /// rt_sigsuspend: waits with `mask` until a signal is pending; EINTR.
 pub fn rt_sigsuspend(mask: u64, size: u64) -> KResult {
-    if size != 8 {
-        return Err(Errno::EINVAL);
-    }
-    let new = user::read_u64(mask)?;
+    check_sigset_size(size)?;
+    let new = UserPtr::<u64>::new(mask).read()? & !UNBLOCKABLE;
     let cur = current();
     let old = cur.sigmask.swap(new, Ordering::Relaxed);
     cur.suspend_mask.store(old, Ordering::Relaxed);

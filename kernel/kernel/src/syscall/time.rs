@@ -1,18 +1,24 @@
 //! Clocks and sleeping.
 
-use super::KResult;
-use crate::task::user;
-use crate::time;
+use veridian_syscall::time::{
+    CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_COARSE, CLOCK_MONOTONIC_RAW,
+    CLOCK_PROCESS_CPUTIME_ID, CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID,
+    ITIMER_REAL, TIMER_ABSTIME, USER_HZ,
+};
 use veridian_vfs::Errno;
 
-const CLOCK_REALTIME: u32 = 0;
-const CLOCK_MONOTONIC: u32 = 1;
-const CLOCK_PROCESS_CPUTIME_ID: u32 = 2;
-const CLOCK_THREAD_CPUTIME_ID: u32 = 3;
-const CLOCK_MONOTONIC_RAW: u32 = 4;
-const CLOCK_REALTIME_COARSE: u32 = 5;
-const CLOCK_MONOTONIC_COARSE: u32 = 6;
-const CLOCK_BOOTTIME: u32 = 7;
+use super::KResult;
+use crate::task::user::{Out, UserPtr, UserSlice};
+use crate::time;
+
+const NS_PER_SEC: u64 = 1_000_000_000;
+const NS_PER_USEC: u64 = 1000;
+
+/// A `struct timespec` or `struct timeval` in user memory: two `i64`s,
+/// seconds and nano- or microseconds.
+type TimePair = UserPtr<[i64; 2]>;
+/// A `struct itimerval`: the interval, then the value (two timevals).
+type ItimerVal = UserPtr<[[i64; 2]; 2]>;
 
 fn clock_ns(id: u32) -> Result<u64, Errno> {
     match id {
@@ -25,46 +31,52 @@ fn clock_ns(id: u32) -> Result<u64, Errno> {
     }
 }
 
-fn timespec(ns: u64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-    b[8..16].copy_from_slice(&(ns % 1_000_000_000).to_le_bytes());
-    b
+/// `ns` as a `struct timespec`.
+fn timespec(ns: u64) -> [i64; 2] {
+    [(ns / NS_PER_SEC) as i64, (ns % NS_PER_SEC) as i64]
 }
 
+/// `ns` as a `struct timeval` (microseconds, rounded down).
+fn timeval(ns: u64) -> [i64; 2] {
+    [
+        (ns / NS_PER_SEC) as i64,
+        ((ns % NS_PER_SEC) / NS_PER_USEC) as i64,
+    ]
+}
+
+/// A user `struct timespec` in nanoseconds; `EINVAL` if negative or
+/// `tv_nsec` is out of range.
 fn read_timespec(p: u64) -> Result<u64, Errno> {
-    let raw = user::read_bytes(p, 16)?;
-    let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
-    let nsec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
-    if sec < 0 || !(0..1_000_000_000).contains(&nsec) {
+    let [sec, nsec] = TimePair::new(p).read()?;
+    veridian_net::select::timespec_ns(sec, nsec)
+}
+
+/// A user `struct timeval` in nanoseconds; `EINVAL` if negative or
+/// `tv_usec` is out of range.
+fn timeval_ns([sec, usec]: [i64; 2]) -> Result<u64, Errno> {
+    if !(0..1_000_000).contains(&usec) {
         return Err(Errno::EINVAL);
     }
-    Ok((sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(nsec as u64))
+    veridian_net::select::timespec_ns(sec, usec * NS_PER_USEC as i64)
 }
 
 pub fn clock_gettime(id: u32, tp: u64) -> KResult {
     let ns = clock_ns(id)?;
-    user::write_bytes(tp, &timespec(ns))?;
+    TimePair::new(tp).write(&timespec(ns))?;
     Ok(0)
 }
 
 pub fn clock_getres(id: u32, tp: u64) -> KResult {
     clock_ns(id)?;
-    if tp != 0 {
-        user::write_bytes(tp, &timespec(1))?;
+    if let Some(tp) = TimePair::non_null(tp) {
+        tp.write(&timespec(1))?;
     }
     Ok(0)
 }
 
 pub fn gettimeofday(tv: u64) -> KResult {
-    if tv != 0 {
-        let ns = time::realtime_ns();
-        let mut b = [0u8; 16];
-        b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-        b[8..16].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
-        user::write_bytes(tv, &b)?;
+    if let Some(tv) = TimePair::non_null(tv) {
+        tv.write(&timeval(time::realtime_ns()))?;
     }
     Ok(0)
 }
@@ -87,7 +99,6 @@ pub fn nanosleep(req: u64, _rem: u64) -> KResult {
 }
 
 pub fn clock_nanosleep(id: u32, flags: u32, req: u64, _rem: u64) -> KResult {
-    const TIMER_ABSTIME: u32 = 1;
     let ns = read_timespec(req)?;
     let now = clock_ns(id)?;
     let mono = time::monotonic_ns();
@@ -101,43 +112,22 @@ pub fn clock_nanosleep(id: u32, flags: u32, req: u64, _rem: u64) -> KResult {
 }
 
 pub fn time(out: u64) -> KResult {
-    let secs = time::realtime_ns() / 1_000_000_000;
-    if out != 0 {
-        user::write_u64(out, secs)?;
+    let secs = time::realtime_ns() / NS_PER_SEC;
+    if let Some(out) = UserPtr::<u64>::non_null(out) {
+        out.write(&secs)?;
     }
     Ok(secs)
 }
-
-fn timeval(ns: u64) -> [u8; 16] {
-    let mut b = [0u8; 16];
-    b[0..8].copy_from_slice(&(ns / 1_000_000_000).to_le_bytes());
-    b[8..16].copy_from_slice(&((ns % 1_000_000_000) / 1000).to_le_bytes());
-    b
-}
-
-fn read_timeval(p: u64) -> Result<u64, Errno> {
-    let raw = user::read_bytes(p, 16)?;
-    let sec = i64::from_le_bytes(raw[0..8].try_into().unwrap_or_default());
-    let usec = i64::from_le_bytes(raw[8..16].try_into().unwrap_or_default());
-    if sec < 0 || !(0..1_000_000).contains(&usec) {
-        return Err(Errno::EINVAL);
-    }
-    Ok((sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(usec as u64 * 1000))
-}
-
-const ITIMER_REAL: u32 = 0;
 
 pub fn alarm(secs: u64) -> KResult {
     let pid = crate::task::current().pid;
     let deadline = if secs == 0 {
         0
     } else {
-        time::monotonic_ns().saturating_add(secs.saturating_mul(1_000_000_000))
+        time::monotonic_ns().saturating_add(secs.saturating_mul(NS_PER_SEC))
     };
     let (left, _) = crate::task::alarm::set(pid, deadline, 0);
-    Ok(left.div_ceil(1_000_000_000))
+    Ok(left.div_ceil(NS_PER_SEC))
 }
 
 /// setitimer: ITIMER_REAL only (the virtual/profiling timers: EINVAL).
@@ -146,10 +136,12 @@ pub fn setitimer(which: u32, new: u64, old: u64) -> KResult {
         return Err(Errno::EINVAL);
     }
     let pid = crate::task::current().pid;
-    let (interval, value) = if new == 0 {
-        (0, 0)
-    } else {
-        (read_timeval(new)?, read_timeval(new + 16)?)
+    let (interval, value) = match ItimerVal::non_null(new) {
+        None => (0, 0),
+        Some(new) => {
+            let [interval, value] = new.read()?;
+            (timeval_ns(interval)?, timeval_ns(value)?)
+        }
     };
     let deadline = if value == 0 {
         0
@@ -157,11 +149,8 @@ pub fn setitimer(which: u32, new: u64, old: u64) -> KResult {
         time::monotonic_ns().saturating_add(value)
     };
     let (left, iv) = crate::task::alarm::set(pid, deadline, interval);
-    if old != 0 {
-        let mut b = [0u8; 32];
-        b[0..16].copy_from_slice(&timeval(iv));
-        b[16..32].copy_from_slice(&timeval(left));
-        user::write_bytes(old, &b)?;
+    if let Some(old) = ItimerVal::non_null(old) {
+        old.write(&[timeval(iv), timeval(left)])?;
     }
     Ok(0)
 }
@@ -171,18 +160,18 @@ pub fn getitimer(which: u32, out: u64) -> KResult {
         return Err(Errno::EINVAL);
     }
     let (left, iv) = crate::task::alarm::get(crate::task::current().pid);
-    let mut b = [0u8; 32];
-    b[0..16].copy_from_slice(&timeval(iv));
-    b[16..32].copy_from_slice(&timeval(left));
-    user::write_bytes(out, &b)?;
+    ItimerVal::new(out).write(&[timeval(iv), timeval(left)])?;
     Ok(0)
 }
 
+/// Bytes of a `struct tms` (four `clock_t`s).
+const TMS_SIZE: usize = 32;
+
 /// times: process CPU times are not accounted (zeros); returns clock ticks
-/// (USER_HZ = 100) since boot.
+/// (`USER_HZ` per second) since boot.
 pub fn times(buf: u64) -> KResult {
     if buf != 0 {
-        user::write_bytes(buf, &[0u8; 32])?;
+        UserSlice::<Out>::new(buf, TMS_SIZE).write(&[0u8; TMS_SIZE])?;
     }
-    Ok(time::monotonic_ns() / 10_000_000)
+    Ok(time::monotonic_ns() / (NS_PER_SEC / USER_HZ))
 }

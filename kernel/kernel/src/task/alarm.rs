@@ -3,11 +3,10 @@
 
 use alloc::collections::BTreeMap;
 use spin::Mutex;
+use veridian_syscall::signal::SIGALRM;
 
 /// pid -> (deadline, interval), monotonic nanoseconds.
 static ALARMS: Mutex<BTreeMap<u32, (u64, u64)>> = Mutex::new(BTreeMap::new());
-
-const SIGALRM: i32 = 14;
 
 /// Arms (deadline 0 = disarms) the timer of `pid`; returns the previous
 /// (remaining, interval).

@@ -5,13 +5,12 @@
 use alloc::vec::Vec;
 use veridian_kcore::elf::{self, ElfError};
 use veridian_kcore::stack;
-use veridian_syscall::errno::{E2BIG, ENOEXEC, ENOMEM};
+use veridian_syscall::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
+use veridian_vfs::Errno;
 use x86_64::structures::paging::PageTableFlags as F;
 
-use crate::mm::vma::{Mm, PROT_EXEC, PROT_READ, PROT_WRITE, STACK_SIZE, STACK_TOP};
+use crate::mm::vma::{Mm, STACK_SIZE, STACK_TOP};
 use crate::mm::{frame, page_down, page_up, PAGE_SIZE};
-
-pub type KResult<T> = Result<T, i32>;
 
 /// Where ET_DYN (static-pie) images are placed.
 pub const PIE_BASE: u64 = 0x0000_5555_5555_4000;
@@ -23,20 +22,20 @@ pub struct Loaded {
 }
 
 /// A refused executable: logged at debug level, `ENOEXEC` for the caller.
-fn noexec(e: ElfError) -> i32 {
+fn noexec(e: ElfError) -> Errno {
     crate::kdebug!("veridian: exec: {}", e);
-    ENOEXEC
+    Errno::ENOEXEC
 }
 
 /// Reads file bytes at an offset (short only at end of file).
-pub type Reader<'a> = &'a dyn Fn(u64, &mut [u8]) -> Result<usize, i32>;
+pub type Reader<'a> = &'a dyn Fn(u64, &mut [u8]) -> Result<usize, Errno>;
 
-fn read_exact(read: Reader<'_>, off: u64, buf: &mut [u8]) -> KResult<()> {
+fn read_exact(read: Reader<'_>, off: u64, buf: &mut [u8]) -> Result<(), Errno> {
     let mut done = 0;
     while done < buf.len() {
         let n = read(off + done as u64, &mut buf[done..])?;
         if n == 0 {
-            return Err(ENOEXEC);
+            return Err(Errno::ENOEXEC);
         }
         done += n;
     }
@@ -52,12 +51,12 @@ pub fn load(
     path: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
-) -> KResult<Loaded> {
+) -> Result<Loaded, Errno> {
     let mut head = alloc::vec![0u8; elf::EHDR_SIZE];
     read_exact(read, 0, &mut head)?;
     let hlen = elf::headers_len(&head).map_err(noexec)?;
     if hlen as u64 > size {
-        return Err(ENOEXEC);
+        return Err(Errno::ENOEXEC);
     }
     head.resize(hlen, 0);
     read_exact(read, 0, &mut head)?;
@@ -72,7 +71,7 @@ pub fn load(
         .map_err(noexec)?;
     if layout.interp.is_some() {
         // Dynamically linked: no interpreter loading (yet).
-        return Err(ENOEXEC);
+        return Err(Errno::ENOEXEC);
     }
     let mut page = alloc::vec![0u8; PAGE_SIZE as usize];
     for seg in &layout.segments {
@@ -106,9 +105,9 @@ pub fn load(
     });
     let mut random = [0u8; 16];
     crate::random::fill(&mut random);
-    let img = stack::build(STACK_TOP, &random, path, argv, envp, &aux).map_err(|_| E2BIG)?;
+    let img = stack::build(STACK_TOP, &random, path, argv, envp, &aux).map_err(|_| Errno::E2BIG)?;
     if !mm.write(img.sp, &img.words) || !mm.write(img.strings_at, &img.strings) {
-        return Err(ENOMEM);
+        return Err(Errno::ENOMEM);
     }
     Ok(Loaded {
         entry: layout.entry,
@@ -118,7 +117,12 @@ pub fn load(
 
 /// Maps the pages of `seg` (writable while loading) and copies its file
 /// bytes in; a page shared with the previous segment is reused.
-fn load_segment(mm: &mut Mm, read: Reader<'_>, seg: &elf::Segment, page: &mut [u8]) -> KResult<()> {
+fn load_segment(
+    mm: &mut Mm,
+    read: Reader<'_>,
+    seg: &elf::Segment,
+    page: &mut [u8],
+) -> Result<(), Errno> {
     let (vaddr, filesz, off) = (seg.vaddr, seg.file.len, seg.file.offset);
     let mut pte = F::PRESENT | F::USER_ACCESSIBLE | F::WRITABLE;
     if seg.prot & PROT_EXEC == 0 {
@@ -135,8 +139,8 @@ fn load_segment(mm: &mut Mm, read: Reader<'_>, seg: &elf::Segment, page: &mut [u
                 mm.space.set_flags(va, f);
             }
             None => {
-                let fresh = frame::alloc().ok_or(ENOMEM)?;
-                mm.space.map(va, fresh, pte).map_err(|_| ENOMEM)?;
+                let fresh = frame::alloc().ok_or(Errno::ENOMEM)?;
+                mm.space.map(va, fresh, pte).map_err(|_| Errno::ENOMEM)?;
             }
         }
         // Copy the part of the file image that lands in this page.
@@ -146,7 +150,7 @@ fn load_segment(mm: &mut Mm, read: Reader<'_>, seg: &elf::Segment, page: &mut [u
             let n = (seg_hi - seg_lo) as usize;
             read_exact(read, off + (seg_lo - vaddr), &mut page[..n])?;
             if !mm.space.write_page(seg_lo, &page[..n]) {
-                return Err(ENOMEM);
+                return Err(Errno::ENOMEM);
             }
         }
         va += PAGE_SIZE;

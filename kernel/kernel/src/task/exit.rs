@@ -4,18 +4,13 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
-use veridian_syscall::errno::{ECHILD, EINTR, ESRCH};
+use veridian_syscall::signal::{SIGCHLD, SIGKILL, SIG_IGN};
+use veridian_syscall::wait::{exit_code, exit_status, signal_status, term_signal};
+use veridian_vfs::Errno;
 
+use super::signal::sig_bit;
 use super::{current, fork, futex, sched, State, PROCS, TASKS};
 use crate::fs::FdTable;
-
-pub const SIGKILL: i32 = 9;
-pub const SIGCHLD: i32 = 17;
-
-/// Wait status of a normal exit.
-pub fn exited(code: i32) -> i32 {
-    (code & 0xff) << 8
-}
 
 /// Ends the current thread; the process ends with `wstatus` if this was its
 /// last thread.
@@ -74,8 +69,8 @@ fn exit_process(pid: u32, wstatus: i32) {
         if let Some(parent) = procs.get_mut(&ppid) {
             waiters.append(&mut parent.child_waiters);
             // SIGCHLD: only matters when the parent handles it.
-            if parent.sigactions.lock()[SIGCHLD as usize].handler > 1 {
-                parent.pending |= 1 << (SIGCHLD - 1);
+            if parent.sigactions.lock()[SIGCHLD as usize].handler > SIG_IGN {
+                parent.pending |= sig_bit(SIGCHLD);
                 let tasks = TASKS.lock();
                 waiters.extend(parent.threads.iter().filter_map(|t| tasks.get(t).cloned()));
             }
@@ -90,10 +85,9 @@ fn exit_process(pid: u32, wstatus: i32) {
         status
     };
     if pid == 1 {
-        let code = if status & 0x7f != 0 {
-            128 + (status & 0x7f)
-        } else {
-            (status >> 8) & 0xff
+        let code = match term_signal(status) {
+            0 => exit_code(status),
+            sig => 128 + sig,
         };
         crate::kprintln!("veridian: init exited with status {}", code);
         crate::fs::sync();
@@ -105,7 +99,7 @@ fn exit_process(pid: u32, wstatus: i32) {
 pub fn kill_current_by_signal(sig: i32) -> ! {
     let pid = current().pid;
     terminate_process(pid, sig);
-    exit_thread(sig & 0x7f);
+    exit_thread(signal_status(sig));
 }
 
 /// Marks every thread of `pid` to die by `sig` and wakes them.
@@ -114,7 +108,7 @@ pub fn terminate_process(pid: u32, sig: i32) {
         let mut procs = PROCS.lock();
         let Some(p) = procs.get_mut(&pid) else { return };
         if p.exit_status.is_none() {
-            p.exit_status = Some(sig & 0x7f);
+            p.exit_status = Some(signal_status(sig));
         }
         p.threads.clone()
     };
@@ -139,7 +133,7 @@ pub fn exit_group(code: i32) -> ! {
         match procs.get_mut(&cur.pid) {
             Some(p) => {
                 if p.exit_status.is_none() {
-                    p.exit_status = Some(exited(code));
+                    p.exit_status = Some(exit_status(code));
                 }
                 p.threads
                     .iter()
@@ -158,7 +152,7 @@ pub fn exit_group(code: i32) -> ! {
         }
     }
     drop(cur);
-    exit_thread(exited(code));
+    exit_thread(exit_status(code));
 }
 
 /// True when the current task has been told to die or has a signal to
@@ -187,7 +181,7 @@ pub fn check_pending_kill() {
             .lock()
             .get(&cur.pid)
             .and_then(|p| p.exit_status)
-            .unwrap_or(sig as i32 & 0x7f);
+            .unwrap_or(signal_status(sig as i32));
         drop(cur);
         exit_thread(status);
     }
@@ -218,7 +212,7 @@ pub struct WaitOptions {
 /// selects, as (pid, wait status), reaped unless `keep`; blocks until one
 /// exits unless `nohang` (then `None`). `ECHILD` if no child matches (or
 /// only zombies do and exits are not asked for), `EINTR` on a signal.
-pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32> {
+pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, Errno> {
     let me = current();
     loop {
         {
@@ -253,13 +247,13 @@ pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32>
                 return Ok(Some((cpid, status)));
             }
             if !any {
-                return Err(ECHILD);
+                return Err(Errno::ECHILD);
             }
             if opts.nohang {
                 return Ok(None);
             }
             if me.pending_kill.load(Ordering::Relaxed) != 0 {
-                return Err(EINTR);
+                return Err(Errno::EINTR);
             }
             let mask = me.sigmask.load(Ordering::Relaxed);
             if procs
@@ -267,11 +261,11 @@ pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, i32>
                 .map(|p| p.pending & !mask != 0)
                 .unwrap_or(false)
             {
-                return Err(EINTR);
+                return Err(Errno::EINTR);
             }
             match procs.get_mut(&me.pid) {
                 Some(p) => p.child_waiters.push(me.clone()),
-                None => return Err(ESRCH),
+                None => return Err(Errno::ESRCH),
             }
         }
         sched::block();

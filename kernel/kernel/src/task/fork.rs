@@ -3,22 +3,14 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
+use veridian_syscall::clone::{
+    CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT,
+    CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
+};
 use veridian_vfs::Errno;
 
 use super::{alloc_id, current, sched, Process, Task, MAX_TASKS, PROCS, TASKS};
 use crate::arch::entry::TrapFrame;
-
-pub const CLONE_VM: u64 = 0x100;
-pub const CLONE_FS: u64 = 0x200;
-pub const CLONE_FILES: u64 = 0x400;
-pub const CLONE_SIGHAND: u64 = 0x800;
-pub const CLONE_VFORK: u64 = 0x4000;
-pub const CLONE_PARENT: u64 = 0x8000;
-pub const CLONE_THREAD: u64 = 0x10000;
-pub const CLONE_SETTLS: u64 = 0x80000;
-pub const CLONE_PARENT_SETTID: u64 = 0x100000;
-pub const CLONE_CHILD_CLEARTID: u64 = 0x200000;
-pub const CLONE_CHILD_SETTID: u64 = 0x1000000;
 
 /// Creates a task as `clone(2)` describes; returns the new tid.
 pub fn clone(
@@ -77,7 +69,7 @@ pub fn clone(
     }
     t.ctx.prepare(t.kstack_top(), &cf);
     if flags & CLONE_PARENT_SETTID != 0 {
-        crate::task::user::write_u32(ptid, tid)?;
+        super::user::UserPtr::<u32>::new(ptid).write(&tid)?;
     }
     if flags & CLONE_CHILD_SETTID != 0 && !mm.lock().write(ctid, &tid.to_le_bytes()) {
         return Err(Errno::EFAULT);

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod exit;
 pub mod fork;
 pub mod futex;
+pub mod procinfo;
 pub mod sched;
 pub mod signal;
 pub mod user;
@@ -18,6 +19,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use spin::Mutex;
+use veridian_syscall::signal::{SIGRTMAX, SIG_DFL};
 
 use crate::arch::entry::{Context, FpuState};
 use crate::fs::{FdTable, FsContext};
@@ -42,6 +44,18 @@ pub struct SigAction {
     pub restorer: u64,
     pub mask: u64,
 }
+
+/// A process's dispositions, indexed by signal number (1..=`SIGRTMAX`;
+/// index 0 is unused).
+pub type SigActions = [SigAction; SIGRTMAX as usize + 1];
+
+/// Every signal at its default action (`SIG_DFL`, no flags, empty mask).
+pub const DEFAULT_SIGACTIONS: SigActions = [SigAction {
+    handler: SIG_DFL,
+    flags: 0,
+    restorer: 0,
+    mask: 0,
+}; SIGRTMAX as usize + 1];
 
 /// A thread.
 pub struct Task {
@@ -125,7 +139,7 @@ pub struct Process {
     pub zombie: Option<i32>,
     /// Status set by exit_group / a fatal signal, used by the last thread.
     pub exit_status: Option<i32>,
-    pub sigactions: Arc<Mutex<[SigAction; 65]>>,
+    pub sigactions: Arc<Mutex<SigActions>>,
     /// Signals sent while a handler was installed (not delivered yet).
     pub pending: u64,
     /// Tasks blocked in wait4 on this process's children.

@@ -3,36 +3,49 @@
 //! interrupted so it runs soon. Delivery itself is `syscall::signal`.
 
 use alloc::vec::Vec;
-use veridian_syscall::errno::ESRCH;
+use veridian_syscall::signal::{
+    SIGCHLD, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH, SIG_DFL,
+    SIG_IGN,
+};
+use veridian_vfs::Errno;
 
 use super::{exit, sched, PROCS, TASKS};
 
-const SIGKILL: i32 = 9;
-const SIGSTOP: i32 = 19;
-const SIG_IGN: u64 = 1;
-
-/// Signals whose default action is to do nothing.
-fn default_ignored(sig: i32) -> bool {
-    matches!(sig, 17 | 18 | 20 | 21 | 22 | 23 | 28) || sig == SIGSTOP
+/// The bit of signal `sig` (1..=64) in a signal set (mask or pending).
+pub const fn sig_bit(sig: i32) -> u64 {
+    1 << (sig - 1)
 }
 
-/// Sends `sig` (0 = existence check) to process `pid`.
-pub fn post(pid: u32, sig: i32) -> Result<(), i32> {
+/// The signals no mask can block (`SIGKILL`, `SIGSTOP`).
+pub const UNBLOCKABLE: u64 = sig_bit(SIGKILL) | sig_bit(SIGSTOP);
+
+/// Signals whose default action here is to do nothing: those Linux
+/// ignores by default, and the stop signals (processes do not stop).
+fn default_ignored(sig: i32) -> bool {
+    matches!(
+        sig,
+        SIGCHLD | SIGCONT | SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU | SIGURG | SIGWINCH
+    )
+}
+
+/// Sends `sig` (0 = existence check) to process `pid`; `ESRCH` if there is
+/// no such process.
+pub fn post(pid: u32, sig: i32) -> Result<(), Errno> {
     let handler = {
         let procs = PROCS.lock();
-        let p = procs.get(&pid).ok_or(ESRCH)?;
+        let p = procs.get(&pid).ok_or(Errno::ESRCH)?;
         if p.zombie.is_some() || sig == 0 {
             return Ok(());
         }
         let h = p.sigactions.lock()[sig as usize].handler;
         h
     };
-    if sig == SIGKILL || (handler == 0 && !default_ignored(sig)) {
+    if sig == SIGKILL || (handler == SIG_DFL && !default_ignored(sig)) {
         exit::terminate_process(pid, sig);
-    } else if handler != SIG_IGN && handler != 0 {
+    } else if handler != SIG_IGN && handler != SIG_DFL {
         let threads = match PROCS.lock().get_mut(&pid) {
             Some(p) => {
-                p.pending |= 1 << (sig - 1);
+                p.pending |= sig_bit(sig);
                 p.threads.clone()
             }
             None => Vec::new(),

@@ -1,16 +1,19 @@
-//! What /proc shows about processes, from the kernel's tables.
+//! What /proc shows about processes, read from the task tables. `main`
+//! hands [`KernelProcs`] to `fs::init`, which mounts procfs over it, so
+//! the file system needs no access to the task tables.
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use veridian_vfs::{FdTable, MemInfo, ProcessInfo, Timespec};
 
-use crate::task::{self, PROCS, TASKS};
+use super::{PROCS, TASKS};
 
+/// The [`ProcessInfo`] provider over the kernel's task and process tables.
 pub struct KernelProcs;
 
 impl ProcessInfo for KernelProcs {
     fn current_pid(&self) -> u32 {
-        task::current_pid()
+        super::current_pid()
     }
 
     fn pids(&self) -> Vec<u32> {
@@ -38,7 +41,7 @@ impl ProcessInfo for KernelProcs {
     fn cwd(&self, pid: u32) -> Option<Vec<u8>> {
         let t = TASKS.lock().values().find(|t| t.pid == pid).cloned()?;
         let (fds, fsx) = (t.files(), t.fsctx());
-        super::vfs()
+        crate::fs::vfs()
             .getcwd(veridian_vfs::Caller {
                 fds: &fds,
                 fs: &fsx,
