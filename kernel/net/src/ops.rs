@@ -85,7 +85,19 @@ impl<D: Device> NetStack<D> {
         let s = self.socks.get(id)?;
         let proto = proto(s.ty);
         let (ra, rp) = (s.opts.reuseaddr, s.opts.reuseport);
-        let port = self.ports.bind(proto, id, *a.ip(), a.port(), ra, rp)?;
+        let port = match self.ports.bind(proto, id, *a.ip(), a.port(), ra, rp) {
+            Ok(port) => port,
+            Err(e) => {
+                // Linux's inet_bind stores the address before taking the
+                // port and zeroes it when that fails; a stale name left by
+                // an ended connection keeps only its port.
+                let s = self.socks.get_mut(id)?;
+                if let Some(stale) = s.last_name.as_mut() {
+                    *stale = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, stale.port());
+                }
+                return Err(e);
+            }
+        };
         let local = SocketAddrV4::new(*a.ip(), port);
         if proto == Proto::Udp {
             if let Err(e) = self.udp_open(id, local) {
