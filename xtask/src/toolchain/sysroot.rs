@@ -14,9 +14,11 @@ use crate::{paths, progress};
 const MUSL_LIB: &str = "/usr/lib/x86_64-linux-musl";
 const MUSL_INCLUDE: &str = "/usr/include/x86_64-linux-musl";
 
-/// musl's static libraries and start files (rcrt1.o is the static-pie one).
+/// musl's libraries and start files (rcrt1.o is the static-pie one; libc.so
+/// is both the shared C library and the dynamic loader).
 const MUSL_FILES: &[&str] = &[
     "libc.a",
+    "libc.so",
     "libm.a",
     "libpthread.a",
     "librt.a",
