@@ -6,6 +6,7 @@ mod bench;
 mod bench_net;
 mod conformance;
 mod criteria;
+mod dynlink;
 mod ecosystem;
 mod guest_tests;
 mod kernel;

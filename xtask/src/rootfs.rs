@@ -1,5 +1,6 @@
 //! `cargo xtask rootfs`: the VeridianOS root file system image
-//! (target/rootfs-rust.img, BlockFS): busybox in /bin, init in /sbin, the
+//! (target/rootfs-rust.img, BlockFS): busybox in /bin, init in /sbin, musl's
+//! dynamic loader as /lib/ld-musl-x86_64.so.1, the
 //! userland programs in /usr/local/bin, the target's std (or the whole
 //! VeridianOS-hosted Rust install tree) and C sysroot under /usr/local,
 //! /etc with the verification script, /tmp.
@@ -176,7 +177,9 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     let c_lib = tc.c_sysroot().join("lib");
     for entry in fs::read_dir(&c_lib)? {
         let path = entry?.path();
-        let keep = path.extension().is_some_and(|e| e == "a" || e == "o");
+        let keep = path
+            .extension()
+            .is_some_and(|e| e == "a" || e == "o" || e == "so");
         if keep {
             copy_file(
                 &path,
@@ -186,6 +189,7 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
             )?;
         }
     }
+    stage_musl_loader(tc, staging)?;
     let status = Command::new("cp")
         .arg("-rL")
         .arg(tc.c_sysroot().join("include/."))
@@ -199,6 +203,16 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     fs::write(staging.join("etc/group"), GROUP)?;
     fs::write(staging.join("etc/hosts"), HOSTS)?;
     stage_verify_script(staging)
+}
+
+/// musl's dynamic loader (its libc.so) at the path musl programs name in
+/// `PT_INTERP`, `/lib/ld-musl-x86_64.so.1`.
+fn stage_musl_loader(tc: &Toolchain, staging: &Path) -> Result<()> {
+    let loader = staging.join(crate::dynlink::MUSL_LOADER.trim_start_matches('/'));
+    fs::create_dir_all(loader.parent().expect("in /lib"))?;
+    copy_file(&tc.c_sysroot().join("lib/libc.so"), &loader)?;
+    fs::set_permissions(&loader, fs::Permissions::from_mode(0o755))?;
+    Ok(())
 }
 
 /// The self-hosting criteria as `init --script` input, plus the sources they compile.

@@ -7,7 +7,8 @@ use std::process::Command;
 use veridian_run::qemu::Accel;
 
 use crate::{
-    conformance, ecosystem, guest_tests, kernel, lint, rootfs, run, target_checks, toolchain, uefi,
+    conformance, dynlink, ecosystem, guest_tests, kernel, lint, rootfs, run, target_checks,
+    toolchain, uefi,
 };
 
 /// A named check's result.
@@ -154,6 +155,16 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
                 ecosystem::corpus::QUICK.join(", ")
             ),
             ecosystem::quick_corpus(tc),
+        ),
+        (
+            "VeridianOS: a musl-dynamic C program (gcc -dynamic, PT_INTERP ld-musl) runs: AT_BASE, dlsym"
+                .into(),
+            dynlink::c_program(tc),
+        ),
+        (
+            "VeridianOS: a Rust cdylib (cargo, fresh project) dlopen()ed by a -crt-static Rust program"
+                .into(),
+            dynlink::rust_cdylib(tc),
         ),
         (
             "veridian-run: a hang times out, a killed QEMU is reported, none is left".into(),

@@ -397,6 +397,24 @@ impl Elf {
     }
 }
 
+impl Elf {
+    /// The pages the `PT_LOAD` segments cover before any bias: the lowest
+    /// `p_vaddr` rounded down and the highest `p_vaddr + p_memsz` rounded
+    /// up to `page` (a power of two). `None` without a `PT_LOAD` or when an
+    /// end overflows. A loader reserves this many bytes for an `ET_DYN`
+    /// image and biases it so that the span starts where it chose.
+    pub fn load_span(&self, page: u64) -> Option<(u64, u64)> {
+        let mut lo = u64::MAX;
+        let mut hi = 0u64;
+        for ph in self.phdrs.iter().filter(|p| p.p_type == PT_LOAD) {
+            lo = lo.min(ph.vaddr & !(page - 1));
+            let end = ph.vaddr.checked_add(ph.memsz)?.checked_add(page - 1)? & !(page - 1);
+            hi = hi.max(end);
+        }
+        (lo < hi).then_some((lo, hi))
+    }
+}
+
 /// The interpreter path from the bytes of [`Layout::interp`]: one
 /// non-empty path ending in its only NUL (returned without the NUL).
 pub fn interp_path(bytes: &[u8]) -> Result<&[u8], ElfError> {

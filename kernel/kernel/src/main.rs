@@ -160,10 +160,14 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
     let Some(mut mm) = Mm::new() else {
         fatal(format_args!("out of memory"))
     };
+    let open_interp = |name: &[u8]| {
+        fs::open_executable(c, veridian_vfs::abi::AT_FDCWD, name).map(|(f, size, _)| (f, size))
+    };
     let loaded = match task::exec::load(
         &mut mm,
         &|off, buf| fs::pread(&file, off, buf),
         size,
+        &open_interp,
         &path,
         &argv,
         &envp,

@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+pub mod tiny_elf;
+
 /// A suite of checks, printing its markers.
 pub struct Suite {
     name: &'static str,

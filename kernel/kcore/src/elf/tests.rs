@@ -301,6 +301,38 @@ fn the_entry_must_be_in_a_segment_and_one_must_exist() {
 }
 
 #[test]
+fn the_load_span_covers_every_pt_load_in_whole_pages() {
+    let f = image(
+        ET_DYN,
+        0x1000,
+        &[
+            Ph {
+                p_type: PT_INTERP,
+                flags: PF_R,
+                offset: 0x200,
+                vaddr: 0x20_0000,
+                filesz: 8,
+                memsz: 8,
+            },
+            load(PF_R | PF_X, 0, 0x10, 0x2000, 0x2000),
+            load(PF_R | PF_W, 0x2000, 0x3100, 0x100, 0x5000),
+        ],
+        0x3000,
+    );
+    let elf = parse(&f).unwrap();
+    assert_eq!(elf.load_span(0x1000), Some((0, 0x9000)));
+    let no_load = parse(&image(ET_DYN, 0, &[], 0x100));
+    assert!(no_load.is_err() || no_load.unwrap().load_span(0x1000).is_none());
+    let overflowing = image(
+        ET_DYN,
+        0,
+        &[load(PF_R, 0, u64::MAX - 0x10, 0, 0x100)],
+        0x100,
+    );
+    assert_eq!(parse(&overflowing).unwrap().load_span(0x1000), None);
+}
+
+#[test]
 fn errors_read_as_sentences() {
     assert_eq!(
         alloc::format!("{}", ElfError::SegmentOverlap { index: 2 }),

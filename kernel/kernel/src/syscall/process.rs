@@ -16,6 +16,7 @@ use veridian_syscall::wait::{
     exit_code, exit_status, term_signal, P_ALL, P_PGID, P_PID, P_PIDFD, WALL, WCLONE, WCONTINUED,
     WCOREFLAG, WEXITED, WNOHANG, WNOTHREAD, WNOWAIT, WSTOPPED,
 };
+use veridian_vfs::abi::AT_FDCWD;
 use veridian_vfs::Errno;
 
 use super::KResult;
@@ -49,10 +50,20 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
         return Err(Errno::ENOEXEC);
     }
     let mut mm = Mm::new().ok_or(Errno::ENOMEM)?;
+    let open_interp = |name: &[u8]| {
+        let t = current();
+        let (fds, fsx) = (t.files(), t.fsctx());
+        let c = crate::fs::Caller {
+            fds: &fds,
+            fs: &fsx,
+        };
+        crate::fs::open_executable(c, AT_FDCWD, name).map(|(f, size, _)| (f, size))
+    };
     let loaded = exec::load(
         &mut mm,
         &|off, buf| crate::fs::pread(&file, off, buf),
         size,
+        &open_interp,
         &abs,
         &argv,
         &envp,

@@ -1,6 +1,7 @@
-//! Program loading: static and static-PIE ELF executables (several PT_LOAD
-//! segments; PT_TLS is musl's business) and the initial stack with argv,
-//! envp and the auxiliary vector.
+//! Program loading: static, static-PIE and dynamically linked ELF
+//! executables (several PT_LOAD segments; PT_TLS is the C library's
+//! business), the `PT_INTERP` interpreter of a dynamic one, and the initial
+//! stack with argv, envp and the auxiliary vector.
 
 use alloc::vec::Vec;
 use veridian_kcore::elf::{self, ElfError};
@@ -9,6 +10,7 @@ use veridian_syscall::mman::{PROT_EXEC, PROT_READ, PROT_WRITE};
 use veridian_vfs::Errno;
 use x86_64::structures::paging::PageTableFlags as F;
 
+use crate::fs::OpenFile;
 use crate::mm::vma::{Mm, STACK_SIZE, STACK_TOP};
 use crate::mm::{frame, page_down, page_up, PAGE_SIZE};
 
@@ -42,25 +44,46 @@ fn read_exact(read: Reader<'_>, off: u64, buf: &mut [u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Opens the interpreter a `PT_INTERP` names: the file and its size.
+pub type OpenInterp<'a> = &'a dyn Fn(&[u8]) -> Result<(OpenFile, u64), Errno>;
+
+/// Reads the file header and program headers of a `size`-byte file.
+/// `Ok(Err(_))` is a malformed file; `Err(_)` a failed or short read of the
+/// 64-byte file header.
+fn read_headers(read: Reader<'_>, size: u64) -> Result<Result<elf::Elf, ElfError>, Errno> {
+    let mut head = alloc::vec![0u8; elf::EHDR_SIZE];
+    read_exact(read, 0, &mut head)?;
+    let hlen = match elf::headers_len(&head) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    if hlen as u64 > size {
+        return Ok(Err(ElfError::Truncated));
+    }
+    head.resize(hlen, 0);
+    read_exact(read, 0, &mut head)?;
+    Ok(elf::parse(&head))
+}
+
 /// Loads the executable that `read` reads (`size` bytes) into the empty
-/// `mm` and builds the stack.
+/// `mm`, and its interpreter if it has a `PT_INTERP` (found through
+/// `open_interp`), then builds the stack. As in Linux, the interpreter's own
+/// `PT_INTERP` is not followed, so no chain or loop of interpreters forms;
+/// an interpreter that cannot be opened gives the open's error (`ENOENT`,
+/// `EACCES`, ...), one shorter than an ELF header `EIO`, and a malformed one
+/// `ELIBBAD`. The program itself, malformed, gives `ENOEXEC`.
 pub fn load(
     mm: &mut Mm,
     read: Reader<'_>,
     size: u64,
+    open_interp: OpenInterp<'_>,
     path: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<Loaded, Errno> {
-    let mut head = alloc::vec![0u8; elf::EHDR_SIZE];
-    read_exact(read, 0, &mut head)?;
-    let hlen = elf::headers_len(&head).map_err(noexec)?;
-    if hlen as u64 > size {
-        return Err(Errno::ENOEXEC);
-    }
-    head.resize(hlen, 0);
-    read_exact(read, 0, &mut head)?;
-    let image = elf::parse(&head).map_err(noexec)?;
+    let image = read_headers(read, size)
+        .map_err(|_| Errno::ENOEXEC)?
+        .map_err(noexec)?;
     let bias = if image.kind == elf::ET_DYN {
         PIE_BASE
     } else {
@@ -69,16 +92,26 @@ pub fn load(
     let layout = image
         .layout(size, bias, STACK_TOP - STACK_SIZE)
         .map_err(noexec)?;
-    if layout.interp.is_some() {
-        // Dynamically linked: no interpreter loading (yet).
-        return Err(Errno::ENOEXEC);
-    }
+    let interp = match layout.interp {
+        Some(range) => {
+            let mut bytes = alloc::vec![0u8; range.len as usize];
+            read_exact(read, range.offset, &mut bytes)?;
+            let name = elf::interp_path(&bytes).map_err(noexec)?;
+            Some(open_interp(name)?)
+        }
+        None => None,
+    };
     let mut page = alloc::vec![0u8; PAGE_SIZE as usize];
-    for seg in &layout.segments {
-        load_segment(mm, read, seg, &mut page)?;
-        mm.vmas
-            .add_segment(page_down(seg.vaddr), page_up(seg.end()), seg.prot);
-    }
+    map_segments(mm, read, &layout, &mut page)?;
+    let (entry, base) = match &interp {
+        Some((file, isize)) => {
+            let iread = &|off, buf: &mut [u8]| crate::fs::pread(file, off, buf);
+            let ilayout = place_interp(mm, iread, *isize)?;
+            map_segments(mm, iread, &ilayout, &mut page)?;
+            (ilayout.entry, ilayout.bias)
+        }
+        None => (layout.entry, 0),
+    };
     // Write-protect read-only segments now that they are filled.
     let ro: Vec<(u64, u64, u32)> = mm.vmas.iter().map(|(&s, v)| (s, v.end, v.prot)).collect();
     for (s, e, prot) in ro {
@@ -100,7 +133,7 @@ pub fn load(
         phent: layout.phent,
         phnum: layout.phnum,
         entry: layout.entry,
-        base: 0,
+        base,
         hwcap: hwcap(),
     });
     let mut random = [0u8; 16];
@@ -109,10 +142,51 @@ pub fn load(
     if !mm.write(img.sp, &img.words) || !mm.write(img.strings_at, &img.strings) {
         return Err(Errno::ENOMEM);
     }
-    Ok(Loaded {
-        entry: layout.entry,
-        sp: img.sp,
-    })
+    Ok(Loaded { entry, sp: img.sp })
+}
+
+/// A refused interpreter: logged at debug level, `ELIBBAD` for the caller.
+fn libbad(e: ElfError) -> Errno {
+    crate::kdebug!("veridian: exec: interpreter: {}", e);
+    Errno::ELIBBAD
+}
+
+/// Checks the interpreter's headers and chooses where it goes: an `ET_DYN`
+/// interpreter in the first free range of the mmap area, an `ET_EXEC` one
+/// at its own addresses, which must lie above everything mapped so far.
+fn place_interp(mm: &Mm, read: Reader<'_>, size: u64) -> Result<elf::Layout, Errno> {
+    let image = read_headers(read, size)
+        .map_err(|_| Errno::EIO)?
+        .map_err(libbad)?;
+    let limit = STACK_TOP - STACK_SIZE;
+    let mapped_end = mm.vmas.iter().map(|(_, v)| v.end).max().unwrap_or(0);
+    let bias = if image.kind == elf::ET_DYN {
+        let (lo, hi) = image.load_span(PAGE_SIZE).ok_or(Errno::ELIBBAD)?;
+        let at = mm.find_free(0, hi - lo).ok_or(Errno::ENOMEM)?;
+        at - lo
+    } else {
+        0
+    };
+    let layout = image.layout(size, bias, limit).map_err(libbad)?;
+    if page_down(layout.segments[0].vaddr) < mapped_end {
+        return Err(libbad(ElfError::SegmentOverlap { index: 0 }));
+    }
+    Ok(layout)
+}
+
+/// Maps and fills every segment of `layout` and records its regions.
+fn map_segments(
+    mm: &mut Mm,
+    read: Reader<'_>,
+    layout: &elf::Layout,
+    page: &mut [u8],
+) -> Result<(), Errno> {
+    for seg in &layout.segments {
+        load_segment(mm, read, seg, page)?;
+        mm.vmas
+            .add_segment(page_down(seg.vaddr), page_up(seg.end()), seg.prot);
+    }
+    Ok(())
 }
 
 /// Maps the pages of `seg` (writable while loading) and copies its file

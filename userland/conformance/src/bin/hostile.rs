@@ -189,7 +189,85 @@ fn main() {
             drop((c, s));
         }
     });
+    elf_checks(&mut suite, inside_veridian);
     suite.done();
+}
+
+/// Writes `bytes` as an executable file `name` in `dir`; returns its path.
+fn write_program(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write program");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.to_str().expect("UTF-8 path").to_string()
+}
+
+/// The errno of a failed spawn of `path`, or its exit code.
+fn run_program(path: &str) -> Result<i32, i32> {
+    match Command::new(path).status() {
+        Ok(st) => Ok(st.code().unwrap_or(-1)),
+        Err(e) => Err(e.raw_os_error().unwrap_or(-1)),
+    }
+}
+
+/// Executables with a damaged or hostile `PT_INTERP` or layout: refused with
+/// Linux's errno (ENOENT for a missing interpreter, ELIBBAD for one that is
+/// not ELF, EIO for one shorter than an ELF header, ENOEXEC for a program
+/// cut inside its headers) or run as Linux runs them (an interpreter's own
+/// `PT_INTERP` is not followed, so a program that names itself exits
+/// normally). A segment reaching past the end of its file is refused only
+/// inside VeridianOS (Linux maps it and faults on access).
+fn elf_checks(suite: &mut Suite, inside_veridian: bool) {
+    use conformance::tiny_elf;
+    let dir = conformance::scratch_dir("hostile-elf");
+    suite.check("elf-plain-tiny-program-runs", || {
+        let p = write_program(&dir, "plain", &tiny_elf::exit42(None));
+        assert_eq!(run_program(&p), Ok(tiny_elf::EXIT_CODE));
+    });
+    suite.check("elf-missing-interpreter-gives-enoent", || {
+        let bytes = tiny_elf::exit42(Some("/nonexistent/ld-veridian-test.so"));
+        let p = write_program(&dir, "no-interp", &bytes);
+        assert_eq!(run_program(&p), Err(errno::ENOENT as i32));
+    });
+    suite.check("elf-non-elf-interpreter-gives-elibbad", || {
+        let text = write_program(&dir, "text-interp", &[b'#'; 200]);
+        let p = write_program(&dir, "bad-interp", &tiny_elf::exit42(Some(&text)));
+        assert_eq!(run_program(&p), Err(errno::ELIBBAD as i32));
+    });
+    suite.check("elf-short-interpreter-gives-eio", || {
+        let short = write_program(&dir, "short-interp", b"\x7fELF\x02\x01\x01");
+        let p = write_program(&dir, "short", &tiny_elf::exit42(Some(&short)));
+        assert_eq!(run_program(&p), Err(errno::EIO as i32));
+    });
+    suite.check("elf-interpreter-naming-itself-is-not-followed", || {
+        let path = dir.join("self-interp");
+        let bytes = tiny_elf::exit42(Some(path.to_str().unwrap()));
+        let p = write_program(&dir, "self-interp", &bytes);
+        assert_eq!(run_program(&p), Ok(tiny_elf::EXIT_CODE));
+    });
+    suite.check("elf-interpreter-chain-is-not-followed", || {
+        // a -> b -> a: only a's interpreter b is loaded, and b runs.
+        let (a, b) = (dir.join("chain-a"), dir.join("chain-b"));
+        write_program(&dir, "chain-b", &tiny_elf::exit42(Some(a.to_str().unwrap())));
+        let p = write_program(&dir, "chain-a", &tiny_elf::exit42(Some(b.to_str().unwrap())));
+        assert_eq!(run_program(&p), Ok(tiny_elf::EXIT_CODE));
+    });
+    suite.check("elf-truncated-headers-give-enoexec", || {
+        let p = write_program(&dir, "cut", &tiny_elf::truncated_headers());
+        assert_eq!(run_program(&p), Err(errno::ENOEXEC as i32));
+    });
+    if inside_veridian {
+        suite.check("elf-truncated-segment-gives-enoexec", || {
+            let p = write_program(&dir, "trunc-seg", &tiny_elf::truncated_segment(None));
+            assert_eq!(run_program(&p), Err(errno::ENOEXEC as i32));
+        });
+        suite.check("elf-interpreter-with-truncated-segment-gives-elibbad", || {
+            let i = write_program(&dir, "trunc-interp", &tiny_elf::truncated_segment(None));
+            let p = write_program(&dir, "uses-trunc", &tiny_elf::exit42(Some(&i)));
+            assert_eq!(run_program(&p), Err(errno::ELIBBAD as i32));
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Child modes: ways to die, or to hold on.
