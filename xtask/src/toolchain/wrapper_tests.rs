@@ -194,3 +194,54 @@ echo "cc:$CC_x86_64_unknown_veridian"
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("--config"), "{text}");
 }
+
+/// The gcc wrapper over a stand-in compiler that prints its arguments.
+fn gcc_wrapper_args(args: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("gcc");
+    write_script(
+        &fake,
+        "#!/bin/sh\nfor a in \"$@\"; do echo \"arg:$a\"; done\n",
+    );
+    let text =
+        fs::read_to_string(crate::paths::repo_root().join("toolchain/templates/cc.in")).unwrap();
+    let wrapper = dir.path().join("x86_64-veridian-gcc");
+    let vars = [
+        ("NAME", "x86_64-veridian-gcc"),
+        ("HOSTCC", fake.to_str().unwrap()),
+        ("SYSROOT", "/sysroot"),
+    ];
+    write_script(&wrapper, &substitute(&text, &vars));
+    let out = Command::new(&wrapper).args(args).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn gcc_links_statically_unless_asked_for_dynamic_linking() {
+    let plain = gcc_wrapper_args(&["a.c", "-o", "a"]);
+    assert!(has(&plain, "arg:-static"), "{plain:?}");
+    assert!(has(&plain, "arg:/sysroot/lib/veridian.specs"));
+    for asked in ["-shared", "-pie", "-static-pie", "-c"] {
+        let args = gcc_wrapper_args(&[asked, "a.c"]);
+        assert!(!has(&args, "arg:-static"), "{asked}: {args:?}");
+        assert!(has(&args, &format!("arg:{asked}")), "{asked}: {args:?}");
+    }
+    // -dynamic is the wrapper's own option: gcc never sees it.
+    let dynamic = gcc_wrapper_args(&["-O2", "-dynamic", "a.c", "-o", "a b"]);
+    assert_eq!(
+        dynamic,
+        [
+            "arg:-specs",
+            "arg:/sysroot/lib/veridian.specs",
+            "arg:-O2",
+            "arg:a.c",
+            "arg:-o",
+            "arg:a b"
+        ]
+    );
+}
