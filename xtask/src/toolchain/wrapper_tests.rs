@@ -111,6 +111,41 @@ fn the_target_is_passed_as_its_spec_path() {
 }
 
 #[test]
+fn shared_library_crates_link_musl_dynamically() {
+    let s = setup("toolchain/templates/rustc.in", FAKE_RUSTC);
+    let dynamic = "arg:target-feature=-crt-static";
+    for kind in ["cdylib", "dylib"] {
+        let out = run(&s, &["--crate-type", kind, "--target", TARGET, "-"], None);
+        assert!(has(&out, dynamic), "{kind}: {out:?}");
+    }
+    for args in [
+        &["--crate-type", "bin", "--target", TARGET, "-"][..],
+        &[
+            "--crate-type",
+            "cdylib",
+            "--crate-type",
+            "rlib",
+            "--target",
+            TARGET,
+            "-",
+        ],
+        &[
+            "--crate-type",
+            "cdylib",
+            "-C",
+            "target-feature=+crt-static",
+            "--target",
+            TARGET,
+            "-",
+        ],
+        &["--crate-type", "cdylib", "-"],
+    ] {
+        let out = run(&s, args, None);
+        assert!(!has(&out, dynamic), "{args:?}: {out:?}");
+    }
+}
+
+#[test]
 fn crates_unaware_of_veridian_see_linux_and_musl() {
     let s = setup("toolchain/templates/rustc.in", FAKE_RUSTC);
     let krate = crate_dir("#[cfg(target_os = \"linux\")] mod linux;");
