@@ -12,7 +12,7 @@ int main(void) {
     FILE *f = fopen("/etc/os-release", "r");
     while (f && fgets(line, sizeof line, f)) {
         if (strncmp(line, "ID=", 3) == 0) {
-            snprintf(id, sizeof id, "%s", line + 3);
+            snprintf(id, sizeof id, "%.63s", line + 3);
             id[strcspn(id, "\"\n")] = 0;
         }
     }
