@@ -64,6 +64,10 @@ enum Command {
     Kernel,
     /// Build the std conformance programs and run them on this (Linux) host.
     Conformance,
+    /// The dynamic-linking checks of `cargo xtask test` alone: shared crate
+    /// types, a musl-dynamic C program and a dlopen()ed Rust cdylib (on the
+    /// host and inside VeridianOS; needs the kernel and the rootfs).
+    Dynlink,
     /// Cross-build libc++ and LLVM + lld for VeridianOS (hours; resumable;
     /// in ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/llvm).
     Llvm {
@@ -177,6 +181,14 @@ fn main() -> Result<()> {
         Command::Conformance => {
             let tc = toolchain::build(false)?;
             conformance::run_on_host(&tc).map(|_| ())
+        }
+        Command::Dynlink => {
+            let tc = toolchain::build(false)?;
+            test::report(vec![
+                ("crate types".into(), dynlink::shared_crate_types(&tc)),
+                ("musl-dynamic C program".into(), dynlink::c_program(&tc)),
+                ("Rust cdylib dlopen()ed".into(), dynlink::rust_cdylib(&tc)),
+            ])
         }
         Command::Kernel => kernel::build().map(|_| ()),
         Command::Llvm { jobs } => selfhost::llvm::build(selfhost::jobs(jobs)),

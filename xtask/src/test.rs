@@ -48,6 +48,10 @@ pub fn run(accel: Accel) -> Result<()> {
         target_checks::hello_with_rustup(&tc),
     );
     record(
+        "target crate types: proc-macro, dylib, cdylib are shared objects over libc.so",
+        dynlink::shared_crate_types(&tc),
+    );
+    record(
         "cargo +veridian test: passing and failing tests reported",
         target_checks::cargo_test_reports(&tc),
     );

@@ -214,3 +214,53 @@ pub fn rust_cdylib(tc: &Toolchain) -> Result<()> {
     );
     Ok(())
 }
+
+/// `rustc --target x86_64-unknown-veridian --crate-type proc-macro` (and
+/// `dylib`, `cdylib`) each give an `ET_DYN` shared object without
+/// `PT_INTERP` that needs musl's `libc.so`, not a static libc.
+pub fn shared_crate_types(tc: &Toolchain) -> Result<()> {
+    let dir = scratch("crate-types")?;
+    let sources = [
+        (
+            "proc-macro",
+            "extern crate proc_macro;\n#[proc_macro]\npub fn answer(_: proc_macro::TokenStream) \
+             -> proc_macro::TokenStream { \"42\".parse().unwrap() }\n",
+        ),
+        ("dylib", "pub fn seven() -> u32 { 7 }\n"),
+        (
+            "cdylib",
+            "#[unsafe(no_mangle)]\npub extern \"C\" fn seven() -> u32 { 7 }\n",
+        ),
+    ];
+    for (kind, source) in sources {
+        let src = dir.path().join(format!("{}.rs", kind.replace('-', "_")));
+        let out = dir.path().join(format!("lib{}.so", kind.replace('-', "_")));
+        fs::write(&src, source)?;
+        output(
+            Command::new(tc.rustc())
+                .args([
+                    "--edition",
+                    "2024",
+                    "--crate-type",
+                    kind,
+                    "--target",
+                    TARGET,
+                    "-o",
+                ])
+                .arg(&out)
+                .arg(&src),
+        )?;
+        let bytes = fs::read(&out)?;
+        let elf = Elf::parse(&bytes)?;
+        ensure!(
+            elf.header.e_type == goblin::elf::header::ET_DYN && elf.interpreter.is_none(),
+            "{kind}: not a shared object"
+        );
+        ensure!(
+            elf.libraries.contains(&"libc.so"),
+            "{kind}: needs {:?}, not musl's libc.so",
+            elf.libraries
+        );
+    }
+    Ok(())
+}
