@@ -133,8 +133,11 @@ fn cargo_crate(
     env: &[(&str, &str)],
 ) -> Result<PathBuf> {
     let cargo = || {
+        // The toolchain's own cargo and rustc, as `cargo +veridian` picks
+        // them (without depending on which worktree rustup links now).
         let mut cmd = Command::new(tc.cargo());
-        cmd.env_remove("RUSTFLAGS")
+        cmd.env("RUSTC", tc.rustc())
+            .env_remove("RUSTFLAGS")
             .env_remove("CARGO_ENCODED_RUSTFLAGS")
             .env_remove("RUSTUP_TOOLCHAIN")
             .env_remove("CARGO_TARGET_DIR");
