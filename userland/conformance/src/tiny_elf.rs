@@ -16,9 +16,7 @@ const ET_DYN: u16 = 3;
 const EM_X86_64: u16 = 62;
 
 /// `mov edi, 42; mov eax, 60 (exit); syscall`.
-const CODE: [u8; 12] = [
-    0xbf, 42, 0, 0, 0, 0xb8, 60, 0, 0, 0, 0x0f, 0x05,
-];
+const CODE: [u8; 12] = [0xbf, 42, 0, 0, 0, 0xb8, 60, 0, 0, 0, 0x0f, 0x05];
 
 fn put(f: &mut [u8], at: usize, bytes: &[u8]) {
     f[at..at + bytes.len()].copy_from_slice(bytes);
@@ -57,7 +55,14 @@ pub fn exit42(interp: Option<&str>) -> Vec<u8> {
     put(&mut f, 56, &(phnum as u16).to_le_bytes());
     phdr(&mut f, 0, PT_LOAD, PF_R | PF_X, 0, len as u64);
     if let Some(p) = interp {
-        phdr(&mut f, 1, PT_INTERP, PF_R, path_at as u64, p.len() as u64 + 1);
+        phdr(
+            &mut f,
+            1,
+            PT_INTERP,
+            PF_R,
+            path_at as u64,
+            p.len() as u64 + 1,
+        );
         put(&mut f, path_at, p.as_bytes());
     }
     put(&mut f, code_at, &CODE);

@@ -227,17 +227,17 @@ fn elf_checks(suite: &mut Suite, inside_veridian: bool) {
     suite.check("elf-missing-interpreter-gives-enoent", || {
         let bytes = tiny_elf::exit42(Some("/nonexistent/ld-veridian-test.so"));
         let p = write_program(&dir, "no-interp", &bytes);
-        assert_eq!(run_program(&p), Err(errno::ENOENT as i32));
+        assert_eq!(run_program(&p), Err(errno::ENOENT));
     });
     suite.check("elf-non-elf-interpreter-gives-elibbad", || {
         let text = write_program(&dir, "text-interp", &[b'#'; 200]);
         let p = write_program(&dir, "bad-interp", &tiny_elf::exit42(Some(&text)));
-        assert_eq!(run_program(&p), Err(errno::ELIBBAD as i32));
+        assert_eq!(run_program(&p), Err(errno::ELIBBAD));
     });
     suite.check("elf-short-interpreter-gives-eio", || {
         let short = write_program(&dir, "short-interp", b"\x7fELF\x02\x01\x01");
         let p = write_program(&dir, "short", &tiny_elf::exit42(Some(&short)));
-        assert_eq!(run_program(&p), Err(errno::EIO as i32));
+        assert_eq!(run_program(&p), Err(errno::EIO));
     });
     suite.check("elf-interpreter-naming-itself-is-not-followed", || {
         let path = dir.join("self-interp");
@@ -248,24 +248,35 @@ fn elf_checks(suite: &mut Suite, inside_veridian: bool) {
     suite.check("elf-interpreter-chain-is-not-followed", || {
         // a -> b -> a: only a's interpreter b is loaded, and b runs.
         let (a, b) = (dir.join("chain-a"), dir.join("chain-b"));
-        write_program(&dir, "chain-b", &tiny_elf::exit42(Some(a.to_str().unwrap())));
-        let p = write_program(&dir, "chain-a", &tiny_elf::exit42(Some(b.to_str().unwrap())));
+        write_program(
+            &dir,
+            "chain-b",
+            &tiny_elf::exit42(Some(a.to_str().unwrap())),
+        );
+        let p = write_program(
+            &dir,
+            "chain-a",
+            &tiny_elf::exit42(Some(b.to_str().unwrap())),
+        );
         assert_eq!(run_program(&p), Ok(tiny_elf::EXIT_CODE));
     });
     suite.check("elf-truncated-headers-give-enoexec", || {
         let p = write_program(&dir, "cut", &tiny_elf::truncated_headers());
-        assert_eq!(run_program(&p), Err(errno::ENOEXEC as i32));
+        assert_eq!(run_program(&p), Err(errno::ENOEXEC));
     });
     if inside_veridian {
         suite.check("elf-truncated-segment-gives-enoexec", || {
             let p = write_program(&dir, "trunc-seg", &tiny_elf::truncated_segment(None));
-            assert_eq!(run_program(&p), Err(errno::ENOEXEC as i32));
+            assert_eq!(run_program(&p), Err(errno::ENOEXEC));
         });
-        suite.check("elf-interpreter-with-truncated-segment-gives-elibbad", || {
-            let i = write_program(&dir, "trunc-interp", &tiny_elf::truncated_segment(None));
-            let p = write_program(&dir, "uses-trunc", &tiny_elf::exit42(Some(&i)));
-            assert_eq!(run_program(&p), Err(errno::ELIBBAD as i32));
-        });
+        suite.check(
+            "elf-interpreter-with-truncated-segment-gives-elibbad",
+            || {
+                let i = write_program(&dir, "trunc-interp", &tiny_elf::truncated_segment(None));
+                let p = write_program(&dir, "uses-trunc", &tiny_elf::exit42(Some(&i)));
+                assert_eq!(run_program(&p), Err(errno::ELIBBAD));
+            },
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
