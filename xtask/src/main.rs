@@ -188,6 +188,7 @@ fn main() -> Result<()> {
                 ("crate types".into(), dynlink::shared_crate_types(&tc)),
                 ("musl-dynamic C program".into(), dynlink::c_program(&tc)),
                 ("Rust cdylib dlopen()ed".into(), dynlink::rust_cdylib(&tc)),
+                ("glibc programs".into(), dynlink::glibc_programs(&tc)),
             ])
         }
         Command::Kernel => kernel::build().map(|_| ()),

@@ -171,6 +171,11 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
             dynlink::rust_cdylib(tc),
         ),
         (
+            "VeridianOS: Debian's glibc-linked echo and printenv (with ld-linux and libc.so.6) run"
+                .into(),
+            dynlink::glibc_programs(tc),
+        ),
+        (
             "veridian-run: a hang times out, a killed QEMU is reported, none is left".into(),
             guest_tests::runner_timeouts(tc, &bin_dir),
         ),

@@ -22,6 +22,20 @@ pub const MUSL_LOADER: &str = "/lib/ld-musl-x86_64.so.1";
 const DYN_C: &str = include_str!("dyn.c");
 const PLUGIN_RS: &str = include_str!("plugin.rs");
 const LOADER_RS: &str = include_str!("loader.rs");
+const GLIBC_RS: &str = include_str!("glibc.rs");
+
+/// glibc's loader on Debian (`/lib64/ld-linux-x86-64.so.2` links to it).
+const GLIBC_LOADER: &str = "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
+/// Host files the glibc check carries into the guest, and where they go.
+const GLIBC_FILES: &[(&str, &str)] = &[
+    (GLIBC_LOADER, GLIBC_LOADER),
+    (
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "/lib/x86_64-linux-gnu/libc.so.6",
+    ),
+    ("/bin/echo", "/tmp/glibc-echo"),
+    ("/usr/bin/printenv", "/tmp/glibc-printenv"),
+];
 
 /// A scratch folder outside the repository (under the system's temporary
 /// folder), removed when dropped.
@@ -265,5 +279,39 @@ pub fn shared_crate_types(tc: &Toolchain) -> Result<()> {
             elf.libraries
         );
     }
+    Ok(())
+}
+
+/// Debian's glibc-linked echo and printenv, with glibc's loader and
+/// libc.so.6 copied in by a static program, run inside VeridianOS: the same
+/// `PT_INTERP` path as musl programs, another C library's loader.
+pub fn glibc_programs(tc: &Toolchain) -> Result<()> {
+    let mut table = String::from("const LOADER: &str = \"");
+    table.push_str(GLIBC_LOADER);
+    table.push_str("\";\nconst FILES: &[(&str, &[u8])] = &[\n");
+    for (host, guest) in GLIBC_FILES {
+        ensure!(
+            Path::new(host).exists(),
+            "{host} is not on this host (Debian's libc6 and coreutils)"
+        );
+        table.push_str(&format!("    ({guest:?}, include_bytes!({host:?})),\n"));
+    }
+    table.push_str("];\n");
+    let dir = scratch("glibc")?;
+    let program = cargo_crate(
+        tc,
+        dir.path(),
+        "glibc-run",
+        false,
+        &format!("{GLIBC_RS}\n{table}"),
+        &[],
+    )?;
+    let guest = in_guest(tc, &program)?;
+    let want = "glibc: os=veridian echo=\"hello from glibc\" exit status: 0 \
+                printenv=\"seen\" exit status: 0";
+    ensure!(
+        guest.contains(want),
+        "in VeridianOS glibc-run printed {guest:?}"
+    );
     Ok(())
 }
