@@ -27,7 +27,10 @@ fn siginfo_layout_matches_x86_64() {
     assert_eq!(&i.0[8..12], &(-6i32).to_le_bytes());
     assert_eq!(&i.0[16..20], &42u32.to_le_bytes());
     assert_eq!(&i.0[20..24], &1000u32.to_le_bytes());
-    assert_eq!((i.signo(), i.code(), i.pid(), i.uid()), (SIGUSR1, SI_TKILL, 42, 1000));
+    assert_eq!(
+        (i.signo(), i.code(), i.pid(), i.uid()),
+        (SIGUSR1, SI_TKILL, 42, 1000)
+    );
     let c = SigInfo::child(9, 0, 1, 3);
     assert_eq!((c.signo(), c.code(), c.pid()), (SIGCHLD, 1, 9));
     assert_eq!(&c.0[24..28], &3i32.to_le_bytes());
@@ -78,7 +81,10 @@ fn queue_is_bounded() {
     for _ in 0..MAX_QUEUED {
         p.add(SigInfo::sent(SIGRTMAX, SI_QUEUE, 1, 0)).unwrap();
     }
-    assert_eq!(p.add(SigInfo::sent(SIGRTMAX, SI_QUEUE, 1, 0)), Err(QueueFull));
+    assert_eq!(
+        p.add(SigInfo::sent(SIGRTMAX, SI_QUEUE, 1, 0)),
+        Err(QueueFull)
+    );
 }
 
 #[test]
@@ -92,12 +98,19 @@ fn blocked_fatal_signal_stays_pending() {
         post(SIGUSR1, SIG_DFL, Target::Thread(1), &threads),
         PostOutcome::Queue { wake: None }
     );
-    assert_eq!(post(SIGUSR1, SIG_DFL, Target::Process, &[thread(1, 0)]), PostOutcome::Kill);
+    assert_eq!(
+        post(SIGUSR1, SIG_DFL, Target::Process, &[thread(1, 0)]),
+        PostOutcome::Kill
+    );
 }
 
 #[test]
 fn process_signal_goes_to_a_thread_not_blocking_it() {
-    let threads = [thread(1, bit(SIGUSR1)), thread(2, bit(SIGUSR1)), thread(3, 0)];
+    let threads = [
+        thread(1, bit(SIGUSR1)),
+        thread(2, bit(SIGUSR1)),
+        thread(3, 0),
+    ];
     assert_eq!(
         post(SIGUSR1, HANDLER, Target::Process, &threads),
         PostOutcome::Queue { wake: Some(3) }
@@ -108,7 +121,10 @@ fn process_signal_goes_to_a_thread_not_blocking_it() {
         PostOutcome::Queue { wake: None }
     );
     // Fatal: another thread not blocking it makes the whole process die.
-    assert_eq!(post(SIGUSR1, SIG_DFL, Target::Process, &threads), PostOutcome::Kill);
+    assert_eq!(
+        post(SIGUSR1, SIG_DFL, Target::Process, &threads),
+        PostOutcome::Kill
+    );
 }
 
 #[test]
@@ -123,15 +139,24 @@ fn sigwaiter_takes_a_blocked_fatal_signal() {
         PostOutcome::Queue { wake: Some(5) }
     );
     // Waiting for a signal it does not block: fatal as usual.
-    assert_eq!(post(SIGUSR2, SIG_DFL, Target::Process, &[waiter]), PostOutcome::Kill);
+    assert_eq!(
+        post(SIGUSR2, SIG_DFL, Target::Process, &[waiter]),
+        PostOutcome::Kill
+    );
 }
 
 #[test]
 fn ignored_signals_are_discarded_unless_blocked() {
     let free = [thread(1, 0)];
     let blocking = [thread(1, bit(SIGUSR1) | bit(SIGCHLD))];
-    assert_eq!(post(SIGUSR1, SIG_IGN, Target::Process, &free), PostOutcome::Discard);
-    assert_eq!(post(SIGCHLD, SIG_DFL, Target::Process, &free), PostOutcome::Discard);
+    assert_eq!(
+        post(SIGUSR1, SIG_IGN, Target::Process, &free),
+        PostOutcome::Discard
+    );
+    assert_eq!(
+        post(SIGCHLD, SIG_DFL, Target::Process, &free),
+        PostOutcome::Discard
+    );
     assert_eq!(
         post(SIGUSR1, SIG_IGN, Target::Process, &blocking),
         PostOutcome::Queue { wake: None }
@@ -147,12 +172,18 @@ fn ignored_signals_are_discarded_unless_blocked() {
 #[test]
 fn sigkill_and_sigstop_cannot_be_blocked_or_ignored() {
     let all = [thread(1, u64::MAX)];
-    assert_eq!(post(SIGKILL, SIG_IGN, Target::Process, &all), PostOutcome::Kill);
+    assert_eq!(
+        post(SIGKILL, SIG_IGN, Target::Process, &all),
+        PostOutcome::Kill
+    );
     assert_eq!(deliver(SIGKILL, SIG_IGN), Delivery::Kill);
     assert!(!is_ignored(SIGKILL, SIG_IGN));
     assert_eq!(sanitize_mask(u64::MAX), !UNBLOCKABLE);
     // SIGSTOP never stops a process here: discarded whatever the mask.
-    assert_eq!(post(SIGSTOP, SIG_DFL, Target::Process, &all), PostOutcome::Discard);
+    assert_eq!(
+        post(SIGSTOP, SIG_DFL, Target::Process, &all),
+        PostOutcome::Discard
+    );
 }
 
 #[test]
@@ -174,16 +205,28 @@ fn exec_resets_handlers_but_not_ignores() {
 fn altstack_rules() {
     let none = AltStack::default();
     assert_eq!(none.flags(0x1000), SS_DISABLE);
-    assert_eq!(none.change(0, 0x10_0000, 0, MIN - 1, MIN), Err(AltStackError::TooSmall));
-    assert_eq!(none.change(0, 0x10_0000, 77, MIN, MIN), Err(AltStackError::BadFlags));
+    assert_eq!(
+        none.change(0, 0x10_0000, 0, MIN - 1, MIN),
+        Err(AltStackError::TooSmall)
+    );
+    assert_eq!(
+        none.change(0, 0x10_0000, 77, MIN, MIN),
+        Err(AltStackError::BadFlags)
+    );
     let s = none.change(0, 0x10_0000, 0, 0x4000, MIN).unwrap();
     assert_eq!(s.flags(0x10_2000), SS_ONSTACK);
     assert_eq!(s.flags(0x20_0000), 0);
     assert_eq!(s.frame_top(0x20_0000, true), 0x10_4000);
     assert_eq!(s.frame_top(0x20_0000, false), 0x20_0000);
     assert_eq!(s.frame_top(0x10_2000, true), 0x10_2000);
-    assert_eq!(s.change(0x10_2000, 0, SS_DISABLE, 0, MIN), Err(AltStackError::InUse));
-    assert_eq!(s.change(0x20_0000, 0, SS_DISABLE, 0, MIN), Ok(AltStack::default()));
+    assert_eq!(
+        s.change(0x10_2000, 0, SS_DISABLE, 0, MIN),
+        Err(AltStackError::InUse)
+    );
+    assert_eq!(
+        s.change(0x20_0000, 0, SS_DISABLE, 0, MIN),
+        Ok(AltStack::default())
+    );
 }
 
 fn any_sig() -> impl Strategy<Value = i32> {

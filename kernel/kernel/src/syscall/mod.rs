@@ -211,7 +211,9 @@ const HANDLERS: &[(usize, Handler)] = &[
     (GETPGRP, |_| process::getpgid(0)),
     (GETPGID, |a| process::getpgid(a.u32(0))),
     (GETSID, |_| process::getsid()),
-    (SIGALTSTACK, |a| signal::sigaltstack(a.frame, a.u64(0), a.u64(1))),
+    (SIGALTSTACK, |a| {
+        signal::sigaltstack(a.frame, a.u64(0), a.u64(1))
+    }),
     (ARCH_PRCTL, |a| process::arch_prctl(a.u64(0), a.u64(1))),
     (GETTID, |_| process::gettid()),
     (TKILL, |a| signal::tgkill(-1, a.i32(0), a.i32(1))),

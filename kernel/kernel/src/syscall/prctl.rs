@@ -37,13 +37,16 @@ pub fn prctl(option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> KResult {
     let cur = current();
     match option {
         PR_SET_NAME => {
-            let raw = crate::task::user::read_cstr(a2, crate::task::COMM_LEN - 1)
-                .or_else(|e| match e {
-                    // A name longer than 15 bytes is cut, not refused.
-                    Errno::ENAMETOOLONG => UserSlice::<In>::new(a2, crate::task::COMM_LEN - 1)
-                        .read(),
-                    e => Err(e),
-                })?;
+            let raw =
+                crate::task::user::read_cstr(a2, crate::task::COMM_LEN - 1).or_else(
+                    |e| match e {
+                        // A name longer than 15 bytes is cut, not refused.
+                        Errno::ENAMETOOLONG => {
+                            UserSlice::<In>::new(a2, crate::task::COMM_LEN - 1).read()
+                        }
+                        e => Err(e),
+                    },
+                )?;
             let mut name = [0u8; crate::task::COMM_LEN];
             let n = raw.len().min(crate::task::COMM_LEN - 1);
             name[..n].copy_from_slice(&raw[..n]);
@@ -52,7 +55,9 @@ pub fn prctl(option: u64, a2: u64, a3: u64, a4: u64, a5: u64) -> KResult {
         }
         PR_GET_NAME => {
             let name = *cur.comm.lock();
-            UserSlice::<Out>::new(a2, name.len()).write(&name).map(|_| 0)
+            UserSlice::<Out>::new(a2, name.len())
+                .write(&name)
+                .map(|_| 0)
         }
         PR_SET_PDEATHSIG => {
             let sig = i32::try_from(a2).map_err(|_| Errno::EINVAL)?;

@@ -7,9 +7,8 @@
 use core::sync::atomic::Ordering;
 use veridian_kcore::signal::{self as rules, AltStackError, Delivery, SigInfo, Target};
 use veridian_syscall::signal::{
-    MINSIGSTKSZ, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SIGINFO_SIZE, SIGKILL,
-    SIGPIPE, SIGSEGV, SIGSET_SIZE, SIGSTOP, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_TKILL,
-    SI_USER,
+    MINSIGSTKSZ, SA_NODEFER, SA_ONSTACK, SA_RESETHAND, SA_RESTART, SIGINFO_SIZE, SIGKILL, SIGPIPE,
+    SIGSEGV, SIGSET_SIZE, SIGSTOP, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SI_TKILL, SI_USER,
 };
 use veridian_vfs::Errno;
 

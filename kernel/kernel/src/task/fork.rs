@@ -3,11 +3,11 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
+use veridian_kcore::signal::Pending;
 use veridian_syscall::clone::{
     CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT,
     CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
 };
-use veridian_kcore::signal::Pending;
 use veridian_vfs::Errno;
 
 use super::{alloc_id, current, sched, Process, Task, MAX_TASKS, PROCS, TASKS};

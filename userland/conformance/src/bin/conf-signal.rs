@@ -59,11 +59,21 @@ fn gettid() -> usize {
 /// rt_sigaction with `handler` (`SIG_DFL`, `SIG_IGN` or a function) and
 /// `flags`; returns the previous handler.
 fn sigaction(sig: i32, handler: usize, flags: u64) -> usize {
-    let act: [u64; 4] = [handler as u64, flags | SA_RESTORER, conf_signal_restorer as *const () as u64, 0];
+    let act: [u64; 4] = [
+        handler as u64,
+        flags | SA_RESTORER,
+        conf_signal_restorer as *const () as u64,
+        0,
+    ];
     let mut old = [0u64; 4];
     let r = s(
         nr::RT_SIGACTION,
-        &[sig as usize, act.as_ptr() as usize, old.as_mut_ptr() as usize, 8],
+        &[
+            sig as usize,
+            act.as_ptr() as usize,
+            old.as_mut_ptr() as usize,
+            8,
+        ],
     );
     assert_eq!(r, 0, "rt_sigaction({sig})");
     old[0] as usize
@@ -74,7 +84,12 @@ fn sigmask(how: i32, set: u64) -> u64 {
     let mut old = 0u64;
     let r = s(
         nr::RT_SIGPROCMASK,
-        &[how as usize, &set as *const u64 as usize, &mut old as *mut u64 as usize, 8],
+        &[
+            how as usize,
+            &set as *const u64 as usize,
+            &mut old as *mut u64 as usize,
+            8,
+        ],
     );
     assert_eq!(r, 0);
     old
@@ -82,7 +97,13 @@ fn sigmask(how: i32, set: u64) -> u64 {
 
 fn current_mask() -> u64 {
     let mut old = 0u64;
-    assert_eq!(s(nr::RT_SIGPROCMASK, &[0, 0, &mut old as *mut u64 as usize, 8]), 0);
+    assert_eq!(
+        s(
+            nr::RT_SIGPROCMASK,
+            &[0, 0, &mut old as *mut u64 as usize, 8]
+        ),
+        0
+    );
     old
 }
 
@@ -125,7 +146,12 @@ fn sigtimedwait(set: u64, info: &mut Info, ms: u64) -> isize {
     let ts = [(ms / 1000) as i64, ((ms % 1000) * 1_000_000) as i64];
     s(
         nr::RT_SIGTIMEDWAIT,
-        &[&set as *const u64 as usize, info.0.as_mut_ptr() as usize, ts.as_ptr() as usize, 8],
+        &[
+            &set as *const u64 as usize,
+            info.0.as_mut_ptr() as usize,
+            ts.as_ptr() as usize,
+            8,
+        ],
     )
 }
 
@@ -193,7 +219,10 @@ fn reset_seen() {
 fn wait_handled(n: usize) {
     let start = Instant::now();
     while HANDLED.load(Ordering::SeqCst) < n {
-        assert!(start.elapsed() < Duration::from_secs(5), "handler did not run");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "handler did not run"
+        );
         thread::sleep(Duration::from_millis(5));
     }
 }
@@ -244,6 +273,13 @@ fn main() {
             _ => panic!("unknown child role"),
         }
     }
+    // Which system this is (`ID=` of /etc/os-release), for the log.
+    let os = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    let id = os
+        .lines()
+        .find_map(|l| l.strip_prefix("ID="))
+        .unwrap_or("unknown");
+    eprintln!("conf-signal: running on {id}");
     let mut suite = Suite::new("signal");
 
     suite.check("blocked-fatal-signal-stays-pending", || {
@@ -255,7 +291,10 @@ fn main() {
             let mut info = Info::new();
             assert_eq!(sigtimedwait(bit(SIGUSR1), &mut info, 0), SIGUSR1 as isize);
             // The thread's own instance is taken first: tgkill's.
-            assert_eq!((info.signo(), info.code(), info.pid()), (SIGUSR1, SI_TKILL, getpid()));
+            assert_eq!(
+                (info.signo(), info.code(), info.pid()),
+                (SIGUSR1, SI_TKILL, getpid())
+            );
             assert_eq!(sigtimedwait(bit(SIGUSR1), &mut info, 0), SIGUSR1 as isize);
             assert_eq!(info.code(), SI_USER);
             assert_eq!(info.uid(), s(nr::GETUID, &[]) as u32);
@@ -288,7 +327,10 @@ fn main() {
             assert_eq!(sigtimedwait(set, &mut info, 0), SIGUSR1 as isize);
             for v in [11, 22, 33] {
                 assert_eq!(sigtimedwait(set, &mut info, 0), SIGRT as isize);
-                assert_eq!((info.code(), info.value(), info.pid()), (SI_QUEUE, v, getpid()));
+                assert_eq!(
+                    (info.code(), info.value(), info.pid()),
+                    (SI_QUEUE, v, getpid())
+                );
             }
             assert_eq!(sigtimedwait(set, &mut info, 0), -EAGAIN);
         })
@@ -298,9 +340,15 @@ fn main() {
         isolated(&[SIGUSR1], || {
             sigaction(SIGUSR1, record_handler(), SA_SIGINFO);
             for (code, send) in [
-                (SI_TKILL, Box::new(|| tgkill(gettid(), SIGUSR1)) as Box<dyn Fn() -> isize>),
+                (
+                    SI_TKILL,
+                    Box::new(|| tgkill(gettid(), SIGUSR1)) as Box<dyn Fn() -> isize>,
+                ),
                 (SI_USER, Box::new(|| kill(getpid(), SIGUSR1))),
-                (SI_QUEUE, Box::new(|| sigqueue(getpid(), gettid(), SIGUSR1, SI_QUEUE, 77))),
+                (
+                    SI_QUEUE,
+                    Box::new(|| sigqueue(getpid(), gettid(), SIGUSR1, SI_QUEUE, 77)),
+                ),
             ] {
                 reset_seen();
                 assert_eq!(send(), 0);
@@ -353,7 +401,10 @@ fn main() {
             // Blocked: kept (the disposition may change before unblocking)...
             assert_eq!(kill(getpid(), SIGUSR1), 0);
             assert_eq!(kill(getpid(), SIGCHLD), 0);
-            assert_eq!(sigpending() & (bit(SIGUSR1) | bit(SIGCHLD)), bit(SIGUSR1) | bit(SIGCHLD));
+            assert_eq!(
+                sigpending() & (bit(SIGUSR1) | bit(SIGCHLD)),
+                bit(SIGUSR1) | bit(SIGCHLD)
+            );
             // ...until an action that ignores is set again.
             sigaction(SIGUSR1, SIG_IGN as usize, 0);
             sigaction(SIGCHLD, SIG_DFL as usize, 0);
@@ -376,7 +427,10 @@ fn main() {
             assert_ne!(m & bit(SIGUSR1), 0);
             let act: [u64; 4] = [SIG_IGN, 0, 0, 0];
             for sig in [SIGKILL, SIGSTOP] {
-                let r = s(nr::RT_SIGACTION, &[sig as usize, act.as_ptr() as usize, 0, 8]);
+                let r = s(
+                    nr::RT_SIGACTION,
+                    &[sig as usize, act.as_ptr() as usize, 0, 8],
+                );
                 assert_eq!(r, -EINVAL);
             }
             assert_eq!(s(nr::RT_SIGACTION, &[65, 0, 0, 8]), -EINVAL);
@@ -542,7 +596,13 @@ fn main() {
             assert!(range.contains(&SEEN_SP.load(Ordering::SeqCst)));
             assert_eq!(SEEN_ALT_FLAGS.load(Ordering::SeqCst), SS_ONSTACK);
             let off = [0u64, SS_DISABLE as u64, 0];
-            assert_eq!(s(nr::SIGALTSTACK, &[off.as_ptr() as usize, st.as_mut_ptr() as usize]), 0);
+            assert_eq!(
+                s(
+                    nr::SIGALTSTACK,
+                    &[off.as_ptr() as usize, st.as_mut_ptr() as usize]
+                ),
+                0
+            );
             assert_eq!(st, [alt[0], 0, alt[2]]);
             assert_eq!(s(nr::SIGALTSTACK, &[0, st.as_mut_ptr() as usize]), 0);
             assert_eq!(st[1] as i32, SS_DISABLE);
@@ -556,7 +616,10 @@ fn main() {
     suite.check("fork-clears-pending-exec-keeps-mask-and-pending", || {
         isolated(&[SIGUSR1, SIGUSR2, SIGHUP], || {
             let exe = std::ffi::CString::new(
-                std::env::current_exe().unwrap().into_os_string().into_encoded_bytes(),
+                std::env::current_exe()
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
             )
             .unwrap();
             let a1 = c"conf-signal";
@@ -577,12 +640,22 @@ fn main() {
                     s(nr::EXIT_GROUP, &[40]);
                 }
                 s(nr::KILL, &[s(nr::GETPID, &[]) as usize, SIGUSR1 as usize]);
-                s(nr::EXECVE, &[exe.as_ptr() as usize, argv.as_ptr() as usize, envp.as_ptr() as usize]);
+                s(
+                    nr::EXECVE,
+                    &[
+                        exe.as_ptr() as usize,
+                        argv.as_ptr() as usize,
+                        envp.as_ptr() as usize,
+                    ],
+                );
                 s(nr::EXIT_GROUP, &[41]);
             }
             assert!(pid > 0);
             let mut status = 0i32;
-            let r = s(nr::WAIT4, &[pid as usize, &mut status as *mut i32 as usize, 0, 0]);
+            let r = s(
+                nr::WAIT4,
+                &[pid as usize, &mut status as *mut i32 as usize, 0, 0],
+            );
             assert_eq!(r, pid);
             assert_eq!(status & 0x7f, 0, "child killed by a signal: {status:#x}");
             assert_eq!((status >> 8) & 0xff, 0, "exec-check failures (bits)");
@@ -598,7 +671,10 @@ fn main() {
             let start = Instant::now();
             assert_eq!(s(nr::ALARM, &[1]), 0);
             let mut info = Info::new();
-            assert_eq!(sigtimedwait(bit(SIGALRM), &mut info, 5000), SIGALRM as isize);
+            assert_eq!(
+                sigtimedwait(bit(SIGALRM), &mut info, 5000),
+                SIGALRM as isize
+            );
             assert!(start.elapsed() >= Duration::from_millis(990));
             assert_eq!(info.code(), SI_KERNEL);
             assert_eq!(HANDLED.load(Ordering::SeqCst), 0, "sigwait took it");
@@ -607,26 +683,62 @@ fn main() {
 
     suite.check("prctl", || {
         let mut name = [0u8; 16];
-        assert_eq!(s(nr::PRCTL, &[PR_SET_NAME as usize, c"conf-sig-name".as_ptr() as usize]), 0);
-        assert_eq!(s(nr::PRCTL, &[PR_GET_NAME as usize, name.as_mut_ptr() as usize]), 0);
+        assert_eq!(
+            s(
+                nr::PRCTL,
+                &[PR_SET_NAME as usize, c"conf-sig-name".as_ptr() as usize]
+            ),
+            0
+        );
+        assert_eq!(
+            s(
+                nr::PRCTL,
+                &[PR_GET_NAME as usize, name.as_mut_ptr() as usize]
+            ),
+            0
+        );
         assert_eq!(&name[..14], b"conf-sig-name\0");
         // Names are per thread; a new thread starts with its creator's.
         thread::spawn(|| {
             let mut other = [0u8; 16];
-            assert_eq!(s(nr::PRCTL, &[PR_GET_NAME as usize, other.as_mut_ptr() as usize]), 0);
+            assert_eq!(
+                s(
+                    nr::PRCTL,
+                    &[PR_GET_NAME as usize, other.as_mut_ptr() as usize]
+                ),
+                0
+            );
             assert_eq!(&other[..14], b"conf-sig-name\0");
-            assert_eq!(s(nr::PRCTL, &[PR_SET_NAME as usize, c"other".as_ptr() as usize]), 0);
+            assert_eq!(
+                s(
+                    nr::PRCTL,
+                    &[PR_SET_NAME as usize, c"other".as_ptr() as usize]
+                ),
+                0
+            );
         })
         .join()
         .unwrap();
-        assert_eq!(s(nr::PRCTL, &[PR_GET_NAME as usize, name.as_mut_ptr() as usize]), 0);
+        assert_eq!(
+            s(
+                nr::PRCTL,
+                &[PR_GET_NAME as usize, name.as_mut_ptr() as usize]
+            ),
+            0
+        );
         assert_eq!(&name[..14], b"conf-sig-name\0");
         let get = |opt: u64| -> i32 {
             let mut v = -1i32;
-            assert_eq!(s(nr::PRCTL, &[opt as usize, &mut v as *mut i32 as usize]), 0);
+            assert_eq!(
+                s(nr::PRCTL, &[opt as usize, &mut v as *mut i32 as usize]),
+                0
+            );
             v
         };
-        assert_eq!(s(nr::PRCTL, &[PR_SET_PDEATHSIG as usize, SIGUSR2 as usize]), 0);
+        assert_eq!(
+            s(nr::PRCTL, &[PR_SET_PDEATHSIG as usize, SIGUSR2 as usize]),
+            0
+        );
         assert_eq!(get(PR_GET_PDEATHSIG), SIGUSR2);
         assert_eq!(s(nr::PRCTL, &[PR_SET_PDEATHSIG as usize, 65]), -EINVAL);
         assert_eq!(s(nr::PRCTL, &[PR_SET_PDEATHSIG as usize, 0]), 0);
@@ -639,7 +751,10 @@ fn main() {
         assert_eq!(s(nr::PRCTL, &[PR_SET_DUMPABLE as usize, 0]), 0);
         assert_eq!(s(nr::PRCTL, &[PR_GET_DUMPABLE as usize]), 0);
         assert_eq!(s(nr::PRCTL, &[PR_SET_DUMPABLE as usize, 2]), -EINVAL);
-        assert_eq!(s(nr::PRCTL, &[PR_SET_DUMPABLE as usize, dumpable as usize]), 0);
+        assert_eq!(
+            s(nr::PRCTL, &[PR_SET_DUMPABLE as usize, dumpable as usize]),
+            0
+        );
         assert_eq!(s(nr::PRCTL, &[PR_GET_DUMPABLE as usize]), dumpable);
         let keep = s(nr::PRCTL, &[PR_GET_KEEPCAPS as usize]);
         assert_eq!(s(nr::PRCTL, &[PR_SET_KEEPCAPS as usize, 1]), 0);
@@ -650,16 +765,37 @@ fn main() {
         assert!(slack > 0);
         assert_eq!(s(nr::PRCTL, &[PR_SET_TIMERSLACK as usize, 123_456]), 0);
         assert_eq!(s(nr::PRCTL, &[PR_GET_TIMERSLACK as usize]), 123_456);
-        assert_eq!(s(nr::PRCTL, &[PR_SET_TIMERSLACK as usize, slack as usize]), 0);
-        assert_eq!(s(nr::PRCTL, &[PR_SET_NO_NEW_PRIVS as usize, 0, 0, 0, 0]), -EINVAL);
+        assert_eq!(
+            s(nr::PRCTL, &[PR_SET_TIMERSLACK as usize, slack as usize]),
+            0
+        );
+        assert_eq!(
+            s(nr::PRCTL, &[PR_SET_NO_NEW_PRIVS as usize, 0, 0, 0, 0]),
+            -EINVAL
+        );
         assert_eq!(s(nr::PRCTL, &[PR_SET_NO_NEW_PRIVS as usize, 1, 0, 0, 0]), 0);
         assert_eq!(s(nr::PRCTL, &[PR_GET_NO_NEW_PRIVS as usize, 0, 0, 0, 0]), 1);
         let mut old = 0u64;
-        assert_eq!(s(nr::PRCTL, &[PR_GET_TID_ADDRESS as usize, &mut old as *mut u64 as usize]), 0);
+        assert_eq!(
+            s(
+                nr::PRCTL,
+                &[PR_GET_TID_ADDRESS as usize, &mut old as *mut u64 as usize]
+            ),
+            0
+        );
         let mut word = 0u32;
-        assert_eq!(s(nr::SET_TID_ADDRESS, &[&mut word as *mut u32 as usize]), gettid() as isize);
+        assert_eq!(
+            s(nr::SET_TID_ADDRESS, &[&mut word as *mut u32 as usize]),
+            gettid() as isize
+        );
         let mut now = 0u64;
-        assert_eq!(s(nr::PRCTL, &[PR_GET_TID_ADDRESS as usize, &mut now as *mut u64 as usize]), 0);
+        assert_eq!(
+            s(
+                nr::PRCTL,
+                &[PR_GET_TID_ADDRESS as usize, &mut now as *mut u64 as usize]
+            ),
+            0
+        );
         assert_eq!(now, &mut word as *mut u32 as u64);
         s(nr::SET_TID_ADDRESS, &[old as usize]);
         assert_eq!(s(nr::PRCTL, &[0x7fff_fff0]), -EINVAL);
