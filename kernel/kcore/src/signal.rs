@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use veridian_syscall::signal::{
     SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGINFO_SIZE, SIGKILL, SIGRTMAX, SIGRTMIN, SIGSEGV,
     SIGSTOP, SIGSYS, SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH, SIG_DFL, SIG_IGN,
-    SS_DISABLE, SS_ONSTACK,
+    SI_TKILL, SS_DISABLE, SS_ONSTACK,
 };
 
 /// The bit of signal `sig` (1..=64) in a signal set.
@@ -150,7 +150,27 @@ impl SigInfo {
     pub fn uid(&self) -> u32 {
         self.get(20) as u32
     }
+
+    /// The `struct signalfd_siginfo` a signalfd read returns for this
+    /// signal (`ssi_signo` at 0, `ssi_errno` 4, `ssi_code` 8, `ssi_pid`
+    /// 12, `ssi_uid` 16, `ssi_status` 40, `ssi_int` 44, `ssi_ptr` 48):
+    /// `SIGCHLD` carries its status, queued signals their value.
+    pub fn to_signalfd(&self) -> [u8; SIGNALFD_SIGINFO_SIZE] {
+        let mut out = [0u8; SIGNALFD_SIGINFO_SIZE];
+        out[0..12].copy_from_slice(&self.0[0..12]);
+        out[12..20].copy_from_slice(&self.0[16..24]);
+        if self.signo() == SIGCHLD && self.code() > 0 {
+            out[40..44].copy_from_slice(&self.0[24..28]);
+        } else if self.code() < 0 && self.code() != SI_TKILL {
+            out[44..48].copy_from_slice(&self.0[24..28]);
+            out[48..56].copy_from_slice(&self.0[24..32]);
+        }
+        out
+    }
 }
+
+/// Bytes of a `struct signalfd_siginfo`.
+pub const SIGNALFD_SIGINFO_SIZE: usize = 128;
 
 /// Why a signal could not be queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

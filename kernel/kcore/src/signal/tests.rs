@@ -42,6 +42,25 @@ fn siginfo_layout_matches_x86_64() {
 }
 
 #[test]
+fn signalfd_siginfo_layout() {
+    let k = SigInfo::sent(SIGUSR1, SI_USER, 42, 1000).to_signalfd();
+    assert_eq!(&k[0..4], &SIGUSR1.to_le_bytes());
+    assert_eq!(&k[8..12], &SI_USER.to_le_bytes());
+    assert_eq!(&k[12..16], &42u32.to_le_bytes());
+    assert_eq!(&k[16..20], &1000u32.to_le_bytes());
+    assert!(k[20..].iter().all(|&b| b == 0));
+    let mut raw = [0u8; SIGINFO_SIZE];
+    raw[8..12].copy_from_slice(&SI_QUEUE.to_le_bytes());
+    raw[24..32].copy_from_slice(&0x1122_3344_5566_7788u64.to_le_bytes());
+    let q = SigInfo::queued(SIGRTMIN, raw).to_signalfd();
+    assert_eq!(&q[44..48], &0x5566_7788u32.to_le_bytes());
+    assert_eq!(&q[48..56], &0x1122_3344_5566_7788u64.to_le_bytes());
+    let c = SigInfo::child(9, 0, 1, 3).to_signalfd();
+    assert_eq!(&c[40..44], &3i32.to_le_bytes());
+    assert!(c[44..56].iter().all(|&b| b == 0));
+}
+
+#[test]
 fn standard_signals_pend_once_rt_signals_queue() {
     let mut p = Pending::new();
     assert_eq!(p.add(user(SIGUSR1)), Ok(true));

@@ -15,6 +15,7 @@ mod prctl;
 mod process;
 mod select;
 mod signal;
+mod signalfd;
 mod time;
 mod unix;
 
@@ -235,6 +236,12 @@ const HANDLERS: &[(usize, Handler)] = &[
     (SET_ROBUST_LIST, |_| Ok(0)),
     (EVENTFD, |a| eventfd::eventfd2(a.u32(0), 0)),
     (EVENTFD2, |a| eventfd::eventfd2(a.u32(0), a.u32(1))),
+    (SIGNALFD, |a| {
+        signalfd::signalfd4(a.i32(0), a.u64(1), a.u64(2), 0)
+    }),
+    (SIGNALFD4, |a| {
+        signalfd::signalfd4(a.i32(0), a.u64(1), a.u64(2), a.u32(3))
+    }),
     (PRLIMIT64, |a| {
         misc::prlimit64(a.u32(0), a.u32(1), a.u64(2), a.u64(3))
     }),

@@ -73,11 +73,15 @@ pub fn post_info(pid: u32, target: Target, info: SigInfo) -> Result<(), Errno> {
     };
     match outcome {
         PostOutcome::Kill => exit::terminate_process(pid, sig),
-        _ => {
+        PostOutcome::Queue { .. } => {
             if let Some(t) = wake {
                 sched::interrupt(&t);
             }
+            // signalfd readers and their poll/epoll waiters.
+            crate::wait::wake_key(crate::fs::signalfd::wait_key());
+            crate::wait::wake_changed();
         }
+        PostOutcome::Discard => {}
     }
     Ok(())
 }
