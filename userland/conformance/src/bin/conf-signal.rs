@@ -681,6 +681,56 @@ fn main() {
         })
     });
 
+    suite.check("signalfd", || {
+        isolated(&[SIGUSR2, SIGRT], || {
+            const O_NONBLOCK: usize = 0o4000;
+            const O_CLOEXEC: usize = 0o2000000;
+            sigmask(SIG_BLOCK, bit(SIGUSR2) | bit(SIGRT));
+            let set = bit(SIGUSR2);
+            let setp = &set as *const u64 as usize;
+            assert_eq!(s(nr::SIGNALFD4, &[usize::MAX, setp, 4, 0]), -EINVAL);
+            let fd = s(
+                nr::SIGNALFD4,
+                &[usize::MAX, setp, 8, O_NONBLOCK | O_CLOEXEC],
+            );
+            assert!(fd >= 0, "signalfd4: {fd}");
+            let fd = fd as usize;
+            let mut rec = [0u8; 256];
+            let read = |buf: &mut [u8]| s(nr::READ, &[fd, buf.as_mut_ptr() as usize, buf.len()]);
+            assert_eq!(read(&mut rec), -EAGAIN);
+            assert_eq!(tgkill(gettid(), SIGUSR2), 0);
+            assert_eq!(read(&mut rec[..64]), -EINVAL);
+            assert_eq!(read(&mut rec), 128);
+            let u32_at =
+                |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+            assert_eq!(u32_at(&rec, 0), SIGUSR2 as u32);
+            assert_eq!(u32_at(&rec, 8) as i32, SI_TKILL);
+            assert_eq!(u32_at(&rec, 12) as usize, getpid());
+            assert_eq!(sigpending() & bit(SIGUSR2), 0);
+            // A new mask through the same fd; a queued value comes back.
+            let both = bit(SIGUSR2) | bit(SIGRT);
+            let bothp = &both as *const u64 as usize;
+            assert_eq!(s(nr::SIGNALFD4, &[fd, bothp, 8, 0]), fd as isize);
+            assert_eq!(sigqueue(getpid(), 0, SIGRT, SI_QUEUE, 0x55), 0);
+            assert_eq!(read(&mut rec), 128);
+            assert_eq!(u32_at(&rec, 0), SIGRT as u32);
+            assert_eq!(u32_at(&rec, 44), 0x55);
+            // A blocking read waits for a signal another thread sends.
+            let bfd = s(nr::SIGNALFD4, &[usize::MAX, setp, 8, 0]) as usize;
+            let pid = getpid();
+            let t = thread::spawn(move || {
+                thread::sleep(Duration::from_millis(50));
+                kill(pid, SIGUSR2)
+            });
+            let r = s(nr::READ, &[bfd, rec.as_mut_ptr() as usize, rec.len()]);
+            assert_eq!((r, u32_at(&rec, 0)), (128, SIGUSR2 as u32));
+            assert_eq!(u32_at(&rec, 8) as i32, SI_USER);
+            assert_eq!(t.join().unwrap(), 0);
+            s(nr::CLOSE, &[fd]);
+            s(nr::CLOSE, &[bfd]);
+        })
+    });
+
     suite.check("prctl", || {
         let mut name = [0u8; 16];
         assert_eq!(
