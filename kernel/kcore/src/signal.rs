@@ -417,7 +417,9 @@ impl AltStack {
     /// thread is not already on it, else `rsp`.
     pub fn frame_top(&self, rsp: u64, on_stack: bool) -> u64 {
         if on_stack && self.enabled && !self.contains(rsp) {
-            self.sp + self.size
+            // Any user value: a wrapped top fails the caller's user-range
+            // check instead of overflowing here.
+            self.sp.wrapping_add(self.size)
         } else {
             rsp
         }
