@@ -82,6 +82,14 @@ pub const PROGRAMS: &[Program] = &[
         expect: Expect::Pass,
     },
     Program {
+        bin: "conf-signal",
+        suite: "signal",
+        args: &[],
+        env: &[],
+        stdin: "",
+        expect: Expect::Pass,
+    },
+    Program {
         bin: "conf-net",
         suite: "net",
         args: &[],

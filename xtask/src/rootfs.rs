@@ -31,6 +31,7 @@ const USERLAND_PROGRAMS: &[&str] = &[
     "conf-process",
     "conf-thread",
     "conf-time",
+    "conf-signal",
     "conf-net",
     "conf-poll",
     "conf-panic",

@@ -9,7 +9,9 @@
 //! - [`cmdline`]: the kernel command line;
 //! - [`multiboot`]: the Multiboot v1 memory map and command line, read
 //!   through a caller-supplied physical-memory reader;
-//! - [`page`]: page size and rounding.
+//! - [`page`]: page size and rounding;
+//! - [`signal`]: pending sets, masks, the receiving thread and what posting
+//!   and delivering a signal do, the alternate signal stack.
 //!
 //! `no_std` + `alloc`; `unsafe` is forbidden here.
 #![no_std]
@@ -21,5 +23,6 @@ pub mod cmdline;
 pub mod elf;
 pub mod multiboot;
 pub mod page;
+pub mod signal;
 pub mod stack;
 pub mod vma;

@@ -185,6 +185,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
         Arc::new(fsx),
         FpuState::initial(),
     );
+    *t.comm.lock() = task::comm_of(&path);
     t.ctx
         .prepare(t.kstack_top(), &TrapFrame::user(loaded.entry, loaded.sp));
     task::PROCS.lock().insert(
@@ -198,8 +199,11 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
             zombie: None,
             exit_status: None,
             sigactions: Arc::new(Mutex::new(task::DEFAULT_SIGACTIONS)),
-            pending: 0,
+            pending: veridian_kcore::signal::Pending::new(),
             child_waiters: Vec::new(),
+            pdeath_sig: 0,
+            dumpable: true,
+            child_subreaper: false,
             cmdline: argv
                 .iter()
                 .flat_map(|a| a.iter().copied().chain(core::iter::once(0)))

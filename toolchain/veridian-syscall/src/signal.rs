@@ -98,6 +98,8 @@ constants! {
     SI_KERNEL: i32 = 0x80;
     /// sigqueue(3).
     SI_QUEUE: i32 = -1;
+    /// A POSIX timer expired.
+    SI_TIMER: i32 = -2;
     /// tkill(2) or tgkill(2).
     SI_TKILL: i32 = -6;
 

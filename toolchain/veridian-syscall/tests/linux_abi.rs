@@ -295,6 +295,7 @@ fn signal_matches_libc() {
         signal::SI_KERNEL => libc::SI_KERNEL,
         signal::SI_QUEUE => libc::SI_QUEUE,
         signal::SI_TKILL => libc::SI_TKILL,
+        signal::SI_TIMER => libc::SI_TIMER,
         signal::CLD_EXITED => libc::CLD_EXITED,
         signal::CLD_KILLED => libc::CLD_KILLED,
         signal::CLD_DUMPED => libc::CLD_DUMPED,
@@ -630,6 +631,15 @@ fn prctl_matches_libc() {
         prctl::PR_SET_DUMPABLE => libc::PR_SET_DUMPABLE,
         prctl::PR_SET_NAME => libc::PR_SET_NAME,
         prctl::PR_GET_NAME => libc::PR_GET_NAME,
+        prctl::PR_GET_KEEPCAPS => libc::PR_GET_KEEPCAPS,
+        prctl::PR_SET_KEEPCAPS => libc::PR_SET_KEEPCAPS,
+        prctl::PR_GET_TIMERSLACK => libc::PR_GET_TIMERSLACK,
+        prctl::PR_SET_TIMERSLACK => libc::PR_SET_TIMERSLACK,
+        prctl::PR_SET_CHILD_SUBREAPER => libc::PR_SET_CHILD_SUBREAPER,
+        prctl::PR_GET_CHILD_SUBREAPER => libc::PR_GET_CHILD_SUBREAPER,
+        prctl::PR_SET_NO_NEW_PRIVS => libc::PR_SET_NO_NEW_PRIVS,
+        prctl::PR_GET_NO_NEW_PRIVS => libc::PR_GET_NO_NEW_PRIVS,
+        prctl::PR_GET_TID_ADDRESS => libc::PR_GET_TID_ADDRESS,
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod devices;
 pub mod disk;
 pub mod eventfd;
+pub mod signalfd;
 
 use alloc::sync::Arc;
 use veridian_vfs::{BlockFsMount, DevFs, Errno, ProcFs, ProcessInfo, Timespec, Vfs};

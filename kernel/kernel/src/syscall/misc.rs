@@ -1,8 +1,5 @@
 //! System information: uname, getrandom, rlimits, sysinfo, affinity, usage.
 
-use veridian_syscall::prctl::{
-    PR_GET_DUMPABLE, PR_GET_NAME, PR_SET_DUMPABLE, PR_SET_NAME, PR_SET_PDEATHSIG,
-};
 use veridian_syscall::random::{GRND_INSECURE, GRND_NONBLOCK, GRND_RANDOM};
 use veridian_syscall::resource::{
     RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_STACK, RLIM_INFINITY, RLIM_NLIMITS,
@@ -10,12 +7,10 @@ use veridian_syscall::resource::{
 use veridian_vfs::Errno;
 
 use super::KResult;
-use crate::task::user::{In, Out, UserPtr, UserSlice};
+use crate::task::user::{Out, UserPtr, UserSlice};
 
 /// Bytes of one `struct utsname` field (`__NEW_UTS_LEN` + 1).
 const UTS_FIELD: usize = 65;
-/// Bytes of a thread name (`TASK_COMM_LEN`, with the NUL).
-const COMM_LEN: usize = 16;
 /// Bytes of a `struct sysinfo` on x86_64.
 const SYSINFO_SIZE: usize = 112;
 
@@ -105,21 +100,6 @@ pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> KResult {
     b[0] = 1;
     UserSlice::<Out>::new(mask, b.len()).write(&b)?;
     Ok(b.len() as u64)
-}
-
-/// prctl: thread names are accepted and kept nowhere; other options EINVAL.
-pub fn prctl(option: u64, arg: u64) -> KResult {
-    match option {
-        PR_SET_NAME => UserSlice::<In>::new(arg, COMM_LEN).read().map(|_| 0),
-        PR_GET_NAME => {
-            let mut name = [0u8; COMM_LEN];
-            name[..8].copy_from_slice(b"veridian");
-            UserSlice::<Out>::new(arg, COMM_LEN).write(&name).map(|_| 0)
-        }
-        PR_SET_PDEATHSIG | PR_SET_DUMPABLE => Ok(0),
-        PR_GET_DUMPABLE => Ok(1),
-        _ => Err(Errno::EINVAL),
-    }
 }
 
 /// getcpu: always CPU 0, node 0.

@@ -11,9 +11,11 @@ mod memory;
 mod misc;
 mod net;
 mod poll;
+mod prctl;
 mod process;
 mod select;
 mod signal;
+mod signalfd;
 mod time;
 mod unix;
 
@@ -149,6 +151,16 @@ const HANDLERS: &[(usize, Handler)] = &[
     }),
     (RT_SIGRETURN, |a| signal::rt_sigreturn(a.frame)),
     (RT_SIGSUSPEND, |a| signal::rt_sigsuspend(a.u64(0), a.u64(1))),
+    (RT_SIGPENDING, |a| signal::rt_sigpending(a.u64(0), a.u64(1))),
+    (RT_SIGTIMEDWAIT, |a| {
+        signal::rt_sigtimedwait(a.u64(0), a.u64(1), a.u64(2), a.u64(3))
+    }),
+    (RT_SIGQUEUEINFO, |a| {
+        signal::rt_sigqueueinfo(a.i32(0), a.i32(1), a.u64(2))
+    }),
+    (RT_TGSIGQUEUEINFO, |a| {
+        signal::rt_tgsigqueueinfo(a.i32(0), a.i32(1), a.i32(2), a.u64(3))
+    }),
     (PAUSE, |_| signal::pause()),
     (MADVISE, |a| memory::madvise(a.u64(0), a.u64(1), a.u32(2))),
     (NANOSLEEP, |a| time::nanosleep(a.u64(0), a.u64(1))),
@@ -182,7 +194,9 @@ const HANDLERS: &[(usize, Handler)] = &[
     (UNAME, |a| misc::uname(a.u64(0))),
     (GETTIMEOFDAY, |a| time::gettimeofday(a.u64(0))),
     (TIME, |a| time::time(a.u64(0))),
-    (PRCTL, |a| misc::prctl(a.u64(0), a.u64(1))),
+    (PRCTL, |a| {
+        prctl::prctl(a.u64(0), a.u64(1), a.u64(2), a.u64(3), a.u64(4))
+    }),
     (GETRLIMIT, |a| misc::getrlimit(a.u32(0), a.u64(1))),
     (GETRUSAGE, |a| misc::getrusage(a.u64(1))),
     (SYSINFO, |a| misc::sysinfo(a.u64(0))),
@@ -198,7 +212,9 @@ const HANDLERS: &[(usize, Handler)] = &[
     (GETPGRP, |_| process::getpgid(0)),
     (GETPGID, |a| process::getpgid(a.u32(0))),
     (GETSID, |_| process::getsid()),
-    (SIGALTSTACK, |a| signal::sigaltstack(a.u64(0), a.u64(1))),
+    (SIGALTSTACK, |a| {
+        signal::sigaltstack(a.frame, a.u64(0), a.u64(1))
+    }),
     (ARCH_PRCTL, |a| process::arch_prctl(a.u64(0), a.u64(1))),
     (GETTID, |_| process::gettid()),
     (TKILL, |a| signal::tgkill(-1, a.i32(0), a.i32(1))),
@@ -220,6 +236,12 @@ const HANDLERS: &[(usize, Handler)] = &[
     (SET_ROBUST_LIST, |_| Ok(0)),
     (EVENTFD, |a| eventfd::eventfd2(a.u32(0), 0)),
     (EVENTFD2, |a| eventfd::eventfd2(a.u32(0), a.u32(1))),
+    (SIGNALFD, |a| {
+        signalfd::signalfd4(a.i32(0), a.u64(1), a.u64(2), 0)
+    }),
+    (SIGNALFD4, |a| {
+        signalfd::signalfd4(a.i32(0), a.u64(1), a.u64(2), a.u32(3))
+    }),
     (PRLIMIT64, |a| {
         misc::prlimit64(a.u32(0), a.u32(1), a.u64(2), a.u64(3))
     }),

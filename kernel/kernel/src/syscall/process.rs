@@ -11,7 +11,7 @@ use veridian_syscall::futex::{
 use veridian_syscall::limits::PATH_MAX;
 use veridian_syscall::prctl::{ARCH_GET_FS, ARCH_SET_FS};
 use veridian_syscall::resource::RUSAGE_SIZE;
-use veridian_syscall::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD, SIG_IGN};
+use veridian_syscall::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGCHLD};
 use veridian_syscall::wait::{
     exit_code, exit_status, term_signal, P_ALL, P_PGID, P_PID, P_PIDFD, WALL, WCLONE, WCONTINUED,
     WCOREFLAG, WEXITED, WNOHANG, WNOTHREAD, WNOWAIT, WSTOPPED,
@@ -81,20 +81,27 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     {
         let mut procs = PROCS.lock();
         if let Some(p) = procs.get_mut(&cur.pid) {
+            *cur.comm.lock() = task::comm_of(&abs);
+            p.dumpable = true;
             p.exe = abs;
             p.cmdline = argv
                 .iter()
                 .flat_map(|a| a.iter().copied().chain(core::iter::once(0)))
                 .collect();
+            // Handlers go back to SIG_DFL, ignored signals stay ignored;
+            // the mask and the pending signals are kept (execve(2)).
             let mut acts = *p.sigactions.lock();
             for a in acts.iter_mut() {
-                if a.handler > SIG_IGN {
-                    *a = task::SigAction::default();
-                }
+                *a = task::SigAction {
+                    handler: veridian_kcore::signal::handler_after_exec(a.handler),
+                    ..task::SigAction::default()
+                };
             }
             p.sigactions = Arc::new(Mutex::new(acts));
         }
     }
+    *cur.altstack.lock() = veridian_kcore::signal::AltStack::default();
+    cur.keepcaps.store(false, Ordering::Relaxed);
     cur.fs_base.store(0, Ordering::Relaxed);
     crate::arch::cpu::set_fs_base(0);
     cur.ctx.reset_fpu();

@@ -46,7 +46,7 @@ fn timeval(ns: u64) -> [i64; 2] {
 
 /// A user `struct timespec` in nanoseconds; `EINVAL` if negative or
 /// `tv_nsec` is out of range.
-fn read_timespec(p: u64) -> Result<u64, Errno> {
+pub(super) fn read_timespec(p: u64) -> Result<u64, Errno> {
     let [sec, nsec] = TimePair::new(p).read()?;
     veridian_net::select::timespec_ns(sec, nsec)
 }

@@ -4,11 +4,11 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
-use veridian_syscall::signal::{SIGCHLD, SIGKILL, SIG_IGN};
-use veridian_syscall::wait::{exit_code, exit_status, signal_status, term_signal};
+use veridian_kcore::signal::{SigInfo, Target};
+use veridian_syscall::signal::{CLD_DUMPED, CLD_EXITED, CLD_KILLED, SIGKILL, SI_USER};
+use veridian_syscall::wait::{exit_code, exit_status, signal_status, term_signal, WCOREFLAG};
 use veridian_vfs::Errno;
 
-use super::signal::sig_bit;
 use super::{current, fork, futex, sched, State, PROCS, TASKS};
 use crate::fs::FdTable;
 
@@ -58,9 +58,14 @@ fn exit_process(pid: u32, wstatus: i32) {
             .filter(|p| p.ppid == pid)
             .map(|p| p.pid)
             .collect();
+        let reaper = new_parent(&procs, pid);
+        let mut death_signals = Vec::new();
         for o in orphans {
             if let Some(p) = procs.get_mut(&o) {
-                p.ppid = 1;
+                p.ppid = reaper;
+                if p.pdeath_sig != 0 && p.zombie.is_none() {
+                    death_signals.push((o, p.pdeath_sig));
+                }
             }
         }
         if let Some(p) = procs.get_mut(&pid) {
@@ -68,12 +73,6 @@ fn exit_process(pid: u32, wstatus: i32) {
         }
         if let Some(parent) = procs.get_mut(&ppid) {
             waiters.append(&mut parent.child_waiters);
-            // SIGCHLD: only matters when the parent handles it.
-            if parent.sigactions.lock()[SIGCHLD as usize].handler > SIG_IGN {
-                parent.pending |= sig_bit(SIGCHLD);
-                let tasks = TASKS.lock();
-                waiters.extend(parent.threads.iter().filter_map(|t| tasks.get(t).cloned()));
-            }
         }
         if let Some(init) = procs.get_mut(&1) {
             waiters.append(&mut init.child_waiters);
@@ -81,6 +80,13 @@ fn exit_process(pid: u32, wstatus: i32) {
         drop(procs);
         for w in waiters {
             sched::interrupt(&w);
+        }
+        if ppid != 0 {
+            let _ = super::signal::post_info(ppid, Target::Process, sigchld_info(pid, status));
+        }
+        for (child, sig) in death_signals {
+            let info = SigInfo::sent(sig, SI_USER, pid, 0);
+            let _ = super::signal::post_info(child, Target::Process, info);
         }
         status
     };
@@ -92,6 +98,29 @@ fn exit_process(pid: u32, wstatus: i32) {
         crate::kprintln!("veridian: init exited with status {}", code);
         crate::fs::sync();
         crate::drivers::power::power_off(code as u8);
+    }
+}
+
+/// Where the children of exiting process `pid` go: its nearest living
+/// ancestor marked as child subreaper, else init.
+fn new_parent(procs: &alloc::collections::BTreeMap<u32, super::Process>, pid: u32) -> u32 {
+    let mut at = procs.get(&pid).map_or(0, |p| p.ppid);
+    for _ in 0..procs.len() {
+        match procs.get(&at) {
+            Some(p) if p.child_subreaper && p.zombie.is_none() => return at,
+            Some(p) if p.ppid != 0 && p.ppid != at => at = p.ppid,
+            _ => break,
+        }
+    }
+    1
+}
+
+/// The SIGCHLD a parent gets when child `pid` ends with wait status `status`.
+fn sigchld_info(pid: u32, status: i32) -> SigInfo {
+    match term_signal(status) {
+        0 => SigInfo::child(pid, 0, CLD_EXITED, exit_code(status)),
+        sig if status & WCOREFLAG != 0 => SigInfo::child(pid, 0, CLD_DUMPED, sig),
+        sig => SigInfo::child(pid, 0, CLD_KILLED, sig),
     }
 }
 
@@ -161,15 +190,7 @@ pub fn interrupted() -> bool {
     let Some(t) = sched::try_current() else {
         return false;
     };
-    if t.pending_kill.load(Ordering::Relaxed) != 0 {
-        return true;
-    }
-    let mask = t.sigmask.load(Ordering::Relaxed);
-    PROCS
-        .lock()
-        .get(&t.pid)
-        .map(|p| p.pending & !mask != 0)
-        .unwrap_or(false)
+    t.pending_kill.load(Ordering::Relaxed) != 0 || super::signal::has_deliverable(&t)
 }
 
 /// Exits now if a fatal signal is pending for the current task.
@@ -256,11 +277,7 @@ pub fn wait(who: Children, opts: WaitOptions) -> Result<Option<(u32, i32)>, Errn
                 return Err(Errno::EINTR);
             }
             let mask = me.sigmask.load(Ordering::Relaxed);
-            if procs
-                .get(&me.pid)
-                .map(|p| p.pending & !mask != 0)
-                .unwrap_or(false)
-            {
+            if super::signal::pending_set(&me, procs.get(&me.pid)) & !mask != 0 {
                 return Err(Errno::EINTR);
             }
             match procs.get_mut(&me.pid) {

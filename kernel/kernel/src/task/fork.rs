@@ -3,6 +3,7 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
+use veridian_kcore::signal::Pending;
 use veridian_syscall::clone::{
     CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_FILES, CLONE_FS, CLONE_PARENT,
     CLONE_PARENT_SETTID, CLONE_SETTLS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VFORK, CLONE_VM,
@@ -60,6 +61,18 @@ pub fn clone(
     t.fs_base.store(fs, Ordering::Relaxed);
     t.sigmask
         .store(cur.sigmask.load(Ordering::Relaxed), Ordering::Relaxed);
+    *t.comm.lock() = *cur.comm.lock();
+    t.timer_slack
+        .store(cur.timer_slack.load(Ordering::Relaxed), Ordering::Relaxed);
+    t.no_new_privs
+        .store(cur.no_new_privs.load(Ordering::Relaxed), Ordering::Relaxed);
+    t.keepcaps
+        .store(cur.keepcaps.load(Ordering::Relaxed), Ordering::Relaxed);
+    // A new thread sharing the memory starts without an alternate stack
+    // (it would share the parent's); fork and vfork children keep it.
+    if flags & CLONE_VM == 0 || flags & CLONE_VFORK != 0 {
+        *t.altstack.lock() = *cur.altstack.lock();
+    }
     let mut cf = *frame;
     cf.rax = 0;
     cf.rcx = cf.rip;
@@ -104,10 +117,14 @@ pub fn clone(
                 zombie: None,
                 exit_status: None,
                 sigactions,
-                pending: 0,
+                pending: Pending::new(),
                 child_waiters: alloc::vec::Vec::new(),
                 exe: parent.exe.clone(),
                 cmdline: parent.cmdline.clone(),
+                // A child does not inherit the parent-death signal.
+                pdeath_sig: 0,
+                dumpable: parent.dumpable,
+                child_subreaper: false,
             };
             procs.insert(pid, p);
         }

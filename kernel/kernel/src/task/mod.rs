@@ -17,8 +17,9 @@ use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use spin::Mutex;
+use veridian_kcore::signal::{AltStack, Pending};
 use veridian_syscall::signal::{SIGRTMAX, SIG_DFL};
 
 use crate::arch::entry::{Context, FpuState};
@@ -26,6 +27,10 @@ use crate::fs::{FdTable, FsContext};
 use crate::mm::vma::Mm;
 
 pub const KSTACK_SIZE: usize = 64 * 1024;
+/// Bytes of a thread name with its NUL (`TASK_COMM_LEN`).
+pub const COMM_LEN: usize = 16;
+/// A new thread's timer slack (Linux's default, 50 µs).
+pub const DEFAULT_TIMER_SLACK_NS: u64 = 50_000;
 /// Upper bound on live tasks (fork bombs get EAGAIN).
 pub const MAX_TASKS: usize = 512;
 
@@ -72,6 +77,21 @@ pub struct Task {
     pub fsctx: Mutex<Arc<FsContext>>,
     pub clear_child_tid: AtomicU64,
     pub sigmask: AtomicU64,
+    /// Signals sent to this thread only (tgkill, tkill, rt_tgsigqueueinfo).
+    pub pending: Mutex<Pending>,
+    /// The set an rt_sigtimedwait in progress waits for (else 0).
+    pub sigwait: AtomicU64,
+    /// The alternate signal stack (sigaltstack).
+    pub altstack: Mutex<AltStack>,
+    /// The thread's name (`comm`: up to 15 bytes, NUL-padded).
+    pub comm: Mutex<[u8; COMM_LEN]>,
+    /// Timer slack in nanoseconds (PR_SET_TIMERSLACK; kept, not applied:
+    /// timers here fire at the next tick).
+    pub timer_slack: AtomicU64,
+    /// PR_SET_NO_NEW_PRIVS: set once, inherited, never cleared.
+    pub no_new_privs: AtomicBool,
+    /// PR_SET_KEEPCAPS (cleared by execve).
+    pub keepcaps: AtomicBool,
     /// Mask to report as the interrupted one after rt_sigsuspend (else
     /// `u64::MAX`).
     pub suspend_mask: AtomicU64,
@@ -104,6 +124,13 @@ impl Task {
             fsctx: Mutex::new(fsctx),
             clear_child_tid: AtomicU64::new(0),
             sigmask: AtomicU64::new(0),
+            pending: Mutex::new(Pending::new()),
+            sigwait: AtomicU64::new(0),
+            altstack: Mutex::new(AltStack::default()),
+            comm: Mutex::new([0; COMM_LEN]),
+            timer_slack: AtomicU64::new(DEFAULT_TIMER_SLACK_NS),
+            no_new_privs: AtomicBool::new(false),
+            keepcaps: AtomicBool::new(false),
             suspend_mask: AtomicU64::new(u64::MAX),
             pending_kill: AtomicU32::new(0),
             deadline: AtomicU64::new(0),
@@ -140,13 +167,30 @@ pub struct Process {
     /// Status set by exit_group / a fatal signal, used by the last thread.
     pub exit_status: Option<i32>,
     pub sigactions: Arc<Mutex<SigActions>>,
-    /// Signals sent while a handler was installed (not delivered yet).
-    pub pending: u64,
+    /// Signals sent to the process (kill, rt_sigqueueinfo, alarms) that no
+    /// thread has taken yet.
+    pub pending: Pending,
     /// Tasks blocked in wait4 on this process's children.
     pub child_waiters: Vec<Arc<Task>>,
     pub exe: Vec<u8>,
     /// argv, each NUL-terminated (/proc/PID/cmdline).
     pub cmdline: Vec<u8>,
+    /// Signal sent to this process when its parent ends (0: none).
+    pub pdeath_sig: i32,
+    /// PR_SET_DUMPABLE (no core dumps are written either way).
+    pub dumpable: bool,
+    /// Orphaned descendants are re-parented here rather than to init.
+    pub child_subreaper: bool,
+}
+
+/// The name a thread gets from the file it executes: the last path
+/// component, cut to 15 bytes.
+pub fn comm_of(path: &[u8]) -> [u8; COMM_LEN] {
+    let base = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let mut c = [0u8; COMM_LEN];
+    let n = base.len().min(COMM_LEN - 1);
+    c[..n].copy_from_slice(&base[..n]);
+    c
 }
 
 pub static PROCS: Mutex<BTreeMap<u32, Process>> = Mutex::new(BTreeMap::new());

@@ -1,61 +1,126 @@
-//! Posting signals to processes (kill, alarms, SIGPIPE): the default action
-//! (terminate or ignore), or pending for the handler with blocked threads
-//! interrupted so it runs soon. Delivery itself is `syscall::signal`.
+//! Sending signals to processes and threads (kill, tgkill, sigqueue,
+//! alarms, SIGCHLD, SIGPIPE) and taking pending ones off the queues. The
+//! rules are `veridian_kcore::signal`'s; this module applies them to the
+//! task and process tables. Running a handler is `syscall::signal`.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use veridian_syscall::signal::{
-    SIGCHLD, SIGCONT, SIGKILL, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH, SIG_DFL,
-    SIG_IGN,
-};
+use core::sync::atomic::Ordering;
+use veridian_kcore::signal::{self as rules, PostOutcome, SigInfo, Target, ThreadView};
+use veridian_syscall::signal::SI_KERNEL;
 use veridian_vfs::Errno;
 
-use super::{exit, sched, PROCS, TASKS};
+use super::{exit, sched, Process, Task, PROCS, TASKS};
 
-/// The bit of signal `sig` (1..=64) in a signal set (mask or pending).
-pub const fn sig_bit(sig: i32) -> u64 {
-    1 << (sig - 1)
+pub use rules::{bit as sig_bit, UNBLOCKABLE};
+
+/// The live threads of `p`, its main thread first.
+fn threads_of(p: &Process) -> Vec<Arc<Task>> {
+    let tasks = TASKS.lock();
+    let mut ts: Vec<Arc<Task>> = p
+        .threads
+        .iter()
+        .filter_map(|t| tasks.get(t).cloned())
+        .collect();
+    ts.sort_by_key(|t| t.tid != p.pid);
+    ts
 }
 
-/// The signals no mask can block (`SIGKILL`, `SIGSTOP`).
-pub const UNBLOCKABLE: u64 = sig_bit(SIGKILL) | sig_bit(SIGSTOP);
-
-/// Signals whose default action here is to do nothing: those Linux
-/// ignores by default, and the stop signals (processes do not stop).
-fn default_ignored(sig: i32) -> bool {
-    matches!(
-        sig,
-        SIGCHLD | SIGCONT | SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU | SIGURG | SIGWINCH
-    )
+/// What the posting rules see of a thread.
+fn view(t: &Task) -> ThreadView {
+    ThreadView {
+        tid: t.tid,
+        blocked: t.sigmask.load(Ordering::Relaxed),
+        waiting: t.sigwait.load(Ordering::Relaxed),
+    }
 }
 
-/// Sends `sig` (0 = existence check) to process `pid`; `ESRCH` if there is
-/// no such process.
-pub fn post(pid: u32, sig: i32) -> Result<(), Errno> {
-    let handler = {
-        let procs = PROCS.lock();
-        let p = procs.get(&pid).ok_or(Errno::ESRCH)?;
+/// Sends `info` (signal `info.signo()`; 0 = existence check) to process
+/// `pid`, or to its thread `Target::Thread(tid)`. `ESRCH` if there is no
+/// such process or thread, `EAGAIN` if the real-time queue is full.
+pub fn post_info(pid: u32, target: Target, info: SigInfo) -> Result<(), Errno> {
+    let sig = info.signo();
+    let (outcome, wake) = {
+        let mut procs = PROCS.lock();
+        let p = procs.get_mut(&pid).ok_or(Errno::ESRCH)?;
+        let threads = threads_of(p);
+        if let Target::Thread(tid) = target {
+            if !threads.iter().any(|t| t.tid == tid) {
+                return Err(Errno::ESRCH);
+            }
+        }
         if p.zombie.is_some() || sig == 0 {
             return Ok(());
         }
-        let h = p.sigactions.lock()[sig as usize].handler;
-        h
-    };
-    if sig == SIGKILL || (handler == SIG_DFL && !default_ignored(sig)) {
-        exit::terminate_process(pid, sig);
-    } else if handler != SIG_IGN && handler != SIG_DFL {
-        let threads = match PROCS.lock().get_mut(&pid) {
-            Some(p) => {
-                p.pending |= sig_bit(sig);
-                p.threads.clone()
-            }
-            None => Vec::new(),
+        let handler = p.sigactions.lock()[sig as usize].handler;
+        let views: Vec<ThreadView> = threads.iter().map(|t| view(t)).collect();
+        let outcome = rules::post(sig, handler, target, &views);
+        if let PostOutcome::Queue { .. } = outcome {
+            let queued = match target {
+                Target::Process => p.pending.add(info),
+                Target::Thread(tid) => match threads.iter().find(|t| t.tid == tid) {
+                    Some(t) => t.pending.lock().add(info),
+                    None => return Err(Errno::ESRCH),
+                },
+            };
+            queued.map_err(|_| Errno::EAGAIN)?;
+        }
+        let wake = match outcome {
+            PostOutcome::Queue { wake: Some(w) } => threads.into_iter().find(|t| t.tid == w),
+            _ => None,
         };
-        for tid in threads {
-            let t = TASKS.lock().get(&tid).cloned();
-            if let Some(t) = t {
+        (outcome, wake)
+    };
+    match outcome {
+        PostOutcome::Kill => exit::terminate_process(pid, sig),
+        PostOutcome::Queue { .. } => {
+            if let Some(t) = wake {
                 sched::interrupt(&t);
             }
+            // signalfd readers and their poll/epoll waiters.
+            crate::wait::wake_key(crate::fs::signalfd::wait_key());
+            crate::wait::wake_changed();
         }
+        PostOutcome::Discard => {}
     }
     Ok(())
+}
+
+/// Sends `sig` from the kernel (`SI_KERNEL`) to process `pid` (alarms).
+pub fn post(pid: u32, sig: i32) -> Result<(), Errno> {
+    post_info(pid, Target::Process, SigInfo::sent(sig, SI_KERNEL, 0, 0))
+}
+
+/// The signals pending for `t` (its own and its process's).
+pub fn pending_set(t: &Task, p: Option<&Process>) -> u64 {
+    t.pending.lock().set() | p.map_or(0, |p| p.pending.set())
+}
+
+/// Whether `t` has a pending signal it does not block (it should leave a
+/// blocking call with EINTR so the signal is delivered).
+pub fn has_deliverable(t: &Task) -> bool {
+    let mask = t.sigmask.load(Ordering::Relaxed);
+    let procs = PROCS.lock();
+    pending_set(t, procs.get(&t.pid)) & !mask != 0
+}
+
+/// Takes the next pending signal of `t` among `allowed`: its own first,
+/// then its process's.
+pub fn take(t: &Task, allowed: u64) -> Option<SigInfo> {
+    let mut procs = PROCS.lock();
+    if let Some(i) = t.pending.lock().take(allowed) {
+        return Some(i);
+    }
+    procs.get_mut(&t.pid)?.pending.take(allowed)
+}
+
+/// Drops the pending instances of `sig` everywhere in process `pid`
+/// (its disposition now ignores it).
+pub fn discard(pid: u32, sig: i32) {
+    let mut procs = PROCS.lock();
+    let Some(p) = procs.get_mut(&pid) else { return };
+    p.pending.discard(sig_bit(sig));
+    for t in threads_of(p) {
+        t.pending.lock().discard(sig_bit(sig));
+    }
 }
