@@ -124,23 +124,20 @@ pub fn kill(pid: i32, sig: i32) -> KResult {
         return send(pid as u32, sig);
     }
     let me = current().pid;
-    let targets: alloc::vec::Vec<u32> = {
-        let procs = PROCS.lock();
-        let my_pgid = procs.get(&me).map(|p| p.pgid).unwrap_or(0);
-        procs
-            .values()
-            .filter(|p| match pid {
-                0 => p.pgid == my_pgid,
-                -1 => p.pid != 1 && p.pid != me,
-                n => p.pgid == n.unsigned_abs(),
-            })
-            .map(|p| p.pid)
-            .collect()
-    };
-    if targets.is_empty() && pid != -1 {
-        return Err(Errno::ESRCH);
+    if pid != -1 {
+        let group = match pid {
+            0 => PROCS.lock().get(&me).map(|p| p.pgid).unwrap_or(0),
+            n => n.unsigned_abs(),
+        };
+        return crate::task::signal::post_group(group, sig).map(|_| 0);
     }
-    for t in targets {
+    let everyone: alloc::vec::Vec<u32> = PROCS
+        .lock()
+        .values()
+        .filter(|p| p.pid != crate::task::signal::INIT_PID && p.pid != me)
+        .map(|p| p.pid)
+        .collect();
+    for t in everyone {
         send(t, sig)?;
     }
     Ok(0)

@@ -28,6 +28,26 @@ fn default_ignored(sig: i32) -> bool {
     )
 }
 
+/// The first process; it gets only the signals it has a handler for.
+pub const INIT_PID: u32 = 1;
+
+/// Sends `sig` to every process of group `pgid`; `ESRCH` if it has none.
+pub fn post_group(pgid: u32, sig: i32) -> Result<(), Errno> {
+    let members: Vec<u32> = PROCS
+        .lock()
+        .values()
+        .filter(|p| p.pgid == pgid)
+        .map(|p| p.pid)
+        .collect();
+    if members.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    for pid in members {
+        post(pid, sig)?;
+    }
+    Ok(())
+}
+
 /// Sends `sig` (0 = existence check) to process `pid`; `ESRCH` if there is
 /// no such process.
 pub fn post(pid: u32, sig: i32) -> Result<(), Errno> {
@@ -40,6 +60,10 @@ pub fn post(pid: u32, sig: i32) -> Result<(), Errno> {
         let h = p.sigactions.lock()[sig as usize].handler;
         h
     };
+    if pid == INIT_PID && handler == SIG_DFL {
+        // Linux's rule for init: only signals it handles reach it.
+        return Ok(());
+    }
     if sig == SIGKILL || (handler == SIG_DFL && !default_ignored(sig)) {
         exit::terminate_process(pid, sig);
     } else if handler != SIG_IGN && handler != SIG_DFL {
