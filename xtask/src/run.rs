@@ -100,7 +100,9 @@ pub fn interactive(persist: bool, mode: BootMode, accel: Accel) -> Result<()> {
 /// Drives `cargo xtask run`'s QEMU command under a pseudo-terminal
 /// (util-linux `script`): waits for the prompt, types
 /// `echo hello-$((6*7))` and `cat /etc/os-release`, expects `hello-42` and
-/// `ID=veridian`, then `exit`, after which init powers off with status 0.
+/// `ID=veridian`; feeds `cat` an edited line and `^D`; interrupts `sleep`
+/// with `^C` (status 130); then `exit`, after which init powers off with
+/// status 0.
 pub fn pty_test(kernel: &Path, image: &Path, accel: Accel) -> Result<()> {
     let dir = paths::veridian_build_dir().join("guest-tests/run-pty");
     std::fs::create_dir_all(&dir)?;
@@ -129,8 +131,24 @@ pub fn pty_test(kernel: &Path, image: &Path, accel: Accel) -> Result<()> {
             ("", "/ # "),
             ("echo hello-$((6*7))\r", "hello-42"),
             ("cat /etc/os-release\r", "ID=veridian"),
+            // The kernel's line discipline: cat reads a cooked line
+            // (DEL erased the c) and ^D ends its input. Typing waits for
+            // the marker, so sh has finished reading its own line.
+            ("echo ready-$((2*3)); cat\r", "ready-6"),
+            ("abc\x7fd\r", "abd"),
+            ("\x04", "/ # "),
+            // ^C interrupts the foreground program: sh sees SIGINT's 130.
+            ("echo started-$((3*3)); sleep 60\r", "started-9"),
+            ("", ""),
+            ("\x03", "/ # "),
+            ("echo status-$?\r", "status-130"),
             ("exit\r", INIT_STATUS_ZERO),
         ] {
+            if typed.is_empty() && expect.is_empty() {
+                // Time for sh to start the program before ^C.
+                std::thread::sleep(Duration::from_secs(3));
+                continue;
+            }
             input.write_all(typed.as_bytes())?;
             input.flush()?;
             seen = wait_for(&output, seen, expect, deadline)?;

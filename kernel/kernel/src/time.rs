@@ -80,6 +80,7 @@ pub fn tick() {
     crate::task::sched::wake_sleepers(monotonic_ns());
     crate::task::alarm::tick(monotonic_ns());
     crate::net::tick(monotonic_ns());
+    crate::fs::devices::poll_console();
 }
 
 /// Timer interrupts since boot.

@@ -32,6 +32,11 @@ pub trait CharDevice: Send + Sync {
     /// Told when a program sets new terminal attributes (echo, canonical
     /// mode: the line discipline is the driver's).
     fn termios_changed(&self, _t: &Termios) {}
+    /// Told when the foreground process group changes (`TIOCSPGRP`): the
+    /// group the driver's `INTR`, `QUIT` and `SUSP` signal.
+    fn foreground_changed(&self, _pgrp: i32) {}
+    /// Told to discard typed input (`TCSETSF`).
+    fn flush_input(&self) {}
     /// Other requests; default `ENOTTY`.
     fn ioctl(&self, _cmd: u32, _arg: &[u8]) -> Result<IoctlReply> {
         Err(Errno::ENOTTY)
@@ -68,7 +73,9 @@ enum Kind {
     Zero,
     Full,
     Random,
-    Char(Arc<dyn CharDevice>, Mutex<TtyState>),
+    /// A character device and its terminal state, shared by every node of
+    /// the same device (`/dev/console`, `/dev/tty`, `/dev/ttyS0`).
+    Char(Arc<dyn CharDevice>, Arc<Mutex<TtyState>>),
     Block(Arc<dyn RawBlock>),
     Link(&'static [u8]),
 }
@@ -146,17 +153,23 @@ impl DevFs {
         minor: u32,
         dev: Arc<dyn CharDevice>,
     ) -> Result<()> {
-        let tty = TtyState {
-            termios: Termios::default(),
-            winsize: WinSize::default(),
-            pgrp: 1,
-        };
+        let shared = self.nodes.read().iter().find_map(|n| match &n.kind {
+            Kind::Char(d, t) if Arc::ptr_eq(d, &dev) => Some(t.clone()),
+            _ => None,
+        });
+        let tty = shared.unwrap_or_else(|| {
+            Arc::new(Mutex::new(TtyState {
+                termios: Termios::default(),
+                winsize: WinSize::default(),
+                pgrp: 1,
+            }))
+        });
         let perm = 0o620;
         self.add(Node {
             name: name.to_vec(),
             rdev: makedev(major, minor),
             perm,
-            kind: Kind::Char(dev, Mutex::new(tty)),
+            kind: Kind::Char(dev, tty),
         })
     }
 
@@ -198,7 +211,7 @@ impl Node {
 
     fn tty(&self) -> Option<(&Arc<dyn CharDevice>, &Mutex<TtyState>)> {
         match &self.kind {
-            Kind::Char(d, t) if d.is_tty() => Some((d, t)),
+            Kind::Char(d, t) if d.is_tty() => Some((d, t.as_ref())),
             _ => None,
         }
     }
@@ -387,6 +400,9 @@ impl Filesystem for DevFs {
             TCGETS => Ok(IoctlReply::with(t.termios.to_bytes().to_vec())),
             TCSETS | TCSETSW | TCSETSF => {
                 t.termios = Termios::from_bytes(arg).ok_or(Errno::EFAULT)?;
+                if cmd == TCSETSF {
+                    dev.flush_input();
+                }
                 dev.termios_changed(&t.termios);
                 Ok(IoctlReply::ok())
             }
@@ -398,6 +414,7 @@ impl Filesystem for DevFs {
             TIOCGPGRP => Ok(IoctlReply::with(t.pgrp.to_le_bytes().to_vec())),
             TIOCSPGRP => {
                 t.pgrp = int_arg(arg).ok_or(Errno::EFAULT)?;
+                dev.foreground_changed(t.pgrp);
                 Ok(IoctlReply::ok())
             }
             _ => {

@@ -9,6 +9,8 @@ struct Console {
     input: Mutex<Vec<u8>>,
     output: Mutex<Vec<u8>>,
     raw: Mutex<bool>,
+    foreground: Mutex<i32>,
+    flushes: Mutex<usize>,
 }
 
 impl CharDevice for Console {
@@ -39,6 +41,12 @@ impl CharDevice for Console {
     }
     fn termios_changed(&self, t: &Termios) {
         *self.raw.lock().unwrap() = t.lflag & 0o2 == 0;
+    }
+    fn foreground_changed(&self, pgrp: i32) {
+        *self.foreground.lock().unwrap() = pgrp;
+    }
+    fn flush_input(&self) {
+        *self.flushes.lock().unwrap() += 1;
     }
 }
 
@@ -162,6 +170,19 @@ fn console_tty_and_block_devices() {
         Some(tio)
     );
     assert_eq!(w.vfs.ioctl(c, 0, TCSETS, &[0; 3]), Err(Errno::EFAULT));
+    // Another node of the same device shares its terminal state.
+    let s1 = w.vfs.openat(c, AT_FDCWD, b"/dev/ttyS1", O_RDWR, 0).unwrap();
+    assert_eq!(
+        Termios::from_bytes(&w.vfs.ioctl(c, s1, TCGETS, &[]).unwrap().out),
+        Some(tio)
+    );
+    w.vfs.ioctl(c, s1, TCSETSF, &tio.to_bytes()).unwrap();
+    assert_eq!(*con.flushes.lock().unwrap(), 1, "TCSETSF flushes input");
+    w.vfs.ioctl(c, s1, TIOCSPGRP, &7i32.to_le_bytes()).unwrap();
+    assert_eq!(*con.foreground.lock().unwrap(), 7);
+    let pgrp = w.vfs.ioctl(c, 0, TIOCGPGRP, &[]).unwrap().out;
+    assert_eq!(pgrp, 7i32.to_le_bytes());
+    w.vfs.close(c, s1).unwrap();
     let ws = w.vfs.ioctl(c, 2, TIOCGWINSZ, &[]).unwrap().out;
     assert_eq!(
         WinSize::from_bytes(&ws),

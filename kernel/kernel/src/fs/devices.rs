@@ -1,39 +1,129 @@
-//! The kernel's devices as the VFS sees them: COM1 as the console (tty,
-//! `\n` -> `\r\n` on output), COM2/COM3 raw, the virtio disks as raw block
-//! devices, and the kernel RNG.
+//! The kernel's devices as the VFS sees them: COM1 as the console
+//! terminal (a line discipline on input, `\n` -> `\r\n` on output), COM2
+//! and COM3 raw, the virtio disks as raw block devices, and the kernel RNG.
 
 use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicI32, Ordering};
+use spin::{Mutex, Once};
 use veridian_syscall::poll::{POLLIN, POLLOUT};
-use veridian_vfs::{CharDevice, DevFs, Errno, RandomSource, RawBlock, Result};
+use veridian_vfs::{
+    CharDevice, DevFs, Errno, LineDiscipline, RandomSource, RawBlock, Result, Termios,
+};
 
 use crate::drivers::serial;
 
-/// A UART as a character device.
+/// COM1 as the console terminal: what arrives goes through the line
+/// discipline (echo, line editing, `^C` and the other signal keys for the
+/// foreground process group).
+pub struct Console {
+    ldisc: Mutex<LineDiscipline>,
+    foreground: AtomicI32,
+}
+
+static CONSOLE: Once<Arc<Console>> = Once::new();
+
+fn console() -> &'static Arc<Console> {
+    CONSOLE.call_once(|| {
+        Arc::new(Console {
+            ldisc: Mutex::new(LineDiscipline::new()),
+            // The tty's group until a shell takes it (devfs starts at 1).
+            foreground: AtomicI32::new(1),
+        })
+    })
+}
+
+/// Timer tick: takes what the console's UART received, so `^C` reaches
+/// a program that does not read its terminal.
+pub fn poll_console() {
+    if let Some(c) = CONSOLE.get() {
+        c.take_input();
+    }
+}
+
+impl Console {
+    /// Runs the received bytes through the line discipline, echoes, and
+    /// signals the foreground process group.
+    fn take_input(&self) {
+        let uart = serial::port(0);
+        if !uart.has_input() {
+            return;
+        }
+        let mut echo = Vec::new();
+        let mut signals = Vec::new();
+        {
+            let mut l = self.ldisc.lock();
+            while let Some(b) = uart.try_get() {
+                signals.extend(l.receive(b, &mut echo));
+            }
+        }
+        if !echo.is_empty() {
+            crate::log::console_write(&echo);
+        }
+        let group = self.foreground.load(Ordering::Relaxed);
+        for sig in signals {
+            // No process in the group: nobody to interrupt.
+            let _ = crate::task::signal::post_group(group.unsigned_abs(), sig);
+        }
+    }
+}
+
+impl CharDevice for Console {
+    fn read(&self, buf: &mut [u8]) -> Result<usize> {
+        self.take_input();
+        self.ldisc.lock().read(buf).ok_or(Errno::EAGAIN)
+    }
+
+    fn write(&self, data: &[u8]) -> Result<usize> {
+        crate::log::console_write(data);
+        Ok(data.len())
+    }
+
+    fn poll(&self) -> u16 {
+        self.take_input();
+        if self.ldisc.lock().readable() {
+            POLLIN | POLLOUT
+        } else {
+            POLLOUT
+        }
+    }
+
+    fn is_tty(&self) -> bool {
+        true
+    }
+
+    fn termios_changed(&self, t: &Termios) {
+        self.ldisc.lock().set_termios(*t);
+    }
+
+    fn foreground_changed(&self, pgrp: i32) {
+        self.foreground.store(pgrp, Ordering::Relaxed);
+    }
+
+    fn flush_input(&self) {
+        self.ldisc.lock().flush_input();
+    }
+}
+
+/// COM2 or COM3 as a raw character device.
 pub struct SerialDev {
     port: usize,
-    console: bool,
 }
 
 impl CharDevice for SerialDev {
     fn read(&self, buf: &mut [u8]) -> Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
         let uart = serial::port(self.port);
         let mut n = 0;
         while n < buf.len() {
             match uart.try_get() {
                 Some(b) => {
-                    buf[n] = if self.console && b == b'\r' { b'\n' } else { b };
+                    buf[n] = b;
                     n += 1;
-                    if self.console && buf[n - 1] == b'\n' {
-                        break;
-                    }
                 }
                 None => break,
             }
         }
-        if n == 0 {
+        if n == 0 && !buf.is_empty() {
             Err(Errno::EAGAIN)
         } else {
             Ok(n)
@@ -41,11 +131,7 @@ impl CharDevice for SerialDev {
     }
 
     fn write(&self, data: &[u8]) -> Result<usize> {
-        if self.console {
-            crate::log::console_write(data);
-        } else {
-            serial::port(self.port).write_raw(data);
-        }
+        serial::port(self.port).write_raw(data);
         Ok(data.len())
     }
 
@@ -90,31 +176,12 @@ impl RandomSource for KernelRandom {
 
 /// Adds the consoles, serial ports and disks to /dev.
 pub fn register(dev: &DevFs) -> Result<()> {
-    let console: Arc<dyn CharDevice> = Arc::new(SerialDev {
-        port: 0,
-        console: true,
-    });
+    let console: Arc<dyn CharDevice> = console().clone();
     dev.register_char(b"console", 5, 1, console.clone())?;
     dev.register_char(b"tty", 5, 0, console.clone())?;
     dev.register_char(b"ttyS0", 4, 64, console)?;
-    dev.register_char(
-        b"ttyS1",
-        4,
-        65,
-        Arc::new(SerialDev {
-            port: 1,
-            console: false,
-        }),
-    )?;
-    dev.register_char(
-        b"ttyS2",
-        4,
-        66,
-        Arc::new(SerialDev {
-            port: 2,
-            console: false,
-        }),
-    )?;
+    dev.register_char(b"ttyS1", 4, 65, Arc::new(SerialDev { port: 1 }))?;
+    dev.register_char(b"ttyS2", 4, 66, Arc::new(SerialDev { port: 2 }))?;
     let disks = super::disk::DISKS.lock().len();
     for (i, name) in [&b"vda"[..], b"vdb", b"vdc", b"vdd"]
         .iter()

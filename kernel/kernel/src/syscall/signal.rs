@@ -166,7 +166,7 @@ pub fn kill(pid: i32, sig: i32) -> KResult {
             .filter(|p| p.zombie.is_none())
             .filter(|p| match pid {
                 0 => p.pgid == my_pgid,
-                -1 => p.pid != 1 && p.pid != me,
+                -1 => p.pid != crate::task::signal::INIT_PID && p.pid != me,
                 n => p.pgid == n.unsigned_abs(),
             })
             .map(|p| p.pid)

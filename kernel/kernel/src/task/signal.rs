@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::Ordering;
 use veridian_kcore::signal::{self as rules, PostOutcome, SigInfo, Target, ThreadView};
-use veridian_syscall::signal::SI_KERNEL;
+use veridian_syscall::signal::{SIG_DFL, SI_KERNEL};
 use veridian_vfs::Errno;
 
 use super::{exit, sched, Process, Task, PROCS, TASKS};
@@ -53,6 +53,10 @@ pub fn post_info(pid: u32, target: Target, info: SigInfo) -> Result<(), Errno> {
             return Ok(());
         }
         let handler = p.sigactions.lock()[sig as usize].handler;
+        if pid == INIT_PID && handler == SIG_DFL {
+            // Linux's rule for init: only signals it handles reach it.
+            return Ok(());
+        }
         let views: Vec<ThreadView> = threads.iter().map(|t| view(t)).collect();
         let outcome = rules::post(sig, handler, target, &views);
         if let PostOutcome::Queue { .. } = outcome {
@@ -89,6 +93,27 @@ pub fn post_info(pid: u32, target: Target, info: SigInfo) -> Result<(), Errno> {
 /// Sends `sig` from the kernel (`SI_KERNEL`) to process `pid` (alarms).
 pub fn post(pid: u32, sig: i32) -> Result<(), Errno> {
     post_info(pid, Target::Process, SigInfo::sent(sig, SI_KERNEL, 0, 0))
+}
+
+/// The first process; it gets only the signals it has a handler for.
+pub const INIT_PID: u32 = 1;
+
+/// Sends `sig` from the kernel to every process of group `pgid` (the
+/// terminal's `^C`); `ESRCH` if the group has none.
+pub fn post_group(pgid: u32, sig: i32) -> Result<(), Errno> {
+    let members: Vec<u32> = PROCS
+        .lock()
+        .values()
+        .filter(|p| p.pgid == pgid && p.zombie.is_none())
+        .map(|p| p.pid)
+        .collect();
+    if members.is_empty() {
+        return Err(Errno::ESRCH);
+    }
+    for pid in members {
+        post(pid, sig)?;
+    }
+    Ok(())
 }
 
 /// The signals pending for `t` (its own and its process's).
