@@ -437,6 +437,9 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Marks the entry at `pos` deleted (inode field 0, no compaction).
     pub(crate) fn clear_entry(&mut self, dir: &mut Inode, pos: u64) -> Result<()> {
+        if let Some(p) = self.bmap(dir, (pos / BS) as u32)? {
+            self.note_dir_removal(p);
+        }
         self.write_data(dir, pos, &0u32.to_le_bytes())
     }
 

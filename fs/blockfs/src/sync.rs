@@ -16,8 +16,11 @@
 //!    that the slots of inodes freed since the last sync keep their on-disk
 //!    contents: an entry still naming such an inode on disk stays valid.
 //! 3. **Directory blocks** modified in place: new names now point to
-//!    initialized inodes; a rename's new entry and removal land together
-//!    when both names share a directory block.
+//!    initialized inodes. Blocks where an entry was removed go after a
+//!    flush behind the others, so a file renamed from one block to another
+//!    has its new name on disk before the old one goes (old, new or both
+//!    names after a crash, fsck fixing the link count) unless the new
+//!    name's block also lost an entry in the same sync.
 //! 4. **Frees last.** The freed inode slots, the bitmap with the freed
 //!    blocks cleared, and the superblock (counters, state).
 //!
@@ -55,6 +58,8 @@ pub(crate) struct WriteOrder {
     pub freed_inodes: BTreeSet<u32>,
     /// Directory data blocks written since the last sync.
     pub dir_blocks: BTreeSet<u32>,
+    /// Those of them where an entry was removed.
+    pub dir_removals: BTreeSet<u32>,
     /// Whether the superblock on disk says [`STATE_CLEAN`].
     pub disk_clean: bool,
 }
@@ -66,6 +71,7 @@ impl WriteOrder {
             freed_blocks: BTreeSet::new(),
             freed_inodes: BTreeSet::new(),
             dir_blocks: BTreeSet::new(),
+            dir_removals: BTreeSet::new(),
             disk_clean,
         }
     }
@@ -96,6 +102,12 @@ impl<D: BlockDevice> FileSystem<D> {
     /// exists on disk).
     pub(crate) fn note_dir_block(&mut self, block: u32) {
         self.order.dir_blocks.insert(block);
+    }
+
+    /// Records that an entry was removed from directory block `block`.
+    pub(crate) fn note_dir_removal(&mut self, block: u32) {
+        self.order.dir_blocks.insert(block);
+        self.order.dir_removals.insert(block);
     }
 
     /// Frees `block` at the next sync; until then it stays allocated.
@@ -185,7 +197,13 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         self.barrier(wrote)?;
 
-        // Phase 3: directory blocks changed in place.
+        // Phase 3: directory blocks changed in place, those only losing
+        // entries last.
+        let removals = core::mem::take(&mut self.order.dir_removals);
+        let wrote = self.cache.flush_where(&mut self.dev, |b| {
+            late.contains(&b) && !removals.contains(&b)
+        })?;
+        self.barrier(wrote)?;
         let wrote = self
             .cache
             .flush_where(&mut self.dev, |b| late.contains(&b))?;
