@@ -144,8 +144,9 @@ fn rounds(setup: &Setup, opts: &Options) -> Result<Summary> {
             cal.log.display()
         );
     };
+    let powered_off_clean = state_clean(&image)?;
     let verdict = check_image(setup, &image, &cal.lines)?;
-    if verdict.repairs != 0 || !verdict.losses.is_empty() || !state_clean(&image)? {
+    if verdict.repairs != 0 || !verdict.losses.is_empty() || !powered_off_clean {
         bail!(
             "calibration round (no kill) left an image needing repair or losing data: {verdict:?}"
         );
