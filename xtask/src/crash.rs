@@ -114,7 +114,7 @@ pub fn short(accel: Accel) -> Result<()> {
     let opts = Options {
         rounds: 3,
         seed: 7,
-        ops: 60,
+        ops: 150,
         boot_check: 3,
         accel,
     };
@@ -375,7 +375,11 @@ fn boot_check(setup: &Setup, opts: &Options, image: &Path) -> Result<String> {
             vm.log.display()
         );
     }
-    let status = Command::new(&setup.mkfs).arg("fsck").arg(image).status()?;
+    let status = Command::new(&setup.mkfs)
+        .arg("fsck")
+        .arg(image)
+        .stdout(Stdio::null())
+        .status()?;
     if !status.success() || !state_clean(image)? {
         bail!("the image the kernel repaired is not clean ({status})");
     }
@@ -468,7 +472,11 @@ fn check_image(setup: &Setup, image: &Path, lines: &[String]) -> Result<Verdict>
         .and_then(|l| l.split(", ").find_map(|p| p.strip_suffix(" problem(s)")))
         .and_then(|n| n.parse().ok())
         .with_context(|| format!("reading mkfs-blockfs fsck's summary: {text}"))?;
-    let again = Command::new(&setup.mkfs).arg("fsck").arg(image).status()?;
+    let again = Command::new(&setup.mkfs)
+        .arg("fsck")
+        .arg(image)
+        .stdout(Stdio::null())
+        .status()?;
     let mut v = Verdict {
         repairs,
         clean_after: again.success(),

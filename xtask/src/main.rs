@@ -145,7 +145,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Workload operations per round.
-        #[arg(long, default_value_t = 60)]
+        #[arg(long, default_value_t = 300)]
         ops: usize,
         /// Also boot every n-th crashed image as it is (0: never).
         #[arg(long, default_value_t = 10)]
