@@ -213,6 +213,7 @@ fn rounds(setup: &Setup, opts: &Options) -> Result<Summary> {
         if !v.losses.is_empty() || !v.clean_after {
             let keep = setup.dir.join(format!("round-{round}-seed-{seed}.img"));
             fs::copy(&image, &keep)?;
+            fs::copy(&r.log, keep.with_extension("log"))?;
             println!("    kept the repaired image as {}", keep.display());
         }
     }
@@ -277,9 +278,18 @@ fn boot_round(
     let reader = {
         let lines = lines.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
+            // Whole lines only: the kill can cut the last one short.
+            let mut reader = BufReader::new(stdout);
+            let mut buf = Vec::new();
+            while reader.read_until(b'\n', &mut buf).unwrap_or(0) > 0 {
+                if buf.last() != Some(&b'\n') {
+                    break;
+                }
+                let line = String::from_utf8_lossy(&buf[..buf.len() - 1])
+                    .trim_end_matches('\r')
+                    .to_string();
                 lines.lock().unwrap().push((Instant::now(), line));
+                buf.clear();
             }
         })
     };
@@ -410,14 +420,19 @@ struct Verdict {
 struct Promise {
     /// `Some(None)`: gone; `Some(Some(..))`: this (length, hash).
     synced: Option<Option<(u64, u64)>>,
-    /// Announced changes since: any of them may be on disk instead.
-    next: Vec<(u64, u64)>,
+    /// Announced changes since (`None`: an unlink): any of them may be on
+    /// disk instead.
+    next: Vec<Option<(u64, u64)>>,
     torn: bool,
 }
 
 fn promises(lines: &[String]) -> BTreeMap<String, Promise> {
     let mut map: BTreeMap<String, Promise> = BTreeMap::new();
+    // Full-length fingerprints only (a line is whole, but be strict).
     let parse = |l: &str, h: &str| -> Option<(u64, u64)> {
+        if h.len() != 16 {
+            return None;
+        }
         Some((l.parse().ok()?, u64::from_str_radix(h, 16).ok()?))
     };
     for line in lines {
@@ -443,9 +458,10 @@ fn promises(lines: &[String]) -> BTreeMap<String, Promise> {
             }
             ["CW", "NEXT", p, l, h] => {
                 if let Some(c) = parse(l, h) {
-                    map.entry(p.to_string()).or_default().next.push(c);
+                    map.entry(p.to_string()).or_default().next.push(Some(c));
                 }
             }
+            ["CW", "DROP", p] => map.entry(p.to_string()).or_default().next.push(None),
             ["CW", "TORN", p] => map.entry(p.to_string()).or_default().torn = true,
             _ => {}
         }
@@ -507,7 +523,7 @@ fn check_image(setup: &Setup, image: &Path, lines: &[String]) -> Result<Verdict>
             Err(_) => None,
         };
         v.checked += 1;
-        let ok = got == synced || got.is_some_and(|g| p.next.contains(&g));
+        let ok = got == synced || p.next.contains(&got);
         if !ok {
             v.losses.push(format!(
                 "{path}: expected {:?} (or one of {} announced changes), found {:?}",

@@ -13,6 +13,7 @@
 //! - `CW GONE path`: the file is gone;
 //! - `CW NEXT path len hash`: about to change to this content; until the
 //!   next `SYNC` of the path either the old or this content is fine;
+//! - `CW DROP path`: about to be unlinked (gone or still there is fine);
 //! - `CW TORN path`: about to be overwritten in place without a sync: its
 //!   content is not promised until the next `SYNC`.
 //!
@@ -225,6 +226,7 @@ impl Workload {
     fn unlink(&mut self) {
         let Some(i) = self.pick() else { return };
         let (path, _) = self.files.swap_remove(i);
+        say(&format!("DROP {path}"));
         fs::remove_file(&path).expect("unlink");
         sync_all();
         say(&format!("GONE {path}"));
