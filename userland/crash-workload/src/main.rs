@@ -96,7 +96,9 @@ fn syncfs(file: &File) {
 
 fn fsync_dir(path: &str) {
     let dir = Path::new(path).parent().expect("files live in a directory");
-    File::open(dir).and_then(|d| d.sync_all()).expect("fsync dir");
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .expect("fsync dir");
 }
 
 struct Workload {
