@@ -542,3 +542,52 @@ fn check_image(setup: &Setup, image: &Path, lines: &[String]) -> Result<Verdict>
     }
     Ok(v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn promises_follow_sync_next_drop_and_torn() {
+        let p = promises(&lines(
+            "CW SYNC /w/a 3 00000000000000ff\n\
+             CW NEXT /w/a 5 0000000000000100\n\
+             CW SYNC /w/b 1 0000000000000001\n\
+             CW DROP /w/b\n\
+             CW SYNC /w/c 1 0000000000000002\n\
+             CW TORN /w/c\n\
+             CW SYNC /w/d 1 12ab\n\
+             CW GONE /w/e",
+        ));
+        assert_eq!(p["/w/a"].synced, Some(Some((3, 0xff))));
+        assert_eq!(p["/w/a"].next, vec![Some((5, 0x100))]);
+        assert_eq!(p["/w/b"].next, vec![None], "an unlink may have landed");
+        assert!(p["/w/c"].torn);
+        assert!(
+            !p.contains_key("/w/d"),
+            "a shortened fingerprint promises nothing"
+        );
+        assert_eq!(p["/w/e"].synced, Some(None));
+    }
+
+    #[test]
+    fn a_later_sync_replaces_the_announced_changes() {
+        let p = promises(&lines(
+            "CW SYNC /w/a 3 00000000000000ff\n\
+             CW NEXT /w/a 5 0000000000000100\n\
+             CW SYNC /w/a 5 0000000000000100",
+        ));
+        assert_eq!(p["/w/a"].synced, Some(Some((5, 0x100))));
+        assert!(p["/w/a"].next.is_empty());
+    }
+
+    #[test]
+    fn fingerprint_is_fnv1a_64() {
+        assert_eq!(fnv(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}
