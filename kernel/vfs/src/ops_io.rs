@@ -240,21 +240,21 @@ impl Vfs {
 
     /// `sync()`: writes every file system back.
     pub fn sync(&self) -> Result<()> {
-        let mut res = Ok(());
-        for fs in self.all_fs() {
-            if let Err(e) = fs.sync() {
-                res = Err(e);
-            }
-        }
-        res
+        self.each_fs(|fs| fs.sync())
     }
 
     /// Power-off: writes every file system back and marks each cleanly
     /// unmounted.
     pub fn sync_for_shutdown(&self) -> Result<()> {
+        self.each_fs(|fs| fs.sync_for_shutdown())
+    }
+
+    /// Runs `op` on every mounted file system, even after one fails;
+    /// returns the last error.
+    fn each_fs(&self, op: impl Fn(&dyn crate::filesystem::Filesystem) -> Result<()>) -> Result<()> {
         let mut res = Ok(());
         for fs in self.all_fs() {
-            if let Err(e) = fs.sync_for_shutdown() {
+            if let Err(e) = op(&*fs) {
                 res = Err(e);
             }
         }
