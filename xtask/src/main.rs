@@ -5,6 +5,7 @@
 mod bench;
 mod bench_net;
 mod conformance;
+mod crash;
 mod criteria;
 mod dynlink;
 mod ecosystem;
@@ -138,6 +139,26 @@ enum Command {
         #[arg(long)]
         from_logs: bool,
     },
+    /// Power cuts inside VeridianOS: boot a write workload on a small
+    /// BlockFS image, kill QEMU at a random moment, repair the image with
+    /// `mkfs-blockfs fsck` and check every file the workload had synced.
+    CrashTest {
+        /// Killed rounds (after one timing round without a kill).
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+        /// Seed of the workloads and kill points.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Workload operations per round.
+        #[arg(long, default_value_t = 300)]
+        ops: usize,
+        /// Also boot every n-th crashed image as it is (0: never).
+        #[arg(long, default_value_t = 10)]
+        boot_check: usize,
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+    },
     /// Benchmarks, as ratios against an anchor measured in the same run.
     Bench {
         #[command(subcommand)]
@@ -216,6 +237,19 @@ fn main() -> Result<()> {
             boot,
         }),
         Command::Uefi => run::build_uefi_image().map(|_| ()),
+        Command::CrashTest {
+            rounds,
+            seed,
+            ops,
+            boot_check,
+            accel,
+        } => crash::run(&crash::Options {
+            rounds,
+            seed,
+            ops,
+            boot_check,
+            accel,
+        }),
         Command::Run {
             persist,
             boot,

@@ -266,7 +266,7 @@ const GROUP: &str = "root:x:0:\nnogroup:x:65534:\n";
 /// loopback, as VeridianOS has no IPv6 yet.
 const HOSTS: &str = "127.0.0.1\tlocalhost\n";
 
-fn os_release() -> String {
+pub fn os_release() -> String {
     format!(
         "NAME=\"VeridianOS\"\nID=veridian\nPRETTY_NAME=\"VeridianOS (Rust {} toolchain)\"\n\
          VERSION_ID=\"0.1\"\nHOME_URL=\"\"\n",

@@ -129,6 +129,10 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
             guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel),
         ),
         (
+            "VeridianOS: crash rounds: QEMU killed mid-workload, fsck repairs, no synced data lost".into(),
+            crate::crash::short(accel),
+        ),
+        (
             "VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(),
             guest_tests::busybox(&kernel, &image, accel),
         ),

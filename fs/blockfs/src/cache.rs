@@ -1,10 +1,13 @@
 //! A bounded write-back block cache.
 //!
 //! Blocks are read on first use and kept; writes only mark them dirty.
-//! [`BlockCache::flush`] writes dirty blocks in ascending order, merging runs
-//! of consecutive blocks into single [`BlockDevice::write_blocks`] calls.
-//! When the cache grows past its capacity it flushes and drops the least
-//! recently used quarter.
+//! [`BlockCache::flush_where`] writes the dirty blocks a predicate selects in
+//! ascending order, merging runs of consecutive blocks into single
+//! [`BlockDevice::write_blocks`] calls. When the cache grows past its
+//! capacity it drops the least recently used quarter of its clean blocks;
+//! dirty blocks are never written behind the file system's back (the order
+//! of writes is the file system's to choose), so the cache can outgrow its
+//! capacity until the file system syncs ([`BlockCache::dirty_count`]).
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -27,6 +30,8 @@ pub struct BlockCache {
     slots: BTreeMap<u32, Slot>,
     capacity: usize,
     clock: u64,
+    /// Slots whose `dirty` flag is set.
+    dirty: usize,
 }
 
 impl BlockCache {
@@ -36,6 +41,7 @@ impl BlockCache {
             slots: BTreeMap::new(),
             capacity: capacity.max(16),
             clock: 0,
+            dirty: 0,
         }
     }
 
@@ -79,8 +85,11 @@ impl BlockCache {
         block: u32,
     ) -> Result<&mut [u8; BLOCK_SIZE]> {
         let slot = self.slot(dev, block, true)?;
-        slot.dirty = true;
-        Ok(&mut slot.data)
+        let was_dirty = core::mem::replace(&mut slot.dirty, true);
+        if !was_dirty {
+            self.dirty += 1;
+        }
+        Ok(&mut self.slots.get_mut(&block).expect("slot loaded above").data)
     }
 
     /// Mutable contents of `block`, zero-filled without reading the device
@@ -92,22 +101,63 @@ impl BlockCache {
     ) -> Result<&mut [u8; BLOCK_SIZE]> {
         let slot = self.slot(dev, block, false)?;
         slot.data.fill(0);
-        slot.dirty = true;
-        Ok(&mut slot.data)
+        let was_dirty = core::mem::replace(&mut slot.dirty, true);
+        if !was_dirty {
+            self.dirty += 1;
+        }
+        Ok(&mut self.slots.get_mut(&block).expect("slot loaded above").data)
     }
 
     /// Drops `block` without writing it (it was freed or overwritten on
     /// the device directly).
     pub fn discard(&mut self, block: u32) {
-        self.slots.remove(&block);
+        if self.slots.remove(&block).is_some_and(|s| s.dirty) {
+            self.dirty -= 1;
+        }
     }
 
-    /// Writes every dirty block, coalescing consecutive ones.
-    pub fn flush<D: BlockDevice>(&mut self, dev: &mut D) -> Result<()> {
+    /// Number of dirty blocks.
+    pub fn dirty_count(&self) -> usize {
+        self.dirty
+    }
+
+    /// The capacity given to [`BlockCache::new`] (at least 16).
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The dirty blocks in `range`, ascending.
+    pub fn dirty_in(&self, range: core::ops::Range<u32>) -> Vec<u32> {
+        self.slots
+            .range(range)
+            .filter(|(_, s)| s.dirty)
+            .map(|(&b, _)| b)
+            .collect()
+    }
+
+    /// The cached contents of `block`, if cached.
+    pub fn peek(&self, block: u32) -> Option<&[u8; BLOCK_SIZE]> {
+        self.slots.get(&block).map(|s| &*s.data)
+    }
+
+    /// Writes every dirty block, coalescing consecutive ones; returns how
+    /// many were written.
+    pub fn flush<D: BlockDevice>(&mut self, dev: &mut D) -> Result<usize> {
+        self.flush_where(dev, |_| true)
+    }
+
+    /// Writes the dirty blocks `pick` selects, coalescing consecutive
+    /// ones, and marks them clean; returns how many were written.
+    pub fn flush_where<D: BlockDevice>(
+        &mut self,
+        dev: &mut D,
+        pick: impl Fn(u32) -> bool,
+    ) -> Result<usize> {
         let mut run: Vec<u8> = Vec::new();
         let mut run_start = 0u32;
         let mut run_len = 0usize;
-        for (&block, slot) in self.slots.iter_mut().filter(|(_, s)| s.dirty) {
+        let mut written = 0usize;
+        for (&block, slot) in self.slots.iter_mut().filter(|(&b, s)| s.dirty && pick(b)) {
             if run_len > 0 && (block != run_start + run_len as u32 || run_len == MAX_RUN) {
                 dev.write_blocks(run_start as u64, &run)?;
                 run.clear();
@@ -119,22 +169,42 @@ impl BlockCache {
             run.extend_from_slice(&slot.data[..]);
             run_len += 1;
             slot.dirty = false;
+            written += 1;
         }
         if run_len > 0 {
             dev.write_blocks(run_start as u64, &run)?;
         }
-        Ok(())
+        self.dirty -= written;
+        Ok(written)
     }
 
-    fn make_room<D: BlockDevice>(&mut self, dev: &mut D) -> Result<()> {
+    /// Marks `block` clean (its contents reached the device another way).
+    pub fn mark_clean(&mut self, block: u32) {
+        if let Some(s) = self.slots.get_mut(&block) {
+            if core::mem::replace(&mut s.dirty, false) {
+                self.dirty -= 1;
+            }
+        }
+    }
+
+    /// Drops the least recently used quarter of the clean blocks when the
+    /// cache is full; dirty blocks stay.
+    fn make_room<D: BlockDevice>(&mut self, _dev: &mut D) -> Result<()> {
         if self.slots.len() < self.capacity {
             return Ok(());
         }
-        self.flush(dev)?;
-        let mut ages: Vec<u64> = self.slots.values().map(|s| s.last_use).collect();
+        let mut ages: Vec<u64> = self
+            .slots
+            .values()
+            .filter(|s| !s.dirty)
+            .map(|s| s.last_use)
+            .collect();
+        if ages.is_empty() {
+            return Ok(());
+        }
         ages.sort_unstable();
         let cutoff = ages[ages.len() / 4];
-        self.slots.retain(|_, s| s.last_use > cutoff);
+        self.slots.retain(|_, s| s.dirty || s.last_use > cutoff);
         Ok(())
     }
 }
@@ -195,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn eviction_keeps_dirty_data() {
+    fn eviction_never_writes_dirty_blocks() {
         let mut dev = Counting {
             inner: MemDevice::new(100),
             writes: 0,
@@ -204,7 +274,15 @@ mod tests {
         for b in 0..100u32 {
             cache.zeroed(&mut dev, b).unwrap()[1] = b as u8 + 1;
         }
-        assert!(cache.slots.len() <= 16);
+        assert_eq!(
+            dev.writes, 0,
+            "no write happens before the file system asks"
+        );
+        assert_eq!(cache.dirty_count(), 100);
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(cache.dirty_count(), 0);
+        cache.read(&mut dev, 0).unwrap();
+        assert!(cache.slots.len() <= 100);
         for b in 0..100u32 {
             assert_eq!(cache.read(&mut dev, b).unwrap()[1], b as u8 + 1);
         }

@@ -324,6 +324,7 @@ impl<D: BlockDevice> FileSystem<D> {
         encode(parent, 12, FileType::Directory, b"..", &mut tmp);
         buf[12..].copy_from_slice(&tmp[..12]);
         let (p, _) = self.bmap_alloc(dir, 0)?;
+        self.note_dir_block(p);
         let blk = self.cache.zeroed(&mut self.dev, p)?;
         blk[..24].copy_from_slice(&buf);
         dir.size = 24;
@@ -407,6 +408,7 @@ impl<D: BlockDevice> FileSystem<D> {
         if pos.is_multiple_of(BS) {
             // A new block: make sure no stale bytes follow the entry.
             let (p, fresh) = self.bmap_alloc(dir, (pos / BS) as u32)?;
+            self.note_dir_block(p);
             let blk = if fresh {
                 self.cache.zeroed(&mut self.dev, p)?
             } else {
@@ -435,6 +437,9 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Marks the entry at `pos` deleted (inode field 0, no compaction).
     pub(crate) fn clear_entry(&mut self, dir: &mut Inode, pos: u64) -> Result<()> {
+        if let Some(p) = self.bmap(dir, (pos / BS) as u32)? {
+            self.note_dir_removal(p);
+        }
         self.write_data(dir, pos, &0u32.to_le_bytes())
     }
 

@@ -4,7 +4,6 @@
 //! `dir.rs`, checking in `fsck.rs`.
 
 use alloc::vec;
-use alloc::vec::Vec;
 
 use crate::bitmap::Bitmap;
 use crate::cache::BlockCache;
@@ -14,6 +13,7 @@ use crate::inode::{
     FileType, Inode, Metadata, SetTimes, DIRECT, MAX_FILE_SIZE, PTRS_PER_BLOCK, S_IFDIR,
 };
 use crate::superblock::{default_inode_count, Geometry, Superblock, INODE_SIZE};
+use crate::sync::{WriteOrder, STATE_CLEAN};
 
 /// Inode number of the root directory.
 pub const ROOT_INO: u32 = 0;
@@ -108,8 +108,11 @@ fn default_clock() -> u32 {
 /// A mounted BlockFS over a [`BlockDevice`].
 ///
 /// Changes collect in memory (bitmaps) and in the write-back cache until
-/// [`sync`](Self::sync) or [`unmount`](Self::unmount); dropping the value
-/// without either loses them.
+/// [`sync`](Self::sync) or [`unmount`](Self::unmount) write them back in
+/// a crash-safe order (see `sync.rs`); dropping the value without either
+/// loses them. File data written in whole blocks may reach the device
+/// earlier, never before the blocks it lands in are allocated on disk
+/// only to it.
 pub struct FileSystem<D: BlockDevice> {
     pub(crate) dev: D,
     pub(crate) geo: Geometry,
@@ -117,8 +120,10 @@ pub struct FileSystem<D: BlockDevice> {
     pub(crate) cache: BlockCache,
     /// Block bitmap (set = used).
     pub(crate) blocks: Bitmap,
-    /// One flag per bitmap block that changed since the last sync.
-    bitmap_dirty: Vec<bool>,
+    /// What the ordered write-back tracks between syncs.
+    pub(crate) order: WriteOrder,
+    /// The superblock said "clean" at mount.
+    pub(crate) mounted_clean: bool,
     /// Inode slots in use (links_count != 0; the root always).
     pub(crate) inodes: Bitmap,
     pub(crate) opts: MountOptions,
@@ -137,8 +142,9 @@ impl<D: BlockDevice> FileSystem<D> {
 
         let mut raw = vec![0u8; geo.bitmap_blocks as usize * BLOCK_SIZE];
         dev.read_blocks(1, &mut raw)?;
-        let mut blocks = Bitmap::from_bytes(&raw, geo.block_count);
+        let disk_blocks = Bitmap::from_bytes(&raw, geo.block_count);
         drop(raw);
+        let mut blocks = disk_blocks.clone();
         for b in 0..geo.first_data_block {
             blocks.set(b, true);
         }
@@ -167,9 +173,11 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         inodes.set(ROOT_INO, true);
 
+        let clean = sb.state == STATE_CLEAN;
         let mut fs = FileSystem {
             dev,
-            bitmap_dirty: vec![false; geo.bitmap_blocks as usize],
+            order: WriteOrder::new(disk_blocks, clean),
+            mounted_clean: clean,
             geo,
             sb,
             cache: BlockCache::new(opts.cache_blocks),
@@ -214,7 +222,10 @@ impl<D: BlockDevice> FileSystem<D> {
         inodes.set(ROOT_INO, true);
         let mut fs = FileSystem {
             dev,
-            bitmap_dirty: vec![true; geo.bitmap_blocks as usize],
+            // Zeroed above (or known to be zero): everything free, and
+            // the superblock not valid yet.
+            order: WriteOrder::new(Bitmap::new(geo.block_count), false),
+            mounted_clean: true,
             sb: Superblock::new(&geo),
             geo,
             cache: BlockCache::new(MountOptions::default().cache_blocks),
@@ -268,41 +279,18 @@ impl<D: BlockDevice> FileSystem<D> {
         StatFs {
             block_size: BLOCK_SIZE as u32,
             total_blocks: self.geo.block_count,
-            free_blocks: self.blocks.free(),
+            // Counting what the next sync frees (allocation syncs first
+            // when it needs those).
+            free_blocks: self.blocks.free() + self.order.freed_blocks.len() as u32,
             total_inodes: self.inodes.len(),
-            free_inodes: self.inodes.free(),
+            free_inodes: self.inodes.free() + self.order.freed_inodes.len() as u32,
         }
     }
 
-    /// Writes the superblock, bitmap and every dirty cached block to the
-    /// device (in coalesced runs), then flushes the device.
-    pub fn sync(&mut self) -> Result<()> {
-        if self.opts.read_only {
-            return Ok(());
-        }
-        self.sb.write_time = self.now() as u64;
-        let mut block0 = [0u8; BLOCK_SIZE];
-        self.sb.write(&mut block0);
-        *self.cache.zeroed(&mut self.dev, 0)? = block0;
-        for i in 0..self.bitmap_dirty.len() {
-            if !core::mem::replace(&mut self.bitmap_dirty[i], false) {
-                continue;
-            }
-            let bytes = self.blocks.as_bytes();
-            let start = (i * BLOCK_SIZE).min(bytes.len());
-            let end = ((i + 1) * BLOCK_SIZE).min(bytes.len());
-            let src = &bytes[start..end];
-            let blk = self.cache.zeroed(&mut self.dev, 1 + i as u32)?;
-            blk[..src.len()].copy_from_slice(src);
-        }
-        self.cache.flush(&mut self.dev)?;
-        self.dev.flush()?;
-        Ok(())
-    }
-
-    /// Syncs and hands the device back.
+    /// Syncs, marks the image cleanly unmounted (a read-only mount
+    /// writes nothing) and hands the device back.
     pub fn unmount(mut self) -> Result<D> {
-        self.sync()?;
+        self.sync_clean()?;
         Ok(self.dev)
     }
 
@@ -367,6 +355,10 @@ impl<D: BlockDevice> FileSystem<D> {
 
     pub(crate) fn alloc_inode(&mut self) -> Result<u32> {
         self.check_writable()?;
+        if self.inodes.free() == 0 && !self.order.freed_inodes.is_empty() {
+            // Slots freed since the last sync become usable after it.
+            self.sync()?;
+        }
         let ino = self.inodes.alloc_from(1).ok_or(Error::NoInodes)?;
         self.update_counters();
         Ok(ino)
@@ -381,7 +373,7 @@ impl<D: BlockDevice> FileSystem<D> {
             ..Default::default()
         };
         self.write_inode(ino, inode)?;
-        self.set_inode_used(ino, false);
+        self.defer_inode_free(ino);
         Ok(())
     }
 
@@ -445,23 +437,17 @@ impl<D: BlockDevice> FileSystem<D> {
 
     // ---- blocks ----
 
-    fn mark_bitmap_dirty(&mut self, block: u32) {
-        self.update_counters();
-        if let Some(d) = self
-            .bitmap_dirty
-            .get_mut((block / (BLOCK_SIZE as u32 * 8)) as usize)
-        {
-            *d = true;
-        }
-    }
-
     pub(crate) fn alloc_block(&mut self) -> Result<u32> {
         self.check_writable()?;
+        if self.blocks.free() == 0 && !self.order.freed_blocks.is_empty() {
+            // Blocks freed since the last sync become usable after it.
+            self.sync()?;
+        }
         let b = self
             .blocks
             .alloc_from(self.geo.first_data_block)
             .ok_or(Error::NoSpace)?;
-        self.mark_bitmap_dirty(b);
+        self.update_counters();
         Ok(b)
     }
 
@@ -469,17 +455,14 @@ impl<D: BlockDevice> FileSystem<D> {
         if !self.geo.is_data_block(block) {
             return Err(Error::Corrupt("block pointer out of range"));
         }
-        if self.blocks.set(block, false) {
-            self.mark_bitmap_dirty(block);
-        }
-        self.cache.discard(block);
+        self.defer_block_free(block);
         Ok(())
     }
 
     /// Marks `block` used or free in the bitmap (fsck repair).
     pub(crate) fn set_block_used(&mut self, block: u32, used: bool) {
         if self.blocks.set(block, used) {
-            self.mark_bitmap_dirty(block);
+            self.update_counters();
         }
     }
 
@@ -702,6 +685,7 @@ impl<D: BlockDevice> FileSystem<D> {
     /// consecutive ones in one request.
     pub(crate) fn write_data(&mut self, inode: &mut Inode, off: u64, data: &[u8]) -> Result<()> {
         let mut done = 0usize;
+        let is_dir = inode.mode & crate::inode::S_IFMT == S_IFDIR;
         // Pending direct run: (first physical block, offset in data, blocks).
         let mut run: Option<(u32, usize, usize)> = None;
         let result = (|| -> Result<()> {
@@ -711,7 +695,10 @@ impl<D: BlockDevice> FileSystem<D> {
                 let in_blk = (pos % BS) as usize;
                 let n = (BLOCK_SIZE - in_blk).min(data.len() - done);
                 let (p, fresh) = self.bmap_alloc(inode, lblk)?;
-                if n == BLOCK_SIZE && !self.cache.contains(p) {
+                if is_dir {
+                    self.note_dir_block(p);
+                }
+                if n == BLOCK_SIZE && !is_dir && !self.cache.contains(p) {
                     match run {
                         Some((start, _, len)) if start + len as u32 == p && len < CHUNK => {
                             run = run.map(|(s, o, l)| (s, o, l + 1));
@@ -792,6 +779,7 @@ impl<D: BlockDevice> FileSystem<D> {
         inode.mtime = now;
         inode.ctime = now;
         self.write_inode(ino, &inode)?;
+        self.writeback_if_full()?;
         Ok(data.len())
     }
 
@@ -849,6 +837,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let now = self.now();
         inode.mtime = now;
         inode.ctime = now;
-        self.write_inode(ino, &inode)
+        self.write_inode(ino, &inode)?;
+        self.writeback_if_full()
     }
 }

@@ -213,8 +213,14 @@ impl Scan {
 
 impl<D: BlockDevice> FileSystem<D> {
     /// Checks the whole file system; with `repair` also fixes what it can
-    /// and syncs. A read-only mount can only check.
+    /// and syncs. A read-only mount can only check. Frees still waiting
+    /// for a sync are synced first.
     pub fn fsck(&mut self, repair: bool) -> Result<FsckReport> {
+        // Blocks and inodes freed since the last sync are released by it:
+        // check the state a sync leaves (a no-op on a fresh mount).
+        if !self.order.freed_blocks.is_empty() || !self.order.freed_inodes.is_empty() {
+            self.sync()?;
+        }
         if !repair {
             return self.fsck_pass(false);
         }
@@ -336,6 +342,8 @@ impl<D: BlockDevice> FileSystem<D> {
     }
 
     fn replace_block_bitmap(&mut self, owner: &Bitmap) {
+        // The scan's ownership is the truth: nothing is left to free later.
+        self.order.freed_blocks.clear();
         for b in 0..self.geo.block_count {
             self.set_block_used(b, owner.get(b));
         }

@@ -38,7 +38,7 @@
 //! space; `read_at`, `write_at` and `truncate` the data; `metadata`,
 //! `set_mode`, `set_owner` and `set_times` the attributes; `readdir` lists
 //! a directory with a resumable cookie; `statfs` gives free counts; `sync`
-//! writes everything back. Errors are [`Error`] values with
+//! writes everything back in a crash-safe order and flushes the device. Errors are [`Error`] values with
 //! [`Error::errno`].
 //!
 //! # Robustness
@@ -81,6 +81,7 @@ mod fsck;
 mod inode;
 mod namespace;
 mod superblock;
+mod sync;
 
 #[cfg(feature = "std")]
 pub use device::FileDevice;
@@ -92,3 +93,4 @@ pub use fsck::{FsckReport, Problem, LOST_FOUND};
 pub use inode::{FileType, Metadata, SetTimes, MAX_FILE_SIZE};
 pub use namespace::{components, MAX_SYMLINKS, MAX_TARGET};
 pub use superblock::{default_inode_count, Geometry, Superblock, INODE_SIZE, MAGIC};
+pub use sync::{STATE_CLEAN, STATE_DIRTY};

@@ -386,6 +386,10 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         Ok(self.inner.lock().fs.sync()?)
     }
 
+    fn sync_for_shutdown(&self) -> Result<()> {
+        Ok(self.inner.lock().fs.sync_clean()?)
+    }
+
     fn read_only(&self) -> bool {
         self.inner.lock().fs.options().read_only
     }

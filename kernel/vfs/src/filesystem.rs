@@ -99,6 +99,11 @@ pub trait Filesystem: Send + Sync {
     fn sync(&self) -> Result<()> {
         Ok(())
     }
+    /// Writes everything back and marks the file system cleanly
+    /// unmounted (power-off); the default is [`Self::sync`].
+    fn sync_for_shutdown(&self) -> Result<()> {
+        self.sync()
+    }
     /// Whether the whole file system refuses changes.
     fn read_only(&self) -> bool {
         false

@@ -64,6 +64,7 @@ impl Vfs {
                 }
                 let n = h.fs.write(h.node.ino, *off, data)?;
                 *off += n as u64;
+                sync_if_asked(f, h)?;
                 Ok(n)
             }
         }
@@ -104,7 +105,9 @@ impl Vfs {
         if f.flags() & O_APPEND != 0 {
             off = h.fs.stat(h.node.ino)?.size;
         }
-        h.fs.write(h.node.ino, off, data)
+        let n = h.fs.write(h.node.ino, off, data)?;
+        sync_if_asked(&f, h)?;
+        Ok(n)
     }
 
     /// `readv`: fills the buffers in order, stopping at a short read.
@@ -235,11 +238,23 @@ impl Vfs {
         }
     }
 
-    /// `sync()`: writes every file system back (also at power-off).
+    /// `sync()`: writes every file system back.
     pub fn sync(&self) -> Result<()> {
+        self.each_fs(|fs| fs.sync())
+    }
+
+    /// Power-off: writes every file system back and marks each cleanly
+    /// unmounted.
+    pub fn sync_for_shutdown(&self) -> Result<()> {
+        self.each_fs(|fs| fs.sync_for_shutdown())
+    }
+
+    /// Runs `op` on every mounted file system, even after one fails;
+    /// returns the last error.
+    fn each_fs(&self, op: impl Fn(&dyn crate::filesystem::Filesystem) -> Result<()>) -> Result<()> {
         let mut res = Ok(());
         for fs in self.all_fs() {
-            if let Err(e) = fs.sync() {
+            if let Err(e) = op(&*fs) {
                 res = Err(e);
             }
         }
@@ -322,4 +337,13 @@ fn seekable_node(f: &Arc<OpenFile>) -> Result<&crate::file::NodeHandle> {
         Target::Node(h) if h.fs.seekable(h.node.ino) => Ok(h),
         _ => Err(Errno::ESPIPE),
     }
+}
+
+/// `O_SYNC`/`O_DSYNC`: a write returns after its data (and the metadata to
+/// reach it) is durable, as after `fsync`.
+fn sync_if_asked(f: &OpenFile, h: &crate::file::NodeHandle) -> Result<()> {
+    if f.flags() & (O_SYNC | O_DSYNC) != 0 {
+        h.fs.sync()?;
+    }
+    Ok(())
 }

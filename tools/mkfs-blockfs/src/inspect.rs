@@ -280,11 +280,17 @@ fn fsck(image: &Path, repair: bool) -> Result<ExitCode> {
             ""
         }
     );
+    // A repaired (or found consistent) image is marked cleanly unmounted,
+    // so the kernel does not check it again at the next boot.
+    if repair && fs.fsck(false)?.is_clean() {
+        fs.unmount().context("writing the repaired image")?;
+    } else {
+        drop(fs);
+    }
     if report.is_clean() {
         return Ok(ExitCode::SUCCESS);
     }
     if repair {
-        drop(fs);
         let mut again = open_image(image, false, false)?;
         let left = again.fsck(false)?;
         for p in &left.problems {

@@ -54,9 +54,25 @@ impl BlockDevice for DiskDev {
     }
 }
 
-/// Mounts disk 0 (BlockFS) for the root.
+/// Mounts disk 0 (BlockFS) for the root. An image that was not cleanly
+/// unmounted (a crash or power cut: the superblock's state) is checked and
+/// repaired first, so what the last sync made durable is reachable again.
 pub fn mount_root() -> Result<FileSystem<DiskDev>, blockfs::Error> {
-    FileSystem::mount(DiskDev(0), MountOptions::default())
+    let mut fs = FileSystem::mount(DiskDev(0), MountOptions::default())?;
+    if !fs.mounted_clean() {
+        crate::kprintln!("veridian: / was not cleanly unmounted: running fsck");
+        let report = fs.fsck(true)?;
+        for p in report.problems.iter().take(20) {
+            crate::kprintln!("veridian: fsck: {}", p);
+        }
+        crate::kprintln!(
+            "veridian: fsck: {} problem(s) repaired, {} inodes, {} directories",
+            report.problems.len(),
+            report.inodes,
+            report.directories
+        );
+    }
+    Ok(fs)
 }
 
 /// Reads raw bytes of disk `idx` at byte offset `off`.

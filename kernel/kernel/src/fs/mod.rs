@@ -51,10 +51,11 @@ pub fn init(procs: Arc<dyn ProcessInfo>) -> Result<u64, Errno> {
     Ok(blocks)
 }
 
-/// Writes everything back (fsync, power-off).
+/// Power-off: writes everything back and marks the root cleanly
+/// unmounted.
 pub fn sync() {
     if let Some(v) = VFS.get() {
-        if let Err(e) = v.sync() {
+        if let Err(e) = v.sync_for_shutdown() {
             crate::kprintln!("veridian: sync failed: {}", e);
         }
     }
