@@ -21,7 +21,7 @@ pub const SHELL_CMDLINE: &str = "init=/sbin/init -- /bin/sh -l";
 
 /// Printed before QEMU takes over the terminal.
 pub const BANNER: &str = "VeridianOS: busybox sh on the serial console. \
-Quit with `exit` (init then powers off) or Ctrl-A X (QEMU).";
+Quit with `exit` or `poweroff` (init then powers off) or Ctrl-A X (QEMU).";
 
 /// The QEMU invocation `cargo xtask run` uses, with the rootfs disk given
 /// (an overlay or the image itself); the pty test drives the same command.
@@ -101,8 +101,8 @@ pub fn interactive(persist: bool, mode: BootMode, accel: Accel) -> Result<()> {
 /// (util-linux `script`): waits for the prompt, types
 /// `echo hello-$((6*7))` and `cat /etc/os-release`, expects `hello-42` and
 /// `ID=veridian`; feeds `cat` an edited line and `^D`; interrupts `sleep`
-/// with `^C` (status 130); then `exit`, after which init powers off with
-/// status 0.
+/// with `^C` (status 130); then `poweroff`, after which init syncs and
+/// exits 0 and the kernel powers off.
 pub fn pty_test(kernel: &Path, image: &Path, accel: Accel) -> Result<()> {
     let dir = paths::veridian_build_dir().join("guest-tests/run-pty");
     std::fs::create_dir_all(&dir)?;
@@ -142,7 +142,8 @@ pub fn pty_test(kernel: &Path, image: &Path, accel: Accel) -> Result<()> {
             ("", ""),
             ("\x03", "/ # "),
             ("echo status-$?\r", "status-130"),
-            ("exit\r", INIT_STATUS_ZERO),
+            // busybox's poweroff signals init, which syncs and exits 0.
+            ("poweroff\r", INIT_STATUS_ZERO),
         ] {
             if typed.is_empty() && expect.is_empty() {
                 // Time for sh to start the program before ^C.

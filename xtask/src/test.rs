@@ -141,7 +141,7 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
             uefi::boot_test(&kernel, &image, accel),
         ),
         (
-            "VeridianOS: cargo xtask run's shell on a pty: echo, cat /etc/os-release, a cooked line, ^D, ^C, exit".into(),
+            "VeridianOS: cargo xtask run's shell on a pty: echo, cat /etc/os-release, a cooked line, ^D, ^C, poweroff".into(),
             run::pty_test(&kernel, &image, accel),
         ),
         (

@@ -15,11 +15,13 @@
 //! OPTIONS: --env K=V  --cwd DIR  --stdin FILE  --stdout FILE  --stderr FILE
 //! ```
 //!
-//! Markers on stdout (the console) show each step: `INIT: …`.
+//! Markers on stdout (the console) show each step: `INIT: …`. busybox's
+//! `poweroff`, `halt` and `reboot` make init sync and exit ([`shutdown`]).
 
 mod args;
 mod bundle;
 mod reap;
+mod shutdown;
 
 use args::{Invocation, Options};
 use std::fs::{self, File, OpenOptions};
@@ -31,6 +33,7 @@ use std::time::Instant;
 fn main() {
     let started = Instant::now();
     println!("INIT: started as pid {}", std::process::id());
+    shutdown::install();
     let status = match args::parse(std::env::args().skip(1)) {
         Ok((options, invocation)) => run(&options, invocation),
         Err(e) => {
