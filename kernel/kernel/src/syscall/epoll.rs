@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use veridian_net::abi::{EPOLL_CLOEXEC, EPOLL_CTL_DEL, EPOLL_EVENT_SIZE};
 use veridian_net::EpollEvent;
 use veridian_vfs::Errno;
-use veridian_vfs::{Caller, FileKind, OpenFile, SpecialFile};
+use veridian_vfs::{FileKind, OpenFile};
 
 use super::epoll_file::{key, EpollFile, FdSource};
 use super::poll::{ms_deadline, timespec_deadline, with_sigmask};
@@ -25,21 +25,7 @@ pub fn epoll_create1(flags: u32) -> KResult {
     if flags & !EPOLL_CLOEXEC != 0 {
         return Err(Errno::EINVAL);
     }
-    let t = current();
-    let (fds, fsx) = (t.files(), t.fsctx());
-    drop(t);
-    let file: Arc<dyn SpecialFile> = Arc::new(EpollFile::new());
-    vfs()
-        .install_special(
-            Caller {
-                fds: &fds,
-                fs: &fsx,
-            },
-            file,
-            b"anon_inode:[eventpoll]",
-            flags,
-        )
-        .map(|fd| fd as u64)
+    super::install_anon(Arc::new(EpollFile::new()), b"anon_inode:[eventpoll]", flags)
 }
 
 pub fn epoll_create(size: i32) -> KResult {

@@ -32,6 +32,25 @@ pub type KResult = Result<u64, Errno>;
 
 static LOGGED: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
 
+/// Installs `file` (an eventfd, epoll or signalfd instance) in the calling
+/// task's fd table, named `name` (`anon_inode:[…]`); returns the fd.
+fn install_anon(
+    file: alloc::sync::Arc<dyn veridian_vfs::SpecialFile>,
+    name: &[u8],
+    flags: u32,
+) -> KResult {
+    let t = crate::task::current();
+    let (fds, fsx) = (t.files(), t.fsctx());
+    drop(t);
+    let caller = veridian_vfs::Caller {
+        fds: &fds,
+        fs: &fsx,
+    };
+    crate::fs::vfs()
+        .install_special(caller, file, name, flags)
+        .map(|fd| fd as u64)
+}
+
 fn unimplemented(nr: u64) -> KResult {
     if LOGGED.lock().insert(nr) {
         let name = veridian_syscall::nr::name(nr as usize).unwrap_or("unknown");

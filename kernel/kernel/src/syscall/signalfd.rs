@@ -4,11 +4,10 @@
 use alloc::sync::Arc;
 use veridian_syscall::signal::SIGSET_SIZE;
 use veridian_vfs::abi::{O_CLOEXEC, O_NONBLOCK};
-use veridian_vfs::{Caller, Errno, SpecialFile};
+use veridian_vfs::Errno;
 
 use super::KResult;
 use crate::fs::signalfd::{as_signalfd, SignalFd};
-use crate::fs::vfs;
 use crate::task::current;
 use crate::task::user::UserPtr;
 
@@ -19,25 +18,16 @@ pub fn signalfd4(fd: i32, mask: u64, size: u64, flags: u32) -> KResult {
         return Err(Errno::EINVAL);
     }
     let set = UserPtr::<u64>::new(mask).read()?;
-    let t = current();
-    let (fds, fsx) = (t.files(), t.fsctx());
-    drop(t);
     if fd != -1 {
+        let fds = current().files();
         let f = fds.get(fd)?;
         let s = as_signalfd(&f).ok_or(Errno::EINVAL)?;
         s.set_mask(set);
         return Ok(fd as u64);
     }
-    let file: Arc<dyn SpecialFile> = Arc::new(SignalFd::new(set));
-    vfs()
-        .install_special(
-            Caller {
-                fds: &fds,
-                fs: &fsx,
-            },
-            file,
-            b"anon_inode:[signalfd]",
-            flags,
-        )
-        .map(|fd| fd as u64)
+    super::install_anon(
+        Arc::new(SignalFd::new(set)),
+        b"anon_inode:[signalfd]",
+        flags,
+    )
 }
