@@ -135,11 +135,15 @@ fn flags(set: &'static [u32]) -> impl Strategy<Value = u32> {
 }
 
 fn run(lflag: u32, iflag: u32, erase: u8, keys: &[u8]) -> Result<(), TestCaseError> {
-    let mut t = Termios::default();
-    t.lflag = lflag;
-    t.iflag = iflag | IXON;
-    t.oflag = 0;
-    t.cc[VERASE] = erase;
+    let mut cc = Termios::default().cc;
+    cc[VERASE] = erase;
+    let t = Termios {
+        iflag: iflag | IXON,
+        oflag: 0,
+        lflag,
+        cc,
+        ..Termios::default()
+    };
     let pty = Pty::open();
     pty.set(&t);
     let mut ours = LineDiscipline::new();

@@ -22,7 +22,7 @@ struct KernelSigaction {
 pub fn install() {
     for sig in [signal::SIGUSR2, signal::SIGUSR1, signal::SIGTERM] {
         let act = KernelSigaction {
-            handler: power_off as usize,
+            handler: power_off as extern "C" fn(i32) as usize,
             flags: 0,
             restorer: 0,
             // The other two wait while one is handled.
