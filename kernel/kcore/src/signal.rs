@@ -17,9 +17,9 @@
 
 use alloc::vec::Vec;
 use veridian_syscall::signal::{
-    SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGINFO_SIZE, SIGKILL, SIGRTMAX, SIGRTMIN, SIGSEGV,
-    SIGSTOP, SIGSYS, SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH, SIG_DFL, SIG_IGN,
-    SI_TKILL, SS_DISABLE, SS_ONSTACK,
+    SIGBUS, SIGCHLD, SIGCONT, SIGFPE, SIGILL, SIGINFO_SIZE, SIGKILL, SIGNALFD_SIGINFO_SIZE,
+    SIGRTMAX, SIGRTMIN, SIGSEGV, SIGSTOP, SIGSYS, SIGTRAP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG,
+    SIGWINCH, SIG_DFL, SIG_IGN, SI_TKILL, SS_DISABLE, SS_ONSTACK,
 };
 
 /// The bit of signal `sig` (1..=64) in a signal set.
@@ -168,9 +168,6 @@ impl SigInfo {
         out
     }
 }
-
-/// Bytes of a `struct signalfd_siginfo`.
-pub const SIGNALFD_SIGINFO_SIZE: usize = 128;
 
 /// Why a signal could not be queued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -53,6 +53,9 @@ constants! {
     SIGSET_SIZE: usize = NSIG / 8;
     /// Bytes of a `siginfo_t` (`SI_MAX_SIZE`).
     SIGINFO_SIZE: usize = 128;
+    /// Bytes of a `struct signalfd_siginfo` (what a signalfd read returns
+    /// per signal).
+    SIGNALFD_SIGINFO_SIZE: usize = 128;
 
     // sa_handler special values.
     /// Default action.

@@ -303,6 +303,7 @@ fn signal_matches_libc() {
         signal::CLD_STOPPED => libc::CLD_STOPPED,
         signal::CLD_CONTINUED => libc::CLD_CONTINUED,
         signal::SIGINFO_SIZE => std::mem::size_of::<libc::siginfo_t>(),
+        signal::SIGNALFD_SIGINFO_SIZE => std::mem::size_of::<libc::signalfd_siginfo>(),
     }
 }
 
