@@ -306,7 +306,8 @@ fn run_suite(
 }
 
 /// The toolchain's cargo in `dir`, sharing one target folder across the
-/// corpus, with the toolchain's default runner (no user override).
+/// corpus, with the toolchain's default runner (no user override) and no
+/// backtrace settings from the caller.
 fn suite_cargo(tc: &Toolchain, dir: &Path, work: &Path) -> Command {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![tc.dir.join("bin")];
@@ -327,7 +328,11 @@ fn suite_cargo(tc: &Toolchain, dir: &Path, work: &Path) -> Command {
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("RUSTC")
         .env_remove("RUSTDOC")
-        .env_remove("RUSTFLAGS");
+        .env_remove("RUSTFLAGS")
+        // Suites compare error output with backtraces off (anyhow's
+        // test_fmt); a backtrace setting of the caller's shell would fail them.
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE");
     cmd
 }
 
