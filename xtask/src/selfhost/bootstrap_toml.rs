@@ -63,8 +63,8 @@ pub fn toml_str(s: &str) -> String {
 ///   has no llvm-project tree (compiler-rt, lld); our lld comes from
 ///   `cargo xtask llvm`.
 /// - no `cargo-native-static`: Debian's cargo has no `all-static` feature
-///   (its vendoring flags are removed); on VeridianOS everything is static
-///   anyway (crt-static), with OpenSSL built for the target.
+///   (its vendoring flags are removed); OpenSSL and zlib built for the target
+///   are linked statically by environment variables instead.
 /// - `static-libstdcpp = false`: the build machine's compiler uses Debian's
 ///   shared libstdc++; on VeridianOS LLVM is built against libc++ (static).
 pub fn render(s: &Settings) -> String {
@@ -130,10 +130,12 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "ranlib = {}", q(&s.veridian_ranlib));
     let _ = writeln!(w, "linker = {}", q(&s.veridian_linker));
     let _ = writeln!(w, "musl-root = {}", q(&s.veridian_sysroot));
-    let _ = writeln!(w, "crt-static = true");
-    // Bootstrap's rpath flags are for a cc-style linker (`-Wl,-rpath`); the
-    // target links with lld directly and has no dynamic loader anyway.
-    let _ = writeln!(w, "rpath = false");
+    // rustc for VeridianOS is a dynamic program, as on musl distributions:
+    // librustc_driver.so beside it and musl's loader, which proc-macros need
+    // (rustc dlopen()s them). The target's programs stay static-pie.
+    let _ = writeln!(w, "crt-static = false");
+    // `$ORIGIN/../lib`, in the lld spelling of patches/rust/0002.
+    let _ = writeln!(w, "rpath = true");
     t
 }
 
@@ -219,8 +221,8 @@ mod tests {
             get(&kv, veridian, "llvm-config"),
             Some("\"/b/llvm/install/bin/llvm-config\"")
         );
-        assert_eq!(get(&kv, veridian, "crt-static"), Some("true"));
-        assert_eq!(get(&kv, veridian, "rpath"), Some("false"));
+        assert_eq!(get(&kv, veridian, "crt-static"), Some("false"));
+        assert_eq!(get(&kv, veridian, "rpath"), Some("true"));
         assert_eq!(get(&kv, veridian, "musl-root"), Some("\"/b/llvm/sysroot\""));
         assert!(get(&kv, "target.x86_64-unknown-linux-gnu", "llvm-config").is_some());
         assert_eq!(

@@ -110,7 +110,7 @@ pub fn build(jobs: usize) -> Result<()> {
         area().display()
     );
     prepare_source(&lay.src)?;
-    snapshot_sysroot(&tc.c_sysroot(), &lay.sysroot)?;
+    refresh_sysroot(&tc.c_sysroot())?;
     copy_kernel_headers(&lay.kernel_headers)?;
     let runtimes_build = area().join("build/runtimes");
     configure(
@@ -321,6 +321,22 @@ pub fn sysroot_digest(root: &Path) -> Result<String> {
         }
     }
     Ok(hasher.digest())
+}
+
+/// Brings the sysroot snapshot up to date with the toolchain's sysroot, with
+/// libc++ in it once that is built. `cargo xtask llvm` and `cargo xtask
+/// rustc` (whose `musl-root` it is) may run it at the same time, so it holds
+/// a lock.
+pub fn refresh_sysroot(toolchain_sysroot: &Path) -> Result<()> {
+    let lay = layout();
+    fs::create_dir_all(area())?;
+    let lock = fs::File::create(area().join("sysroot.lock"))?;
+    lock.lock().context("cannot lock the sysroot snapshot")?;
+    snapshot_sysroot(toolchain_sysroot, &lay.sysroot)?;
+    if lay.cxx.join("lib/libc++.a").exists() {
+        install_cxx_into(&lay.cxx, &lay.sysroot)?;
+    }
+    Ok(())
 }
 
 /// Copies the toolchain's C sysroot (not its gcc specs) when its content

@@ -6,8 +6,9 @@
 //!    (Debian's stage-0 1.96 and Debian's LLVM 22) and std for VeridianOS with
 //!    the built-in target. Needs nothing from `cargo xtask llvm`.
 //! 3. `x.py dist --host x86_64-unknown-veridian rustc rust-std cargo`: rustc
-//!    and cargo for VeridianOS, linked statically against the LLVM of
-//!    `cargo xtask llvm` (cargo also against OpenSSL built for the target).
+//!    and cargo for VeridianOS, dynamic programs of musl's loader (rustc's
+//!    driver a shared library with the LLVM of `cargo xtask llvm` linked in,
+//!    cargo with OpenSSL built for the target linked in).
 //! 4. The install tree (`<build root>/rust/install`), its size report, and
 //!    the self-hosting criteria run on this host ([`proof`]).
 //!
@@ -51,7 +52,9 @@ pub fn build_dir() -> PathBuf {
 /// (which needs the LLVM of `cargo xtask llvm`).
 pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     setup::ensure(PACKAGES)?;
-    let _tc = toolchain::build(false)?;
+    let tc = toolchain::build(false)?;
+    // The target's `musl-root`, whose libc.so & co. bootstrap copies.
+    llvm::refresh_sysroot(&tc.c_sysroot())?;
     let src = rustsrc::prepare(&stdsrc::library_dir())?;
     let bin = write_wrappers()?;
     let settings = settings(&bin, jobs);
