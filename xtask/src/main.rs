@@ -13,6 +13,7 @@ mod guest_tests;
 mod kernel;
 mod lint;
 mod linux_guest;
+mod native_projects;
 mod paths;
 mod progress;
 mod rootfs;

@@ -18,7 +18,7 @@ use std::process::Command;
 use walkdir::WalkDir;
 
 use crate::toolchain::Toolchain;
-use crate::{conformance, criteria, paths, progress};
+use crate::{conformance, criteria, native_projects, paths, progress};
 
 /// Programs from userland/ that go to /usr/local/bin.
 const USERLAND_PROGRAMS: &[&str] = &[
@@ -37,6 +37,8 @@ const USERLAND_PROGRAMS: &[&str] = &[
     "conf-panic",
     "hostile",
     "net-bench",
+    "native-build",
+    "veridian-rustc-wrapper",
 ];
 
 /// The default image size: 2 GiB, room for the VeridianOS-hosted rustc,
@@ -157,7 +159,10 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     stage_busybox(staging)?;
 
     match rust_tree {
-        Some(tree) => copy_tree(tree, &staging.join("usr/local"))?,
+        Some(tree) => {
+            copy_tree(tree, &staging.join("usr/local"))?;
+            native_projects::stage(staging)?;
+        }
         None => {
             let rustlib = staging
                 .join("usr/local/lib/rustlib")

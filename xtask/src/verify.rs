@@ -95,14 +95,14 @@ pub fn run(opts: &Options) -> Result<()> {
         "\nVeridianOS self-hosting verification ({:?}):",
         opts.accel.resolve()
     );
-    println!("  {:<16} {:<6} detail", "criterion", "result");
+    println!("  {:<32} {:<6} detail", "criterion", "result");
     for (name, verdict) in &rows {
         let (word, detail) = match verdict {
             Verdict::Pass(d) => ("PASS", d),
             Verdict::Fail(d) => ("FAIL", d),
             Verdict::Skip(d) => ("SKIP", d),
         };
-        println!("  {name:<16} {word:<6} {detail}");
+        println!("  {name:<32} {word:<6} {detail}");
     }
     let failed = rows
         .iter()
