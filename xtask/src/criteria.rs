@@ -267,7 +267,10 @@ fn judge_one(c: &Criterion, log: &str) -> Verdict {
         .and_then(|w| w.parse().ok());
     match (code, c.expect) {
         (Some(0), Some(want)) if output.iter().any(|l| l.contains(want)) => {
-            let line = output.iter().find(|l| l.contains(want)).expect("just found");
+            let line = output
+                .iter()
+                .find(|l| l.contains(want))
+                .expect("just found");
             Verdict::Pass(format!("printed \"{}\"", line.trim()))
         }
         (Some(0), Some(want)) => {
@@ -313,7 +316,9 @@ mod tests {
         );
         assert!(text.contains(&format!("skipped={}\n", CRITERIA.len() - 1)));
         let all = script(|_| true);
-        assert!(all.contains("skipped=0\n") && all.contains("[ 0 = 0 ]; then echo RUST_SELFHOST_PASS"));
+        assert!(
+            all.contains("skipped=0\n") && all.contains("[ 0 = 0 ]; then echo RUST_SELFHOST_PASS")
+        );
         // The native-build rows do not hold the marker back.
         let seed_only = script(|p| p != "/usr/local/bin/cc");
         assert!(seed_only.contains("[ 0 = 0 ]; then echo RUST_SELFHOST_PASS"));
@@ -341,7 +346,10 @@ mod tests {
         let out = run("criterion seed 'hi' echo hi\ncriterion native '' false\n");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(stdout.contains("INIT: exit 0 echo") && stdout.contains("INIT: exit 1 false"));
-        assert!(stdout.contains(PASS_MARKER) && !out.status.success(), "{stdout}");
+        assert!(
+            stdout.contains(PASS_MARKER) && !out.status.success(),
+            "{stdout}"
+        );
         let out = run("criterion seed 'bye' echo hi\n");
         assert!(!String::from_utf8_lossy(&out.stdout).contains(PASS_MARKER));
         assert!(!out.status.success());
@@ -351,10 +359,7 @@ mod tests {
     fn passing_failing_and_skipped_rows() {
         let log = "veridian: boot\nINIT: run /usr/local/bin/std-links\nstd links: println, File and Vec work (sum of squares 385)\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
         let rows = judge(log, only_std_links);
-        assert!(matches!(
-            std_links(&rows),
-            ("std links", Verdict::Pass(_))
-        ));
+        assert!(matches!(std_links(&rows), ("std links", Verdict::Pass(_))));
         assert!(matches!(rows[0], ("rustc runs", Verdict::Skip(_))));
 
         let crashed = "INIT: run /usr/local/bin/std-links\nthread 'main' panicked\nINIT: exit 134 /usr/local/bin/std-links (0.010 s)\n";

@@ -106,7 +106,7 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
         /// Seconds for the whole boot.
-        #[arg(long, default_value_t = 1800)]
+        #[arg(long, default_value_t = 3600)]
         timeout: u64,
         /// Seconds a single criterion may run without printing.
         #[arg(long, default_value_t = 600)]
@@ -114,6 +114,13 @@ enum Command {
         /// How the kernel is loaded: QEMU's Multiboot loader, or OVMF + GRUB from a GPT disk.
         #[arg(long, value_enum, default_value_t = uefi::BootMode::Multiboot)]
         boot: uefi::BootMode,
+        /// Do not build the VeridianOS-hosted rustc and cargo (hours on an empty
+        /// machine): use them if built, else their rows SKIP.
+        #[arg(long)]
+        quick: bool,
+        /// Parallel jobs of the toolchain builds (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Build target/veridian/veridian-uefi.img: a GPT disk whose EFI system
     /// partition holds GRUB and the kernel (starting init's shell on the serial console).
@@ -230,12 +237,16 @@ fn main() -> Result<()> {
             timeout,
             step_timeout,
             boot,
+            quick,
+            jobs,
         } => verify::run(&verify::Options {
             accel,
             verbose,
             limit: Duration::from_secs(timeout),
             step_limit: Duration::from_secs(step_timeout),
             boot,
+            quick,
+            jobs: selfhost::jobs(jobs),
         }),
         Command::Uefi => run::build_uefi_image().map(|_| ()),
         Command::CrashTest {

@@ -84,7 +84,10 @@ fn mkfs_workspace(root: &Path, to: &Path) -> Result<()> {
         copy_filtered(&root.join(member), &to.join(member))?;
     }
     let manifest = fs::read_to_string(root.join("Cargo.toml"))?;
-    fs::write(to.join("Cargo.toml"), with_members(&manifest, MKFS_MEMBERS)?)?;
+    fs::write(
+        to.join("Cargo.toml"),
+        with_members(&manifest, MKFS_MEMBERS)?,
+    )?;
     fs::copy(root.join("Cargo.lock"), to.join("Cargo.lock"))?;
     Ok(())
 }
@@ -128,11 +131,17 @@ fn vendor(work: &Path, projects: &Path) -> Result<PathBuf> {
     let mut inputs = stamp::Inputs::default();
     for project in manifests {
         for file in ["Cargo.toml", "Cargo.lock"] {
-            inputs = inputs.text(file, &fs::read_to_string(projects.join(project).join(file))?);
+            inputs = inputs.text(
+                file,
+                &fs::read_to_string(projects.join(project).join(file))?,
+            );
         }
     }
     for member in MKFS_MEMBERS {
-        let manifest = projects.join("mkfs-blockfs").join(member).join("Cargo.toml");
+        let manifest = projects
+            .join("mkfs-blockfs")
+            .join(member)
+            .join("Cargo.toml");
         inputs = inputs.text(member, &fs::read_to_string(manifest)?);
     }
     let digest = inputs.digest();
@@ -148,7 +157,11 @@ fn vendor(work: &Path, projects: &Path) -> Result<PathBuf> {
             .arg("--sync")
             .arg(projects.join("mkfs-blockfs/Cargo.toml"))
             .arg(&vendor);
-        crate::progress::run_logged("vendor the native-build projects' crates", "native-vendor", &mut cmd)?;
+        crate::progress::run_logged(
+            "vendor the native-build projects' crates",
+            "native-vendor",
+            &mut cmd,
+        )?;
         fs::create_dir_all(&locks)?;
         for project in manifests {
             fs::copy(

@@ -2,10 +2,11 @@
 //! output in a log file whose path is printed, and the log's tail on failure.
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use crate::paths;
@@ -48,8 +49,15 @@ pub fn run_step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     result
 }
 
+/// Every bar on the terminal: steps that run side by side (LLVM beside the
+/// stage-1 compiler) each keep a line of their own.
+pub fn bars() -> &'static MultiProgress {
+    static BARS: LazyLock<MultiProgress> = LazyLock::new(MultiProgress::new);
+    &BARS
+}
+
 fn spinner(name: &str) -> ProgressBar {
-    let bar = ProgressBar::new_spinner();
+    let bar = bars().add(ProgressBar::new_spinner());
     bar.set_style(
         ProgressStyle::with_template("  {spinner} {msg} [{elapsed}]")
             .expect("static template is valid"),

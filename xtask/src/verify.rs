@@ -26,9 +26,28 @@ pub struct Options {
     pub step_limit: Duration,
     /// How the kernel is loaded.
     pub boot: uefi::BootMode,
+    /// Leave the hosted toolchain as it is (use it when built, never build it).
+    pub quick: bool,
+    /// Parallel jobs of the toolchain builds.
+    pub jobs: usize,
 }
 
 pub fn run(opts: &Options) -> Result<()> {
+    // The long builds first: LLVM, the stage-1 compiler, then rustc and cargo
+    // for VeridianOS (hours on an empty machine; resumable).
+    let rust_tree = if opts.quick {
+        let tree = selfhost::chain::existing_hosted_toolchain();
+        if tree.is_none() {
+            println!(
+                "--quick: no VeridianOS-hosted rustc and cargo on this machine, so their rows SKIP; \
+                 `cargo xtask verify` without --quick builds them (LLVM, a stage-1 compiler, then \
+                 rustc and cargo for VeridianOS: hours here) and runs every row"
+            );
+        }
+        tree
+    } else {
+        Some(selfhost::chain::ensure_hosted_toolchain(opts.jobs)?)
+    };
     let tc = toolchain::build(false)?;
     println!("\nhost-side checks (the veridian toolchain on the Linux host, same syscall ABI):");
     let mut host_failures = 0;
@@ -56,11 +75,6 @@ pub fn run(opts: &Options) -> Result<()> {
     }
 
     let kernel = kernel::build()?;
-    // The VeridianOS-hosted rustc/cargo go in when `cargo xtask rustc` has
-    // built them on this machine (hours, so never here); otherwise their
-    // criteria SKIP with that reason.
-    let rust_tree = selfhost::package::install_dir();
-    let rust_tree = rust_tree.join("bin/rustc").is_file().then_some(rust_tree);
     match &rust_tree {
         Some(tree) => println!("\nrootfs: with the VeridianOS-hosted Rust toolchain from {}", tree.display()),
         None => println!("\nrootfs: no VeridianOS-hosted Rust toolchain built on this machine (cargo xtask rustc)"),

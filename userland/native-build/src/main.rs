@@ -35,7 +35,10 @@ fn main() -> ExitCode {
         ["build", project] => build(Path::new(project)),
         ["rebuild", name, file] => rebuild(name, file),
         ["test", name] => test(name),
-        _ => Err("usage: native-build build <project folder> | rebuild <name> <file> | test <name>".into()),
+        _ => Err(
+            "usage: native-build build <project folder> | rebuild <name> <file> | test <name>"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -77,12 +80,17 @@ fn build(project: &Path) -> Result<(), String> {
 fn rebuild(name: &str, file: &str) -> Result<(), String> {
     let copy = copy_of(name);
     let first: f64 = fs::read_to_string(copy.join(FIRST_BUILD_FILE))
-        .map_err(|e| format!("no first build of {name} to compare with ({e}): run `native-build build` first"))?
+        .map_err(|e| {
+            format!(
+                "no first build of {name} to compare with ({e}): run `native-build build` first"
+            )
+        })?
         .trim()
         .parse()
         .map_err(|e| format!("bad {FIRST_BUILD_FILE}: {e}"))?;
     let path = copy.join(file);
-    let mut text = fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.push_str("// changed by native-build rebuild\n");
     fs::write(&path, text).map_err(|e| format!("cannot change {}: {e}", path.display()))?;
     let run = cargo(&copy, &["build", "--offline", "--locked"])?;
@@ -144,18 +152,26 @@ fn cargo(dir: &Path, args: &[&str]) -> Result<CargoRun, String> {
             eprintln!("{line}");
         }
     }
-    let status = child.wait().map_err(|e| format!("cargo did not finish: {e}"))?;
+    let status = child
+        .wait()
+        .map_err(|e| format!("cargo did not finish: {e}"))?;
     let seconds = start.elapsed().as_secs_f64();
     let _ = std::io::stdout().flush();
     if !status.success() {
-        return Err(format!("cargo {} failed after {seconds:.1} s ({status})", args.join(" ")));
+        return Err(format!(
+            "cargo {} failed after {seconds:.1} s ({status})",
+            args.join(" ")
+        ));
     }
     Ok(CargoRun { seconds, compiled })
 }
 
 /// The crate name of a `   Compiling <name> v<version> ...` line.
 fn compiled_crate(line: &str) -> Option<&str> {
-    line.trim_start().strip_prefix("Compiling ")?.split_whitespace().next()
+    line.trim_start()
+        .strip_prefix("Compiling ")?
+        .split_whitespace()
+        .next()
 }
 
 /// `package.name` of the project's Cargo.toml (its first `name = "..."`).
@@ -164,7 +180,12 @@ fn package_name(dir: &Path) -> Result<String, String> {
         .map_err(|e| format!("cannot read {}/Cargo.toml: {e}", dir.display()))?;
     manifest
         .lines()
-        .find_map(|l| l.trim().strip_prefix("name = \"")?.strip_suffix('"').map(str::to_string))
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("name = \"")?
+                .strip_suffix('"')
+                .map(str::to_string)
+        })
         .ok_or_else(|| format!("{}/Cargo.toml names no package", dir.display()))
 }
 

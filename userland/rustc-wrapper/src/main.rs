@@ -38,7 +38,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let args: Vec<OsString> = args.collect();
-    let text: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let text: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR");
     let plan = plan(&text, manifest_dir.as_deref().map(Path::new));
     let mut cmd = Command::new(&rustc);
@@ -61,7 +64,10 @@ fn main() -> ExitCode {
 }
 
 fn cannot_run(rustc: &OsString, e: std::io::Error) -> ExitCode {
-    eprintln!("veridian-rustc-wrapper: cannot run {}: {e}", rustc.to_string_lossy());
+    eprintln!(
+        "veridian-rustc-wrapper: cannot run {}: {e}",
+        rustc.to_string_lossy()
+    );
     ExitCode::FAILURE
 }
 
@@ -80,7 +86,10 @@ struct Plan {
 
 fn plan(args: &[String], manifest_dir: Option<&Path>) -> Plan {
     let mut plan = Plan::default();
-    if args.iter().any(|a| a == "-vV" || a == "-V" || a == "--version") {
+    if args
+        .iter()
+        .any(|a| a == "-vV" || a == "-V" || a == "--version")
+    {
         return plan;
     }
     let printing = args.iter().any(|a| a.starts_with("--print"));
@@ -136,7 +145,9 @@ fn names_veridian(dir: &Path) -> bool {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         let name = entry.file_name();
         if kind.is_dir() {
             if name != "target" && names_veridian(&path) {
@@ -178,7 +189,10 @@ mod tests {
 
     #[test]
     fn unaware_crates_get_linux_cfgs() {
-        let p = plan(&words("--crate-name libc --edition=2021 src/lib.rs --crate-type lib"), None);
+        let p = plan(
+            &words("--crate-name libc --edition=2021 src/lib.rs --crate-type lib"),
+            None,
+        );
         assert_eq!(p.before, LINUX_CFGS);
         assert!(p.after.is_empty() && !p.filter_cfg_print);
     }
@@ -191,8 +205,16 @@ mod tests {
         fs::write(dir.join("target/x.rs"), "cfg(target_os = \"veridian\")").unwrap();
         fs::write(dir.join("src/lib.rs"), "mod sys;").unwrap();
         let args = words("--crate-name demo src/lib.rs --crate-type lib");
-        assert_eq!(plan(&args, Some(&dir)).before, LINUX_CFGS, "target/ is not the crate's source");
-        fs::write(dir.join("src/sys/mod.rs"), "#[cfg(target_os = \"veridian\")]\nfn f() {}").unwrap();
+        assert_eq!(
+            plan(&args, Some(&dir)).before,
+            LINUX_CFGS,
+            "target/ is not the crate's source"
+        );
+        fs::write(
+            dir.join("src/sys/mod.rs"),
+            "#[cfg(target_os = \"veridian\")]\nfn f() {}",
+        )
+        .unwrap();
         assert!(plan(&args, Some(&dir)).before.is_empty());
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -216,9 +238,13 @@ mod tests {
     fn shared_libraries_link_libc_so() {
         assert!(shared_only(&words("--crate-type cdylib")));
         assert!(shared_only(&words("--crate-type=dylib,cdylib")));
-        assert!(!shared_only(&words("--crate-type cdylib --crate-type rlib")));
+        assert!(!shared_only(&words(
+            "--crate-type cdylib --crate-type rlib"
+        )));
         assert!(!shared_only(&words("--crate-type proc-macro")));
-        assert!(!shared_only(&words("--crate-type cdylib -C target-feature=+crt-static")));
+        assert!(!shared_only(&words(
+            "--crate-type cdylib -C target-feature=+crt-static"
+        )));
         let p = plan(&words("--crate-name plug --crate-type cdylib"), None);
         assert_eq!(p.after, ["-C", "target-feature=-crt-static"]);
     }

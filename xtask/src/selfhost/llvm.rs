@@ -100,6 +100,7 @@ fn layout() -> LlvmPaths {
 /// Runs every step (each a no-op when up to date).
 pub fn build(jobs: usize) -> Result<()> {
     let start = Instant::now();
+    let _lock = run::lock_folder(&area())?;
     setup::ensure(PACKAGES)?;
     let tc = toolchain::build(false)?;
     let lay = layout();

@@ -10,6 +10,7 @@
 //! `timings.txt` there.
 
 pub mod bootstrap_toml;
+pub mod chain;
 pub mod cmake_args;
 pub mod debsrc;
 pub mod llvm;

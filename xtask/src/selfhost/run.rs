@@ -14,6 +14,27 @@ use std::time::{Duration, Instant};
 
 use crate::progress;
 
+/// Holds `<dir>/.xtask.lock` exclusively until the returned file is dropped:
+/// two xtask commands never build in one folder at once; the second waits.
+pub fn lock_folder(dir: &Path) -> Result<File> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(".xtask.lock");
+    let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => return Ok(file),
+        Err(fs::TryLockError::WouldBlock) => println!(
+            "  another xtask command is building in {}: waiting for it",
+            dir.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    Ok(file)
+}
+
 /// What a finished step measured.
 #[derive(Debug, Clone, Copy)]
 pub struct Measured {
@@ -107,7 +128,7 @@ fn timed_command(cmd: &Command, time_path: &Path) -> Command {
 }
 
 fn bar(name: &str) -> ProgressBar {
-    let bar = ProgressBar::new(0);
+    let bar = progress::bars().add(ProgressBar::new(0));
     bar.set_style(
         ProgressStyle::with_template("  {spinner} {prefix} [{elapsed_precise}] {wide_msg}")
             .expect("static template is valid"),
@@ -212,6 +233,20 @@ pub fn log_dir(area: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_locked_folder_waits_for_its_holder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let first = lock_folder(tmp.path()).unwrap();
+        let path = tmp.path().join(".xtask.lock");
+        let other = File::open(&path).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(fs::TryLockError::WouldBlock)
+        ));
+        drop(first);
+        assert!(other.try_lock().is_ok());
+    }
 
     #[test]
     fn ninja_counter_is_the_last_one() {

@@ -51,6 +51,7 @@ pub fn build_dir() -> PathBuf {
 /// Runs the steps; `host_too` also builds the VeridianOS-hosted compiler
 /// (which needs the LLVM of `cargo xtask llvm`).
 pub fn build(jobs: usize, host_too: bool) -> Result<()> {
+    let _lock = run::lock_folder(&rustsrc::area())?;
     setup::ensure(PACKAGES)?;
     let tc = toolchain::build(false)?;
     // The target's `musl-root`, whose libc.so & co. bootstrap copies.
@@ -62,6 +63,7 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
         src.join("bootstrap.toml"),
         bootstrap_toml::render(&settings),
     )?;
+    let inputs = inputs_digest()?;
     let logs = run::log_dir(&rustsrc::area());
     x_py(
         &src,
@@ -115,7 +117,30 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     if failed > 0 {
         bail!("{failed} of {} host checks failed", results.len());
     }
+    fs::write(prefix.join(INPUTS_FILE), &inputs)?;
     Ok(())
+}
+
+/// The file of the install tree that records [`inputs_digest`].
+const INPUTS_FILE: &str = ".veridian-inputs";
+
+/// What the install tree is built from: the prepared source's inputs and
+/// the bootstrap configuration (jobs left out).
+fn inputs_digest() -> Result<String> {
+    let config = bootstrap_toml::render(&settings(&rustsrc::area().join("bin"), 1));
+    Ok(toolchain::stamp::Inputs::default()
+        .text("source", &rustsrc::source_digest(&stdsrc::library_dir())?)
+        .text("bootstrap.toml", &config)
+        .digest())
+}
+
+/// The install tree exists and was built from today's inputs (the toolchain
+/// must be built: its std source is one of them).
+pub fn is_current() -> Result<bool> {
+    let Ok(recorded) = fs::read_to_string(package::install_dir().join(INPUTS_FILE)) else {
+        return Ok(false);
+    };
+    Ok(recorded == inputs_digest()?)
 }
 
 fn settings(bin: &Path, jobs: usize) -> Settings {

@@ -23,16 +23,22 @@ pub fn src_dir() -> PathBuf {
     area().join("src")
 }
 
+/// A digest of what the prepared source is made of: Debian's Rust version,
+/// the toolchain's std source, `patches/rust`.
+pub fn source_digest(library: &Path) -> Result<String> {
+    let library_stamp = fs::read_to_string(library.with_file_name(".stamp")).unwrap_or_default();
+    Ok(stamp::Inputs::default()
+        .text("rust", &stdsrc::installed_version()?)
+        .text("library", &library_stamp)
+        .tree(&paths::repo_root().join("patches/rust"))?
+        .digest())
+}
+
 /// Copies, patches and vendors the source when its inputs changed.
 pub fn prepare(library: &Path) -> Result<PathBuf> {
     let src = src_dir();
     let root = paths::repo_root();
-    let library_stamp = fs::read_to_string(library.with_file_name(".stamp")).unwrap_or_default();
-    let digest = stamp::Inputs::default()
-        .text("rust", &stdsrc::installed_version()?)
-        .text("library", &library_stamp)
-        .tree(&root.join("patches/rust"))?
-        .digest();
+    let digest = source_digest(library)?;
     let stamp_file = area().join("src.stamp");
     if !stamp::is_current(&stamp_file, &digest) {
         crate::progress::run_step("copy and patch the Rust source", || {
