@@ -1,8 +1,8 @@
 //! The self-hosting criteria for the VeridianOS-hosted toolchain, run on the Linux
 //! host (a VeridianOS binary runs there, the ABI being Linux's): rustc
 //! reports host x86_64-unknown-veridian, compiles a hello world that runs, a
-//! `--crate-type lib` core file, and cargo builds a new crate offline with a
-//! vendored dependency.
+//! `--crate-type lib` core file, a proc-macro it loads while compiling its
+//! user, and cargo builds a new crate offline with a vendored dependency.
 
 use anyhow::Result;
 use std::fs;
@@ -77,6 +77,8 @@ pub fn run(
         ),
     ));
 
+    out.extend(proc_macro_checks(&rustc, work)?);
+
     let project = work.join("test-project");
     let cargo_env = |c: &mut Command| {
         c.env("CARGO_HOME", work.join("cargo-home"))
@@ -108,6 +110,64 @@ pub fn run(
         }),
     ));
     Ok(out)
+}
+
+/// A proc-macro crate (a shared object against musl's libc.so) and a
+/// program whose compilation loads it into rustc.
+fn proc_macro_checks(rustc: &Path, work: &Path) -> Result<Vec<(&'static str, Verdict)>> {
+    fs::write(
+        work.join("answer.rs"),
+        "extern crate proc_macro;
+use proc_macro::TokenStream;
+
+         #[proc_macro]
+pub fn answer(_: TokenStream) -> TokenStream {
+             \"6 * 7\".parse().unwrap()
+}
+",
+    )?;
+    fs::write(
+        work.join("use_answer.rs"),
+        "fn main() {
+    println!(\"proc-macro answer: {}\", answer::answer!());
+}
+",
+    )?;
+    let library = work.join("libanswer.so");
+    let program = work.join("use_answer");
+    Ok(vec![
+        (
+            "rustc --crate-type proc-macro answer.rs",
+            check(
+                Command::new(rustc)
+                    .args([
+                        "--edition",
+                        "2021",
+                        "--crate-type",
+                        "proc-macro",
+                        "answer.rs",
+                    ])
+                    .current_dir(work),
+                |_| library.exists(),
+            ),
+        ),
+        (
+            "rustc loads it compiling use_answer.rs",
+            check(
+                Command::new(rustc)
+                    .args(["--edition", "2021", "use_answer.rs", "--extern"])
+                    .arg(format!("answer={}", library.display()))
+                    .current_dir(work),
+                |_| program.exists(),
+            ),
+        ),
+        (
+            "use_answer prints what the macro expanded to",
+            check(&mut Command::new(&program), |o| {
+                o.trim() == "proc-macro answer: 42"
+            }),
+        ),
+    ])
 }
 
 /// Copies `dep` into `<project>/vendor`, points crates.io at it, and makes
@@ -218,6 +278,17 @@ mod tests {
             print(&[("a", Verdict::Pass), ("b", Verdict::Fail("x".into()))]),
             1
         );
+    }
+
+    /// The same checks pass with the build machine's rustc (a proc-macro
+    /// the compiler loads is the part that needs a dynamic rustc).
+    #[test]
+    fn proc_macro_checks_pass_with_the_build_machines_rustc() {
+        let tmp = tempfile::tempdir().unwrap();
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        for (what, verdict) in proc_macro_checks(Path::new(&rustc), tmp.path()).unwrap() {
+            assert_eq!(verdict, Verdict::Pass, "{what}");
+        }
     }
 
     #[test]
