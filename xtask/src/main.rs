@@ -9,6 +9,7 @@ mod crash;
 mod criteria;
 mod dynlink;
 mod ecosystem;
+mod guest_cc;
 mod guest_tests;
 mod kernel;
 mod lint;

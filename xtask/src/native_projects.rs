@@ -4,6 +4,8 @@
 //!
 //! - `derive-demo` (`guest-projects/derive-demo`): serde, serde_json, clap
 //!   and thiserror, three of them through proc-macro derives;
+//! - `cc-demo` (`guest-projects/cc-demo`): a build script compiling C with
+//!   the cc crate;
 //! - `mkfs-blockfs`: this repository's `tools/mkfs-blockfs` and `fs/blockfs`
 //!   in a workspace of their own, with the root manifest's shared tables and
 //!   versions pinned by the root Cargo.lock.
@@ -26,6 +28,9 @@ use crate::toolchain::stamp;
 /// Where the vendored crates live in the image.
 pub const VENDOR_DIR: &str = "/usr/local/share/cargo/vendor";
 
+/// The projects of `guest-projects/`.
+const GUEST_PROJECTS: &[&str] = &["derive-demo", "cc-demo"];
+
 /// The mkfs-blockfs workspace: the repository's folders it holds.
 const MKFS_MEMBERS: &[&str] = &["tools/mkfs-blockfs", "fs/blockfs"];
 
@@ -47,10 +52,12 @@ pub fn stage(staging: &Path) -> Result<()> {
         fs::remove_dir_all(&projects)?;
     }
     let root = paths::repo_root();
-    copy_filtered(
-        &root.join("guest-projects/derive-demo"),
-        &projects.join("derive-demo"),
-    )?;
+    for project in GUEST_PROJECTS {
+        copy_filtered(
+            &root.join("guest-projects").join(project),
+            &projects.join(project),
+        )?;
+    }
     mkfs_workspace(&root, &projects.join("mkfs-blockfs"))?;
     let vendor = vendor(&work, &projects)?;
 
@@ -121,15 +128,19 @@ fn with_members(manifest: &str, members: &[&str]) -> Result<String> {
     Ok(out)
 }
 
-/// `cargo vendor --versioned-dirs` of both projects into `<area>/vendor`,
+/// `cargo vendor --versioned-dirs` of every project into `<area>/vendor`,
 /// rerun only when a manifest or lock file changed; writes the trimmed
 /// Cargo.lock of each project back into `projects`.
 fn vendor(work: &Path, projects: &Path) -> Result<PathBuf> {
     let vendor = work.join("vendor");
     let locks = work.join("locks");
-    let manifests = ["derive-demo", "mkfs-blockfs"];
+    let manifests: Vec<&str> = GUEST_PROJECTS
+        .iter()
+        .copied()
+        .chain(["mkfs-blockfs"])
+        .collect();
     let mut inputs = stamp::Inputs::default();
-    for project in manifests {
+    for project in &manifests {
         for file in ["Cargo.toml", "Cargo.lock"] {
             inputs = inputs.text(
                 file,
@@ -153,17 +164,19 @@ fn vendor(work: &Path, projects: &Path) -> Result<PathBuf> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.args(["vendor", "--versioned-dirs", "--quiet", "--manifest-path"])
-            .arg(projects.join("derive-demo/Cargo.toml"))
-            .arg("--sync")
-            .arg(projects.join("mkfs-blockfs/Cargo.toml"))
-            .arg(&vendor);
+            .arg(projects.join(manifests[0]).join("Cargo.toml"));
+        for project in &manifests[1..] {
+            cmd.arg("--sync")
+                .arg(projects.join(project).join("Cargo.toml"));
+        }
+        cmd.arg(&vendor);
         crate::progress::run_logged(
             "vendor the native-build projects' crates",
             "native-vendor",
             &mut cmd,
         )?;
         fs::create_dir_all(&locks)?;
-        for project in manifests {
+        for project in &manifests {
             fs::copy(
                 projects.join(project).join("Cargo.lock"),
                 locks.join(format!("{project}.lock")),
@@ -172,7 +185,7 @@ fn vendor(work: &Path, projects: &Path) -> Result<PathBuf> {
         stamp::record(&stamp_file, &digest)?;
     }
     // The locks as vendoring resolved them, which `--locked` builds need.
-    for project in manifests {
+    for project in &manifests {
         fs::copy(
             locks.join(format!("{project}.lock")),
             projects.join(project).join("Cargo.lock"),

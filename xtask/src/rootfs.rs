@@ -18,7 +18,7 @@ use std::process::Command;
 use walkdir::WalkDir;
 
 use crate::toolchain::Toolchain;
-use crate::{conformance, criteria, native_projects, paths, progress};
+use crate::{conformance, criteria, guest_cc, native_projects, paths, progress};
 
 /// Programs from userland/ that go to /usr/local/bin.
 const USERLAND_PROGRAMS: &[&str] = &[
@@ -162,6 +162,7 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
         Some(tree) => {
             copy_tree(tree, &staging.join("usr/local"))?;
             native_projects::stage(staging)?;
+            guest_cc::stage(staging)?;
         }
         None => {
             let rustlib = staging

@@ -24,8 +24,11 @@ pub struct LlvmPaths {
 pub const TRIPLE: &str = "x86_64-unknown-veridian";
 
 /// What `ninja install-distribution` installs besides static libraries:
-/// headers rustc compiles against, the llvm-config bootstrap asks, and lld.
-pub const DISTRIBUTION_TOOLS: &str = "llvm-headers;llvm-config;lld";
+/// headers rustc compiles against, the llvm-config bootstrap asks, lld, and
+/// clang with its resource headers and llvm-ar (the guest's C/C++ compiler
+/// and archiver).
+pub const DISTRIBUTION_TOOLS: &str =
+    "llvm-headers;llvm-config;lld;clang;clang-resource-headers;llvm-ar";
 
 /// The LLVM components rustc_llvm's build script asks llvm-config for (its
 /// REQUIRED_COMPONENTS and, of its optional targets, X86).
@@ -155,7 +158,7 @@ pub fn runtimes_args(paths: &LlvmPaths) -> Vec<String> {
     a
 }
 
-/// LLVM (X86 only) and lld for x86_64-unknown-veridian, static, threads on
+/// LLVM (X86 only), lld and clang for x86_64-unknown-veridian, static, threads on
 /// (rustc runs LLVM on several threads; LLVM's locks must be real ones).
 /// `native_tools`: a host folder with an llvm-tblgen and llvm-config of the
 /// very same LLVM version, which saves building native tools first.
@@ -172,7 +175,15 @@ pub fn llvm_args(
         p(&paths.src.join("llvm")),
         d("VERIDIAN_CXX_ROOT", p(&paths.cxx)),
         d("CMAKE_INSTALL_PREFIX", p(&paths.install)),
-        d("LLVM_ENABLE_PROJECTS", "lld"),
+        d("LLVM_ENABLE_PROJECTS", "lld;clang"),
+        // clang as a C/C++ compiler only: no static analyzer, no plugins
+        // (a static program cannot load them), no libxml2.
+        d("CLANG_ENABLE_STATIC_ANALYZER", "OFF"),
+        d("CLANG_PLUGIN_SUPPORT", "OFF"),
+        d("CLANG_ENABLE_LIBXML2", "OFF"),
+        d("CLANG_INCLUDE_TESTS", "OFF"),
+        d("CLANG_INCLUDE_DOCS", "OFF"),
+        d("CLANG_BUILD_EXAMPLES", "OFF"),
         d("LLVM_TARGETS_TO_BUILD", "X86"),
         d("LLVM_EXPERIMENTAL_TARGETS_TO_BUILD", ""),
         d("LLVM_HOST_TRIPLE", TRIPLE),
@@ -302,7 +313,8 @@ mod tests {
             ("LLVM_ENABLE_LIBXML2", "OFF"),
             ("LLVM_ENABLE_THREADS", "ON"),
             ("LLVM_BUILD_STATIC", "ON"),
-            ("LLVM_ENABLE_PROJECTS", "lld"),
+            ("LLVM_ENABLE_PROJECTS", "lld;clang"),
+            ("CLANG_PLUGIN_SUPPORT", "OFF"),
             ("LLVM_TOOL_LTO_BUILD", "OFF"),
             ("VERIDIAN_CXX_ROOT", "/b/llvm/cxx"),
             ("LLVM_TABLEGEN", "/usr/lib/llvm-22/bin/llvm-tblgen"),
@@ -321,7 +333,10 @@ mod tests {
                 "LLVMX86CodeGen",
                 "llvm-headers",
                 "llvm-config",
-                "lld"
+                "lld",
+                "clang",
+                "clang-resource-headers",
+                "llvm-ar"
             ]
         );
         let without = llvm_args(&paths(), None, None);

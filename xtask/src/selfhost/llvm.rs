@@ -32,6 +32,7 @@ const PARTS: &[&str] = &[
     "cmake",
     "llvm",
     "lld",
+    "clang",
     "libcxx",
     "libcxxabi",
     "libunwind",
@@ -187,12 +188,25 @@ fn prepare_source(src: &Path) -> Result<()> {
     if stamp::is_current(&stamp_file, &digest) {
         return Ok(());
     }
-    // A tree an interrupted run unpacked and patched is kept: re-unpacking
-    // would touch every file and make Ninja rebuild everything.
-    if src.join("llvm").is_dir()
-        && PARTS.iter().all(|p| src.join(p).exists())
-        && patches_applied(src, &patches)?
-    {
+    // A tree an interrupted run unpacked and patched is kept, and parts
+    // added to PARTS since are unpacked beside it: re-unpacking would touch
+    // every file and make Ninja rebuild everything.
+    if src.join("llvm").is_dir() && patches_applied(src, &patches)? {
+        let missing: Vec<&str> = PARTS
+            .iter()
+            .copied()
+            .filter(|p| !src.join(p).exists())
+            .collect();
+        if !missing.is_empty() {
+            let mut tar = Command::new("tar");
+            tar.arg("-xJf").arg(dl.join(&orig.0)).arg("-C").arg(&dl);
+            for part in &missing {
+                tar.arg(format!("{top}/{part}"));
+            }
+            crate::progress::run_step(&format!("unpack {}", missing.join(", ")), || {
+                run::output(&mut tar).map(|_| ())
+            })?;
+        }
         return stamp::record(&stamp_file, &digest);
     }
     if src.exists() {
@@ -521,7 +535,9 @@ fn check_install(install: &Path) -> Result<()> {
             .arg("--version"),
     )?;
     println!("  lld: {}", lld.trim());
-    for bin in ["llvm-config", "lld"] {
+    let clang = run::output(Command::new(install.join("bin/clang")).arg("--version"))?;
+    println!("  clang: {}", clang.lines().next().unwrap_or_default());
+    for bin in ["llvm-config", "lld", "clang"] {
         let size = fs::metadata(install.join("bin").join(bin))?.len();
         println!("  {bin}: {:.1} MiB", size as f64 / (1024.0 * 1024.0));
     }
