@@ -158,7 +158,7 @@ pub const CRITERIA: &[Criterion] = &[
         name: "C through the cc crate",
         command: "/usr/local/bin/native-build build /usr/local/share/veridian/projects/cc-demo",
         needs: "/usr/local/bin/cc",
-        missing_reason: "no C compiler for host x86_64-unknown-veridian in the rootfs: `cargo xtask llvm` does not build clang yet",
+        missing_reason: "no C compiler for host x86_64-unknown-veridian in the rootfs: `cargo xtask llvm` has not built clang here",
         expect: Some("native-build: cc-demo built"),
         seed: false,
     },

@@ -19,8 +19,26 @@ use crate::error::Result;
 /// Longest run handed to the device in one request (1 MiB).
 const MAX_RUN: usize = 256;
 
+/// One block's bytes, aligned to its size: a kernel allocator can serve
+/// such an allocation with a whole page frame instead of its heap.
+#[repr(C, align(4096))]
+struct BlockBuf([u8; BLOCK_SIZE]);
+
+impl core::ops::Deref for BlockBuf {
+    type Target = [u8; BLOCK_SIZE];
+    fn deref(&self) -> &[u8; BLOCK_SIZE] {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for BlockBuf {
+    fn deref_mut(&mut self) -> &mut [u8; BLOCK_SIZE] {
+        &mut self.0
+    }
+}
+
 struct Slot {
-    data: Box<[u8; BLOCK_SIZE]>,
+    data: Box<BlockBuf>,
     dirty: bool,
     last_use: u64,
 }
@@ -54,7 +72,7 @@ impl BlockCache {
         self.clock += 1;
         if !self.slots.contains_key(&block) {
             self.make_room(dev)?;
-            let mut data = Box::new([0u8; BLOCK_SIZE]);
+            let mut data = Box::new(BlockBuf([0u8; BLOCK_SIZE]));
             if load {
                 dev.read_block(block as u64, &mut data)?;
             }
@@ -137,7 +155,7 @@ impl BlockCache {
 
     /// The cached contents of `block`, if cached.
     pub fn peek(&self, block: u32) -> Option<&[u8; BLOCK_SIZE]> {
-        self.slots.get(&block).map(|s| &*s.data)
+        self.slots.get(&block).map(|s| &s.data.0)
     }
 
     /// Writes every dirty block, coalescing consecutive ones; returns how
