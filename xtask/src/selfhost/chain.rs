@@ -57,19 +57,16 @@ fn rust_logs() -> PathBuf {
 
 /// The last wall time `timings.txt` holds for `label`.
 fn last_timing(timings: &str, label: &str) -> Option<Duration> {
-    timings
-        .lines()
-        .filter_map(|line| {
-            let (name, rest) = line.split_once('\t')?;
-            let secs: f64 = rest
-                .strip_prefix("wall_s=")?
-                .split('\t')
-                .next()?
-                .parse()
-                .ok()?;
-            (name == label).then(|| Duration::from_secs_f64(secs))
-        })
-        .last()
+    timings.lines().rev().find_map(|line| {
+        let (name, rest) = line.split_once('\t')?;
+        let secs: f64 = rest
+            .strip_prefix("wall_s=")?
+            .split('\t')
+            .next()?
+            .parse()
+            .ok()?;
+        (name == label).then(|| Duration::from_secs_f64(secs))
+    })
 }
 
 fn estimate(step: &Step) -> Duration {
