@@ -3,6 +3,7 @@
 //! (see [`setup`]), so a fresh machine needs nothing but this repository.
 
 mod bench;
+mod bench_compile;
 mod bench_net;
 mod conformance;
 mod crash;
@@ -196,6 +197,19 @@ enum BenchKind {
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
     },
+    /// The hosted rustc and cargo compiling the same sources inside VeridianOS
+    /// and inside Debian's Linux kernel (needs the hosted toolchain built).
+    Compile {
+        /// Runs of each step (medians are reported).
+        #[arg(long, default_value_t = 3)]
+        runs: u32,
+        /// cargo's -j.
+        #[arg(long, default_value_t = 1)]
+        jobs: u32,
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+    },
 }
 
 fn main() -> Result<()> {
@@ -277,5 +291,8 @@ fn main() -> Result<()> {
         Command::Bench {
             which: BenchKind::Net { accel },
         } => bench_net::net(accel),
+        Command::Bench {
+            which: BenchKind::Compile { runs, jobs, accel },
+        } => bench_compile::compile(runs.max(1), jobs.max(1), accel),
     }
 }

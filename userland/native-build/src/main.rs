@@ -10,9 +10,19 @@
 //!   recompiled, at least [`MIN_SPEEDUP`] times faster than the first build.
 //! - `native-build test <name>`: `cargo test --offline --locked` in the copy.
 //!
+//! - `native-build bench <jobs> <runs>`: the compile benchmark
+//!   (`cargo xtask bench compile`): `rustc hello.rs`, then `cargo build`
+//!   of a small crate (blockfs) and of a medium one with dependencies
+//!   (mkfs-blockfs), each `<runs>` times from a clean target folder, printing
+//!   `BENCH <step> <jobs> <seconds>` lines and `BENCH done`. It runs the same
+//!   way as the init of a Linux guest (an initramfs of the same tree), where
+//!   it first mounts /proc and /dev itself.
+//!
 //! Each prints the time it took inside the guest; the exit status is 0 only
 //! on success. cargo's output is passed through line by line, so a long
 //! build keeps showing progress.
+
+mod bench;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -35,8 +45,13 @@ fn main() -> ExitCode {
         ["build", project] => build(Path::new(project)),
         ["rebuild", name, file] => rebuild(name, file),
         ["test", name] => test(name),
+        ["bench", jobs, runs] => match (jobs.parse(), runs.parse()) {
+            (Ok(jobs), Ok(runs)) => bench::run(jobs, runs),
+            _ => Err(format!("bench: bad jobs {jobs:?} or runs {runs:?}")),
+        },
         _ => Err(
-            "usage: native-build build <project folder> | rebuild <name> <file> | test <name>"
+            "usage: native-build build <project folder> | rebuild <name> <file> | test <name> \
+             | bench <jobs> <runs>"
                 .into(),
         ),
     };
@@ -132,11 +147,15 @@ fn copy_of(name: &str) -> PathBuf {
     Path::new(WORK_DIR).join(name)
 }
 
+/// The PATH programs get (a Linux guest's init has none).
+const PATH: &str = "/usr/local/bin:/bin:/usr/bin:/sbin";
+
 /// Runs cargo in `dir`, passing its output through and collecting the
 /// names of the crates it compiles; fails on a non-zero exit status.
 fn cargo(dir: &Path, args: &[&str]) -> Result<CargoRun, String> {
     let start = Instant::now();
-    let mut child = Command::new("cargo")
+    let mut child = Command::new("/usr/local/bin/cargo")
+        .env("PATH", PATH)
         .args(args)
         .current_dir(dir)
         .stderr(Stdio::piped())
