@@ -387,7 +387,9 @@ pub fn stream_io(n: usize, a: [u64; 6]) -> Option<KResult> {
         nr::READ => recvfrom(a[0] as i32, buf, len, 0, 0, 0),
         nr::WRITE => sendto(a[0] as i32, buf, len, 0, 0, 0),
         _ if len > UIO_MAXIOV as u64 => Err(Errno::EINVAL),
-        nr::READV => iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|(i, _)| i.len as u64)),
+        nr::READV => {
+            iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|(i, _)| i.len as u64))
+        }
         _ => iovecs(buf, len)
             .and_then(|v| gather(&v))
             .and_then(|d| send_any(&s, &d, 0, None).map(|k| k as u64)),

@@ -45,7 +45,12 @@ fn install(f: UnixFile, flags: u32) -> Result<i32, Errno> {
     let name = alloc::format!("socket:[{}]", f.ino());
     let f: Arc<dyn SpecialFile> = Arc::new(f);
     with_caller(|c| {
-        vfs().install_special(c, f, name.as_bytes(), flags & (SOCK_NONBLOCK | SOCK_CLOEXEC))
+        vfs().install_special(
+            c,
+            f,
+            name.as_bytes(),
+            flags & (SOCK_NONBLOCK | SOCK_CLOEXEC),
+        )
     })
 }
 
@@ -65,7 +70,9 @@ fn lookup(ty: UnixType, a: &Addr) -> Result<Target, Errno> {
             let node = with_caller(|c| vfs().socket_node(c, p))?;
             NAMES.lock().lookup(&Key::Node(node.mount, node.ino), ty)
         }
-        Addr::Abstract(sun) => NAMES.lock().lookup(&Key::Abstract(ty.raw(), sun.to_vec()), ty),
+        Addr::Abstract(sun) => NAMES
+            .lock()
+            .lookup(&Key::Abstract(ty.raw(), sun.to_vec()), ty),
         Addr::Auto => Err(Errno::EINVAL),
     }
 }
@@ -139,7 +146,10 @@ pub fn connect(f: &OpenFile, addr: &[u8]) -> KResult {
     let ty = u.end().ty();
     let cred = cred();
     let (_, snd) = u.end().timeouts();
-    blocking(u, f.is_nonblocking(), snd, |s| s.connect(lookup(ty, &a), cred)).map(|_| 0)
+    blocking(u, f.is_nonblocking(), snd, |s| {
+        s.connect(lookup(ty, &a), cred)
+    })
+    .map(|_| 0)
 }
 
 /// `socketpair(AF_UNIX, type, protocol, sv)`. The two fds are installed

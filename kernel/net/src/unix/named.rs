@@ -453,7 +453,12 @@ impl UnixSocket {
     /// socket sends to `to` (found by the caller) or its peer. Not
     /// connected: `ENOTCONN` (`EOPNOTSUPP` for a stream given an address).
     /// `to` is `(address, lookup result)`.
-    pub fn send(&self, data: &[u8], flags: u32, to: Option<(&[u8], Result<Target>)>) -> Result<usize> {
+    pub fn send(
+        &self,
+        data: &[u8],
+        flags: u32,
+        to: Option<(&[u8], Result<Target>)>,
+    ) -> Result<usize> {
         let addr = to.as_ref().map(|(a, _)| *a);
         if let Some(r) = self.conn(|e| e.send(data, flags, addr)) {
             return r;

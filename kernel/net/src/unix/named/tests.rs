@@ -46,7 +46,10 @@ fn addresses_are_parsed_as_linux() {
     assert_eq!(parse_addr(&UNNAMED, false), Err(Errno::EINVAL));
     assert_eq!(parse_addr(&[1], true), Err(Errno::EINVAL));
     assert_eq!(parse_addr(&[2, 0, b'/'], true), Err(Errno::EINVAL));
-    assert_eq!(parse_addr(&[1, 0, b'/', b'a'], false), Ok(Addr::Path(b"/a")));
+    assert_eq!(
+        parse_addr(&[1, 0, b'/', b'a'], false),
+        Ok(Addr::Path(b"/a"))
+    );
     assert_eq!(
         parse_addr(&[1, 0, b'/', 0, b'x'], false),
         Ok(Addr::Path(b"/"))
@@ -56,7 +59,10 @@ fn addresses_are_parsed_as_linux() {
         Ok(Addr::Abstract(&[0, b'x', 0]))
     );
     let long = vec![1u8; SOCKADDR_UN_SIZE + 1];
-    assert_eq!(parse_addr(&[&UNNAMED[..], &long[2..]].concat(), false), Err(Errno::EINVAL));
+    assert_eq!(
+        parse_addr(&[&UNNAMED[..], &long[2..]].concat(), false),
+        Err(Errno::EINVAL)
+    );
     let max = [&UNNAMED[..], &[b'a'; 108]].concat();
     assert_eq!(parse_addr(&max, false), Ok(Addr::Path(&[b'a'; 108])));
     assert_eq!(path_name(b"/s"), vec![1, 0, b'/', b's', 0]);

@@ -215,7 +215,9 @@ pub fn checks(suite: &mut Suite) {
         assert!(ep >= 0);
         assert_eq!(epoll_ctl(ep, 1, lf, EPOLLIN, 7), 0);
         // Backlog 1: two connections wait, the third finds it full.
-        let c: Vec<OwnedFd> = (0..3).map(|_| socket(SOCK_STREAM | SOCK_NONBLOCK)).collect();
+        let c: Vec<OwnedFd> = (0..3)
+            .map(|_| socket(SOCK_STREAM | SOCK_NONBLOCK))
+            .collect();
         let a = sun_path(&path);
         assert_eq!(connect(c[0].as_raw_fd(), &a), 0);
         assert!(poll_in(lf, 0), "a listener with a connection is readable");
@@ -307,7 +309,10 @@ pub fn checks(suite: &mut Suite) {
         // A name unknown, or of another type.
         let st = socket(SOCK_STREAM);
         assert_eq!(connect(st.as_raw_fd(), &a), -ECONNREFUSED);
-        assert_eq!(connect(st.as_raw_fd(), &sun(b"\0nobody-here")), -ECONNREFUSED);
+        assert_eq!(
+            connect(st.as_raw_fd(), &sun(b"\0nobody-here")),
+            -ECONNREFUSED
+        );
         // Autobind: the family alone gives "\0" and five hex digits.
         let ab = socket(SOCK_DGRAM);
         assert_eq!(bind(ab.as_raw_fd(), &sun(b"")), 0);
@@ -331,11 +336,7 @@ pub fn checks(suite: &mut Suite) {
         anon.send_to(b"anon", &pa).unwrap();
         let (n, from) = a.recv_from(&mut buf).unwrap();
         assert_eq!((&buf[..n], from.is_unnamed()), (&b"anon"[..], true));
-        assert_eq!(
-            anon.send(b"x").map_err(os_err),
-            Err(ENOTCONN),
-            "no peer"
-        );
+        assert_eq!(anon.send(b"x").map_err(os_err), Err(ENOTCONN), "no peer");
         anon.connect(&pb).unwrap();
         assert_eq!(anon.peer_addr().unwrap().as_pathname(), Some(pb.as_path()));
         anon.send(b"connected").unwrap();
@@ -358,13 +359,27 @@ pub fn checks(suite: &mut Suite) {
 fn send_raw(fd: RawFd, data: &[u8]) -> isize {
     sys(
         44,
-        [fd as usize, data.as_ptr() as usize, data.len(), 0x4040, 0, 0],
+        [
+            fd as usize,
+            data.as_ptr() as usize,
+            data.len(),
+            0x4040,
+            0,
+            0,
+        ],
     )
 }
 
 fn recv_raw(fd: RawFd, buf: &mut [u8]) -> isize {
     sys(
         45,
-        [fd as usize, buf.as_mut_ptr() as usize, buf.len(), 0x40, 0, 0],
+        [
+            fd as usize,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+            0x40,
+            0,
+            0,
+        ],
     )
 }
