@@ -58,7 +58,7 @@ fn addresses_are_parsed_as_linux() {
         parse_addr(&[1, 0, 0, b'x', 0], false),
         Ok(Addr::Abstract(&[0, b'x', 0]))
     );
-    let long = vec![1u8; SOCKADDR_UN_SIZE + 1];
+    let long = [1u8; SOCKADDR_UN_SIZE + 1];
     assert_eq!(
         parse_addr(&[&UNNAMED[..], &long[2..]].concat(), false),
         Err(Errno::EINVAL)
