@@ -261,11 +261,11 @@ impl UnixSocket {
         self.s.lock().name.is_some()
     }
 
-    /// `bind` to `key`, reporting `name`: `EINVAL` if already bound,
-    /// `EADDRINUSE` if `key` is taken.
+    /// `bind` to `key`, reporting `name`: `EINVAL` if already bound (or
+    /// closed), `EADDRINUSE` if `key` is taken.
     pub fn bind(&self, names: &mut Names, key: Key, name: Vec<u8>) -> Result<()> {
         let mut g = self.s.lock();
-        if g.name.is_some() {
+        if g.name.is_some() || g.closed {
             return Err(Errno::EINVAL);
         }
         if names.taken(&key) {

@@ -257,3 +257,107 @@ proptest! {
         }
     }
 }
+
+#[derive(Debug, Clone)]
+enum Op {
+    Bind(usize, usize),
+    Autobind(usize),
+    Listen(usize, i32),
+    Accept(usize),
+    Connect(usize, usize),
+    Disconnect(usize),
+    Send(usize, Option<usize>, usize),
+    Recv(usize, usize, bool),
+    Shutdown(usize, u32),
+    Close(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let s = 0..6usize;
+    let n = 0..3usize;
+    prop_oneof![
+        (s.clone(), n.clone()).prop_map(|(a, b)| Op::Bind(a, b)),
+        s.clone().prop_map(Op::Autobind),
+        (s.clone(), -2..3i32).prop_map(|(a, b)| Op::Listen(a, b)),
+        s.clone().prop_map(Op::Accept),
+        (s.clone(), n.clone()).prop_map(|(a, b)| Op::Connect(a, b)),
+        s.clone().prop_map(Op::Disconnect),
+        (s.clone(), proptest::option::of(n), 0..3000usize).prop_map(|(a, b, c)| Op::Send(a, b, c)),
+        (s.clone(), 0..3000usize, any::<bool>()).prop_map(|(a, b, c)| Op::Recv(a, b, c)),
+        (s.clone(), 0..4u32).prop_map(|(a, b)| Op::Shutdown(a, b)),
+        s.prop_map(Op::Close),
+    ]
+}
+
+proptest! {
+    /// Random calls on sockets of every type sharing three abstract
+    /// names: no panic, readiness always answers, and once everything is
+    /// closed no name is left bound.
+    #[test]
+    fn random_named_calls_are_safe(
+        types in proptest::collection::vec(0..3usize, 6),
+        ops in proptest::collection::vec(op(), 1..60),
+    ) {
+        let kinds = [ST, DG, UnixType::SeqPacket];
+        let mut n = Names::new();
+        let mut socks: Vec<UnixSocket> =
+            types.iter().map(|&t| UnixSocket::new(kinds[t])).collect();
+        let key = |ty: UnixType, j: usize| Key::Abstract(ty.raw(), vec![0, b'n', j as u8]);
+        let addr = |j: usize| abs(&[b'n', j as u8]);
+        for o in ops {
+            let len = socks.len();
+            let s = |i: usize| i % len;
+            match o {
+                Op::Bind(i, j) => {
+                    let t = socks[s(i)].ty();
+                    let _ = socks[s(i)].bind(&mut n, key(t, j), addr(j));
+                }
+                Op::Autobind(i) => {
+                    let _ = socks[s(i)].autobind(&mut n);
+                }
+                Op::Listen(i, b) => {
+                    let _ = socks[s(i)].listen(b, cred(1));
+                }
+                Op::Accept(i) => {
+                    if let Ok((a, _)) = socks[s(i)].accept() {
+                        socks.push(a);
+                    }
+                }
+                Op::Connect(i, j) => {
+                    let t = socks[s(i)].ty();
+                    let _ = socks[s(i)].connect(n.lookup(&key(t, j), t), cred(2));
+                }
+                Op::Disconnect(i) => {
+                    let _ = socks[s(i)].disconnect();
+                }
+                Op::Send(i, to, k) => {
+                    let t = socks[s(i)].ty();
+                    let data = vec![7u8; k];
+                    let a = to.map(addr);
+                    let dest = to.map(|j| (a.as_deref().unwrap(), n.lookup(&key(t, j), t)));
+                    let _ = socks[s(i)].send(&data, MSG_DONTWAIT, dest);
+                }
+                Op::Recv(i, k, peek) => {
+                    let mut b = vec![0u8; k];
+                    let f = MSG_DONTWAIT | if peek { MSG_PEEK } else { 0 };
+                    if let Ok((r, _)) = socks[s(i)].recv(&mut b, f) {
+                        prop_assert!(r.len <= k);
+                    }
+                }
+                Op::Shutdown(i, how) => {
+                    let _ = socks[s(i)].shutdown(how);
+                }
+                Op::Close(i) => socks[s(i)].close(&mut n),
+            }
+            for x in &socks {
+                let _ = x.poll_seq();
+                let _ = x.name();
+                let _ = x.peer_name();
+            }
+        }
+        for x in &socks {
+            x.close(&mut n);
+        }
+        prop_assert!(n.is_empty());
+    }
+}
