@@ -552,11 +552,19 @@ impl UnixSocket {
         Errno::ECONNREFUSED
     }
 
-    /// `recv`; also the sender's address of a datagram (`None`: unnamed
-    /// sender, or a connection). Not connected: `EINVAL` for a stream,
+    /// `recv`; also the sender's address (`None`: an unnamed sender, or
+    /// nothing received). Not connected: `EINVAL` for a stream,
     /// `ENOTCONN` for seqpacket (Linux).
     pub fn recv(&self, buf: &mut [u8], flags: u32) -> Result<(RecvInfo, Option<Vec<u8>>)> {
-        if let Some(r) = self.conn(|e| e.recv(buf, flags).map(|i| (i, None))) {
+        // Linux gives the sending socket's address with each message or
+        // bytes received on a connection: the peer's name, if it has one.
+        let got = |e: &UnixEnd| {
+            e.recv(buf, flags).map(|i| {
+                let from = Some(e.peer_name()).filter(|n| n.len() > 2 && i.full_len > 0);
+                (i, from)
+            })
+        };
+        if let Some(r) = self.conn(got) {
             return r;
         }
         match self.ty {

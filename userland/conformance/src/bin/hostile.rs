@@ -214,7 +214,11 @@ fn main() {
                 a[2] = 0; // abstract
             }
             let len = (next() % 200) as usize;
-            let nr_ = if next() % 2 == 0 { nr::BIND } else { nr::CONNECT };
+            let nr_ = if next() % 2 == 0 {
+                nr::BIND
+            } else {
+                nr::CONNECT
+            };
             // SAFETY: `a` is valid for 200 bytes; the kernel reads at most `len`.
             let r = unsafe { decode(syscall3(nr_, fd, a.as_ptr() as usize, len)) };
             if let Ok(v) = r {

@@ -135,7 +135,9 @@ fn stream_listen_connect_accept() {
     assert_eq!(s.name(), abs(b"srv"));
     assert_eq!(c.peer_name(), Ok(abs(b"srv")));
     assert_eq!(c.name(), UNNAMED.to_vec());
-    assert_eq!(recv(&s, 10).unwrap().0, b"early");
+    assert_eq!(recv(&s, 10).unwrap(), (b"early".to_vec(), None));
+    s.send(b"back", 0, None).unwrap();
+    assert_eq!(recv(&c, 10).unwrap(), (b"back".to_vec(), Some(abs(b"srv"))));
     let pc = |x: &UnixSocket| x.getsockopt(SOL_SOCKET, SO_PEERCRED).unwrap();
     assert_eq!(&pc(&c).as_bytes()[..4], &5i32.to_ne_bytes());
     assert_eq!(&pc(&s).as_bytes()[..4], &7i32.to_ne_bytes());

@@ -304,7 +304,9 @@ pub fn checks(suite: &mut Suite) {
         assert!(s >= 0);
         assert_eq!(send_raw(c.as_raw_fd(), b"msg"), 3);
         let mut buf = [0u8; 8];
-        assert_eq!(recv_raw(s as i32, &mut buf), 3);
+        assert_eq!(recvfrom_raw(s as i32, &mut buf), (3, vec![]), "unnamed");
+        assert_eq!(send_raw(s as i32, b"re"), 2);
+        assert_eq!(recvfrom_raw(c.as_raw_fd(), &mut buf), (2, a.clone()));
         sys(3, [s as usize, 0, 0, 0, 0, 0]);
         // A name unknown, or of another type.
         let st = socket(SOCK_STREAM);
@@ -382,4 +384,22 @@ fn recv_raw(fd: RawFd, buf: &mut [u8]) -> isize {
             0,
         ],
     )
+}
+
+/// recvfrom (non-blocking): the count and the sender's address bytes.
+fn recvfrom_raw(fd: RawFd, buf: &mut [u8]) -> (isize, Vec<u8>) {
+    let mut a = [0u8; 128];
+    let mut len = a.len() as u32;
+    let n = sys(
+        45,
+        [
+            fd as usize,
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+            0x40,
+            a.as_mut_ptr() as usize,
+            &mut len as *mut u32 as usize,
+        ],
+    );
+    (n, a[..len as usize].to_vec())
 }
