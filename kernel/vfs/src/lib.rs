@@ -77,6 +77,7 @@
 //! | statx | [`Vfs::fstatat`] + [`Stat::to_statx`] | |
 //! | statfs, fstatfs | [`Vfs::statfs`], [`Vfs::fstatfs`] + [`FsStat::to_linux_statfs`] | |
 //! | mkdirat, unlinkat, renameat2, linkat, symlinkat, readlinkat | [`Vfs::mkdirat`], [`Vfs::unlinkat`], [`Vfs::renameat2`], [`Vfs::linkat`], [`Vfs::symlinkat`], [`Vfs::readlinkat`] | mkdir, unlink, rmdir, rename(at), link, symlink, readlink map onto these |
+//! | bind, connect, sendto of an `AF_UNIX` path | [`Vfs::bind_socket`] (a socket node, held by the returned [`SocketNode`]), [`Vfs::socket_node`] | the socket layer keys bound names by [`SocketNode::node`] |
 //! | ftruncate, truncate | [`Vfs::ftruncate`], [`Vfs::truncate`] | |
 //! | sendfile, copy_file_range, fallocate | [`Vfs::sendfile`], [`Vfs::copy_file_range`], [`Vfs::fallocate`] | copy offsets in and out |
 //! | fsync, fdatasync, sync, syncfs | [`Vfs::fsync`], [`Vfs::sync`] | |
