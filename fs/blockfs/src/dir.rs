@@ -36,7 +36,7 @@ const BS: u64 = BLOCK_SIZE as u64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {
     pub ino: u32,
-    /// From the entry's `file_type` byte; `None` if it is not 1, 2 or 7.
+    /// From the entry's `file_type` byte; `None` if it is not 1, 2, 6 or 7.
     pub file_type: Option<FileType>,
     pub name: Vec<u8>,
 }
@@ -88,6 +88,7 @@ pub fn file_type_of(byte: u8) -> Option<FileType> {
     match byte {
         1 => Some(FileType::Regular),
         2 => Some(FileType::Directory),
+        6 => Some(FileType::Socket),
         7 => Some(FileType::Symlink),
         _ => None,
     }

@@ -755,7 +755,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let (mut inode, ft) = self.live_inode(ino)?;
         match ft {
             FileType::Directory => return Err(Error::IsDir),
-            FileType::Symlink => return Err(Error::Invalid),
+            FileType::Symlink | FileType::Socket => return Err(Error::Invalid),
             FileType::Regular => {}
         }
         let end = off.checked_add(data.len() as u64).ok_or(Error::TooBig)?;
@@ -813,7 +813,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let (mut inode, ft) = self.live_inode(ino)?;
         match ft {
             FileType::Directory => return Err(Error::IsDir),
-            FileType::Symlink => return Err(Error::Invalid),
+            FileType::Symlink | FileType::Socket => return Err(Error::Invalid),
             FileType::Regular => {}
         }
         if size > MAX_FILE_SIZE {

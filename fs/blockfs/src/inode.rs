@@ -15,6 +15,8 @@ pub const S_IFMT: u16 = 0xF000;
 pub const S_IFDIR: u16 = 0x4000;
 pub const S_IFREG: u16 = 0x8000;
 pub const S_IFLNK: u16 = 0xA000;
+/// A named `AF_UNIX` socket: a name only, no data blocks.
+pub const S_IFSOCK: u16 = 0xC000;
 
 /// What an inode is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,14 +24,18 @@ pub enum FileType {
     Regular,
     Directory,
     Symlink,
+    /// A socket node (`bind(2)` of an `AF_UNIX` path), always empty.
+    Socket,
 }
 
 impl FileType {
-    /// Decodes the type bits. The symlink pattern (0xA000) also contains
-    /// the regular-file bit, so it is tested first.
+    /// Decodes the type bits. The symlink (0xA000) and socket (0xC000)
+    /// patterns also contain the regular-file bit, so the whole field is
+    /// compared.
     pub fn from_mode(mode: u16) -> Option<Self> {
         match mode & S_IFMT {
             S_IFLNK => Some(FileType::Symlink),
+            S_IFSOCK => Some(FileType::Socket),
             S_IFDIR => Some(FileType::Directory),
             S_IFREG => Some(FileType::Regular),
             _ => None,
@@ -42,6 +48,7 @@ impl FileType {
             FileType::Regular => S_IFREG,
             FileType::Directory => S_IFDIR,
             FileType::Symlink => S_IFLNK,
+            FileType::Socket => S_IFSOCK,
         }
     }
 
@@ -51,6 +58,7 @@ impl FileType {
             FileType::Regular => 1,
             FileType::Directory => 2,
             FileType::Symlink => 7,
+            FileType::Socket => 6,
         }
     }
 }
@@ -176,6 +184,8 @@ mod tests {
         assert_eq!(FileType::from_mode(0x81ED), Some(FileType::Regular));
         assert_eq!(FileType::from_mode(0x41ED), Some(FileType::Directory));
         assert_eq!(FileType::from_mode(0x21ED), None);
+        assert_eq!(FileType::from_mode(0xC1FF), Some(FileType::Socket));
+        assert_eq!(FileType::Socket.dirent_type(), 6);
     }
 
     #[test]

@@ -58,6 +58,10 @@
 //!   no more; this crate does): [`Error::DirTooLarge`], unless
 //!   [`MountOptions::allow_large_dirs`]. Reading follows indirect blocks.
 //! - Symlinks are real (mode 0xA1FF, entry type 7), target in a data block.
+//! - Socket nodes (`bind(2)` of an `AF_UNIX` path: mode `0xC000 | perm`,
+//!   entry type 6, no data) exist only on images a running VeridianOS
+//!   wrote; the original kernel does not know them (its bit tests read
+//!   0xC000 as a directory), nor does its image builder write them.
 //! - Files are written without holes; holes made by other tools read as
 //!   zeros.
 //! - The superblock's `free_inodes` is `inode_count - in use` as the

@@ -7,7 +7,7 @@ use crate::device::BlockDevice;
 use crate::dir::{check_name, file_type_of, DirEntry, DirWalker};
 use crate::error::{Error, Result};
 use crate::fs::{FileSystem, ROOT_INO};
-use crate::inode::{FileType, Inode, S_IFDIR, S_IFLNK, S_IFREG};
+use crate::inode::{FileType, Inode, S_IFDIR, S_IFLNK, S_IFREG, S_IFSOCK};
 
 /// Symbolic links followed while resolving one path.
 pub const MAX_SYMLINKS: u32 = 40;
@@ -141,6 +141,15 @@ impl<D: BlockDevice> FileSystem<D> {
         self.prepare_new(parent, name)?;
         let (ino, mut inode) = self.new_inode(S_IFREG | (perm & 0o7777), 1)?;
         self.link_new(parent, name, ino, &mut inode, FileType::Regular)?;
+        Ok(ino)
+    }
+
+    /// Creates a socket node (mode `S_IFSOCK | perm`, no data) for
+    /// `bind(2)` of an `AF_UNIX` path.
+    pub fn mksock(&mut self, parent: u32, name: &[u8], perm: u16) -> Result<u32> {
+        self.prepare_new(parent, name)?;
+        let (ino, mut inode) = self.new_inode(S_IFSOCK | (perm & 0o7777), 1)?;
+        self.link_new(parent, name, ino, &mut inode, FileType::Socket)?;
         Ok(ino)
     }
 

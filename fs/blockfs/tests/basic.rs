@@ -183,6 +183,28 @@ fn symlink_loops_are_bounded() {
 }
 
 #[test]
+fn socket_nodes_have_a_name_and_no_data() {
+    let mut fs = fresh(1024);
+    let s = fs.mksock(ROOT_INO, b"sock", 0o755).unwrap();
+    assert_eq!(fs.mksock(ROOT_INO, b"sock", 0o755), Err(Error::Exists));
+    let mut fs = remount(fs);
+    let md = fs.metadata(s).unwrap();
+    assert_eq!(
+        (md.file_type, md.perm, md.size),
+        (FileType::Socket, 0o755, 0)
+    );
+    let e = fs.read_dir(ROOT_INO).unwrap().pop().unwrap();
+    assert_eq!(
+        (e.name.as_slice(), e.file_type),
+        (&b"sock"[..], Some(FileType::Socket))
+    );
+    assert_eq!(fs.write_at(s, 0, b"x"), Err(Error::Invalid));
+    assert_clean(&mut fs);
+    fs.unlink(ROOT_INO, b"sock").unwrap();
+    assert_clean(&mut fs);
+}
+
+#[test]
 fn full_image_reports_no_space_and_stays_clean() {
     let mut fs = fresh(300);
     let f = fs.create(ROOT_INO, b"fill", 0o644).unwrap();

@@ -34,6 +34,7 @@ fn sockaddr_in_matches_libc() {
     assert_eq!(&bytes[2..4], &[0x1f, 0x90], "port big-endian");
     assert_eq!(sockaddr::decode(&raw), Ok(SockAddr::Inet(a)));
     assert_eq!(SOCKADDR_IN6_SIZE, std::mem::size_of::<libc::sockaddr_in6>());
+    assert_eq!(SOCKADDR_UN_SIZE, std::mem::size_of::<libc::sockaddr_un>());
     assert_eq!(
         SOCKADDR_STORAGE_SIZE,
         std::mem::size_of::<libc::sockaddr_storage>()

@@ -269,6 +269,16 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
         Ok(vino(g.fs.create(dir, name, perm16(perm))?))
     }
 
+    fn mksock(&self, dir: Ino, name: &[u8], perm: u32) -> Result<Ino> {
+        let mut g = self.inner.lock();
+        let dir = raw(dir)?;
+        if g.hidden(dir, name) {
+            return Err(Errno::EPERM);
+        }
+        g.check_live_dir(dir)?;
+        Ok(vino(g.fs.mksock(dir, name, perm16(perm))?))
+    }
+
     fn mkdir(&self, dir: Ino, name: &[u8], perm: u32) -> Result<Ino> {
         let mut g = self.inner.lock();
         let dir = raw(dir)?;

@@ -36,6 +36,23 @@ impl Drop for NodeHandle {
     }
 }
 
+/// The file-system node of a bound `AF_UNIX` socket ([`crate::Vfs::bind_socket`]).
+/// Holding it keeps the inode alive after its name is unlinked, as a
+/// bound Linux socket holds its inode, so the number is not reused while
+/// the socket lives.
+pub struct SocketNode(NodeHandle);
+
+impl SocketNode {
+    pub(crate) fn new(h: NodeHandle) -> Self {
+        SocketNode(h)
+    }
+
+    /// The node (the key `connect` finds with [`crate::Vfs::socket_node`]).
+    pub fn node(&self) -> NodeRef {
+        self.0.node
+    }
+}
+
 /// What an open file refers to.
 pub(crate) enum Target {
     Node(NodeHandle),

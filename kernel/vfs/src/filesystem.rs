@@ -54,6 +54,10 @@ pub trait Filesystem: Send + Sync {
     fn create(&self, _dir: Ino, _name: &[u8], _perm: u32) -> Result<Ino> {
         Err(Errno::EROFS)
     }
+    /// Creates a socket node (`bind(2)` of an `AF_UNIX` path).
+    fn mksock(&self, _dir: Ino, _name: &[u8], _perm: u32) -> Result<Ino> {
+        Err(Errno::EROFS)
+    }
     /// Creates a directory.
     fn mkdir(&self, _dir: Ino, _name: &[u8], _perm: u32) -> Result<Ino> {
         Err(Errno::EROFS)

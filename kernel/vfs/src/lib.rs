@@ -77,6 +77,7 @@
 //! | statx | [`Vfs::fstatat`] + [`Stat::to_statx`] | |
 //! | statfs, fstatfs | [`Vfs::statfs`], [`Vfs::fstatfs`] + [`FsStat::to_linux_statfs`] | |
 //! | mkdirat, unlinkat, renameat2, linkat, symlinkat, readlinkat | [`Vfs::mkdirat`], [`Vfs::unlinkat`], [`Vfs::renameat2`], [`Vfs::linkat`], [`Vfs::symlinkat`], [`Vfs::readlinkat`] | mkdir, unlink, rmdir, rename(at), link, symlink, readlink map onto these |
+//! | bind, connect, sendto of an `AF_UNIX` path | [`Vfs::bind_socket`] (a socket node, held by the returned [`SocketNode`]), [`Vfs::socket_node`] | the socket layer keys bound names by [`SocketNode::node`] |
 //! | ftruncate, truncate | [`Vfs::ftruncate`], [`Vfs::truncate`] | |
 //! | sendfile, copy_file_range, fallocate | [`Vfs::sendfile`], [`Vfs::copy_file_range`], [`Vfs::fallocate`] | copy offsets in and out |
 //! | fsync, fdatasync, sync, syncfs | [`Vfs::fsync`], [`Vfs::sync`] | |
@@ -118,8 +119,8 @@
 //! # Deviations from Linux (deliberate, small)
 //!
 //! Every process is root: permission bits are reported and stored but
-//! only `X_OK` and read-only mounts refuse access. No FIFOs, sockets or
-//! device nodes on BlockFS, no `O_TMPFILE`, no `RENAME_EXCHANGE`, no
+//! only `X_OK` and read-only mounts refuse access. No FIFOs or device
+//! nodes on BlockFS (socket nodes exist, made by `bind`), no `O_TMPFILE`, no `RENAME_EXCHANGE`, no
 //! `mount`/`umount` syscalls. Time stamps on BlockFS have whole seconds.
 //! `/proc/<pid>/fd/<n>` links are paths (a pipe's cannot be reopened).
 //!
@@ -181,7 +182,7 @@ pub use dirent::{record_len, DirEntry, DIRENT_NAME_OFFSET};
 pub use errno::{Errno, Result};
 pub use eventfd::{EventCounter, EFD_SEMAPHORE};
 pub use fdtable::FdTable;
-pub use file::{NodeRef, OpenFile};
+pub use file::{NodeRef, OpenFile, SocketNode};
 pub use filesystem::{Filesystem, Ino, PollEvents};
 pub use ioctl::{ioctl_in_len, IoctlReply, Termios, WinSize, TERMIOS_SIZE};
 pub use ldisc::{LineDiscipline, INPUT_LIMIT, MAX_CANON};

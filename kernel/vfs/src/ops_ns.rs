@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::context::Caller;
 use crate::errno::{Errno, Result};
-use crate::file::NodeRef;
+use crate::file::{NodeHandle, NodeRef, SocketNode};
 use crate::stat::FileKind;
 use crate::vfs::Vfs;
 
@@ -36,6 +36,43 @@ impl Vfs {
             },
             true,
         )
+    }
+
+    /// `bind(2)` of an `AF_UNIX` socket to `path` (relative to the cwd):
+    /// creates a socket node with `mode & ~umask`. `EADDRINUSE` if the
+    /// name exists (even as a dangling symlink, as Linux), `ENOENT` or
+    /// `ENOTDIR` for a bad parent, `EROFS` on a read-only mount.
+    pub fn bind_socket(&self, c: Caller<'_>, path: &[u8], mode: u32) -> Result<SocketNode> {
+        let (dir, name, trailing) = self.parent_at(c, AT_FDCWD, path)?;
+        if special(&name) {
+            return Err(Errno::EADDRINUSE);
+        }
+        match self.child(dir, &name) {
+            Ok(_) => return Err(Errno::EADDRINUSE),
+            Err(Errno::ENOENT) if trailing => return Err(Errno::ENOENT),
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        let perm = mode & 0o7777 & !c.fs.umask();
+        let fs = self.fs(dir.mount);
+        let ino = fs.mksock(dir.ino, &name, perm)?;
+        let node = NodeRef {
+            mount: dir.mount,
+            ino,
+        };
+        self.inherit_group(dir, node, false)?;
+        Ok(SocketNode::new(NodeHandle::new(fs, node)))
+    }
+
+    /// The socket node `connect(2)`/`sendto(2)` of an `AF_UNIX` path
+    /// reaches (symlinks followed): `ENOENT`/`ENOTDIR` as a lookup,
+    /// `ECONNREFUSED` if the file is not a socket (Linux).
+    pub fn socket_node(&self, c: Caller<'_>, path: &[u8]) -> Result<NodeRef> {
+        let node = self.lookup_at(c, AT_FDCWD, path, true, false)?;
+        if self.kind(node)? != FileKind::Socket {
+            return Err(Errno::ECONNREFUSED);
+        }
+        Ok(node)
     }
 
     /// BSD group semantics, as Linux: in a set-group-ID directory new

@@ -63,6 +63,8 @@ impl Vfs {
         let wants_write = flags & O_PATH == 0 && (acc == O_WRONLY || acc == O_RDWR);
         match st.kind {
             FileKind::Symlink if flags & O_PATH == 0 => return Err(Errno::ELOOP),
+            // Linux: a socket node cannot be opened (only with `O_PATH`).
+            FileKind::Socket if flags & O_PATH == 0 => return Err(Errno::ENXIO),
             FileKind::Directory if wants_write || (flags & O_CREAT != 0 && flags & O_PATH == 0) => {
                 return Err(Errno::EISDIR)
             }

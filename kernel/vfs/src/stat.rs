@@ -77,6 +77,7 @@ impl From<blockfs::FileType> for FileKind {
             blockfs::FileType::Regular => FileKind::Regular,
             blockfs::FileType::Directory => FileKind::Directory,
             blockfs::FileType::Symlink => FileKind::Symlink,
+            blockfs::FileType::Socket => FileKind::Socket,
         }
     }
 }

@@ -525,3 +525,43 @@ fn a_directory_replaced_by_rename_stays_valid_while_open() {
     w.root
         .with_fs(|fs| assert!(fs.fsck(false).unwrap().is_clean()));
 }
+
+#[test]
+fn socket_nodes_bind_connect_and_survive_unlink() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    w.vfs.umask(c, 0o022);
+    let s = w.vfs.bind_socket(c, b"/s", 0o777).unwrap();
+    let st = w.vfs.fstatat(c, AT_FDCWD, b"/s", 0).unwrap();
+    assert_eq!(st.mode(), S_IFSOCK | 0o755);
+    assert_eq!(w.vfs.socket_node(c, b"/s"), Ok(s.node()));
+    assert!(w.ls(&p, b"/").contains(&(b"s".to_vec(), DT_SOCK)));
+    assert_eq!(
+        w.vfs.bind_socket(c, b"/s", 0o777).err(),
+        Some(Errno::EADDRINUSE)
+    );
+    assert_eq!(
+        w.vfs.bind_socket(c, b"/nodir/s", 0o777).err(),
+        Some(Errno::ENOENT)
+    );
+    w.put(&p, b"/f", b"1");
+    assert_eq!(
+        w.vfs.bind_socket(c, b"/f/s", 0o777).err(),
+        Some(Errno::ENOTDIR)
+    );
+    assert_eq!(w.vfs.socket_node(c, b"/f"), Err(Errno::ECONNREFUSED));
+    assert_eq!(w.vfs.socket_node(c, b"/none"), Err(Errno::ENOENT));
+    assert_eq!(
+        w.vfs.openat(c, AT_FDCWD, b"/s", O_RDWR, 0),
+        Err(Errno::ENXIO)
+    );
+    assert!(w.vfs.openat(c, AT_FDCWD, b"/s", O_PATH, 0).is_ok());
+    // Unlinked while bound: the name is free, the old node stays unique.
+    w.vfs.unlinkat(c, AT_FDCWD, b"/s", 0).unwrap();
+    assert_eq!(w.vfs.socket_node(c, b"/s"), Err(Errno::ENOENT));
+    let s2 = w.vfs.bind_socket(c, b"/s", 0o777).unwrap();
+    assert_ne!(s2.node(), s.node());
+    drop(s);
+    drop(s2);
+}

@@ -68,6 +68,7 @@ fn type_char(t: FileType) -> char {
         FileType::Directory => 'd',
         FileType::Regular => '-',
         FileType::Symlink => 'l',
+        FileType::Socket => 's',
     }
 }
 
@@ -175,6 +176,8 @@ fn extract(fs: &mut Fs, ino: u32, out: &Path, seen: &mut Seen) -> Result<()> {
         );
     }
     match m.file_type {
+        // A socket node means nothing outside the system that bound it.
+        FileType::Socket => return Ok(()),
         FileType::Symlink => {
             let target = fs.readlink(ino)?;
             std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&target), out)

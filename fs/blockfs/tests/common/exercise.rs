@@ -96,6 +96,9 @@ pub fn walk<D: blockfs::BlockDevice>(fs: &mut FileSystem<D>) -> usize {
                 FileType::Symlink => {
                     let _ = fs.readlink(e.ino);
                 }
+                FileType::Socket => {
+                    let _ = fs.read_at(e.ino, 0, &mut buf);
+                }
                 FileType::Regular => {
                     let _ = fs.read_at(e.ino, 0, &mut buf);
                     let _ = fs.read_at(e.ino, m.size.saturating_sub(5000), &mut buf[..5000]);

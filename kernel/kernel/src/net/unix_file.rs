@@ -1,59 +1,77 @@
-//! One end of an `AF_UNIX` socket pair (`veridian-net`'s `UnixEnd`) as a
-//! VFS special file. Every change wakes the pair's own wait queue (blocked
-//! send/recv), `crate::wait`'s readiness queue (ppoll, epoll) and the VFS wait key, so
-//! nobody re-checks on a timer. Dropping the last fd closes the end.
+//! An `AF_UNIX` socket (`veridian-net`'s `UnixSocket`: a `socketpair`
+//! end or a `socket(AF_UNIX)`) as a VFS special file. Every change wakes
+//! the wait queue of blocked unix socket calls, `crate::wait`'s readiness
+//! queue (ppoll, epoll) and the VFS wait key, so nobody re-checks on a
+//! timer. Dropping the last fd closes the socket and releases its name.
 
-use alloc::sync::Arc;
 use core::any::Any;
 use core::sync::atomic::{AtomicU64, Ordering};
+use spin::Mutex;
 use veridian_net::abi::MSG_DONTWAIT;
-use veridian_net::unix::UnixEnd;
-use veridian_vfs::{FileKind, IoctlReply, OpenFile, PollEvents, SpecialFile, Stat};
+use veridian_net::unix::{Names, UnixEnd, UnixSocket};
+use veridian_vfs::{FileKind, IoctlReply, OpenFile, PollEvents, SocketNode, SpecialFile, Stat};
 
 use crate::task::sched::WaitQueue;
 
 /// Inode numbers for `fstat` and `/proc/<pid>/fd` (`socket:[N]`).
 static NEXT_INO: AtomicU64 = AtomicU64::new(1 << 20);
 
-/// The open-file object of a pair end.
+/// Every bound name (abstract names, and paths by their socket node).
+pub static NAMES: Mutex<Names> = Mutex::new(Names::new());
+
+/// Tasks blocked in a unix socket call: one queue for all, since a
+/// change of one socket (a `connect`) can be what another (an `accept`)
+/// waits for.
+static QUEUE: WaitQueue = WaitQueue::new();
+
+/// The open-file object of an `AF_UNIX` socket.
 pub struct UnixFile {
-    end: UnixEnd,
-    /// Shared by both ends: tasks blocked in send/recv on either.
-    queue: Arc<WaitQueue>,
+    end: UnixSocket,
+    /// The socket node of a path `bind`: kept while the socket lives.
+    node: Mutex<Option<SocketNode>>,
     ino: u64,
 }
 
 impl UnixFile {
     /// Both ends of a new pair.
     pub fn pair(a: UnixEnd, b: UnixEnd) -> (UnixFile, UnixFile) {
-        let queue = Arc::new(WaitQueue::new());
         let ino = NEXT_INO.fetch_add(2, Ordering::Relaxed);
         (
-            UnixFile {
-                end: a,
-                queue: queue.clone(),
-                ino,
-            },
-            UnixFile {
-                end: b,
-                queue,
-                ino: ino + 1,
-            },
+            UnixFile::with_ino(UnixSocket::connected(a), ino),
+            UnixFile::with_ino(UnixSocket::connected(b), ino + 1),
         )
+    }
+
+    /// A socket of `socket(AF_UNIX)` or `accept`.
+    pub fn new(s: UnixSocket) -> UnixFile {
+        UnixFile::with_ino(s, NEXT_INO.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn with_ino(end: UnixSocket, ino: u64) -> UnixFile {
+        UnixFile {
+            end,
+            node: Mutex::new(None),
+            ino,
+        }
     }
 
     pub fn ino(&self) -> u64 {
         self.ino
     }
 
+    /// Keeps the socket node of a path `bind`.
+    pub fn set_node(&self, n: SocketNode) {
+        *self.node.lock() = Some(n);
+    }
+
     /// Read-only access (readiness, options that change nothing).
-    pub fn end(&self) -> &UnixEnd {
+    pub fn end(&self) -> &UnixSocket {
         &self.end
     }
 
-    /// Runs an operation that may change the pair, then wakes its waiters
+    /// Runs an operation that may change the socket, then wakes waiters
     /// if it did.
-    pub fn run<T>(&self, op: impl FnOnce(&UnixEnd) -> T) -> T {
+    pub fn run<T>(&self, op: impl FnOnce(&UnixSocket) -> T) -> T {
         let before = self.end.changes();
         let r = op(&self.end);
         if self.end.changes() != before {
@@ -62,13 +80,13 @@ impl UnixFile {
         r
     }
 
-    /// Sleeps until the pair changes or the deadline (0: none).
+    /// Sleeps until a unix socket changes or the deadline (0: none).
     pub fn sleep(&self, deadline_ns: u64) {
-        self.queue.wait(deadline_ns);
+        QUEUE.wait(deadline_ns);
     }
 
     fn wake(&self) {
-        self.queue.wake_all();
+        QUEUE.wake_all();
         crate::wait::wake_changed();
         crate::wait::wake_key(self.wait_key());
     }
@@ -76,7 +94,7 @@ impl UnixFile {
 
 impl SpecialFile for UnixFile {
     fn read(&self, buf: &mut [u8]) -> veridian_vfs::Result<usize> {
-        self.run(|e| e.recv(buf, MSG_DONTWAIT)).map(|i| i.len)
+        self.run(|e| e.recv(buf, MSG_DONTWAIT)).map(|(i, _)| i.len)
     }
 
     fn write(&self, data: &[u8]) -> veridian_vfs::Result<usize> {
@@ -100,7 +118,7 @@ impl SpecialFile for UnixFile {
     }
 
     fn wait_key(&self) -> usize {
-        self.end.pair_id()
+        self.end.wait_id()
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -110,7 +128,7 @@ impl SpecialFile for UnixFile {
 
 impl Drop for UnixFile {
     fn drop(&mut self) {
-        self.run(|e| e.close());
+        self.run(|e| e.close(&mut NAMES.lock()));
     }
 }
 

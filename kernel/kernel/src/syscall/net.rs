@@ -1,8 +1,8 @@
 //! Socket system calls: user memory is copied in and out here, the
 //! semantics are `veridian-net`'s (`crate::net`), blocking is
 //! `crate::net::block`. A socket is a VFS special file
-//! (`crate::net::socket_file::SocketFile`), or one end of an `AF_UNIX`
-//! pair, whose calls `super::unix` carries out.
+//! (`crate::net::socket_file::SocketFile`), or an `AF_UNIX` socket,
+//! whose calls `super::unix` carries out.
 
 use alloc::sync::Arc;
 use alloc::vec;
@@ -29,7 +29,7 @@ fn file(fd: i32) -> Result<Arc<OpenFile>, Errno> {
     current().files().get(fd)
 }
 
-/// `fd`'s open file if it is an `AF_UNIX` pair end (`EBADF` if closed).
+/// `fd`'s open file if it is an `AF_UNIX` socket (`EBADF` if closed).
 fn unix_fd(fd: i32) -> Result<Option<Arc<OpenFile>>, Errno> {
     let f = file(fd)?;
     Ok(is_unix(&f).then_some(f))
@@ -138,9 +138,12 @@ fn epipe<T>(r: Result<T, Errno>, flags: u32) -> Result<T, Errno> {
     r
 }
 
-/// `socket`: `AF_INET` only; `AF_UNIX` is `EAFNOSUPPORT` (the stack's
-/// answer): named unix sockets are not implemented, only [`socketpair`]'s.
+/// `socket`: `AF_UNIX` (`super::unix`) and `AF_INET` (the stack, which
+/// answers for other families).
 pub fn socket(domain: i32, ty: u32, protocol: i32) -> KResult {
+    if domain == AF_UNIX as i32 {
+        return unix::socket(domain, ty, protocol);
+    }
     let s = crate::net::with(|n| n.socket(domain, ty, protocol))?;
     install(s, ty).map(|fd| fd as u64)
 }
@@ -152,8 +155,8 @@ pub fn socketpair(domain: i32, ty: u32, protocol: i32, sv: u64) -> KResult {
 }
 
 pub fn bind(fd: i32, addr: u64, len: u64) -> KResult {
-    if unix_fd(fd)?.is_some() {
-        return unix::bind();
+    if let Some(f) = unix_fd(fd)? {
+        return unix::bind(&f, &addr_in(addr, len)?);
     }
     let (_f, id) = sock(fd)?;
     let a = addr_in(addr, len)?;
@@ -162,7 +165,7 @@ pub fn bind(fd: i32, addr: u64, len: u64) -> KResult {
 
 pub fn listen(fd: i32, backlog: i32) -> KResult {
     if let Some(f) = unix_fd(fd)? {
-        return unix::listen_or_accept(&f);
+        return unix::listen(&f, backlog);
     }
     let (_f, id) = sock(fd)?;
     crate::net::with(|n| n.listen(id, backlog)).map(|_| 0)
@@ -195,7 +198,8 @@ pub fn accept4(fd: i32, addr: u64, lenp: u64, flags: u32) -> KResult {
         return Err(Errno::EINVAL);
     }
     if let Some(f) = unix_fd(fd)? {
-        return unix::listen_or_accept(&f);
+        let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
+        return unix::accept4(&f, addr, lenp, room, flags);
     }
     let (f, id) = sock(fd)?;
     let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
@@ -243,10 +247,20 @@ fn send_any(s: &Sock, data: &[u8], flags: u32, dest: Option<&[u8]>) -> Result<us
     }
 }
 
+/// What a receive got and the sender's address (encoded), if known.
+type Received = (veridian_net::RecvInfo, Option<Vec<u8>>);
+
 /// Receives on either kind of socket.
-fn recv_any(s: &Sock, kbuf: &mut [u8], flags: u32) -> Result<veridian_net::RecvInfo, Errno> {
+fn recv_any(s: &Sock, kbuf: &mut [u8], flags: u32) -> Result<Received, Errno> {
     match s {
-        Sock::Inet(f, id) => recv_into(f, *id, kbuf, flags),
+        Sock::Inet(f, id) => recv_into(f, *id, kbuf, flags).map(|i| {
+            let from = i.from.map(|a| {
+                let mut b = [0u8; SOCKADDR_STORAGE_SIZE];
+                let n = sockaddr::encode_into(a, &mut b);
+                b[..n].to_vec()
+            });
+            (i, from)
+        }),
         Sock::Unix(f) => unix::recv(f, kbuf, flags),
     }
 }
@@ -303,11 +317,11 @@ pub fn recvfrom(fd: i32, buf: u64, len: u64, flags: u32, addr: u64, lenp: u64) -
     let s = any_sock(fd)?;
     let room = if addr != 0 { addrlen_in(lenp)? } else { 0 };
     let mut kbuf = vec![0u8; (len as usize).min(MAX_IO)];
-    let info = recv_any(&s, &mut kbuf, flags)?;
+    let (info, from) = recv_any(&s, &mut kbuf, flags)?;
     user::write_bytes(buf, &kbuf[..info.len])?;
     if addr != 0 {
-        match info.from {
-            Some(a) => addr_out(addr, lenp, room, a)?,
+        match from {
+            Some(a) => unix::addr_out(addr, lenp, room, &a)?,
             None => user::write_u32(lenp, 0)?,
         }
     }
@@ -335,13 +349,13 @@ fn gather(v: &[(u64, u64)]) -> Result<Vec<u8>, Errno> {
 
 /// Receives into a buffer as large as the iovecs (at most [`MAX_IO`])
 /// and scatters what came.
-fn recv_scatter(s: &Sock, v: &[(u64, u64)], flags: u32) -> Result<veridian_net::RecvInfo, Errno> {
+fn recv_scatter(s: &Sock, v: &[(u64, u64)], flags: u32) -> Result<Received, Errno> {
     let total = v
         .iter()
         .fold(0u64, |a, &(_, l)| a.saturating_add(l))
         .min(MAX_IO as u64);
     let mut kbuf = vec![0u8; total as usize];
-    let info = recv_any(s, &mut kbuf, flags)?;
+    let (info, from) = recv_any(s, &mut kbuf, flags)?;
     let mut off = 0;
     for &(base, len) in v {
         if off >= info.len {
@@ -351,7 +365,7 @@ fn recv_scatter(s: &Sock, v: &[(u64, u64)], flags: u32) -> Result<veridian_net::
         user::write_bytes(base, &kbuf[off..off + k])?;
         off += k;
     }
-    Ok(info)
+    Ok((info, from))
 }
 
 /// read/write/readv/writev on a socket fd (inet, or an `AF_UNIX` pair
@@ -373,7 +387,9 @@ pub fn stream_io(n: usize, a: [u64; 6]) -> Option<KResult> {
         nr::READ => recvfrom(a[0] as i32, buf, len, 0, 0, 0),
         nr::WRITE => sendto(a[0] as i32, buf, len, 0, 0, 0),
         _ if len > UIO_MAXIOV as u64 => Err(Errno::EINVAL),
-        nr::READV => iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|i| i.len as u64)),
+        nr::READV => {
+            iovecs(buf, len).and_then(|v| recv_scatter(&s, &v, 0).map(|(i, _)| i.len as u64))
+        }
         _ => iovecs(buf, len)
             .and_then(|v| gather(&v))
             .and_then(|d| send_any(&s, &d, 0, None).map(|k| k as u64)),
@@ -402,14 +418,12 @@ pub fn sendmsg(fd: i32, msg: u64, flags: u32) -> KResult {
 pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     let s = any_sock(fd)?;
     let h = msghdr_in(msg)?;
-    let info = recv_scatter(&s, &iovecs(h.iov, h.iovlen)?, flags)?;
+    let (info, from) = recv_scatter(&s, &iovecs(h.iov, h.iovlen)?, flags)?;
     let mut namelen = 0u32;
-    if let (Some(a), true) = (info.from, h.name != 0) {
-        let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];
-        let cap = (h.namelen as usize).min(buf.len());
-        let full = sockaddr::encode_into(a, &mut buf[..cap]);
-        user::write_bytes(h.name, &buf[..full.min(cap)])?;
-        namelen = full as u32;
+    if let (Some(a), true) = (from, h.name != 0) {
+        let cap = (h.namelen as usize).min(a.len());
+        user::write_bytes(h.name, &a[..cap])?;
+        namelen = a.len() as u32;
     }
     user::write_u32(msg + msghdr::MSG_NAMELEN_OFFSET as u64, namelen)?;
     user::write_u64(msg + msghdr::MSG_CONTROLLEN_OFFSET as u64, 0)?;

@@ -1,26 +1,31 @@
-//! `AF_UNIX` socket pairs (`socketpair(2)`) with Linux semantics, without
-//! the waiting: calls that would block return `EAGAIN`, and every change
-//! an end's waiters care about moves that end's sequence number
-//! ([`UnixEnd::poll_seq`]), which the kernel uses to wake them.
+//! `AF_UNIX` sockets with Linux semantics, without the waiting: calls
+//! that would block return `EAGAIN`, and every change an end's waiters
+//! care about moves that end's sequence number ([`UnixEnd::poll_seq`]),
+//! which the kernel uses to wake them.
 //!
-//! Both ends share one lock. Each end has a receive queue charged to the
-//! sending end's `SO_SNDBUF` (208 KiB by default, as Linux), with Linux's
-//! per-write overhead; a stream queues bytes, datagram and seqpacket
-//! queues keep message boundaries.
+//! A connection is a pair of ends ([`pair`], also made by `connect` to a
+//! named listener, see [`UnixSocket`]). Both ends share one lock. Each end
+//! has a receive queue charged to the sending end's `SO_SNDBUF` (208 KiB
+//! by default, as Linux), with Linux's per-write overhead; a stream queues
+//! bytes, datagram and seqpacket queues keep message boundaries.
 //!
-//! Not here: named sockets. `socket(AF_UNIX)` is refused by the caller
-//! (`EAFNOSUPPORT`), `bind` gives `EOPNOTSUPP`, a name given to `connect`
-//! or `sendto` finds no socket (`ENOENT` for a path, `ECONNREFUSED` for
-//! an abstract name), and no ancillary data
-//! (`SCM_RIGHTS`, `SCM_CREDENTIALS`) is carried: the kernel refuses
-//! control messages on send and returns none. `MSG_OOB` is refused
-//! (`EOPNOTSUPP` on send; `EINVAL` on a stream receive, as Linux with no
-//! urgent byte pending).
+//! Named sockets (`socket(AF_UNIX)`, `bind`, `listen`, `accept`,
+//! `connect`) are in the `named` module: [`UnixSocket`], names in a
+//! [`Names`] table. No ancillary data (`SCM_RIGHTS`, `SCM_CREDENTIALS`)
+//! is carried: the kernel refuses control messages on send and returns
+//! none. `MSG_OOB` is refused (`EOPNOTSUPP` on send; `EINVAL` on a stream
+//! receive, as Linux with no urgent byte pending).
 
+mod named;
 mod opts;
 mod queue;
 
+pub use named::{
+    parse_addr, path_name, Addr, Key, Names, Target, UnixSocket, ADDR_MAX, SOCKADDR_UN_SIZE,
+};
+
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use spin::Mutex;
 
 use crate::abi::*;
@@ -103,9 +108,16 @@ pub fn pair_type(domain: i32, ty: u32, protocol: i32) -> Result<UnixType> {
 
 /// A connected pair of ends, created by `cred`'s process.
 pub fn pair(ty: UnixType, cred: Ucred) -> (UnixEnd, UnixEnd) {
+    pair_named(ty, [cred, cred], [UNNAMED.to_vec(), UNNAMED.to_vec()])
+}
+
+/// A pair whose end `i` has credentials `creds[i]` (its peer's
+/// `SO_PEERCRED`) and address `names[i]`.
+fn pair_named(ty: UnixType, creds: [Ucred; 2], names: [Vec<u8>; 2]) -> (UnixEnd, UnixEnd) {
     let shared = Arc::new(Mutex::new(Pair {
         ty,
-        cred,
+        creds,
+        names,
         ends: [End::new(), End::new()],
     }));
     (
@@ -122,7 +134,10 @@ pub fn pair(ty: UnixType, cred: Ucred) -> (UnixEnd, UnixEnd) {
 
 struct Pair {
     ty: UnixType,
-    cred: Ucred,
+    /// Each end's credentials; an end's `SO_PEERCRED` is the other's.
+    creds: [Ucred; 2],
+    /// Each end's address (`getsockname`; the other end's `getpeername`).
+    names: [Vec<u8>; 2],
     ends: [End; 2],
 }
 
@@ -330,6 +345,12 @@ impl UnixEnd {
     /// peer is shut down both ways (and gets `ECONNRESET` if we left data
     /// unread); a datagram peer finds out on its next send. Idempotent.
     pub fn close(&self) {
+        self.close_as(false);
+    }
+
+    /// Closes an end; `embryo`: a connection never accepted (its listener
+    /// closed), whose peer gets `ECONNRESET` whatever was read, as Linux.
+    fn close_as(&self, embryo: bool) {
         let mut p = self.pair.lock();
         let (ty, me, peer) = p.split(self.side);
         if me.closed {
@@ -342,7 +363,7 @@ impl UnixEnd {
         me.rx.purge();
         if ty != UnixType::Dgram && !peer.closed {
             peer.shut = RCV | SEND;
-            if unread {
+            if unread || embryo {
                 peer.err = Some(Errno::ECONNRESET);
             }
         }
@@ -439,10 +460,30 @@ impl UnixEnd {
         Ok(())
     }
 
+    /// This end's address (`getsockname`).
+    pub fn name(&self) -> Vec<u8> {
+        self.pair.lock().names[self.side].clone()
+    }
+
+    /// The peer's address (`getpeername`, the address `accept` reports).
+    pub fn peer_name(&self) -> Vec<u8> {
+        self.pair.lock().names[1 - self.side].clone()
+    }
+
+    /// Sets this end's address (`bind` of a connected socket).
+    fn set_name(&self, name: Vec<u8>) {
+        self.pair.lock().names[self.side] = name;
+    }
+
+    /// Replaces this end's options (those set before `connect`).
+    fn set_opts(&self, opts: SockOpts) {
+        self.pair.lock().ends[self.side].opts = opts;
+    }
+
     /// `getsockopt` (`SO_ERROR` takes the pending error).
     pub fn getsockopt(&self, level: i32, name: i32) -> Result<OptValue> {
         let mut p = self.pair.lock();
-        let cred = p.cred;
+        let cred = p.creds[1 - self.side];
         let (ty, me, _) = p.split(self.side);
         opts::get(&me.opts, ty, cred, &mut me.err, level, name)
     }

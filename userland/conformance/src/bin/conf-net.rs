@@ -1,7 +1,10 @@
 //! Sockets on 127.0.0.1: TcpListener/TcpStream and UdpSocket; AF_UNIX
-//! socket pairs (the `unix` module).
+//! socket pairs (the `unix` module) and named AF_UNIX sockets (the
+//! `unix_named` module).
 #[path = "conf-net/unix.rs"]
 mod unix;
+#[path = "conf-net/unix_named.rs"]
+mod unix_named;
 
 use conformance::Suite;
 use std::io::{Read, Write};
@@ -74,5 +77,6 @@ fn main() {
         assert_eq!(from, a.local_addr().unwrap());
     });
     unix::checks(&mut suite);
+    unix_named::checks(&mut suite);
     suite.done();
 }

@@ -189,6 +189,55 @@ fn main() {
             drop((c, s));
         }
     });
+    // Named AF_UNIX sockets: garbage addresses give errors, and names,
+    // socket nodes and connections come and go without leaking.
+    suite.check("unix-names-garbage-and-churn", || {
+        use std::io::{Read, Write};
+        use std::os::fd::AsRawFd;
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let dir = conformance::scratch_dir("hostile-unix");
+        let l = UnixListener::bind(dir.join("l")).unwrap();
+        let fd = l.as_raw_fd() as usize;
+        for _ in 0..2000 {
+            let mut a = [0u8; 200];
+            a.iter_mut().for_each(|b| *b = next() as u8);
+            a[0] = 1;
+            a[1] = 0;
+            if next() % 2 == 0 {
+                a[2] = 0; // abstract
+            }
+            let len = (next() % 200) as usize;
+            let nr_ = if next() % 2 == 0 {
+                nr::BIND
+            } else {
+                nr::CONNECT
+            };
+            // SAFETY: `a` is valid for 200 bytes; the kernel reads at most `len`.
+            let r = unsafe { decode(syscall3(nr_, fd, a.as_ptr() as usize, len)) };
+            if let Ok(v) = r {
+                assert_eq!(v, 0);
+            }
+        }
+        let path = dir.join("churn");
+        for i in 0..1500 {
+            let l = UnixListener::bind(&path).unwrap_or_else(|e| panic!("bind {i}: {e}"));
+            let mut c = UnixStream::connect(&path).unwrap();
+            let (mut s, _) = l.accept().unwrap();
+            c.write_all(b"x").unwrap();
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+            drop((l, c, s));
+            std::fs::remove_file(&path).unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    });
     elf_checks(&mut suite, inside_veridian);
     suite.done();
 }
