@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
-use std::process::Command;
 
 use crate::paths;
+use crate::rootfs::copy_tree;
 use crate::selfhost::{llvm, rustc};
 
 /// The compiler driver in the image, and its C++ name (clang picks its
@@ -83,16 +83,5 @@ pub fn stage(staging: &Path) -> Result<()> {
         fs::write(bin.join(name), script)?;
         fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755))?;
     }
-    Ok(())
-}
-
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to)?;
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from.join("."))
-        .arg(to)
-        .status()?;
-    anyhow::ensure!(status.success(), "cannot copy {}", from.display());
     Ok(())
 }

@@ -281,7 +281,8 @@ pub fn os_release() -> String {
 }
 
 /// `cp -a from/. to` (modes, symlinks and times kept).
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+/// Copies the contents of `from` into `to` (`cp -a`: modes, links, times).
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to)?;
     let status = Command::new("cp")
         .arg("-a")
