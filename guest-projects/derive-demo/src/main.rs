@@ -37,7 +37,9 @@ fn greet(args: &Args) -> Result<String, DemoError> {
     let greeting = Greeting {
         name: args.name.clone(),
         times: args.times,
-        words: (0..args.times).map(|_| format!("hello, {}", args.name)).collect(),
+        words: (0..args.times)
+            .map(|_| format!("hello, {}", args.name))
+            .collect(),
     };
     let json = serde_json::to_string(&greeting)?;
     let back: Greeting = serde_json::from_str(&json)?;
