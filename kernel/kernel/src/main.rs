@@ -20,6 +20,7 @@ mod log;
 mod mm;
 mod net;
 mod random;
+mod smp;
 mod syscall;
 mod task;
 mod time;
@@ -52,9 +53,10 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 /// not Multiboot).
 fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     drivers::serial::init();
-    arch::gdt::init();
-    arch::idt::init();
-    arch::entry::init();
+    arch::gdt::init(0);
+    arch::idt::load();
+    arch::entry::init(0);
+    smp::init_boot_cpu();
     let boot = match boot {
         Ok(b) => b,
         Err(magic) => fatal(format_args!(
@@ -66,9 +68,12 @@ fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     let cmd = cmdline::parse(&alloc::string::String::from_utf8_lossy(boot.cmdline()));
     log::set_level(cmd.loglevel);
     kprintln!("veridian: boot ok");
-    mm::paging::drop_identity_map();
     time::init();
     kdebug!("veridian: tsc {} kHz", time::tsc_per_ms());
+    smp::start_aps(smp::MAX_CPUS);
+    kprintln!("veridian: {} CPUs online", smp::online());
+    mm::paging::drop_identity_map();
+    time::start_cpu_timer();
 
     let disks = drivers::virtio_blk::probe();
     kprintln!("veridian: {} virtio-blk disk(s)", disks.len());

@@ -1,6 +1,6 @@
-//! Time: the PIT programmed at [`HZ`] for preemption and sleeps, the TSC
-//! calibrated against PIT channel 2 for MONOTONIC, the CMOS RTC read once at
-//! boot for REALTIME.
+//! Time: each CPU's local-APIC timer at [`HZ`] for preemption and sleeps,
+//! the TSC calibrated against PIT channel 2 for MONOTONIC, the CMOS RTC read
+//! once at boot for REALTIME.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -9,14 +9,17 @@ use crate::drivers::port::{inb, outb};
 
 /// Timer interrupts per second (sleep resolution is one tick).
 pub const HZ: u64 = 1000;
-/// Ticks a task runs in user mode before it may be preempted.
-pub const SLICE_TICKS: u64 = 10;
+/// How long a task runs in user mode before it may be preempted.
+pub const SLICE_NS: u64 = 10_000_000;
+/// The shortest time between two runs of the tick's system-wide work
+/// (every CPU's timer calls [`tick`]).
+const TICK_NS: u64 = 1_000_000_000 / HZ;
 const PIT_HZ: u64 = 1_193_182;
 
 static TSC_PER_MS: AtomicU64 = AtomicU64::new(1_000_000);
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static BOOT_EPOCH_NS: AtomicU64 = AtomicU64::new(0);
-static TICKS: AtomicU64 = AtomicU64::new(0);
+static LAST_TICK_NS: AtomicU64 = AtomicU64::new(0);
 
 /// Remembers the kernel entry TSC (call first thing).
 pub fn mark_boot() {
@@ -28,8 +31,9 @@ pub fn tsc_since_boot() -> u64 {
     rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed))
 }
 
-/// Calibrates the TSC over 10 ms of PIT channel 2, starts the PIT timer and
-/// reads the RTC.
+/// Calibrates the TSC over 10 ms of PIT channel 2, then the local-APIC
+/// timer against it, and reads the RTC. Each CPU starts its own timer
+/// ([`start_cpu_timer`]).
 pub fn init() {
     let count = (PIT_HZ / 100) as u16;
     let gate = inb(0x61);
@@ -47,10 +51,7 @@ pub fn init() {
     if elapsed > 10_000 {
         TSC_PER_MS.store(elapsed / 10, Ordering::Relaxed);
     }
-    let div = (PIT_HZ / HZ) as u16;
-    outb(0x43, 0x34);
-    outb(0x40, div as u8);
-    outb(0x40, (div >> 8) as u8);
+    crate::arch::apic::calibrate();
     BOOT_EPOCH_NS.store(
         rtc_epoch_secs()
             .saturating_mul(1_000_000_000)
@@ -74,18 +75,26 @@ pub fn realtime_ns() -> u64 {
     BOOT_EPOCH_NS.load(Ordering::Relaxed) + monotonic_ns()
 }
 
-/// Timer interrupt: count, and wake sleepers whose time has come.
-pub fn tick() {
-    TICKS.fetch_add(1, Ordering::Relaxed);
-    crate::task::sched::wake_sleepers(monotonic_ns());
-    crate::task::alarm::tick(monotonic_ns());
-    crate::net::tick(monotonic_ns());
-    crate::fs::devices::poll_console();
+/// Starts this CPU's periodic timer interrupt.
+pub fn start_cpu_timer() {
+    crate::arch::apic::start_timer(crate::arch::idt::TIMER_VECTOR, HZ);
 }
 
-/// Timer interrupts since boot.
-pub fn ticks() -> u64 {
-    TICKS.load(Ordering::Relaxed)
+/// A timer interrupt's system-wide work, at most once per [`TICK_NS`]
+/// whichever CPU's timer fired: wake sleepers whose time has come, fire
+/// alarms, run the network stack's timers, poll the console. Called with
+/// the big kernel lock held.
+pub fn tick() {
+    let now = monotonic_ns();
+    let last = LAST_TICK_NS.load(Ordering::Relaxed);
+    if now.saturating_sub(last) < TICK_NS * 9 / 10 {
+        return;
+    }
+    LAST_TICK_NS.store(now, Ordering::Relaxed);
+    crate::task::sched::wake_sleepers(now);
+    crate::task::alarm::tick(now);
+    crate::net::tick(now);
+    crate::fs::devices::poll_console();
 }
 
 fn cmos(reg: u8) -> u8 {

@@ -1,10 +1,16 @@
 //! Entry and exit paths: the SYSCALL entry (a [`TrapFrame`] on the task's
 //! kernel stack, returned through IRETQ), kernel-stack switching between
 //! tasks, and FPU/SSE state save/restore.
+//!
+//! Every path back to user mode goes through `trap_return`, which gives up
+//! the big kernel lock ([`crate::smp`]) before restoring user registers.
+//! In the kernel GS keeps the user's base; the SYSCALL entry swaps in this
+//! CPU's [`SyscallScratch`] only for the few instructions that find the
+//! kernel stack.
 
 use core::arch::global_asm;
 use core::cell::UnsafeCell;
-use x86_64::registers::model_specific::{LStar, SFMask, Star};
+use x86_64::registers::model_specific::{KernelGsBase, LStar, SFMask, Star};
 use x86_64::registers::rflags::RFlags;
 use x86_64::structures::gdt::SegmentSelector;
 use x86_64::VirtAddr;
@@ -51,24 +57,40 @@ impl TrapFrame {
     }
 }
 
+/// Where the SYSCALL entry finds this CPU's kernel stack (through the
+/// kernel GS base) and parks the user stack pointer meanwhile.
+#[repr(C)]
+struct SyscallScratch {
+    kernel_rsp: UnsafeCell<u64>,
+    user_rsp: UnsafeCell<u64>,
+}
+
+// SAFETY: each CPU touches only its own entry (`set_kernel_stack` on that
+// CPU with interrupts disabled, and the entry code of that CPU).
+unsafe impl Sync for SyscallScratch {}
+
+static SCRATCH: [SyscallScratch; crate::smp::MAX_CPUS] = [const {
+    SyscallScratch {
+        kernel_rsp: UnsafeCell::new(0),
+        user_rsp: UnsafeCell::new(0),
+    }
+}; crate::smp::MAX_CPUS];
+
 // SAFETY: the entry code runs with interrupts masked (SFMASK clears IF) on
-// the kernel stack stored in `syscall_kernel_rsp`; it saves every user
-// register it touches and returns through IRETQ with a frame built from them.
+// the kernel stack in this CPU's `SyscallScratch` (GS swapped in for four
+// instructions); it saves every user register it touches and returns
+// through IRETQ with a frame built from them, after `return_to_user`.
 global_asm!(
     r#"
-.section .bss
-.align 8
-.global syscall_kernel_rsp
-syscall_kernel_rsp: .quad 0
-syscall_user_rsp: .quad 0
-
 .section .text
 .global syscall_entry
 syscall_entry:
-    mov %rsp, syscall_user_rsp(%rip)
-    mov syscall_kernel_rsp(%rip), %rsp
+    swapgs
+    mov %rsp, %gs:8
+    mov %gs:0, %rsp
     push ${user_ds}
-    push syscall_user_rsp(%rip)
+    push %gs:8
+    swapgs
     push %r11
     push ${user_cs}
     push %rcx
@@ -92,6 +114,7 @@ syscall_entry:
     call syscall_dispatch
 .global trap_return
 trap_return:
+    call return_to_user
     pop %r15
     pop %r14
     pop %r13
@@ -183,7 +206,6 @@ switch_stacks:
 );
 
 extern "C" {
-    static mut syscall_kernel_rsp: u64;
     fn syscall_entry();
     fn trap_return();
     fn timer_entry();
@@ -195,8 +217,9 @@ pub fn timer_entry_addr() -> u64 {
     timer_entry as *const () as u64
 }
 
-/// Programs the SYSCALL MSRs.
-pub fn init() {
+/// Programs this CPU's SYSCALL MSRs and its kernel GS base (CPU `index`).
+pub fn init(index: usize) {
+    KernelGsBase::write(VirtAddr::new(core::ptr::addr_of!(SCRATCH[index]) as u64));
     Star::write(
         SegmentSelector(USER_CS),
         SegmentSelector(USER_DS),
@@ -216,14 +239,22 @@ pub fn init() {
 /// Called by `syscall_entry` with the saved user registers.
 #[no_mangle]
 extern "C" fn syscall_dispatch(f: &mut TrapFrame) {
+    crate::smp::enter_kernel();
     crate::syscall::syscall_dispatch(f)
 }
 
-/// Makes `top` the stack for syscalls and interrupts from user mode.
+/// Called by `trap_return` just before user registers are restored.
+#[no_mangle]
+extern "C" fn return_to_user() {
+    crate::smp::leave_kernel();
+}
+
+/// Makes `top` this CPU's stack for syscalls and interrupts from user mode.
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: one CPU; only read by the entry code, which cannot run
-    // concurrently with this store (interrupts are off in the kernel).
-    unsafe { syscall_kernel_rsp = top };
+    let scratch = &SCRATCH[super::gdt::cpu_index()];
+    // SAFETY: only this CPU's entry code reads its scratch, and it cannot
+    // run concurrently with this store (interrupts are off in the kernel).
+    unsafe { *scratch.kernel_rsp.get() = top };
     super::gdt::set_kernel_stack(top);
 }
 
@@ -305,9 +336,9 @@ pub struct Context {
     fpu: UnsafeCell<FpuState>,
 }
 
-// SAFETY: one CPU, and the kernel runs with interrupts disabled, so a
-// context is only ever touched by the scheduler or its own (running) task,
-// never concurrently.
+// SAFETY: a context is only touched by the scheduler or its own (running)
+// task, and both run under the big kernel lock (`crate::smp`), so never
+// concurrently.
 unsafe impl Sync for Context {}
 
 impl Context {
@@ -361,13 +392,4 @@ pub fn switch_context(from: *const Context, to: *const Context) {
         let load = *(*to).rsp.get();
         switch((*from).rsp.get(), load);
     }
-}
-
-/// Leaves the boot stack for `to` for good.
-pub fn enter_first(to: &Context) -> ! {
-    let mut boot_rsp = 0u64;
-    // SAFETY: as in `switch_context`.
-    let load = unsafe { *to.rsp.get() };
-    switch(&mut boot_rsp, load);
-    unreachable!("the boot context is never resumed");
 }

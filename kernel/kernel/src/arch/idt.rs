@@ -1,6 +1,11 @@
 //! The IDT: CPU exceptions (a fault in user mode kills the process with the
-//! matching signal; in the kernel it is fatal), the PIT timer on IRQ 0 via
-//! the remapped 8259 PIC.
+//! matching signal; in the kernel it is fatal), each CPU's local-APIC timer,
+//! and the inter-processor interrupts of [`crate::smp`]. The 8259 PIC is
+//! remapped away from the exception vectors and fully masked.
+//!
+//! A handler that interrupted user mode takes the big kernel lock before it
+//! touches kernel state and gives it back on its way out; handlers that can
+//! interrupt the kernel (timer in idle, IPIs) never take it.
 
 use crate::drivers::port::outb;
 use veridian_syscall::signal::{SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
@@ -10,11 +15,15 @@ use x86_64::structures::idt::{InterruptDescriptorTable, InterruptStackFrame, Pag
 use super::gdt::DOUBLE_FAULT_IST;
 
 pub const TIMER_VECTOR: u8 = 32;
+/// Wakes an idle CPU to look at the run queue.
+pub const RESCHEDULE_VECTOR: u8 = 0xF0;
+/// Asks a CPU to flush its TLB ([`crate::smp::flush_others`]).
+pub const TLB_FLUSH_VECTOR: u8 = 0xF1;
 
 static IDT: spin::Once<InterruptDescriptorTable> = spin::Once::new();
 
-/// Builds and loads the IDT, remaps the PIC and unmasks only the timer.
-pub fn init() {
+/// Builds the IDT (once) and loads it on this CPU.
+pub fn load() {
     let idt = IDT.call_once(|| {
         let mut idt = InterruptDescriptorTable::new();
         idt.divide_error.set_handler_fn(divide_error);
@@ -49,15 +58,19 @@ pub fn init() {
                 .set_handler_addr(x86_64::VirtAddr::new(super::entry::timer_entry_addr()));
         }
         for v in 33..48u8 {
-            idt[v].set_handler_fn(spurious_irq);
+            idt[v].set_handler_fn(spurious_pic_irq);
         }
+        idt[RESCHEDULE_VECTOR].set_handler_fn(reschedule_ipi);
+        idt[TLB_FLUSH_VECTOR].set_handler_fn(tlb_flush_ipi);
+        idt[super::apic::SPURIOUS_VECTOR].set_handler_fn(spurious_apic);
         idt
     });
     idt.load();
-    remap_pic();
 }
 
-fn remap_pic() {
+/// Moves the 8259 PIC's vectors to 32..48 and masks every line (the local
+/// APIC delivers the timer).
+pub fn disable_pic() {
     outb(0x20, 0x11);
     outb(0xA0, 0x11);
     outb(0x21, 32);
@@ -66,15 +79,8 @@ fn remap_pic() {
     outb(0xA1, 2);
     outb(0x21, 0x01);
     outb(0xA1, 0x01);
-    outb(0x21, 0xFE);
+    outb(0x21, 0xFF);
     outb(0xA1, 0xFF);
-}
-
-fn eoi(irq: u8) {
-    if irq >= 8 {
-        outb(0xA0, 0x20);
-    }
-    outb(0x20, 0x20);
 }
 
 fn from_user(frame: &InterruptStackFrame) -> bool {
@@ -84,6 +90,7 @@ fn from_user(frame: &InterruptStackFrame) -> bool {
 /// A user fault kills the process; a kernel fault stops the machine.
 fn fault(name: &str, frame: &InterruptStackFrame, signal: i32, detail: u64) {
     if from_user(frame) {
+        crate::smp::enter_kernel();
         crate::kprintln!(
             "veridian: pid {} {} at rip {:#x} (addr/code {:#x}): killed by signal {}",
             crate::task::current_pid(),
@@ -154,6 +161,7 @@ extern "x86-interrupt" fn double_fault(f: InterruptStackFrame, _c: u64) -> ! {
 extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErrorCode) {
     let addr = Cr2::read_raw();
     if from_user(&f) {
+        crate::smp::enter_kernel();
         let write = code.contains(PageFaultErrorCode::CAUSED_BY_WRITE);
         let ok = !code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) || {
             // Executing needs an executable region.
@@ -164,8 +172,10 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
                 .unwrap_or(false)
         };
         if ok && crate::task::current_mm().lock().handle_fault(addr, write) {
+            crate::smp::leave_kernel();
             return;
         }
+        crate::smp::leave_kernel();
     }
     if !from_user(&f) || crate::log::enabled(7) {
         crate::kprintln!(
@@ -182,20 +192,33 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
 /// for a fatal or handled signal before returning to user mode.
 #[no_mangle]
 extern "C" fn timer_from_user(f: &mut super::entry::TrapFrame) {
-    eoi(0);
+    super::apic::eoi();
+    crate::smp::enter_kernel();
     crate::time::tick();
     crate::task::sched::preempt();
     crate::syscall::before_user_return(f);
 }
 
-/// Timer tick that interrupted the kernel's idle loop.
+/// Timer tick that interrupted the kernel: its idle loop, or a wait for
+/// the big kernel lock. The tick's work is left to the lock's next holder.
 #[no_mangle]
 extern "C" fn timer_from_kernel() {
-    eoi(0);
-    crate::time::tick();
+    super::apic::eoi();
 }
 
-extern "x86-interrupt" fn spurious_irq(_f: InterruptStackFrame) {
+extern "x86-interrupt" fn reschedule_ipi(_f: InterruptStackFrame) {
+    super::apic::eoi();
+}
+
+extern "x86-interrupt" fn tlb_flush_ipi(_f: InterruptStackFrame) {
+    crate::mm::paging::flush_all();
+    crate::smp::tlb_flushed();
+    super::apic::eoi();
+}
+
+extern "x86-interrupt" fn spurious_apic(_f: InterruptStackFrame) {}
+
+extern "x86-interrupt" fn spurious_pic_irq(_f: InterruptStackFrame) {
     outb(0xA0, 0x20);
     outb(0x20, 0x20);
 }

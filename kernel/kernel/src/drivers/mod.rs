@@ -1,6 +1,9 @@
-//! Device drivers: UARTs, PCI config access, virtio-blk, virtio-net, power-off.
+//! Device drivers: ACPI's processor list, UARTs, PCI config access, virtio-blk, virtio-net, power-off.
 
-// The drivers that program I/O ports or hand memory to devices (DMA).
+// The drivers that program I/O ports, hand memory to devices (DMA) or
+// read firmware tables in physical memory.
+#[allow(unsafe_code)]
+pub mod acpi;
 #[allow(unsafe_code)]
 pub mod pci;
 #[allow(unsafe_code)]

@@ -44,7 +44,7 @@ impl Table {
         assert!(i < 512);
         // SAFETY: `self.0` is a page-table page in the direct map (the
         // type's invariant) and `i` is in it; page tables are only accessed
-        // through `Table`, one single-CPU, non-preempted access at a time.
+        // through `Table`, one access at a time under the big kernel lock (`crate::smp`).
         unsafe { (phys_to_virt(self.0) as *const u64).add(i).read_volatile() }
     }
 
@@ -169,8 +169,15 @@ fn invlpg(va: u64) {
     x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(va));
 }
 
-/// Switches to the page tables rooted at `pml4`.
+/// Loads the kernel's own tables on this CPU (an idle CPU keeps no user
+/// address space loaded, so none is freed under it).
+pub fn activate_kernel() {
+    activate(kernel_pml4());
+}
+
+/// Switches this CPU to the page tables rooted at `pml4`.
 fn activate(pml4: u64) {
+    crate::smp::set_active_root(pml4);
     let (cur, _) = Cr3::read();
     if cur.start_address().as_u64() != pml4 {
         // SAFETY: `pml4` is the kernel's root or an `AddressSpace`'s, whose
@@ -220,6 +227,24 @@ impl AddressSpace {
         current_root() == self.pml4.0
     }
 
+    /// After a change to the entry of `va`: drops its stale translation
+    /// from every CPU that has this space loaded.
+    fn flush_page(&self, va: u64) {
+        if self.is_current() {
+            invlpg(va);
+        }
+        crate::smp::flush_others(self.pml4.0);
+    }
+
+    /// After changes to many entries: flushes every CPU that has this
+    /// space loaded.
+    fn flush(&self) {
+        if self.is_current() {
+            flush_all();
+        }
+        crate::smp::flush_others(self.pml4.0);
+    }
+
     /// The leaf entry for `va`, creating intermediate tables if `create`.
     fn leaf(&mut self, va: u64, create: bool) -> Option<Leaf> {
         if va >= USER_END {
@@ -252,7 +277,6 @@ impl AddressSpace {
 
     /// [`Self::map`] with a frame reference the caller gives up.
     fn map_raw(&mut self, va: u64, pa: u64, flags: F) -> Result<(), ()> {
-        let cur = self.is_current();
         let Some(e) = self.leaf(va, true) else {
             release(pa);
             return Err(());
@@ -261,9 +285,7 @@ impl AddressSpace {
         e.set((pa & ADDR_MASK) | (flags | F::PRESENT).bits());
         if old & F::PRESENT.bits() != 0 {
             release(old);
-            if cur {
-                invlpg(va);
-            }
+            self.flush_page(va);
         }
         Ok(())
     }
@@ -324,14 +346,11 @@ impl AddressSpace {
 
     /// Replaces the flags of a mapped page.
     pub fn set_flags(&mut self, va: u64, flags: F) {
-        let cur = self.is_current();
         if let Some(e) = self.leaf(va, false) {
             let v = e.get();
             if v & F::PRESENT.bits() != 0 {
                 e.set((v & ADDR_MASK) | (flags | F::PRESENT).bits());
-                if cur {
-                    invlpg(va);
-                }
+                self.flush_page(va);
             }
         }
     }
@@ -440,8 +459,8 @@ impl AddressSpace {
             *e = 0;
             n += 1;
         });
-        if n > 0 && self.is_current() {
-            flush_all();
+        if n > 0 {
+            self.flush();
         }
     }
 
@@ -464,9 +483,7 @@ impl AddressSpace {
             }
             leaf.set(e);
         }
-        if self.is_current() {
-            flush_all();
-        }
+        self.flush();
         Ok(())
     }
 
@@ -476,9 +493,7 @@ impl AddressSpace {
             let flags = upd(F::from_bits_truncate(*e));
             *e = (*e & ADDR_MASK) | (flags | F::PRESENT).bits();
         });
-        if self.is_current() {
-            flush_all();
-        }
+        self.flush();
     }
 
     /// A copy-on-write clone (fork). `None` when out of frames.
@@ -504,9 +519,7 @@ impl AddressSpace {
                 break;
             }
         }
-        if self.is_current() {
-            flush_all();
-        }
+        self.flush();
         if ok {
             Some(child)
         } else {
@@ -541,9 +554,7 @@ impl AddressSpace {
             release(l4.get(i4));
             l4.set(i4, 0);
         }
-        if self.is_current() {
-            flush_all();
-        }
+        self.flush();
     }
 }
 

@@ -97,14 +97,19 @@ pub fn sched_getaffinity(pid: u64, size: u64, mask: u64) -> KResult {
         return Err(Errno::EINVAL);
     }
     let mut b = alloc::vec![0u8; size.min(128) as usize];
-    b[0] = 1;
+    for cpu in 0..crate::smp::online().min(b.len() * 8) {
+        b[cpu / 8] |= 1 << (cpu % 8);
+    }
     UserSlice::<Out>::new(mask, b.len()).write(&b)?;
     Ok(b.len() as u64)
 }
 
-/// getcpu: always CPU 0, node 0.
+/// getcpu: the CPU the caller runs on, node 0.
 pub fn getcpu(cpu: u64, node: u64) -> KResult {
-    for p in [cpu, node].into_iter().filter_map(UserPtr::<u32>::non_null) {
+    if let Some(p) = UserPtr::<u32>::non_null(cpu) {
+        p.write(&(crate::smp::cpu() as u32))?;
+    }
+    if let Some(p) = UserPtr::<u32>::non_null(node) {
         p.write(&0)?;
     }
     Ok(0)

@@ -83,6 +83,10 @@ impl ProcessInfo for KernelProcs {
         }
     }
 
+    fn cpu_count(&self) -> u32 {
+        crate::smp::online() as u32
+    }
+
     fn cpu_model(&self) -> Vec<u8> {
         b"VeridianOS virtual x86_64 CPU".to_vec()
     }

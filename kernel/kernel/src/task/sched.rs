@@ -1,46 +1,64 @@
-//! Round-robin scheduler for one CPU. The kernel itself is not preempted:
-//! it runs with interrupts disabled and gives up the CPU only by blocking;
-//! user mode is preempted by the timer. Blocking primitives: [`WaitQueue`]
-//! and timed sleeps.
+//! Round-robin scheduler over every CPU: one run queue, a current task per
+//! CPU. The kernel itself is not preempted: it runs with interrupts
+//! disabled under the big kernel lock ([`crate::smp`]) and gives up the CPU
+//! only by blocking; user mode is preempted by the timer. A CPU with nothing
+//! to run switches to its idle context ([`idle_loop`], on the stack the CPU
+//! booted on), so a blocked task's kernel stack is never in use while
+//! another CPU may resume it. Blocking primitives: [`WaitQueue`] and timed
+//! sleeps.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 
 use super::{State, Task};
 use crate::arch::cpu;
-use crate::arch::entry::{self, Context};
+use crate::arch::entry::{self, Context, FpuState};
+use crate::smp::{self, MAX_CPUS};
 
 struct Sched {
-    current: Option<Arc<Task>>,
+    current: [Option<Arc<Task>>; MAX_CPUS],
     runq: VecDeque<Arc<Task>>,
     sleepers: Vec<Arc<Task>>,
-    /// The last task that exited, dropped once we run on another stack.
-    reap: Option<Arc<Task>>,
+    /// The last task that exited on each CPU, dropped once that CPU runs
+    /// on another stack.
+    reap: [Option<Arc<Task>>; MAX_CPUS],
 }
 
-/// Tick at which the running task got the CPU.
-static SLICE_START: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+/// When the task running on each CPU got it (monotonic ns).
+static SLICE_START: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
 static SCHED: Mutex<Sched> = Mutex::new(Sched {
-    current: None,
+    current: [const { None }; MAX_CPUS],
     runq: VecDeque::new(),
     sleepers: Vec::new(),
-    reap: None,
+    reap: [const { None }; MAX_CPUS],
 });
 
+/// Each CPU's idle context (made on first use).
+static IDLE_CTX: spin::Once<Vec<Context>> = spin::Once::new();
+
+fn idle_ctx(cpu: usize) -> &'static Context {
+    &IDLE_CTX.call_once(|| {
+        (0..MAX_CPUS)
+            .map(|_| Context::new(FpuState::initial()))
+            .collect()
+    })[cpu]
+}
+
 pub fn current() -> Arc<Task> {
-    SCHED
-        .lock()
-        .current
-        .clone()
-        .expect("called from task context")
+    try_current().expect("called from task context")
 }
 
 pub fn try_current() -> Option<Arc<Task>> {
-    SCHED.lock().current.clone()
+    SCHED.lock().current[smp::cpu()].clone()
+}
+
+fn make_runnable(t: Arc<Task>) {
+    SCHED.lock().runq.push_back(t);
+    smp::kick_idle_cpu();
 }
 
 /// Makes a blocked (or new) task runnable.
@@ -49,21 +67,20 @@ pub fn wake(t: &Arc<Task>) {
     if *st == State::Blocked {
         *st = State::Runnable;
         drop(st);
-        SCHED.lock().runq.push_back(t.clone());
+        make_runnable(t.clone());
     }
 }
 
 /// Queues a new task.
 pub fn spawn(t: Arc<Task>) {
     *t.state.lock() = State::Runnable;
-    SCHED.lock().runq.push_back(t);
+    make_runnable(t);
 }
 
-/// Leaves the boot stack for the first task; never returns.
+/// Queues the first task and makes the boot CPU idle until it runs.
 pub fn start(first: Arc<Task>) -> ! {
-    SCHED.lock().current = Some(first.clone());
-    enter(&first);
-    entry::enter_first(&first.ctx)
+    spawn(first);
+    idle_loop()
 }
 
 /// Loads a task's CPU context other than its stack.
@@ -74,25 +91,66 @@ fn enter(t: &Arc<Task>) {
     entry::set_kernel_stack(t.kstack_top());
 }
 
+/// The next runnable task from the run queue.
+fn pop_runnable() -> Option<Arc<Task>> {
+    loop {
+        let n = SCHED.lock().runq.pop_front()?;
+        if *n.state.lock() == State::Runnable {
+            return Some(n);
+        }
+    }
+}
+
+/// Makes `next` this CPU's task and switches from the context `from` to
+/// it; returns when `from` runs again.
+fn switch_to(from: *const Context, next: Arc<Task>) {
+    let me = smp::cpu();
+    enter(&next);
+    SLICE_START[me].store(crate::time::monotonic_ns(), Ordering::Relaxed);
+    SCHED.lock().current[me] = Some(next.clone());
+    let to = &next.ctx as *const Context;
+    // `next` stays alive through `current`.
+    drop(next);
+    entry::switch_context(from, to);
+    drop_reaped();
+}
+
+/// Drops the task that exited on this CPU, now that it runs elsewhere.
+fn drop_reaped() {
+    let dead = SCHED.lock().reap[smp::cpu()].take();
+    drop(dead);
+}
+
+/// A CPU's loop when no task runs on it: run whatever is runnable, else
+/// give the kernel lock back and halt until an interrupt. Entered by each
+/// CPU once, holding the kernel lock; never returns.
+pub fn idle_loop() -> ! {
+    let me = smp::cpu();
+    loop {
+        crate::time::tick();
+        if let Some(next) = pop_runnable() {
+            switch_to(idle_ctx(me), next);
+            continue;
+        }
+        crate::mm::paging::activate_kernel();
+        smp::set_idle(true);
+        smp::leave_kernel();
+        cpu::idle();
+        smp::enter_kernel();
+        smp::set_idle(false);
+    }
+}
+
 /// Switches to the next runnable task; returns when the current task runs
 /// again. If nothing is runnable and the current task may not continue,
-/// idles until an interrupt makes something runnable.
+/// this CPU goes idle.
 pub fn schedule() {
     let cur = current();
-    let next = loop {
-        let n = SCHED.lock().runq.pop_front();
-        match n {
-            Some(t) if *t.state.lock() == State::Runnable => break t,
-            Some(_) => continue,
-            None => {
-                if *cur.state.lock() == State::Runnable {
-                    return;
-                }
-                cpu::idle();
-            }
-        }
-    };
-    if Arc::ptr_eq(&next, &cur) {
+    let next = pop_runnable();
+    if next.is_none() && *cur.state.lock() == State::Runnable {
+        return;
+    }
+    if next.as_ref().is_some_and(|n| Arc::ptr_eq(n, &cur)) {
         return;
     }
     cur.ctx.save_fpu();
@@ -100,39 +158,39 @@ pub fn schedule() {
         x86_64::registers::model_specific::FsBase::read().as_u64(),
         Ordering::Relaxed,
     );
-    enter(&next);
-    SLICE_START.store(crate::time::ticks(), Ordering::Relaxed);
+    let me = smp::cpu();
     {
         let mut s = SCHED.lock();
-        s.current = Some(next.clone());
+        s.current[me] = None;
         if *cur.state.lock() == State::Dead {
-            s.reap = Some(cur.clone());
+            s.reap[me] = Some(cur.clone());
         }
     }
-    // Both tasks stay alive across the switch: `cur` through `reap` or the
-    // task table, `next` through `current`.
-    let (from, to) = (&cur.ctx as *const Context, &next.ctx as *const Context);
-    drop(next);
+    // `cur` stays alive across the switch through `reap` or the task table.
+    let from = &cur.ctx as *const Context;
     drop(cur);
-    entry::switch_context(from, to);
+    match next {
+        Some(next) => switch_to(from, next),
+        None => {
+            entry::switch_context(from, idle_ctx(me));
+            drop_reaped();
+        }
+    }
 }
 
 /// Timer preemption of user mode.
 pub fn preempt() {
-    if crate::time::ticks().wrapping_sub(SLICE_START.load(Ordering::Relaxed))
-        < crate::time::SLICE_TICKS
-    {
+    let me = smp::cpu();
+    let ran = crate::time::monotonic_ns().saturating_sub(SLICE_START[me].load(Ordering::Relaxed));
+    if ran < crate::time::SLICE_NS {
         super::exit::check_pending_kill();
         return;
     }
-    let cur = current();
     let others = !SCHED.lock().runq.is_empty();
     if others {
-        SCHED.lock().runq.push_back(cur.clone());
-        drop(cur);
+        let cur = current();
+        SCHED.lock().runq.push_back(cur);
         schedule();
-    } else {
-        drop(cur);
     }
     super::exit::check_pending_kill();
 }
