@@ -142,9 +142,9 @@ pub fn flush_others(root: u64) {
     if !asked {
         return;
     }
-    for c in 0..n {
+    for (c, pending) in TLB_PENDING.iter().enumerate().take(n) {
         let mut spins = 0u64;
-        while TLB_PENDING[c].load(Ordering::SeqCst) {
+        while pending.load(Ordering::SeqCst) {
             spins += 1;
             if spins == 1 << 32 {
                 crate::fatal(format_args!("CPU {} does not answer a TLB flush", c));
