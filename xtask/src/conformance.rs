@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use veridian_run::cpus::Cpus;
+
 use crate::toolchain::Toolchain;
 use crate::{paths, progress};
 
@@ -302,12 +304,18 @@ pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Out
 /// Runs the suite inside VeridianOS, each program through `veridian-run`
 /// (one boot per program, over a scratch overlay of the rootfs), the socket
 /// program `conf-net` included.
-pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Vec<Outcome>> {
+pub fn run_in_veridian(
+    tc: &Toolchain,
+    bin_dir: &Path,
+    accel: &str,
+    cpus: Cpus,
+) -> Result<Vec<Outcome>> {
     let runner = tc.dir.join("bin/veridian-run");
     let mut outcomes = Vec::new();
     for program in PROGRAMS {
         let mut cmd = Command::new(&runner);
         cmd.args(["--accel", accel, "--timeout", "300"])
+            .args(["--cpus", &cpus.to_string()])
             .arg(bin_dir.join(program.bin))
             .args(program.args)
             .env_clear()

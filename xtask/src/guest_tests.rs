@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use veridian_run::bundle::percent_encode;
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::toolchain::Toolchain;
@@ -40,8 +41,15 @@ impl Boot {
 
 /// Boots `kernel` over `disk` with init running `words` (percent-encoded
 /// onto the command line).
-pub fn boot(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel) -> Result<Boot> {
-    boot_with(kernel, disk, words, name, accel, false)
+pub fn boot(
+    kernel: &Path,
+    disk: &Path,
+    words: &[&str],
+    name: &str,
+    accel: Accel,
+    cpus: Cpus,
+) -> Result<Boot> {
+    boot_with(kernel, disk, words, name, accel, cpus, false)
 }
 
 /// [`boot`], optionally with a virtio-net NIC on QEMU's user-mode network.
@@ -51,6 +59,7 @@ fn boot_with(
     words: &[&str],
     name: &str,
     accel: Accel,
+    cpus: Cpus,
     user_net: bool,
 ) -> Result<Boot> {
     let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
@@ -60,6 +69,7 @@ fn boot_with(
         cmdline: format!("init=/sbin/init -- {}", encoded.join(" ")),
         disks: vec![disk.to_path_buf()],
         memory_mb: 1024,
+        cpus,
         accel,
         log: log_path.clone(),
         extra_serials: vec![],
@@ -88,13 +98,14 @@ fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
 }
 
 /// "std links": std-links prints its line and exits 0 inside VeridianOS.
-pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     let b = boot(
         kernel,
         &overlay(rootfs, "std-links")?,
         &["/usr/local/bin/std-links"],
         "std-links",
         accel,
+        cpus,
     )?;
     ensure!(
         b.status()? == 0,
@@ -112,7 +123,13 @@ pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
 
 /// A file written inside VeridianOS is in the image after power-off
 /// (read back on the host with `mkfs-blockfs cat`).
-pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> Result<()> {
+pub fn persistence(
+    kernel: &Path,
+    rootfs: &Path,
+    mkfs: &Path,
+    accel: Accel,
+    cpus: Cpus,
+) -> Result<()> {
     let dir = paths::veridian_build_dir().join("guest-tests");
     fs::create_dir_all(&dir)?;
     let raw = dir.join("persist.img");
@@ -124,7 +141,14 @@ pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> R
     ensure!(status.success(), "cannot copy {}", rootfs.display());
     let token = format!("written inside VeridianOS {}", std::process::id());
     let script = format!("echo {token} > /tmp/persist.txt");
-    let b = boot(kernel, &raw, &["/bin/sh", "-c", &script], "persist", accel)?;
+    let b = boot(
+        kernel,
+        &raw,
+        &["/bin/sh", "-c", &script],
+        "persist",
+        accel,
+        cpus,
+    )?;
     ensure!(
         b.status()? == 0,
         "sh exited {}; log {}",
@@ -155,7 +179,7 @@ pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> R
 
 /// virtio-net: busybox wget in the guest fetches a page from a server on
 /// the host's loopback (10.0.2.2 through QEMU's user-mode network).
-pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
@@ -179,6 +203,7 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()
         &["/bin/wget", "-q", "-O", "-", &url],
         "virtio-net",
         accel,
+        cpus,
         true,
     )?;
     ensure!(
@@ -205,13 +230,14 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()
 }
 
 /// Debian's busybox-static (a foreign glibc-static binary) as /bin/sh.
-pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     let b = boot(
         kernel,
         &overlay(rootfs, "busybox")?,
         &["/bin/sh", "-c", "echo ok; ls /; cat /etc/os-release"],
         "busybox",
         accel,
+        cpus,
     )?;
     ensure!(
         b.status()? == 0,
@@ -344,12 +370,13 @@ pub fn conformance_rows(
     tc: &Toolchain,
     bin_dir: &Path,
     accel: Accel,
+    cpus: Cpus,
 ) -> Result<Vec<(String, Result<()>)>> {
     let accel_name = match accel.resolve() {
         Accel::Kvm => "kvm",
         _ => "tcg",
     };
-    Ok(conformance::run_in_veridian(tc, bin_dir, accel_name)?
+    Ok(conformance::run_in_veridian(tc, bin_dir, accel_name, cpus)?
         .into_iter()
         .map(|o| {
             let name = format!("conformance in VeridianOS: {} ({} checks)", o.bin, o.checks);

@@ -31,6 +31,7 @@ mod verify;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::time::Duration;
+use veridian_run::cpus::CpusArg;
 use veridian_run::qemu::Accel;
 
 #[derive(Parser)]
@@ -98,6 +99,9 @@ enum Command {
         /// Accelerator for the tests that boot VeridianOS (TCG: dependable here).
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        /// Virtual CPUs of the guest tests (the SMP rows boot at 1, 2 and 4 whatever this is).
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// The main job: build everything, run the checks, print the verification table.
     Verify {
@@ -123,6 +127,8 @@ enum Command {
         /// Parallel jobs of the toolchain builds (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// Build target/veridian/veridian-uefi.img: a GPT disk whose EFI system
     /// partition holds GRUB and the kernel (starting init's shell on the serial console).
@@ -139,6 +145,8 @@ enum Command {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// Run the test suites of the crates.io corpus (ecosystem/Cargo.toml)
     /// inside VeridianOS and print a table per crate.
@@ -168,6 +176,8 @@ enum Command {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// Benchmarks, as ratios against an anchor measured in the same run.
     Bench {
@@ -185,6 +195,8 @@ enum BenchKind {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// `veridian-run hello` vs hello run natively.
     Runner {
@@ -196,6 +208,8 @@ enum BenchKind {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// The hosted rustc and cargo compiling the same sources inside VeridianOS
     /// and inside Debian's Linux kernel (needs the hosted toolchain built).
@@ -209,6 +223,8 @@ enum BenchKind {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
 }
 
@@ -244,7 +260,7 @@ fn main() -> Result<()> {
             let tc = toolchain::build(false)?;
             test::report(lint::rows(&tc))
         }
-        Command::Test { accel } => test::run(accel),
+        Command::Test { accel, cpus } => test::run(accel, cpus.cpus),
         Command::Ecosystem { crates, from_logs } => ecosystem::run(&crates, from_logs),
         Command::Verify {
             accel,
@@ -254,6 +270,7 @@ fn main() -> Result<()> {
             boot,
             quick,
             jobs,
+            cpus,
         } => verify::run(&verify::Options {
             accel,
             verbose,
@@ -262,6 +279,7 @@ fn main() -> Result<()> {
             boot,
             quick,
             jobs: selfhost::jobs(jobs),
+            cpus: cpus.cpus,
         }),
         Command::Uefi => run::build_uefi_image().map(|_| ()),
         Command::CrashTest {
@@ -270,29 +288,43 @@ fn main() -> Result<()> {
             ops,
             boot_check,
             accel,
+            cpus,
         } => crash::run(&crash::Options {
             rounds,
             seed,
             ops,
             boot_check,
             accel,
+            cpus: cpus.cpus,
         }),
         Command::Run {
             persist,
             boot,
             accel,
-        } => run::interactive(persist, boot, accel),
+            cpus,
+        } => run::interactive(persist, boot, accel, cpus.cpus),
         Command::Bench {
-            which: BenchKind::Boot { rounds, accel },
-        } => bench::boot(rounds.max(1), accel),
+            which:
+                BenchKind::Boot {
+                    rounds,
+                    accel,
+                    cpus,
+                },
+        } => bench::boot(rounds.max(1), accel, cpus.cpus),
         Command::Bench {
             which: BenchKind::Runner { rounds },
         } => bench::runner(rounds.max(1)),
         Command::Bench {
-            which: BenchKind::Net { accel },
-        } => bench_net::net(accel),
+            which: BenchKind::Net { accel, cpus },
+        } => bench_net::net(accel, cpus.cpus),
         Command::Bench {
-            which: BenchKind::Compile { runs, jobs, accel },
-        } => bench_compile::compile(runs.max(1), jobs.max(1), accel),
+            which:
+                BenchKind::Compile {
+                    runs,
+                    jobs,
+                    accel,
+                    cpus,
+                },
+        } => bench_compile::compile(runs.max(1), jobs.max(1), accel, cpus.cpus),
     }
 }
