@@ -28,7 +28,7 @@ pub struct Boot {
 }
 
 impl Boot {
-    fn status(&self) -> Result<u8> {
+    pub fn status(&self) -> Result<u8> {
         match self.exit {
             VmExit::Status(s) => Ok(s),
             ref other => bail!(
@@ -49,7 +49,20 @@ pub fn boot(
     accel: Accel,
     cpus: Cpus,
 ) -> Result<Boot> {
-    boot_with(kernel, disk, words, name, accel, cpus, false)
+    boot_with(kernel, disk, words, name, accel, cpus, false, BOOT_LIMIT)
+}
+
+/// [`boot`] with its own time limit for the whole boot.
+pub fn boot_limited(
+    kernel: &Path,
+    disk: &Path,
+    words: &[&str],
+    name: &str,
+    accel: Accel,
+    cpus: Cpus,
+    limit: Duration,
+) -> Result<Boot> {
+    boot_with(kernel, disk, words, name, accel, cpus, false, limit)
 }
 
 /// [`boot`], optionally with a virtio-net NIC on QEMU's user-mode network.
@@ -61,6 +74,7 @@ fn boot_with(
     accel: Accel,
     cpus: Cpus,
     user_net: bool,
+    limit: Duration,
 ) -> Result<Boot> {
     let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
     let log_path = paths::log_dir().join(format!("guest-{name}.log"));
@@ -78,7 +92,7 @@ fn boot_with(
         user_net,
     };
     let mut log = String::new();
-    let exit = vm.run(BOOT_LIMIT, |line| {
+    let exit = vm.run(limit, |line| {
         log.push_str(line);
         log.push('\n');
         Watch::Continue
@@ -91,7 +105,7 @@ fn boot_with(
 }
 
 /// A scratch overlay of the rootfs for one test.
-fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
+pub fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
     let dir = paths::veridian_build_dir().join("guest-tests");
     fs::create_dir_all(&dir)?;
     verify::qcow2_overlay(rootfs, &dir.join(format!("{name}.qcow2")))
@@ -205,6 +219,7 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) 
         accel,
         cpus,
         true,
+        BOOT_LIMIT,
     )?;
     ensure!(
         b.status()? == 0,

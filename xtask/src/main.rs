@@ -22,6 +22,7 @@ mod rootfs;
 mod run;
 mod selfhost;
 mod setup;
+mod smp;
 mod target_checks;
 mod test;
 mod toolchain;

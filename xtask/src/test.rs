@@ -194,6 +194,7 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel, cpus: Cpus) -> Vec<(Strin
         Ok(more) => rows.extend(more),
         Err(e) => rows.push(("conformance in VeridianOS".into(), Err(e))),
     }
+    rows.extend(crate::smp::rows(&kernel, &image, accel));
     rows
 }
 
