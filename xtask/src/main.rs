@@ -104,6 +104,13 @@ enum Command {
         #[command(flatten)]
         cpus: CpusArg,
     },
+    /// The SMP rows of `cargo xtask test` alone: VeridianOS at -smp 1, 2
+    /// and 4, each boot running the conformance suite and smp-stress.
+    Smp {
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+    },
     /// The main job: build everything, run the checks, print the verification table.
     Verify {
         /// Accelerator: TCG is the dependable default here (KVM is nested on this kind of machine).
@@ -262,6 +269,12 @@ fn main() -> Result<()> {
             test::report(lint::rows(&tc))
         }
         Command::Test { accel, cpus } => test::run(accel, cpus.cpus),
+        Command::Smp { accel } => {
+            let tc = toolchain::build(false)?;
+            let kernel = kernel::build()?;
+            let image = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
+            test::report(smp::rows(&kernel, &image, accel))
+        }
         Command::Ecosystem { crates, from_logs } => ecosystem::run(&crates, from_logs),
         Command::Verify {
             accel,
