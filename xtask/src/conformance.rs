@@ -195,15 +195,15 @@ fn run_one(bin_dir: &Path, program: &Program) -> Result<Outcome> {
 }
 
 /// What a finished child printed, and how it ended.
-struct Finished {
-    status: std::process::ExitStatus,
-    stdout: String,
-    stderr: String,
+pub struct Finished {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Runs `cmd` with `stdin` fed in and its output captured; `None` if it ran
 /// past `limit` (then it was killed).
-fn run_piped(cmd: &mut Command, stdin: &str, limit: Duration) -> Result<Option<Finished>> {
+pub fn run_piped(cmd: &mut Command, stdin: &str, limit: Duration) -> Result<Option<Finished>> {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

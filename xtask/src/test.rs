@@ -88,6 +88,13 @@ pub fn run(accel: Accel, cpus: Cpus) -> Result<()> {
         }
         Err(e) => record("conformance on host: build", Err(e)),
     }
+    match conformance::build(&tc) {
+        Ok(bin_dir) => record(
+            "smp-stress on host: PASS, cpus= as this host has",
+            crate::smp::on_host(&bin_dir),
+        ),
+        Err(e) => record("smp-stress on host: build", Err(e)),
+    }
     for (name, result) in guest_rows(&tc, accel, cpus) {
         record(&name, result);
     }

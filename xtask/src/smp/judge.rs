@@ -92,6 +92,28 @@ pub fn conformance(log: &str) -> Result<usize> {
     Ok(PROGRAMS.len())
 }
 
+/// smp-stress's own verdict from its output and exit status (None: it did
+/// not finish): its last marker must be `SMP-STRESS: PASS` and the status
+/// 0. Returns the CPU count it printed (`SMP-STRESS: cpus=<n>`).
+pub fn stress_output(stdout: &str, status: Option<i32>) -> Result<u32> {
+    let markers: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("SMP-STRESS: "))
+        .collect();
+    let last = markers.last().copied().unwrap_or("no SMP-STRESS line");
+    ensure!(
+        status == Some(0) && last.starts_with("SMP-STRESS: PASS"),
+        "{last} ({})",
+        status.map_or("did not finish".into(), |s| format!("status {s}"))
+    );
+    let seen: u32 = markers
+        .iter()
+        .find_map(|l| l.strip_prefix("SMP-STRESS: cpus=")?.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no SMP-STRESS: cpus=<n> line"))?;
+    ensure!(seen >= 1, "available_parallelism() gave {seen}");
+    Ok(seen)
+}
+
 /// What became of the CPU-count check.
 #[derive(Debug, PartialEq, Eq)]
 pub enum CpuCheck {
@@ -107,23 +129,7 @@ pub enum CpuCheck {
 pub fn stress(log: &str, requested: u32) -> Result<CpuCheck> {
     let runs = runs(log);
     let run = find(&runs, STRESS)?;
-    let markers: Vec<&str> = run
-        .text
-        .lines()
-        .filter(|l| l.starts_with("SMP-STRESS: "))
-        .collect();
-    let last = markers.last().copied().unwrap_or("no SMP-STRESS line");
-    ensure!(
-        run.status == Some(0) && last.starts_with("SMP-STRESS: PASS"),
-        "{last} ({})",
-        run.status
-            .map_or("did not finish".into(), |s| format!("status {s}"))
-    );
-    let seen: u32 = markers
-        .iter()
-        .find_map(|l| l.strip_prefix("SMP-STRESS: cpus=")?.trim().parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no SMP-STRESS: cpus=<n> line"))?;
-    ensure!(seen >= 1, "available_parallelism() gave {seen}");
+    let seen = stress_output(&run.text, run.status)?;
     match kernel_cpus(log) {
         None => Ok(CpuCheck::Uniprocessor { seen }),
         Some(online) => {

@@ -5,8 +5,11 @@
 //! requested one only once the kernel reports SMP support (its
 //! `veridian: <k> CPUs online` line); a uniprocessor kernel gets a note.
 
+mod host;
 mod judge;
 pub mod script;
+
+pub use host::on_host;
 
 use anyhow::{ensure, Result};
 use std::path::Path;
