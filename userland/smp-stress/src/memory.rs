@@ -15,7 +15,7 @@ const CHURN_PAGES: usize = 8;
 const CHURN_ROUNDS: usize = 150;
 const TOUCH_PAGES: usize = 16;
 /// Upper bound of a toucher's passes (it stops earlier once the churners are done).
-const TOUCH_PASSES: u64 = 100_000;
+const TOUCH_PASSES: u64 = 1_000_000;
 
 pub fn map_churn() -> Outcome {
     let churners = THREADS / 2;
