@@ -49,7 +49,13 @@ pub fn boot(
     accel: Accel,
     cpus: Cpus,
 ) -> Result<Boot> {
-    boot_with(kernel, disk, words, name, accel, cpus, false, BOOT_LIMIT)
+    let machine = Machine {
+        accel,
+        cpus,
+        user_net: false,
+        limit: BOOT_LIMIT,
+    };
+    boot_with(kernel, disk, words, name, machine)
 }
 
 /// [`boot`] with its own time limit for the whole boot.
@@ -62,20 +68,40 @@ pub fn boot_limited(
     cpus: Cpus,
     limit: Duration,
 ) -> Result<Boot> {
-    boot_with(kernel, disk, words, name, accel, cpus, false, limit)
+    let machine = Machine {
+        accel,
+        cpus,
+        user_net: false,
+        limit,
+    };
+    boot_with(kernel, disk, words, name, machine)
 }
 
-/// [`boot`], optionally with a virtio-net NIC on QEMU's user-mode network.
+/// How a test guest is booted.
+#[derive(Clone, Copy)]
+struct Machine {
+    accel: Accel,
+    cpus: Cpus,
+    /// A virtio-net NIC on QEMU's user-mode network.
+    user_net: bool,
+    /// For the whole boot.
+    limit: Duration,
+}
+
+/// [`boot`] on the machine described.
 fn boot_with(
     kernel: &Path,
     disk: &Path,
     words: &[&str],
     name: &str,
-    accel: Accel,
-    cpus: Cpus,
-    user_net: bool,
-    limit: Duration,
+    machine: Machine,
 ) -> Result<Boot> {
+    let Machine {
+        accel,
+        cpus,
+        user_net,
+        limit,
+    } = machine;
     let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
     let log_path = paths::log_dir().join(format!("guest-{name}.log"));
     let vm = Vm {
@@ -216,10 +242,12 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) 
         &overlay(rootfs, "virtio-net")?,
         &["/bin/wget", "-q", "-O", "-", &url],
         "virtio-net",
-        accel,
-        cpus,
-        true,
-        BOOT_LIMIT,
+        Machine {
+            accel,
+            cpus,
+            user_net: true,
+            limit: BOOT_LIMIT,
+        },
     )?;
     ensure!(
         b.status()? == 0,
