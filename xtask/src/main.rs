@@ -342,3 +342,42 @@ fn main() -> Result<()> {
         } => bench_compile::compile(runs.max(1), jobs.max(1), accel, cpus.cpus),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command that boots VeridianOS takes `--cpus N`.
+    #[test]
+    fn booting_commands_take_cpus() {
+        for args in [
+            &["test"][..],
+            &["verify"],
+            &["run"],
+            &["crash-test"],
+            &["bench", "boot"],
+            &["bench", "net"],
+            &["bench", "compile"],
+        ] {
+            let argv = ["xtask"].iter().chain(args).chain(&["--cpus", "3"]);
+            let cli =
+                Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?} --cpus 3: {e}"));
+            let cpus = match cli.command {
+                Command::Test { cpus, .. }
+                | Command::Verify { cpus, .. }
+                | Command::Run { cpus, .. }
+                | Command::CrashTest { cpus, .. }
+                | Command::Bench {
+                    which:
+                        BenchKind::Boot { cpus, .. }
+                        | BenchKind::Net { cpus, .. }
+                        | BenchKind::Compile { cpus, .. },
+                } => cpus.cpus,
+                _ => panic!("{args:?} parsed as another command"),
+            };
+            assert_eq!(cpus.get(), 3, "{args:?}");
+            let zero = ["xtask"].iter().chain(args).chain(&["--cpus", "0"]);
+            assert!(Cli::try_parse_from(zero).is_err(), "{args:?} --cpus 0");
+        }
+    }
+}
