@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::{conformance, kernel, linux_guest, paths, rootfs, toolchain, verify};
@@ -67,7 +68,7 @@ fn boot_once(vm: &Vm) -> Result<(Duration, Duration)> {
 }
 
 /// `cargo xtask bench boot`.
-pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
+pub fn boot(rounds: usize, accel: Accel, cpus: Cpus) -> Result<()> {
     let accel = accel.resolve();
     let tc = toolchain::build(false)?;
     let bin_dir = conformance::build(&tc)?;
@@ -83,6 +84,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
         cmdline: linux_guest::CMDLINE.into(),
         disks: vec![],
         memory_mb: 512,
+        cpus,
         accel,
         log: dir.join("linux-boot.log"),
         extra_serials: vec![],
@@ -102,6 +104,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
                     &dir.join("bench-overlay.qcow2"),
                 )?],
                 memory_mb: 512,
+                cpus,
                 accel,
                 log: dir.join("veridian-boot.log"),
                 extra_serials: vec![],
@@ -128,7 +131,7 @@ pub fn boot(rounds: usize, accel: Accel) -> Result<()> {
         }
         println!("  round {round}/{rounds} done");
     }
-    println!("\nboot benchmark ({accel:?}, -m 512M, {rounds} rounds, medians; QEMU start -> hello's line):");
+    println!("\nboot benchmark ({accel:?}, -m 512M, {cpus} CPU(s), {rounds} rounds, medians; QEMU start -> hello's line):");
     println!(
         "  {:<28} {:>12} {:>14}",
         "guest", "to hello", "to power-off"

@@ -15,6 +15,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 use std::time::Duration;
 
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::{kernel, linux_guest, paths, rootfs, selfhost, toolchain, verify};
@@ -36,7 +37,7 @@ const STEPS: &[(&str, &str)] = &[
 type Samples = BTreeMap<String, Vec<f64>>;
 
 /// `cargo xtask bench compile`.
-pub fn compile(runs: u32, jobs: u32, accel: Accel) -> Result<()> {
+pub fn compile(runs: u32, jobs: u32, accel: Accel, cpus: Cpus) -> Result<()> {
     let accel = accel.resolve();
     let tree = selfhost::chain::existing_hosted_toolchain().context(
         "bench compile needs the VeridianOS-hosted rustc and cargo: run `cargo xtask verify` \
@@ -57,6 +58,7 @@ pub fn compile(runs: u32, jobs: u32, accel: Accel) -> Result<()> {
         cmdline: format!("console=ttyS0 quiet panic=-1 rdinit={DRIVER} -- {args}"),
         disks: vec![],
         memory_mb: MEMORY_MB,
+        cpus,
         accel,
         log: dir.join("compile-linux.log"),
         extra_serials: vec![],
@@ -72,6 +74,7 @@ pub fn compile(runs: u32, jobs: u32, accel: Accel) -> Result<()> {
             &dir.join("compile-overlay.qcow2"),
         )?],
         memory_mb: MEMORY_MB,
+        cpus,
         accel,
         log: dir.join("compile-veridian.log"),
         extra_serials: vec![],
@@ -87,7 +90,7 @@ pub fn compile(runs: u32, jobs: u32, accel: Accel) -> Result<()> {
     println!("bench compile: Linux; log {}", linux.log.display());
     let on_linux = samples_of(&linux)?;
     println!(
-        "\ncompile benchmark ({accel:?}, 1 CPU, -m {MEMORY_MB}M, -j{jobs}, medians of {runs}; \
+        "\ncompile benchmark ({accel:?}, {cpus} CPU(s), -m {MEMORY_MB}M, -j{jobs}, medians of {runs}; \
          Linux reads the tree from RAM, VeridianOS from virtio-blk):"
     );
     println!(

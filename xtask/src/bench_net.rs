@@ -9,6 +9,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::{conformance, kernel, linux_guest, paths, rootfs, toolchain, verify};
@@ -80,7 +81,7 @@ fn initramfs(busybox: &Path, bench: &Path, out: &Path) -> Result<()> {
 }
 
 /// `cargo xtask bench net`.
-pub fn net(accel: Accel) -> Result<()> {
+pub fn net(accel: Accel, cpus: Cpus) -> Result<()> {
     let accel = accel.resolve();
     let tc = toolchain::build(false)?;
     let bin_dir = conformance::build(&tc)?;
@@ -97,6 +98,7 @@ pub fn net(accel: Accel) -> Result<()> {
         cmdline: linux_guest::CMDLINE.into(),
         disks: vec![],
         memory_mb: 512,
+        cpus,
         accel,
         log: dir.join("linux-net-bench.log"),
         extra_serials: vec![],
@@ -114,6 +116,7 @@ pub fn net(accel: Accel) -> Result<()> {
             &dir.join("net-bench-overlay.qcow2"),
         )?],
         memory_mb: 512,
+        cpus,
         accel,
         log: dir.join("veridian-net-bench.log"),
         extra_serials: vec![],
@@ -123,7 +126,7 @@ pub fn net(accel: Accel) -> Result<()> {
     };
     let (l_rtt, l_bulk) = run(&linux)?;
     let (v_rtt, v_bulk) = run(&veridian)?;
-    println!("\nnet benchmark ({accel:?}, -m 512M, one vCPU; 10k x 64-byte round trips, 100 MiB bulk, 127.0.0.1):");
+    println!("\nnet benchmark ({accel:?}, -m 512M, {cpus} CPU(s); 10k x 64-byte round trips, 100 MiB bulk, 127.0.0.1):");
     println!(
         "  {:<28} {:>14} {:>14}",
         "guest", "rtt (us)", "bulk (MiB/s)"

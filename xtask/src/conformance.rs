@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use veridian_run::cpus::Cpus;
+
 use crate::toolchain::Toolchain;
 use crate::{paths, progress};
 
@@ -193,15 +195,15 @@ fn run_one(bin_dir: &Path, program: &Program) -> Result<Outcome> {
 }
 
 /// What a finished child printed, and how it ended.
-struct Finished {
-    status: std::process::ExitStatus,
-    stdout: String,
-    stderr: String,
+pub struct Finished {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Runs `cmd` with `stdin` fed in and its output captured; `None` if it ran
 /// past `limit` (then it was killed).
-fn run_piped(cmd: &mut Command, stdin: &str, limit: Duration) -> Result<Option<Finished>> {
+pub fn run_piped(cmd: &mut Command, stdin: &str, limit: Duration) -> Result<Option<Finished>> {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -302,12 +304,18 @@ pub fn judge(program: &Program, ended: Ended, stdout: &str, stderr: &str) -> Out
 /// Runs the suite inside VeridianOS, each program through `veridian-run`
 /// (one boot per program, over a scratch overlay of the rootfs), the socket
 /// program `conf-net` included.
-pub fn run_in_veridian(tc: &Toolchain, bin_dir: &Path, accel: &str) -> Result<Vec<Outcome>> {
+pub fn run_in_veridian(
+    tc: &Toolchain,
+    bin_dir: &Path,
+    accel: &str,
+    cpus: Cpus,
+) -> Result<Vec<Outcome>> {
     let runner = tc.dir.join("bin/veridian-run");
     let mut outcomes = Vec::new();
     for program in PROGRAMS {
         let mut cmd = Command::new(&runner);
         cmd.args(["--accel", accel, "--timeout", "300"])
+            .args(["--cpus", &cpus.to_string()])
             .arg(bin_dir.join(program.bin))
             .args(program.args)
             .env_clear()

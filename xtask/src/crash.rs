@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm};
 
 use crate::{conformance, kernel, paths, progress, rootfs, toolchain};
@@ -40,6 +41,7 @@ pub struct Options {
     /// Boot every n-th crashed image as it is (0: never).
     pub boot_check: usize,
     pub accel: Accel,
+    pub cpus: Cpus,
 }
 
 /// Figures of a whole run.
@@ -110,7 +112,7 @@ pub fn run(opts: &Options) -> Result<()> {
 /// The short version for `cargo xtask test`: three rounds with a kill
 /// (at least one landing mid-workload), the first crashed image also
 /// booted.
-pub fn short(accel: Accel) -> Result<()> {
+pub fn short(accel: Accel, cpus: Cpus) -> Result<()> {
     let setup = prepare()?;
     let opts = Options {
         rounds: 3,
@@ -118,6 +120,7 @@ pub fn short(accel: Accel) -> Result<()> {
         ops: 150,
         boot_check: 3,
         accel,
+        cpus,
     };
     let s = rounds(&setup, &opts)?;
     if s.lost > 0
@@ -248,6 +251,7 @@ fn vm(setup: &Setup, opts: &Options, image: &Path, args: &str, log: &str) -> Vm 
         cmdline: format!("init=/sbin/init -- {args}"),
         disks: vec![image.to_path_buf()],
         memory_mb: 512,
+        cpus: opts.cpus,
         accel: opts.accel,
         log: setup.dir.join(log),
         extra_serials: vec![],

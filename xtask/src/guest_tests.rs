@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use veridian_run::bundle::percent_encode;
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::toolchain::Toolchain;
@@ -27,7 +28,7 @@ pub struct Boot {
 }
 
 impl Boot {
-    fn status(&self) -> Result<u8> {
+    pub fn status(&self) -> Result<u8> {
         match self.exit {
             VmExit::Status(s) => Ok(s),
             ref other => bail!(
@@ -40,19 +41,67 @@ impl Boot {
 
 /// Boots `kernel` over `disk` with init running `words` (percent-encoded
 /// onto the command line).
-pub fn boot(kernel: &Path, disk: &Path, words: &[&str], name: &str, accel: Accel) -> Result<Boot> {
-    boot_with(kernel, disk, words, name, accel, false)
-}
-
-/// [`boot`], optionally with a virtio-net NIC on QEMU's user-mode network.
-fn boot_with(
+pub fn boot(
     kernel: &Path,
     disk: &Path,
     words: &[&str],
     name: &str,
     accel: Accel,
-    user_net: bool,
+    cpus: Cpus,
 ) -> Result<Boot> {
+    let machine = Machine {
+        accel,
+        cpus,
+        user_net: false,
+        limit: BOOT_LIMIT,
+    };
+    boot_with(kernel, disk, words, name, machine)
+}
+
+/// [`boot`] with its own time limit for the whole boot.
+pub fn boot_limited(
+    kernel: &Path,
+    disk: &Path,
+    words: &[&str],
+    name: &str,
+    accel: Accel,
+    cpus: Cpus,
+    limit: Duration,
+) -> Result<Boot> {
+    let machine = Machine {
+        accel,
+        cpus,
+        user_net: false,
+        limit,
+    };
+    boot_with(kernel, disk, words, name, machine)
+}
+
+/// How a test guest is booted.
+#[derive(Clone, Copy)]
+struct Machine {
+    accel: Accel,
+    cpus: Cpus,
+    /// A virtio-net NIC on QEMU's user-mode network.
+    user_net: bool,
+    /// For the whole boot.
+    limit: Duration,
+}
+
+/// [`boot`] on the machine described.
+fn boot_with(
+    kernel: &Path,
+    disk: &Path,
+    words: &[&str],
+    name: &str,
+    machine: Machine,
+) -> Result<Boot> {
+    let Machine {
+        accel,
+        cpus,
+        user_net,
+        limit,
+    } = machine;
     let encoded: Vec<String> = words.iter().map(|w| percent_encode(w)).collect();
     let log_path = paths::log_dir().join(format!("guest-{name}.log"));
     let vm = Vm {
@@ -60,6 +109,7 @@ fn boot_with(
         cmdline: format!("init=/sbin/init -- {}", encoded.join(" ")),
         disks: vec![disk.to_path_buf()],
         memory_mb: 1024,
+        cpus,
         accel,
         log: log_path.clone(),
         extra_serials: vec![],
@@ -68,7 +118,7 @@ fn boot_with(
         user_net,
     };
     let mut log = String::new();
-    let exit = vm.run(BOOT_LIMIT, |line| {
+    let exit = vm.run(limit, |line| {
         log.push_str(line);
         log.push('\n');
         Watch::Continue
@@ -81,20 +131,21 @@ fn boot_with(
 }
 
 /// A scratch overlay of the rootfs for one test.
-fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
+pub fn overlay(rootfs: &Path, name: &str) -> Result<PathBuf> {
     let dir = paths::veridian_build_dir().join("guest-tests");
     fs::create_dir_all(&dir)?;
     verify::qcow2_overlay(rootfs, &dir.join(format!("{name}.qcow2")))
 }
 
 /// "std links": std-links prints its line and exits 0 inside VeridianOS.
-pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     let b = boot(
         kernel,
         &overlay(rootfs, "std-links")?,
         &["/usr/local/bin/std-links"],
         "std-links",
         accel,
+        cpus,
     )?;
     ensure!(
         b.status()? == 0,
@@ -112,7 +163,13 @@ pub fn std_links(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
 
 /// A file written inside VeridianOS is in the image after power-off
 /// (read back on the host with `mkfs-blockfs cat`).
-pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> Result<()> {
+pub fn persistence(
+    kernel: &Path,
+    rootfs: &Path,
+    mkfs: &Path,
+    accel: Accel,
+    cpus: Cpus,
+) -> Result<()> {
     let dir = paths::veridian_build_dir().join("guest-tests");
     fs::create_dir_all(&dir)?;
     let raw = dir.join("persist.img");
@@ -124,7 +181,14 @@ pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> R
     ensure!(status.success(), "cannot copy {}", rootfs.display());
     let token = format!("written inside VeridianOS {}", std::process::id());
     let script = format!("echo {token} > /tmp/persist.txt");
-    let b = boot(kernel, &raw, &["/bin/sh", "-c", &script], "persist", accel)?;
+    let b = boot(
+        kernel,
+        &raw,
+        &["/bin/sh", "-c", &script],
+        "persist",
+        accel,
+        cpus,
+    )?;
     ensure!(
         b.status()? == 0,
         "sh exited {}; log {}",
@@ -155,7 +219,7 @@ pub fn persistence(kernel: &Path, rootfs: &Path, mkfs: &Path, accel: Accel) -> R
 
 /// virtio-net: busybox wget in the guest fetches a page from a server on
 /// the host's loopback (10.0.2.2 through QEMU's user-mode network).
-pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let port = listener.local_addr()?.port();
@@ -178,8 +242,12 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()
         &overlay(rootfs, "virtio-net")?,
         &["/bin/wget", "-q", "-O", "-", &url],
         "virtio-net",
-        accel,
-        true,
+        Machine {
+            accel,
+            cpus,
+            user_net: true,
+            limit: BOOT_LIMIT,
+        },
     )?;
     ensure!(
         b.status()? == 0,
@@ -205,13 +273,14 @@ pub fn virtio_net_fetch(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()
 }
 
 /// Debian's busybox-static (a foreign glibc-static binary) as /bin/sh.
-pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel) -> Result<()> {
+pub fn busybox(kernel: &Path, rootfs: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     let b = boot(
         kernel,
         &overlay(rootfs, "busybox")?,
         &["/bin/sh", "-c", "echo ok; ls /; cat /etc/os-release"],
         "busybox",
         accel,
+        cpus,
     )?;
     ensure!(
         b.status()? == 0,
@@ -344,12 +413,13 @@ pub fn conformance_rows(
     tc: &Toolchain,
     bin_dir: &Path,
     accel: Accel,
+    cpus: Cpus,
 ) -> Result<Vec<(String, Result<()>)>> {
     let accel_name = match accel.resolve() {
         Accel::Kvm => "kvm",
         _ => "tcg",
     };
-    Ok(conformance::run_in_veridian(tc, bin_dir, accel_name)?
+    Ok(conformance::run_in_veridian(tc, bin_dir, accel_name, cpus)?
         .into_iter()
         .map(|o| {
             let name = format!("conformance in VeridianOS: {} ({} checks)", o.bin, o.checks);

@@ -22,6 +22,7 @@ mod rootfs;
 mod run;
 mod selfhost;
 mod setup;
+mod smp;
 mod target_checks;
 mod test;
 mod toolchain;
@@ -31,6 +32,7 @@ mod verify;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::time::Duration;
+use veridian_run::cpus::CpusArg;
 use veridian_run::qemu::Accel;
 
 #[derive(Parser)]
@@ -98,6 +100,16 @@ enum Command {
         /// Accelerator for the tests that boot VeridianOS (TCG: dependable here).
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        /// Virtual CPUs of the guest tests (the SMP rows boot at 1, 2 and 4 whatever this is).
+        #[command(flatten)]
+        cpus: CpusArg,
+    },
+    /// The SMP rows of `cargo xtask test` alone: VeridianOS at -smp 1, 2
+    /// and 4, each boot running the conformance suite and smp-stress.
+    Smp {
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
     },
     /// The main job: build everything, run the checks, print the verification table.
     Verify {
@@ -123,6 +135,8 @@ enum Command {
         /// Parallel jobs of the toolchain builds (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// Build target/veridian/veridian-uefi.img: a GPT disk whose EFI system
     /// partition holds GRUB and the kernel (starting init's shell on the serial console).
@@ -139,6 +153,8 @@ enum Command {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// Run the test suites of the crates.io corpus (ecosystem/Cargo.toml)
     /// inside VeridianOS and print a table per crate.
@@ -168,6 +184,8 @@ enum Command {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// Benchmarks, as ratios against an anchor measured in the same run.
     Bench {
@@ -185,6 +203,8 @@ enum BenchKind {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// `veridian-run hello` vs hello run natively.
     Runner {
@@ -196,6 +216,8 @@ enum BenchKind {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
     /// The hosted rustc and cargo compiling the same sources inside VeridianOS
     /// and inside Debian's Linux kernel (needs the hosted toolchain built).
@@ -209,6 +231,8 @@ enum BenchKind {
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
+        #[command(flatten)]
+        cpus: CpusArg,
     },
 }
 
@@ -244,7 +268,13 @@ fn main() -> Result<()> {
             let tc = toolchain::build(false)?;
             test::report(lint::rows(&tc))
         }
-        Command::Test { accel } => test::run(accel),
+        Command::Test { accel, cpus } => test::run(accel, cpus.cpus),
+        Command::Smp { accel } => {
+            let tc = toolchain::build(false)?;
+            let kernel = kernel::build()?;
+            let image = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
+            test::report(smp::rows(&kernel, &image, accel))
+        }
         Command::Ecosystem { crates, from_logs } => ecosystem::run(&crates, from_logs),
         Command::Verify {
             accel,
@@ -254,6 +284,7 @@ fn main() -> Result<()> {
             boot,
             quick,
             jobs,
+            cpus,
         } => verify::run(&verify::Options {
             accel,
             verbose,
@@ -262,6 +293,7 @@ fn main() -> Result<()> {
             boot,
             quick,
             jobs: selfhost::jobs(jobs),
+            cpus: cpus.cpus,
         }),
         Command::Uefi => run::build_uefi_image().map(|_| ()),
         Command::CrashTest {
@@ -270,29 +302,82 @@ fn main() -> Result<()> {
             ops,
             boot_check,
             accel,
+            cpus,
         } => crash::run(&crash::Options {
             rounds,
             seed,
             ops,
             boot_check,
             accel,
+            cpus: cpus.cpus,
         }),
         Command::Run {
             persist,
             boot,
             accel,
-        } => run::interactive(persist, boot, accel),
+            cpus,
+        } => run::interactive(persist, boot, accel, cpus.cpus),
         Command::Bench {
-            which: BenchKind::Boot { rounds, accel },
-        } => bench::boot(rounds.max(1), accel),
+            which:
+                BenchKind::Boot {
+                    rounds,
+                    accel,
+                    cpus,
+                },
+        } => bench::boot(rounds.max(1), accel, cpus.cpus),
         Command::Bench {
             which: BenchKind::Runner { rounds },
         } => bench::runner(rounds.max(1)),
         Command::Bench {
-            which: BenchKind::Net { accel },
-        } => bench_net::net(accel),
+            which: BenchKind::Net { accel, cpus },
+        } => bench_net::net(accel, cpus.cpus),
         Command::Bench {
-            which: BenchKind::Compile { runs, jobs, accel },
-        } => bench_compile::compile(runs.max(1), jobs.max(1), accel),
+            which:
+                BenchKind::Compile {
+                    runs,
+                    jobs,
+                    accel,
+                    cpus,
+                },
+        } => bench_compile::compile(runs.max(1), jobs.max(1), accel, cpus.cpus),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command that boots VeridianOS takes `--cpus N`.
+    #[test]
+    fn booting_commands_take_cpus() {
+        for args in [
+            &["test"][..],
+            &["verify"],
+            &["run"],
+            &["crash-test"],
+            &["bench", "boot"],
+            &["bench", "net"],
+            &["bench", "compile"],
+        ] {
+            let argv = ["xtask"].iter().chain(args).chain(&["--cpus", "3"]);
+            let cli =
+                Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?} --cpus 3: {e}"));
+            let cpus = match cli.command {
+                Command::Test { cpus, .. }
+                | Command::Verify { cpus, .. }
+                | Command::Run { cpus, .. }
+                | Command::CrashTest { cpus, .. }
+                | Command::Bench {
+                    which:
+                        BenchKind::Boot { cpus, .. }
+                        | BenchKind::Net { cpus, .. }
+                        | BenchKind::Compile { cpus, .. },
+                } => cpus.cpus,
+                _ => panic!("{args:?} parsed as another command"),
+            };
+            assert_eq!(cpus.get(), 3, "{args:?}");
+            let zero = ["xtask"].iter().chain(args).chain(&["--cpus", "0"]);
+            assert!(Cli::try_parse_from(zero).is_err(), "{args:?} --cpus 0");
+        }
     }
 }

@@ -39,6 +39,7 @@ const USERLAND_PROGRAMS: &[&str] = &[
     "net-bench",
     "native-build",
     "veridian-rustc-wrapper",
+    crate::smp::script::STRESS,
 ];
 
 /// The default image size: 2 GiB, room for the VeridianOS-hosted rustc,
@@ -209,6 +210,7 @@ fn stage(tc: &Toolchain, bin_dir: &Path, staging: &Path, rust_tree: Option<&Path
     fs::write(staging.join("etc/passwd"), PASSWD)?;
     fs::write(staging.join("etc/group"), GROUP)?;
     fs::write(staging.join("etc/hosts"), HOSTS)?;
+    stage_smp_script(staging)?;
     stage_verify_script(staging)
 }
 
@@ -234,6 +236,14 @@ fn stage_verify_script(staging: &Path) -> Result<()> {
         &script,
         criteria::script(|p| staging.join(p.trim_start_matches('/')).exists()),
     )?;
+    Ok(())
+}
+
+/// The SMP rows' script (conformance suite + smp-stress in one boot).
+fn stage_smp_script(staging: &Path) -> Result<()> {
+    let script = staging.join(crate::smp::script::SCRIPT_PATH.trim_start_matches('/'));
+    fs::create_dir_all(script.parent().expect("script has a folder"))?;
+    fs::write(&script, crate::smp::script::text())?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{decode_exit, Accel, Boot, Vm, VmExit};
 
 use crate::uefi::{self, BootMode};
@@ -25,12 +26,13 @@ Quit with `exit` or `poweroff` (init then powers off) or Ctrl-A X (QEMU).";
 
 /// The QEMU invocation `cargo xtask run` uses, with the rootfs disk given
 /// (an overlay or the image itself); the pty test drives the same command.
-pub fn shell_vm(kernel: &Path, disk: &Path, accel: Accel) -> Vm {
+pub fn shell_vm(kernel: &Path, disk: &Path, accel: Accel, cpus: Cpus) -> Vm {
     Vm {
         kernel: kernel.to_path_buf(),
         cmdline: SHELL_CMDLINE.into(),
         disks: vec![disk.to_path_buf()],
         memory_mb: 2048,
+        cpus,
         accel,
         log: paths::log_dir().join("run-serial.log"),
         extra_serials: vec![],
@@ -71,7 +73,7 @@ pub fn build_uefi_image() -> Result<PathBuf> {
 }
 
 /// `cargo xtask run`.
-pub fn interactive(persist: bool, mode: BootMode, accel: Accel) -> Result<()> {
+pub fn interactive(persist: bool, mode: BootMode, accel: Accel, cpus: Cpus) -> Result<()> {
     let (kernel, image) = kernel_and_rootfs()?;
     let dir = paths::veridian_build_dir().join("run");
     std::fs::create_dir_all(&dir)?;
@@ -85,7 +87,7 @@ pub fn interactive(persist: bool, mode: BootMode, accel: Accel) -> Result<()> {
     if !persist {
         println!("Changes go to a throw-away overlay; `cargo xtask run --persist` keeps them.");
     }
-    let status = shell_vm(&kernel, &disk, accel)
+    let status = shell_vm(&kernel, &disk, accel, cpus)
         .interactive_command(&boot)
         .status()
         .context("cannot start qemu-system-x86_64")?;
@@ -103,11 +105,11 @@ pub fn interactive(persist: bool, mode: BootMode, accel: Accel) -> Result<()> {
 /// `ID=veridian`; feeds `cat` an edited line and `^D`; interrupts `sleep`
 /// with `^C` (status 130); then `poweroff`, after which init syncs and
 /// exits 0 and the kernel powers off.
-pub fn pty_test(kernel: &Path, image: &Path, accel: Accel) -> Result<()> {
+pub fn pty_test(kernel: &Path, image: &Path, accel: Accel, cpus: Cpus) -> Result<()> {
     let dir = paths::veridian_build_dir().join("guest-tests/run-pty");
     std::fs::create_dir_all(&dir)?;
     let disk = verify::qcow2_overlay(image, &dir.join("root.qcow2"))?;
-    let qemu = shell_vm(kernel, &disk, accel).interactive_command(&Boot::Multiboot);
+    let qemu = shell_vm(kernel, &disk, accel, cpus).interactive_command(&Boot::Multiboot);
     let words: Vec<String> = std::iter::once(qemu.get_program())
         .chain(qemu.get_args())
         .map(|w| shell_quote(&w.to_string_lossy()))

@@ -4,6 +4,7 @@
 use anyhow::{bail, Result};
 use std::process::Command;
 
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::Accel;
 
 use crate::{
@@ -17,7 +18,12 @@ struct Row {
     result: Result<()>,
 }
 
-pub fn run(accel: Accel) -> Result<()> {
+/// `cpus`: the virtual CPUs of every guest test except the SMP rows, which
+/// boot at 1, 2 and 4 CPUs whatever it is.
+pub fn run(accel: Accel, cpus: Cpus) -> Result<()> {
+    // Guests booted by veridian-run through cargo (cargo test, the corpus)
+    // read the count from the environment; set before any thread starts.
+    std::env::set_var(veridian_run::cpus::ENV, cpus.to_string());
     let tc = toolchain::build(false)?;
     let mut rows = Vec::new();
     let mut record = |name: &str, result: Result<()>| {
@@ -82,7 +88,14 @@ pub fn run(accel: Accel) -> Result<()> {
         }
         Err(e) => record("conformance on host: build", Err(e)),
     }
-    for (name, result) in guest_rows(&tc, accel) {
+    match conformance::build(&tc) {
+        Ok(bin_dir) => record(
+            "smp-stress on host: PASS, cpus= as this host has",
+            crate::smp::on_host(&bin_dir),
+        ),
+        Err(e) => record("smp-stress on host: build", Err(e)),
+    }
+    for (name, result) in guest_rows(&tc, accel, cpus) {
         record(&name, result);
     }
 
@@ -108,7 +121,7 @@ pub fn report(rows: Vec<(String, Result<()>)>) -> Result<()> {
 }
 
 /// The tests that boot VeridianOS (each bounded in time).
-fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()>)> {
+fn guest_rows(tc: &toolchain::Toolchain, accel: Accel, cpus: Cpus) -> Vec<(String, Result<()>)> {
     let prepared = (|| -> Result<_> {
         let kernel = kernel::build()?;
         let image = rootfs::build(tc, rootfs::DEFAULT_SIZE_MB)?;
@@ -122,31 +135,31 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
     let mut rows = vec![
         (
             "VeridianOS: std links (println, File, Vec) inside the guest".to_string(),
-            guest_tests::std_links(&kernel, &image, accel),
+            guest_tests::std_links(&kernel, &image, accel, cpus),
         ),
         (
             "VeridianOS: a file written in the guest persists (mkfs-blockfs cat)".into(),
-            guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel),
+            guest_tests::persistence(&kernel, &image, &rootfs::build_mkfs_path(), accel, cpus),
         ),
         (
             "VeridianOS: crash rounds: QEMU killed mid-workload, fsck repairs, no synced data lost".into(),
-            crate::crash::short(accel),
+            crate::crash::short(accel, cpus),
         ),
         (
             "VeridianOS: busybox sh -c 'echo ok; ls /; cat /etc/os-release'".into(),
-            guest_tests::busybox(&kernel, &image, accel),
+            guest_tests::busybox(&kernel, &image, accel, cpus),
         ),
         (
             "VeridianOS: UEFI boot (OVMF, GRUB, Multiboot): init runs cat /etc/os-release".into(),
-            uefi::boot_test(&kernel, &image, accel),
+            uefi::boot_test(&kernel, &image, accel, cpus),
         ),
         (
             "VeridianOS: cargo xtask run's shell on a pty: echo, cat /etc/os-release, a cooked line, ^D, ^C, poweroff".into(),
-            run::pty_test(&kernel, &image, accel),
+            run::pty_test(&kernel, &image, accel, cpus),
         ),
         (
             "VeridianOS: virtio-net: busybox wget fetches from the host".into(),
-            guest_tests::virtio_net_fetch(&kernel, &image, accel),
+            guest_tests::virtio_net_fetch(&kernel, &image, accel, cpus),
         ),
         (
             "VeridianOS: cargo +veridian test through veridian-run".into(),
@@ -184,10 +197,11 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel) -> Vec<(String, Result<()
             guest_tests::runner_timeouts(tc, &bin_dir),
         ),
     ];
-    match guest_tests::conformance_rows(tc, &bin_dir, accel) {
+    match guest_tests::conformance_rows(tc, &bin_dir, accel, cpus) {
         Ok(more) => rows.extend(more),
         Err(e) => rows.push(("conformance in VeridianOS".into(), Err(e))),
     }
+    rows.extend(crate::smp::rows(&kernel, &image, accel));
     rows
 }
 

@@ -157,7 +157,12 @@ mod tests {
 /// Boots `kernel` from a UEFI image under OVMF over an overlay of `rootfs`,
 /// with init running `/bin/cat /etc/os-release`; passes when the file's
 /// `ID=veridian` line comes out and init exits 0.
-pub fn boot_test(kernel: &Path, rootfs: &Path, accel: veridian_run::qemu::Accel) -> Result<()> {
+pub fn boot_test(
+    kernel: &Path,
+    rootfs: &Path,
+    accel: veridian_run::qemu::Accel,
+    cpus: veridian_run::cpus::Cpus,
+) -> Result<()> {
     use veridian_run::qemu::{Vm, VmExit, Watch};
     let dir = crate::paths::veridian_build_dir().join("guest-tests/uefi");
     fs::create_dir_all(&dir)?;
@@ -173,6 +178,7 @@ pub fn boot_test(kernel: &Path, rootfs: &Path, accel: veridian_run::qemu::Accel)
             &dir.join("root.qcow2"),
         )?],
         memory_mb: 1024,
+        cpus,
         accel,
         log: log_path.clone(),
         extra_serials: vec![],

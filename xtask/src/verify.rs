@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use veridian_run::cpus::Cpus;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
 use crate::criteria::{self, Verdict};
@@ -30,6 +31,8 @@ pub struct Options {
     pub quick: bool,
     /// Parallel jobs of the toolchain builds.
     pub jobs: usize,
+    /// Virtual CPUs of the guest.
+    pub cpus: Cpus,
 }
 
 pub fn run(opts: &Options) -> Result<()> {
@@ -148,6 +151,7 @@ fn boot_and_run_criteria(
         cmdline,
         disks: vec![overlay],
         memory_mb,
+        cpus: opts.cpus,
         accel: opts.accel,
         log: log_path.clone(),
         extra_serials: vec![],
@@ -156,9 +160,10 @@ fn boot_and_run_criteria(
         user_net: false,
     };
     println!(
-        "\nbooting VeridianOS ({:?}, {:?}); serial log: {}",
+        "\nbooting VeridianOS ({:?}, {:?}, {} CPU(s)); serial log: {}",
         opts.accel.resolve(),
         opts.boot,
+        opts.cpus,
         log_path.display()
     );
     let started = Instant::now();

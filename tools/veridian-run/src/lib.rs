@@ -2,5 +2,6 @@
 //! `veridian-run` cargo runner.
 
 pub mod bundle;
+pub mod cpus;
 pub mod package;
 pub mod qemu;

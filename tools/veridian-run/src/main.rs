@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use veridian_run::bundle::Bundle;
+use veridian_run::cpus::CpusArg;
 use veridian_run::package;
 use veridian_run::qemu::{Accel, Vm, VmExit, Watch};
 
@@ -50,6 +51,8 @@ struct Args {
     /// Guest memory in MiB.
     #[arg(long, env = "VERIDIAN_MEMORY", default_value_t = 1024)]
     memory: u32,
+    #[command(flatten)]
+    cpus: CpusArg,
     /// The kernel image (default: from veridian-run.conf next to this program).
     #[arg(long, env = "VERIDIAN_KERNEL")]
     kernel: Option<PathBuf>,
@@ -163,6 +166,7 @@ fn run(args: Args) -> Result<u8> {
         cmdline: "init=/sbin/init -- --bundle /dev/vdb".into(),
         disks: vec![overlay, bundle_disk],
         memory_mb: args.memory,
+        cpus: args.cpus.cpus,
         accel: args.accel,
         log: log.clone(),
         extra_serials: vec![stdout_file.clone(), stderr_file.clone()],

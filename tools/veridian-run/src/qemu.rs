@@ -13,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::cpus::Cpus;
+
 /// The line the kernel prints before powering off with init's status. QEMU's
 /// exit code carries only 7 bits of it, so the line is the authority.
 pub const INIT_STATUS_LINE: &str = "veridian: init exited with status ";
@@ -71,6 +73,8 @@ pub struct Vm {
     /// Raw or qcow2 images attached as virtio-blk disks, in order.
     pub disks: Vec<PathBuf>,
     pub memory_mb: u32,
+    /// Virtual CPUs (`-smp`).
+    pub cpus: Cpus,
     pub accel: Accel,
     /// Where the COM1 log is kept.
     pub log: PathBuf,
@@ -159,6 +163,7 @@ impl Vm {
             cpu_model(self.accel),
         ])
         .args(["-m", &format!("{}M", self.memory_mb)])
+        .args(self.cpus.qemu_args())
         .args(["-display", "none", "-monitor", "none", "-no-reboot"]);
         match boot {
             Boot::Multiboot => {
@@ -425,6 +430,7 @@ mod tests {
             cmdline: "init=/sbin/init".into(),
             disks: vec!["root.img".into(), "scratch.qcow2".into()],
             memory_mb: 512,
+            cpus: Cpus::new(2).expect("valid"),
             accel: Accel::Tcg,
             log: "log".into(),
             extra_serials: vec!["out".into()],
@@ -439,6 +445,7 @@ mod tests {
             .collect();
         let joined = args.join(" ");
         assert!(joined.contains("-accel tcg"));
+        assert!(joined.contains("-smp 2"), "{joined}");
         assert!(joined.contains("-kernel k.elf -append init=/sbin/init"));
         assert!(joined.contains("file=root.img,if=none,id=disk0,format=raw"));
         assert!(joined.contains("file=scratch.qcow2,if=none,id=disk1,format=qcow2"));
@@ -453,6 +460,7 @@ mod tests {
             cmdline: "init=/sbin/init".into(),
             disks: vec!["root.img".into()],
             memory_mb: 512,
+            cpus: Cpus::new(2).expect("valid"),
             accel: Accel::Tcg,
             log: "log".into(),
             extra_serials: vec![],
@@ -472,6 +480,7 @@ mod tests {
             .collect::<Vec<_>>()
             .join(" ");
         assert!(!joined.contains("-kernel"), "{joined}");
+        assert!(joined.contains("-smp 2"), "{joined}");
         assert!(joined.contains("if=pflash,format=raw,readonly=on,file=CODE.fd"));
         assert!(joined.contains("if=pflash,format=raw,file=VARS.fd"));
         assert!(joined.contains("file=esp.img,format=raw,if=none,id=esp"));
