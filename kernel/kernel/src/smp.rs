@@ -19,12 +19,16 @@ use crate::arch::{apic, gdt, idt};
 pub const MAX_CPUS: usize = 16;
 const NOBODY: usize = usize::MAX;
 
-static NEXT_TICKET: AtomicU32 = AtomicU32::new(0);
-static NOW_SERVING: AtomicU32 = AtomicU32::new(0);
+/// The big kernel lock: the index of the CPU holding it, or [`NOBODY`].
 static HOLDER: AtomicUsize = AtomicUsize::new(NOBODY);
+/// CPUs halted in [`enter_kernel`] until the lock is given back (bit i =
+/// CPU i).
+static LOCK_SLEEPERS: AtomicU32 = AtomicU32::new(0);
 
 static ONLINE: AtomicUsize = AtomicUsize::new(1);
 static APIC_IDS: [AtomicU32; MAX_CPUS] = [const { AtomicU32::new(0) }; MAX_CPUS];
+/// Set by [`request_attention`]; see [`take_attention`].
+static ATTENTION: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 static IDLE: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 static TLB_PENDING: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 /// The page-table root each CPU has loaded.
@@ -40,26 +44,82 @@ pub fn online() -> usize {
     ONLINE.load(Ordering::Acquire)
 }
 
-/// Takes the big kernel lock (interrupts off; waiting with them briefly
-/// on, so that this CPU still answers TLB flushes and timer ticks).
+/// Takes the big kernel lock (interrupts off; waiting with them on, so
+/// that this CPU still answers TLB flushes and timer ticks).
+///
+/// Under QEMU the virtual CPUs are host threads, often more of them than
+/// host cores, so a waiter that spins takes host time from the holder.
+/// A waiter therefore spins only briefly, then halts until the holder's
+/// [`leave_kernel`] wakes it with an IPI (or its next timer tick does).
+/// Whichever waiter runs first takes the lock: a FIFO ticket lock would
+/// hand it to a waiter whose thread the host is not running, stalling
+/// every CPU (at `-smp 4` on 2 host cores the hostile suite's fork storm
+/// took minutes that way).
 pub fn enter_kernel() {
     let me = cpu();
     if HOLDER.load(Ordering::Relaxed) == me {
         crate::fatal(format_args!("CPU {} entered the kernel twice", me));
     }
-    let ticket = NEXT_TICKET.fetch_add(1, Ordering::Relaxed);
-    while NOW_SERVING.load(Ordering::Acquire) != ticket {
-        interrupts::enable();
-        core::hint::spin_loop();
-        interrupts::disable();
+    loop {
+        for _ in 0..LOCK_SPINS {
+            if try_take_lock(me) {
+                return;
+            }
+            interrupts::enable();
+            core::hint::spin_loop();
+            interrupts::disable();
+        }
+        // Registered before the last look, so that a release after that
+        // look sees this CPU and wakes it.
+        LOCK_SLEEPERS.fetch_or(1 << me, Ordering::SeqCst);
+        if HOLDER.load(Ordering::SeqCst) != NOBODY {
+            interrupts::enable_and_hlt();
+            interrupts::disable();
+        }
+        LOCK_SLEEPERS.fetch_and(!(1 << me), Ordering::SeqCst);
     }
-    HOLDER.store(me, Ordering::Relaxed);
 }
 
-/// Gives the big kernel lock back (on the way to user mode or idling).
+/// How often [`enter_kernel`] tries for the lock before it halts.
+const LOCK_SPINS: usize = 1000;
+
+fn try_take_lock(me: usize) -> bool {
+    HOLDER.load(Ordering::Relaxed) == NOBODY
+        && HOLDER
+            .compare_exchange(NOBODY, me, Ordering::SeqCst, Ordering::Relaxed)
+            .is_ok()
+}
+
+/// Gives the big kernel lock back (on the way to user mode or idling) and
+/// wakes one CPU halted waiting for it.
 pub fn leave_kernel() {
-    HOLDER.store(NOBODY, Ordering::Relaxed);
-    NOW_SERVING.fetch_add(1, Ordering::Release);
+    HOLDER.store(NOBODY, Ordering::SeqCst);
+    let sleepers = LOCK_SLEEPERS.load(Ordering::SeqCst);
+    if sleepers != 0 {
+        let c = sleepers.trailing_zeros() as usize;
+        apic::send_ipi(APIC_IDS[c].load(Ordering::Relaxed), idt::RESCHEDULE_VECTOR);
+    }
+}
+
+/// Asks CPU `c` to enter the kernel at its next timer tick, or at once
+/// when it is idle: something it runs or could run changed.
+fn request_attention(c: usize) {
+    ATTENTION[c].store(true, Ordering::SeqCst);
+}
+
+/// Asks every other CPU to look at its task at its next tick (a signal or
+/// kill may be for the task one of them runs).
+pub fn request_attention_everywhere() {
+    let me = cpu();
+    for c in (0..online()).filter(|&c| c != me) {
+        request_attention(c);
+    }
+}
+
+/// Whether someone asked this CPU to enter the kernel (and clears the
+/// request).
+pub fn take_attention() -> bool {
+    ATTENTION[cpu()].swap(false, Ordering::SeqCst)
 }
 
 /// The boot CPU's part: remembers its APIC id and takes the lock for the
@@ -114,6 +174,7 @@ pub fn kick_idle_cpu() {
     let me = cpu();
     for c in 0..online() {
         if c != me && IDLE[c].load(Ordering::SeqCst) {
+            request_attention(c);
             apic::send_ipi(APIC_IDS[c].load(Ordering::Relaxed), idt::RESCHEDULE_VECTOR);
             return;
         }

@@ -80,21 +80,33 @@ pub fn start_cpu_timer() {
     crate::arch::apic::start_timer(crate::arch::idt::TIMER_VECTOR, HZ);
 }
 
-/// A timer interrupt's system-wide work, at most once per [`TICK_NS`]
-/// whichever CPU's timer fired: wake sleepers whose time has come, fire
-/// alarms, run the network stack's timers, poll the console. Called with
-/// the big kernel lock held.
-pub fn tick() {
-    let now = monotonic_ns();
+/// Claims the system-wide tick due at `now`, without the kernel lock:
+/// true for one caller per [`TICK_NS`] whichever CPU's timer fired, and
+/// that caller then runs [`tick`] once it holds the lock.
+pub fn claim_tick(now: u64) -> bool {
     let last = LAST_TICK_NS.load(Ordering::Relaxed);
-    if now.saturating_sub(last) < TICK_NS * 9 / 10 {
-        return;
-    }
-    LAST_TICK_NS.store(now, Ordering::Relaxed);
+    now.saturating_sub(last) >= TICK_NS * 9 / 10
+        && LAST_TICK_NS
+            .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+}
+
+/// The system-wide work of a tick claimed at `now` ([`claim_tick`]): wake
+/// sleepers whose time has come, fire alarms, run the network stack's
+/// timers, poll the console. Called with the big kernel lock held.
+pub fn tick(now: u64) {
     crate::task::sched::wake_sleepers(now);
     crate::task::alarm::tick(now);
     crate::net::tick(now);
     crate::fs::devices::poll_console();
+}
+
+/// Runs [`tick`] if it is due and nobody claimed it (kernel lock held).
+pub fn tick_if_due() {
+    let now = monotonic_ns();
+    if claim_tick(now) {
+        tick(now);
+    }
 }
 
 fn cmos(reg: u8) -> u8 {

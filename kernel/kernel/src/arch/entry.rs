@@ -3,7 +3,8 @@
 //! tasks, and FPU/SSE state save/restore.
 //!
 //! Every path back to user mode goes through `trap_return`, which gives up
-//! the big kernel lock ([`crate::smp`]) before restoring user registers.
+//! the big kernel lock ([`crate::smp`]) before restoring user registers —
+//! except a timer tick that never took it (`trap_return_unlocked`).
 //! In the kernel GS keeps the user's base; the SYSCALL entry swaps in this
 //! CPU's [`SyscallScratch`] only for the few instructions that find the
 //! kernel stack.
@@ -115,6 +116,7 @@ syscall_entry:
 .global trap_return
 trap_return:
     call return_to_user
+trap_return_unlocked:
     pop %r15
     pop %r14
     pop %r13
@@ -157,7 +159,9 @@ timer_entry:
     mov %rsp, %rdi
     cld
     call timer_from_user
-    jmp trap_return
+    test %al, %al
+    jnz trap_return
+    jmp trap_return_unlocked
 1:
     push %rax
     push %rcx

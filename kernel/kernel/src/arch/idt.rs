@@ -188,15 +188,27 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
     fault("page fault", &f, SIGSEGV, addr);
 }
 
-/// Timer tick that interrupted user mode: may switch tasks, then checks
-/// for a fatal or handled signal before returning to user mode.
+/// Timer tick that interrupted user mode. Most ticks need nothing of the
+/// kernel (no CPU asked for this one's attention, another CPU has the
+/// system-wide tick, the slice is not over) and return at once; the others take the
+/// big kernel lock, may switch tasks, then check for a fatal or handled
+/// signal. Returns whether it took the lock (`trap_return` gives it back).
 #[no_mangle]
-extern "C" fn timer_from_user(f: &mut super::entry::TrapFrame) {
+extern "C" fn timer_from_user(f: &mut super::entry::TrapFrame) -> bool {
     super::apic::eoi();
+    let now = crate::time::monotonic_ns();
+    let tick = crate::time::claim_tick(now);
+    let wanted = tick || crate::smp::take_attention() || crate::task::sched::slice_over(now);
+    if !wanted {
+        return false;
+    }
     crate::smp::enter_kernel();
-    crate::time::tick();
+    if tick {
+        crate::time::tick(now);
+    }
     crate::task::sched::preempt();
     crate::syscall::before_user_return(f);
+    true
 }
 
 /// Timer tick that interrupted the kernel: its idle loop, or a wait for

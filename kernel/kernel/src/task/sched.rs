@@ -127,7 +127,7 @@ fn drop_reaped() {
 pub fn idle_loop() -> ! {
     let me = smp::cpu();
     loop {
-        crate::time::tick();
+        crate::time::tick_if_due();
         if let Some(next) = pop_runnable() {
             switch_to(idle_ctx(me), next);
             continue;
@@ -135,10 +135,37 @@ pub fn idle_loop() -> ! {
         crate::mm::paging::activate_kernel();
         smp::set_idle(true);
         smp::leave_kernel();
-        cpu::idle();
+        let tick = wait_for_work();
         smp::enter_kernel();
         smp::set_idle(false);
+        if let Some(now) = tick {
+            crate::time::tick(now);
+        }
     }
+}
+
+/// Halts (without the kernel lock) until this CPU is asked to look at the
+/// run queue, it claims the system-wide tick (`Some(now)`: the caller runs
+/// it), or a slice has passed: an idle CPU's timer interrupts mostly end
+/// here instead of in the kernel lock.
+fn wait_for_work() -> Option<u64> {
+    let since = crate::time::monotonic_ns();
+    loop {
+        cpu::idle();
+        let now = crate::time::monotonic_ns();
+        if crate::time::claim_tick(now) {
+            return Some(now);
+        }
+        if smp::take_attention() || now.saturating_sub(since) >= crate::time::SLICE_NS {
+            return None;
+        }
+    }
+}
+
+/// Whether the task on this CPU has used up its slice at `now` (read
+/// without the kernel lock).
+pub fn slice_over(now: u64) -> bool {
+    now.saturating_sub(SLICE_START[smp::cpu()].load(Ordering::Relaxed)) >= crate::time::SLICE_NS
 }
 
 /// Switches to the next runnable task; returns when the current task runs
@@ -180,9 +207,7 @@ pub fn schedule() {
 
 /// Timer preemption of user mode.
 pub fn preempt() {
-    let me = smp::cpu();
-    let ran = crate::time::monotonic_ns().saturating_sub(SLICE_START[me].load(Ordering::Relaxed));
-    if ran < crate::time::SLICE_NS {
+    if !slice_over(crate::time::monotonic_ns()) {
         super::exit::check_pending_kill();
         return;
     }
@@ -304,4 +329,5 @@ impl WaitQueue {
 pub fn interrupt(t: &Arc<Task>) {
     SCHED.lock().sleepers.retain(|s| !Arc::ptr_eq(s, t));
     wake(t);
+    smp::request_attention_everywhere();
 }

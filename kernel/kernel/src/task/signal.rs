@@ -78,8 +78,10 @@ pub fn post_info(pid: u32, target: Target, info: SigInfo) -> Result<(), Errno> {
     match outcome {
         PostOutcome::Kill => exit::terminate_process(pid, sig),
         PostOutcome::Queue { .. } => {
-            if let Some(t) = wake {
-                sched::interrupt(&t);
+            match wake {
+                Some(t) => sched::interrupt(&t),
+                // A thread running on another CPU takes it at its next tick.
+                None => crate::smp::request_attention_everywhere(),
             }
             // signalfd readers and their poll/epoll waiters.
             crate::wait::wake_key(crate::fs::signalfd::wait_key());
