@@ -4,8 +4,11 @@
 //! initramfs, so Linux reads its files from RAM), with the same QEMU
 //! settings: `rustc hello.rs`, `cargo build` of a small crate (blockfs, 13
 //! files) and of a medium one with its dependencies (mkfs-blockfs and 25
-//! crates from crates.io). The guest side is `native-build bench`, which
-//! prints one `BENCH <step> <jobs> <seconds>` line per run.
+//! crates from crates.io), the cargo steps at each `-j` asked (1 and the
+//! CPU count unless told). The guest side is `native-build bench`, which
+//! prints one `BENCH <step> <jobs> <seconds>` line per run. The table gives
+//! medians, the VeridianOS/Linux ratio per row and each guest's speed-up of
+//! the highest `-j` over `-j1`.
 
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
@@ -33,12 +36,36 @@ const STEPS: &[(&str, &str)] = &[
     ("cargo-medium", "cargo build (mkfs-blockfs + deps)"),
 ];
 
-/// Seconds per run, by step, from a guest's serial log.
-type Samples = BTreeMap<String, Vec<f64>>;
+/// Seconds per run, by step and `-j`, from a guest's serial log.
+type Samples = BTreeMap<(String, u32), Vec<f64>>;
+
+/// The goals the table is read against: VeridianOS no slower than Linux
+/// on every row, and the highest `-j` at least this much faster than
+/// `-j1` inside VeridianOS (with as many CPUs as jobs).
+const GOAL_RATIO: f64 = 1.0;
+const GOAL_SPEEDUP: f64 = 1.6;
+
+/// The `-j` values to measure: those asked, else 1 and the CPU count.
+fn jobs_to_run(asked: &[u32], cpus: Cpus) -> Vec<u32> {
+    let mut jobs = if asked.is_empty() {
+        vec![1, cpus.get()]
+    } else {
+        asked.to_vec()
+    };
+    jobs.sort_unstable();
+    jobs.dedup();
+    jobs
+}
 
 /// `cargo xtask bench compile`.
-pub fn compile(runs: u32, jobs: u32, accel: Accel, cpus: Cpus) -> Result<()> {
+pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus) -> Result<()> {
     let accel = accel.resolve();
+    let jobs = jobs_to_run(jobs, cpus);
+    let jobs_list = jobs
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let tree = selfhost::chain::existing_hosted_toolchain().context(
         "bench compile needs the VeridianOS-hosted rustc and cargo: run `cargo xtask verify` \
          (or `cargo xtask llvm` and `cargo xtask rustc`) first",
@@ -52,7 +79,7 @@ pub fn compile(runs: u32, jobs: u32, accel: Accel, cpus: Cpus) -> Result<()> {
     crate::progress::run_step("write the Linux guest's initramfs", || {
         initramfs_of_tree(&rootfs::staging_dir(), &initrd)
     })?;
-    let args = format!("bench {jobs} {runs}");
+    let args = format!("bench {jobs_list} {runs}");
     let linux = Vm {
         kernel: linux_guest::kernel()?,
         cmdline: format!("console=ttyS0 quiet panic=-1 rdinit={DRIVER} -- {args}"),
@@ -83,33 +110,86 @@ pub fn compile(runs: u32, jobs: u32, accel: Accel, cpus: Cpus) -> Result<()> {
         user_net: false,
     };
     println!(
-        "bench compile: VeridianOS ({runs} run(s) per step, -j{jobs}); log {}",
+        "bench compile: VeridianOS ({runs} run(s) per step, -j {jobs_list}); log {}",
         veridian.log.display()
     );
     let on_veridian = samples_of(&veridian)?;
     println!("bench compile: Linux; log {}", linux.log.display());
     let on_linux = samples_of(&linux)?;
     println!(
-        "\ncompile benchmark ({accel:?}, {cpus} CPU(s), -m {MEMORY_MB}M, -j{jobs}, medians of {runs}; \
+        "\ncompile benchmark ({accel:?}, {cpus} CPU(s), -m {MEMORY_MB}M, medians of {runs}; \
          Linux reads the tree from RAM, VeridianOS from virtio-blk):"
     );
-    println!(
-        "  {:<34} {:>12} {:>12} {:>8}",
+    print!("{}", table(&on_veridian, &on_linux, &jobs));
+    Ok(())
+}
+
+/// The table's rows: each step at each `-j` (rustc alone at 1), then the
+/// speed-up lines, then the goals.
+fn table(on_veridian: &Samples, on_linux: &Samples, jobs: &[u32]) -> String {
+    let mut out = format!(
+        "  {:<38} {:>12} {:>12} {:>8}\n",
         "step", "VeridianOS", "Linux", "ratio"
     );
+    let mut worst_ratio: Option<f64> = None;
     for (key, label) in STEPS {
-        let (v, l) = (median(on_veridian.get(*key)), median(on_linux.get(*key)));
-        let ratio = match (v, l) {
-            (Some(v), Some(l)) if l > 0.0 => format!("{:.2}", v / l),
-            _ => "-".into(),
-        };
-        println!(
-            "  {label:<34} {:>12} {:>12} {ratio:>8}",
-            seconds(v),
-            seconds(l)
+        let row_jobs: &[u32] = if *key == "rustc-hello" { &[1] } else { jobs };
+        for &j in row_jobs {
+            let get = |s: &Samples| median(s.get(&(key.to_string(), j)));
+            let (v, l) = (get(on_veridian), get(on_linux));
+            let ratio = match (v, l) {
+                (Some(v), Some(l)) if l > 0.0 => {
+                    worst_ratio = Some(worst_ratio.map_or(v / l, |w: f64| w.max(v / l)));
+                    format!("{:.2}", v / l)
+                }
+                _ => "-".into(),
+            };
+            let label = if *key == "rustc-hello" {
+                label.to_string()
+            } else {
+                format!("{label} -j{j}")
+            };
+            out += &format!(
+                "  {label:<38} {:>12} {:>12} {ratio:>8}\n",
+                seconds(v),
+                seconds(l)
+            );
+        }
+    }
+    let mut speedups = Vec::new();
+    if let (Some(&lo), Some(&hi)) = (jobs.first(), jobs.last()) {
+        if hi > lo {
+            out += &format!("  speed-up of -j{hi} over -j{lo}:\n");
+            for (key, label) in STEPS.iter().filter(|(k, _)| *k != "rustc-hello") {
+                let speedup = |s: &Samples| {
+                    let at = |j: u32| median(s.get(&(key.to_string(), j)));
+                    match (at(lo), at(hi)) {
+                        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+                        _ => None,
+                    }
+                };
+                let (v, l) = (speedup(on_veridian), speedup(on_linux));
+                speedups.extend(v);
+                let times = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.2}x"));
+                out += &format!("  {label:<38} {:>12} {:>12}\n", times(v), times(l));
+            }
+        }
+    }
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    if let Some(w) = worst_ratio {
+        out += &format!(
+            "  goal: VeridianOS/Linux <= {GOAL_RATIO:.1} on every row: {} (worst {w:.2})\n",
+            verdict(w <= GOAL_RATIO)
         );
     }
-    Ok(())
+    if let Some(least) = speedups.iter().copied().reduce(f64::min) {
+        out += &format!(
+            "  goal: -j{} at least {GOAL_SPEEDUP:.1}x faster than -j1 inside VeridianOS: {} (least {least:.2}x)\n",
+            jobs.last().copied().unwrap_or(1),
+            verdict(least >= GOAL_SPEEDUP)
+        );
+    }
+    out
 }
 
 fn seconds(s: Option<f64>) -> String {
@@ -130,9 +210,9 @@ fn samples_of(vm: &Vm) -> Result<Samples> {
     let mut samples = Samples::new();
     let mut done = false;
     let exit = vm.run(Duration::from_secs(4 * 3600), |line| {
-        if let Some((step, secs)) = parse_line(line) {
-            println!("  {step}: {secs:.2} s");
-            samples.entry(step).or_default().push(secs);
+        if let Some((step, jobs, secs)) = parse_line(line) {
+            println!("  {step} -j{jobs}: {secs:.2} s");
+            samples.entry((step, jobs)).or_default().push(secs);
         } else if line.trim_end().ends_with("BENCH done") {
             done = true;
             return Watch::Stop;
@@ -151,14 +231,14 @@ fn samples_of(vm: &Vm) -> Result<Samples> {
     Ok(samples)
 }
 
-/// `BENCH <step> <jobs> <seconds>` (the step keyed without the jobs).
-fn parse_line(line: &str) -> Option<(String, f64)> {
+/// `BENCH <step> <jobs> <seconds>`.
+fn parse_line(line: &str) -> Option<(String, u32, f64)> {
     let rest = &line[line.find("BENCH ")? + "BENCH ".len()..];
     let mut words = rest.split_whitespace();
     let step = words.next()?;
-    let _jobs: u32 = words.next()?.parse().ok()?;
+    let jobs: u32 = words.next()?.parse().ok()?;
     let secs: f64 = words.next()?.parse().ok()?;
-    Some((step.to_string(), secs))
+    Some((step.to_string(), jobs, secs))
 }
 
 /// A newc initramfs of the rootfs staging tree (files, folders, symlinks),
@@ -231,16 +311,51 @@ mod tests {
     fn bench_lines_parse() {
         assert_eq!(
             parse_line("BENCH cargo-small 2 12.500"),
-            Some(("cargo-small".into(), 12.5))
+            Some(("cargo-small".into(), 2, 12.5))
         );
         assert_eq!(
             parse_line("[   3.1] BENCH rustc-hello 1 4.000\r"),
-            Some(("rustc-hello".into(), 4.0))
+            Some(("rustc-hello".into(), 1, 4.0))
         );
         assert_eq!(parse_line("BENCH done"), None);
         assert_eq!(parse_line("nothing"), None);
         assert_eq!(median(Some(&vec![3.0, 1.0, 2.0])), Some(2.0));
         assert_eq!(median(Some(&vec![])), None);
+    }
+
+    #[test]
+    fn jobs_default_to_one_and_the_cpu_count() {
+        let two = Cpus::new(2).unwrap();
+        assert_eq!(jobs_to_run(&[], two), [1, 2]);
+        assert_eq!(jobs_to_run(&[], Cpus::ONE), [1]);
+        assert_eq!(jobs_to_run(&[4, 1, 4], two), [1, 4]);
+    }
+
+    #[test]
+    fn table_has_ratios_speedups_and_goals() {
+        let mut v = Samples::new();
+        let mut l = Samples::new();
+        for (step, j, secs_v, secs_l) in [
+            ("rustc-hello", 1, 4.0, 2.0),
+            ("cargo-small", 1, 10.0, 10.0),
+            ("cargo-small", 2, 5.0, 6.0),
+            ("cargo-medium", 1, 100.0, 50.0),
+            ("cargo-medium", 2, 80.0, 25.0),
+        ] {
+            v.insert((step.into(), j), vec![secs_v]);
+            l.insert((step.into(), j), vec![secs_l]);
+        }
+        let t = table(&v, &l, &[1, 2]);
+        assert!(t.contains("rustc hello.rs"), "{t}");
+        assert!(t.contains("cargo build (blockfs) -j2"), "{t}");
+        assert!(t.contains("3.20"), "medium -j2 ratio: {t}");
+        assert!(t.contains("2.00x"), "small speed-up: {t}");
+        assert!(t.contains("1.25x"), "medium speed-up: {t}");
+        assert!(
+            t.contains("<= 1.0 on every row: NOT met (worst 3.20)"),
+            "{t}"
+        );
+        assert!(t.contains("NOT met (least 1.25x)"), "{t}");
     }
 
     #[test]

@@ -225,9 +225,10 @@ enum BenchKind {
         /// Runs of each step (medians are reported).
         #[arg(long, default_value_t = 3)]
         runs: u32,
-        /// cargo's -j.
-        #[arg(long, default_value_t = 1)]
-        jobs: u32,
+        /// cargo's -j values, comma-separated, each a row of the table
+        /// [default: 1 and the CPU count].
+        #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Vec<u32>,
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
@@ -339,7 +340,7 @@ fn main() -> Result<()> {
                     accel,
                     cpus,
                 },
-        } => bench_compile::compile(runs.max(1), jobs.max(1), accel, cpus.cpus),
+        } => bench_compile::compile(runs.max(1), &jobs, accel, cpus.cpus),
     }
 }
 

@@ -1,5 +1,7 @@
-//! `native-build bench <jobs> <runs>`: the guest half of `cargo xtask bench
-//! compile`, the same binary inside VeridianOS and as a Linux guest's init.
+//! `native-build bench <jobs>[,<jobs>…] <runs>`: the guest half of `cargo
+//! xtask bench compile`, the same binary inside VeridianOS and as a Linux
+//! guest's init. `rustc hello.rs` runs `<runs>` times; each cargo step runs
+//! `<runs>` times at each `-j` value given.
 
 use std::fs;
 use std::path::Path;
@@ -14,12 +16,11 @@ const PROJECT: &str = "/usr/local/share/veridian/projects/mkfs-blockfs";
 const HELLO: &str = "/usr/local/share/veridian/hello.rs";
 const WORK: &str = "/tmp/bench";
 
-pub fn run(jobs: u32, runs: u32) -> Result<(), String> {
+pub fn run(jobs: &[u32], runs: u32) -> Result<(), String> {
     linux_init_setup()?;
     let _ = fs::remove_dir_all(WORK);
     let project = Path::new(WORK).join("mkfs-blockfs");
     copy_tree(Path::new(PROJECT), &project)?;
-    let jobs_arg = jobs.to_string();
     for _ in 0..runs {
         let start = Instant::now();
         let status = Command::new("/usr/local/bin/rustc")
@@ -33,25 +34,38 @@ pub fn run(jobs: u32, runs: u32) -> Result<(), String> {
         report("rustc-hello", 1, start.elapsed().as_secs_f64());
     }
     for (step, package) in [("cargo-small", "blockfs"), ("cargo-medium", "mkfs-blockfs")] {
-        for _ in 0..runs {
-            let _ = fs::remove_dir_all(project.join("target"));
-            let run = cargo(
-                &project,
-                &[
-                    "build",
-                    "--offline",
-                    "--locked",
-                    "-j",
-                    &jobs_arg,
-                    "-p",
-                    package,
-                ],
-            )?;
-            report(step, jobs, run.seconds);
+        for &j in jobs {
+            let jobs_arg = j.to_string();
+            for _ in 0..runs {
+                let _ = fs::remove_dir_all(project.join("target"));
+                let run = cargo(
+                    &project,
+                    &[
+                        "build",
+                        "--offline",
+                        "--locked",
+                        "-j",
+                        &jobs_arg,
+                        "-p",
+                        package,
+                    ],
+                )?;
+                report(step, j, run.seconds);
+            }
         }
     }
     println!("BENCH done");
     Ok(())
+}
+
+/// `1,2` → `[1, 2]`; every value at least 1.
+pub fn parse_jobs(list: &str) -> Result<Vec<u32>, String> {
+    list.split(',')
+        .map(|j| match j.parse::<u32>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("bench: bad jobs value {j:?} in {list:?}")),
+        })
+        .collect()
 }
 
 fn report(step: &str, jobs: u32, seconds: f64) {
@@ -95,4 +109,18 @@ fn mount(source: &str, target: &str, fstype: &str) -> Result<(), String> {
     decode(ret)
         .map(|_| ())
         .map_err(|e| format!("cannot mount {target}: errno {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_jobs;
+
+    #[test]
+    fn jobs_lists_parse() {
+        assert_eq!(parse_jobs("1,2"), Ok(vec![1, 2]));
+        assert_eq!(parse_jobs("4"), Ok(vec![4]));
+        assert!(parse_jobs("0").is_err());
+        assert!(parse_jobs("1,,2").is_err());
+        assert!(parse_jobs("two").is_err());
+    }
 }

@@ -10,10 +10,11 @@
 //!   recompiled, at least [`MIN_SPEEDUP`] times faster than the first build.
 //! - `native-build test <name>`: `cargo test --offline --locked` in the copy.
 //!
-//! - `native-build bench <jobs> <runs>`: the compile benchmark
+//! - `native-build bench <jobs>[,<jobs>...] <runs>`: the compile benchmark
 //!   (`cargo xtask bench compile`): `rustc hello.rs`, then `cargo build`
 //!   of a small crate (blockfs) and of a medium one with dependencies
-//!   (mkfs-blockfs), each `<runs>` times from a clean target folder, printing
+//!   (mkfs-blockfs), each `<runs>` times from a clean target folder at
+//!   each `-j` value, printing
 //!   `BENCH <step> <jobs> <seconds>` lines and `BENCH done`. It runs the same
 //!   way as the init of a Linux guest (an initramfs of the same tree), where
 //!   it first mounts /proc and /dev itself.
@@ -45,13 +46,14 @@ fn main() -> ExitCode {
         ["build", project] => build(Path::new(project)),
         ["rebuild", name, file] => rebuild(name, file),
         ["test", name] => test(name),
-        ["bench", jobs, runs] => match (jobs.parse(), runs.parse()) {
-            (Ok(jobs), Ok(runs)) => bench::run(jobs, runs),
-            _ => Err(format!("bench: bad jobs {jobs:?} or runs {runs:?}")),
+        ["bench", jobs, runs] => match (bench::parse_jobs(jobs), runs.parse()) {
+            (Ok(jobs), Ok(runs)) => bench::run(&jobs, runs),
+            (Err(e), _) => Err(e),
+            (_, Err(_)) => Err(format!("bench: bad runs {runs:?}")),
         },
         _ => Err(
             "usage: native-build build <project folder> | rebuild <name> <file> | test <name> \
-             | bench <jobs> <runs>"
+             | bench <jobs>[,<jobs>...] <runs>"
                 .into(),
         ),
     };
