@@ -150,7 +150,7 @@ fn guest_rows(tc: &toolchain::Toolchain, accel: Accel, cpus: Cpus) -> Vec<(Strin
             guest_tests::busybox(&kernel, &image, accel, cpus),
         ),
         (
-            "VeridianOS: UEFI boot (OVMF, GRUB, Multiboot): init runs cat /etc/os-release".into(),
+            "VeridianOS: UEFI boot (OVMF, GRUB, Multiboot) at -smp 2 or more: every CPU online, init runs cat /etc/os-release".into(),
             uefi::boot_test(&kernel, &image, accel, cpus),
         ),
         (

@@ -2,7 +2,8 @@
 //! GRUB for x86_64-efi (one standalone `BOOTX64.EFI` with its grub.cfg
 //! inside) and the kernel, which GRUB starts as the Multiboot 1 kernel it
 //! is (memory map and command line as under QEMU's `-kernel`); booted under
-//! Debian's OVMF. The kernel reads no ACPI table, so no RSDP is passed on.
+//! Debian's OVMF. Multiboot 1 passes no RSDP: the kernel finds it in the
+//! memory map's ACPI ranges.
 
 use anyhow::{bail, ensure, Context, Result};
 use std::fs;
@@ -154,9 +155,15 @@ mod tests {
     }
 }
 
-/// Boots `kernel` from a UEFI image under OVMF over an overlay of `rootfs`,
-/// with init running `/bin/cat /etc/os-release`; passes when the file's
-/// `ID=veridian` line comes out and init exits 0.
+/// The fewest CPUs the UEFI boot test gives the guest: under OVMF the
+/// kernel finds the ACPI tables (and so the other CPUs) only through the
+/// memory map, which one CPU would not show.
+pub const BOOT_TEST_MIN_CPUS: u32 = 2;
+
+/// Boots `kernel` from a UEFI image under OVMF over an overlay of `rootfs`
+/// with at least [`BOOT_TEST_MIN_CPUS`] CPUs, init running `/bin/cat
+/// /etc/os-release`; passes when the kernel brings every CPU online, the
+/// file's `ID=veridian` line comes out and init exits 0.
 pub fn boot_test(
     kernel: &Path,
     rootfs: &Path,
@@ -167,6 +174,7 @@ pub fn boot_test(
     let dir = crate::paths::veridian_build_dir().join("guest-tests/uefi");
     fs::create_dir_all(&dir)?;
     let cmdline = "init=/sbin/init -- /bin/cat /etc/os-release";
+    let cpus = cpus.max(veridian_run::cpus::Cpus::new(BOOT_TEST_MIN_CPUS).expect("a small count"));
     let disk = dir.join("uefi.img");
     build_image(kernel, cmdline, &disk)?;
     let log_path = crate::paths::log_dir().join("guest-uefi.log");
@@ -204,6 +212,12 @@ pub fn boot_test(
     ensure!(
         log.lines().any(|l| l.trim_end() == "ID=veridian"),
         "no ID=veridian line from /etc/os-release; log {}",
+        log_path.display()
+    );
+    let online = crate::smp::kernel_cpus(&log);
+    ensure!(
+        online == Some(cpus.get()),
+        "the kernel brought {online:?} CPUs online under UEFI, not {cpus}; log {}",
         log_path.display()
     );
     Ok(())

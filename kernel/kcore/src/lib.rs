@@ -7,8 +7,9 @@
 //! - [`vma`]: a process's region map (insert, split, protect, free-range
 //!   search) without the page tables behind it;
 //! - [`cmdline`]: the kernel command line;
-//! - [`multiboot`]: the Multiboot v1 memory map and command line, read
-//!   through a caller-supplied physical-memory reader;
+//! - [`acpi`]: where an ACPI root pointer may lie in a memory range;
+//! - [`multiboot`]: the Multiboot v1 memory map (RAM and ACPI ranges) and
+//!   command line, read through a caller-supplied physical-memory reader;
 //! - [`page`]: page size and rounding;
 //! - [`signal`]: pending sets, masks, the receiving thread and what posting
 //!   and delivering a signal do, the alternate signal stack.
@@ -19,6 +20,7 @@
 
 extern crate alloc;
 
+pub mod acpi;
 pub mod cmdline;
 pub mod elf;
 pub mod multiboot;

@@ -1,5 +1,5 @@
-//! The Multiboot v1 information block: the usable-RAM map and the kernel
-//! command line, read through a [`PhysRead`] so the parsing needs no
+//! The Multiboot v1 information block: the usable-RAM map, the regions
+//! holding ACPI tables and the kernel command line, read through a [`PhysRead`] so the parsing needs no
 //! access to physical memory of its own. Values from the block are used
 //! with checked arithmetic: a bad block gives fewer regions, not a panic.
 
@@ -9,6 +9,8 @@ pub const BOOTLOADER_MAGIC: u32 = 0x2BAD_B002;
 pub const MAX_REGIONS: usize = 32;
 /// Longest command line kept (bytes, without the NUL).
 pub const MAX_CMDLINE: usize = 4096;
+/// Most ACPI regions kept (firmware lists a handful).
+pub const MAX_ACPI_REGIONS: usize = 8;
 /// Most bytes of memory map read (real maps take a few hundred).
 pub const MAX_MMAP_LEN: u64 = 64 * 1024;
 
@@ -16,6 +18,9 @@ const FLAG_MEM: u32 = 1 << 0;
 const FLAG_CMDLINE: u32 = 1 << 2;
 const FLAG_MMAP: u32 = 1 << 6;
 const MMAP_AVAILABLE: u32 = 1;
+/// Memory-map types of ACPI tables: reclaimable after parsing, and NVS.
+const MMAP_ACPI_RECLAIMABLE: u32 = 3;
+const MMAP_ACPI_NVS: u32 = 4;
 
 /// Reads physical memory (bytes it cannot read come back as zeros).
 pub trait PhysRead {
@@ -34,6 +39,8 @@ pub struct Region {
 pub struct BootInfo {
     regions: [Region; MAX_REGIONS],
     nregions: usize,
+    acpi: [Region; MAX_ACPI_REGIONS],
+    nacpi: usize,
     cmdline: [u8; MAX_CMDLINE],
     cmdline_len: usize,
 }
@@ -42,6 +49,13 @@ impl BootInfo {
     /// Usable RAM, in the order of the memory map.
     pub fn regions(&self) -> &[Region] {
         &self.regions[..self.nregions]
+    }
+
+    /// The ranges the memory map marks as ACPI tables (reclaimable or
+    /// NVS): where UEFI firmware puts the RSDP, which it does not copy
+    /// to the BIOS areas.
+    pub fn acpi_regions(&self) -> &[Region] {
+        &self.acpi[..self.nacpi]
     }
 
     /// The command line's bytes (empty if there is none).
@@ -68,6 +82,8 @@ pub fn read(m: &mut impl PhysRead, info: u64) -> BootInfo {
     let mut bi = BootInfo {
         regions: [Region::default(); MAX_REGIONS],
         nregions: 0,
+        acpi: [Region::default(); MAX_ACPI_REGIONS],
+        nacpi: 0,
         cmdline: [0; MAX_CMDLINE],
         cmdline_len: 0,
     };
@@ -76,17 +92,25 @@ pub fn read(m: &mut impl PhysRead, info: u64) -> BootInfo {
         let len = (u32_at(m, info + 44) as u64).min(MAX_MMAP_LEN);
         let mut p = u32_at(m, info + 48) as u64;
         let end = p + len;
-        while p < end && bi.nregions < MAX_REGIONS {
+        while p < end {
             let size = u32_at(m, p) as u64;
             let base = u64_at(m, p + 4);
             let length = u64_at(m, p + 12);
             let kind = u32_at(m, p + 20);
-            if kind == MMAP_AVAILABLE && length > 0 {
-                bi.regions[bi.nregions] = Region {
-                    start: base,
-                    end: base.saturating_add(length),
-                };
+            let region = Region {
+                start: base,
+                end: base.saturating_add(length),
+            };
+            if length == 0 {
+                // Nothing to keep.
+            } else if kind == MMAP_AVAILABLE && bi.nregions < MAX_REGIONS {
+                bi.regions[bi.nregions] = region;
                 bi.nregions += 1;
+            } else if matches!(kind, MMAP_ACPI_RECLAIMABLE | MMAP_ACPI_NVS)
+                && bi.nacpi < MAX_ACPI_REGIONS
+            {
+                bi.acpi[bi.nacpi] = region;
+                bi.nacpi += 1;
             }
             p += size + 4;
         }
@@ -147,11 +171,14 @@ mod tests {
         let mut m = Mem(vec![0; 0x1000]);
         put(&mut m, 0x100, &(FLAG_MMAP | FLAG_CMDLINE).to_le_bytes());
         put(&mut m, 0x100 + 16, &0x800u32.to_le_bytes());
-        put(&mut m, 0x100 + 44, &(3 * 24u32).to_le_bytes());
+        put(&mut m, 0x100 + 44, &(6 * 24u32).to_le_bytes());
         put(&mut m, 0x100 + 48, &0x200u32.to_le_bytes());
         entry(&mut m, 0x200, 0, 0x9f000, 1);
         entry(&mut m, 0x218, 0xf0000, 0x10000, 2);
         entry(&mut m, 0x230, 0x100000, 0x1ff00000, 1);
+        entry(&mut m, 0x248, 0x7fb7e000, 0x4000, 3);
+        entry(&mut m, 0x260, 0x7fb82000, 0x0, 3);
+        entry(&mut m, 0x278, 0x7fbfe000, 0x2000, 4);
         put(&mut m, 0x800, b"init=/bin/sh -- x\0junk");
         let bi = read(&mut m, 0x100);
         assert_eq!(
@@ -164,6 +191,19 @@ mod tests {
                 Region {
                     start: 0x100000,
                     end: 0x20000000
+                }
+            ]
+        );
+        assert_eq!(
+            bi.acpi_regions(),
+            &[
+                Region {
+                    start: 0x7fb7e000,
+                    end: 0x7fb82000
+                },
+                Region {
+                    start: 0x7fbfe000,
+                    end: 0x7fc00000
                 }
             ]
         );

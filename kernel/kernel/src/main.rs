@@ -70,7 +70,7 @@ fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     kprintln!("veridian: boot ok");
     time::init();
     kdebug!("veridian: tsc {} kHz", time::tsc_per_ms());
-    smp::start_aps(smp::MAX_CPUS);
+    smp::start_aps(smp::MAX_CPUS, boot.acpi_regions());
     kprintln!("veridian: {} CPUs online", smp::online());
     mm::paging::drop_identity_map();
     time::start_cpu_timer();

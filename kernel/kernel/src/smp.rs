@@ -133,12 +133,13 @@ pub fn init_boot_cpu() {
 }
 
 /// Starts every other processor the firmware lists (at most
-/// [`MAX_CPUS`] in all, fewer if `limit` says so). Needs the boot
+/// [`MAX_CPUS`] in all, fewer if `limit` says so); `acpi_regions` are the
+/// boot memory map's ACPI ranges. Needs the boot
 /// identity map; the APs wait for the big kernel lock, which the boot
 /// CPU holds until it first enters user mode.
-pub fn start_aps(limit: usize) {
+pub fn start_aps(limit: usize, acpi_regions: &[veridian_kcore::multiboot::Region]) {
     let me = APIC_IDS[0].load(Ordering::Relaxed);
-    let Some(ids) = crate::drivers::acpi::processor_apic_ids() else {
+    let Some(ids) = crate::drivers::acpi::processor_apic_ids(acpi_regions) else {
         crate::kprintln!("veridian: no ACPI MADT: running on one CPU");
         return;
     };

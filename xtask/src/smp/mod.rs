@@ -9,6 +9,8 @@ mod host;
 mod judge;
 pub mod script;
 
+pub use judge::kernel_cpus;
+
 pub use host::on_host;
 
 use anyhow::{ensure, Result};
