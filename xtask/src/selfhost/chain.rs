@@ -104,6 +104,9 @@ pub fn ensure_hosted_toolchain(jobs: usize) -> Result<PathBuf> {
          last timings where it has them)",
         minutes(time_left(llvm_done))
     );
+    // The stage-1 std for VeridianOS copies libc++ from LLVM's sysroot.
+    println!("  libc++ for VeridianOS first (the stage-1 build links it):");
+    llvm::build_runtimes(jobs)?;
     println!("  LLVM for VeridianOS and the build machine's stage-1 compiler, side by side:");
     let (llvm_result, stage1_result) = std::thread::scope(|s| {
         let llvm = s.spawn(|| llvm::build(jobs));

@@ -75,6 +75,12 @@ pub fn cxx_dir() -> PathBuf {
     area().join("cxx")
 }
 
+/// Whether libc++ for VeridianOS is built (the first step of `cargo xtask
+/// llvm`); the target's C++ compiler wrapper links it.
+pub fn cxx_is_built() -> bool {
+    cxx_dir().join("lib/libc++.a").exists()
+}
+
 /// The sysroot snapshot the C/C++ side is built against.
 pub fn sysroot_dir() -> PathBuf {
     area().join("sysroot")
@@ -102,34 +108,8 @@ fn layout() -> LlvmPaths {
 pub fn build(jobs: usize) -> Result<()> {
     let start = Instant::now();
     let _lock = run::lock_folder(&area())?;
-    setup::ensure(PACKAGES)?;
-    let tc = toolchain::build(false)?;
-    let lay = layout();
+    let lay = build_runtimes_locked(jobs)?;
     let logs = run::log_dir(&area());
-    println!(
-        "llvm: {SOURCE_PACKAGE} {VERSION} for {} in {}",
-        cmake_args::TRIPLE,
-        area().display()
-    );
-    prepare_source(&lay.src)?;
-    refresh_sysroot(&tc.c_sysroot())?;
-    copy_kernel_headers(&lay.kernel_headers)?;
-    let runtimes_build = area().join("build/runtimes");
-    configure(
-        "runtimes",
-        &runtimes_build,
-        &cmake_args::runtimes_args(&lay),
-        &logs,
-    )?;
-    ninja(
-        "libc++, libc++abi, libunwind",
-        &runtimes_build,
-        &["install"],
-        jobs,
-        &logs,
-        "runtimes-build",
-    )?;
-    install_cxx_into(&lay.cxx, &lay.sysroot)?;
     let llvm_build = area().join("build/llvm");
     let native = same_version_native_tools();
     let libraries = native.as_deref().and_then(needed_libraries);
@@ -162,6 +142,46 @@ pub fn build(jobs: usize) -> Result<()> {
         lay.install.join("bin/llvm-config").display()
     );
     Ok(())
+}
+
+/// The source, the sysroot snapshot and libc++/libc++abi/libunwind in it:
+/// the first steps of [`build`], which the stage-1 build needs too (its std
+/// for VeridianOS copies libc++ from the snapshot).
+pub fn build_runtimes(jobs: usize) -> Result<()> {
+    let _lock = run::lock_folder(&area())?;
+    build_runtimes_locked(jobs).map(|_| ())
+}
+
+fn build_runtimes_locked(jobs: usize) -> Result<LlvmPaths> {
+    setup::ensure(PACKAGES)?;
+    let tc = toolchain::build(false)?;
+    let lay = layout();
+    let logs = run::log_dir(&area());
+    println!(
+        "llvm: {SOURCE_PACKAGE} {VERSION} for {} in {}",
+        cmake_args::TRIPLE,
+        area().display()
+    );
+    prepare_source(&lay.src)?;
+    refresh_sysroot(&tc.c_sysroot())?;
+    copy_kernel_headers(&lay.kernel_headers)?;
+    let runtimes_build = area().join("build/runtimes");
+    configure(
+        "runtimes",
+        &runtimes_build,
+        &cmake_args::runtimes_args(&lay),
+        &logs,
+    )?;
+    ninja(
+        "libc++, libc++abi, libunwind",
+        &runtimes_build,
+        &["install"],
+        jobs,
+        &logs,
+        "runtimes-build",
+    )?;
+    install_cxx_into(&lay.cxx, &lay.sysroot)?;
+    Ok(lay)
 }
 
 /// Downloads, unpacks (only [`PARTS`]) and patches the source, once.
@@ -348,7 +368,7 @@ pub fn refresh_sysroot(toolchain_sysroot: &Path) -> Result<()> {
     let lock = fs::File::create(area().join("sysroot.lock"))?;
     lock.lock().context("cannot lock the sysroot snapshot")?;
     snapshot_sysroot(toolchain_sysroot, &lay.sysroot)?;
-    if lay.cxx.join("lib/libc++.a").exists() {
+    if cxx_is_built() {
         install_cxx_into(&lay.cxx, &lay.sysroot)?;
     }
     Ok(())

@@ -53,6 +53,15 @@ pub fn build_dir() -> PathBuf {
 pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     let _lock = run::lock_folder(&rustsrc::area())?;
     setup::ensure(PACKAGES)?;
+    // The stage-1 std for VeridianOS copies libc++ from LLVM's sysroot
+    // (patches/rust/0002); bootstrap panics on a missing file.
+    if !llvm::cxx_is_built() {
+        bail!(
+            "libc++ for VeridianOS is not built ({} is missing): run `cargo xtask llvm` first \
+             (or `cargo xtask verify`, which builds the whole chain in order)",
+            llvm::cxx_dir().join("lib/libc++.a").display()
+        );
+    }
     let tc = toolchain::build(false)?;
     // The target's `musl-root`, whose libc.so & co. bootstrap copies.
     llvm::refresh_sysroot(&tc.c_sysroot())?;
