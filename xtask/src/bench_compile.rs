@@ -57,8 +57,9 @@ fn jobs_to_run(asked: &[u32], cpus: Cpus) -> Vec<u32> {
     jobs
 }
 
-/// `cargo xtask bench compile`.
-pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus) -> Result<()> {
+/// `cargo xtask bench compile`; with `stats`, VeridianOS also counts its
+/// kernel work (the `stats` boot flag) and the report follows the table.
+pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus, stats: bool) -> Result<()> {
     let accel = accel.resolve();
     let jobs = jobs_to_run(jobs, cpus);
     let jobs_list = jobs
@@ -95,7 +96,10 @@ pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus) -> Result<()> 
     };
     let veridian = Vm {
         kernel,
-        cmdline: format!("init={DRIVER} -- {args}"),
+        cmdline: format!(
+            "{}init={DRIVER} -- {args}",
+            if stats { "stats " } else { "" }
+        ),
         disks: vec![verify::qcow2_overlay(
             &image,
             &dir.join("compile-overlay.qcow2"),
@@ -113,14 +117,22 @@ pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus) -> Result<()> 
         "bench compile: VeridianOS ({runs} run(s) per step, -j {jobs_list}); log {}",
         veridian.log.display()
     );
-    let on_veridian = samples_of(&veridian)?;
+    let (on_veridian, kernel_stats) = samples_of(&veridian)?;
     println!("bench compile: Linux; log {}", linux.log.display());
-    let on_linux = samples_of(&linux)?;
+    let (on_linux, _) = samples_of(&linux)?;
     println!(
         "\ncompile benchmark ({accel:?}, {cpus} CPU(s), -m {MEMORY_MB}M, medians of {runs}; \
          Linux reads the tree from RAM, VeridianOS from virtio-blk):"
     );
     print!("{}", table(&on_veridian, &on_linux, &jobs));
+    if stats {
+        println!(
+            "\nVeridianOS kernel work over the whole boot (on-CPU time; the costliest {STATS_ROWS}):"
+        );
+        for line in kernel_stats.iter().take(STATS_ROWS + 1) {
+            println!("  {line}");
+        }
+    }
     Ok(())
 }
 
@@ -205,9 +217,15 @@ fn median(samples: Option<&Vec<f64>>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
-/// Boots `vm` and collects its BENCH lines; fails unless `BENCH done` came.
-fn samples_of(vm: &Vm) -> Result<Samples> {
+/// KSTAT rows printed after the table (the header line comes first).
+const STATS_ROWS: usize = 20;
+
+/// Boots `vm` and collects its BENCH lines and any `KSTAT` report (which
+/// VeridianOS prints at power-off, after `BENCH done`); fails unless
+/// `BENCH done` came.
+fn samples_of(vm: &Vm) -> Result<(Samples, Vec<String>)> {
     let mut samples = Samples::new();
+    let mut stats = Vec::new();
     let mut done = false;
     let exit = vm.run(Duration::from_secs(4 * 3600), |line| {
         if let Some((step, jobs, secs)) = parse_line(line) {
@@ -215,7 +233,15 @@ fn samples_of(vm: &Vm) -> Result<Samples> {
             samples.entry((step, jobs)).or_default().push(secs);
         } else if line.trim_end().ends_with("BENCH done") {
             done = true;
-            return Watch::Stop;
+            if !vm.cmdline.starts_with("stats ") {
+                return Watch::Stop;
+            }
+        } else if let Some(at) = line.find("KSTAT ") {
+            let row = line[at..].trim_end();
+            if row == "KSTAT end" {
+                return Watch::Stop;
+            }
+            stats.push(row.to_string());
         }
         Watch::Continue
     })?;
@@ -228,7 +254,7 @@ fn samples_of(vm: &Vm) -> Result<Samples> {
     if exit == VmExit::Timeout {
         bail!("timed out; log {}", vm.log.display());
     }
-    Ok(samples)
+    Ok((samples, stats))
 }
 
 /// `BENCH <step> <jobs> <seconds>`.

@@ -229,6 +229,10 @@ enum BenchKind {
         /// [default: 1 and the CPU count].
         #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..))]
         jobs: Vec<u32>,
+        /// Also count and time VeridianOS's kernel work (boot flag `stats`)
+        /// and print the costliest kinds after the table.
+        #[arg(long)]
+        stats: bool,
         /// tcg, kvm or auto.
         #[arg(long, value_enum, default_value_t = Accel::Tcg)]
         accel: Accel,
@@ -337,10 +341,11 @@ fn main() -> Result<()> {
                 BenchKind::Compile {
                     runs,
                     jobs,
+                    stats,
                     accel,
                     cpus,
                 },
-        } => bench_compile::compile(runs.max(1), &jobs, accel, cpus.cpus),
+        } => bench_compile::compile(runs.max(1), &jobs, accel, cpus.cpus, stats),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The kernel command line: `init=PATH`, `loglevel=N`, and everything after
-//! a standalone `--` as init's arguments. Unknown words are ignored.
+//! The kernel command line: `init=PATH`, `loglevel=N`, `stats` (count
+//! and time kernel work, report it at power-off), and everything after a
+//! standalone `--` as init's arguments. Unknown words are ignored.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -13,6 +14,8 @@ pub const DEFAULT_LOGLEVEL: u8 = 6;
 pub struct CmdLine {
     pub init: String,
     pub loglevel: u8,
+    /// Kernel work is counted and timed, and reported at power-off.
+    pub stats: bool,
     /// Init's argv[1..].
     pub args: Vec<String>,
 }
@@ -22,6 +25,7 @@ pub fn parse(line: &str) -> CmdLine {
     let mut c = CmdLine {
         init: DEFAULT_INIT.to_string(),
         loglevel: DEFAULT_LOGLEVEL,
+        stats: false,
         args: Vec::new(),
     };
     let mut words = line.split_whitespace();
@@ -33,6 +37,8 @@ pub fn parse(line: &str) -> CmdLine {
             c.init = v.to_string();
         } else if let Some(v) = w.strip_prefix("loglevel=") {
             c.loglevel = v.parse().unwrap_or(DEFAULT_LOGLEVEL);
+        } else if w == "stats" {
+            c.stats = true;
         }
     }
     c.args = words.map(|s| s.to_string()).collect();
@@ -49,7 +55,15 @@ mod tests {
         let c = parse("");
         assert_eq!(c.init, "/sbin/init");
         assert_eq!(c.loglevel, 6);
+        assert!(!c.stats);
         assert!(c.args.is_empty());
+    }
+
+    #[test]
+    fn stats_flag_before_double_dash_only() {
+        assert!(parse("quiet stats init=/x").stats);
+        assert!(!parse("statsx").stats);
+        assert!(!parse("-- stats").stats);
     }
 
     #[test]

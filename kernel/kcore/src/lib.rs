@@ -11,6 +11,7 @@
 //! - [`multiboot`]: the Multiboot v1 memory map (RAM and ACPI ranges) and
 //!   command line, read through a caller-supplied physical-memory reader;
 //! - [`page`]: page size and rounding;
+//! - [`stats`]: the profile report of the `stats` boot flag;
 //! - [`signal`]: pending sets, masks, the receiving thread and what posting
 //!   and delivering a signal do, the alternate signal stack.
 //!
@@ -27,4 +28,5 @@ pub mod multiboot;
 pub mod page;
 pub mod signal;
 pub mod stack;
+pub mod stats;
 pub mod vma;

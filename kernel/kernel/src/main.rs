@@ -21,6 +21,7 @@ mod mm;
 mod net;
 mod random;
 mod smp;
+mod stats;
 mod syscall;
 mod task;
 mod time;
@@ -67,6 +68,9 @@ fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     init_memory(boot.regions());
     let cmd = cmdline::parse(&alloc::string::String::from_utf8_lossy(boot.cmdline()));
     log::set_level(cmd.loglevel);
+    if cmd.stats {
+        stats::enable();
+    }
     kprintln!("veridian: boot ok");
     time::init();
     kdebug!("veridian: tsc {} kHz", time::tsc_per_ms());

@@ -60,9 +60,14 @@ pub fn enter_kernel() {
     if HOLDER.load(Ordering::Relaxed) == me {
         crate::fatal(format_args!("CPU {} entered the kernel twice", me));
     }
+    if try_take_lock(me) {
+        return;
+    }
+    let waited = crate::stats::Probe::start();
     loop {
         for _ in 0..LOCK_SPINS {
             if try_take_lock(me) {
+                waited.work(crate::stats::Work::LockWait, 0);
                 return;
             }
             interrupts::enable();

@@ -162,6 +162,7 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
     let addr = Cr2::read_raw();
     if from_user(&f) {
         crate::smp::enter_kernel();
+        let probe = crate::stats::Probe::start_task();
         let write = code.contains(PageFaultErrorCode::CAUSED_BY_WRITE);
         let ok = !code.contains(PageFaultErrorCode::INSTRUCTION_FETCH) || {
             // Executing needs an executable region.
@@ -171,11 +172,12 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
                 .map(|(_, v)| v.prot & veridian_syscall::mman::PROT_EXEC != 0)
                 .unwrap_or(false)
         };
-        if ok && crate::task::current_mm().lock().handle_fault(addr, write) {
-            crate::smp::leave_kernel();
+        let handled = ok && crate::task::current_mm().lock().handle_fault(addr, write);
+        probe.work(crate::stats::Work::PageFault, 0);
+        crate::smp::leave_kernel();
+        if handled {
             return;
         }
-        crate::smp::leave_kernel();
     }
     if !from_user(&f) || crate::log::enabled(7) {
         crate::kprintln!(

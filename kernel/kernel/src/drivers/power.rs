@@ -9,6 +9,7 @@ pub const FATAL_STATUS: u8 = 0x7f;
 /// Writes `status` to isa-debug-exit, then halts forever (without the
 /// device, e.g. on real hardware, the machine just stops).
 pub fn power_off(status: u8) -> ! {
+    crate::stats::print_report();
     crate::kprintln!("veridian: power off");
     // SAFETY: port 0xf4 is the debug-exit device; the write has no effect on
     // memory and, under QEMU, ends the VM.

@@ -6,6 +6,7 @@ use blockfs::{BlockDevice, DeviceError, FileSystem, MountOptions, BLOCK_SIZE};
 use spin::Mutex;
 
 use crate::drivers::virtio_blk::Disk;
+use crate::stats::{Probe, Work};
 
 pub static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
 
@@ -32,25 +33,37 @@ impl BlockDevice for DiskDev {
     }
 
     fn read_blocks(&mut self, start: u64, buf: &mut [u8]) -> Result<(), DeviceError> {
+        let probe = Probe::start();
         let mut d = DISKS.lock();
         let disk = d.get_mut(self.0).ok_or(DeviceError::Io)?;
-        disk.read_sectors(start * SECTORS_PER_BLOCK, buf)
-            .map_err(|_| DeviceError::Io)
+        let r = disk
+            .read_sectors(start * SECTORS_PER_BLOCK, buf)
+            .map_err(|_| DeviceError::Io);
+        probe.work(Work::DiskRead, buf.len() as u64);
+        r
     }
 
     fn write_blocks(&mut self, start: u64, buf: &[u8]) -> Result<(), DeviceError> {
+        let probe = Probe::start();
         let mut d = DISKS.lock();
         let disk = d.get_mut(self.0).ok_or(DeviceError::Io)?;
-        disk.write_sectors(start * SECTORS_PER_BLOCK, buf)
-            .map_err(|_| DeviceError::Io)
+        let r = disk
+            .write_sectors(start * SECTORS_PER_BLOCK, buf)
+            .map_err(|_| DeviceError::Io);
+        probe.work(Work::DiskWrite, buf.len() as u64);
+        r
     }
 
     fn flush(&mut self) -> Result<(), DeviceError> {
+        let probe = Probe::start();
         let mut d = DISKS.lock();
-        d.get_mut(self.0)
+        let r = d
+            .get_mut(self.0)
             .ok_or(DeviceError::Io)?
             .flush()
-            .map_err(|_| DeviceError::Io)
+            .map_err(|_| DeviceError::Io);
+        probe.work(Work::DiskFlush, 0);
+        r
     }
 }
 

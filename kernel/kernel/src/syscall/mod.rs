@@ -68,7 +68,9 @@ fn unimplemented(nr: u64) -> KResult {
 pub fn syscall_dispatch(f: &mut TrapFrame) {
     let nr = f.rax;
     let a = [f.rdi, f.rsi, f.rdx, f.r10, f.r8, f.r9];
+    let probe = crate::stats::Probe::start_task();
     let r = dispatch(f, nr, a);
+    probe.syscall(nr);
     if crate::log::enabled(8) {
         crate::kprintln!(
             "[{}] {}({:#x}, {:#x}, {:#x}) = {:?}",

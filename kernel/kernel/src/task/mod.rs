@@ -101,6 +101,9 @@ pub struct Task {
     pub deadline: AtomicU64,
     /// The task blocked in vfork waiting for this one to exec or exit.
     pub vfork_parent: Mutex<Option<Arc<Task>>>,
+    /// Nanoseconds spent switched out in the kernel (kept only while
+    /// `stats` counts: see [`crate::stats`]).
+    pub off_cpu_ns: AtomicU64,
 }
 
 impl Task {
@@ -135,6 +138,7 @@ impl Task {
             pending_kill: AtomicU32::new(0),
             deadline: AtomicU64::new(0),
             vfork_parent: Mutex::new(None),
+            off_cpu_ns: AtomicU64::new(0),
         })
     }
 
@@ -205,6 +209,11 @@ pub fn alloc_id() -> u32 {
 /// The running task.
 pub fn current() -> Arc<Task> {
     sched::current()
+}
+
+/// The running task's switched-out nanoseconds (0 outside a task).
+pub fn off_cpu_ns() -> u64 {
+    sched::try_current().map_or(0, |t| t.off_cpu_ns.load(Ordering::Relaxed))
 }
 
 pub fn current_mm() -> Arc<Mutex<Mm>> {

@@ -151,7 +151,9 @@ pub fn idle_loop() -> ! {
 fn wait_for_work() -> Option<u64> {
     let since = crate::time::monotonic_ns();
     loop {
+        let idle = crate::stats::Probe::start();
         cpu::idle();
+        idle.work(crate::stats::Work::Idle, 0);
         let now = crate::time::monotonic_ns();
         if crate::time::claim_tick(now) {
             return Some(now);
@@ -195,6 +197,7 @@ pub fn schedule() {
     }
     // `cur` stays alive across the switch through `reap` or the task table.
     let from = &cur.ctx as *const Context;
+    let left_at = crate::stats::enabled().then(crate::time::monotonic_ns);
     drop(cur);
     match next {
         Some(next) => switch_to(from, next),
@@ -202,6 +205,10 @@ pub fn schedule() {
             entry::switch_context(from, idle_ctx(me));
             drop_reaped();
         }
+    }
+    if let Some(t0) = left_at {
+        let away = crate::time::monotonic_ns().saturating_sub(t0);
+        current().off_cpu_ns.fetch_add(away, Ordering::Relaxed);
     }
 }
 
