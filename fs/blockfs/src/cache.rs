@@ -126,6 +126,20 @@ impl BlockCache {
         Ok(&mut self.slots.get_mut(&block).expect("slot loaded above").data)
     }
 
+    /// Adds `block` holding `data` (its bytes on the device) unless it is
+    /// cached already; `data` is one block long.
+    pub fn insert_clean<D: BlockDevice>(
+        &mut self,
+        dev: &mut D,
+        block: u32,
+        data: &[u8],
+    ) -> Result<()> {
+        if !self.slots.contains_key(&block) {
+            self.slot(dev, block, false)?.data.copy_from_slice(data);
+        }
+        Ok(())
+    }
+
     /// Drops `block` without writing it (it was freed or overwritten on
     /// the device directly).
     pub fn discard(&mut self, block: u32) {

@@ -20,8 +20,12 @@ pub const ROOT_INO: u32 = 0;
 const BS: u64 = BLOCK_SIZE as u64;
 /// Logical blocks reachable through direct and single-indirect pointers.
 const SINGLE_END: u32 = DIRECT as u32 + PTRS_PER_BLOCK;
-/// Blocks per bulk transfer when mounting/formatting (1 MiB).
+/// Blocks per bulk transfer (1 MiB).
 const CHUNK: usize = 256;
+/// The fewest blocks a read that misses the cache asks of the device
+/// (128 KiB), when the file continues on disk: a program's pages fault in
+/// one at a time, and each device request costs far more than its bytes.
+const READ_AHEAD: usize = 32;
 
 /// How to mount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -640,8 +644,10 @@ impl<D: BlockDevice> FileSystem<D> {
     // ---- data ----
 
     /// Reads `buf.len()` bytes at `off` (the caller clamps to the size).
-    /// Holes read as zeros. Runs of whole, uncached, consecutive blocks go
-    /// to the device as one request.
+    /// Holes read as zeros. Every block read goes through the cache; a
+    /// block the cache lacks is read together with the following blocks
+    /// of the file that lie next to it on disk (the rest of this read, and
+    /// at least [`READ_AHEAD`] blocks), in one device request.
     pub(crate) fn read_data(&mut self, inode: &Inode, off: u64, buf: &mut [u8]) -> Result<()> {
         let mut done = 0usize;
         while done < buf.len() {
@@ -651,31 +657,45 @@ impl<D: BlockDevice> FileSystem<D> {
             let n = (BLOCK_SIZE - in_blk).min(buf.len() - done);
             match self.bmap(inode, lblk)? {
                 None => buf[done..done + n].fill(0),
-                Some(p) if n == BLOCK_SIZE && !self.cache.contains(p) => {
-                    // Extend the run while the next blocks follow on disk.
-                    let mut run = 1usize;
-                    while done + (run + 1) * BLOCK_SIZE <= buf.len() && run < CHUNK {
-                        match self.bmap(inode, lblk + run as u32)? {
-                            Some(q)
-                                if p.checked_add(run as u32) == Some(q)
-                                    && !self.cache.contains(q) =>
-                            {
-                                run += 1
-                            }
-                            _ => break,
-                        }
-                    }
-                    let len = run * BLOCK_SIZE;
-                    self.dev.read_blocks(p as u64, &mut buf[done..done + len])?;
-                    done += len;
-                    continue;
-                }
                 Some(p) => {
+                    if !self.cache.contains(p) {
+                        let still_wanted = (in_blk + buf.len() - done).div_ceil(BLOCK_SIZE);
+                        self.read_run_into_cache(inode, lblk, p, still_wanted)?;
+                    }
                     let data = self.cache.read(&mut self.dev, p)?;
                     buf[done..done + n].copy_from_slice(&data[in_blk..in_blk + n]);
                 }
             }
             done += n;
+        }
+        Ok(())
+    }
+
+    /// Caches physical block `p` (logical block `lblk` of `inode`, not
+    /// cached) and the blocks after it that continue the file on disk and
+    /// are not cached either: up to `wanted` blocks or [`READ_AHEAD`],
+    /// whichever is more, within the file, [`CHUNK`] and half the cache.
+    fn read_run_into_cache(&mut self, inode: &Inode, lblk: u32, p: u32, wanted: usize) -> Result<()> {
+        let file_blocks = (inode.size as u64).div_ceil(BS);
+        let limit = wanted
+            .max(READ_AHEAD)
+            .min(CHUNK)
+            .min(self.cache.capacity() / 2)
+            .min(usize::try_from(file_blocks.saturating_sub(lblk as u64)).unwrap_or(CHUNK))
+            .max(1);
+        let mut run = 1usize;
+        while run < limit {
+            match self.bmap(inode, lblk + run as u32)? {
+                Some(q) if p.checked_add(run as u32) == Some(q) && !self.cache.contains(q) => {
+                    run += 1
+                }
+                _ => break,
+            }
+        }
+        let mut data = vec![0u8; run * BLOCK_SIZE];
+        self.dev.read_blocks(p as u64, &mut data)?;
+        for (i, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
+            self.cache.insert_clean(&mut self.dev, p + i as u32, block)?;
         }
         Ok(())
     }

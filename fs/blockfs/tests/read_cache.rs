@@ -1,0 +1,100 @@
+//! File reads go through the block cache with read-ahead: a file read a
+//! page at a time (as a program's pages fault in) costs a few device
+//! requests, and reading it again costs none.
+
+use blockfs::{
+    BlockDevice, DeviceError, FileSystem, FormatOptions, MemDevice, MountOptions, BLOCK_SIZE,
+    ROOT_INO,
+};
+
+/// A memory device that counts read requests.
+struct Counting {
+    inner: MemDevice,
+    reads: usize,
+}
+
+impl BlockDevice for Counting {
+    fn block_count(&self) -> u64 {
+        self.inner.block_count()
+    }
+    fn read_block(&mut self, i: u64, b: &mut [u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
+        self.reads += 1;
+        self.inner.read_block(i, b)
+    }
+    fn write_block(&mut self, i: u64, b: &[u8; BLOCK_SIZE]) -> Result<(), DeviceError> {
+        self.inner.write_block(i, b)
+    }
+    fn read_blocks(&mut self, s: u64, b: &mut [u8]) -> Result<(), DeviceError> {
+        self.reads += 1;
+        self.inner.read_blocks(s, b)
+    }
+    fn write_blocks(&mut self, s: u64, b: &[u8]) -> Result<(), DeviceError> {
+        self.inner.write_blocks(s, b)
+    }
+}
+
+const FILE_BLOCKS: usize = 256;
+
+fn pattern() -> Vec<u8> {
+    (0..FILE_BLOCKS * BLOCK_SIZE)
+        .map(|i| (i / 7 % 251) as u8)
+        .collect()
+}
+
+/// A mounted image holding `/f` (1 MiB) and the file's inode, with the
+/// read counter at zero.
+fn image_with_file(cache_blocks: usize) -> (FileSystem<Counting>, u32) {
+    let mut fs = FileSystem::format(MemDevice::new(4096), &FormatOptions::default()).unwrap();
+    let f = fs.create(ROOT_INO, b"f", 0o644).unwrap();
+    fs.write_at(f, 0, &pattern()).unwrap();
+    let dev = Counting {
+        inner: fs.unmount().unwrap(),
+        reads: 0,
+    };
+    let mut fs = FileSystem::mount(
+        dev,
+        MountOptions {
+            cache_blocks,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let f = fs.lookup(ROOT_INO, b"f").unwrap();
+    fs.device_mut().reads = 0;
+    (fs, f)
+}
+
+fn read_by_pages(fs: &mut FileSystem<Counting>, f: u32) -> Vec<u8> {
+    let mut out = vec![0u8; FILE_BLOCKS * BLOCK_SIZE];
+    for (i, page) in out.chunks_mut(BLOCK_SIZE).enumerate() {
+        assert_eq!(
+            fs.read_at(f, (i * BLOCK_SIZE) as u64, page).unwrap(),
+            BLOCK_SIZE
+        );
+    }
+    out
+}
+
+#[test]
+fn page_reads_are_read_ahead_and_then_cached() {
+    let (mut fs, f) = image_with_file(4096);
+    assert_eq!(read_by_pages(&mut fs, f), pattern());
+    let first = fs.device_mut().reads;
+    // 256 blocks in runs of at least 32, plus the indirect block.
+    assert!(first <= 12, "{first} device reads for 256 page reads");
+    assert_eq!(read_by_pages(&mut fs, f), pattern());
+    let mut whole = vec![0u8; FILE_BLOCKS * BLOCK_SIZE];
+    fs.read_at(f, 0, &mut whole).unwrap();
+    assert_eq!(whole, pattern());
+    assert_eq!(fs.device_mut().reads, first, "cached reads hit the device");
+}
+
+#[test]
+fn a_cache_smaller_than_the_file_still_reads_right() {
+    let (mut fs, f) = image_with_file(16);
+    assert_eq!(read_by_pages(&mut fs, f), pattern());
+    let mut odd = vec![0u8; 3 * BLOCK_SIZE + 17];
+    let at = 5 * BLOCK_SIZE as u64 + 4000;
+    fs.read_at(f, at, &mut odd).unwrap();
+    assert_eq!(odd[..], pattern()[at as usize..at as usize + odd.len()]);
+}
