@@ -12,6 +12,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use veridian_kcore::stats::{report, Row, Tally};
 
+use crate::mm::vma::Fault;
 use crate::time::monotonic_ns;
 
 /// System-call numbers counted (Linux's x86_64 table ends below this).
@@ -22,8 +23,8 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 /// Kinds of kernel work other than system calls.
 #[derive(Clone, Copy)]
 pub enum Work {
-    /// A page fault from user mode (demand paging, copy-on-write).
-    PageFault = 0,
+    /// A page fault from user mode, by what it did.
+    PageFault(Fault),
     DiskRead,
     DiskWrite,
     DiskFlush,
@@ -33,8 +34,28 @@ pub enum Work {
     LockWait,
 }
 
-const WORK_NAMES: [(&str, &str); 6] = [
-    ("fault", "user-page-fault"),
+impl Work {
+    fn index(self) -> usize {
+        match self {
+            Work::PageFault(Fault::AlreadyMapped) => 0,
+            Work::PageFault(Fault::CopyOnWrite) => 1,
+            Work::PageFault(Fault::File) => 2,
+            Work::PageFault(Fault::Anonymous) => 3,
+            Work::DiskRead => 4,
+            Work::DiskWrite => 5,
+            Work::DiskFlush => 6,
+            Work::Idle => 7,
+            Work::LockWait => 8,
+        }
+    }
+}
+
+/// Report names, in [`Work::index`] order.
+const WORK_NAMES: [(&str, &str); 9] = [
+    ("fault", "already-mapped"),
+    ("fault", "copy-on-write"),
+    ("fault", "file-page"),
+    ("fault", "zero-page"),
     ("disk", "read"),
     ("disk", "write"),
     ("disk", "flush"),
@@ -116,7 +137,7 @@ impl Probe {
     /// Charges the time since the start to `work`, which moved `bytes`.
     pub fn work(self, work: Work, bytes: u64) {
         if let Some(ns) = self.elapsed() {
-            BY_WORK[work as usize].add(ns, bytes);
+            BY_WORK[work.index()].add(ns, bytes);
         }
     }
 }
@@ -142,7 +163,7 @@ pub fn print_report() {
             tally: c.tally(),
         });
     }
-    let idle = BY_WORK[Work::Idle as usize].tally().ns;
+    let idle = BY_WORK[Work::Idle.index()].tally().ns;
     let text = report(&rows, crate::smp::online(), monotonic_ns(), idle);
     for line in text.lines() {
         crate::kprintln!("{line}");

@@ -172,10 +172,16 @@ extern "x86-interrupt" fn page_fault(f: InterruptStackFrame, code: PageFaultErro
                 .map(|(_, v)| v.prot & veridian_syscall::mman::PROT_EXEC != 0)
                 .unwrap_or(false)
         };
-        let handled = ok && crate::task::current_mm().lock().handle_fault(addr, write);
-        probe.work(crate::stats::Work::PageFault, 0);
+        let handled = if ok {
+            crate::task::current_mm().lock().handle_fault(addr, write)
+        } else {
+            None
+        };
+        if let Some(fault) = handled {
+            probe.work(crate::stats::Work::PageFault(fault), 0);
+        }
         crate::smp::leave_kernel();
-        if handled {
+        if handled.is_some() {
             return;
         }
     }

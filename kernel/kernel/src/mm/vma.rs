@@ -27,6 +27,19 @@ pub type Vma = veridian_kcore::vma::Vma<Arc<dyn Backing>>;
 /// A process's regions.
 pub type VmaMap = veridian_kcore::vma::VmaMap<Arc<dyn Backing>>;
 
+/// What a handled page fault did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Another thread mapped the page first.
+    AlreadyMapped,
+    /// A shared page was copied for a write.
+    CopyOnWrite,
+    /// A page was filled from the mapped file.
+    File,
+    /// A zero page was mapped.
+    Anonymous,
+}
+
 /// A process's memory.
 pub struct Mm {
     pub space: AddressSpace,
@@ -116,35 +129,37 @@ impl Mm {
     }
 
     /// Makes `va` accessible (for a write if `write`): demand-pages it or
-    /// breaks copy-on-write. `false` means a genuine fault (SIGSEGV/EFAULT).
-    pub fn handle_fault(&mut self, va: u64, write: bool) -> bool {
+    /// breaks copy-on-write; says which. `None` means a genuine fault
+    /// (SIGSEGV/EFAULT).
+    pub fn handle_fault(&mut self, va: u64, write: bool) -> Option<Fault> {
         if va >= USER_END {
-            return false;
+            return None;
         }
         let page = page_down(va);
-        let Some((start, vma)) = self.find(va).map(|(s, v)| (s, v.clone())) else {
-            return false;
-        };
+        let (start, vma) = self.find(va).map(|(s, v)| (s, v.clone()))?;
         if !vma.allows(write) {
-            return false;
+            return None;
         }
         if let Some((_, flags)) = self.space.lookup(page) {
             if !write || flags.contains(F::WRITABLE) {
-                return true;
+                return Some(Fault::AlreadyMapped);
             }
-            return self.space.break_cow(page);
+            return self.space.break_cow(page).then_some(Fault::CopyOnWrite);
         }
-        let Some(mut fresh) = frame::alloc() else {
-            return false;
-        };
+        let mut fresh = frame::alloc()?;
+        let mut kind = Fault::Anonymous;
         if let Some((file, off)) = &vma.file {
             let rel = page - start;
             if rel < vma.file_len {
                 let n = (vma.file_len - rel).min(PAGE_SIZE) as usize;
                 file.read_at(off + rel, &mut fresh.bytes_mut()[..n]);
+                kind = Fault::File;
             }
         }
-        self.space.map(page, fresh, pte_flags(vma.prot)).is_ok()
+        self.space
+            .map(page, fresh, pte_flags(vma.prot))
+            .is_ok()
+            .then_some(kind)
     }
 
     /// A copy-on-write duplicate (fork).
@@ -190,7 +205,7 @@ impl Mm {
         let mut done = 0usize;
         while done < len {
             let cur = va + done as u64;
-            if !self.handle_fault(cur, write) {
+            if self.handle_fault(cur, write).is_none() {
                 return false;
             }
             let off = (cur % PAGE_SIZE) as usize;
