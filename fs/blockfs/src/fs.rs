@@ -675,11 +675,16 @@ impl<D: BlockDevice> FileSystem<D> {
     /// cached) and the blocks after it that continue the file on disk and
     /// are not cached either: up to `wanted` blocks or [`READ_AHEAD`],
     /// whichever is more, within the file, [`CHUNK`] and half the cache.
-    fn read_run_into_cache(&mut self, inode: &Inode, lblk: u32, p: u32, wanted: usize) -> Result<()> {
+    fn read_run_into_cache(
+        &mut self,
+        inode: &Inode,
+        lblk: u32,
+        p: u32,
+        wanted: usize,
+    ) -> Result<()> {
         let file_blocks = (inode.size as u64).div_ceil(BS);
         let limit = wanted
-            .max(READ_AHEAD)
-            .min(CHUNK)
+            .clamp(READ_AHEAD, CHUNK)
             .min(self.cache.capacity() / 2)
             .min(usize::try_from(file_blocks.saturating_sub(lblk as u64)).unwrap_or(CHUNK))
             .max(1);
@@ -695,7 +700,8 @@ impl<D: BlockDevice> FileSystem<D> {
         let mut data = vec![0u8; run * BLOCK_SIZE];
         self.dev.read_blocks(p as u64, &mut data)?;
         for (i, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
-            self.cache.insert_clean(&mut self.dev, p + i as u32, block)?;
+            self.cache
+                .insert_clean(&mut self.dev, p + i as u32, block)?;
         }
         Ok(())
     }

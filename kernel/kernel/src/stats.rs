@@ -70,11 +70,13 @@ struct Counter {
 }
 
 impl Counter {
-    const ZERO: Counter = Counter {
-        count: AtomicU64::new(0),
-        ns: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
-    };
+    const fn new() -> Counter {
+        Counter {
+            count: AtomicU64::new(0),
+            ns: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
 
     fn add(&self, ns: u64, bytes: u64) {
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -91,8 +93,8 @@ impl Counter {
     }
 }
 
-static BY_SYSCALL: [Counter; SYSCALLS] = [Counter::ZERO; SYSCALLS];
-static BY_WORK: [Counter; WORK_NAMES.len()] = [Counter::ZERO; WORK_NAMES.len()];
+static BY_SYSCALL: [Counter; SYSCALLS] = [const { Counter::new() }; SYSCALLS];
+static BY_WORK: [Counter; WORK_NAMES.len()] = [const { Counter::new() }; WORK_NAMES.len()];
 
 /// Turns counting on (from the command line, once at boot).
 pub fn enable() {
