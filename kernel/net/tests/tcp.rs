@@ -677,3 +677,29 @@ fn connect_after_a_listener_was_shut_down() {
         assert_eq!(n.net.listen(l.id(), 2), Ok(()), "shutdown {how}");
     }
 }
+
+#[test]
+fn connect_and_close_bursts_wait_in_the_backlog() {
+    // As mio's Token example: a client connects and closes 33 times while
+    // the server has not accepted yet; every connect succeeds.
+    let mut n = Net::new();
+    let l = n.tcp();
+    n.net.bind(l.id(), &sa(LO, 0)).unwrap();
+    n.net.listen(l.id(), 1024).unwrap();
+    let la = n.net.local_addr(l.id()).unwrap();
+    for i in 0..33 {
+        let c = n.tcp();
+        assert_eq!(
+            n.net.connect(c.id(), &sa(LO, la.port())),
+            Err(Errno::EINPROGRESS)
+        );
+        n.settle();
+        assert_eq!(n.net.connect_result(c.id()), Ok(()), "connection {i}");
+        drop(c);
+    }
+    let mut accepted = 0;
+    while n.net.accept(l.id(), 0).is_ok() {
+        accepted += 1;
+    }
+    assert_eq!(accepted, 33);
+}
