@@ -219,11 +219,20 @@ impl<B: Clone> VmaMap<B> {
         }
     }
 
-    /// Records a loaded program segment covering the pages `[start, stop)`
-    /// (segments come in address order). A page it shares with the segment
+    /// Records a program segment covering the pages `[start, stop)`
+    /// (segments come in address order), backed by `file` whose offset is
+    /// that of `start` and of which `file_len` bytes from `start` are
+    /// visible (the rest reads zero). A page it shares with the segment
     /// before stays in that region, which also gets `prot`; the rest
     /// becomes a region of its own that is not droppable.
-    pub fn add_segment(&mut self, start: u64, stop: u64, prot: u32) {
+    pub fn add_segment(
+        &mut self,
+        start: u64,
+        stop: u64,
+        prot: u32,
+        file: Option<(B, u64)>,
+        file_len: u64,
+    ) {
         let last_end = self.map.values().map(|v| v.end).max().unwrap_or(0);
         let vstart = start.max(last_end);
         if let Some((_, prev)) = self.map.range_mut(..vstart).next_back() {
@@ -232,13 +241,18 @@ impl<B: Clone> VmaMap<B> {
             }
         }
         if vstart < stop {
+            let skip = vstart - start;
+            let file_len = file_len.saturating_sub(skip);
+            let file = file
+                .filter(|_| file_len > 0)
+                .map(|(f, off)| (f, off.saturating_add(skip)));
             self.map.insert(
                 vstart,
                 Vma {
                     end: stop,
                     prot,
-                    file: None,
-                    file_len: 0,
+                    file_len: if file.is_some() { file_len } else { 0 },
+                    file,
                     droppable: false,
                 },
             );

@@ -172,15 +172,8 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
     let open_interp = |name: &[u8]| {
         fs::open_executable(c, veridian_vfs::abi::AT_FDCWD, name).map(|(f, size, _)| (f, size))
     };
-    let loaded = match task::exec::load(
-        &mut mm,
-        &|off, buf| fs::pread(&file, off, buf),
-        size,
-        &open_interp,
-        &path,
-        &argv,
-        &envp,
-    ) {
+    let file = alloc::sync::Arc::new(file);
+    let loaded = match task::exec::load(&mut mm, &file, size, &open_interp, &path, &argv, &envp) {
         Ok(l) => l,
         Err(e) => fatal(format_args!("cannot load init {}: {}", cmd.init, e)),
     };

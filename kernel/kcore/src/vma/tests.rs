@@ -164,18 +164,60 @@ fn find_free_skips_regions_and_respects_bounds() {
 fn segments_sharing_a_page_merge_protections() {
     let mut m = VmaMap::<u32>::new();
     // text [0x400000, 0x401100) and data [0x401100, 0x403000): page 0x401000 is shared.
-    m.add_segment(0x400000, 0x402000, PROT_READ | PROT_EXEC);
-    m.add_segment(0x401000, 0x403000, PROT_READ | PROT_WRITE);
+    m.add_segment(0x400000, 0x402000, PROT_READ | PROT_EXEC, None, 0);
+    m.add_segment(0x401000, 0x403000, PROT_READ | PROT_WRITE, None, 0);
     assert_eq!(
         starts(&m),
         vec![(0x400000, 0x402000, 7), (0x402000, 0x403000, 3)]
     );
     assert!(m.iter().all(|(_, v)| !v.droppable));
     // A segment inside the pages already covered adds only its protection.
-    m.add_segment(0x402000, 0x403000, PROT_EXEC);
+    m.add_segment(0x402000, 0x403000, PROT_EXEC, None, 0);
     assert_eq!(
         starts(&m),
         vec![(0x400000, 0x402000, 7), (0x402000, 0x403000, 7)]
+    );
+}
+
+#[test]
+fn segments_keep_their_file_offsets_past_a_shared_page() {
+    let mut m = VmaMap::<u32>::new();
+    // text: file 0x0..0x1100 at 0x400000; data: file 0x1100..0x1900 at
+    // 0x401100 with bss to 0x404000. Page 0x401000 is shared (filled at exec).
+    m.add_segment(
+        0x400000,
+        0x402000,
+        PROT_READ | PROT_EXEC,
+        Some((7, 0)),
+        0x1100,
+    );
+    m.add_segment(
+        0x401000,
+        0x404000,
+        PROT_READ | PROT_WRITE,
+        Some((7, 0x1000)),
+        0x900,
+    );
+    let text = m.find(0x400000).unwrap().1;
+    assert_eq!((text.file, text.file_len), (Some((7, 0)), 0x1100));
+    // The data region starts at 0x402000, where no file bytes remain.
+    let (s, data) = m.find(0x402000).unwrap();
+    assert_eq!((s, data.file, data.file_len), (0x402000, None, 0));
+    // A data segment reaching further into the file keeps the offset of
+    // its first own page.
+    let mut m = VmaMap::<u32>::new();
+    m.add_segment(0x400000, 0x402000, PROT_READ, Some((7, 0)), 0x1100);
+    m.add_segment(
+        0x401000,
+        0x405000,
+        PROT_READ | PROT_WRITE,
+        Some((7, 0x1000)),
+        0x2800,
+    );
+    let (s, data) = m.find(0x403000).unwrap();
+    assert_eq!(
+        (s, data.file, data.file_len),
+        (0x402000, Some((7, 0x2000)), 0x1800)
     );
 }
 

@@ -83,3 +83,17 @@ pub fn open_executable(
 pub fn pread(f: &OpenFile, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
     vfs().pread_file(f, buf, off)
 }
+
+/// An open file as the contents behind private mappings (mmap, and
+/// program segments paged in on demand); it stays open while they exist.
+pub fn backing(f: Arc<OpenFile>) -> Arc<dyn crate::mm::vma::Backing> {
+    Arc::new(FileBacking(f))
+}
+
+struct FileBacking(Arc<OpenFile>);
+
+impl crate::mm::vma::Backing for FileBacking {
+    fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
+        pread(&self.0, off, buf).unwrap_or(0)
+    }
+}

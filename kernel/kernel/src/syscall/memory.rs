@@ -1,7 +1,6 @@
 //! Memory calls: mmap (anonymous and private file mappings), munmap,
 //! mprotect, brk, madvise.
 
-use alloc::sync::Arc;
 use veridian_syscall::mman::{
     MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED,
     MAP_TYPE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE,
@@ -10,22 +9,12 @@ use veridian_vfs::abi::{O_ACCMODE, O_WRONLY};
 use veridian_vfs::Errno;
 
 use super::KResult;
-use crate::fs::OpenFile;
-use crate::mm::vma::{Backing, STACK_SIZE, STACK_TOP};
+use crate::mm::vma::{STACK_SIZE, STACK_TOP};
 use crate::mm::{page_down, page_up, PAGE_SIZE, USER_END};
 use crate::task;
 
 /// Regions per process, as Linux's default vm.max_map_count.
 const MAX_MAP_COUNT: usize = 65530;
-
-/// A file seen by a private mapping.
-struct FileBacking(Arc<OpenFile>);
-
-impl Backing for FileBacking {
-    fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
-        crate::fs::vfs().pread_file(&self.0, buf, off).unwrap_or(0)
-    }
-}
 
 pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KResult {
     if len == 0
@@ -52,11 +41,7 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
             return Err(Errno::ENODEV);
         }
         let size = crate::fs::vfs().fstat_file(&f)?.size;
-        Some((
-            Arc::new(FileBacking(f)) as Arc<dyn Backing>,
-            off,
-            size.saturating_sub(off),
-        ))
+        Some((crate::fs::backing(f), off, size.saturating_sub(off)))
     } else {
         None
     };

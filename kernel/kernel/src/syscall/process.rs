@@ -59,15 +59,8 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
         };
         crate::fs::open_executable(c, AT_FDCWD, name).map(|(f, size, _)| (f, size))
     };
-    let loaded = exec::load(
-        &mut mm,
-        &|off, buf| crate::fs::pread(&file, off, buf),
-        size,
-        &open_interp,
-        &abs,
-        &argv,
-        &envp,
-    )?;
+    let file = Arc::new(file);
+    let loaded = exec::load(&mut mm, &file, size, &open_interp, &abs, &argv, &envp)?;
     drop(file);
     let cur = current();
     let new_mm = Arc::new(Mutex::new(mm));

@@ -1,8 +1,12 @@
 //! Program loading: static, static-PIE and dynamically linked ELF
 //! executables (several PT_LOAD segments; PT_TLS is the C library's
 //! business), the `PT_INTERP` interpreter of a dynamic one, and the initial
-//! stack with argv, envp and the auxiliary vector.
+//! stack with argv, envp and the auxiliary vector. Segments become regions
+//! backed by their file and are paged in on first touch (a compiler of
+//! 100 MiB runs without reading all of itself); only a page two segments
+//! share is filled at exec.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use veridian_kcore::elf::{self, ElfError};
 use veridian_kcore::stack;
@@ -11,7 +15,7 @@ use veridian_vfs::Errno;
 use x86_64::structures::paging::PageTableFlags as F;
 
 use crate::fs::OpenFile;
-use crate::mm::vma::{Mm, STACK_SIZE, STACK_TOP};
+use crate::mm::vma::{Backing, Mm, STACK_SIZE, STACK_TOP};
 use crate::mm::{frame, page_down, page_up, PAGE_SIZE};
 
 /// Where ET_DYN (static-pie) images are placed.
@@ -74,13 +78,14 @@ fn read_headers(read: Reader<'_>, size: u64) -> Result<Result<elf::Elf, ElfError
 /// `ELIBBAD`. The program itself, malformed, gives `ENOEXEC`.
 pub fn load(
     mm: &mut Mm,
-    read: Reader<'_>,
+    program: &Arc<OpenFile>,
     size: u64,
     open_interp: OpenInterp<'_>,
     path: &[u8],
     argv: &[Vec<u8>],
     envp: &[Vec<u8>],
 ) -> Result<Loaded, Errno> {
+    let read: Reader<'_> = &|off, buf| crate::fs::pread(program, off, buf);
     let image = read_headers(read, size)
         .map_err(|_| Errno::ENOEXEC)?
         .map_err(noexec)?;
@@ -102,12 +107,15 @@ pub fn load(
         None => None,
     };
     let mut page = alloc::vec![0u8; PAGE_SIZE as usize];
-    map_segments(mm, read, &layout, &mut page)?;
-    let (entry, base) = match &interp {
+    let backing = crate::fs::backing(program.clone());
+    map_segments(mm, read, &backing, &layout, &mut page)?;
+    let (entry, base) = match interp {
         Some((file, isize)) => {
-            let iread = &|off, buf: &mut [u8]| crate::fs::pread(file, off, buf);
-            let ilayout = place_interp(mm, iread, *isize)?;
-            map_segments(mm, iread, &ilayout, &mut page)?;
+            let file = Arc::new(file);
+            let iread = &|off, buf: &mut [u8]| crate::fs::pread(&file, off, buf);
+            let ilayout = place_interp(mm, iread, isize)?;
+            let ibacking = crate::fs::backing(file.clone());
+            map_segments(mm, iread, &ibacking, &ilayout, &mut page)?;
             (ilayout.entry, ilayout.bias)
         }
         None => (layout.entry, 0),
@@ -174,27 +182,56 @@ fn place_interp(mm: &Mm, read: Reader<'_>, size: u64) -> Result<elf::Layout, Err
     Ok(layout)
 }
 
-/// Maps and fills every segment of `layout` and records its regions.
+/// Records every segment of `layout` as a region backed by `backing`
+/// (paged in on demand), filling now the pages that must be: a page two
+/// segments share (it holds bytes of both), and every page of a segment
+/// whose file offset and address disagree within a page (no file page
+/// lines up with its pages).
 fn map_segments(
     mm: &mut Mm,
     read: Reader<'_>,
+    backing: &Arc<dyn Backing>,
     layout: &elf::Layout,
     page: &mut [u8],
 ) -> Result<(), Errno> {
+    let spans: Vec<(u64, u64)> = layout
+        .segments
+        .iter()
+        .map(|s| (page_down(s.vaddr), page_up(s.end())))
+        .collect();
+    let shared = |va: u64| spans.iter().filter(|&&(a, b)| a <= va && va < b).count() > 1;
     for seg in &layout.segments {
-        load_segment(mm, read, seg, page)?;
+        let (start, stop) = (page_down(seg.vaddr), page_up(seg.end()));
+        let head = seg.vaddr - start;
+        let aligned = seg.file.offset % PAGE_SIZE == head;
+        let mut va = start;
+        while va < stop {
+            if !aligned || shared(va) {
+                fill_page(mm, read, seg, va, page)?;
+            }
+            // Segments are disjoint, so only the first and last pages can
+            // be shared: skip to the last.
+            va = if aligned && va == start {
+                (stop - PAGE_SIZE).max(start + PAGE_SIZE)
+            } else {
+                va + PAGE_SIZE
+            };
+        }
+        let file = (aligned && seg.file.len > 0).then(|| (backing.clone(), seg.file.offset - head));
         mm.vmas
-            .add_segment(page_down(seg.vaddr), page_up(seg.end()), seg.prot);
+            .add_segment(start, stop, seg.prot, file, head + seg.file.len);
     }
     Ok(())
 }
 
-/// Maps the pages of `seg` (writable while loading) and copies its file
-/// bytes in; a page shared with the previous segment is reused.
-fn load_segment(
+/// Maps the page at `va` of `seg` (writable while loading; reusing the
+/// page a previous segment mapped) and copies in the file bytes of `seg`
+/// that land in it.
+fn fill_page(
     mm: &mut Mm,
     read: Reader<'_>,
     seg: &elf::Segment,
+    va: u64,
     page: &mut [u8],
 ) -> Result<(), Errno> {
     let (vaddr, filesz, off) = (seg.vaddr, seg.file.len, seg.file.offset);
@@ -202,32 +239,27 @@ fn load_segment(
     if seg.prot & PROT_EXEC == 0 {
         pte |= F::NO_EXECUTE;
     }
-    let mut va = page_down(vaddr);
-    while va < page_up(seg.end()) {
-        match mm.space.lookup(va) {
-            Some((_, old)) => {
-                let mut f = old | pte;
-                if seg.prot & PROT_EXEC != 0 {
-                    f -= F::NO_EXECUTE;
-                }
-                mm.space.set_flags(va, f);
+    match mm.space.lookup(va) {
+        Some((_, old)) => {
+            let mut f = old | pte;
+            if seg.prot & PROT_EXEC != 0 {
+                f -= F::NO_EXECUTE;
             }
-            None => {
-                let fresh = frame::alloc().ok_or(Errno::ENOMEM)?;
-                mm.space.map(va, fresh, pte).map_err(|_| Errno::ENOMEM)?;
-            }
+            mm.space.set_flags(va, f);
         }
-        // Copy the part of the file image that lands in this page.
-        let seg_lo = vaddr.max(va);
-        let seg_hi = (vaddr + filesz).min(va + PAGE_SIZE);
-        if seg_lo < seg_hi {
-            let n = (seg_hi - seg_lo) as usize;
-            read_exact(read, off + (seg_lo - vaddr), &mut page[..n])?;
-            if !mm.space.write_page(seg_lo, &page[..n]) {
-                return Err(Errno::ENOMEM);
-            }
+        None => {
+            let fresh = frame::alloc().ok_or(Errno::ENOMEM)?;
+            mm.space.map(va, fresh, pte).map_err(|_| Errno::ENOMEM)?;
         }
-        va += PAGE_SIZE;
+    }
+    let seg_lo = vaddr.max(va);
+    let seg_hi = (vaddr + filesz).min(va + PAGE_SIZE);
+    if seg_lo < seg_hi {
+        let n = (seg_hi - seg_lo) as usize;
+        read_exact(read, off + (seg_lo - vaddr), &mut page[..n])?;
+        if !mm.space.write_page(seg_lo, &page[..n]) {
+            return Err(Errno::ENOMEM);
+        }
     }
     Ok(())
 }
