@@ -156,6 +156,9 @@ pub fn boot(rounds: usize, accel: Accel, cpus: Cpus) -> Result<()> {
 }
 
 /// `cargo xtask bench runner`.
+/// The runner's goal: at most this much slower than running natively.
+const RUNNER_GOAL: Duration = Duration::from_millis(300);
+
 pub fn runner(rounds: usize) -> Result<()> {
     let tc = toolchain::build(false)?;
     let bin_dir = conformance::build(&tc)?;
@@ -183,6 +186,13 @@ pub fn runner(rounds: usize) -> Result<()> {
     println!(
         "  ratio veridian-run / native: {:.1}",
         v.as_secs_f64() / n.as_secs_f64()
+    );
+    let overhead = v.saturating_sub(n);
+    println!(
+        "  overhead over native: {} (goal <= {}: {})",
+        ms(overhead),
+        ms(RUNNER_GOAL),
+        if overhead <= RUNNER_GOAL { "met" } else { "NOT met" }
     );
     Ok(())
 }
