@@ -4,7 +4,7 @@
 //! VFS (other files report a fresh counter per check, so edge-triggered
 //! watches on them behave as level-triggered).
 
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use core::any::Any;
 use spin::Mutex;
 use veridian_net::{EpollSet, ReadySource};
@@ -18,11 +18,47 @@ const MAX_WATCHES: usize = 1 << 16;
 
 /// A watch key: the fd and the open file it named when added; a watch
 /// whose fd was closed or now names another file is dropped (Linux drops
-/// it when the file's last fd closes).
-pub type Key = (i32, usize);
+/// it when the file's last fd closes). The file is held weakly: that
+/// closes nothing, but keeps its allocation, so a file opened later at the
+/// same fd can never sit at the same address and be taken for the closed
+/// one (`EEXIST` from `EPOLL_CTL_ADD` for a fresh socket).
+#[derive(Clone)]
+pub struct Key {
+    fd: i32,
+    file: Weak<OpenFile>,
+}
+
+impl Key {
+    fn id(&self) -> (i32, usize) {
+        (self.fd, Weak::as_ptr(&self.file) as usize)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for Key {}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.id().cmp(&other.id())
+    }
+}
 
 pub fn key(fd: i32, f: &Arc<OpenFile>) -> Key {
-    (fd, Arc::as_ptr(f) as usize)
+    Key {
+        fd,
+        file: Arc::downgrade(f),
+    }
 }
 
 /// Readiness of watched fds in one process's fd table.
@@ -46,8 +82,8 @@ impl FdSource {
 
 impl ReadySource<Key> for FdSource {
     fn ready(&mut self, k: &Key) -> Option<(u16, u64)> {
-        let f = self.fds.get(k.0).ok()?;
-        if Arc::as_ptr(&f) as usize != k.1 {
+        let f = self.fds.get(k.fd).ok()?;
+        if Arc::as_ptr(&f) != k.file.as_ptr() {
             return None;
         }
         if let Some(s) = f

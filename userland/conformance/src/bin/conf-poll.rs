@@ -185,6 +185,29 @@ fn main() {
         );
         close(ep);
     });
+    suite.check("epoll-watch-ends-with-its-file", || {
+        // A closed socket's watch does not block a new socket that gets its
+        // fd number: ADD succeeds every time (mio registers each accepted
+        // socket this way).
+        let ep = sys(291, [EPOLL_CLOEXEC, 0, 0, 0, 0, 0]);
+        assert!(ep >= 0, "epoll_create1: {ep}");
+        let mut fds = Vec::new();
+        for round in 0..100 {
+            let (c, s) = pair();
+            let fd = s.as_raw_fd();
+            assert_eq!(
+                epoll_ctl(ep, EPOLL_CTL_ADD, fd, EPOLLIN, round),
+                0,
+                "round {round}, fd {fd}"
+            );
+            fds.push(fd);
+            drop((c, s));
+        }
+        fds.sort_unstable();
+        fds.dedup();
+        assert!(fds.len() < 100, "fd numbers are reused");
+        close(ep);
+    });
     suite.check("eventfd", || {
         const EFD_SEMAPHORE: usize = 1;
         const EFD_NONBLOCK: usize = 0o4000;
