@@ -192,7 +192,11 @@ pub fn runner(rounds: usize) -> Result<()> {
         "  overhead over native: {} (goal <= {}: {})",
         ms(overhead),
         ms(RUNNER_GOAL),
-        if overhead <= RUNNER_GOAL { "met" } else { "NOT met" }
+        if overhead <= RUNNER_GOAL {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     Ok(())
 }
