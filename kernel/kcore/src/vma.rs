@@ -10,7 +10,8 @@ use core::ops::RangeBounds;
 
 use veridian_syscall::mman::PROT_WRITE;
 
-use crate::page::page_up;
+mod holes;
+use holes::Holes;
 
 /// One region; its start is its key in the [`VmaMap`]. `B` is the file
 /// behind a private file mapping (cloned when a region is split).
@@ -66,12 +67,15 @@ impl<B: Clone> Vma<B> {
 #[derive(Clone, Debug)]
 pub struct VmaMap<B> {
     map: BTreeMap<u64, Vma<B>>,
+    /// The address ranges no region covers.
+    holes: Holes,
 }
 
 impl<B> Default for VmaMap<B> {
     fn default() -> Self {
         VmaMap {
             map: BTreeMap::new(),
+            holes: Holes::default(),
         }
     }
 }
@@ -139,6 +143,7 @@ impl<B: Clone> VmaMap<B> {
             }
             removed.push((s.max(start), v.end.min(end)));
         }
+        self.holes.release(start, end);
         removed
     }
 
@@ -146,6 +151,7 @@ impl<B: Clone> VmaMap<B> {
     /// Returns the ranges that were covered before (to unmap).
     pub fn insert(&mut self, start: u64, vma: Vma<B>) -> Vec<(u64, u64)> {
         let removed = self.remove(start, vma.end);
+        self.holes.occupy(start, vma.end);
         self.map.insert(start, vma);
         removed
     }
@@ -200,23 +206,16 @@ impl<B: Clone> VmaMap<B> {
         if let Some(v) = self.map.get_mut(&start) {
             v.end = new_end;
         }
+        self.holes.occupy(end, new_end);
         true
     }
 
-    /// The lowest page-aligned free range of `len` bytes starting at or
-    /// above `max(hint, floor)` and ending at or below `ceiling`.
-    pub fn find_free(&self, hint: u64, len: u64, floor: u64, ceiling: u64) -> Option<u64> {
-        let mut start = page_up(hint.max(floor));
-        loop {
-            let end = start.checked_add(len)?;
-            if end > ceiling {
-                return None;
-            }
-            match self.map.range(..end).next_back() {
-                Some((&s, v)) if v.end > start => start = page_up(v.end.max(s)),
-                _ => return Some(start),
-            }
-        }
+    /// A page-aligned free range of `len` bytes starting at or above
+    /// `floor` and ending at or below `ceiling`: in the shortest gap
+    /// between regions that holds it, so the cost does not grow with the
+    /// number of regions.
+    pub fn find_free(&self, len: u64, floor: u64, ceiling: u64) -> Option<u64> {
+        self.holes.best_fit(len, floor, ceiling)
     }
 
     /// Records a program segment covering the pages `[start, stop)`
@@ -241,6 +240,7 @@ impl<B: Clone> VmaMap<B> {
             }
         }
         if vstart < stop {
+            self.holes.occupy(vstart, stop);
             let skip = vstart - start;
             let file_len = file_len.saturating_sub(skip);
             let file = file

@@ -135,29 +135,30 @@ fn extend_only_into_free_space() {
 }
 
 #[test]
-fn find_free_skips_regions_and_respects_bounds() {
+fn find_free_takes_the_shortest_gap_that_fits_and_respects_bounds() {
     let mut m = VmaMap::<u32>::new();
     let floor = 0x10_0000;
-    assert_eq!(m.find_free(0, 0x2000, floor, 0x20_0000), Some(floor));
-    m.insert(floor, Vma::anonymous(floor + 0x3000, 3));
+    let ceiling = 0x20_0000;
+    assert_eq!(m.find_free(0x2000, floor, ceiling), Some(floor));
+    // Gaps: 3 pages at floor+0x1000, 1 page at floor+0x5000, 2 pages at
+    // floor+0x7000, then the rest up to the ceiling.
+    m.insert(floor, Vma::anonymous(floor + 0x1000, 3));
     m.insert(floor + 0x4000, Vma::anonymous(floor + 0x5000, 3));
-    assert_eq!(
-        m.find_free(0, 0x1000, floor, 0x20_0000),
-        Some(floor + 0x3000)
-    );
-    assert_eq!(
-        m.find_free(0, 0x2000, floor, 0x20_0000),
-        Some(floor + 0x5000)
-    );
-    assert_eq!(
-        m.find_free(floor + 0x123, 0x1000, floor, 0x20_0000),
-        Some(floor + 0x3000)
-    );
-    assert_eq!(m.find_free(0, 0x10_0000, floor, 0x20_0000), None);
-    assert_eq!(
-        m.find_free(u64::MAX - 0x1000, 0x2000, floor, u64::MAX),
-        None
-    );
+    m.insert(floor + 0x6000, Vma::anonymous(floor + 0x7000, 3));
+    m.insert(floor + 0x9000, Vma::anonymous(floor + 0xa000, 3));
+    assert_eq!(m.find_free(0x1000, floor, ceiling), Some(floor + 0x5000));
+    assert_eq!(m.find_free(0x2000, floor, ceiling), Some(floor + 0x7000));
+    assert_eq!(m.find_free(0x3000, floor, ceiling), Some(floor + 0x1000));
+    assert_eq!(m.find_free(0x4000, floor, ceiling), Some(floor + 0xa000));
+    // Removing a region joins the gaps on both sides of it.
+    m.remove(floor + 0x4000, floor + 0x5000);
+    assert_eq!(m.find_free(0x5000, floor, ceiling), Some(floor + 0x1000));
+    // Growing a region in place uses up the gap after it.
+    assert!(m.extend(floor + 0x6000, floor + 0x9000));
+    // The 2-page gap is gone: the 5-page one is now the shortest that fits.
+    assert_eq!(m.find_free(0x2000, floor, ceiling), Some(floor + 0x1000));
+    assert_eq!(m.find_free(0x10_0000, floor, ceiling), None);
+    assert_eq!(m.find_free(0x2000, u64::MAX - 0x1000, u64::MAX), None);
 }
 
 #[test]
@@ -249,6 +250,7 @@ enum Op {
     Insert(u64, u64, u32, Option<(u32, u64, u64)>),
     Remove(u64, u64),
     Protect(u64, u64, u32),
+    Extend(u64, u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -266,7 +268,8 @@ fn op() -> impl Strategy<Value = Op> {
                 f.map(|(id, o, l)| (id, o * P, l))
             )),
         range.clone().prop_map(|(s, e)| Op::Remove(s, e)),
-        (range, 0u32..8).prop_map(|((s, e), prot)| Op::Protect(s, e, prot)),
+        (range.clone(), 0u32..8).prop_map(|((s, e), prot)| Op::Protect(s, e, prot)),
+        range.prop_map(|(s, e)| Op::Extend(s, e)),
     ]
 }
 
@@ -322,6 +325,38 @@ proptest! {
                             }
                         }
                     }
+                }
+                Op::Extend(s, e) => {
+                    let region = m.range(s * P..=s * P).next().map(|(_, v)| v.clone());
+                    let free_after = |end: u64| (end / P..e).all(|p| model[p as usize].is_none());
+                    let expect = region.as_ref().is_some_and(|v| e * P > v.end && free_after(v.end));
+                    prop_assert_eq!(m.extend(s * P, e * P), expect);
+                    if let (true, Some(v)) = (expect, region) {
+                        for p in v.end / P..e {
+                            let rel = (p - s) * P;
+                            model[p as usize] = Some(Page {
+                                prot: v.prot,
+                                file: v.file.map(|(id, off)| (id, off + rel)),
+                                visible: v.file_len.saturating_sub(rel).min(P),
+                                droppable: v.droppable,
+                            });
+                        }
+                    }
+                }
+            }
+            // A free range found lies on free pages; none is found only when
+            // no run of free pages is long enough.
+            for n in 1..=4u64 {
+                let longest_run = (0..PAGES).fold((0u64, 0u64), |(best, run), p| {
+                    let run = if model[p as usize].is_none() { run + 1 } else { 0 };
+                    (best.max(run), run)
+                }).0;
+                match m.find_free(n * P, 0, PAGES * P) {
+                    Some(a) => {
+                        prop_assert!(a % P == 0 && a / P + n <= PAGES);
+                        prop_assert!((a / P..a / P + n).all(|p| model[p as usize].is_none()));
+                    }
+                    None => prop_assert!(longest_run < n),
                 }
             }
             // Regions are non-empty, page-aligned, sorted and disjoint ...

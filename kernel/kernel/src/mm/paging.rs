@@ -236,6 +236,24 @@ impl AddressSpace {
         crate::smp::flush_others(self.pml4.0);
     }
 
+    /// After changes to entries in `[start, end)`: flushes every CPU that
+    /// has this space loaded; this CPU drops only those pages when they are
+    /// few (a full flush empties the whole TLB, and under emulation the
+    /// translation cache with it).
+    fn flush_range(&self, start: u64, end: u64) {
+        const FEW_PAGES: u64 = 32;
+        if self.is_current() && end.saturating_sub(start) <= FEW_PAGES * PAGE_SIZE {
+            let mut va = start & !(PAGE_SIZE - 1);
+            while va < end {
+                invlpg(va);
+                va += PAGE_SIZE;
+            }
+            crate::smp::flush_others(self.pml4.0);
+        } else {
+            self.flush();
+        }
+    }
+
     /// After changes to many entries: flushes every CPU that has this
     /// space loaded.
     fn flush(&self) {
@@ -460,7 +478,7 @@ impl AddressSpace {
             n += 1;
         });
         if n > 0 {
-            self.flush();
+            self.flush_range(start, end);
         }
     }
 
@@ -493,7 +511,7 @@ impl AddressSpace {
             let flags = upd(F::from_bits_truncate(*e));
             *e = (*e & ADDR_MASK) | (flags | F::PRESENT).bits();
         });
-        self.flush();
+        self.flush_range(start, end);
     }
 
     /// A copy-on-write clone (fork). `None` when out of frames.

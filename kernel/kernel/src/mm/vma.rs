@@ -122,10 +122,10 @@ impl Mm {
         true
     }
 
-    /// A free, page-aligned range of `len` bytes at or above `hint`.
-    pub fn find_free(&self, hint: u64, len: u64) -> Option<u64> {
-        self.vmas
-            .find_free(hint, len, MMAP_BASE, STACK_TOP - STACK_SIZE)
+    /// A free, page-aligned range of `len` bytes between [`MMAP_BASE`] and
+    /// the stack.
+    pub fn find_free(&self, len: u64) -> Option<u64> {
+        self.vmas.find_free(len, MMAP_BASE, STACK_TOP - STACK_SIZE)
     }
 
     /// Makes `va` accessible (for a write if `write`): demand-pages it or

@@ -87,7 +87,7 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
         if free_at_hint {
             hint
         } else {
-            m.find_free(0, len).ok_or(Errno::ENOMEM)?
+            m.find_free(len).ok_or(Errno::ENOMEM)?
         }
     };
     match file {
@@ -154,7 +154,7 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         m.remove_range(new_addr, new_addr + new_len);
         new_addr
     } else {
-        m.find_free(0, new_len).ok_or(Errno::ENOMEM)?
+        m.find_free(new_len).ok_or(Errno::ENOMEM)?
     };
     let keep = old_len.min(new_len);
     let file = vma

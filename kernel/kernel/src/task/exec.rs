@@ -170,7 +170,7 @@ fn place_interp(mm: &Mm, read: Reader<'_>, size: u64) -> Result<elf::Layout, Err
     let mapped_end = mm.vmas.iter().map(|(_, v)| v.end).max().unwrap_or(0);
     let bias = if image.kind == elf::ET_DYN {
         let (lo, hi) = image.load_span(PAGE_SIZE).ok_or(Errno::ELIBBAD)?;
-        let at = mm.find_free(0, hi - lo).ok_or(Errno::ENOMEM)?;
+        let at = mm.find_free(hi - lo).ok_or(Errno::ENOMEM)?;
         at - lo
     } else {
         0
