@@ -20,6 +20,7 @@ mod paths;
 mod progress;
 mod rootfs;
 mod run;
+mod self_rebuild;
 mod selfhost;
 mod setup;
 mod smp;
@@ -31,6 +32,7 @@ mod verify;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::time::Duration;
 use veridian_run::cpus::CpusArg;
 use veridian_run::qemu::Accel;
@@ -136,6 +138,27 @@ enum Command {
         /// Parallel jobs of the toolchain builds (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Boot this kernel image instead of building one (e.g. the kernel
+        /// `cargo xtask self-rebuild` had VeridianOS build).
+        #[arg(long)]
+        kernel: Option<PathBuf>,
+        #[command(flatten)]
+        cpus: CpusArg,
+    },
+    /// VeridianOS builds its own kernel, init and mkfs-blockfs with the
+    /// hosted cargo; each must equal, byte for byte, what the same build
+    /// gives under Linux (a chroot of the same tree); then the kernel
+    /// VeridianOS built is booted.
+    SelfRebuild {
+        /// tcg, kvm or auto.
+        #[arg(long, value_enum, default_value_t = Accel::Tcg)]
+        accel: Accel,
+        /// Seconds for the whole guest build.
+        #[arg(long, default_value_t = 4 * 3600)]
+        timeout: u64,
+        /// Seconds the guest may print nothing (a hung step).
+        #[arg(long, default_value_t = 1800)]
+        step_timeout: u64,
         #[command(flatten)]
         cpus: CpusArg,
     },
@@ -290,6 +313,7 @@ fn main() -> Result<()> {
             boot,
             quick,
             jobs,
+            kernel,
             cpus,
         } => verify::run(&verify::Options {
             accel,
@@ -299,7 +323,19 @@ fn main() -> Result<()> {
             boot,
             quick,
             jobs: selfhost::jobs(jobs),
+            kernel,
             cpus: cpus.cpus,
+        }),
+        Command::SelfRebuild {
+            accel,
+            timeout,
+            step_timeout,
+            cpus,
+        } => self_rebuild::run(&self_rebuild::Options {
+            accel,
+            cpus: cpus.cpus,
+            limit: Duration::from_secs(timeout),
+            step_limit: Duration::from_secs(step_timeout),
         }),
         Command::Uefi => run::build_uefi_image().map(|_| ()),
         Command::CrashTest {

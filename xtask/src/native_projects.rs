@@ -86,7 +86,7 @@ pub fn cargo_config() -> String {
 
 /// A workspace of [`MKFS_MEMBERS`]: the root manifest with its member list
 /// replaced, the root Cargo.lock (cargo drops the entries it does not use).
-fn mkfs_workspace(root: &Path, to: &Path) -> Result<()> {
+pub fn mkfs_workspace(root: &Path, to: &Path) -> Result<()> {
     for member in MKFS_MEMBERS {
         copy_filtered(&root.join(member), &to.join(member))?;
     }

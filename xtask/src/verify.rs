@@ -31,6 +31,8 @@ pub struct Options {
     pub quick: bool,
     /// Parallel jobs of the toolchain builds.
     pub jobs: usize,
+    /// A kernel image to boot instead of building one.
+    pub kernel: Option<PathBuf>,
     /// Virtual CPUs of the guest.
     pub cpus: Cpus,
 }
@@ -77,7 +79,11 @@ pub fn run(opts: &Options) -> Result<()> {
         host_failures += usize::from(!outcome.passed);
     }
 
-    let kernel = kernel::build()?;
+    let kernel = match &opts.kernel {
+        Some(image) if image.is_file() => image.clone(),
+        Some(image) => bail!("--kernel {}: no such file", image.display()),
+        None => kernel::build()?,
+    };
     match &rust_tree {
         Some(tree) => println!("\nrootfs: with the VeridianOS-hosted Rust toolchain from {}", tree.display()),
         None => println!("\nrootfs: no VeridianOS-hosted Rust toolchain built on this machine (cargo xtask rustc)"),
