@@ -161,6 +161,7 @@ fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
     cmd.arg(root)
         .args(["/bin/sh", script::PATH])
         .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
         .stdout(fs::File::create(&log)?)
         .stderr(fs::File::create(log.with_extension("err"))?);
     let status = cmd.status().context("cannot run chroot")?;

@@ -34,6 +34,7 @@ pub fn prepare(area: &Path, staging: &Path) -> Result<PathBuf> {
     archive_head(&repo)?;
     native_projects::mkfs_workspace(&repo, &src.join("mkfs-blockfs"))?;
     let library = root.join("usr/local/lib/rustlib/src/rust/library");
+    fs::create_dir_all(library.parent().expect("has a parent"))?;
     run(Command::new("cp")
         .arg("-r")
         .arg(selfhost::rustsrc::src_dir().join("library"))
