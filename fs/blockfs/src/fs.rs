@@ -772,6 +772,35 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(n)
     }
 
+    /// Calls `f` with the cached block holding bytes `[off, off +
+    /// BLOCK_SIZE)` of a regular file, reading it (with what follows it on
+    /// disk) into the cache first. `None` unless `off` is block-aligned and
+    /// the whole block lies inside the file on an allocated block. A kernel
+    /// maps such a block into a process instead of copying it; the bytes
+    /// are the file's current contents, as `read_at` would return them.
+    pub fn with_file_block<R>(
+        &mut self,
+        ino: u32,
+        off: u64,
+        f: impl FnOnce(&[u8; BLOCK_SIZE]) -> R,
+    ) -> Result<Option<R>> {
+        let (inode, ft) = self.live_inode(ino)?;
+        let inside = off
+            .checked_add(BS)
+            .is_some_and(|end| end <= inode.size as u64);
+        if ft != FileType::Regular || off % BS != 0 || !inside {
+            return Ok(None);
+        }
+        let lblk = u32::try_from(off / BS).map_err(|_| Error::TooBig)?;
+        let Some(p) = self.bmap(&inode, lblk)? else {
+            return Ok(None);
+        };
+        if !self.cache.contains(p) {
+            self.read_run_into_cache(&inode, lblk, p, 1)?;
+        }
+        Ok(Some(f(self.cache.read(&mut self.dev, p)?)))
+    }
+
     /// Writes `data` into a regular file at `off`, growing it as needed (a
     /// gap is filled with allocated zero blocks: files are never sparse).
     /// Either the whole write lands or, on error (e.g. `NoSpace`), the size

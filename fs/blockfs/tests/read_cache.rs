@@ -98,3 +98,40 @@ fn a_cache_smaller_than_the_file_still_reads_right() {
     fs.read_at(f, at, &mut odd).unwrap();
     assert_eq!(odd[..], pattern()[at as usize..at as usize + odd.len()]);
 }
+
+#[test]
+fn whole_blocks_inside_a_file_are_lent_from_the_cache() {
+    let (mut fs, f) = image_with_file(4096);
+    let want = pattern();
+    for i in [0usize, 1, 100, FILE_BLOCKS - 1] {
+        let off = (i * BLOCK_SIZE) as u64;
+        let got = fs.with_file_block(f, off, |b| b.to_vec()).unwrap();
+        assert_eq!(
+            got.as_deref(),
+            Some(&want[i * BLOCK_SIZE..(i + 1) * BLOCK_SIZE])
+        );
+    }
+    let reads = fs.device_mut().reads;
+    assert!(reads <= 4, "{reads} device reads for 4 blocks");
+    // The block is the cache's: a later write shows through it.
+    fs.write_at(f, 5, b"new").unwrap();
+    let first = fs
+        .with_file_block(f, 0, |b| b[..8].to_vec())
+        .unwrap()
+        .unwrap();
+    assert_eq!(&first[5..8], b"new");
+    // Not a whole block of file data: unaligned, past the end, a folder.
+    assert_eq!(fs.with_file_block(f, 1, |_| ()).unwrap(), None);
+    let end = (FILE_BLOCKS * BLOCK_SIZE) as u64;
+    assert_eq!(fs.with_file_block(f, end, |_| ()).unwrap(), None);
+    assert_eq!(fs.with_file_block(ROOT_INO, 0, |_| ()).unwrap(), None);
+    let short = fs.create(ROOT_INO, b"short", 0o644).unwrap();
+    fs.write_at(short, 0, &[7u8; 100]).unwrap();
+    assert_eq!(fs.with_file_block(short, 0, |_| ()).unwrap(), None);
+    fs.truncate(f, end - 1).unwrap();
+    assert_eq!(
+        fs.with_file_block(f, end - BLOCK_SIZE as u64, |_| ())
+            .unwrap(),
+        None
+    );
+}

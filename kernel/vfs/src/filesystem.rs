@@ -42,6 +42,17 @@ pub trait Filesystem: Send + Sync {
     fn read(&self, _ino: Ino, _off: u64, _buf: &mut [u8]) -> Result<usize> {
         Err(Errno::EINVAL)
     }
+    /// Calls `f` with the file system's own cached copy of the page of
+    /// `ino` at `off` (page-aligned, wholly inside the file); `Ok(false)`
+    /// when it keeps no such copy (then [`Self::read`] it).
+    fn with_cached_page(
+        &self,
+        _ino: Ino,
+        _off: u64,
+        _f: &mut dyn FnMut(&[u8; crate::PAGE_SIZE]),
+    ) -> Result<bool> {
+        Ok(false)
+    }
     /// Writes at `off` (ignored by stream devices).
     fn write(&self, _ino: Ino, _off: u64, _data: &[u8]) -> Result<usize> {
         Err(Errno::EINVAL)

@@ -195,3 +195,7 @@ pub use stat::{
 };
 pub use sys::{file_syscall, resume_file_syscall, Sys, UserMemory, FILE_SYSCALLS};
 pub use vfs::Vfs;
+
+/// The page size of the mappings file systems lend pages to
+/// ([`Filesystem::with_cached_page`]): BlockFS's block size.
+pub const PAGE_SIZE: usize = blockfs::BLOCK_SIZE;

@@ -94,6 +94,26 @@ impl Vfs {
         }
     }
 
+    /// Calls `f` with the file system's cached copy of the page of `f` at
+    /// `off` (see [`crate::Filesystem::with_cached_page`]); `Ok(false)` when
+    /// there is none.
+    pub fn with_cached_page(
+        &self,
+        file: &OpenFile,
+        off: u64,
+        f: &mut dyn FnMut(&[u8; crate::PAGE_SIZE]),
+    ) -> Result<bool> {
+        if !file.readable() {
+            return Err(Errno::EBADF);
+        }
+        match &file.target {
+            Target::Node(h) if h.fs.seekable(h.node.ino) => {
+                h.fs.with_cached_page(h.node.ino, off, f)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// `pwrite64(fd, data, off)`; like Linux, `O_APPEND` files append.
     pub fn pwrite(&self, c: Caller<'_>, fd: i32, data: &[u8], off: i64) -> Result<usize> {
         let f = c.fds.get(fd)?;

@@ -96,4 +96,15 @@ impl crate::mm::vma::Backing for FileBacking {
     fn read_at(&self, off: u64, buf: &mut [u8]) -> usize {
         pread(&self.0, off, buf).unwrap_or(0)
     }
+
+    /// The block cache's own frame for the page: BlockFS keeps each cached
+    /// block in a page-aligned, page-sized allocation, which the kernel heap
+    /// serves with a frame of its own (`mm::heap`).
+    fn share_page(&self, off: u64) -> Option<u64> {
+        let mut shared = None;
+        let _ = vfs().with_cached_page(&self.0, off, &mut |page| {
+            shared = crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64));
+        });
+        shared
+    }
 }

@@ -137,6 +137,28 @@ pub fn incref(pa: u64) {
     }
 }
 
+/// Counts above this are not handed out by [`share`] (a count must never
+/// saturate: the frame would be freed while still mapped).
+const SHARE_LIMIT: u16 = u16::MAX / 2;
+
+/// One more reference to the allocated frame at `pa` — a file system's
+/// cached block, which the heap gives a frame of its own — for the caller
+/// to map and later [`decref`]; `None` if `pa` is not the start of an
+/// allocated frame (heap memory is not) or its count is too high.
+pub fn share(pa: u64) -> Option<u64> {
+    let i = (pa / PAGE_SIZE) as usize;
+    if !pa.is_multiple_of(PAGE_SIZE) || i >= MAX_FRAMES {
+        return None;
+    }
+    let mut f = FRAMES.lock();
+    let refs = &mut f.refs[i];
+    if *refs == 0 || *refs >= SHARE_LIMIT {
+        return None;
+    }
+    *refs += 1;
+    Some(pa)
+}
+
 /// The reference count of a frame.
 pub fn refcount(pa: u64) -> u16 {
     let i = (pa / PAGE_SIZE) as usize;

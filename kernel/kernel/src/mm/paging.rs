@@ -293,6 +293,12 @@ impl AddressSpace {
         self.map_raw(va, frame.into_raw(), flags)
     }
 
+    /// Maps `va` to the frame at `pa`, taking over one reference to it
+    /// that the caller holds (e.g. from `frame::share`).
+    pub fn map_reference(&mut self, va: u64, pa: u64, flags: F) -> Result<(), ()> {
+        self.map_raw(va, pa, flags)
+    }
+
     /// [`Self::map`] with a frame reference the caller gives up.
     fn map_raw(&mut self, va: u64, pa: u64, flags: F) -> Result<(), ()> {
         let Some(e) = self.leaf(va, true) else {

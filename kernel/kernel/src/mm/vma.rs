@@ -20,6 +20,14 @@ pub const STACK_SIZE: u64 = 8 << 20;
 pub trait Backing: Send + Sync {
     /// Reads at `off`; returns the bytes read (0 at end of file).
     fn read_at(&self, off: u64, buf: &mut [u8]) -> usize;
+
+    /// A reference (see [`frame::share`]) to a frame holding the page at
+    /// `off` (page-aligned, wholly inside the file) that stays the file's:
+    /// the caller maps it read-only and copies it on a write. `None` when
+    /// the page must be read with [`Self::read_at`].
+    fn share_page(&self, _off: u64) -> Option<u64> {
+        None
+    }
 }
 
 /// A region of a process (`veridian_kcore::vma::Vma` over a file).
@@ -57,6 +65,18 @@ fn pte_flags(prot: u32) -> F {
         f |= F::NO_EXECUTE;
     }
     f
+}
+
+/// Entry flags for a page that is not this process's alone (a file's
+/// cached page): never writable; copied on the first write if `prot`
+/// allows writing.
+fn shared_pte_flags(prot: u32) -> F {
+    let f = pte_flags(prot);
+    if f.contains(F::WRITABLE) {
+        (f - F::WRITABLE) | COW
+    } else {
+        f
+    }
 }
 
 impl Mm {
@@ -145,6 +165,18 @@ impl Mm {
                 return Some(Fault::AlreadyMapped);
             }
             return self.space.break_cow(page).then_some(Fault::CopyOnWrite);
+        }
+        if let Some((file, off)) = &vma.file {
+            let rel = page - start;
+            if rel + PAGE_SIZE <= vma.file_len {
+                if let Some(pa) = file.share_page(off + rel) {
+                    return self
+                        .space
+                        .map_reference(page, pa, shared_pte_flags(vma.prot))
+                        .is_ok()
+                        .then_some(Fault::File);
+                }
+            }
         }
         let mut fresh = frame::alloc()?;
         let mut kind = Fault::Anonymous;

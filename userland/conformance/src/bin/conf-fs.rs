@@ -1,8 +1,9 @@
 //! Files and folders: create/read/write/seek, metadata and permissions,
 //! read_dir, rename, remove, hard links and symlinks.
-use conformance::{scratch_dir, Suite};
+use conformance::{raw, scratch_dir, Suite};
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
 fn main() {
@@ -144,6 +145,57 @@ fn main() {
             .unwrap_err();
         assert_eq!(exists.kind(), std::io::ErrorKind::AlreadyExists);
         assert!(fs::remove_dir(dir.join("a")).is_err(), "non-empty dir");
+    });
+    suite.check("mmap-private-file", || {
+        // Three pages and a bit of a file, mapped privately twice: the
+        // mappings show the file (zeros past its end), a write stays in its
+        // own mapping, and the contents outlive the file's name.
+        const PAGE: usize = 4096;
+        const PROT_READ: usize = 1;
+        const PROT_WRITE: usize = 2;
+        const MAP_PRIVATE: usize = 2;
+        let path = dir.join("mapped.bin");
+        let data: Vec<u8> = (0..3 * PAGE + 100).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &data).unwrap();
+        let f = File::open(&path).unwrap();
+        let map = |prot: usize| {
+            let at = raw::sys(
+                9,
+                [0, 4 * PAGE, prot, MAP_PRIVATE, f.as_raw_fd() as usize, 0],
+            );
+            assert!(at > 0, "mmap: {at}");
+            at as usize
+        };
+        let (a, b) = (map(PROT_READ | PROT_WRITE), map(PROT_READ));
+        // SAFETY: both mappings are four pages long and stay mapped until
+        // the munmap calls at the end; nothing else aliases them.
+        let (ours, theirs) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(a as *mut u8, 4 * PAGE),
+                std::slice::from_raw_parts(b as *const u8, 4 * PAGE),
+            )
+        };
+        assert_eq!(&ours[..data.len()], &data[..]);
+        assert!(
+            ours[data.len()..].iter().all(|&x| x == 0),
+            "past the end reads zero"
+        );
+        ours[0] = 0xAA;
+        ours[PAGE + 1] = 0xBB;
+        assert_eq!((theirs[0], theirs[PAGE + 1]), (data[0], data[PAGE + 1]));
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            data,
+            "a private write reached the file"
+        );
+        drop(f);
+        fs::remove_file(&path).unwrap();
+        fs::write(dir.join("after.bin"), vec![0x55u8; 4 * PAGE]).unwrap();
+        assert_eq!(&theirs[..data.len()], &data[..]);
+        assert_eq!((ours[0], ours[PAGE + 1], ours[2]), (0xAA, 0xBB, data[2]));
+        for at in [a, b] {
+            assert_eq!(raw::sys(11, [at, 4 * PAGE, 0, 0, 0, 0]), 0);
+        }
     });
     suite.check("remove", || {
         fs::remove_file(&file).unwrap();
