@@ -376,3 +376,41 @@ fn kernel_side_open_and_positional_reads() {
     let fd = p.fds.insert(std::sync::Arc::new(f), true).unwrap();
     assert_eq!(w.vfs.fcntl(p.c(), fd, F_GETFD, 0).unwrap(), 1);
 }
+
+#[test]
+fn whole_pages_of_blockfs_files_are_lent_from_the_cache() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    let data: Vec<u8> = (0..2 * PAGE_SIZE + 10).map(|i| (i % 253) as u8).collect();
+    w.put(&p, b"/f", &data);
+    let fd = w.vfs.openat(c, AT_FDCWD, b"/f", O_RDONLY, 0).unwrap();
+    let file = p.fds.get(fd).unwrap();
+    let lent = |off: u64| {
+        let mut got = None;
+        let found = w
+            .vfs
+            .with_cached_page(&file, off, &mut |page| got = Some(page.to_vec()))
+            .unwrap();
+        assert_eq!(found, got.is_some());
+        got
+    };
+    assert_eq!(lent(0).as_deref(), Some(&data[..PAGE_SIZE]));
+    assert_eq!(
+        lent(PAGE_SIZE as u64).as_deref(),
+        Some(&data[PAGE_SIZE..2 * PAGE_SIZE])
+    );
+    // The tail page is partly past the end; an offset must be page-aligned.
+    assert_eq!(lent(2 * PAGE_SIZE as u64), None);
+    assert_eq!(lent(1), None);
+    // Pipes and other files without a cache lend nothing.
+    let (r, _w) = w.vfs.pipe2(c, 0).unwrap();
+    assert_eq!(
+        w.vfs
+            .with_cached_page(&p.fds.get(r).unwrap(), 0, &mut |_| panic!(
+                "a pipe has no page"
+            ))
+            .unwrap(),
+        false
+    );
+}
