@@ -788,7 +788,7 @@ impl<D: BlockDevice> FileSystem<D> {
         let inside = off
             .checked_add(BS)
             .is_some_and(|end| end <= inode.size as u64);
-        if ft != FileType::Regular || off % BS != 0 || !inside {
+        if ft != FileType::Regular || !off.is_multiple_of(BS) || !inside {
             return Ok(None);
         }
         let lblk = u32::try_from(off / BS).map_err(|_| Error::TooBig)?;
