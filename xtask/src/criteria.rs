@@ -155,6 +155,14 @@ pub const CRITERIA: &[Criterion] = &[
         seed: false,
     },
     Criterion {
+        name: "mkfs-blockfs doctests pass",
+        command: "/usr/local/bin/native-build doctest mkfs-blockfs",
+        needs: "/usr/local/bin/rustdoc",
+        missing_reason: "no rustdoc for host x86_64-unknown-veridian in the rootfs: the hosted toolchain here was built before `cargo xtask rustc` built rustdoc (rerun it)",
+        expect: Some("native-build: mkfs-blockfs doctests passed"),
+        seed: false,
+    },
+    Criterion {
         name: "C through the cc crate",
         command: "/usr/local/bin/native-build build /usr/local/share/veridian/projects/cc-demo",
         needs: "/usr/local/bin/cc",

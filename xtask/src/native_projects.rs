@@ -63,7 +63,9 @@ pub fn stage(staging: &Path) -> Result<()> {
 
     let in_image = |p: &str| staging.join(p.trim_start_matches('/'));
     copy_filtered(&projects, &in_image(PROJECTS_DIR))?;
-    copy_filtered(&vendor, &in_image(VENDOR_DIR))?;
+    // Whole: a vendored crate may have source folders named like the
+    // skipped ones (cc 1.2's `src/target/`).
+    crate::rootfs::copy_tree(&vendor, &in_image(VENDOR_DIR))?;
     let config = in_image("/.cargo/config.toml");
     fs::create_dir_all(config.parent().expect("has a parent"))?;
     fs::write(&config, cargo_config())?;

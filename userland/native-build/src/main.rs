@@ -8,7 +8,9 @@
 //! - `native-build rebuild <name> <file>`: changes one line of `<file>` in
 //!   that copy and builds again; passes when only the project's own crate is
 //!   recompiled, at least [`MIN_SPEEDUP`] times faster than the first build.
-//! - `native-build test <name>`: `cargo test --offline --locked` in the copy.
+//! - `native-build test <name>`: `cargo test --offline --locked
+//!   --all-targets` in the copy; `native-build doctest <name>`: its
+//!   doctests (`--doc`, through rustdoc).
 //!
 //! - `native-build bench <jobs>[,<jobs>...] <runs>`: the compile benchmark
 //!   (`cargo xtask bench compile`): `rustc hello.rs`, then `cargo build`
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         ["build", project] => build(Path::new(project)),
         ["rebuild", name, file] => rebuild(name, file),
         ["test", name] => test(name),
+        ["doctest", name] => doctest(name),
         ["bench", jobs, runs] => match (bench::parse_jobs(jobs), runs.parse()) {
             (Ok(jobs), Ok(runs)) => bench::run(&jobs, runs),
             (Err(e), _) => Err(e),
@@ -53,7 +56,7 @@ fn main() -> ExitCode {
         },
         _ => Err(
             "usage: native-build build <project folder> | rebuild <name> <file> | test <name> \
-             | bench <jobs>[,<jobs>...] <runs>"
+             | doctest <name> | bench <jobs>[,<jobs>...] <runs>"
                 .into(),
         ),
     };
@@ -134,13 +137,26 @@ fn rebuild(name: &str, file: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `cargo test` of every target (library, binaries, integration tests):
+/// all but the doctests, which [`doctest`] runs.
 fn test(name: &str) -> Result<(), String> {
     let copy = copy_of(name);
-    let run = cargo(&copy, &["test", "--offline", "--locked"])?;
+    let run = cargo(&copy, &["test", "--offline", "--locked", "--all-targets"])?;
     println!(
         "native-build: {name} tests passed in {:.1} s inside VeridianOS ({} crates compiled)",
         run.seconds,
         run.compiled.len()
+    );
+    Ok(())
+}
+
+/// `cargo test --doc`: the examples in the documentation, through rustdoc.
+fn doctest(name: &str) -> Result<(), String> {
+    let copy = copy_of(name);
+    let run = cargo(&copy, &["test", "--offline", "--locked", "--doc"])?;
+    println!(
+        "native-build: {name} doctests passed in {:.1} s inside VeridianOS",
+        run.seconds
     );
     Ok(())
 }

@@ -89,7 +89,8 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "build-dir = {}", q(&s.build_dir));
     let _ = writeln!(w, "jobs = {}", s.jobs);
     let _ = writeln!(w, "docs = false\ncompiler-docs = false\nextended = true");
-    let _ = writeln!(w, "tools = [\"cargo\"]");
+    // rustdoc runs the doctests of `cargo test` inside VeridianOS.
+    let _ = writeln!(w, "tools = [\"cargo\", \"rustdoc\"]");
     let _ = writeln!(w, "vendor = true\nlocked-deps = false\nsubmodules = false");
     let _ = writeln!(w, "optimized-compiler-builtins = false");
     let _ = writeln!(w, "description = \"veridian\"");
@@ -208,7 +209,7 @@ mod tests {
     fn config_is_well_formed_and_complete() {
         let text = render(&settings());
         let kv = parse(&text);
-        assert_eq!(get(&kv, "build", "tools"), Some("[\"cargo\"]"));
+        assert_eq!(get(&kv, "build", "tools"), Some("[\"cargo\", \"rustdoc\"]"));
         assert_eq!(get(&kv, "build", "vendor"), Some("true"));
         assert_eq!(
             get(&kv, "build", "target"),
