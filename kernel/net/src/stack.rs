@@ -34,6 +34,10 @@ pub(crate) struct External<D> {
 
 /// A closed TCP connection still finishing (FIN handshake, TIME-WAIT, or
 /// a pending RST).
+/// How long a port stays out of use after its connection entered
+/// TIME-WAIT (Linux's 60 s).
+const TIME_WAIT_MS: u64 = 60_000;
+
 pub(crate) struct Orphan {
     pub slot: Slot,
     pub port: u16,
@@ -69,6 +73,9 @@ pub struct NetStack<D: Device = NullDevice> {
     pub(crate) socks: Table<Sock>,
     pub(crate) ports: Ports,
     pub(crate) orphans: Vec<Orphan>,
+    /// Ports of connections in TIME-WAIT, kept from reuse until the
+    /// deadline (ms); the connections themselves are gone.
+    pub(crate) time_wait: Vec<(u16, u64)>,
     /// Connections with `SHUT_RD` (watched for data after their FIN).
     pub(crate) rd_shut: Vec<SocketId>,
     /// Listening sockets (their pools are refilled after every poll round).
@@ -156,6 +163,7 @@ impl<D: Device> NetStack<D> {
             socks: Table::new(),
             ports,
             orphans: Vec::new(),
+            time_wait: Vec::new(),
             listeners: Vec::new(),
             rd_shut: Vec::new(),
             dropped: DropQueue::default(),
@@ -253,7 +261,7 @@ impl<D: Device> NetStack<D> {
     }
 
     /// Milliseconds until [`NetStack::poll`] should run again for timers
-    /// (retransmission, delayed ACK, TIME-WAIT), `None` if only new
+    /// (retransmission, delayed ACK, the end of TIME-WAIT), `None` if only new
     /// packets or calls can change anything.
     pub fn poll_delay(&mut self, now_ms: u64) -> Option<u64> {
         let ts = Instant::from_millis(now_ms as i64);
@@ -271,6 +279,11 @@ impl<D: Device> NetStack<D> {
         let timeout = self.cfg.orphan_timeout_ms;
         for o in &self.orphans {
             let due = (o.since_ms + timeout + 1).saturating_sub(now_ms).max(1);
+            d = Some(d.map_or(due, |y| y.min(due)));
+        }
+        // Ports in TIME-WAIT come back when `poll` runs after the deadline.
+        for &(_, until) in &self.time_wait {
+            let due = until.saturating_sub(now_ms).max(1);
             d = Some(d.map_or(due, |y| y.min(due)));
         }
         d
@@ -391,20 +404,39 @@ impl<D: Device> NetStack<D> {
 
     fn reap_orphans(&mut self) {
         let now = self.now_ms;
+        let ports = &mut self.ports;
+        self.time_wait.retain(|&(port, until)| {
+            let waiting = now < until;
+            if !waiting {
+                ports.unlinger(port);
+            }
+            waiting
+        });
         let timeout = self.cfg.orphan_timeout_ms;
         let mut i = 0;
         while i < self.orphans.len() {
             let o = &self.orphans[i];
             let s = self.sets[o.slot.0 as usize].get_mut::<tcp::Socket>(o.slot.1);
             let done = s.state() == tcp::State::Closed && s.remote_endpoint().is_none();
-            if !done && now.saturating_sub(o.since_ms) > timeout && s.state() != tcp::State::Closed
+            let time_wait = s.state() == tcp::State::TimeWait;
+            if !done
+                && !time_wait
+                && now.saturating_sub(o.since_ms) > timeout
+                && s.state() != tcp::State::Closed
             {
                 // Half-open or stuck: reset it; reaped once the RST is out.
                 s.abort();
             }
-            if done {
+            if done || time_wait {
                 let o = self.orphans.swap_remove(i);
-                self.ports.unlinger(o.port);
+                if time_wait {
+                    // As Linux's time-wait sockets, TIME-WAIT keeps only
+                    // the port, not the buffers (a late segment for it is
+                    // answered with a reset).
+                    self.time_wait.push((o.port, now + TIME_WAIT_MS));
+                } else {
+                    self.ports.unlinger(o.port);
+                }
                 self.free_slot(o.slot);
             } else {
                 i += 1;

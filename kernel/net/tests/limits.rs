@@ -136,3 +136,32 @@ fn orphan_of_silent_peer_is_reset() {
         "{r:?}"
     );
 }
+
+#[test]
+fn time_wait_holds_no_buffers() {
+    // Room for 12 sockets' buffers: 100 connections opened and closed in
+    // quick succession (no time passes) must not run out, though each
+    // leaves its closer in TIME-WAIT.
+    let mut n = Net::with(NetConfig {
+        max_buffer_bytes: 12 * (128 << 10),
+        ..NetConfig::default()
+    });
+    let (l, la) = n.listener();
+    for i in 0..100 {
+        let c = n.tcp();
+        match n.net.connect(c.id(), &sa(LO, la.port())) {
+            Err(Errno::EINPROGRESS) => {}
+            r => panic!("connect {i}: {r:?}"),
+        }
+        n.settle();
+        let (s, _) = n.net.accept(l.id(), 0).unwrap();
+        n.net.close(c).unwrap();
+        n.net.close(s).unwrap();
+        n.settle();
+    }
+    let st = n.net.stats();
+    assert!(st.buffer_bytes <= 4 * (128 << 10), "{st:?}");
+    // The ports stay reserved for TIME-WAIT's span, then come back.
+    n.advance(70_000);
+    assert_eq!(n.net.stats().orphans, 0);
+}
