@@ -122,7 +122,7 @@ pub fn run(opts: &Options) -> Result<()> {
     let rebuilt_kernel = veridian_out.join("kernel");
     if rebuilt_kernel.is_file() {
         println!("\nbooting the kernel VeridianOS built");
-        match boot_check(&rebuilt_kernel, &base_image, opts) {
+        match boot_check(&rebuilt_kernel, &base_image, &area, opts) {
             Ok(()) => println!("  PASS  it boots, runs init and reports ID=veridian"),
             Err(e) => problems.push(format!("the rebuilt kernel: {e:#}")),
         }
@@ -232,12 +232,11 @@ fn compare(veridian: &Path, linux: &Path) -> std::result::Result<u64, String> {
     }
 }
 
-/// Boots `kernel` over a scratch overlay of the rootfs, running
+/// Boots `kernel` over a scratch overlay (in `area`) of the rootfs, running
 /// `cat /etc/os-release`: it must boot, start init and exit 0 with
 /// `ID=veridian`.
-fn boot_check(kernel: &Path, base_image: &Path, opts: &Options) -> Result<()> {
-    let dir = selfhost::build_root().join("self-rebuild");
-    let overlay = verify::qcow2_overlay(base_image, &dir.join("boot-check.qcow2"))?;
+fn boot_check(kernel: &Path, base_image: &Path, area: &Path, opts: &Options) -> Result<()> {
+    let overlay = verify::qcow2_overlay(base_image, &area.join("boot-check.qcow2"))?;
     let vm = Vm {
         kernel: kernel.to_path_buf(),
         cmdline: "init=/sbin/init -- /bin/cat /etc/os-release".into(),
