@@ -159,6 +159,11 @@ enum Command {
         /// Seconds the guest may print nothing (a hung step).
         #[arg(long, default_value_t = 1800)]
         step_timeout: u64,
+        /// Instead, time one crate of the Rust compiler (e.g. rustc_span),
+        /// its dependencies built beforehand, inside VeridianOS and under
+        /// Linux with the same binaries: the measure for a stage-2 estimate.
+        #[arg(long, value_name = "CRATE")]
+        compiler_crate: Option<String>,
         #[command(flatten)]
         cpus: CpusArg,
     },
@@ -330,13 +335,20 @@ fn main() -> Result<()> {
             accel,
             timeout,
             step_timeout,
+            compiler_crate,
             cpus,
-        } => self_rebuild::run(&self_rebuild::Options {
-            accel,
-            cpus: cpus.cpus,
-            limit: Duration::from_secs(timeout),
-            step_limit: Duration::from_secs(step_timeout),
-        }),
+        } => {
+            let opts = self_rebuild::Options {
+                accel,
+                cpus: cpus.cpus,
+                limit: Duration::from_secs(timeout),
+                step_limit: Duration::from_secs(step_timeout),
+            };
+            match compiler_crate {
+                Some(name) => self_rebuild::run_compiler_crate(&name, &opts),
+                None => self_rebuild::run(&opts),
+            }
+        }
         Command::Uefi => run::build_uefi_image().map(|_| ()),
         Command::CrashTest {
             rounds,

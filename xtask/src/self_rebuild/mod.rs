@@ -5,12 +5,15 @@
 //! run on Linux too, same ABI), the same paths, sources and flags; only the
 //! kernel underneath differs. Then the kernel VeridianOS built is booted.
 
+mod compiler_crate;
 mod script;
 mod tree;
 
+pub use compiler_crate::run as run_compiler_crate;
+
 use anyhow::{bail, Context, Result};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -47,14 +50,7 @@ pub fn run(opts: &Options) -> Result<()> {
     let root = progress::run_step("lay out the rebuild tree", || {
         tree::prepare(&area, &rootfs::staging_dir())
     })?;
-    let image = area.join("rebuild.img");
-    let _ = fs::remove_file(&image);
-    let mut mkfs = Command::new(rootfs::build_mkfs()?);
-    mkfs.arg("--output")
-        .arg(&image)
-        .args(["--size", &IMAGE_MB.to_string(), "--populate"])
-        .arg(&root);
-    progress::run_logged("write the rebuild image", "self-rebuild-image", &mut mkfs)?;
+    let image = write_image(&root, &area.join("rebuild.img"))?;
 
     println!("\nLinux: the build in a chroot of the same tree");
     let (on_linux, linux_secs) = build_on_linux(&root)?;
@@ -137,9 +133,36 @@ pub fn run(opts: &Options) -> Result<()> {
     Ok(())
 }
 
+/// Writes a fresh BlockFS image of `root` at `image`.
+fn write_image(root: &Path, image: &Path) -> Result<PathBuf> {
+    let _ = fs::remove_file(image);
+    let mut mkfs = Command::new(rootfs::build_mkfs()?);
+    mkfs.arg("--output")
+        .arg(image)
+        .args(["--size", &IMAGE_MB.to_string(), "--populate"])
+        .arg(root);
+    progress::run_logged("write the rebuild image", "self-rebuild-image", &mut mkfs)?;
+    Ok(image.to_path_buf())
+}
+
 /// Runs the script in a chroot of `root`; returns its report and seconds.
 fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
     // The image is written: the chroot's builds land only in the tree.
+    let (text, secs) = run_in_chroot(root, &[script::PATH], "self-rebuild-linux")?;
+    let report = script::parse(&text);
+    if !report.done {
+        bail!(
+            "the chroot build did not finish; see {}",
+            paths::log_dir().join("self-rebuild-linux.log").display()
+        );
+    }
+    Ok((report, secs))
+}
+
+/// Runs `/bin/sh <args>` in a chroot of `root` with a clean environment;
+/// returns what it printed and its seconds. Output goes to the log
+/// `<log_name>` (stderr beside it).
+fn run_in_chroot(root: &Path, args: &[&str], log_name: &str) -> Result<(String, f64)> {
     let dev_null = root.join("dev/null");
     if !dev_null.exists() {
         let status = Command::new("mknod")
@@ -155,11 +178,12 @@ fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
             );
         }
     }
-    let log = progress::log_path("self-rebuild-linux")?;
+    let log = progress::log_path(log_name)?;
     let started = Instant::now();
     let mut cmd = Command::new("chroot");
     cmd.arg(root)
-        .args(["/bin/sh", script::PATH])
+        .arg("/bin/sh")
+        .args(args)
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
         .stdout(fs::File::create(&log)?)
@@ -167,8 +191,7 @@ fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
     let status = cmd.status().context("cannot run chroot")?;
     let secs = started.elapsed().as_secs_f64();
     let text = fs::read_to_string(&log)?;
-    let report = script::parse(&text);
-    if !status.success() || !report.done {
+    if !status.success() {
         bail!(
             "the chroot build failed ({status}); see {} and {}",
             log.display(),
@@ -176,16 +199,34 @@ fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
         );
     }
     println!("  done in {secs:.0} s (log {})", log.display());
-    Ok((report, secs))
+    Ok((text, secs))
 }
 
 /// Boots VeridianOS over `image` (written in place: it is this run's own)
 /// with init running the script.
 fn build_on_veridian(kernel: &Path, image: &Path, opts: &Options) -> Result<script::Report> {
-    let log_path = paths::log_dir().join("self-rebuild-serial.log");
+    let log = run_in_guest(kernel, image, script::PATH, opts)?;
+    let report = script::parse(&log);
+    if !report.done {
+        bail!(
+            "the guest build did not finish; log {}",
+            paths::log_dir().join(GUEST_LOG).display()
+        );
+    }
+    Ok(report)
+}
+
+/// The guest's serial log, in the logs folder.
+const GUEST_LOG: &str = "self-rebuild-serial.log";
+
+/// Boots VeridianOS over `image` with init running `/bin/sh <script>`;
+/// echoes its `SELFREBUILD` lines and returns the console log. The guest
+/// must power off by itself.
+fn run_in_guest(kernel: &Path, image: &Path, script: &str, opts: &Options) -> Result<String> {
+    let log_path = paths::log_dir().join(GUEST_LOG);
     let vm = Vm {
         kernel: kernel.to_path_buf(),
-        cmdline: format!("init=/sbin/init -- /bin/sh {}", script::PATH),
+        cmdline: format!("init=/sbin/init -- /bin/sh {script}"),
         disks: vec![image.to_path_buf()],
         memory_mb: MEMORY_MB,
         cpus: opts.cpus,
@@ -211,14 +252,13 @@ fn build_on_veridian(kernel: &Path, image: &Path, opts: &Options) -> Result<scri
         started.elapsed().as_secs_f64(),
         log_path.display()
     );
-    let report = script::parse(&log);
-    if !matches!(exit, VmExit::Status(_)) || !report.done {
+    if !matches!(exit, VmExit::Status(_)) {
         bail!(
-            "the guest build did not finish ({exit:?}); log {}",
+            "the guest did not power off by itself ({exit:?}); log {}",
             log_path.display()
         );
     }
-    Ok(report)
+    Ok(log)
 }
 
 /// `Ok(size)` when both files hold the same bytes, else why not.

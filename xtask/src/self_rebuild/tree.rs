@@ -22,12 +22,7 @@ const CARGO_CONFIG: &str = "# cargo xtask self-rebuild: crates come from /usr/lo
 
 /// Lays the tree out at `<area>/root` (replacing any earlier one); returns it.
 pub fn prepare(area: &Path, staging: &Path) -> Result<PathBuf> {
-    let root = area.join("root");
-    if root.exists() {
-        fs::remove_dir_all(&root).with_context(|| format!("cannot remove {}", root.display()))?;
-    }
-    fs::create_dir_all(area)?;
-    run(Command::new("cp").arg("-al").arg(staging).arg(&root))?;
+    let root = base(area, staging)?;
     let src = root.join("usr/local/src");
     let repo = src.join("veridian");
     fs::create_dir_all(&repo)?;
@@ -40,13 +35,31 @@ pub fn prepare(area: &Path, staging: &Path) -> Result<PathBuf> {
         .arg(selfhost::rustsrc::src_dir().join("library"))
         .arg(&library))?;
     vendor(&src, &library)?;
-    fs::create_dir_all(src.join(".cargo"))?;
-    fs::write(src.join(".cargo/config.toml"), CARGO_CONFIG)?;
+    use_vendored_crates(&src)?;
     fs::write(
         root.join(script::PATH.trim_start_matches('/')),
         script::text(),
     )?;
     Ok(root)
+}
+
+/// `<area>/root`, replacing any earlier one: the staging tree, hard-linked
+/// (builds write only new files, never into the staged ones).
+pub fn base(area: &Path, staging: &Path) -> Result<PathBuf> {
+    let root = area.join("root");
+    if root.exists() {
+        fs::remove_dir_all(&root).with_context(|| format!("cannot remove {}", root.display()))?;
+    }
+    fs::create_dir_all(area)?;
+    run(Command::new("cp").arg("-al").arg(staging).arg(&root))?;
+    Ok(root)
+}
+
+/// Points cargo, for builds under `src` (= /usr/local/src), at `src/vendor`.
+pub fn use_vendored_crates(src: &Path) -> Result<()> {
+    fs::create_dir_all(src.join(".cargo"))?;
+    fs::write(src.join(".cargo/config.toml"), CARGO_CONFIG)?;
+    Ok(())
 }
 
 /// The commit being rebuilt.
@@ -109,7 +122,7 @@ fn vendor(src: &Path, library: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run(cmd: &mut Command) -> Result<()> {
+pub fn run(cmd: &mut Command) -> Result<()> {
     let status = cmd
         .status()
         .with_context(|| format!("cannot run {cmd:?}"))?;
