@@ -8,6 +8,12 @@
 //! dirty blocks are never written behind the file system's back (the order
 //! of writes is the file system's to choose), so the cache can outgrow its
 //! capacity until the file system syncs ([`BlockCache::dirty_count`]).
+//!
+//! A block can be *lent for writing* ([`BlockCache::lend`]): someone outside
+//! the file system (a process mapping the file shared and writable) may
+//! change its bytes at any time. Such a block counts as dirty and is never
+//! evicted until the owner's probe ([`BlockCache::set_lent_probe`]) says the
+//! buffer is no longer held elsewhere; every flush until then writes it.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -40,8 +46,14 @@ impl core::ops::DerefMut for BlockBuf {
 struct Slot {
     data: Box<BlockBuf>,
     dirty: bool,
+    /// Lent for writing: stays dirty while the probe says it is held.
+    lent: bool,
     last_use: u64,
 }
+
+/// Whether a block's buffer is still held outside the cache (e.g. mapped
+/// into a process); see [`BlockCache::set_lent_probe`].
+pub type LentProbe = fn(&[u8; BLOCK_SIZE]) -> bool;
 
 /// The cache; it does not own the device, which is passed to each call.
 pub struct BlockCache {
@@ -50,6 +62,9 @@ pub struct BlockCache {
     clock: u64,
     /// Slots whose `dirty` flag is set.
     dirty: usize,
+    /// Slots whose `lent` flag is set.
+    lent: usize,
+    still_lent: LentProbe,
 }
 
 impl BlockCache {
@@ -60,7 +75,43 @@ impl BlockCache {
             capacity: capacity.max(16),
             clock: 0,
             dirty: 0,
+            lent: 0,
+            still_lent: |_| false,
         }
+    }
+
+    /// Sets how the cache learns that a lent block's buffer is held by no
+    /// one else any more (by default: never lent at all).
+    pub fn set_lent_probe(&mut self, probe: LentProbe) {
+        self.still_lent = probe;
+    }
+
+    /// Lends `block` (loaded first) for writing: from now on it is dirty
+    /// and stays in the cache until the probe says it is no longer held.
+    /// `None` when half the cache is lent already.
+    pub fn lend<D: BlockDevice>(
+        &mut self,
+        dev: &mut D,
+        block: u32,
+    ) -> Result<Option<&[u8; BLOCK_SIZE]>> {
+        let is_lent = self.slots.get(&block).is_some_and(|s| s.lent);
+        if !is_lent && self.lent >= self.capacity / 2 {
+            return Ok(None);
+        }
+        let slot = self.slot(dev, block, true)?;
+        let was_dirty = core::mem::replace(&mut slot.dirty, true);
+        let was_lent = core::mem::replace(&mut slot.lent, true);
+        self.dirty += usize::from(!was_dirty);
+        self.lent += usize::from(!was_lent);
+        Ok(Some(
+            &self.slots.get(&block).expect("slot loaded above").data,
+        ))
+    }
+
+    /// Number of blocks lent for writing.
+    #[cfg(test)]
+    pub fn lent_count(&self) -> usize {
+        self.lent
     }
 
     /// Whether `block` is cached.
@@ -81,6 +132,7 @@ impl BlockCache {
                 Slot {
                     data,
                     dirty: false,
+                    lent: false,
                     last_use: 0,
                 },
             );
@@ -143,8 +195,9 @@ impl BlockCache {
     /// Drops `block` without writing it (it was freed or overwritten on
     /// the device directly).
     pub fn discard(&mut self, block: u32) {
-        if self.slots.remove(&block).is_some_and(|s| s.dirty) {
-            self.dirty -= 1;
+        if let Some(s) = self.slots.remove(&block) {
+            self.dirty -= usize::from(s.dirty);
+            self.lent -= usize::from(s.lent);
         }
     }
 
@@ -174,12 +227,14 @@ impl BlockCache {
 
     /// Writes every dirty block, coalescing consecutive ones; returns how
     /// many were written.
+    #[cfg(test)]
     pub fn flush<D: BlockDevice>(&mut self, dev: &mut D) -> Result<usize> {
         self.flush_where(dev, |_| true)
     }
 
     /// Writes the dirty blocks `pick` selects, coalescing consecutive
-    /// ones, and marks them clean; returns how many were written.
+    /// ones, and marks them clean (a lent block still held stays dirty);
+    /// returns how many were written.
     pub fn flush_where<D: BlockDevice>(
         &mut self,
         dev: &mut D,
@@ -189,6 +244,9 @@ impl BlockCache {
         let mut run_start = 0u32;
         let mut run_len = 0usize;
         let mut written = 0usize;
+        let mut cleaned = 0usize;
+        let mut returned = 0usize;
+        let still_lent = self.still_lent;
         for (&block, slot) in self.slots.iter_mut().filter(|(&b, s)| s.dirty && pick(b)) {
             if run_len > 0 && (block != run_start + run_len as u32 || run_len == MAX_RUN) {
                 dev.write_blocks(run_start as u64, &run)?;
@@ -200,19 +258,25 @@ impl BlockCache {
             }
             run.extend_from_slice(&slot.data[..]);
             run_len += 1;
-            slot.dirty = false;
             written += 1;
+            if slot.lent && still_lent(&slot.data) {
+                continue;
+            }
+            returned += usize::from(core::mem::replace(&mut slot.lent, false));
+            slot.dirty = false;
+            cleaned += 1;
         }
         if run_len > 0 {
             dev.write_blocks(run_start as u64, &run)?;
         }
-        self.dirty -= written;
+        self.dirty -= cleaned;
+        self.lent -= returned;
         Ok(written)
     }
 
     /// Marks `block` clean (its contents reached the device another way).
     pub fn mark_clean(&mut self, block: u32) {
-        if let Some(s) = self.slots.get_mut(&block) {
+        if let Some(s) = self.slots.get_mut(&block).filter(|s| !s.lent) {
             if core::mem::replace(&mut s.dirty, false) {
                 self.dirty -= 1;
             }
@@ -318,5 +382,60 @@ mod tests {
         for b in 0..100u32 {
             assert_eq!(cache.read(&mut dev, b).unwrap()[1], b as u8 + 1);
         }
+    }
+
+    /// Whether lent buffers are held, for the tests' probe.
+    static HELD: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);
+
+    fn held(_: &[u8; BLOCK_SIZE]) -> bool {
+        HELD.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[test]
+    fn a_lent_block_is_written_at_every_flush_until_it_is_returned() {
+        let mut dev = Counting {
+            inner: MemDevice::new(64),
+            writes: 0,
+        };
+        let mut cache = BlockCache::new(16);
+        cache.set_lent_probe(held);
+        HELD.store(true, core::sync::atomic::Ordering::Relaxed);
+        assert!(cache.lend(&mut dev, 7).unwrap().is_some());
+        assert_eq!((cache.dirty_count(), cache.lent_count()), (1, 1));
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(dev.writes, 1);
+        assert_eq!(cache.dirty_count(), 1, "still held, so still dirty");
+        // The borrower may have written meanwhile: each flush writes it.
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(dev.writes, 2);
+        HELD.store(false, core::sync::atomic::Ordering::Relaxed);
+        let writes = dev.writes;
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(dev.writes, writes + 1, "written once more when returned");
+        assert_eq!((cache.dirty_count(), cache.lent_count()), (0, 0));
+        cache.flush(&mut dev).unwrap();
+        assert_eq!(dev.writes, writes + 1, "then clean");
+    }
+
+    #[test]
+    fn lent_blocks_are_never_evicted_and_at_most_half_the_cache_is_lent() {
+        let mut dev = MemDevice::new(200);
+        let mut cache = BlockCache::new(16);
+        cache.set_lent_probe(|_| true);
+        for b in 0..8u32 {
+            assert!(cache.lend(&mut dev, b).unwrap().is_some());
+        }
+        assert!(cache.lend(&mut dev, 8).unwrap().is_none());
+        assert!(cache.lend(&mut dev, 3).unwrap().is_some(), "lent already");
+        for b in 100..200u32 {
+            cache.read(&mut dev, b).unwrap();
+        }
+        for b in 0..8u32 {
+            assert!(cache.contains(b));
+        }
+        cache.discard(2);
+        assert_eq!((cache.dirty_count(), cache.lent_count()), (7, 7));
+        cache.mark_clean(3);
+        assert_eq!(cache.dirty_count(), 7, "a lent block stays dirty");
     }
 }

@@ -259,6 +259,12 @@ impl<D: BlockDevice> FileSystem<D> {
         self.clock = clock;
     }
 
+    /// Sets how the cache learns that a block lent with
+    /// [`Self::lend_file_block`] is no longer held outside it.
+    pub fn set_lent_probe(&mut self, probe: crate::cache::LentProbe) {
+        self.cache.set_lent_probe(probe);
+    }
+
     pub(crate) fn now(&self) -> u32 {
         (self.clock)()
     }
@@ -799,6 +805,35 @@ impl<D: BlockDevice> FileSystem<D> {
             self.read_run_into_cache(&inode, lblk, p, 1)?;
         }
         Ok(Some(f(self.cache.read(&mut self.dev, p)?)))
+    }
+
+    /// Lends the cached block holding bytes `[off, off + BLOCK_SIZE)` of a
+    /// regular file for writing (a shared, writable mapping of the file):
+    /// `f` gets the block, which stays the file's and in the cache, and
+    /// every sync writes it while it is held outside the cache. `off` must
+    /// be block-aligned and below the file's size; bytes of the block past
+    /// the end of the file read as zeros and do not become part of the
+    /// file (growing the file zeroes them again). `None` when `off` is not
+    /// such an offset or half the cache is lent already.
+    pub fn lend_file_block<R>(
+        &mut self,
+        ino: u32,
+        off: u64,
+        f: impl FnOnce(&[u8; BLOCK_SIZE]) -> R,
+    ) -> Result<Option<R>> {
+        self.check_writable()?;
+        let (inode, ft) = self.live_inode(ino)?;
+        if ft != FileType::Regular || !off.is_multiple_of(BS) || off >= inode.size as u64 {
+            return Ok(None);
+        }
+        let lblk = u32::try_from(off / BS).map_err(|_| Error::TooBig)?;
+        let Some(p) = self.bmap(&inode, lblk)? else {
+            return Ok(None);
+        };
+        if !self.cache.contains(p) {
+            self.read_run_into_cache(&inode, lblk, p, 1)?;
+        }
+        Ok(self.cache.lend(&mut self.dev, p)?.map(f))
     }
 
     /// Writes `data` into a regular file at `off`, growing it as needed (a

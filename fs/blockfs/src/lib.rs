@@ -87,6 +87,7 @@ mod namespace;
 mod superblock;
 mod sync;
 
+pub use cache::LentProbe;
 #[cfg(feature = "std")]
 pub use device::FileDevice;
 pub use device::{BlockDevice, MemDevice, BLOCK_SIZE};

@@ -223,9 +223,11 @@ impl<D: BlockDevice> FileSystem<D> {
         }
         self.update_counters();
         self.write_bitmap()?;
-        // Anything else still dirty (nothing in normal use: block 0 and the
-        // bitmap never enter the cache) goes before the superblock.
-        self.cache.flush(&mut self.dev)?;
+        // Anything else still dirty below the data blocks (nothing in normal
+        // use: block 0 and the bitmap never enter the cache) goes before the
+        // superblock. Data blocks were all written in phases 1 and 3; those
+        // still dirty are lent (and were written there).
+        self.cache.flush_where(&mut self.dev, |b| b < data_start)?;
         self.write_superblock(if clean { STATE_CLEAN } else { STATE_DIRTY })?;
         self.dev.flush()?;
         self.order.disk_clean = clean;

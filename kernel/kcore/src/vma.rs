@@ -13,8 +13,30 @@ use veridian_syscall::mman::PROT_WRITE;
 mod holes;
 use holes::Holes;
 
-/// One region; its start is its key in the [`VmaMap`]. `B` is the file
-/// behind a private file mapping (cloned when a region is split).
+/// How writes to a region reach what is behind it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sharing {
+    /// Writes stay in this process (pages are copied on write).
+    #[default]
+    Private,
+    /// Writes reach the backing, and every process mapping it sees them
+    /// (`MAP_SHARED`); `writable`: whether the backing may be written
+    /// (else `PROT_WRITE` is refused, as for a file opened read-only).
+    Shared { writable: bool },
+}
+
+/// Why [`VmaMap::protect`] changed nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtectError {
+    /// Part of the range is not mapped (`ENOMEM`).
+    Unmapped,
+    /// `PROT_WRITE` asked of a shared region whose backing may not be
+    /// written (`EACCES`).
+    NotWritable,
+}
+
+/// One region; its start is its key in the [`VmaMap`]. `B` is what is
+/// behind a file or shared mapping (cloned when a region is split).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vma<B> {
     pub end: u64,
@@ -27,6 +49,7 @@ pub struct Vma<B> {
     /// Pages may be dropped (MADV_DONTNEED): they refault as zeros or from
     /// the backing file. Not so for program segments loaded at exec.
     pub droppable: bool,
+    pub sharing: Sharing,
 }
 
 impl<B> Vma<B> {
@@ -38,6 +61,7 @@ impl<B> Vma<B> {
             file: None,
             file_len: 0,
             droppable: true,
+            sharing: Sharing::Private,
         }
     }
 
@@ -45,6 +69,11 @@ impl<B> Vma<B> {
     /// some protection bit, a write needs `PROT_WRITE`.
     pub fn allows(&self, write: bool) -> bool {
         self.prot != 0 && (!write || self.prot & PROT_WRITE != 0)
+    }
+
+    /// Whether writes reach the backing (`MAP_SHARED`).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.sharing, Sharing::Shared { .. })
     }
 }
 
@@ -59,6 +88,7 @@ impl<B: Clone> Vma<B> {
             file: self.file.as_ref().map(|(b, off)| (b.clone(), off + shift)),
             file_len: self.file_len.saturating_sub(shift),
             droppable: self.droppable,
+            sharing: self.sharing,
         }
     }
 }
@@ -157,12 +187,22 @@ impl<B: Clone> VmaMap<B> {
     }
 
     /// Gives `[start, end)` the protection `prot`, splitting regions at its
-    /// edges; `None` (and nothing changed) if part of the range is in no
-    /// region. Returns the re-protected ranges, in address order.
-    pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Option<Vec<(u64, u64)>> {
+    /// edges; an error (and nothing changed) if part of the range is in no
+    /// region or write access is asked of a read-only shared one. Returns
+    /// the re-protected ranges, in address order.
+    pub fn protect(
+        &mut self,
+        start: u64,
+        end: u64,
+        prot: u32,
+    ) -> Result<Vec<(u64, u64)>, ProtectError> {
         let mut va = start;
         while va < end {
-            va = self.find(va)?.1.end;
+            let vma = self.find(va).ok_or(ProtectError::Unmapped)?.1;
+            if prot & PROT_WRITE != 0 && vma.sharing == (Sharing::Shared { writable: false }) {
+                return Err(ProtectError::NotWritable);
+            }
+            va = vma.end;
         }
         let pieces: Vec<(u64, Vma<B>)> = self
             .map
@@ -190,7 +230,7 @@ impl<B: Clone> VmaMap<B> {
             self.map.insert(a, mid);
             changed.push((a, b));
         }
-        Some(changed)
+        Ok(changed)
     }
 
     /// Moves the end of the region starting at `start` up to `new_end`;
@@ -254,6 +294,7 @@ impl<B: Clone> VmaMap<B> {
                     file_len: if file.is_some() { file_len } else { 0 },
                     file,
                     droppable: false,
+                    sharing: Sharing::Private,
                 },
             );
         }

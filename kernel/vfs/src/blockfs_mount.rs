@@ -242,6 +242,18 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
             .is_some())
     }
 
+    fn lend_page(
+        &self,
+        ino: Ino,
+        off: u64,
+        f: &mut dyn FnMut(&[u8; crate::PAGE_SIZE]),
+    ) -> Result<bool> {
+        let mut g = self.inner.lock();
+        Ok(g.fs
+            .lend_file_block(raw(ino)?, off, |block| f(block))?
+            .is_some())
+    }
+
     /// Writes all of `data`, or, when the disk fills up part way, as many
     /// whole blocks as fit (a short count, as POSIX allows); `ENOSPC` only
     /// if nothing fits.

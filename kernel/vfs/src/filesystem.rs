@@ -53,6 +53,19 @@ pub trait Filesystem: Send + Sync {
     ) -> Result<bool> {
         Ok(false)
     }
+    /// Calls `f` with the file system's own cached copy of the page of
+    /// `ino` at `off` (page-aligned, below the file's size), lent for
+    /// writing: whatever is written into it while it is held outside the
+    /// file system becomes the file's and reaches the disk at each sync (a
+    /// shared, writable mapping). `Ok(false)` when it cannot lend one.
+    fn lend_page(
+        &self,
+        _ino: Ino,
+        _off: u64,
+        _f: &mut dyn FnMut(&[u8; crate::PAGE_SIZE]),
+    ) -> Result<bool> {
+        Ok(false)
+    }
     /// Writes at `off` (ignored by stream devices).
     fn write(&self, _ino: Ino, _off: u64, _data: &[u8]) -> Result<usize> {
         Err(Errno::EINVAL)

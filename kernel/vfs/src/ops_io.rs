@@ -114,6 +114,25 @@ impl Vfs {
         }
     }
 
+    /// Calls `f` with the file system's cached page of `f` at `off`, lent
+    /// for writing (see [`crate::Filesystem::lend_page`]); `Ok(false)` when
+    /// there is none to lend. `EACCES` unless `f` is open for reading and
+    /// writing.
+    pub fn lend_page(
+        &self,
+        file: &OpenFile,
+        off: u64,
+        f: &mut dyn FnMut(&[u8; crate::PAGE_SIZE]),
+    ) -> Result<bool> {
+        if !file.readable() || !file.writable() {
+            return Err(Errno::EACCES);
+        }
+        match &file.target {
+            Target::Node(h) if h.fs.seekable(h.node.ino) => h.fs.lend_page(h.node.ino, off, f),
+            _ => Ok(false),
+        }
+    }
+
     /// `pwrite64(fd, data, off)`; like Linux, `O_APPEND` files append.
     pub fn pwrite(&self, c: Caller<'_>, fd: i32, data: &[u8], off: i64) -> Result<usize> {
         let f = c.fds.get(fd)?;

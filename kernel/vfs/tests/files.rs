@@ -411,3 +411,27 @@ fn whole_pages_of_blockfs_files_are_lent_from_the_cache() {
         .with_cached_page(&pipe, 0, &mut |_| panic!("a pipe has no page"));
     assert_eq!(lent_by_pipe, Ok(false));
 }
+
+#[test]
+fn pages_lent_for_writing_need_a_read_write_file() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    let data: Vec<u8> = (0..PAGE_SIZE + 10).map(|i| (i % 251) as u8).collect();
+    w.put(&p, b"/f", &data);
+    let lend = |flags| {
+        let fd = w.vfs.openat(c, AT_FDCWD, b"/f", flags, 0).unwrap();
+        let file = p.fds.get(fd).unwrap();
+        let mut got = Vec::new();
+        let res = w
+            .vfs
+            .lend_page(&file, PAGE_SIZE as u64, &mut |page| got = page.to_vec());
+        res.map(|found| found.then_some(got))
+    };
+    assert_eq!(lend(O_RDONLY), Err(Errno::EACCES));
+    assert_eq!(lend(O_WRONLY), Err(Errno::EACCES));
+    // The partial tail page: the file's last bytes, then zeros.
+    let tail = lend(O_RDWR).unwrap().unwrap();
+    assert_eq!(&tail[..10], &data[PAGE_SIZE..]);
+    assert!(tail[10..].iter().all(|&b| b == 0));
+}

@@ -13,6 +13,7 @@ fn file(end: u64, prot: u32, id: u32, off: u64, len: u64) -> Vma<u32> {
         file: Some((id, off)),
         file_len: len,
         droppable: true,
+        sharing: Sharing::Private,
     }
 }
 
@@ -75,12 +76,12 @@ fn protect_needs_the_whole_range_mapped() {
     let mut m = VmaMap::<u32>::new();
     m.insert(0x1000, Vma::anonymous(0x2000, 3));
     m.insert(0x3000, Vma::anonymous(0x4000, 3));
-    assert_eq!(m.protect(0x1000, 0x4000, 1), None);
+    assert_eq!(m.protect(0x1000, 0x4000, 1), Err(ProtectError::Unmapped));
     assert_eq!(starts(&m), vec![(0x1000, 0x2000, 3), (0x3000, 0x4000, 3)]);
     m.insert(0x2000, Vma::anonymous(0x3000, 3));
     assert_eq!(
         m.protect(0x1800, 0x3800, 1),
-        Some(vec![(0x1800, 0x2000), (0x2000, 0x3000), (0x3000, 0x3800)])
+        Ok(vec![(0x1800, 0x2000), (0x2000, 0x3000), (0x3000, 0x3800)])
     );
     assert_eq!(
         starts(&m),
@@ -92,6 +93,30 @@ fn protect_needs_the_whole_range_mapped() {
             (0x3800, 0x4000, 3)
         ]
     );
+}
+
+#[test]
+fn shared_regions_of_read_only_backings_refuse_write_access() {
+    let mut m = VmaMap::new();
+    let mut ro = file(0x3000, PROT_READ, 9, 0, 0x3000);
+    ro.sharing = Sharing::Shared { writable: false };
+    let mut rw = file(0x5000, PROT_READ, 8, 0, 0x2000);
+    rw.sharing = Sharing::Shared { writable: true };
+    m.insert(0x1000, ro);
+    m.insert(0x3000, rw);
+    assert_eq!(
+        m.protect(0x1000, 0x5000, PROT_READ | PROT_WRITE),
+        Err(ProtectError::NotWritable)
+    );
+    assert_eq!(m.find(0x1000).unwrap().1.end, 0x3000, "nothing changed");
+    assert!(m.protect(0x1000, 0x3000, PROT_READ | PROT_EXEC).is_ok());
+    assert!(m.protect(0x4000, 0x5000, PROT_READ | PROT_WRITE).is_ok());
+    let (start, right) = m.find(0x4000).unwrap();
+    assert_eq!(
+        (start, right.sharing),
+        (0x4000, Sharing::Shared { writable: true })
+    );
+    assert!(right.is_shared());
 }
 
 #[test]
@@ -288,6 +313,7 @@ proptest! {
                         file: f.map(|(id, off, _)| (id, off)),
                         file_len: f.map_or(0, |(_, _, l)| l),
                         droppable: true,
+                        sharing: Sharing::Private,
                     };
                     let got = m.insert(s * P, vma);
                     let got_pages: Vec<u64> =
@@ -314,7 +340,7 @@ proptest! {
                 }
                 Op::Protect(s, e, prot) => {
                     let whole = (s..e).all(|p| model[p as usize].is_some());
-                    let got = m.protect(s * P, e * P, prot);
+                    let got = m.protect(s * P, e * P, prot).ok();
                     prop_assert_eq!(got.is_some(), whole);
                     if let Some(ranges) = got {
                         let pages: Vec<u64> = ranges.iter().flat_map(|&(a, b)| a / P..b / P).collect();

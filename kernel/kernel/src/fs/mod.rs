@@ -39,6 +39,7 @@ fn now_secs() -> u32 {
 pub fn init(procs: Arc<dyn ProcessInfo>) -> Result<u64, Errno> {
     let mut fs = disk::mount_root()?;
     fs.set_clock(now_secs);
+    fs.set_lent_probe(block_still_mapped);
     let blocks = fs.statfs().total_blocks as u64;
     let mut v = Vfs::new(Arc::new(BlockFsMount::new(fs)?));
     v.set_clock(now);
@@ -84,8 +85,8 @@ pub fn pread(f: &OpenFile, off: u64, buf: &mut [u8]) -> Result<usize, Errno> {
     vfs().pread_file(f, buf, off)
 }
 
-/// An open file as the contents behind private mappings (mmap, and
-/// program segments paged in on demand); it stays open while they exist.
+/// An open file as the contents behind file mappings (mmap, and program
+/// segments paged in on demand); it stays open while they exist.
 pub fn backing(f: Arc<OpenFile>) -> Arc<dyn crate::mm::vma::Backing> {
     Arc::new(FileBacking(f))
 }
@@ -107,4 +108,21 @@ impl crate::mm::vma::Backing for FileBacking {
         });
         shared
     }
+
+    /// The block cache's frame for the page, lent for writing: BlockFS
+    /// writes it back at each sync for as long as a mapping holds it (the
+    /// probe set in [`init`]).
+    fn lend_page(&self, off: u64) -> Option<u64> {
+        let mut lent = None;
+        let _ = vfs().lend_page(&self.0, off, &mut |page| {
+            lent = crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64));
+        });
+        lent
+    }
+}
+
+/// Whether a block the root's cache lent is still mapped somewhere: its
+/// frame has references besides the cache's own.
+fn block_still_mapped(block: &[u8; blockfs::BLOCK_SIZE]) -> bool {
+    crate::mm::frame::refcount(crate::mm::virt_to_phys(block.as_ptr() as u64)) > 1
 }

@@ -53,6 +53,11 @@ impl Frame {
         unsafe { core::slice::from_raw_parts_mut(phys_to_virt(self.0), PAGE_SIZE as usize) }
     }
 
+    /// The frame's physical address.
+    pub fn phys(&self) -> u64 {
+        self.0
+    }
+
     /// Gives up ownership: the reference is now the caller's to release
     /// with [`decref`].
     pub fn into_raw(self) -> u64 {

@@ -9,6 +9,7 @@ pub mod frame;
 pub mod heap;
 #[allow(unsafe_code)]
 pub mod paging;
+pub mod shared;
 pub mod vma;
 
 /// Where physical memory is mapped: the low 4 GiB by the boot code, the

@@ -11,6 +11,9 @@ use super::{phys_to_virt, PAGE_SIZE, USER_END};
 
 /// Software bit marking a read-only page that is writable after a copy.
 pub const COW: F = F::BIT_9;
+/// Software bit marking a page of a shared mapping (`MAP_SHARED`): it stays
+/// the same page in a forked child instead of becoming copy-on-write.
+pub const SHARED: F = F::BIT_10;
 const ADDR_MASK: u64 = 0x000F_FFFF_FFFF_F000;
 
 extern "C" {
@@ -520,14 +523,15 @@ impl AddressSpace {
         self.flush_range(start, end);
     }
 
-    /// A copy-on-write clone (fork). `None` when out of frames.
+    /// A copy-on-write clone (fork); pages of shared mappings stay shared.
+    /// `None` when out of frames.
     pub fn fork(&mut self) -> Option<AddressSpace> {
         let mut child = AddressSpace::new()?;
         let mut ok = true;
         let mut pairs = alloc::vec::Vec::new();
         self.for_each_leaf(|va, e| {
             let mut flags = F::from_bits_truncate(*e);
-            if flags.contains(F::WRITABLE) {
+            if flags.contains(F::WRITABLE) && !flags.contains(SHARED) {
                 flags = (flags - F::WRITABLE) | COW;
                 *e = (*e & ADDR_MASK) | flags.bits();
             }

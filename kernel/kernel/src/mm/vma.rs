@@ -1,11 +1,11 @@
 //! A process's memory map: regions (VMAs) over an [`AddressSpace`], demand
-//! paging of anonymous and private file-backed regions, brk and mmap
-//! placement.
+//! paging of anonymous, private file-backed and shared regions, brk and
+//! mmap placement.
 
 use alloc::sync::Arc;
 use x86_64::structures::paging::PageTableFlags as F;
 
-use super::paging::{AddressSpace, COW};
+use super::paging::{AddressSpace, COW, SHARED};
 use super::{frame, page_down, PAGE_SIZE, USER_END};
 
 use veridian_syscall::mman::{PROT_EXEC, PROT_WRITE};
@@ -16,7 +16,10 @@ pub const MMAP_BASE: u64 = 0x0000_7000_0000_0000;
 pub const STACK_TOP: u64 = 0x0000_7FFF_FFFF_F000;
 pub const STACK_SIZE: u64 = 8 << 20;
 
-/// File contents behind a private mapping.
+pub use veridian_kcore::vma::Sharing;
+
+/// What is behind a file or shared mapping: a file, or the pages of an
+/// anonymous shared mapping ([`super::shared::SharedMemory`]).
 pub trait Backing: Send + Sync {
     /// Reads at `off`; returns the bytes read (0 at end of file).
     fn read_at(&self, off: u64, buf: &mut [u8]) -> usize;
@@ -28,12 +31,20 @@ pub trait Backing: Send + Sync {
     fn share_page(&self, _off: u64) -> Option<u64> {
         None
     }
+
+    /// A reference to the frame that is the page at `off` (page-aligned,
+    /// below the end), for a shared mapping to write into: what is written
+    /// there is the backing's. `None` when there is no such page.
+    fn lend_page(&self, _off: u64) -> Option<u64> {
+        None
+    }
 }
 
 /// A region of a process (`veridian_kcore::vma::Vma` over a file).
 pub type Vma = veridian_kcore::vma::Vma<Arc<dyn Backing>>;
 /// A process's regions.
 pub type VmaMap = veridian_kcore::vma::VmaMap<Arc<dyn Backing>>;
+pub use veridian_kcore::vma::ProtectError;
 
 /// What a handled page fault did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,7 +113,7 @@ impl Mm {
         }
     }
 
-    /// Adds a region (replacing whatever was there).
+    /// Adds a private, droppable region (replacing whatever was there).
     pub fn insert(
         &mut self,
         start: u64,
@@ -111,27 +122,44 @@ impl Mm {
         file: Option<(Arc<dyn Backing>, u64)>,
         file_len: u64,
     ) {
-        let vma = Vma {
-            end,
-            prot,
-            file,
-            file_len,
-            droppable: true,
-        };
+        self.insert_vma(
+            start,
+            Vma {
+                end,
+                prot,
+                file,
+                file_len,
+                droppable: true,
+                sharing: Sharing::Private,
+            },
+        );
+    }
+
+    /// Adds `vma` at `start` (replacing whatever was there).
+    pub fn insert_vma(&mut self, start: u64, vma: Vma) {
         for (a, b) in self.vmas.insert(start, vma) {
             self.space.unmap_range(a, b);
         }
     }
 
-    /// Changes protection of `[start, end)`; `false` if part is unmapped.
-    pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> bool {
-        let Some(changed) = self.vmas.protect(start, end, prot) else {
-            return false;
-        };
+    /// Changes protection of `[start, end)`.
+    pub fn protect(&mut self, start: u64, end: u64, prot: u32) -> Result<(), ProtectError> {
+        let changed = self.vmas.protect(start, end, prot)?;
         for (a, b) in changed {
             self.space.update_range(a, b, |flags| {
                 let mut nf = pte_flags(prot);
-                if prot & PROT_WRITE != 0 && (flags.contains(COW) || !flags.contains(F::WRITABLE)) {
+                if flags.contains(SHARED) {
+                    // A shared page stays writable only if it was: the
+                    // first write after a read fault goes through
+                    // `shared_fault`, which tells the backing.
+                    let writable = flags.contains(F::WRITABLE) && prot & PROT_WRITE != 0;
+                    nf = (nf - F::WRITABLE) | SHARED;
+                    if writable {
+                        nf |= F::WRITABLE;
+                    }
+                } else if prot & PROT_WRITE != 0
+                    && (flags.contains(COW) || !flags.contains(F::WRITABLE))
+                {
                     // Possibly shared: stay read-only and copy on write (a
                     // private page is simply made writable at the fault).
                     nf = (nf - F::WRITABLE) | COW;
@@ -139,7 +167,7 @@ impl Mm {
                 nf
             });
         }
-        true
+        Ok(())
     }
 
     /// A free, page-aligned range of `len` bytes between [`MMAP_BASE`] and
@@ -159,6 +187,9 @@ impl Mm {
         let (start, vma) = self.find(va).map(|(s, v)| (s, v.clone()))?;
         if !vma.allows(write) {
             return None;
+        }
+        if vma.is_shared() {
+            return self.shared_fault(page, start, &vma, write);
         }
         if let Some((_, flags)) = self.space.lookup(page) {
             if !write || flags.contains(F::WRITABLE) {
@@ -192,6 +223,40 @@ impl Mm {
             .map(page, fresh, pte_flags(vma.prot))
             .is_ok()
             .then_some(kind)
+    }
+
+    /// A fault in a shared region: the backing's own page is mapped. A read
+    /// maps it read-only (a file's partial last page as a copy); the first
+    /// write asks the backing to lend the page for writing, so a file
+    /// learns which of its pages the mapping changes.
+    fn shared_fault(&mut self, page: u64, start: u64, vma: &Vma, write: bool) -> Option<Fault> {
+        let (backing, off) = vma.file.as_ref()?;
+        let off = off + (page - start);
+        let present = self.space.lookup(page);
+        if present.is_some_and(|(_, flags)| !write || flags.contains(F::WRITABLE)) {
+            return Some(Fault::AlreadyMapped);
+        }
+        let read_only = (pte_flags(vma.prot) - F::WRITABLE) | SHARED;
+        let (pa, flags) = if write {
+            (backing.lend_page(off)?, read_only | F::WRITABLE)
+        } else if let Some(pa) = backing.share_page(off) {
+            (pa, read_only)
+        } else {
+            let mut copy = frame::alloc()?;
+            if backing.read_at(off, copy.bytes_mut()) == 0 {
+                // Past the end of the file (Linux: SIGBUS).
+                return None;
+            }
+            return self
+                .space
+                .map(page, copy, read_only)
+                .is_ok()
+                .then_some(Fault::File);
+        };
+        self.space
+            .map_reference(page, pa, flags)
+            .is_ok()
+            .then_some(Fault::File)
     }
 
     /// A copy-on-write duplicate (fork).

@@ -1,15 +1,18 @@
-//! Memory calls: mmap (anonymous and private file mappings), munmap,
-//! mprotect, brk, madvise.
+//! Memory calls: mmap (anonymous and file mappings, private or shared),
+//! munmap, mremap, mprotect, msync, brk, madvise.
 
+use alloc::sync::Arc;
 use veridian_syscall::mman::{
     MADV_DONTNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_PRIVATE, MAP_SHARED,
-    MAP_TYPE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE,
+    MAP_SHARED_VALIDATE, MAP_TYPE, MREMAP_FIXED, MREMAP_MAYMOVE, MS_ASYNC, MS_INVALIDATE, MS_SYNC,
+    PROT_EXEC, PROT_READ, PROT_WRITE,
 };
-use veridian_vfs::abi::{O_ACCMODE, O_WRONLY};
+use veridian_vfs::abi::{O_ACCMODE, O_RDWR, O_WRONLY};
 use veridian_vfs::Errno;
 
 use super::KResult;
-use crate::mm::vma::{STACK_SIZE, STACK_TOP};
+use crate::mm::shared::SharedMemory;
+use crate::mm::vma::{Backing, ProtectError, Sharing, Vma, STACK_SIZE, STACK_TOP};
 use crate::mm::{page_down, page_up, PAGE_SIZE, USER_END};
 use crate::task;
 
@@ -27,21 +30,28 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
     if len == 0 || len > (1 << 40) {
         return Err(Errno::ENOMEM);
     }
-    let kind = flags & MAP_TYPE;
-    if kind != MAP_PRIVATE && kind != MAP_SHARED {
-        return Err(Errno::EINVAL);
-    }
-    let file = if flags & MAP_ANONYMOUS == 0 {
+    let shared = match flags & MAP_TYPE {
+        MAP_PRIVATE => false,
+        MAP_SHARED | MAP_SHARED_VALIDATE => true,
+        _ => return Err(Errno::EINVAL),
+    };
+    let mut sharing = Sharing::Private;
+    let file: Option<(Arc<dyn Backing>, u64, u64)> = if flags & MAP_ANONYMOUS == 0 {
         let f = task::current().files().get(fd)?;
-        if f.flags() & O_ACCMODE == O_WRONLY {
+        let mode = f.flags() & O_ACCMODE;
+        if mode == O_WRONLY || (shared && prot & PROT_WRITE != 0 && mode != O_RDWR) {
             return Err(Errno::EACCES);
         }
-        if kind == MAP_SHARED && prot & PROT_WRITE != 0 {
-            // Shared writable file mappings would need write-back.
-            return Err(Errno::ENODEV);
+        if shared {
+            sharing = Sharing::Shared {
+                writable: mode == O_RDWR,
+            };
         }
         let size = crate::fs::vfs().fstat_file(&f)?.size;
         Some((crate::fs::backing(f), off, size.saturating_sub(off)))
+    } else if shared {
+        sharing = Sharing::Shared { writable: true };
+        Some((Arc::new(SharedMemory::new()), 0, len))
     } else {
         None
     };
@@ -90,10 +100,21 @@ pub fn mmap(addr: u64, len: u64, prot: u32, flags: u32, fd: i32, off: u64) -> KR
             m.find_free(len).ok_or(Errno::ENOMEM)?
         }
     };
-    match file {
-        Some((b, off, flen)) => m.insert(start, start + len, prot, Some((b, off)), flen),
-        None => m.insert(start, start + len, prot, None, 0),
-    }
+    let (file, file_len) = match file {
+        Some((b, off, flen)) => (Some((b, off)), flen),
+        None => (None, 0),
+    };
+    m.insert_vma(
+        start,
+        Vma {
+            end: start + len,
+            prot,
+            file,
+            file_len,
+            droppable: true,
+            sharing,
+        },
+    );
     Ok(start)
 }
 
@@ -166,7 +187,15 @@ pub fn mremap(old: u64, old_size: u64, new_size: u64, flags: u32, new_addr: u64)
         .move_range(old, to, keep)
         .map_err(|_| Errno::ENOMEM)?;
     m.remove_range(old, old_end);
-    m.insert(to, to + new_len, vma.prot, file, file_len);
+    m.insert_vma(
+        to,
+        Vma {
+            end: to + new_len,
+            file,
+            file_len,
+            ..vma
+        },
+    );
     Ok(to)
 }
 
@@ -190,11 +219,41 @@ pub fn mprotect(addr: u64, len: u64, prot: u32) -> KResult {
     if end > USER_END {
         return Err(Errno::ENOMEM);
     }
-    if task::current_mm().lock().protect(addr, end, prot) {
-        Ok(0)
-    } else {
-        Err(Errno::ENOMEM)
+    match task::current_mm().lock().protect(addr, end, prot) {
+        Ok(()) => Ok(0),
+        Err(ProtectError::Unmapped) => Err(Errno::ENOMEM),
+        Err(ProtectError::NotWritable) => Err(Errno::EACCES),
     }
+}
+
+/// msync(2): the range must be mapped; `MS_SYNC` writes the file systems
+/// back (a shared file mapping's pages are the block cache's, so `read`
+/// sees them at once and a sync makes them durable). `MS_ASYNC` has
+/// nothing to start: the pages are already the file's.
+pub fn msync(addr: u64, len: u64, flags: u32) -> KResult {
+    if !addr.is_multiple_of(PAGE_SIZE)
+        || flags & !(MS_ASYNC | MS_INVALIDATE | MS_SYNC) != 0
+        || flags & (MS_ASYNC | MS_SYNC) == (MS_ASYNC | MS_SYNC)
+    {
+        return Err(Errno::EINVAL);
+    }
+    let end = addr.checked_add(page_up(len)).ok_or(Errno::ENOMEM)?;
+    let shared = {
+        let mm = task::current_mm();
+        let m = mm.lock();
+        let mut va = addr;
+        let mut shared = false;
+        while va < end {
+            let (_, vma) = m.find(va).ok_or(Errno::ENOMEM)?;
+            shared |= vma.is_shared();
+            va = vma.end;
+        }
+        shared
+    };
+    if shared && flags & MS_SYNC != 0 {
+        crate::fs::vfs().sync()?;
+    }
+    Ok(0)
 }
 
 pub fn brk(addr: u64) -> KResult {

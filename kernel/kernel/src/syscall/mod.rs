@@ -155,6 +155,7 @@ const HANDLERS: &[(usize, Handler)] = &[
     }),
     (MPROTECT, |a| memory::mprotect(a.u64(0), a.u64(1), a.u32(2))),
     (MUNMAP, |a| memory::munmap(a.u64(0), a.u64(1))),
+    (MSYNC, |a| memory::msync(a.u64(0), a.u64(1), a.u32(2))),
     (MREMAP, |a| {
         memory::mremap(a.u64(0), a.u64(1), a.u64(2), a.u32(3), a.u64(4))
     }),

@@ -6,6 +6,23 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 
+const PAGE: usize = 4096;
+const PROT_READ: usize = 1;
+const PROT_WRITE: usize = 2;
+const MAP_SHARED: usize = 1;
+const MAP_PRIVATE: usize = 2;
+const MAP_ANONYMOUS: usize = 0x20;
+const MS_ASYNC: usize = 1;
+const MS_SYNC: usize = 4;
+const EACCES: isize = 13;
+const ENOMEM: isize = 12;
+const EINVAL: isize = 22;
+
+/// mmap(2) at an address of the kernel's choice: the address or `-errno`.
+fn mmap(len: usize, prot: usize, flags: usize, fd: i32) -> isize {
+    raw::sys(9, [0, len, prot, flags, fd as usize, 0])
+}
+
 fn main() {
     let mut suite = Suite::new("fs");
     let dir = scratch_dir("fs");
@@ -150,10 +167,6 @@ fn main() {
         // Three pages and a bit of a file, mapped privately twice: the
         // mappings show the file (zeros past its end), a write stays in its
         // own mapping, and the contents outlive the file's name.
-        const PAGE: usize = 4096;
-        const PROT_READ: usize = 1;
-        const PROT_WRITE: usize = 2;
-        const MAP_PRIVATE: usize = 2;
         let path = dir.join("mapped.bin");
         let data: Vec<u8> = (0..3 * PAGE + 100).map(|i| (i % 251) as u8).collect();
         fs::write(&path, &data).unwrap();
@@ -196,6 +209,128 @@ fn main() {
         for at in [a, b] {
             assert_eq!(raw::sys(11, [at, 4 * PAGE, 0, 0, 0, 0]), 0);
         }
+    });
+    suite.check("mmap-shared-file", || {
+        // A file of two pages and a bit, mapped shared and writable: writes
+        // through the mapping are the file's at once (read sees them), and
+        // a write() shows in the mapping; they outlive the mapping and the
+        // descriptor. Bytes past the end in the last page are not the
+        // file's, and the file keeps its size.
+        let path = dir.join("shared.bin");
+        let size = 2 * PAGE + 100;
+        let data: Vec<u8> = (0..size).map(|i| (i % 249) as u8).collect();
+        fs::write(&path, &data).unwrap();
+        let mut f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let at = mmap(3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f.as_raw_fd());
+        assert!(at > 0, "mmap: {at}");
+        // SAFETY: the mapping is three pages long and stays mapped until
+        // the munmap below; nothing else aliases it in this process.
+        let map = unsafe { std::slice::from_raw_parts_mut(at as *mut u8, 3 * PAGE) };
+        assert_eq!(&map[..size], &data[..]);
+        assert!(
+            map[size..].iter().all(|&x| x == 0),
+            "past the end reads zero"
+        );
+        map[0] = 0xA1;
+        map[PAGE + 7] = 0xA2;
+        map[size - 1] = 0xA3;
+        map[size + 5] = 0xEE;
+        let mut want = data.clone();
+        (want[0], want[PAGE + 7], want[size - 1]) = (0xA1, 0xA2, 0xA3);
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            want,
+            "read sees the mapping's writes"
+        );
+        f.seek(SeekFrom::Start(2)).unwrap();
+        f.write_all(b"via write").unwrap();
+        want[2..11].copy_from_slice(b"via write");
+        assert_eq!(&map[..12], &want[..12], "the mapping sees write()");
+        assert_eq!(raw::sys(26, [at as usize, 3 * PAGE, MS_SYNC, 0, 0, 0]), 0);
+        assert_eq!(raw::sys(11, [at as usize, 3 * PAGE, 0, 0, 0, 0]), 0);
+        drop(f);
+        assert_eq!(fs::read(&path).unwrap(), want);
+        assert_eq!(fs::metadata(&path).unwrap().len(), size as u64);
+        fs::remove_file(&path).unwrap();
+    });
+    suite.check("mmap-shared-across-fork", || {
+        // A child's writes into shared mappings (anonymous and of a file)
+        // reach the parent; into a private one they do not.
+        let path = dir.join("fork-shared.bin");
+        fs::write(&path, vec![0u8; PAGE]).unwrap();
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        let anon = mmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1);
+        let file = mmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, f.as_raw_fd());
+        let private = mmap(
+            PAGE,
+            PROT_READ | PROT_WRITE,
+            MAP_PRIVATE | MAP_ANONYMOUS,
+            -1,
+        );
+        assert!(anon > 0 && file > 0 && private > 0);
+        let (a, b, c) = (anon as *mut u8, file as *mut u8, private as *mut u8);
+        // Touched before the fork (page present) and after (not yet).
+        // SAFETY: the three are one-page mappings, mapped until the munmaps
+        // below; every access here is inside them.
+        unsafe { *a = 1 };
+        let pid = raw::sys(57, [0; 6]);
+        if pid == 0 {
+            // SAFETY: the child's copies of the same mappings.
+            unsafe {
+                *a = 0x11;
+                *a.add(100) = 0x12;
+                *b.add(5) = 0x13;
+                *c = 0x14;
+            }
+            raw::sys(231, [0; 6]);
+        }
+        assert!(pid > 0, "fork: {pid}");
+        let mut status = 0i32;
+        let r = raw::sys(
+            61,
+            [pid as usize, &mut status as *mut i32 as usize, 0, 0, 0, 0],
+        );
+        assert_eq!((r, status), (pid, 0));
+        // SAFETY: as above.
+        let seen = unsafe { (*a, *a.add(100), *b.add(5), *c) };
+        assert_eq!(seen, (0x11, 0x12, 0x13, 0));
+        assert_eq!(fs::read(&path).unwrap()[5], 0x13);
+        for at in [anon, file, private] {
+            assert_eq!(raw::sys(11, [at as usize, PAGE, 0, 0, 0, 0]), 0);
+        }
+        fs::remove_file(&path).unwrap();
+    });
+    suite.check("mmap-shared-needs-write-access", || {
+        // A file open read-only maps shared only for reading, and cannot be
+        // made writable later; msync wants a mapped range and sane flags.
+        let path = dir.join("ro-shared.bin");
+        fs::write(&path, vec![7u8; PAGE]).unwrap();
+        let f = File::open(&path).unwrap();
+        let fd = f.as_raw_fd();
+        assert_eq!(mmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd), -EACCES);
+        let at = mmap(PAGE, PROT_READ, MAP_SHARED, fd);
+        assert!(at > 0, "mmap: {at}");
+        assert_eq!(
+            raw::sys(10, [at as usize, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0]),
+            -EACCES
+        );
+        // SAFETY: one readable page, mapped until the munmap below.
+        assert_eq!(unsafe { *(at as *const u8) }, 7);
+        assert_eq!(
+            raw::sys(26, [at as usize, PAGE, MS_SYNC | MS_ASYNC, 0, 0, 0]),
+            -EINVAL
+        );
+        assert_eq!(raw::sys(11, [at as usize, PAGE, 0, 0, 0, 0]), 0);
+        assert_eq!(raw::sys(26, [at as usize, PAGE, MS_SYNC, 0, 0, 0]), -ENOMEM);
+        fs::remove_file(&path).unwrap();
     });
     suite.check("remove", || {
         fs::remove_file(&file).unwrap();
