@@ -13,7 +13,8 @@
 //! - [`page`]: page size and rounding;
 //! - [`stats`]: the profile report of the `stats` boot flag;
 //! - [`signal`]: pending sets, masks, the receiving thread and what posting
-//!   and delivering a signal do, the alternate signal stack.
+//!   and delivering a signal do, the alternate signal stack;
+//! - [`timer`]: timer expirations counted lazily (timerfd).
 //!
 //! `no_std` + `alloc`; `unsafe` is forbidden here.
 #![no_std]
@@ -29,4 +30,5 @@ pub mod page;
 pub mod signal;
 pub mod stack;
 pub mod stats;
+pub mod timer;
 pub mod vma;

@@ -92,11 +92,12 @@ pub fn claim_tick(now: u64) -> bool {
 }
 
 /// The system-wide work of a tick claimed at `now` ([`claim_tick`]): wake
-/// sleepers whose time has come, fire alarms, run the network stack's
+/// sleepers whose time has come, fire alarms and timerfds, run the network stack's
 /// timers, poll the console. Called with the big kernel lock held.
 pub fn tick(now: u64) {
     crate::task::sched::wake_sleepers(now);
     crate::task::alarm::tick(now);
+    crate::fs::timerfd::tick(now);
     crate::net::tick(now);
     crate::fs::devices::poll_console();
 }

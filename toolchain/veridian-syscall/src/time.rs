@@ -1,5 +1,5 @@
-//! Clocks and timers (`linux/time.h`): clock ids, the absolute-time flag,
-//! interval timers, the tick rate user space sees.
+//! Clocks and timers (`linux/time.h`, `linux/timerfd.h`): clock ids, the
+//! absolute-time flags, interval timers, the tick rate user space sees.
 
 constants! {
     // Clock ids.
@@ -18,6 +18,11 @@ constants! {
 
     /// clock_nanosleep(2), timer_settime(2): the time is absolute.
     TIMER_ABSTIME: u32 = 1;
+    /// timerfd_settime(2): the time is absolute.
+    TFD_TIMER_ABSTIME: u32 = 1;
+    /// timerfd_settime(2): a read fails with `ECANCELED` when the real-time
+    /// clock is set.
+    TFD_TIMER_CANCEL_ON_SET: u32 = 2;
 
     // setitimer(2) and getitimer(2) timers.
     ITIMER_REAL: u32 = 0;

@@ -599,6 +599,8 @@ fn time_matches_libc() {
         time::CLOCK_BOOTTIME_ALARM => libc::CLOCK_BOOTTIME_ALARM,
         time::CLOCK_TAI => libc::CLOCK_TAI,
         time::TIMER_ABSTIME => libc::TIMER_ABSTIME,
+        time::TFD_TIMER_ABSTIME => libc::TFD_TIMER_ABSTIME,
+        time::TFD_TIMER_CANCEL_ON_SET => libc::TFD_TIMER_CANCEL_ON_SET,
         time::ITIMER_REAL => libc::ITIMER_REAL,
         time::ITIMER_VIRTUAL => libc::ITIMER_VIRTUAL,
         time::ITIMER_PROF => libc::ITIMER_PROF,

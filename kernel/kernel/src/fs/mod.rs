@@ -9,6 +9,7 @@ pub mod devices;
 pub mod disk;
 pub mod eventfd;
 pub mod signalfd;
+pub mod timerfd;
 
 use alloc::sync::Arc;
 use veridian_vfs::{BlockFsMount, DevFs, Errno, ProcFs, ProcessInfo, Timespec, Vfs};

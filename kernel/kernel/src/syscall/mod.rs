@@ -17,6 +17,7 @@ mod select;
 mod signal;
 mod signalfd;
 mod time;
+mod timerfd;
 mod unix;
 
 use alloc::collections::BTreeSet;
@@ -258,6 +259,15 @@ const HANDLERS: &[(usize, Handler)] = &[
     (SET_ROBUST_LIST, |_| Ok(0)),
     (EVENTFD, |a| eventfd::eventfd2(a.u32(0), 0)),
     (EVENTFD2, |a| eventfd::eventfd2(a.u32(0), a.u32(1))),
+    (TIMERFD_CREATE, |a| {
+        timerfd::timerfd_create(a.u32(0), a.u32(1))
+    }),
+    (TIMERFD_SETTIME, |a| {
+        timerfd::timerfd_settime(a.i32(0), a.u32(1), a.u64(2), a.u64(3))
+    }),
+    (TIMERFD_GETTIME, |a| {
+        timerfd::timerfd_gettime(a.i32(0), a.u64(1))
+    }),
     (SIGNALFD, |a| {
         signalfd::signalfd4(a.i32(0), a.u64(1), a.u64(2), 0)
     }),

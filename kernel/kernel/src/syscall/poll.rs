@@ -26,10 +26,12 @@ pub fn is_socket(f: &OpenFile) -> bool {
 }
 
 /// Whether every readiness change of `f` wakes `crate::wait`'s readiness
-/// queue (sockets, unix pair ends and eventfds), so a waiter need not
-/// re-check it.
+/// queue (sockets, unix pair ends, eventfds and timerfds), so a waiter
+/// need not re-check it.
 pub fn announces_readiness(f: &OpenFile) -> bool {
-    is_socket(f) || crate::fs::eventfd::as_eventfd(f).is_some()
+    is_socket(f)
+        || crate::fs::eventfd::as_eventfd(f).is_some()
+        || crate::fs::timerfd::as_timerfd(f).is_some()
 }
 
 /// Readiness of `fd` in the current process (`POLLNVAL` if closed), and

@@ -32,7 +32,7 @@ fn clock_ns(id: u32) -> Result<u64, Errno> {
 }
 
 /// `ns` as a `struct timespec`.
-fn timespec(ns: u64) -> [i64; 2] {
+pub(super) fn timespec(ns: u64) -> [i64; 2] {
     [(ns / NS_PER_SEC) as i64, (ns % NS_PER_SEC) as i64]
 }
 
