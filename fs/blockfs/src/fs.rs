@@ -790,10 +790,23 @@ impl<D: BlockDevice> FileSystem<D> {
         off: u64,
         f: impl FnOnce(&[u8; BLOCK_SIZE]) -> R,
     ) -> Result<Option<R>> {
+        let Some(p) = self.cached_file_block(ino, off, true)? else {
+            return Ok(None);
+        };
+        Ok(Some(f(self.cache.read(&mut self.dev, p)?)))
+    }
+
+    /// The block of a regular file that starts at byte `off`, read into
+    /// the cache: `None` unless `off` is block-aligned and below the file's
+    /// size — and, if `whole`, the whole block lies inside the file.
+    fn cached_file_block(&mut self, ino: u32, off: u64, whole: bool) -> Result<Option<u32>> {
         let (inode, ft) = self.live_inode(ino)?;
-        let inside = off
-            .checked_add(BS)
-            .is_some_and(|end| end <= inode.size as u64);
+        let end = if whole {
+            off.checked_add(BS)
+        } else {
+            off.checked_add(1)
+        };
+        let inside = end.is_some_and(|end| end <= inode.size as u64);
         if ft != FileType::Regular || !off.is_multiple_of(BS) || !inside {
             return Ok(None);
         }
@@ -804,7 +817,7 @@ impl<D: BlockDevice> FileSystem<D> {
         if !self.cache.contains(p) {
             self.read_run_into_cache(&inode, lblk, p, 1)?;
         }
-        Ok(Some(f(self.cache.read(&mut self.dev, p)?)))
+        Ok(Some(p))
     }
 
     /// Lends the cached block holding bytes `[off, off + BLOCK_SIZE)` of a
@@ -822,17 +835,9 @@ impl<D: BlockDevice> FileSystem<D> {
         f: impl FnOnce(&[u8; BLOCK_SIZE]) -> R,
     ) -> Result<Option<R>> {
         self.check_writable()?;
-        let (inode, ft) = self.live_inode(ino)?;
-        if ft != FileType::Regular || !off.is_multiple_of(BS) || off >= inode.size as u64 {
-            return Ok(None);
-        }
-        let lblk = u32::try_from(off / BS).map_err(|_| Error::TooBig)?;
-        let Some(p) = self.bmap(&inode, lblk)? else {
+        let Some(p) = self.cached_file_block(ino, off, false)? else {
             return Ok(None);
         };
-        if !self.cache.contains(p) {
-            self.read_run_into_cache(&inode, lblk, p, 1)?;
-        }
         Ok(self.cache.lend(&mut self.dev, p)?.map(f))
     }
 

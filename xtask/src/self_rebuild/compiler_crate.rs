@@ -149,13 +149,7 @@ fn script(name: &str, version: &str, jobs: u32) -> String {
 /// Seconds the one-crate build took, from the script's report; an error
 /// when it failed or compiled more than the crate.
 fn parse(log: &str, name: &str) -> Result<f64> {
-    for line in log.lines() {
-        let Some(at) = line.find("SELFREBUILD ") else {
-            continue;
-        };
-        let words: Vec<&str> = line[at + "SELFREBUILD ".len()..]
-            .split_whitespace()
-            .collect();
+    for words in super::script::report_lines(log) {
         match words.as_slice() {
             ["failed", what] => bail!("the build of {what} failed"),
             ["compiled", "1", took @ ..] => {

@@ -107,16 +107,23 @@ pub struct Report {
     pub done: bool,
 }
 
+/// The words after `SELFREBUILD` on each report line of a console log
+/// (whatever precedes the marker on a line is the console's).
+pub fn report_lines(log: &str) -> impl Iterator<Item = Vec<&str>> {
+    log.lines().filter_map(|line| {
+        let at = line.find("SELFREBUILD ")?;
+        Some(
+            line[at + "SELFREBUILD ".len()..]
+                .split_whitespace()
+                .collect(),
+        )
+    })
+}
+
 /// Reads the `SELFREBUILD` lines of a console log.
 pub fn parse(log: &str) -> Report {
     let mut r = Report::default();
-    for line in log.lines() {
-        let Some(at) = line.find("SELFREBUILD ") else {
-            continue;
-        };
-        let words: Vec<&str> = line[at + "SELFREBUILD ".len()..]
-            .split_whitespace()
-            .collect();
+    for words in report_lines(log) {
         match words.as_slice() {
             ["built", name, secs] => {
                 if let Ok(s) = secs.parse() {

@@ -114,8 +114,25 @@ fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
     }
     // The rustc wrapper adds this to `rustc -vV`, which cargo hashes into
     // every fingerprint: crates built against another std get rebuilt.
-    let id = super::stamp::Inputs::default().tree(&libdir)?.digest();
-    fs::write(libdir.with_file_name(STD_ID_FILE), format!("{id}\n"))?;
+    let id = format!(
+        "{}\n",
+        super::stamp::Inputs::default().tree(&libdir)?.digest()
+    );
+    let id_file = libdir.with_file_name(STD_ID_FILE);
+    if fs::read_to_string(&id_file).ok().as_deref() != Some(id.as_str()) {
+        fs::write(&id_file, &id)?;
+        // cargo keeps `rustc -vV` in each target folder's
+        // `.rustc_info.json` for as long as the rustc binary's mtime stays
+        // the same: a new mtime makes it ask the wrapper again.
+        for wrapper in [tc.rustc(), tc.dir.join("bin/rustdoc")] {
+            if wrapper.exists() {
+                fs::File::options()
+                    .write(true)
+                    .open(&wrapper)?
+                    .set_modified(std::time::SystemTime::now())?;
+            }
+        }
+    }
     println!(
         "  installed {} rlibs into {}",
         rlibs.len(),

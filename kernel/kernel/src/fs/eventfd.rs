@@ -47,11 +47,7 @@ impl SpecialFile for EventFd {
     }
 
     fn stat(&self) -> Stat {
-        // anon_inode: mode 0600 and no type bits on Linux; Regular is the
-        // closest kind (as for epoll).
-        let mut st = Stat::new(FileKind::Regular, 0o600);
-        st.blksize = 4096;
-        st
+        crate::fs::anon_inode_stat()
     }
 
     fn wait_key(&self) -> usize {

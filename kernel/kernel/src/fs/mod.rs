@@ -35,6 +35,15 @@ fn now_secs() -> u32 {
     (crate::time::realtime_ns() / 1_000_000_000) as u32
 }
 
+/// What `fstat` says of an anonymous-inode file (epoll, eventfd,
+/// signalfd, timerfd): Linux gives mode 0600 and no file type bits; a
+/// regular file is the closest kind a `Stat` can say.
+pub fn anon_inode_stat() -> veridian_vfs::Stat {
+    let mut st = veridian_vfs::Stat::new(veridian_vfs::FileKind::Regular, 0o600);
+    st.blksize = 4096;
+    st
+}
+
 /// Mounts disk 0 as `/`, devfs on /dev and procfs over `procs` on /proc.
 /// Returns the root's block count.
 pub fn init(procs: Arc<dyn ProcessInfo>) -> Result<u64, Errno> {

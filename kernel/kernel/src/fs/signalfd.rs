@@ -77,10 +77,7 @@ impl SpecialFile for SignalFd {
     }
 
     fn stat(&self) -> Stat {
-        // anon_inode, as for eventfd.
-        let mut st = Stat::new(FileKind::Regular, 0o600);
-        st.blksize = 4096;
-        st
+        crate::fs::anon_inode_stat()
     }
 
     fn wait_key(&self) -> usize {

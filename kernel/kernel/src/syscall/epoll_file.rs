@@ -143,11 +143,7 @@ impl SpecialFile for EpollFile {
     }
 
     fn stat(&self) -> Stat {
-        // anon_inode: mode 0600, no file type bits on Linux; a regular
-        // kind is the closest this Stat can say.
-        let mut st = Stat::new(FileKind::Regular, 0o600);
-        st.blksize = 4096;
-        st
+        crate::fs::anon_inode_stat()
     }
 
     fn wait_key(&self) -> usize {
