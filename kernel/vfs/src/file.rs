@@ -81,6 +81,11 @@ impl OpenFile {
         }
     }
 
+    /// Replaces the path `/proc/<pid>/fd` shows.
+    pub(crate) fn set_path(&mut self, path: Vec<u8>) {
+        self.path = path;
+    }
+
     /// Access mode and status flags, as `F_GETFL` reports them.
     pub fn flags(&self) -> u32 {
         self.flags.load(Ordering::Relaxed)

@@ -10,14 +10,21 @@ use crate::file::{NodeHandle, NodeRef, OpenFile, Target};
 use crate::pipe::Pipe;
 use crate::stat::FileKind;
 use crate::vfs::{Loc, Vfs};
+use veridian_syscall::mman::{MFD_ALLOW_SEALING, MFD_CLOEXEC};
+
+/// Numbers the hidden names of unnamed files.
+static UNNAMED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Longest `memfd_create` name (Linux: 249 bytes, `MFD_NAME_MAX_LEN`).
+const MEMFD_NAME_MAX: usize = 249;
 
 impl Vfs {
     /// `openat(dirfd, path, flags, mode)`: returns the new fd. Handles
     /// `O_CREAT`/`O_EXCL` (mode masked by the umask), `O_TRUNC`,
     /// `O_DIRECTORY`, `O_NOFOLLOW` (`ELOOP` on a final symlink unless
-    /// `O_PATH`), `O_PATH`, `O_APPEND`, `O_NONBLOCK`, `O_CLOEXEC`.
-    /// `O_TMPFILE` is `EOPNOTSUPP`. `O_CREAT` through a dangling symlink
-    /// creates its target.
+    /// `O_PATH`), `O_PATH`, `O_APPEND`, `O_NONBLOCK`, `O_CLOEXEC`,
+    /// `O_TMPFILE` ([`Self::open_unnamed`]). `O_CREAT` through a dangling
+    /// symlink creates its target.
     pub fn openat(
         &self,
         c: Caller<'_>,
@@ -41,7 +48,7 @@ impl Vfs {
         mode: u32,
     ) -> Result<OpenFile> {
         if flags & O_TMPFILE == O_TMPFILE {
-            return Err(Errno::EOPNOTSUPP);
+            return self.open_unnamed(c, dirfd, path, flags & !O_TMPFILE, mode);
         }
         if flags & (O_CREAT | O_DIRECTORY | O_PATH) == O_CREAT | O_DIRECTORY {
             return Err(Errno::EINVAL); // as Linux 6.4+: never creates a file
@@ -88,6 +95,67 @@ impl Vfs {
         }
         let target = Target::Node(NodeHandle::new(fs, node));
         Ok(OpenFile::new(target, loc.path, flags))
+    }
+
+    /// `O_TMPFILE`: a new regular file with no name, on the file system of
+    /// the directory `path`. It is created under a hidden name that is
+    /// unlinked at once, so it lives as long as it is open; it cannot be
+    /// given a name later (`linkat` of an unnamed file is not supported).
+    /// The access mode must allow writing (`EINVAL`).
+    pub fn open_unnamed(
+        &self,
+        c: Caller<'_>,
+        dirfd: i32,
+        path: &[u8],
+        flags: u32,
+        mode: u32,
+    ) -> Result<OpenFile> {
+        let acc = flags & O_ACCMODE;
+        if acc != O_WRONLY && acc != O_RDWR {
+            return Err(Errno::EINVAL);
+        }
+        let dir = self.resolve_at(c, dirfd, path, true)?;
+        if self.stat_node(dir.node)?.kind != FileKind::Directory {
+            return Err(Errno::ENOTDIR);
+        }
+        loop {
+            let n = UNNAMED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+            let mut hidden = dir.path.clone();
+            if hidden.last() != Some(&b'/') {
+                hidden.push(b'/');
+            }
+            hidden.extend_from_slice(alloc::format!(".unnamed-{n}").as_bytes());
+            let flags = flags | O_CREAT | O_EXCL;
+            match self.open_file(c, AT_FDCWD, &hidden, flags & !O_DIRECTORY, mode) {
+                Err(Errno::EEXIST) => continue,
+                Err(e) => return Err(e),
+                Ok(file) => {
+                    self.unlinkat(c, AT_FDCWD, &hidden, 0)?;
+                    return Ok(file);
+                }
+            }
+        }
+    }
+
+    /// `memfd_create(name, flags)`: an unnamed file (as `O_TMPFILE`) in
+    /// `/tmp`, or in `/` if there is no `/tmp`, open for reading and
+    /// writing; `/proc/<pid>/fd` shows it as `/memfd:<name> (deleted)`.
+    /// `MFD_CLOEXEC`; `MFD_ALLOW_SEALING` is accepted, but sealing itself
+    /// (`F_ADD_SEALS`) is not supported.
+    pub fn memfd_create(&self, c: Caller<'_>, name: &[u8], flags: u32) -> Result<i32> {
+        if flags & !(MFD_CLOEXEC | MFD_ALLOW_SEALING) != 0 || name.len() > MEMFD_NAME_MAX {
+            return Err(Errno::EINVAL);
+        }
+        let dir: &[u8] = match self.resolve_at(c, AT_FDCWD, b"/tmp", true) {
+            Ok(loc) if self.stat_node(loc.node)?.kind == FileKind::Directory => b"/tmp",
+            _ => b"/",
+        };
+        let mut file = self.open_unnamed(c, AT_FDCWD, dir, O_RDWR, 0o777)?;
+        let mut shown = b"/memfd:".to_vec();
+        shown.extend_from_slice(name);
+        shown.extend_from_slice(b" (deleted)");
+        file.set_path(shown);
+        c.fds.insert(Arc::new(file), flags & MFD_CLOEXEC != 0)
     }
 
     /// Opens an absolute `path` outside any process (boot, the ELF

@@ -127,6 +127,7 @@ pub const FILE_SYSCALLS: &[usize] = &[
     nr::SYNC,
     nr::GETDENTS64,
     nr::OPENAT,
+    nr::MEMFD_CREATE,
     nr::MKDIRAT,
     nr::FCHOWNAT,
     nr::NEWFSTATAT,
@@ -659,6 +660,7 @@ impl Ctx<'_, '_> {
                 v.openat(c, fd, &p!(a[1]), a[2] as u32, a[3] as u32)
                     .map(|f| f as u64),
             ),
+            nr::MEMFD_CREATE => done(v.memfd_create(c, &p!(a[0]), a[1] as u32).map(|f| f as u64)),
             nr::CLOSE => unit(v.close(c, fd)),
             nr::STAT => done(self.stat_at(AT_FDCWD, a[0], a[1], 0)),
             nr::LSTAT => done(self.stat_at(AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW)),

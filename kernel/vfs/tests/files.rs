@@ -435,3 +435,34 @@ fn pages_lent_for_writing_need_a_read_write_file() {
     assert_eq!(&tail[..10], &data[PAGE_SIZE..]);
     assert!(tail[10..].iter().all(|&b| b == 0));
 }
+
+#[test]
+fn unnamed_files_leave_no_name_behind() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let c = p.c();
+    w.vfs.mkdirat(c, AT_FDCWD, b"/tmp", 0o777).unwrap();
+    let before = w.ls(&p, b"/tmp");
+    let fd = w
+        .vfs
+        .openat(c, AT_FDCWD, b"/tmp", O_TMPFILE | O_RDWR, 0o600)
+        .unwrap();
+    assert_eq!(w.vfs.pwrite(c, fd, b"unnamed", 0), Ok(7));
+    let mut back = [0u8; 7];
+    assert_eq!(w.vfs.pread(c, fd, &mut back, 0), Ok(7));
+    assert_eq!(&back, b"unnamed");
+    let mfd = w
+        .vfs
+        .memfd_create(c, b"conf", veridian_syscall::mman::MFD_CLOEXEC)
+        .unwrap();
+    assert_eq!(w.vfs.pwrite(c, mfd, b"memfd", 0), Ok(5));
+    assert_eq!(w.ls(&p, b"/tmp"), before, "no name is left in /tmp");
+    // Reading only, a file for a folder, unknown flags, a long name.
+    let ro = w.vfs.openat(c, AT_FDCWD, b"/tmp", O_TMPFILE | O_RDONLY, 0);
+    assert_eq!(ro, Err(Errno::EINVAL));
+    w.put(&p, b"/f", b"x");
+    let in_file = w.vfs.openat(c, AT_FDCWD, b"/f", O_TMPFILE | O_RDWR, 0);
+    assert_eq!(in_file, Err(Errno::ENOTDIR));
+    assert_eq!(w.vfs.memfd_create(c, b"x", 0x100), Err(Errno::EINVAL));
+    assert_eq!(w.vfs.memfd_create(c, &[b'n'; 250], 0), Err(Errno::EINVAL));
+}

@@ -332,6 +332,77 @@ fn main() {
         assert_eq!(raw::sys(26, [at as usize, PAGE, MS_SYNC, 0, 0, 0]), -ENOMEM);
         fs::remove_file(&path).unwrap();
     });
+    suite.check("tmpfile-and-memfd", || {
+        // Unnamed files: O_TMPFILE in a folder and memfd_create leave no
+        // name behind, hold data, and a memfd maps shared like a file.
+        const O_TMPFILE: usize = 0o20200000;
+        const O_RDWR: usize = 2;
+        const MFD_CLOEXEC: usize = 1;
+        let before = fs::read_dir(&dir).unwrap().count();
+        let cdir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
+        let tmp = raw::sys(
+            257,
+            [
+                -100isize as usize,
+                cdir.as_ptr() as usize,
+                O_TMPFILE | O_RDWR,
+                0o600,
+                0,
+                0,
+            ],
+        );
+        assert!(tmp >= 0, "open O_TMPFILE: {tmp}");
+        assert_eq!(
+            raw::sys(1, [tmp as usize, b"unnamed".as_ptr() as usize, 7, 0, 0, 0]),
+            7
+        );
+        let ro = raw::sys(
+            257,
+            [
+                -100isize as usize,
+                cdir.as_ptr() as usize,
+                O_TMPFILE,
+                0o600,
+                0,
+                0,
+            ],
+        );
+        assert_eq!(ro, -EINVAL, "an unnamed file must be writable");
+        let memfd = raw::sys(319, [c"conf".as_ptr() as usize, MFD_CLOEXEC, 0, 0, 0, 0]);
+        assert!(memfd >= 0, "memfd_create: {memfd}");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            before,
+            "no name is left"
+        );
+        let shown = fs::read_link(format!("/proc/self/fd/{memfd}")).unwrap();
+        assert!(
+            shown.to_string_lossy().starts_with("/memfd:conf"),
+            "{shown:?}"
+        );
+        assert_eq!(
+            raw::sys(77, [memfd as usize, PAGE, 0, 0, 0, 0]),
+            0,
+            "ftruncate"
+        );
+        let at = mmap(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd as i32);
+        assert!(at > 0, "mmap: {at}");
+        // SAFETY: one page, mapped until the munmap below.
+        unsafe { *(at as *mut u8).add(3) = 0x5C };
+        let mut back = [0u8; 4];
+        assert_eq!(
+            raw::sys(17, [memfd as usize, back.as_mut_ptr() as usize, 4, 0, 0, 0]),
+            4
+        );
+        assert_eq!(back, [0, 0, 0, 0x5C], "read sees the mapping's write");
+        assert_eq!(
+            raw::sys(319, [c"x".as_ptr() as usize, 0x100, 0, 0, 0, 0]),
+            -EINVAL
+        );
+        assert_eq!(raw::sys(11, [at as usize, PAGE, 0, 0, 0, 0]), 0);
+        raw::close(memfd);
+        raw::close(tmp);
+    });
     suite.check("remove", || {
         fs::remove_file(&file).unwrap();
         assert!(!file.exists());
