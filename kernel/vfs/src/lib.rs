@@ -120,8 +120,10 @@
 //!
 //! Every process is root: permission bits are reported and stored but
 //! only `X_OK` and read-only mounts refuse access. No FIFOs or device
-//! nodes on BlockFS (socket nodes exist, made by `bind`), no `O_TMPFILE`, no `RENAME_EXCHANGE`, no
-//! `mount`/`umount` syscalls. Time stamps on BlockFS have whole seconds.
+//! nodes on BlockFS (socket nodes exist, made by `bind`), no `RENAME_EXCHANGE`, no
+//! `mount`/`umount` syscalls. Time stamps on BlockFS have whole seconds. An
+//! `O_TMPFILE` or `memfd_create` file is a hidden name unlinked at once:
+//! it cannot be linked into a folder later, and a memfd cannot be sealed.
 //! `/proc/<pid>/fd/<n>` links are paths (a pipe's cannot be reopened).
 //!
 //! # Locking
