@@ -13,8 +13,10 @@ use crate::vfs::Loc;
 /// Working directory and umask. Share one `Arc<FsContext>` between
 /// threads created with `CLONE_FS`; give a forked child [`FsContext::fork`].
 pub struct FsContext {
-    /// The working directory and its path as of the last `chdir`.
-    pub(crate) cwd: Mutex<(NodeRef, Vec<u8>)>,
+    /// The working directory, its path as of the last `chdir` or
+    /// `getcwd`, and the [`crate::Vfs`] directory-move count the path is
+    /// known to be right for (`u64::MAX`: not known).
+    pub(crate) cwd: Mutex<(NodeRef, Vec<u8>, u64)>,
     umask: AtomicU32,
 }
 
@@ -23,7 +25,7 @@ impl FsContext {
     /// ([`crate::Vfs::root`]; move it with [`crate::Vfs::chdir`]), umask 022.
     pub fn new(root: NodeRef) -> Self {
         FsContext {
-            cwd: Mutex::new((root, alloc::vec![b'/'])),
+            cwd: Mutex::new((root, alloc::vec![b'/'], u64::MAX)),
             umask: AtomicU32::new(0o022),
         }
     }

@@ -112,6 +112,7 @@ impl Vfs {
             if self.is_mount_root(node) {
                 return Err(Errno::EBUSY);
             }
+            self.note_dir_move();
             self.fs(dir.mount).rmdir(dir.ino, &name)
         } else {
             if special(&name) {
@@ -183,6 +184,9 @@ impl Vfs {
         }
         if self.is_mount_root(src) || dst.is_some_and(|d| self.is_mount_root(d)) {
             return Err(Errno::EBUSY);
+        }
+        if self.kind(src)? == FileKind::Directory {
+            self.note_dir_move();
         }
         self.fs(sdir.mount)
             .rename(sdir.ino, &sname, ddir.ino, &dname)

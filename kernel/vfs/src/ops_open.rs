@@ -276,28 +276,33 @@ impl Vfs {
         if path.is_empty() {
             return Err(Errno::ENOENT);
         }
+        let moves = self.dir_moves();
         let loc = self.resolve_at(c, AT_FDCWD, path, true)?;
-        self.set_cwd(c, loc)
+        self.set_cwd(c, loc, moves)
     }
 
     /// `fchdir(fd)` (`O_PATH` fds work).
     pub fn fchdir(&self, c: Caller<'_>, fd: i32) -> Result<()> {
         let f = c.fds.get(fd)?;
         let node = f.node().ok_or(Errno::ENOTDIR)?;
+        // The path the fd was opened by may have moved since.
         self.set_cwd(
             c,
             Loc {
                 node,
                 path: f.path().to_vec(),
             },
+            u64::MAX,
         )
     }
 
-    fn set_cwd(&self, c: Caller<'_>, loc: Loc) -> Result<()> {
+    /// Sets the working directory; `moves`: the directory-move count its
+    /// path was found at.
+    fn set_cwd(&self, c: Caller<'_>, loc: Loc, moves: u64) -> Result<()> {
         if self.kind(loc.node)? != FileKind::Directory {
             return Err(Errno::ENOTDIR);
         }
-        *c.fs.cwd.lock() = (loc.node, loc.path);
+        *c.fs.cwd.lock() = (loc.node, loc.path, moves);
         Ok(())
     }
 
@@ -305,11 +310,19 @@ impl Vfs {
     /// removed). The kernel returns `ERANGE` if the user buffer is shorter
     /// than the result plus its NUL.
     pub fn getcwd(&self, c: Caller<'_>) -> Result<Vec<u8>> {
-        let node = c.fs.cwd();
+        let moves = self.dir_moves();
+        let node = {
+            let g = c.fs.cwd.lock();
+            if g.2 == moves {
+                // No folder moved since the path was found.
+                return Ok(g.1.clone());
+            }
+            g.0
+        };
         let path = self.path_of(node)?;
         let mut g = c.fs.cwd.lock();
         if g.0 == node {
-            g.1 = path.clone();
+            *g = (node, path.clone(), moves);
         }
         Ok(path)
     }

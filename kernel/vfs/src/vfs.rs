@@ -26,6 +26,10 @@ struct Mount {
 pub struct Vfs {
     mounts: RwLock<Vec<Mount>>,
     clock: fn() -> Timespec,
+    /// Counts the changes that can move or remove a folder's path (folder
+    /// renames, `rmdir`, mounts): a path found while it had some value is
+    /// still the folder's path while it keeps it.
+    dir_moves: core::sync::atomic::AtomicU64,
 }
 
 /// A resolved node and its canonical absolute path.
@@ -82,7 +86,19 @@ impl Vfs {
                 path: alloc::vec![b'/']
             }]),
             clock: zero_clock,
+            dir_moves: core::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// See `dir_moves`.
+    pub(crate) fn dir_moves(&self) -> u64 {
+        self.dir_moves.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Records a change that may move or remove a folder's path.
+    pub(crate) fn note_dir_move(&self) {
+        self.dir_moves
+            .fetch_add(1, core::sync::atomic::Ordering::AcqRel);
     }
 
     /// Sets the wall clock used for `utimensat(UTIME_NOW)`.
@@ -106,6 +122,7 @@ impl Vfs {
     /// Mounts `fs` on the directory at absolute `path`, creating the
     /// directory (0755) if it is missing; returns the mount index.
     pub fn mount(&self, path: &[u8], fs: Arc<dyn Filesystem>) -> Result<usize> {
+        self.note_dir_move();
         let root = Loc::root(self.root());
         let loc = match self.walk(&root, path, true, &mut 0) {
             Ok(r) => r,

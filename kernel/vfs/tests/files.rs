@@ -104,7 +104,8 @@ fn open_flags_and_errors() {
     assert_eq!(w.vfs.write(c, ro, b"x"), Err(Errno::EBADF));
     assert_eq!(
         w.vfs.openat(c, AT_FDCWD, b"/", O_RDONLY | O_TMPFILE, 0),
-        Err(Errno::EOPNOTSUPP)
+        Err(Errno::EINVAL),
+        "an unnamed file must be writable"
     );
     // read on a directory fd
     let d = w.vfs.openat(c, AT_FDCWD, b"/", O_RDONLY, 0).unwrap();
@@ -308,6 +309,15 @@ fn path_walk_symlinks_dotdot_and_dirfds() {
         .renameat2(c, AT_FDCWD, b"/a", AT_FDCWD, b"/z", 0)
         .unwrap();
     assert_eq!(w.vfs.getcwd(c).unwrap(), b"/z/b");
+    // ... and a removal of it, however often it was asked before.
+    w.vfs.mkdirat(c, AT_FDCWD, b"/z/b/gone", 0o755).unwrap();
+    w.vfs.chdir(c, b"/z/b/gone").unwrap();
+    assert_eq!(w.vfs.getcwd(c).unwrap(), b"/z/b/gone");
+    assert_eq!(w.vfs.getcwd(c).unwrap(), b"/z/b/gone");
+    w.vfs
+        .unlinkat(c, AT_FDCWD, b"/z/b/gone", AT_REMOVEDIR)
+        .unwrap();
+    assert_eq!(w.vfs.getcwd(c), Err(Errno::ENOENT));
     w.vfs.chdir(c, b"/").unwrap();
     assert_eq!(w.vfs.getcwd(c).unwrap(), b"/");
 }
