@@ -200,7 +200,7 @@ impl Mm {
         if let Some((file, off)) = &vma.file {
             let rel = page - start;
             if rel + PAGE_SIZE <= vma.file_len {
-                if let Some(pa) = file.share_page(off + rel) {
+                if let Some(pa) = file.share_page(off.saturating_add(rel)) {
                     return self
                         .space
                         .map_reference(page, pa, shared_pte_flags(vma.prot))
@@ -215,7 +215,7 @@ impl Mm {
             let rel = page - start;
             if rel < vma.file_len {
                 let n = (vma.file_len - rel).min(PAGE_SIZE) as usize;
-                file.read_at(off + rel, &mut fresh.bytes_mut()[..n]);
+                file.read_at(off.saturating_add(rel), &mut fresh.bytes_mut()[..n]);
                 kind = Fault::File;
             }
         }
@@ -231,7 +231,7 @@ impl Mm {
     /// learns which of its pages the mapping changes.
     fn shared_fault(&mut self, page: u64, start: u64, vma: &Vma, write: bool) -> Option<Fault> {
         let (backing, off) = vma.file.as_ref()?;
-        let off = off + (page - start);
+        let off = off.saturating_add(page - start);
         let present = self.space.lookup(page);
         if present.is_some_and(|(_, flags)| !write || flags.contains(F::WRITABLE)) {
             return Some(Fault::AlreadyMapped);
