@@ -14,7 +14,8 @@
 //! - [`stats`]: the profile report of the `stats` boot flag;
 //! - [`signal`]: pending sets, masks, the receiving thread and what posting
 //!   and delivering a signal do, the alternate signal stack;
-//! - [`timer`]: timer expirations counted lazily (timerfd).
+//! - [`timer`]: timer expirations counted lazily (timerfd);
+//! - [`script`]: the `#!` line of a script execve runs.
 //!
 //! `no_std` + `alloc`; `unsafe` is forbidden here.
 #![no_std]
@@ -27,6 +28,7 @@ pub mod cmdline;
 pub mod elf;
 pub mod multiboot;
 pub mod page;
+pub mod script;
 pub mod signal;
 pub mod stack;
 pub mod stats;

@@ -31,24 +31,9 @@ pub fn clone(f: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u
 
 pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KResult {
     let path = user::read_cstr(p, PATH_MAX)?;
-    let argv = user::read_str_array(argv)?;
+    let mut argv = user::read_str_array(argv)?;
     let envp = user::read_str_array(envp)?;
-    let (file, size, abs) = {
-        let t = current();
-        let (fds, fsx) = (t.files(), t.fsctx());
-        crate::fs::open_executable(
-            crate::fs::Caller {
-                fds: &fds,
-                fs: &fsx,
-            },
-            dirfd,
-            &path,
-        )?
-    };
-    let mut head = [0u8; 2];
-    if crate::fs::pread(&file, 0, &mut head)? == 2 && &head == b"#!" {
-        return Err(Errno::ENOEXEC);
-    }
+    let (file, size, abs) = open_program(dirfd, path, &mut argv)?;
     let mut mm = Mm::new().ok_or(Errno::ENOMEM)?;
     let open_interp = |name: &[u8]| {
         let t = current();
@@ -101,6 +86,55 @@ pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KR
     fork::release_vfork(&cur);
     *f = TrapFrame::user(loaded.entry, loaded.sp);
     Ok(0)
+}
+
+/// Opens the program execve runs: `path`, or, for a `#!` script, its
+/// interpreter (which may be a script too, up to
+/// [`veridian_kcore::script::MAX_DEPTH`] files in all: then `ELOOP`), with
+/// `argv` rewritten as Linux does: the interpreter, its argument if the
+/// line has one, the script's path, then the script's arguments after
+/// `argv[0]`.
+fn open_program(
+    mut dirfd: i32,
+    mut path: alloc::vec::Vec<u8>,
+    argv: &mut alloc::vec::Vec<alloc::vec::Vec<u8>>,
+) -> Result<(veridian_vfs::OpenFile, u64, alloc::vec::Vec<u8>), Errno> {
+    use veridian_kcore::script::{self, HEAD_LEN, MAX_DEPTH};
+    for _ in 0..MAX_DEPTH {
+        let (file, size, abs) = {
+            let t = current();
+            let (fds, fsx) = (t.files(), t.fsctx());
+            crate::fs::open_executable(
+                crate::fs::Caller {
+                    fds: &fds,
+                    fs: &fsx,
+                },
+                dirfd,
+                &path,
+            )?
+        };
+        let mut head = [0u8; HEAD_LEN];
+        let n = crate::fs::pread(&file, 0, &mut head)?;
+        let Some(line) = script::parse(&head[..n]) else {
+            return Ok((file, size, abs));
+        };
+        let line = line.map_err(|_| Errno::ENOEXEC)?;
+        // The script by the name it was run by, if the interpreter can
+        // reach it that way; else by its absolute path.
+        let script_path = if dirfd == AT_FDCWD || path.first() == Some(&b'/') {
+            path
+        } else {
+            abs
+        };
+        let mut new_argv = alloc::vec![line.interpreter.to_vec()];
+        new_argv.extend(line.arg.map(|a| a.to_vec()));
+        new_argv.push(script_path);
+        new_argv.extend(argv.drain(..).skip(1));
+        *argv = new_argv;
+        path = line.interpreter.to_vec();
+        dirfd = AT_FDCWD;
+    }
+    Err(Errno::ELOOP)
 }
 
 pub fn exit(code: i32) -> KResult {

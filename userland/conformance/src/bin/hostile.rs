@@ -265,7 +265,8 @@ fn run_program(path: &str) -> Result<i32, i32> {
 /// cut inside its headers) or run as Linux runs them (an interpreter's own
 /// `PT_INTERP` is not followed, so a program that names itself exits
 /// normally). A segment reaching past the end of its file is refused only
-/// inside VeridianOS (Linux maps it and faults on access).
+/// inside VeridianOS (Linux maps it and faults on access). `#!` scripts run
+/// their interpreter as Linux runs it, and fail with its errno.
 fn elf_checks(suite: &mut Suite, inside_veridian: bool) {
     use conformance::tiny_elf;
     let dir = conformance::scratch_dir("hostile-elf");
@@ -312,6 +313,30 @@ fn elf_checks(suite: &mut Suite, inside_veridian: bool) {
     suite.check("elf-truncated-headers-give-enoexec", || {
         let p = write_program(&dir, "cut", &tiny_elf::truncated_headers());
         assert_eq!(run_program(&p), Err(errno::ENOEXEC));
+    });
+    suite.check(
+        "script-runs-its-interpreter-with-its-path-and-arguments",
+        || {
+            let p = dir.join("script-args");
+            let body = format!(
+                "#!/bin/sh -e\n[ \"$0\" = \"{}\" ] && [ \"$1\" = one ] && exit 9\nexit 1\n",
+                p.display()
+            );
+            let p = write_program(&dir, "script-args", body.as_bytes());
+            let st = Command::new(&p).arg("one").status().expect("spawn script");
+            assert_eq!(st.code(), Some(9));
+        },
+    );
+    suite.check("script-errors-as-linux", || {
+        let none = write_program(&dir, "script-none", b"#!\n");
+        assert_eq!(run_program(&none), Err(errno::ENOEXEC));
+        let gone = write_program(&dir, "script-gone", b"#!/nonexistent/sh-veridian-test\n");
+        assert_eq!(run_program(&gone), Err(errno::ENOENT));
+        // a -> b -> a: a loop of interpreters.
+        let (a, b) = (dir.join("loop-a"), dir.join("loop-b"));
+        write_program(&dir, "loop-b", format!("#!{}\n", a.display()).as_bytes());
+        let p = write_program(&dir, "loop-a", format!("#!{}\n", b.display()).as_bytes());
+        assert_eq!(run_program(&p), Err(errno::ELOOP));
     });
     if inside_veridian {
         suite.check("elf-truncated-segment-gives-enoexec", || {
