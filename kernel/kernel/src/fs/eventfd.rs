@@ -3,7 +3,7 @@
 //! and poll/epoll waiters at once. The system call is `syscall::eventfd`.
 
 use core::any::Any;
-use veridian_vfs::{EventCounter, FileKind, OpenFile, PollEvents, SpecialFile, Stat};
+use veridian_vfs::{EventCounter, OpenFile, PollEvents, SpecialFile, Stat};
 
 /// The open-file object of an eventfd.
 pub struct EventFd {

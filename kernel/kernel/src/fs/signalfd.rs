@@ -9,7 +9,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use veridian_kcore::signal::sanitize_mask;
 use veridian_syscall::signal::SIGNALFD_SIGINFO_SIZE;
 use veridian_vfs::abi::POLLIN;
-use veridian_vfs::{Errno, FileKind, OpenFile, PollEvents, SpecialFile, Stat};
+use veridian_vfs::{Errno, OpenFile, PollEvents, SpecialFile, Stat};
 
 use crate::task::{current, signal};
 

@@ -8,7 +8,7 @@ use alloc::collections::BTreeMap;
 use core::any::Any;
 use spin::Mutex;
 use veridian_syscall::poll::POLLIN;
-use veridian_vfs::{Errno, FileKind, OpenFile, PollEvents, SpecialFile, Stat};
+use veridian_vfs::{Errno, OpenFile, PollEvents, SpecialFile, Stat};
 
 /// A timer's setting, in monotonic nanoseconds.
 pub use veridian_kcore::timer::Timer as Setting;

@@ -8,7 +8,7 @@ use alloc::sync::{Arc, Weak};
 use core::any::Any;
 use spin::Mutex;
 use veridian_net::{EpollSet, ReadySource};
-use veridian_vfs::{Errno, FdTable, FileKind, IoctlReply, OpenFile, PollEvents, SpecialFile, Stat};
+use veridian_vfs::{Errno, FdTable, IoctlReply, OpenFile, PollEvents, SpecialFile, Stat};
 
 use crate::net::socket_file::SocketFile;
 use crate::net::unix_file::as_unix;
