@@ -87,9 +87,11 @@ fn license_metadata_file(src: &Path) -> Result<()> {
 }
 
 /// Debian's source drops the LICENSE-* files that every dist tarball
-/// carries (the Rust overlay: top level; cargo's: src/tools/cargo). They
-/// come back from Debian's own copy of the Apache-2.0 text, the MIT notice,
-/// and, for cargo's third-party notice, a pointer to debian/copyright.
+/// carries (the Rust overlay: top level; cargo's: src/tools/cargo; rustdoc's
+/// copies, which its build script embeds in the pages it writes:
+/// src/librustdoc/html/static). They come back from Debian's own copy of
+/// the Apache-2.0 text, the MIT notice, and, for cargo's third-party
+/// notice, a pointer to debian/copyright.
 fn legal_files(src: &Path) -> Result<()> {
     for dir in [src.to_path_buf(), src.join("src/tools/cargo")] {
         if !dir.join("LICENSE-APACHE").exists() {
@@ -98,6 +100,14 @@ fn legal_files(src: &Path) -> Result<()> {
         }
         if !dir.join("LICENSE-MIT").exists() {
             fs::write(dir.join("LICENSE-MIT"), MIT_NOTICE)?;
+        }
+    }
+    let rustdoc_static = src.join("src/librustdoc/html/static");
+    for name in ["LICENSE-APACHE", "LICENSE-MIT"] {
+        let copy = rustdoc_static.join(format!("{name}.txt"));
+        if rustdoc_static.is_dir() && !copy.exists() {
+            fs::copy(src.join(name), &copy)
+                .with_context(|| format!("cannot write {}", copy.display()))?;
         }
     }
     let third_party = src.join("src/tools/cargo/LICENSE-THIRD-PARTY");
