@@ -170,6 +170,14 @@ pub const CRITERIA: &[Criterion] = &[
         expect: Some("native-build: cc-demo built"),
         seed: false,
     },
+    Criterion {
+        name: "C through the cc crate runs",
+        command: "/tmp/native/cc-demo/target/debug/cc-demo",
+        needs: "/usr/local/bin/cc",
+        missing_reason: "no C compiler for host x86_64-unknown-veridian in the rootfs: `cargo xtask llvm` has not built clang here",
+        expect: Some("cc-demo: fletcher16(abcde) = 0xc8f0 from C, as in Rust"),
+        seed: false,
+    },
 ];
 
 /// `hello.rs` for "hello compiles".
