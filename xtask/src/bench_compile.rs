@@ -1,8 +1,8 @@
 //! `cargo xtask bench compile`: the same VeridianOS-hosted rustc and cargo
 //! binaries compiling the same sources inside VeridianOS (BlockFS root on
-//! virtio-blk) and inside Debian's Linux kernel (the same tree as an
-//! initramfs, so Linux reads its files from RAM), with the same QEMU
-//! settings: `rustc hello.rs`, `cargo build` of a small crate (blockfs, 13
+//! virtio-blk) and inside Debian's Linux kernel (the same tree on an ext4
+//! virtio-blk disk of the same size, both behind a qcow2 overlay), with the
+//! same QEMU settings: `rustc hello.rs`, `cargo build` of a small crate (blockfs, 13
 //! files) and of a medium one with its dependencies (mkfs-blockfs and 25
 //! crates from crates.io), the cargo steps at each `-j` asked (1 and the
 //! CPU count unless told). The guest side is `native-build bench`, which
@@ -12,10 +12,9 @@
 
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::fs;
 use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 use veridian_run::cpus::Cpus;
@@ -25,6 +24,10 @@ use crate::{kernel, linux_guest, paths, rootfs, selfhost, toolchain, verify};
 
 /// The guest program that runs the steps (it is Linux's init too).
 const DRIVER: &str = "/usr/local/bin/native-build";
+
+/// The kernel parameter naming the Linux guest's root disk, which the
+/// driver reads as Linux init (`native-build`'s `linux_init::ROOT_PARAMETER`).
+const LINUX_ROOT_PARAMETER: &str = "bench_root";
 
 /// Memory of both guests: rustc peaks at 2-3 GiB on the medium crate.
 const MEMORY_MB: u32 = 4096;
@@ -76,15 +79,27 @@ pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus, stats: bool) -
     let image = rootfs::build_with(&tc, rootfs::DEFAULT_SIZE_MB, Some(&tree))?;
     let dir = paths::veridian_build_dir().join("bench");
     fs::create_dir_all(&dir)?;
-    let initrd = dir.join("compile-initrd.cpio");
-    crate::progress::run_step("write the Linux guest's initramfs", || {
-        initramfs_of_tree(&rootfs::staging_dir(), &initrd)
+    let linux_disk = dir.join("compile-linux-root.ext4");
+    crate::progress::run_step("write the Linux guest's ext4 disk", || {
+        ext4_image_of_tree(&rootfs::staging_dir(), rootfs::DEFAULT_SIZE_MB, &linux_disk)
     })?;
+    let initrd = dir.join("compile-initrd.cpio");
+    linux_guest::initramfs_with_modules(
+        &rootfs::staging_dir().join(DRIVER.trim_start_matches('/')),
+        &linux_guest::disk_modules()?,
+        &initrd,
+    )?;
     let args = format!("bench {jobs_list} {runs}");
     let linux = Vm {
         kernel: linux_guest::kernel()?,
-        cmdline: format!("console=ttyS0 quiet panic=-1 rdinit={DRIVER} -- {args}"),
-        disks: vec![],
+        cmdline: format!(
+            "{} {LINUX_ROOT_PARAMETER}=/dev/vda -- {args}",
+            linux_guest::CMDLINE
+        ),
+        disks: vec![verify::qcow2_overlay(
+            &linux_disk,
+            &dir.join("compile-linux-overlay.qcow2"),
+        )?],
         memory_mb: MEMORY_MB,
         cpus,
         accel,
@@ -122,7 +137,7 @@ pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus, stats: bool) -
     let (on_linux, _) = samples_of(&linux)?;
     println!(
         "\ncompile benchmark ({accel:?}, {cpus} CPU(s), -m {MEMORY_MB}M, medians of {runs}; \
-         Linux reads the tree from RAM, VeridianOS from virtio-blk):"
+         each reads the tree from its own file system on virtio-blk):"
     );
     print!("{}", table(&on_veridian, &on_linux, &jobs));
     if stats {
@@ -283,65 +298,34 @@ fn parse_line(line: &str) -> Option<(String, u32, f64)> {
     Some((step.to_string(), jobs, secs))
 }
 
-/// A newc initramfs of the rootfs staging tree (files, folders, symlinks),
-/// plus the `/dev/console` node Linux opens for init.
-fn initramfs_of_tree(tree: &Path, out: &Path) -> Result<()> {
-    let mut w = BufWriter::new(
-        File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
-    );
-    let mut ino = 1u32;
-    let mut has_dev = false;
-    for entry in walkdir::WalkDir::new(tree).sort_by_file_name().min_depth(1) {
-        let entry = entry?;
-        let name = entry
-            .path()
-            .strip_prefix(tree)?
-            .to_string_lossy()
-            .into_owned();
-        let meta = fs::symlink_metadata(entry.path())?;
-        let builder = cpio::newc::Builder::new(&name)
-            .ino(ino)
-            .mode(meta.mode())
-            .nlink(1)
-            .mtime(u32::try_from(meta.mtime()).unwrap_or(0));
-        ino += 1;
-        let kind = meta.file_type();
-        let data: Vec<u8> = if kind.is_symlink() {
-            fs::read_link(entry.path())?
-                .to_string_lossy()
-                .into_owned()
-                .into_bytes()
-        } else if kind.is_file() {
-            fs::read(entry.path())?
-        } else {
-            Vec::new()
-        };
-        if name == "dev" {
-            has_dev = true;
-        }
-        let mut file = builder.write(w, u32::try_from(data.len()).context("file over 4 GiB")?);
-        file.write_all(&data)?;
-        w = file.finish()?;
+/// An ext4 image of `size_mb` MiB holding `tree` (mke2fs copies it in).
+fn ext4_image_of_tree(tree: &Path, size_mb: u32, out: &Path) -> Result<()> {
+    crate::setup::ensure(&["e2fsprogs"])?;
+    let _ = fs::remove_file(out);
+    let output = Command::new("mke2fs")
+        .args([
+            "-q",
+            "-F",
+            "-t",
+            "ext4",
+            "-L",
+            "bench-root",
+            "-E",
+            "root_owner=0:0",
+            "-d",
+        ])
+        .arg(tree)
+        .arg(out)
+        .arg(format!("{size_mb}M"))
+        .output()
+        .context("cannot run mke2fs")?;
+    if !output.status.success() {
+        bail!(
+            "mke2fs could not write {}: {}",
+            out.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    if !has_dev {
-        w = cpio::newc::Builder::new("dev")
-            .ino(ino)
-            .mode(0o040755)
-            .nlink(1)
-            .write(w, 0)
-            .finish()?;
-        ino += 1;
-    }
-    w = cpio::newc::Builder::new("dev/console")
-        .ino(ino)
-        .mode(0o020600)
-        .nlink(1)
-        .rdev_major(5)
-        .rdev_minor(1)
-        .write(w, 0)
-        .finish()?;
-    cpio::newc::trailer(w)?.flush()?;
-    let _ = fs::set_permissions(out, fs::Permissions::from_mode(0o644));
     Ok(())
 }
 
@@ -413,41 +397,6 @@ mod tests {
         assert!(
             t.contains("faster than -j1 inside VeridianOS: met (least 2.00x)"),
             "{t}"
-        );
-    }
-
-    #[test]
-    fn tree_becomes_an_initramfs_with_a_console() {
-        let tmp = tempfile::tempdir().unwrap();
-        let tree = tmp.path().join("tree");
-        fs::create_dir_all(tree.join("usr/bin")).unwrap();
-        fs::write(tree.join("usr/bin/prog"), b"\x7fELF").unwrap();
-        std::os::unix::fs::symlink("prog", tree.join("usr/bin/alias")).unwrap();
-        let out = tmp.path().join("initrd");
-        initramfs_of_tree(&tree, &out).unwrap();
-        let mut names = Vec::new();
-        let mut reader = File::open(&out).unwrap();
-        loop {
-            let entry = cpio::NewcReader::new(reader).unwrap();
-            if entry.entry().is_trailer() {
-                break;
-            }
-            names.push((
-                entry.entry().name().to_string(),
-                entry.entry().mode() & 0o170000,
-            ));
-            reader = entry.finish().unwrap();
-        }
-        assert_eq!(
-            names,
-            [
-                ("usr".to_string(), 0o040000),
-                ("usr/bin".into(), 0o040000),
-                ("usr/bin/alias".into(), 0o120000),
-                ("usr/bin/prog".into(), 0o100000),
-                ("dev".into(), 0o040000),
-                ("dev/console".into(), 0o020000),
-            ]
         );
     }
 }

@@ -1,6 +1,6 @@
 //! `native-build bench <jobs>[,<jobs>…] <runs>`: the guest half of `cargo
 //! xtask bench compile`, the same binary inside VeridianOS and as a Linux
-//! guest's init. `rustc hello.rs` runs `<runs>` times; each cargo step runs
+//! guest's init (see [`crate::linux_init`]). `rustc hello.rs` runs `<runs>` times; each cargo step runs
 //! `<runs>` times at each `-j` value given.
 
 use std::fs;
@@ -17,7 +17,7 @@ const HELLO: &str = "/usr/local/share/veridian/hello.rs";
 const WORK: &str = "/tmp/bench";
 
 pub fn run(jobs: &[u32], runs: u32) -> Result<(), String> {
-    linux_init_setup()?;
+    crate::linux_init::setup()?;
     let _ = fs::remove_dir_all(WORK);
     let project = Path::new(WORK).join("mkfs-blockfs");
     copy_tree(Path::new(PROJECT), &project)?;
@@ -70,45 +70,6 @@ pub fn parse_jobs(list: &str) -> Result<Vec<u32>, String> {
 
 fn report(step: &str, jobs: u32, seconds: f64) {
     println!("BENCH {step} {jobs} {seconds:.3}");
-}
-
-/// As a Linux guest's init nothing is mounted: rustc's loader needs
-/// /proc/self/exe (its `$ORIGIN`) and cargo /dev/null. VeridianOS has both.
-fn linux_init_setup() -> Result<(), String> {
-    for (source, target, fstype) in [("proc", "/proc", "proc"), ("devtmpfs", "/dev", "devtmpfs")] {
-        let probe = if target == "/proc" {
-            "/proc/self"
-        } else {
-            "/dev/null"
-        };
-        if Path::new(probe).exists() {
-            continue;
-        }
-        let _ = fs::create_dir_all(target);
-        mount(source, target, fstype)?;
-    }
-    Ok(())
-}
-
-fn mount(source: &str, target: &str, fstype: &str) -> Result<(), String> {
-    use std::os::veridian::syscall::{decode, nr, syscall5};
-    let c = |s: &str| format!("{s}\0");
-    let (source, target, fstype) = (c(source), c(target), c(fstype));
-    // SAFETY: mount(2) reads the three NUL-terminated strings, which live
-    // until the call returns; flags 0 and a null data pointer.
-    let ret = unsafe {
-        syscall5(
-            nr::MOUNT,
-            source.as_ptr() as usize,
-            target.as_ptr() as usize,
-            fstype.as_ptr() as usize,
-            0,
-            0,
-        )
-    };
-    decode(ret)
-        .map(|_| ())
-        .map_err(|e| format!("cannot mount {target}: errno {e}"))
 }
 
 #[cfg(test)]

@@ -17,15 +17,16 @@
 //!   of a small crate (blockfs) and of a medium one with dependencies
 //!   (mkfs-blockfs), each `<runs>` times from a clean target folder at
 //!   each `-j` value, printing
-//!   `BENCH <step> <jobs> <seconds>` lines and `BENCH done`. It runs the same
-//!   way as the init of a Linux guest (an initramfs of the same tree), where
-//!   it first mounts /proc and /dev itself.
+//!   `BENCH <step> <jobs> <seconds>` lines and `BENCH done`. It also runs as
+//!   the init of a Linux guest, where it first makes the same tree on an
+//!   ext4 disk its root (`linux_init`).
 //!
 //! Each prints the time it took inside the guest; the exit status is 0 only
 //! on success. cargo's output is passed through line by line, so a long
 //! build keeps showing progress.
 
 mod bench;
+mod linux_init;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
