@@ -4,6 +4,7 @@
 //! `dir.rs`, checking in `fsck.rs`.
 
 use alloc::vec;
+use alloc::vec::Vec;
 
 use crate::bitmap::Bitmap;
 use crate::cache::BlockCache;
@@ -26,6 +27,10 @@ const CHUNK: usize = 256;
 /// (128 KiB), when the file continues on disk: a program's pages fault in
 /// one at a time, and each device request costs far more than its bytes.
 const READ_AHEAD: usize = 32;
+/// The blocks a mapped page that misses the cache brings in (1 MiB): a
+/// program's pages fault in scattered over its text, so a larger run
+/// saves many device requests for little memory.
+const FAULT_READ_AHEAD: usize = CHUNK;
 
 /// How to mount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +137,10 @@ pub struct FileSystem<D: BlockDevice> {
     pub(crate) inodes: Bitmap,
     pub(crate) opts: MountOptions,
     clock: fn() -> u32,
+    /// The buffer runs of blocks are read into on their way to the cache,
+    /// kept between reads (up to [`CHUNK`] blocks) rather than allocated
+    /// and zeroed for each.
+    run_buffer: Vec<u8>,
 }
 
 impl<D: BlockDevice> FileSystem<D> {
@@ -189,6 +198,7 @@ impl<D: BlockDevice> FileSystem<D> {
             inodes,
             opts,
             clock: default_clock,
+            run_buffer: Vec::new(),
         };
         let root = fs.read_inode(ROOT_INO)?;
         if root.file_type()? != FileType::Directory {
@@ -237,6 +247,7 @@ impl<D: BlockDevice> FileSystem<D> {
             inodes,
             opts: MountOptions::default(),
             clock: default_clock,
+            run_buffer: Vec::new(),
         };
         let now = fs.now();
         let mut root = Inode {
@@ -703,9 +714,19 @@ impl<D: BlockDevice> FileSystem<D> {
                 _ => break,
             }
         }
-        let mut data = vec![0u8; run * BLOCK_SIZE];
-        self.dev.read_blocks(p as u64, &mut data)?;
-        for (i, block) in data.chunks_exact(BLOCK_SIZE).enumerate() {
+        let mut buffer = core::mem::take(&mut self.run_buffer);
+        if buffer.len() < run * BLOCK_SIZE {
+            buffer.resize(run * BLOCK_SIZE, 0);
+        }
+        let result = self.cache_run_from(p, &mut buffer[..run * BLOCK_SIZE]);
+        self.run_buffer = buffer;
+        result
+    }
+
+    /// Reads the blocks from `p` on into `buffer`, then into the cache.
+    fn cache_run_from(&mut self, p: u32, buffer: &mut [u8]) -> Result<()> {
+        self.dev.read_blocks(p as u64, buffer)?;
+        for (i, block) in buffer.chunks_exact(BLOCK_SIZE).enumerate() {
             self.cache
                 .insert_clean(&mut self.dev, p + i as u32, block)?;
         }
@@ -796,6 +817,41 @@ impl<D: BlockDevice> FileSystem<D> {
         Ok(Some(f(self.cache.read(&mut self.dev, p)?)))
     }
 
+    /// Calls `f(i, block)` for each `i < count` whose block of a regular
+    /// file, bytes `[off + i * BLOCK_SIZE, …)`, is wholly inside the file
+    /// and already in the cache; data blocks are never read from the device.
+    /// Returns how many blocks `f` saw. A kernel maps these around a page
+    /// fault, saving the faults that would follow.
+    pub fn with_cached_file_blocks(
+        &mut self,
+        ino: u32,
+        off: u64,
+        count: usize,
+        mut f: impl FnMut(usize, &[u8; BLOCK_SIZE]),
+    ) -> Result<usize> {
+        let (inode, ft) = self.live_inode(ino)?;
+        if ft != FileType::Regular || !off.is_multiple_of(BS) {
+            return Ok(0);
+        }
+        let whole_blocks = inode.size as u64 / BS;
+        let first = off / BS;
+        let mut seen = 0;
+        for i in 0..count {
+            let Some(lblk) = first.checked_add(i as u64).filter(|&b| b < whole_blocks) else {
+                break;
+            };
+            let lblk = u32::try_from(lblk).map_err(|_| Error::TooBig)?;
+            match self.bmap(&inode, lblk)? {
+                Some(p) if self.cache.contains(p) => {
+                    f(i, self.cache.read(&mut self.dev, p)?);
+                    seen += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(seen)
+    }
+
     /// The block of a regular file that starts at byte `off`, read into
     /// the cache: `None` unless `off` is block-aligned and below the file's
     /// size — and, if `whole`, the whole block lies inside the file.
@@ -815,7 +871,7 @@ impl<D: BlockDevice> FileSystem<D> {
             return Ok(None);
         };
         if !self.cache.contains(p) {
-            self.read_run_into_cache(&inode, lblk, p, 1)?;
+            self.read_run_into_cache(&inode, lblk, p, FAULT_READ_AHEAD)?;
         }
         Ok(Some(p))
     }

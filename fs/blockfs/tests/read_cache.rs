@@ -135,3 +135,53 @@ fn whole_blocks_inside_a_file_are_lent_from_the_cache() {
         None
     );
 }
+
+#[test]
+fn blocks_already_cached_are_given_without_reading_the_device() {
+    let (mut fs, f) = image_with_file(4096);
+    let want = pattern();
+    let mut seen = Vec::new();
+    // Nothing of the file's data is cached yet: nothing is given.
+    let given = fs
+        .with_cached_file_blocks(f, 0, 16, |i, _| seen.push(i))
+        .unwrap();
+    assert_eq!((given, seen.len()), (0, 0));
+    let reads = fs.device_mut().reads;
+    assert!(reads <= 2, "{reads} device reads (the inode table only)");
+    // Read 10 blocks from the middle; the blocks around them come from the cache.
+    let mut some = vec![0u8; 10 * BLOCK_SIZE];
+    fs.read_at(f, 100 * BLOCK_SIZE as u64, &mut some).unwrap();
+    let reads = fs.device_mut().reads;
+    let mut got = Vec::new();
+    let given = fs
+        .with_cached_file_blocks(f, 96 * BLOCK_SIZE as u64, 8, |i, b| {
+            got.push((i, b.to_vec()))
+        })
+        .unwrap();
+    assert_eq!(fs.device_mut().reads, reads, "cached blocks hit the device");
+    assert_eq!(given, got.len());
+    assert_eq!(
+        got.first().map(|(i, _)| *i),
+        Some(4),
+        "blocks 96..100 are not cached"
+    );
+    for (i, block) in &got {
+        let at = (96 + i) * BLOCK_SIZE;
+        assert_eq!(block[..], want[at..at + BLOCK_SIZE]);
+    }
+    // Blocks past the end, partial blocks and unaligned offsets are not given.
+    let end = (FILE_BLOCKS * BLOCK_SIZE) as u64;
+    fs.read_at(f, end - 2 * BLOCK_SIZE as u64, &mut some[..2 * BLOCK_SIZE])
+        .unwrap();
+    fs.truncate(f, end - 1).unwrap();
+    let given = fs
+        .with_cached_file_blocks(f, end - 2 * BLOCK_SIZE as u64, 4, |i, _| assert_eq!(i, 0))
+        .unwrap();
+    assert_eq!(given, 1, "only the last whole block");
+    assert_eq!(fs.with_cached_file_blocks(f, 1, 4, |_, _| ()).unwrap(), 0);
+    assert_eq!(
+        fs.with_cached_file_blocks(ROOT_INO, 0, 4, |_, _| ())
+            .unwrap(),
+        0
+    );
+}

@@ -242,6 +242,17 @@ impl<D: BlockDevice + Send> Filesystem for BlockFsMount<D> {
             .is_some())
     }
 
+    fn with_resident_pages(
+        &self,
+        ino: Ino,
+        off: u64,
+        count: usize,
+        f: &mut dyn FnMut(usize, &[u8; crate::PAGE_SIZE]),
+    ) -> Result<usize> {
+        let mut g = self.inner.lock();
+        Ok(g.fs.with_cached_file_blocks(raw(ino)?, off, count, f)?)
+    }
+
     fn lend_page(
         &self,
         ino: Ino,

@@ -53,6 +53,19 @@ pub trait Filesystem: Send + Sync {
     ) -> Result<bool> {
         Ok(false)
     }
+    /// Calls `f(i, page)` for each of the `count` pages of `ino` from
+    /// `off` that the file system already holds in memory (whole pages
+    /// inside the file, as [`Self::with_cached_page`] gives them), without
+    /// reading any; returns how many it gave.
+    fn with_resident_pages(
+        &self,
+        _ino: Ino,
+        _off: u64,
+        _count: usize,
+        _f: &mut dyn FnMut(usize, &[u8; crate::PAGE_SIZE]),
+    ) -> Result<usize> {
+        Ok(0)
+    }
     /// Calls `f` with the file system's own cached copy of the page of
     /// `ino` at `off` (page-aligned, below the file's size), lent for
     /// writing: whatever is written into it while it is held outside the

@@ -114,6 +114,27 @@ impl Vfs {
         }
     }
 
+    /// Calls `f(i, page)` for the pages of `file` from `off` (up to
+    /// `count`) that its file system holds in memory, reading none (see
+    /// [`crate::Filesystem::with_resident_pages`]); returns how many.
+    pub fn with_resident_pages(
+        &self,
+        file: &OpenFile,
+        off: u64,
+        count: usize,
+        f: &mut dyn FnMut(usize, &[u8; crate::PAGE_SIZE]),
+    ) -> Result<usize> {
+        if !file.readable() {
+            return Err(Errno::EBADF);
+        }
+        match &file.target {
+            Target::Node(h) if h.fs.seekable(h.node.ino) => {
+                h.fs.with_resident_pages(h.node.ino, off, count, f)
+            }
+            _ => Ok(0),
+        }
+    }
+
     /// Calls `f` with the file system's cached page of `f` at `off`, lent
     /// for writing (see [`crate::Filesystem::lend_page`]); `Ok(false)` when
     /// there is none to lend. `EACCES` unless `f` is open for reading and

@@ -420,6 +420,20 @@ fn whole_pages_of_blockfs_files_are_lent_from_the_cache() {
         .vfs
         .with_cached_page(&pipe, 0, &mut |_| panic!("a pipe has no page"));
     assert_eq!(lent_by_pipe, Ok(false));
+    // Around a page already read, the pages in memory come without a read.
+    let mut resident = Vec::new();
+    let given = w
+        .vfs
+        .with_resident_pages(&file, 0, 4, &mut |i, page| {
+            resident.push((i, page.to_vec()))
+        })
+        .unwrap();
+    assert_eq!(given, 2, "two whole pages; the tail is partial");
+    assert_eq!(resident[1], (1, data[PAGE_SIZE..2 * PAGE_SIZE].to_vec()));
+    let none = w
+        .vfs
+        .with_resident_pages(&pipe, 0, 4, &mut |_, _| panic!("a pipe has no page"));
+    assert_eq!(none, Ok(0));
 }
 
 #[test]

@@ -62,7 +62,7 @@ pub struct Disk {
 }
 
 /// Largest single request (bytes); longer transfers are split.
-const MAX_REQ: usize = 64 * 1024;
+const MAX_REQ: usize = 1024 * 1024;
 
 impl Disk {
     pub fn sectors(&self) -> u64 {

@@ -119,6 +119,14 @@ impl crate::mm::vma::Backing for FileBacking {
         shared
     }
 
+    fn share_resident_pages(&self, off: u64, want: &[bool], got: &mut [Option<u64>]) {
+        let _ = vfs().with_resident_pages(&self.0, off, want.len(), &mut |i, page| {
+            if want.get(i) == Some(&true) {
+                got[i] = crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64));
+            }
+        });
+    }
+
     /// The block cache's frame for the page, lent for writing: BlockFS
     /// writes it back at each sync for as long as a mapping holds it (the
     /// probe set in [`init`]).

@@ -76,6 +76,16 @@ impl Drop for Frame {
 
 /// Allocates one zeroed frame (refcount 1); `None` when memory is exhausted.
 pub fn alloc() -> Option<Frame> {
+    let frame = alloc_unzeroed()?;
+    // SAFETY: the frame is ours alone; the direct map covers it.
+    unsafe { core::ptr::write_bytes(phys_to_virt(frame.0), 0, PAGE_SIZE as usize) };
+    Some(frame)
+}
+
+/// Allocates one frame (refcount 1) holding whatever it held before; for
+/// memory the caller overwrites at once (the heap's `alloc`, whose callers
+/// do not expect zeros). `None` when memory is exhausted.
+pub(super) fn alloc_unzeroed() -> Option<Frame> {
     let pa = {
         let mut f = FRAMES.lock();
         let words = MAX_FRAMES / 64;
@@ -96,9 +106,6 @@ pub fn alloc() -> Option<Frame> {
         found?
     };
     FREE_COUNT.fetch_sub(1, Ordering::Relaxed);
-    // SAFETY: the frame was free, so nothing else references it; the direct
-    // map covers it.
-    unsafe { core::ptr::write_bytes(phys_to_virt(pa), 0, PAGE_SIZE as usize) };
     Some(Frame(pa))
 }
 

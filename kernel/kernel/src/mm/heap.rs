@@ -21,15 +21,32 @@ fn is_frame(layout: Layout) -> bool {
 }
 
 // SAFETY: frame-sized layouts get a frame of their own (page-aligned,
-// zeroed, mapped by the direct map) and give it back on dealloc; every
-// other layout is the linked-list heap's, which upholds GlobalAlloc itself.
+// mapped by the direct map; zeroed for `alloc_zeroed`) and give it back
+// on dealloc; every other layout is the linked-list heap's, which upholds
+// GlobalAlloc itself.
 unsafe impl GlobalAlloc for KernelAllocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if is_frame(layout) {
+            return frame::alloc_unzeroed()
+                .map_or(core::ptr::null_mut(), |f| phys_to_virt(f.into_raw()));
+        }
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { HEAP.alloc(layout) }
+    }
+
+    /// Zeroes once: a frame-sized block is zeroed by the frame allocator,
+    /// not allocated and then cleared again.
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         if is_frame(layout) {
             return frame::alloc().map_or(core::ptr::null_mut(), |f| phys_to_virt(f.into_raw()));
         }
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { HEAP.alloc(layout) }
+        let ptr = unsafe { HEAP.alloc(layout) };
+        if !ptr.is_null() {
+            // SAFETY: `ptr` is a fresh allocation of `layout.size()` bytes.
+            unsafe { core::ptr::write_bytes(ptr, 0, layout.size()) };
+        }
+        ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

@@ -32,6 +32,11 @@ pub trait Backing: Send + Sync {
         None
     }
 
+    /// For each `i` with `want[i]`, a reference (as [`Self::share_page`]
+    /// gives) in `got[i]` to the page at `off + i` pages if the backing
+    /// already holds it in memory; nothing is read.
+    fn share_resident_pages(&self, _off: u64, _want: &[bool], _got: &mut [Option<u64>]) {}
+
     /// A reference to the frame that is the page at `off` (page-aligned,
     /// below the end), for a shared mapping to write into: what is written
     /// there is the backing's. `None` when there is no such page.
@@ -45,6 +50,11 @@ pub type Vma = veridian_kcore::vma::Vma<Arc<dyn Backing>>;
 /// A process's regions.
 pub type VmaMap = veridian_kcore::vma::VmaMap<Arc<dyn Backing>>;
 pub use veridian_kcore::vma::ProtectError;
+
+/// Pages after a file page that a read fault maps too when the file
+/// already holds them in memory, saving the faults that would follow
+/// (Linux's `fault_around_bytes` is 64 KiB, i.e. 16 pages, likewise).
+const FAULT_AROUND_PAGES: usize = 16;
 
 /// What a handled page fault did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,11 +211,12 @@ impl Mm {
             let rel = page - start;
             if rel + PAGE_SIZE <= vma.file_len {
                 if let Some(pa) = file.share_page(off.saturating_add(rel)) {
-                    return self
-                        .space
-                        .map_reference(page, pa, shared_pte_flags(vma.prot))
-                        .is_ok()
-                        .then_some(Fault::File);
+                    let flags = shared_pte_flags(vma.prot);
+                    let mapped = self.space.map_reference(page, pa, flags).is_ok();
+                    if mapped && !write {
+                        self.map_resident_after(page, start, &vma);
+                    }
+                    return mapped.then_some(Fault::File);
                 }
             }
         }
@@ -223,6 +234,43 @@ impl Mm {
             .map(page, fresh, pte_flags(vma.prot))
             .is_ok()
             .then_some(kind)
+    }
+
+    /// Maps, read-only like the page a read fault just mapped at `page`,
+    /// up to [`FAULT_AROUND_PAGES`] unmapped pages after it in its private
+    /// file region (`start`, `vma`) that the file already holds in memory.
+    fn map_resident_after(&mut self, page: u64, start: u64, vma: &Vma) {
+        let Some((file, off)) = &vma.file else {
+            return;
+        };
+        let first = page + PAGE_SIZE;
+        let whole_file_pages_end = start.saturating_add(page_down(vma.file_len));
+        let end = vma
+            .end
+            .min(whole_file_pages_end)
+            .min(first.saturating_add(FAULT_AROUND_PAGES as u64 * PAGE_SIZE));
+        if first >= end {
+            return;
+        }
+        let count = ((end - first) / PAGE_SIZE) as usize;
+        let mut want = [false; FAULT_AROUND_PAGES];
+        for (i, w) in want.iter_mut().enumerate().take(count) {
+            *w = self.space.lookup(first + i as u64 * PAGE_SIZE).is_none();
+        }
+        let mut got = [None; FAULT_AROUND_PAGES];
+        file.share_resident_pages(
+            off.saturating_add(first - start),
+            &want[..count],
+            &mut got[..count],
+        );
+        let flags = shared_pte_flags(vma.prot);
+        for (i, pa) in got.iter().enumerate() {
+            if let Some(pa) = *pa {
+                // A failure (no frame for a page table) releases the
+                // reference; the page then simply faults later.
+                let _ = self.space.map_reference(first + i as u64 * PAGE_SIZE, pa, flags);
+            }
+        }
     }
 
     /// A fault in a shared region: the backing's own page is mapped. A read
