@@ -233,45 +233,55 @@ impl BlockCache {
     }
 
     /// Writes the dirty blocks `pick` selects, coalescing consecutive
-    /// ones, and marks them clean (a lent block still held stays dirty);
-    /// returns how many were written.
+    /// ones, and marks each run clean once it is written (a lent block
+    /// still held stays dirty); returns how many were written. After a
+    /// device error the blocks not yet written stay dirty.
     pub fn flush_where<D: BlockDevice>(
         &mut self,
         dev: &mut D,
         pick: impl Fn(u32) -> bool,
     ) -> Result<usize> {
-        let mut run: Vec<u8> = Vec::new();
-        let mut run_start = 0u32;
-        let mut run_len = 0usize;
-        let mut written = 0usize;
-        let mut cleaned = 0usize;
-        let mut returned = 0usize;
-        let still_lent = self.still_lent;
-        for (&block, slot) in self.slots.iter_mut().filter(|(&b, s)| s.dirty && pick(b)) {
-            if run_len > 0 && (block != run_start + run_len as u32 || run_len == MAX_RUN) {
-                dev.write_blocks(run_start as u64, &run)?;
-                run.clear();
-                run_len = 0;
+        let picked: Vec<u32> = self
+            .slots
+            .iter()
+            .filter(|(&b, s)| s.dirty && pick(b))
+            .map(|(&b, _)| b)
+            .collect();
+        let runs = picked
+            .chunk_by(|a, b| a.checked_add(1) == Some(*b))
+            .flat_map(|run| run.chunks(MAX_RUN));
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut written = 0;
+        for run in runs {
+            bytes.clear();
+            for b in run {
+                bytes.extend_from_slice(&self.slots[b].data[..]);
             }
-            if run_len == 0 {
-                run_start = block;
+            dev.write_blocks(run[0] as u64, &bytes)?;
+            for b in run {
+                self.settle_written(*b);
             }
-            run.extend_from_slice(&slot.data[..]);
-            run_len += 1;
-            written += 1;
-            if slot.lent && still_lent(&slot.data) {
-                continue;
-            }
-            returned += usize::from(core::mem::replace(&mut slot.lent, false));
-            slot.dirty = false;
-            cleaned += 1;
+            written += run.len();
         }
-        if run_len > 0 {
-            dev.write_blocks(run_start as u64, &run)?;
-        }
-        self.dirty -= cleaned;
-        self.lent -= returned;
         Ok(written)
+    }
+
+    /// A dirty block that was just written becomes clean, and a lent one
+    /// is returned, unless a mapping still holds it.
+    fn settle_written(&mut self, block: u32) {
+        let still_lent = self.still_lent;
+        let Some(slot) = self.slots.get_mut(&block) else {
+            return;
+        };
+        if slot.lent && still_lent(&slot.data) {
+            return;
+        }
+        if core::mem::replace(&mut slot.lent, false) {
+            self.lent -= 1;
+        }
+        if core::mem::replace(&mut slot.dirty, false) {
+            self.dirty -= 1;
+        }
     }
 
     /// Marks `block` clean (its contents reached the device another way).
@@ -311,10 +321,11 @@ mod tests {
     use crate::device::MemDevice;
     use crate::error::DeviceError;
 
-    /// Counts device write requests.
+    /// Counts device write requests; fails the one numbered `fail_at`.
     struct Counting {
         inner: MemDevice,
         writes: usize,
+        fail_at: Option<usize>,
     }
 
     impl BlockDevice for Counting {
@@ -338,6 +349,9 @@ mod tests {
         }
         fn write_blocks(&mut self, s: u64, b: &[u8]) -> core::result::Result<(), DeviceError> {
             self.writes += 1;
+            if self.fail_at == Some(self.writes) {
+                return Err(DeviceError::Io);
+            }
             self.inner.write_blocks(s, b)
         }
     }
@@ -347,6 +361,7 @@ mod tests {
         let mut dev = Counting {
             inner: MemDevice::new(64),
             writes: 0,
+            fail_at: None,
         };
         let mut cache = BlockCache::new(64);
         for b in [3u32, 4, 5, 6, 10, 11, 40] {
@@ -361,10 +376,31 @@ mod tests {
     }
 
     #[test]
+    fn blocks_a_failed_flush_did_not_write_stay_dirty() {
+        let mut dev = Counting {
+            inner: MemDevice::new(64),
+            writes: 0,
+            fail_at: Some(2),
+        };
+        let mut cache = BlockCache::new(64);
+        for b in [3u32, 4, 10, 11, 40] {
+            cache.zeroed(&mut dev, b).unwrap()[0] = b as u8;
+        }
+        assert!(cache.flush(&mut dev).is_err());
+        // The first run (3, 4) was written; 10, 11 failed; 40 never went.
+        assert_eq!(cache.dirty_count(), 3);
+        assert_eq!(cache.flush(&mut dev).unwrap(), 3);
+        assert_eq!(cache.dirty_count(), 0);
+        assert_eq!(dev.inner.as_bytes()[11 * BLOCK_SIZE], 11);
+        assert_eq!(dev.inner.as_bytes()[40 * BLOCK_SIZE], 40);
+    }
+
+    #[test]
     fn eviction_never_writes_dirty_blocks() {
         let mut dev = Counting {
             inner: MemDevice::new(100),
             writes: 0,
+            fail_at: None,
         };
         let mut cache = BlockCache::new(16);
         for b in 0..100u32 {
@@ -396,6 +432,7 @@ mod tests {
         let mut dev = Counting {
             inner: MemDevice::new(64),
             writes: 0,
+            fail_at: None,
         };
         let mut cache = BlockCache::new(16);
         cache.set_lent_probe(held);

@@ -108,21 +108,17 @@ impl crate::mm::vma::Backing for FileBacking {
         pread(&self.0, off, buf).unwrap_or(0)
     }
 
-    /// The block cache's own frame for the page: BlockFS keeps each cached
-    /// block in a page-aligned, page-sized allocation, which the kernel heap
-    /// serves with a frame of its own (`mm::heap`).
+    /// The block cache's own frame for the page.
     fn share_page(&self, off: u64) -> Option<u64> {
         let mut shared = None;
-        let _ = vfs().with_cached_page(&self.0, off, &mut |page| {
-            shared = crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64));
-        });
+        let _ = vfs().with_cached_page(&self.0, off, &mut |page| shared = share_cached(page));
         shared
     }
 
     fn share_resident_pages(&self, off: u64, want: &[bool], got: &mut [Option<u64>]) {
         let _ = vfs().with_resident_pages(&self.0, off, want.len(), &mut |i, page| {
             if want.get(i) == Some(&true) {
-                got[i] = crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64));
+                got[i] = share_cached(page);
             }
         });
     }
@@ -132,11 +128,16 @@ impl crate::mm::vma::Backing for FileBacking {
     /// probe set in [`init`]).
     fn lend_page(&self, off: u64) -> Option<u64> {
         let mut lent = None;
-        let _ = vfs().lend_page(&self.0, off, &mut |page| {
-            lent = crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64));
-        });
+        let _ = vfs().lend_page(&self.0, off, &mut |page| lent = share_cached(page));
         lent
     }
+}
+
+/// A reference to the frame that is a block of the cache: BlockFS keeps
+/// each cached block in a page-aligned, page-sized allocation, which the
+/// kernel heap serves with a frame of its own (`mm::heap`).
+fn share_cached(page: &[u8; blockfs::BLOCK_SIZE]) -> Option<u64> {
+    crate::mm::frame::share(crate::mm::virt_to_phys(page.as_ptr() as u64))
 }
 
 /// Whether a block the root's cache lent is still mapped somewhere: its

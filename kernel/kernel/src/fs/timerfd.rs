@@ -11,11 +11,11 @@ use veridian_syscall::poll::POLLIN;
 use veridian_vfs::{Errno, OpenFile, PollEvents, SpecialFile, Stat};
 
 /// A timer's setting, in monotonic nanoseconds.
-pub use veridian_kcore::timer::Timer as Setting;
+use veridian_kcore::timer::Timer;
 
 #[derive(Default)]
 struct State {
-    setting: Setting,
+    setting: Timer,
     /// Expirations not read yet.
     expired: u64,
 }
@@ -36,7 +36,7 @@ pub struct TimerFd {
 
 /// The next deadline and the period of armed timers, by wait key, for
 /// [`tick`].
-static ARMED: Mutex<BTreeMap<usize, Setting>> = Mutex::new(BTreeMap::new());
+static ARMED: Mutex<BTreeMap<usize, Timer>> = Mutex::new(BTreeMap::new());
 
 impl TimerFd {
     pub fn new(clock: u32) -> Self {
@@ -47,7 +47,7 @@ impl TimerFd {
     }
 
     /// The setting as of `now` (expirations up to `now` counted).
-    pub fn setting(&self, now: u64) -> Setting {
+    pub fn setting(&self, now: u64) -> Timer {
         let mut st = self.state.lock();
         st.catch_up(now);
         st.setting
@@ -55,7 +55,7 @@ impl TimerFd {
 
     /// Replaces the setting (a `next` of 0 disarms); the expirations not
     /// read are dropped, as Linux does. Returns the setting it replaced.
-    pub fn arm(&self, now: u64, setting: Setting) -> Setting {
+    pub fn arm(&self, now: u64, setting: Timer) -> Timer {
         let old = {
             let mut st = self.state.lock();
             st.catch_up(now);

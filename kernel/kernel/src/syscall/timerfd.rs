@@ -11,7 +11,8 @@ use veridian_vfs::Errno;
 
 use super::time::timespec;
 use super::KResult;
-use crate::fs::timerfd::{as_timerfd, Setting, TimerFd};
+use crate::fs::timerfd::{as_timerfd, TimerFd};
+use veridian_kcore::timer::Timer;
 use crate::task::current;
 use crate::task::user::UserPtr;
 use crate::time;
@@ -51,14 +52,14 @@ pub fn timerfd_settime(fd: i32, flags: u32, new: u64, old: u64) -> KResult {
     let value = veridian_net::select::timespec_ns(value[0], value[1])?;
     let now = time::monotonic_ns();
     let setting = if value == 0 {
-        Setting::default()
+        Timer::default()
     } else {
         let wait = if flags & TFD_TIMER_ABSTIME != 0 {
             value.saturating_sub(clock_now(timer.clock))
         } else {
             value
         };
-        Setting {
+        Timer {
             next: now.saturating_add(wait),
             interval,
         }
@@ -88,7 +89,7 @@ fn clock_now(clock: u32) -> u64 {
 
 /// A setting as `struct itimerspec` at `now`: an armed timer has at least
 /// 1 ns left (zero would read as disarmed).
-fn itimerspec(s: Setting, now: u64) -> [[i64; 2]; 2] {
+fn itimerspec(s: Timer, now: u64) -> [[i64; 2]; 2] {
     let left = if s.next == 0 {
         0
     } else {
