@@ -4,8 +4,7 @@
 //! (one vCPU, -m 512M), the same binary; prints both and the ratios.
 
 use anyhow::{bail, Context, Result};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
@@ -47,37 +46,12 @@ fn run(vm: &Vm) -> Result<(f64, f64)> {
 
 /// An initramfs: `/init` (the script), `/bin/busybox`, `/net-bench`.
 fn initramfs(busybox: &Path, bench: &Path, out: &Path) -> Result<()> {
-    let mut w = BufWriter::new(
-        File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
-    );
-    let node = |name: &str, ino: u32, mode: u32| {
-        cpio::newc::Builder::new(name).ino(ino).mode(mode).nlink(1)
-    };
-    w = node("dev", 1, 0o040755).write(w, 0).finish()?;
-    w = node("dev/console", 2, 0o020600)
-        .rdev_major(5)
-        .rdev_minor(1)
-        .write(w, 0)
-        .finish()?;
-    w = node("bin", 3, 0o040755).write(w, 0).finish()?;
-    let files: [(&str, Vec<u8>); 3] = [
-        (
-            "bin/busybox",
-            fs::read(busybox).with_context(|| format!("cannot read {}", busybox.display()))?,
-        ),
-        (
-            "net-bench",
-            fs::read(bench).with_context(|| format!("cannot read {}", bench.display()))?,
-        ),
-        ("init", INIT_SCRIPT.as_bytes().to_vec()),
-    ];
-    for (i, (name, bytes)) in files.iter().enumerate() {
-        let mut f = node(name, 4 + i as u32, 0o100755).write(w, u32::try_from(bytes.len())?);
-        f.write_all(bytes)?;
-        w = f.finish()?;
-    }
-    cpio::newc::trailer(w)?.flush()?;
-    Ok(())
+    let mut image = linux_guest::Initramfs::create(out)?;
+    image.dir("bin")?;
+    image.copy("bin/busybox", 0o755, busybox)?;
+    image.copy("net-bench", 0o755, bench)?;
+    image.file("init", 0o755, INIT_SCRIPT.as_bytes())?;
+    image.finish()
 }
 
 /// `cargo xtask bench net`.

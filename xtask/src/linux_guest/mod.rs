@@ -7,11 +7,13 @@
 //! are unpacked, together, under `linux-guest` in the build folder; nothing
 //! is installed on the host.
 
+mod initramfs;
 mod modules;
 
+pub use initramfs::Initramfs;
+
 use anyhow::{bail, Context, Result};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -112,8 +114,8 @@ fn find_deb(dir: &Path, package: &str) -> Result<PathBuf> {
         .with_context(|| format!("no {package}*.deb in {}", dir.display()))
 }
 
-/// Pipes the package's data tarball through `tar` to pull out `boot/vmlinuz-*`.
-fn extract_vmlinuz(deb: &Path, out: &Path) -> Result<()> {
+/// Runs `tar` with `args` on the data tarball of `deb` (from `dpkg-deb`).
+fn tar_of_deb(deb: &Path, args: &[String]) -> Result<std::process::Output> {
     let mut dpkg = Command::new("dpkg-deb")
         .arg("--fsys-tarfile")
         .arg(deb)
@@ -121,12 +123,20 @@ fn extract_vmlinuz(deb: &Path, out: &Path) -> Result<()> {
         .spawn()
         .context("cannot run dpkg-deb")?;
     let tar_input = dpkg.stdout.take().expect("piped");
-    let extracted = Command::new("tar")
-        .args(["-x", "-O", "--wildcards", "./boot/vmlinuz-*"])
+    let output = Command::new("tar")
+        .args(args)
         .stdin(tar_input)
+        .stderr(Stdio::piped())
         .output()
         .context("cannot run tar")?;
     dpkg.wait()?;
+    Ok(output)
+}
+
+/// Pulls `boot/vmlinuz-*` out of the package.
+fn extract_vmlinuz(deb: &Path, out: &Path) -> Result<()> {
+    let args = ["-x", "-O", "--wildcards", "./boot/vmlinuz-*"].map(String::from);
+    let extracted = tar_of_deb(deb, &args)?;
     if !extracted.status.success() || extracted.stdout.len() < 1 << 20 {
         bail!(
             "no vmlinuz in {}: {}",
@@ -147,29 +157,21 @@ fn extract_modules(deb: &Path, out: &Path) -> Result<()> {
         let _ = fs::remove_dir_all(d);
         fs::create_dir_all(d)?;
     }
-    let mut dpkg = Command::new("dpkg-deb")
-        .arg("--fsys-tarfile")
-        .arg(deb)
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("cannot run dpkg-deb")?;
-    let tar_input = dpkg.stdout.take().expect("piped");
-    let status = Command::new("tar")
-        .arg("-x")
-        .arg("-C")
-        .arg(&unpack)
-        .args(["--wildcards", "--no-wildcards-match-slash"])
-        .args(
-            modules::PATTERNS
-                .iter()
-                .map(|p| format!("./lib/modules/*/kernel/{p}")),
-        )
-        .stdin(tar_input)
-        .status()
-        .context("cannot run tar")?;
-    dpkg.wait()?;
-    if !status.success() {
-        bail!("cannot unpack the modules from {}", deb.display());
+    let mut args: Vec<String> = ["-x", "-C"].map(String::from).to_vec();
+    args.push(unpack.display().to_string());
+    args.extend(["--wildcards", "--no-wildcards-match-slash"].map(String::from));
+    args.extend(
+        modules::PATTERNS
+            .iter()
+            .map(|p| format!("./lib/modules/*/kernel/{p}")),
+    );
+    let unpacked = tar_of_deb(deb, &args)?;
+    if !unpacked.status.success() {
+        bail!(
+            "cannot unpack the modules from {}: {}",
+            deb.display(),
+            String::from_utf8_lossy(&unpacked.stderr)
+        );
     }
     let mut order = String::new();
     for module in modules::resolve(&unpack)? {
@@ -194,44 +196,23 @@ pub fn initramfs(program: &Path, out: &Path) -> Result<()> {
 /// [`initramfs`] plus `modules` in `/modules`, named in load order by
 /// `/modules/order` (nothing when `modules` is empty).
 pub fn initramfs_with_modules(program: &Path, modules: &[PathBuf], out: &Path) -> Result<()> {
-    let bytes = fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
-    let mut w = BufWriter::new(
-        File::create(out).with_context(|| format!("cannot create {}", out.display()))?,
-    );
-    let node = |name: &str, ino: u32, mode: u32| {
-        cpio::newc::Builder::new(name).ino(ino).mode(mode).nlink(1)
-    };
-    let file = |w, name: &str, ino: u32, mode: u32, bytes: &[u8]| -> Result<_> {
-        let mut f = node(name, ino, mode).write(w, u32::try_from(bytes.len())?);
-        f.write_all(bytes)?;
-        Ok(f.finish()?)
-    };
-    w = node("dev", 1, 0o040755).write(w, 0).finish()?;
-    w = node("dev/console", 2, 0o020600)
-        .rdev_major(5)
-        .rdev_minor(1)
-        .write(w, 0)
-        .finish()?;
-    w = file(w, "init", 3, 0o100755, &bytes)?;
+    let mut image = Initramfs::create(out)?;
+    image.copy("init", 0o755, program)?;
     if !modules.is_empty() {
-        w = node(MODULES_DIR, 4, 0o040755).write(w, 0).finish()?;
+        image.dir(MODULES_DIR)?;
         let mut order = String::new();
-        for (ino, module) in (5..).zip(modules) {
+        for module in modules {
             let name = module
                 .file_name()
                 .and_then(|n| n.to_str())
                 .with_context(|| format!("bad module path {}", module.display()))?;
-            let bytes =
-                fs::read(module).with_context(|| format!("cannot read {}", module.display()))?;
-            w = file(w, &format!("{MODULES_DIR}/{name}"), ino, 0o100644, &bytes)?;
+            image.copy(&format!("{MODULES_DIR}/{name}"), 0o644, module)?;
             order.push_str(name);
             order.push('\n');
         }
-        let ino = 5 + u32::try_from(modules.len())?;
-        w = file(w, MODULES_ORDER, ino, 0o100644, order.as_bytes())?;
+        image.file(MODULES_ORDER, 0o644, order.as_bytes())?;
     }
-    cpio::newc::trailer(w)?.flush()?;
-    Ok(())
+    image.finish()
 }
 
 /// Kernel command line: serial console, no noise, power off when init exits
@@ -251,7 +232,7 @@ mod tests {
         initramfs(&program, &image).unwrap();
 
         let mut names = Vec::new();
-        let mut reader = File::open(&image).unwrap();
+        let mut reader = fs::File::open(&image).unwrap();
         loop {
             let entry = cpio::NewcReader::new(reader).unwrap();
             if entry.entry().is_trailer() {
@@ -294,7 +275,7 @@ mod tests {
         initramfs_with_modules(&program, &modules, &image).unwrap();
 
         let mut entries = Vec::new();
-        let mut reader = File::open(&image).unwrap();
+        let mut reader = fs::File::open(&image).unwrap();
         loop {
             let mut entry = cpio::NewcReader::new(reader).unwrap();
             if entry.entry().is_trailer() {
