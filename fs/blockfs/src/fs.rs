@@ -735,7 +735,7 @@ impl<D: BlockDevice> FileSystem<D> {
 
     /// Writes `data` at `off`, allocating blocks; does not change the size.
     /// Whole blocks that are not cached are written straight to the device,
-    /// consecutive ones in one request.
+    /// consecutive ones in one request (and then cached clean).
     pub(crate) fn write_data(&mut self, inode: &mut Inode, off: u64, data: &[u8]) -> Result<()> {
         let mut done = 0usize;
         let is_dir = inode.mode & crate::inode::S_IFMT == S_IFDIR;
@@ -758,8 +758,7 @@ impl<D: BlockDevice> FileSystem<D> {
                         }
                         _ => {
                             if let Some((s, o, l)) = run.take() {
-                                self.dev
-                                    .write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
+                                self.write_through(s, &data[o..o + l * BLOCK_SIZE])?;
                             }
                             run = Some((p, done, 1));
                         }
@@ -777,10 +776,22 @@ impl<D: BlockDevice> FileSystem<D> {
             Ok(())
         })();
         if let Some((s, o, l)) = run {
-            self.dev
-                .write_blocks(s as u64, &data[o..o + l * BLOCK_SIZE])?;
+            self.write_through(s, &data[o..o + l * BLOCK_SIZE])?;
         }
         result
+    }
+
+    /// Writes whole blocks from `start` straight to the device in one
+    /// request, then keeps them in the cache as clean copies: what was just
+    /// written is often read next (a program written, then run; an rlib
+    /// written, then read by the next compiler).
+    fn write_through(&mut self, start: u32, bytes: &[u8]) -> Result<()> {
+        self.dev.write_blocks(start as u64, bytes)?;
+        for (i, block) in bytes.chunks_exact(BLOCK_SIZE).enumerate() {
+            self.cache
+                .insert_clean(&mut self.dev, start + i as u32, block)?;
+        }
+        Ok(())
     }
 
     /// Reads up to `buf.len()` bytes of a file at `off`; returns the count

@@ -185,3 +185,20 @@ fn blocks_already_cached_are_given_without_reading_the_device() {
         0
     );
 }
+
+#[test]
+fn what_was_just_written_is_read_back_from_the_cache() {
+    let (mut fs, _) = image_with_file(4096);
+    let g = fs.create(ROOT_INO, b"g", 0o644).unwrap();
+    let data = pattern();
+    fs.write_at(g, 0, &data).unwrap();
+    let reads = fs.device_mut().reads;
+    let mut back = vec![0u8; data.len()];
+    assert_eq!(fs.read_at(g, 0, &mut back).unwrap(), data.len());
+    assert_eq!(back, data);
+    assert_eq!(
+        fs.device_mut().reads,
+        reads,
+        "the written blocks were read again"
+    );
+}

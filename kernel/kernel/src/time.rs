@@ -31,27 +31,32 @@ pub fn tsc_since_boot() -> u64 {
     rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed))
 }
 
-/// Calibrates the TSC over 10 ms of PIT channel 2, then the local-APIC
-/// timer against it, and reads the RTC. Each CPU starts its own timer
+/// The PIT channel 2 window the TSC and the local-APIC timer are both
+/// measured over (5 ms is 5,965 PIT ticks: one tick is 0.02 %).
+const CALIBRATION_MS: u64 = 5;
+
+/// Calibrates the TSC and the local-APIC timer over one window of PIT
+/// channel 2, and reads the RTC. Each CPU starts its own timer
 /// ([`start_cpu_timer`]).
 pub fn init() {
-    let count = (PIT_HZ / 100) as u16;
+    let count = (PIT_HZ * CALIBRATION_MS / 1000) as u16;
     let gate = inb(0x61);
     outb(0x61, (gate & !0x02) | 0x01);
     outb(0x43, 0xB0);
     outb(0x42, count as u8);
     outb(0x42, (count >> 8) as u8);
+    crate::arch::apic::start_calibration();
     let start = rdtsc();
     let mut spins = 0u64;
     while inb(0x61) & 0x20 == 0 && spins < 50_000_000 {
         spins += 1;
     }
     let elapsed = rdtsc().wrapping_sub(start);
+    crate::arch::apic::finish_calibration(CALIBRATION_MS * 1000);
     outb(0x61, gate);
     if elapsed > 10_000 {
-        TSC_PER_MS.store(elapsed / 10, Ordering::Relaxed);
+        TSC_PER_MS.store(elapsed / CALIBRATION_MS, Ordering::Relaxed);
     }
-    crate::arch::apic::calibrate();
     BOOT_EPOCH_NS.store(
         rtc_epoch_secs()
             .saturating_mul(1_000_000_000)

@@ -165,18 +165,24 @@ impl Vm {
         .args(["-m", &format!("{}M", self.memory_mb)])
         .args(self.cpus.qemu_args())
         .args(["-display", "none", "-monitor", "none", "-no-reboot"]);
+        // No network card unless asked for: QEMU would add one, and the
+        // firmware would run its boot ROM (OVMF would even try a network
+        // boot first).
+        if !self.user_net {
+            cmd.args(["-nic", "none"]);
+        }
         match boot {
             Boot::Multiboot => {
-                cmd.arg("-kernel")
+                // No display adapter either: everything goes to the serial
+                // ports, and the BIOS starts ~70 ms sooner without running
+                // a VGA ROM under TCG.
+                cmd.args(["-vga", "none"])
+                    .arg("-kernel")
                     .arg(&self.kernel)
                     .args(["-append", &self.cmdline]);
             }
             Boot::Uefi(uefi) => {
-                // No NIC unless asked for: OVMF would try network boot first.
                 cmd.args(["-machine", "q35"]);
-                if !self.user_net {
-                    cmd.args(["-nic", "none"]);
-                }
                 cmd.arg("-drive").arg(format!(
                     "if=pflash,format=raw,readonly=on,file={}",
                     uefi.code.display()
@@ -451,6 +457,8 @@ mod tests {
         assert!(joined.contains("file=scratch.qcow2,if=none,id=disk1,format=qcow2"));
         assert!(joined.contains("-serial stdio -serial file:out"));
         assert!(joined.contains("isa-debug-exit,iobase=0xf4"));
+        assert!(joined.contains("-nic none"), "no default network card");
+        assert!(joined.contains("-vga none"), "no display adapter");
     }
 
     #[test]

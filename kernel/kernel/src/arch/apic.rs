@@ -35,7 +35,7 @@ const ICR_STARTUP: u32 = 0b110 << 8;
 pub const SPURIOUS_VECTOR: u8 = 0xFF;
 
 /// Timer counts per millisecond at [`DIVIDE_BY_16`], measured by
-/// [`calibrate`] on the boot CPU (every CPU's APIC runs at the same rate).
+/// [`finish_calibration`] on the boot CPU (every CPU's APIC runs at the same rate).
 static COUNTS_PER_MS: AtomicU32 = AtomicU32::new(0);
 
 fn base() -> u64 {
@@ -83,18 +83,21 @@ pub fn eoi() {
     write(REG_EOI, 0);
 }
 
-/// Measures the timer's rate against the calibrated TSC (boot CPU, once).
-pub fn calibrate() {
+/// Starts the timer counting down from the top, masked, for
+/// [`finish_calibration`] (boot CPU, once).
+pub fn start_calibration() {
     write(REG_TIMER_DIVIDE, DIVIDE_BY_16);
     write(REG_LVT_TIMER, LVT_MASKED);
     write(REG_TIMER_INIT, u32::MAX);
-    let start = crate::time::monotonic_ns();
-    while crate::time::monotonic_ns() - start < 10_000_000 {
-        core::hint::spin_loop();
-    }
-    let counted = u32::MAX - read(REG_TIMER_CURRENT);
+}
+
+/// Records the timer's rate from what it counted in the `window_us`
+/// microseconds since [`start_calibration`], and stops it.
+pub fn finish_calibration(window_us: u64) {
+    let counted = u64::from(u32::MAX - read(REG_TIMER_CURRENT));
     write(REG_TIMER_INIT, 0);
-    COUNTS_PER_MS.store((counted / 10).max(1), Ordering::Relaxed);
+    let per_ms = (counted * 1000 / window_us.max(1)).clamp(1, u64::from(u32::MAX));
+    COUNTS_PER_MS.store(per_ms as u32, Ordering::Relaxed);
 }
 
 /// Starts this CPU's periodic timer on `vector`, `hz` times a second.
