@@ -268,7 +268,9 @@ impl Mm {
             if let Some(pa) = *pa {
                 // A failure (no frame for a page table) releases the
                 // reference; the page then simply faults later.
-                let _ = self.space.map_reference(first + i as u64 * PAGE_SIZE, pa, flags);
+                let _ = self
+                    .space
+                    .map_reference(first + i as u64 * PAGE_SIZE, pa, flags);
             }
         }
     }

@@ -12,10 +12,10 @@ use veridian_vfs::Errno;
 use super::time::timespec;
 use super::KResult;
 use crate::fs::timerfd::{as_timerfd, TimerFd};
-use veridian_kcore::timer::Timer;
 use crate::task::current;
 use crate::task::user::UserPtr;
 use crate::time;
+use veridian_kcore::timer::Timer;
 
 /// A `struct itimerspec`: the interval, then the value (two timespecs).
 type ItimerSpec = UserPtr<[[i64; 2]; 2]>;
