@@ -91,6 +91,7 @@ pub fn boot(rounds: usize, accel: Accel, cpus: Cpus) -> Result<()> {
         initrd: Some(initrd),
         silence_limit: None,
         user_net: false,
+        snapshot: false,
     };
 
     let veridian = match kernel::build().ok() {
@@ -111,6 +112,7 @@ pub fn boot(rounds: usize, accel: Accel, cpus: Cpus) -> Result<()> {
                 initrd: None,
                 silence_limit: None,
                 user_net: false,
+                snapshot: false,
             })
         }
         None => {

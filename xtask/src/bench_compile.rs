@@ -108,6 +108,7 @@ pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus, stats: bool) -
         initrd: Some(initrd),
         silence_limit: Some(Duration::from_secs(900)),
         user_net: false,
+        snapshot: false,
     };
     let veridian = Vm {
         kernel,
@@ -127,6 +128,7 @@ pub fn compile(runs: u32, jobs: &[u32], accel: Accel, cpus: Cpus, stats: bool) -
         initrd: None,
         silence_limit: Some(Duration::from_secs(900)),
         user_net: false,
+        snapshot: false,
     };
     println!(
         "bench compile: VeridianOS ({runs} run(s) per step, -j {jobs_list}); log {}",

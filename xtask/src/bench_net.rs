@@ -79,6 +79,7 @@ pub fn net(accel: Accel, cpus: Cpus) -> Result<()> {
         initrd: Some(initrd),
         silence_limit: None,
         user_net: false,
+        snapshot: false,
     };
     let image = kernel::build()?;
     let rootfs = rootfs::build(&tc, rootfs::DEFAULT_SIZE_MB)?;
@@ -97,6 +98,7 @@ pub fn net(accel: Accel, cpus: Cpus) -> Result<()> {
         initrd: None,
         silence_limit: None,
         user_net: false,
+        snapshot: false,
     };
     let (l_rtt, l_bulk) = run(&linux)?;
     let (v_rtt, v_bulk) = run(&veridian)?;

@@ -258,6 +258,7 @@ fn vm(setup: &Setup, opts: &Options, image: &Path, args: &str, log: &str) -> Vm 
         initrd: None,
         silence_limit: None,
         user_net: false,
+        snapshot: false,
     }
 }
 

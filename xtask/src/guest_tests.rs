@@ -116,6 +116,7 @@ fn boot_with(
         initrd: None,
         silence_limit: Some(Duration::from_secs(120)),
         user_net,
+        snapshot: false,
     };
     let mut log = String::new();
     let exit = vm.run(limit, |line| {

@@ -39,6 +39,7 @@ pub fn shell_vm(kernel: &Path, disk: &Path, accel: Accel, cpus: Cpus) -> Vm {
         initrd: None,
         silence_limit: None,
         user_net: true,
+        snapshot: false,
     }
 }
 

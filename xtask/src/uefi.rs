@@ -193,6 +193,7 @@ pub fn boot_test(
         initrd: None,
         silence_limit: Some(std::time::Duration::from_secs(120)),
         user_net: false,
+        snapshot: false,
     };
     let mut log = String::new();
     let exit = vm.run_as(

@@ -164,6 +164,7 @@ fn boot_and_run_criteria(
         initrd: None,
         silence_limit: Some(opts.step_limit),
         user_net: false,
+        snapshot: false,
     };
     println!(
         "\nbooting VeridianOS ({:?}, {:?}, {} CPU(s)); serial log: {}",

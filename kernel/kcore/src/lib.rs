@@ -11,6 +11,7 @@
 //! - [`multiboot`]: the Multiboot v1 memory map (RAM and ACPI ranges) and
 //!   command line, read through a caller-supplied physical-memory reader;
 //! - [`page`]: page size and rounding;
+//! - [`pci_window`]: where PCI memory BARs the firmware left unassigned go;
 //! - [`stats`]: the profile report of the `stats` boot flag;
 //! - [`signal`]: pending sets, masks, the receiving thread and what posting
 //!   and delivering a signal do, the alternate signal stack;
@@ -28,6 +29,7 @@ pub mod cmdline;
 pub mod elf;
 pub mod multiboot;
 pub mod page;
+pub mod pci_window;
 pub mod script;
 pub mod signal;
 pub mod stack;

@@ -79,6 +79,7 @@ fn kernel_main(boot: Result<BootInfo, u32>) -> ! {
     mm::paging::drop_identity_map();
     time::start_cpu_timer();
 
+    drivers::pci::assign_unset_memory_bars();
     let disks = drivers::virtio_blk::probe();
     kprintln!("veridian: {} virtio-blk disk(s)", disks.len());
     *fs::disk::DISKS.lock() = disks;

@@ -8,8 +8,9 @@
 //! ```
 //!
 //! The program, its arguments and environment travel in a run bundle on a
-//! second disk; the root is a qcow2 overlay over the base rootfs, so the base
-//! image is never written and runs can go in parallel. The program's stdout
+//! second disk; the guest's writes go to a throwaway overlay QEMU keeps
+//! (`snapshot=on`), so the base image is never written and runs can go in
+//! parallel. The program's stdout
 //! and stderr come back on COM2/COM3, streamed separately; the exit status is
 //! the program's (init powers off with it).
 
@@ -17,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,19 +95,6 @@ fn run(args: Args) -> Result<u8> {
         .unwrap_or("program");
 
     let scratch = scratch_dir()?;
-    let overlay = scratch.join("root.qcow2");
-    let status = Command::new("qemu-img")
-        .args(["create", "-q", "-f", "qcow2", "-F", "raw", "-b"])
-        .arg(std::fs::canonicalize(&rootfs)?)
-        .arg(&overlay)
-        .status()
-        .context("cannot run qemu-img")?;
-    if !status.success() {
-        bail!(
-            "qemu-img could not create an overlay over {}",
-            rootfs.display()
-        );
-    }
     let env: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| !HOST_ONLY_ENV.contains(&k.as_str()) && !k.starts_with("LD_"))
         .collect();
@@ -164,7 +152,7 @@ fn run(args: Args) -> Result<u8> {
     let vm = Vm {
         kernel,
         cmdline: "init=/sbin/init -- --bundle /dev/vdb".into(),
-        disks: vec![overlay, bundle_disk],
+        disks: vec![rootfs, bundle_disk],
         memory_mb: args.memory,
         cpus: args.cpus.cpus,
         accel: args.accel,
@@ -173,6 +161,7 @@ fn run(args: Args) -> Result<u8> {
         initrd: None,
         silence_limit: None,
         user_net: args.net,
+        snapshot: true,
     };
     let done = Arc::new(AtomicBool::new(false));
     let pumps = [
@@ -188,6 +177,8 @@ fn run(args: Args) -> Result<u8> {
     });
     done.store(true, Ordering::SeqCst);
     for p in pumps {
+        // Wake it from its poll interval: it drains what is left and ends.
+        p.thread().unpark();
         let _ = p.join();
     }
     match exit? {
@@ -266,7 +257,7 @@ fn pump(
             let finished = done.load(Ordering::SeqCst);
             match f.read(&mut buf) {
                 Ok(0) if finished => break,
-                Ok(0) => std::thread::sleep(Duration::from_millis(20)),
+                Ok(0) => std::thread::park_timeout(Duration::from_millis(20)),
                 Ok(n) => {
                     let _ = out.write_all(&buf[..n]);
                     let _ = out.flush();

@@ -88,6 +88,10 @@ pub struct Vm {
     /// host's loopback reachable as 10.0.2.2; nothing leaves this machine
     /// unless the guest dials out).
     pub user_net: bool,
+    /// The guest's writes to the disks go to a temporary overlay that QEMU
+    /// makes and deletes (`snapshot=on`): the images stay unchanged, with
+    /// no `qemu-img` run before the boot.
+    pub snapshot: bool,
 }
 
 /// How the kernel is loaded.
@@ -164,19 +168,18 @@ impl Vm {
         ])
         .args(["-m", &format!("{}M", self.memory_mb)])
         .args(self.cpus.qemu_args())
-        .args(["-display", "none", "-monitor", "none", "-no-reboot"]);
-        // No network card unless asked for: QEMU would add one, and the
-        // firmware would run its boot ROM (OVMF would even try a network
-        // boot first).
-        if !self.user_net {
-            cmd.args(["-nic", "none"]);
-        }
+        .args(["-display", "none", "-monitor", "none", "-no-reboot"])
+        // Only the devices named below: no default network card, display
+        // adapter, floppy or CD-ROM drive, whose option ROMs and probes
+        // the firmware would otherwise run (OVMF even tries a network boot).
+        .arg("-nodefaults");
         match boot {
             Boot::Multiboot => {
-                // No display adapter either: everything goes to the serial
-                // ports, and the BIOS starts ~70 ms sooner without running
-                // a VGA ROM under TCG.
-                cmd.args(["-vga", "none"])
+                // qboot (Debian's qemu-system-data ships it beside SeaBIOS)
+                // only loads the kernel: ~60 ms sooner to the kernel's first
+                // line under TCG. It leaves 64-bit BARs unassigned; the
+                // kernel assigns them (`drivers::pci`).
+                cmd.args(["-bios", "qboot.rom"])
                     .arg("-kernel")
                     .arg(&self.kernel)
                     .args(["-append", &self.cmdline]);
@@ -221,8 +224,9 @@ impl Vm {
             } else {
                 "raw"
             };
+            let snapshot = if self.snapshot { ",snapshot=on" } else { "" };
             cmd.arg("-drive").arg(format!(
-                "file={},if=none,id=disk{i},format={format},cache=unsafe",
+                "file={},if=none,id=disk{i},format={format},cache=unsafe{snapshot}",
                 disk.display()
             ));
             cmd.args(["-device", &format!("virtio-blk-pci,drive=disk{i}")]);
@@ -443,6 +447,7 @@ mod tests {
             initrd: None,
             silence_limit: None,
             user_net: false,
+            snapshot: false,
         };
         let args: Vec<String> = vm
             .command()
@@ -457,8 +462,9 @@ mod tests {
         assert!(joined.contains("file=scratch.qcow2,if=none,id=disk1,format=qcow2"));
         assert!(joined.contains("-serial stdio -serial file:out"));
         assert!(joined.contains("isa-debug-exit,iobase=0xf4"));
-        assert!(joined.contains("-nic none"), "no default network card");
-        assert!(joined.contains("-vga none"), "no display adapter");
+        assert!(joined.contains("-nodefaults"), "no default devices");
+        assert!(joined.contains("-bios qboot.rom"), "the minimal firmware");
+        assert!(!joined.contains("snapshot=on"));
     }
 
     #[test]
@@ -475,6 +481,7 @@ mod tests {
             initrd: None,
             silence_limit: None,
             user_net: false,
+            snapshot: false,
         };
         let boot = Boot::Uefi(Uefi {
             code: "CODE.fd".into(),

@@ -236,6 +236,7 @@ fn run_in_guest(kernel: &Path, image: &Path, script: &str, opts: &Options) -> Re
         initrd: None,
         silence_limit: Some(opts.step_limit),
         user_net: false,
+        snapshot: false,
     };
     let mut log = String::new();
     let started = Instant::now();
@@ -289,6 +290,7 @@ fn boot_check(kernel: &Path, base_image: &Path, area: &Path, opts: &Options) -> 
         initrd: None,
         silence_limit: Some(Duration::from_secs(120)),
         user_net: false,
+        snapshot: false,
     };
     let mut saw_id = false;
     let exit = vm.run(Duration::from_secs(300), |line| {
