@@ -100,10 +100,26 @@ impl Bitmap {
         Some(found)
     }
 
+    /// The lowest clear bit at or above `start`: 64 bits at a time where a
+    /// whole word is in range (a full image has long runs of used blocks).
     fn find_free(&self, start: u32) -> Option<u32> {
         let mut i = start;
         while i < self.len {
-            let byte = self.bytes[(i / 8) as usize];
+            let at = (i / 8) as usize;
+            if i.is_multiple_of(64) {
+                if let Some(word) = self.bytes.get(at..at + 8) {
+                    let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                    if word == u64::MAX {
+                        i += 64;
+                        continue;
+                    }
+                    // Bits past `len` are zero, so the first clear bit may
+                    // lie past the end: then none is free.
+                    let first = i + word.trailing_ones();
+                    return (first < self.len).then_some(first);
+                }
+            }
+            let byte = self.bytes[at];
             if i.is_multiple_of(8) && byte == 0xFF {
                 i += 8;
                 continue;
@@ -145,5 +161,22 @@ mod tests {
         let b = Bitmap::from_bytes(&[0xFF, 0xFF], 10);
         assert_eq!(b.used(), 10);
         assert_eq!(b.as_bytes(), &[0xFF, 0x03]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn allocation_takes_the_lowest_free_bit_at_or_above_min(
+            raw in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(0xFFu8),
+                proptest::prelude::any::<u8>(),
+            ], 0..64),
+            len_cut in 0u32..16,
+            min in 0u32..520,
+        ) {
+            let len = (raw.len() as u32 * 8).saturating_sub(len_cut);
+            let mut b = Bitmap::from_bytes(&raw, len);
+            let lowest = (min..len).find(|&i| raw[(i / 8) as usize] & (1 << (i % 8)) == 0);
+            proptest::prop_assert_eq!(b.alloc_from(min), lowest);
+        }
     }
 }

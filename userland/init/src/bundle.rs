@@ -79,6 +79,9 @@ pub fn parse_header(text: &str) -> Result<(u64, u64, Run), String> {
 /// Largest header accepted (bounds what a corrupt disk can make init read).
 const MAX_HEADER: usize = 1 << 20;
 
+/// The most memory reserved for the program before reading it.
+const MAX_PROGRAM_HINT: u64 = 256 << 20;
+
 /// Reads the bundle from `dev` and writes its program (mode 755).
 pub fn load(dev: &str) -> std::io::Result<Run> {
     let invalid = std::io::Error::other;
@@ -103,7 +106,9 @@ pub fn load(dev: &str) -> std::io::Result<Run> {
     let (header_len, program_len, mut run) =
         parse_header(&String::from_utf8_lossy(&head[..end])).map_err(invalid)?;
     disk.seek(SeekFrom::Start(header_len))?;
-    let mut program = Vec::new();
+    // Sized up front: one read for the whole program (the length is
+    // checked below, so a corrupt header cannot make it more than a hint).
+    let mut program = Vec::with_capacity(program_len.min(MAX_PROGRAM_HINT) as usize);
     (&mut disk).take(program_len).read_to_end(&mut program)?;
     if program.len() as u64 != program_len {
         return Err(std::io::Error::other(format!(
