@@ -1,6 +1,6 @@
 //! The processors the firmware lists: local-APIC entries of the ACPI MADT,
-//! found through the RSDP. SeaBIOS (QEMU's default) puts the RSDP in the
-//! BIOS areas; UEFI firmware (OVMF, booted through GRUB) leaves it only in
+//! found through the RSDP. qboot and SeaBIOS put the RSDP in the BIOS
+//! areas; UEFI firmware (OVMF, booted through GRUB) leaves it only in
 //! memory the boot memory map marks as ACPI, which is searched next.
 //! Parsing and checksums are the `acpi` crate's; this module maps its
 //! tables.
