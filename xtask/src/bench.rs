@@ -4,7 +4,8 @@
 //! - `boot`: QEMU start → first line of the static `hello` program, on
 //!   VeridianOS (hello as init from the BlockFS root) and on Debian's Linux
 //!   kernel (hello as /init of an initramfs).
-//! - `runner`: `veridian-run hello` against running hello natively.
+//! - `runner`: `veridian-run hello` against running hello natively, and
+//!   the phases of a run timed from its COM1 echo.
 
 use anyhow::{bail, Context, Result};
 use std::process::Command;
@@ -181,6 +182,7 @@ pub fn runner(rounds: usize) -> Result<()> {
         native.push(time(&mut Command::new(&hello))?);
         vm.push(time(Command::new(&runner).arg(&hello))?);
     }
+    let phases = runner_phases(&runner, &hello, rounds)?;
     let (n, v) = (median(&native), median(&vm));
     println!("\nrunner benchmark ({rounds} rounds, medians):");
     println!("  native hello:              {}", ms(n));
@@ -200,5 +202,65 @@ pub fn runner(rounds: usize) -> Result<()> {
             "NOT met"
         }
     );
+    println!("  where a run's time goes (medians of {rounds} runs with -v):");
+    for (what, d) in phases {
+        println!("    {what:<44} {}", ms(d));
+    }
     Ok(())
+}
+
+/// The COM1 lines (as `veridian-run -v` echoes them) that end each phase
+/// of a run, and the phase's name.
+const RUNNER_PHASES: [(&str, &str); 4] = [
+    ("] veridian: boot ok", "QEMU start, firmware, kernel entry"),
+    (
+        "] INIT: started as pid",
+        "kernel start to init's first line",
+    ),
+    ("] INIT: run ", "init: loading the run bundle"),
+    ("] INIT: exit ", "the program (exec to exit)"),
+];
+
+/// Times the phases of `veridian-run -v hello` from its COM1 echo; the last
+/// phase runs to the runner's exit (sync, power-off, QEMU's exit).
+fn runner_phases(
+    runner: &std::path::Path,
+    hello: &std::path::Path,
+    rounds: usize,
+) -> Result<Vec<(&'static str, Duration)>> {
+    use std::io::BufRead;
+    let mut samples = vec![Vec::new(); RUNNER_PHASES.len() + 1];
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let mut child = Command::new(runner)
+            .arg("-v")
+            .arg(hello)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let stderr = child.stderr.take().context("piped")?;
+        let mut ends = Vec::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line?;
+            if let Some((marker, _)) = RUNNER_PHASES.get(ends.len()) {
+                if line.contains(marker) {
+                    ends.push(start.elapsed());
+                }
+            }
+        }
+        if !child.wait()?.success() || ends.len() != RUNNER_PHASES.len() {
+            bail!("veridian-run -v hello did not show every phase");
+        }
+        ends.push(start.elapsed());
+        let mut last = Duration::ZERO;
+        for (sample, end) in samples.iter_mut().zip(ends) {
+            sample.push(end - last);
+            last = end;
+        }
+    }
+    let names = RUNNER_PHASES
+        .iter()
+        .map(|(_, name)| *name)
+        .chain(["sync, power-off and QEMU's exit"]);
+    Ok(names.zip(samples.iter().map(|s| median(s))).collect())
 }
