@@ -158,10 +158,12 @@ pub fn boot(rounds: usize, accel: Accel, cpus: Cpus) -> Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench runner`.
 /// The runner's goal: at most this much slower than running natively.
 const RUNNER_GOAL: Duration = Duration::from_millis(300);
 
+/// `cargo xtask bench runner`. The runner is timed as `veridian-run --no-package hello`: cargo sets
+/// `CARGO_MANIFEST_DIR` for xtask itself, which would otherwise copy this
+/// repository's xtask folder into every run.
 pub fn runner(rounds: usize) -> Result<()> {
     let tc = toolchain::build(false)?;
     let bin_dir = conformance::build(&tc)?;
@@ -180,7 +182,7 @@ pub fn runner(rounds: usize) -> Result<()> {
     let (mut native, mut vm) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         native.push(time(&mut Command::new(&hello))?);
-        vm.push(time(Command::new(&runner).arg(&hello))?);
+        vm.push(time(Command::new(&runner).arg("--no-package").arg(&hello))?);
     }
     let phases = runner_phases(&runner, &hello, rounds)?;
     let (n, v) = (median(&native), median(&vm));
@@ -233,7 +235,7 @@ fn runner_phases(
     for _ in 0..rounds {
         let start = Instant::now();
         let mut child = Command::new(runner)
-            .arg("-v")
+            .args(["-v", "--no-package"])
             .arg(hello)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
