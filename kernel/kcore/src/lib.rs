@@ -8,6 +8,7 @@
 //!   search) without the page tables behind it;
 //! - [`cmdline`]: the kernel command line;
 //! - [`acpi`]: where an ACPI root pointer may lie in a memory range;
+//! - [`bitrun`]: a range of bits as per-word masks;
 //! - [`multiboot`]: the Multiboot v1 memory map (RAM and ACPI ranges) and
 //!   command line, read through a caller-supplied physical-memory reader;
 //! - [`page`]: page size and rounding;
@@ -25,6 +26,7 @@
 extern crate alloc;
 
 pub mod acpi;
+pub mod bitrun;
 pub mod cmdline;
 pub mod elf;
 pub mod multiboot;

@@ -26,16 +26,15 @@ static TOTAL_COUNT: AtomicUsize = AtomicUsize::new(0);
 /// Adds the physical range `[start, end)` (page-rounded inward) as free.
 pub fn add_region(start: u64, end: u64) {
     let mut f = FRAMES.lock();
-    let s = super::page_up(start) / PAGE_SIZE;
-    let e = (end / PAGE_SIZE).min(MAX_FRAMES as u64);
-    for i in s..e {
-        let i = i as usize;
-        if f.free[i / 64] & (1 << (i % 64)) == 0 {
-            f.free[i / 64] |= 1 << (i % 64);
-            FREE_COUNT.fetch_add(1, Ordering::Relaxed);
-            TOTAL_COUNT.fetch_add(1, Ordering::Relaxed);
-        }
+    let s = (super::page_up(start) / PAGE_SIZE) as usize;
+    let e = (end / PAGE_SIZE).min(MAX_FRAMES as u64) as usize;
+    let mut added = 0;
+    for (word, mask) in veridian_kcore::bitrun::word_masks(s..e) {
+        added += (mask & !f.free[word]).count_ones() as usize;
+        f.free[word] |= mask;
     }
+    FREE_COUNT.fetch_add(added, Ordering::Relaxed);
+    TOTAL_COUNT.fetch_add(added, Ordering::Relaxed);
 }
 
 /// One reference to an allocated frame, owned: the frame is freed when the
@@ -116,7 +115,15 @@ pub fn alloc_contiguous(n: usize) -> Option<u64> {
         let mut f = FRAMES.lock();
         let mut run = 0;
         let mut found = None;
-        for i in 0..MAX_FRAMES {
+        let mut i = 0;
+        while i < MAX_FRAMES {
+            // Whole words without a free frame (the kernel image, the
+            // heap, memory in use) are stepped over at once.
+            if i.is_multiple_of(64) && f.free[i / 64] == 0 {
+                run = 0;
+                i += 64;
+                continue;
+            }
             if f.free[i / 64] & (1 << (i % 64)) != 0 {
                 run += 1;
                 if run == n {
@@ -126,6 +133,7 @@ pub fn alloc_contiguous(n: usize) -> Option<u64> {
             } else {
                 run = 0;
             }
+            i += 1;
         }
         let first = found?;
         for i in first..first + n {

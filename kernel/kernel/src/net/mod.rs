@@ -34,43 +34,46 @@ pub fn now_ms() -> u64 {
     crate::time::monotonic_ns() / 1_000_000
 }
 
-/// Sets up the loopback stack. Socket buffers together may take an
-/// eighth of the page-frame memory (the kernel heap is about a quarter of
-/// RAM), so sockets cannot starve the kernel.
-pub fn init() {
+/// The stack's settings. Socket buffers together may take an eighth of
+/// the page-frame memory (the kernel heap is about a quarter of RAM), so
+/// sockets cannot starve the kernel.
+fn config() -> NetConfig {
     let (_, frames) = crate::mm::frame::stats();
     let budget = frames.saturating_mul(4096) / 8;
     let mut seed = [0u8; 8];
     crate::random::fill(&mut seed);
     let defaults = NetConfig::default();
-    let cfg = NetConfig {
+    NetConfig {
         random_seed: u64::from_le_bytes(seed),
         max_buffer_bytes: defaults.max_buffer_bytes.min(budget),
         ..defaults
+    }
+}
+
+/// Brings up virtio-net as the stack's device when QEMU gives the machine
+/// one. Without a NIC the loopback-only stack is set up by the first
+/// socket call instead, so a boot that never uses sockets skips it.
+pub fn init() {
+    let Some(nic) = crate::drivers::virtio_net::probe() else {
+        return;
     };
-    let stack = match crate::drivers::virtio_net::probe() {
-        Some(nic) => {
-            let ext =
-                ExternalConfig::qemu_user(HardwareAddress::Ethernet(EthernetAddress(nic.mac())));
-            match NetStack::with_device(cfg.clone(), FrameDevice::new(nic), ext) {
-                Ok(s) => {
-                    crate::kprintln!("veridian: virtio-net up as {}/{}", ext.addr, ext.prefix_len);
-                    HAS_NIC.store(true, Ordering::Relaxed);
-                    s
-                }
-                Err(e) => {
-                    crate::kprintln!("veridian: virtio-net not used: {}", e.0);
-                    NetStack::without_device(cfg)
-                }
-            }
+    let ext = ExternalConfig::qemu_user(HardwareAddress::Ethernet(EthernetAddress(nic.mac())));
+    let stack = match NetStack::with_device(config(), FrameDevice::new(nic), ext) {
+        Ok(s) => {
+            crate::kprintln!("veridian: virtio-net up as {}/{}", ext.addr, ext.prefix_len);
+            HAS_NIC.store(true, Ordering::Relaxed);
+            s
         }
-        None => NetStack::without_device(cfg),
+        Err(e) => {
+            crate::kprintln!("veridian: virtio-net not used: {}", e.0);
+            NetStack::without_device(config())
+        }
     };
     STACK.call_once(|| Mutex::new(stack));
 }
 
 fn stack() -> &'static Mutex<Stack> {
-    STACK.get().expect("the network stack is set up at boot")
+    STACK.call_once(|| Mutex::new(NetStack::without_device(config())))
 }
 
 /// Polls (the lock is held) and remembers when to poll again; returns
