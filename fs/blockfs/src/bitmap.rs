@@ -24,6 +24,22 @@ impl Bitmap {
         }
     }
 
+    /// An all-used bitmap of `len` items.
+    pub fn all_used(len: u32) -> Self {
+        let mut bytes = vec![0xFF; (len as usize).div_ceil(8)];
+        if !len.is_multiple_of(8) {
+            if let Some(last) = bytes.last_mut() {
+                *last = (1u8 << (len % 8)) - 1;
+            }
+        }
+        Bitmap {
+            bytes,
+            len,
+            hint: len,
+            used: len,
+        }
+    }
+
     /// Builds from on-disk bytes; bits past `len` are ignored.
     pub fn from_bytes(raw: &[u8], len: u32) -> Self {
         let mut bytes = vec![0u8; (len as usize).div_ceil(8)];
@@ -56,6 +72,7 @@ impl Bitmap {
     }
 
     /// Items whose bit is set.
+    #[cfg(test)]
     pub fn used(&self) -> u32 {
         self.used
     }

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::inode::{
     FileType, Inode, Metadata, SetTimes, DIRECT, MAX_FILE_SIZE, PTRS_PER_BLOCK, S_IFDIR,
 };
+use crate::inode_scan::InodeScan;
 use crate::superblock::{default_inode_count, Geometry, Superblock, INODE_SIZE};
 use crate::sync::{WriteOrder, STATE_CLEAN};
 
@@ -133,20 +134,24 @@ pub struct FileSystem<D: BlockDevice> {
     pub(crate) order: WriteOrder,
     /// The superblock said "clean" at mount.
     pub(crate) mounted_clean: bool,
-    /// Inode slots in use (links_count != 0; the root always).
+    /// Inode slots in use (links_count != 0; the root always), as far as
+    /// the inode table has been read: slots not read yet count as used.
     pub(crate) inodes: Bitmap,
+    /// How much of the inode table has been read (see `inode_scan`).
+    pub(crate) inode_scan: InodeScan,
     pub(crate) opts: MountOptions,
     clock: fn() -> u32,
     /// The buffer runs of blocks are read into on their way to the cache,
     /// kept between reads (up to [`CHUNK`] blocks) rather than allocated
     /// and zeroed for each.
-    run_buffer: Vec<u8>,
+    pub(crate) run_buffer: Vec<u8>,
 }
 
 impl<D: BlockDevice> FileSystem<D> {
     /// Mounts the file system on `dev`, validating the superblock against
-    /// the format and the device size, loading the bitmap and scanning the
-    /// inode table.
+    /// the format and the device size and loading the bitmap. The inode
+    /// table is read at once only if the image was not cleanly unmounted;
+    /// otherwise as inode allocation needs it (`inode_scan`).
     pub fn mount(mut dev: D, opts: MountOptions) -> Result<Self> {
         let mut block0 = [0u8; BLOCK_SIZE];
         dev.read_block(0, &mut block0)?;
@@ -162,30 +167,15 @@ impl<D: BlockDevice> FileSystem<D> {
             blocks.set(b, true);
         }
 
-        let mut inodes = Bitmap::new(geo.usable_inodes());
-        let mut buf = vec![0u8; CHUNK * BLOCK_SIZE];
-        let mut first = 0u32;
-        while first < geo.inode_table_blocks {
-            let n = (geo.inode_table_blocks - first).min(CHUNK as u32) as usize;
-            let chunk = &mut buf[..n * BLOCK_SIZE];
-            dev.read_blocks((geo.inode_table_start + first) as u64, chunk)?;
-            for (bi, blk) in chunk.chunks_exact(BLOCK_SIZE).enumerate() {
-                for slot in 0..crate::superblock::INODES_PER_BLOCK as usize {
-                    let ino = (first as usize + bi) as u32 * crate::superblock::INODES_PER_BLOCK
-                        + slot as u32;
-                    let links = u16::from_le_bytes([
-                        blk[slot * INODE_SIZE + 26],
-                        blk[slot * INODE_SIZE + 27],
-                    ]);
-                    if links != 0 {
-                        inodes.set(ino, true);
-                    }
-                }
-            }
-            first += n as u32;
-        }
-        inodes.set(ROOT_INO, true);
-
+        // The inode table is read as allocation needs it (`inode_scan`):
+        // until then its slots count as used, and the superblock says how
+        // many of them are free.
+        let usable = geo.usable_inodes();
+        let inodes = Bitmap::all_used(usable);
+        let unread_free = sb
+            .free_inodes
+            .saturating_sub(geo.inode_count - usable)
+            .min(usable.saturating_sub(1));
         let clean = sb.state == STATE_CLEAN;
         let mut fs = FileSystem {
             dev,
@@ -196,10 +186,18 @@ impl<D: BlockDevice> FileSystem<D> {
             cache: BlockCache::new(opts.cache_blocks),
             blocks,
             inodes,
+            inode_scan: InodeScan {
+                blocks_read: 0,
+                unread_free,
+            },
             opts,
             clock: default_clock,
             run_buffer: Vec::new(),
         };
+        if !clean {
+            // fsck follows: the superblock's counts cannot be trusted.
+            fs.read_all_inodes()?;
+        }
         let root = fs.read_inode(ROOT_INO)?;
         if root.file_type()? != FileType::Directory {
             return Err(Error::Corrupt("root inode is not a directory"));
@@ -245,6 +243,7 @@ impl<D: BlockDevice> FileSystem<D> {
             cache: BlockCache::new(MountOptions::default().cache_blocks),
             blocks,
             inodes,
+            inode_scan: InodeScan::complete(geo.inode_table_blocks),
             opts: MountOptions::default(),
             clock: default_clock,
             run_buffer: Vec::new(),
@@ -304,7 +303,7 @@ impl<D: BlockDevice> FileSystem<D> {
             // when it needs those).
             free_blocks: self.blocks.free() + self.order.freed_blocks.len() as u32,
             total_inodes: self.inodes.len(),
-            free_inodes: self.inodes.free() + self.order.freed_inodes.len() as u32,
+            free_inodes: self.free_inode_slots() + self.order.freed_inodes.len() as u32,
         }
     }
 
@@ -324,7 +323,8 @@ impl<D: BlockDevice> FileSystem<D> {
     /// as read from disk, so fsck can compare them until the first change).
     pub(crate) fn update_counters(&mut self) {
         self.sb.free_blocks = self.blocks.free();
-        self.sb.free_inodes = self.geo.inode_count - self.inodes.used();
+        self.sb.free_inodes =
+            self.geo.inode_count - self.geo.usable_inodes() + self.free_inode_slots();
     }
 
     pub(crate) fn check_writable(&self) -> Result<()> {
@@ -376,13 +376,19 @@ impl<D: BlockDevice> FileSystem<D> {
 
     pub(crate) fn alloc_inode(&mut self) -> Result<u32> {
         self.check_writable()?;
-        if self.inodes.free() == 0 && !self.order.freed_inodes.is_empty() {
+        if self.free_inode_slots() == 0 && !self.order.freed_inodes.is_empty() {
             // Slots freed since the last sync become usable after it.
             self.sync()?;
         }
-        let ino = self.inodes.alloc_from(1).ok_or(Error::NoInodes)?;
-        self.update_counters();
-        Ok(ino)
+        loop {
+            if let Some(ino) = self.inodes.alloc_from(1) {
+                self.update_counters();
+                return Ok(ino);
+            }
+            if !self.read_more_inodes()? {
+                return Err(Error::NoInodes);
+            }
+        }
     }
 
     /// Releases an inode's blocks and clears its slot.

@@ -216,6 +216,7 @@ impl<D: BlockDevice> FileSystem<D> {
     /// and syncs. A read-only mount can only check. Frees still waiting
     /// for a sync are synced first.
     pub fn fsck(&mut self, repair: bool) -> Result<FsckReport> {
+        self.read_all_inodes()?;
         // Blocks and inodes freed since the last sync are released by it:
         // check the state a sync leaves (a no-op on a fresh mount).
         if !self.order.freed_blocks.is_empty() || !self.order.freed_inodes.is_empty() {

@@ -83,6 +83,7 @@ mod error;
 mod fs;
 mod fsck;
 mod inode;
+mod inode_scan;
 mod namespace;
 mod superblock;
 mod sync;
