@@ -376,18 +376,19 @@ impl<D: BlockDevice> FileSystem<D> {
 
     pub(crate) fn alloc_inode(&mut self) -> Result<u32> {
         self.check_writable()?;
-        if self.free_inode_slots() == 0 && !self.order.freed_inodes.is_empty() {
-            // Slots freed since the last sync become usable after it.
-            self.sync()?;
-        }
         loop {
             if let Some(ino) = self.inodes.alloc_from(1) {
                 self.update_counters();
                 return Ok(ino);
             }
-            if !self.read_more_inodes()? {
+            if self.read_more_inodes()? {
+                continue;
+            }
+            if self.order.freed_inodes.is_empty() {
                 return Err(Error::NoInodes);
             }
+            // Slots freed since the last sync become usable after it.
+            self.sync()?;
         }
     }
 

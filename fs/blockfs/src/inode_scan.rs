@@ -207,4 +207,29 @@ mod tests {
         let unusable = fs.geo.inode_count - fs.geo.usable_inodes();
         assert_eq!(fs.statfs().free_inodes, recorded - unusable - 1);
     }
+
+    #[test]
+    fn a_full_table_hands_out_a_freed_slot_once_it_is_synced() {
+        let mut fs = FileSystem::format(MemDevice::new(1024), &FormatOptions::default()).unwrap();
+        let mut made = Vec::new();
+        loop {
+            match fs.create(ROOT_INO, format!("f{}", made.len()).as_bytes(), 0o644) {
+                Ok(ino) => made.push(ino),
+                Err(crate::Error::NoInodes) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        let mut fs = mount(fs.unmount().unwrap());
+        assert_eq!(fs.statfs().free_inodes, 0);
+        fs.unlink(ROOT_INO, b"f7").unwrap();
+        // The whole table is read, nothing is free yet: the unlink is
+        // synced and its slot handed out.
+        assert_eq!(fs.create(ROOT_INO, b"again", 0o644).unwrap(), made[7]);
+        assert!(matches!(
+            fs.create(ROOT_INO, b"more", 0o644),
+            Err(crate::Error::NoInodes)
+        ));
+        let report = fs.fsck(false).unwrap();
+        assert!(report.is_clean(), "{:?}", report.problems);
+    }
 }
