@@ -1,8 +1,8 @@
 //! Placing PCI memory BARs that the firmware left unassigned.
 //!
 //! SeaBIOS gives every BAR an address; a minimal firmware such as qboot
-//! assigns only some (it skips 64-bit BARs). The kernel then places the
-//! rest itself: each BAR naturally aligned to its size, inside the PCI
+//! leaves some at 0 (virtio's 64-bit BAR 4). The kernel then places
+//! those itself: each BAR naturally aligned to its size, inside the PCI
 //! hole, overlapping no range already decoded.
 
 use alloc::vec::Vec;

@@ -177,8 +177,8 @@ impl Vm {
             Boot::Multiboot => {
                 // qboot (Debian's qemu-system-data ships it beside SeaBIOS)
                 // only loads the kernel: ~60 ms sooner to the kernel's first
-                // line under TCG. It leaves 64-bit BARs unassigned; the
-                // kernel assigns them (`drivers::pci`).
+                // line under TCG. It leaves PCI BARs unassigned (virtio's
+                // 64-bit BAR 4); the kernel assigns them (`drivers::pci`).
                 cmd.args(["-bios", "qboot.rom"])
                     .arg("-kernel")
                     .arg(&self.kernel)

@@ -43,8 +43,8 @@ impl ConfigurationAccess for PortCam {
 }
 
 /// Gives each memory BAR on bus 0 that the firmware left at address 0 a
-/// place in the PCI hole (qboot assigns no 64-bit BARs; SeaBIOS assigns
-/// all, and then nothing changes). Runs once at boot, before any driver
+/// place in the PCI hole (under qboot virtio's 64-bit BAR 4 is one;
+/// SeaBIOS assigns every BAR, and then nothing changes). Runs once at boot, before any driver
 /// enables a device's memory decoding.
 pub fn assign_unset_memory_bars() {
     let mut root = PciRoot::new(PortCam);
