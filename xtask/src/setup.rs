@@ -21,10 +21,13 @@ pub const PACKAGES: &[(&str, &str)] = &[
     ("gcc", "the C compiler behind x86_64-veridian-gcc"),
     ("binutils", "ar/ranlib/strip/nm for the target"),
     ("patch", "applies patches/ to the source copy"),
-    ("qemu-system-x86", "boots VeridianOS"),
+    (
+        "qemu-system-x86",
+        "boots VeridianOS (with qemu-system-data's qboot firmware)",
+    ),
     (
         "qemu-utils",
-        "qemu-img: the runner's copy-on-write overlays",
+        "qemu-img: the copy-on-write overlays of verify and the benchmarks",
     ),
     ("lld-19", "links the kernel"),
     ("busybox-static", "the foreign static binary run as /bin/sh"),
