@@ -6,7 +6,7 @@
 use alloc::collections::VecDeque;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
 use smoltcp::phy::{self, ChecksumCapabilities, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
@@ -17,7 +17,7 @@ pub(crate) struct LoopDevice {
     sent: bool,
     /// UDP datagrams answered with ICMP port unreachable: (sender, the
     /// address it sent to).
-    pub unreachable: Vec<(SocketAddrV4, SocketAddrV4)>,
+    pub unreachable: Vec<(SocketAddr, SocketAddr)>,
 }
 
 impl LoopDevice {
@@ -34,30 +34,68 @@ impl LoopDevice {
         core::mem::replace(&mut self.sent, false)
     }
 
-    /// Notes an ICMP "port unreachable" about a UDP datagram.
+    /// Notes an ICMP or ICMPv6 "port unreachable" about a UDP datagram.
     fn inspect(&mut self, p: &[u8]) {
+        let found = match p.first().map(|b| b >> 4) {
+            Some(4) => Self::unreachable_v4(p),
+            Some(6) => Self::unreachable_v6(p),
+            _ => None,
+        };
+        if let Some(pair) = found {
+            if self.unreachable.len() < 64 {
+                self.unreachable.push(pair);
+            }
+        }
+    }
+
+    fn unreachable_v4(p: &[u8]) -> Option<(SocketAddr, SocketAddr)> {
         let ihl = |b: &[u8]| (b.first().copied().unwrap_or(0) & 0xf) as usize * 4;
         let (h, proto) = (ihl(p), p.get(9).copied());
-        if p.first().map(|b| b >> 4) != Some(4) || proto != Some(1) || h < 20 {
-            return;
+        if proto != Some(1) || h < 20 {
+            return None;
         }
         // ICMP type 3 (destination unreachable), code 3 (port).
-        let Some(icmp) = p.get(h..) else { return };
+        let icmp = p.get(h..)?;
         if icmp.len() < 8 || icmp[0] != 3 || icmp[1] != 3 {
-            return;
+            return None;
         }
         let inner = &icmp[8..];
         let ih = ihl(inner);
         if inner.len() < ih + 8 || ih < 20 || inner[9] != 17 {
-            return;
+            return None;
         }
         let ip = |o: usize| Ipv4Addr::new(inner[o], inner[o + 1], inner[o + 2], inner[o + 3]);
         let port = |o: usize| u16::from_be_bytes([inner[o], inner[o + 1]]);
         let from = SocketAddrV4::new(ip(12), port(ih));
         let to = SocketAddrV4::new(ip(16), port(ih + 2));
-        if self.unreachable.len() < 64 {
-            self.unreachable.push((from, to));
+        Some((from.into(), to.into()))
+    }
+
+    /// IPv6 as smoltcp sends it on loopback: no extension headers, so the
+    /// next header is ICMPv6 (58) or the inner one UDP (17) directly.
+    fn unreachable_v6(p: &[u8]) -> Option<(SocketAddr, SocketAddr)> {
+        const HDR: usize = 40;
+        if p.get(6) != Some(&58) {
+            return None;
         }
+        // ICMPv6 type 1 (destination unreachable), code 4 (port).
+        let icmp = p.get(HDR..)?;
+        if icmp.len() < 8 || icmp[0] != 1 || icmp[1] != 4 {
+            return None;
+        }
+        let inner = &icmp[8..];
+        if inner.len() < HDR + 4 || inner[6] != 17 {
+            return None;
+        }
+        let ip = |o: usize| {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&inner[o..o + 16]);
+            Ipv6Addr::from(b)
+        };
+        let port = |o: usize| u16::from_be_bytes([inner[o], inner[o + 1]]);
+        let from = SocketAddrV6::new(ip(8), port(HDR), 0, 0);
+        let to = SocketAddrV6::new(ip(24), port(HDR + 2), 0, 0);
+        Some((from.into(), to.into()))
     }
 }
 

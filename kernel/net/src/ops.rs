@@ -1,7 +1,7 @@
 //! The socket calls common to TCP and UDP: create, bind, connect,
 //! send/recv dispatch, shutdown, close, names, options, ioctl, readiness.
 
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::SocketAddr;
 
 use smoltcp::phy::Device;
 
@@ -9,7 +9,7 @@ use crate::abi::*;
 use crate::errno::{Errno, Result};
 use crate::options::{self, OptValue, SockInfo, SockOpts, SockType};
 use crate::ports::Proto;
-use crate::sockaddr::{self, SockAddr, Unspec};
+use crate::sockaddr::{self, Domain, SockAddr};
 use crate::socket::{Sock, State};
 use crate::stack::NetStack;
 use crate::table::{OwnedSocket, SocketId};
@@ -17,12 +17,11 @@ use crate::tcp::{acceptable, apply_tcp};
 use crate::udp::RecvInfo;
 
 impl<D: Device> NetStack<D> {
-    /// `socket(domain, type, protocol)`. `AF_INET` with `SOCK_STREAM`
-    /// (TCP) or `SOCK_DGRAM` (UDP), optionally `| SOCK_NONBLOCK |
-    /// SOCK_CLOEXEC` (the latter is the kernel's fd flag).
-    /// `EAFNOSUPPORT` for other families (`AF_INET6`; `AF_UNIX` too:
-    /// named unix sockets are not implemented, only the unnamed pairs of
-    /// [`crate::unix`] that `socketpair` makes), `EINVAL` for unknown
+    /// `socket(domain, type, protocol)`. `AF_INET` or `AF_INET6` with
+    /// `SOCK_STREAM` (TCP) or `SOCK_DGRAM` (UDP), optionally `|
+    /// SOCK_NONBLOCK | SOCK_CLOEXEC` (the latter is the kernel's fd flag).
+    /// `EAFNOSUPPORT` for other families (`AF_UNIX` sockets are
+    /// [`crate::unix`]'s), `EINVAL` for unknown
     /// flags, `ESOCKTNOSUPPORT` for other
     /// types, `EPROTONOSUPPORT` for a protocol not matching the type,
     /// `EMFILE` at the configured socket limit.
@@ -31,7 +30,7 @@ impl<D: Device> NetStack<D> {
         if domain < 0 || domain > u16::MAX as i32 {
             return Err(Errno::EAFNOSUPPORT);
         }
-        sockaddr::family_supported(domain as u16)?;
+        let domain = Domain::from_family(domain as u16)?;
         if ty & !(SOCK_TYPE_MASK | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
             return Err(Errno::EINVAL);
         }
@@ -55,7 +54,7 @@ impl<D: Device> NetStack<D> {
         let opts = SockOpts::new(buf.clamp(self.cfg.buffer_limits.min, self.cfg.buffer_limits.max));
         let id = self
             .socks
-            .insert(Sock::new(kind, ty & SOCK_NONBLOCK != 0, opts));
+            .insert(Sock::new(domain, kind, ty & SOCK_NONBLOCK != 0, opts));
         Ok(OwnedSocket::new(id, self.dropped.clone()))
     }
 
@@ -63,29 +62,63 @@ impl<D: Device> NetStack<D> {
     /// ephemeral port. `EINVAL` if already bound, `EADDRNOTAVAIL` for an
     /// address not ours, `EADDRINUSE` per Linux's `SO_REUSEADDR` rules.
     pub fn bind(&mut self, id: SocketId, addr: &[u8]) -> Result<()> {
-        let a = sockaddr::decode_inet(addr, Some(Unspec::AnyOnly))?;
+        let a = sockaddr::decode_bind(self.sock(id)?.domain, addr)?;
         self.bind_addr(id, a)
     }
 
-    /// [`NetStack::bind`] with a decoded address.
-    pub fn bind_addr(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
+    /// [`NetStack::bind`] with a decoded address. An IPv4-mapped address
+    /// on an `IPV6_V6ONLY` socket is `EINVAL`, as on Linux.
+    pub fn bind_addr(&mut self, id: SocketId, a: impl Into<SocketAddr>) -> Result<()> {
+        let a = self.admit(id, a.into(), Errno::EINVAL)?;
         let s = self.sock(id)?;
         // A connection that ended and gave its port back may be bound
         // again (Linux: closed state, no port); otherwise once only.
         if s.local.is_some() || matches!(s.state, State::Listening(_)) {
             return Err(Errno::EINVAL);
         }
-        self.links_for(*a.ip())?;
+        self.bind_links(id, a.ip())?;
         self.bind_inner(id, a)?;
-        self.socks.get_mut(id)?.bound_ip = (!a.ip().is_unspecified()).then_some(*a.ip());
+        self.socks.get_mut(id)?.bound_ip = (!a.ip().is_unspecified()).then_some(a.ip());
         Ok(())
     }
 
-    fn bind_inner(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
+    /// The links a socket bound to `ip` receives on ([`NetStack::links_for`]);
+    /// with `IP_FREEBIND` an address not ours is accepted and bound on
+    /// loopback, where nothing is ever sent to it.
+    pub(crate) fn bind_links(
+        &mut self,
+        id: SocketId,
+        ip: core::net::IpAddr,
+    ) -> Result<alloc::vec::Vec<crate::socket::LinkId>> {
+        match self.links_for(ip) {
+            Err(Errno::EADDRNOTAVAIL) if self.sock(id)?.opts.freebind => {
+                Ok(alloc::vec![crate::socket::LinkId::Lo])
+            }
+            r => r,
+        }
+    }
+
+    /// The stack's form of a user's address for socket `id`
+    /// ([`sockaddr::unmap`]); `v4_err` where the socket cannot carry IPv4
+    /// (`IPV6_V6ONLY`), `EAFNOSUPPORT` for IPv6 on an `AF_INET` socket.
+    fn admit(&mut self, id: SocketId, a: SocketAddr, v4_err: Errno) -> Result<SocketAddr> {
+        let s = self.sock(id)?;
+        let inner = sockaddr::unmap(a);
+        if s.carries(&inner) {
+            Ok(inner)
+        } else if inner.is_ipv4() {
+            Err(v4_err)
+        } else {
+            Err(Errno::EAFNOSUPPORT)
+        }
+    }
+
+    fn bind_inner(&mut self, id: SocketId, a: SocketAddr) -> Result<()> {
         let s = self.socks.get(id)?;
         let proto = proto(s.ty);
         let (ra, rp) = (s.opts.reuseaddr, s.opts.reuseport);
-        let port = match self.ports.bind(proto, id, *a.ip(), a.port(), ra, rp) {
+        let (ip, unspecified) = (s.bound_ip(a.ip()), s.domain.unspecified());
+        let port = match self.ports.bind(proto, id, ip, a.port(), ra, rp) {
             Ok(port) => port,
             Err(e) => {
                 // Linux's inet_bind stores the address before taking the
@@ -93,12 +126,12 @@ impl<D: Device> NetStack<D> {
                 // an ended connection keeps only its port.
                 let s = self.socks.get_mut(id)?;
                 if let Some(stale) = s.last_name.as_mut() {
-                    *stale = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, stale.port());
+                    *stale = SocketAddr::new(unspecified, stale.port());
                 }
                 return Err(e);
             }
         };
-        let local = SocketAddrV4::new(*a.ip(), port);
+        let local = SocketAddr::new(a.ip(), port);
         if proto == Proto::Udp {
             if let Err(e) = self.udp_open(id, local) {
                 self.ports.unbind(proto, id, port);
@@ -113,14 +146,23 @@ impl<D: Device> NetStack<D> {
         Ok(())
     }
 
-    /// Binds to `0.0.0.0:<ephemeral>` (connect, listen, sendto unbound).
+    /// Binds to the wildcard address (`0.0.0.0` or `::`) and an ephemeral
+    /// port (connect, listen, sendto unbound).
     pub(crate) fn autobind(&mut self, id: SocketId, _proto: Proto) -> Result<()> {
-        let ip = self
-            .socks
-            .get(id)?
-            .bound_ip
-            .unwrap_or(Ipv4Addr::UNSPECIFIED);
-        self.bind_inner(id, SocketAddrV4::new(ip, 0))
+        let s = self.socks.get(id)?;
+        let ip = s.bound_ip.unwrap_or(s.domain.unspecified());
+        self.bind_inner(id, SocketAddr::new(ip, 0))
+    }
+
+    /// Linux binds an unbound UDP socket before it looks at the address of
+    /// a `connect` or `sendto` (`inet_autobind`), so a refused address
+    /// still leaves a port bound.
+    fn autobind_datagram(&mut self, id: SocketId) -> Result<()> {
+        let s = self.sock(id)?;
+        if s.ty == SockType::Dgram && s.local.is_none() {
+            self.autobind(id, Proto::Udp)?;
+        }
+        Ok(())
     }
 
     /// A TCP socket back in the closed state releases an automatically
@@ -149,19 +191,29 @@ impl<D: Device> NetStack<D> {
     /// `connect(addr)` with the user's `sockaddr` bytes. TCP: returns
     /// `EINPROGRESS` (see [`NetStack::connect_result`]). UDP: sets the
     /// default peer at once (`AF_UNSPEC` dissolves it).
+    /// An `AF_INET6` socket: an IPv4-mapped address is IPv4
+    /// (`ENETUNREACH` under `IPV6_V6ONLY`); a UDP socket also takes an
+    /// `AF_INET` address (`EAFNOSUPPORT` under `IPV6_V6ONLY`).
     pub fn connect(&mut self, id: SocketId, addr: &[u8]) -> Result<()> {
-        let a = sockaddr::decode(addr)?;
-        let ty = self.sock(id)?.ty;
+        let s = self.sock(id)?;
+        let (ty, domain, v6only) = (s.ty, s.domain, s.opts.v6only);
+        let a = sockaddr::decode_for(domain, ty == SockType::Dgram, addr)?;
+        if matches!(a, SockAddr::Inet(_)) {
+            self.autobind_datagram(id)?;
+        }
         match (ty, a) {
-            (SockType::Stream, SockAddr::Inet(a)) => self.tcp_connect(id, a),
+            (_, SockAddr::Inet(SocketAddr::V4(_))) if domain == Domain::Inet6 && v6only => {
+                Err(Errno::EAFNOSUPPORT)
+            }
+            (_, SockAddr::Inet(a)) => self.connect_addr(id, a),
             (SockType::Stream, SockAddr::Unspec) => self.disconnect(id),
-            (SockType::Dgram, SockAddr::Inet(a)) => self.udp_connect(id, Some(a)),
             (SockType::Dgram, SockAddr::Unspec) => self.udp_connect(id, None),
         }
     }
 
     /// [`NetStack::connect`] with a decoded address.
-    pub fn connect_addr(&mut self, id: SocketId, a: SocketAddrV4) -> Result<()> {
+    pub fn connect_addr(&mut self, id: SocketId, a: impl Into<SocketAddr>) -> Result<()> {
+        let a = self.admit(id, a.into(), Errno::ENETUNREACH)?;
         match self.sock(id)?.ty {
             SockType::Stream => self.tcp_connect(id, a),
             SockType::Dgram => self.udp_connect(id, Some(a)),
@@ -194,10 +246,9 @@ impl<D: Device> NetStack<D> {
         dest: Option<&[u8]>,
     ) -> Result<usize> {
         // TCP ignores the address (Linux does for stream sockets).
+        let s = self.sock(id)?;
         let dest = match dest {
-            Some(b) if self.sock(id)?.ty == SockType::Dgram => {
-                Some(sockaddr::decode_inet(b, Some(Unspec::AsInet))?)
-            }
+            Some(b) if s.ty == SockType::Dgram => sockaddr::decode_dest(s.domain, b)?,
             _ => None,
         };
         self.send_addr(id, data, flags, dest)
@@ -209,11 +260,18 @@ impl<D: Device> NetStack<D> {
         id: SocketId,
         data: &[u8],
         flags: u32,
-        dest: Option<SocketAddrV4>,
+        dest: Option<SocketAddr>,
     ) -> Result<usize> {
         if flags & MSG_OOB != 0 {
             return Err(Errno::EOPNOTSUPP);
         }
+        let dest = match dest {
+            Some(a) if self.sock(id)?.ty == SockType::Dgram => {
+                self.autobind_datagram(id)?;
+                Some(self.admit(id, a, Errno::ENETUNREACH)?)
+            }
+            _ => None,
+        };
         let r = match self.sock(id)?.ty {
             // TCP ignores the address, as Linux does for a connected socket.
             SockType::Stream => self.tcp_send(id, data),
@@ -307,34 +365,37 @@ impl<D: Device> NetStack<D> {
         Ok(())
     }
 
-    /// `getsockname`: the bound address (`0.0.0.0:0` if unbound; a
-    /// connected socket's actual local address).
-    pub fn local_addr(&mut self, id: SocketId) -> Result<SocketAddrV4> {
+    /// `getsockname`: the bound address (`0.0.0.0:0` or `[::]:0` if
+    /// unbound; a connected socket's actual local address), IPv4 shown
+    /// mapped on an `AF_INET6` socket.
+    pub fn local_addr(&mut self, id: SocketId) -> Result<SocketAddr> {
         let s = self.sock(id)?;
         let local = s
             .local
             .or(s.last_name)
-            .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
-        Ok(match &s.state {
+            .unwrap_or(SocketAddr::new(s.domain.unspecified(), 0));
+        let local = match &s.state {
             State::Dgram(d) => match d.src {
-                Some(ip) => SocketAddrV4::new(ip, local.port()),
+                Some(ip) => SocketAddr::new(ip, local.port()),
                 None => local,
             },
             _ => local,
-        })
+        };
+        Ok(s.domain.present(local))
     }
 
     /// `getpeername`: `ENOTCONN` unless connected.
-    pub fn peer_addr(&mut self, id: SocketId) -> Result<SocketAddrV4> {
+    pub fn peer_addr(&mut self, id: SocketId) -> Result<SocketAddr> {
         self.refresh(id);
         let s = self.sock(id)?;
-        match &s.state {
+        let peer = match &s.state {
             State::Stream(c) if c.established && c.last != smoltcp::socket::tcp::State::Closed => {
                 Ok(c.peer)
             }
             State::Dgram(d) => d.peer.ok_or(Errno::ENOTCONN),
             _ => Err(Errno::ENOTCONN),
-        }
+        };
+        Ok(s.domain.present(peer?))
     }
 
     /// `getsockname` into a user buffer (truncated); returns the length to
@@ -356,7 +417,13 @@ impl<D: Device> NetStack<D> {
     pub fn setsockopt(&mut self, id: SocketId, level: i32, name: i32, val: &[u8]) -> Result<()> {
         let lim = self.cfg.buffer_limits;
         let s = self.sock(id)?;
-        options::set(&mut s.opts, s.ty, lim, level, name, val)?;
+        match (level, s.domain) {
+            (IPPROTO_IPV6, Domain::Inet6) => {
+                options::set_ipv6(&mut s.opts, s.ty, s.local.is_some(), name, val)?
+            }
+            (IPPROTO_IPV6, Domain::Inet) => return Err(Errno::ENOPROTOOPT),
+            _ => options::set(&mut s.opts, s.ty, lim, level, name, val)?,
+        }
         let opts = s.opts.clone();
         let ty = s.ty;
         let local = s.local;
@@ -395,7 +462,19 @@ impl<D: Device> NetStack<D> {
         } else {
             None
         };
+        match (level, s.domain) {
+            (IPPROTO_IPV6, Domain::Inet6) => return options::get_ipv6(&s.opts, s.ty, name),
+            // Linux's ip_getsockopt: a level other than SOL_IP.
+            (IPPROTO_IPV6, Domain::Inet) => return Err(Errno::EOPNOTSUPP),
+            // Linux's ipv6_getsockopt answers for UDP's other levels.
+            (SOL_TCP, Domain::Inet6) if s.ty == SockType::Dgram => return Err(Errno::ENOPROTOOPT),
+            _ => {}
+        }
         let info = SockInfo {
+            family: match s.domain {
+                Domain::Inet => AF_INET,
+                Domain::Inet6 => AF_INET6,
+            },
             ty: s.ty,
             listening: matches!(s.state, State::Listening(_)),
             error,

@@ -55,6 +55,12 @@ pub struct SockOpts {
     pub nodelay: bool,
     pub ttl: u8,
     pub tos: u8,
+    /// `IPV6_V6ONLY` (`AF_INET6` sockets only; Linux's default
+    /// `net.ipv6.bindv6only` is 0).
+    pub v6only: bool,
+    /// `IP_FREEBIND` / `IPV6_FREEBIND` (one flag, as on Linux): `bind`
+    /// takes an address that is not this machine's.
+    pub freebind: bool,
     /// `SO_LINGER`: `Some(seconds)` when enabled.
     pub linger: Option<u32>,
     pub rcvtimeo_us: Option<u64>,
@@ -81,6 +87,8 @@ impl SockOpts {
             nodelay: false,
             ttl: DEFAULT_TTL,
             tos: 0,
+            v6only: false,
+            freebind: false,
             linger: None,
             rcvtimeo_us: None,
             sndtimeo_us: None,
@@ -256,6 +264,7 @@ pub fn set(
             };
         }
         (SOL_IP, IP_TOS) => opts.tos = ip_int(val)? as u8,
+        (SOL_IP, IP_FREEBIND) => opts.freebind = ip_int(val)? != 0,
         (SOL_IP, IP_MULTICAST_TTL | IP_MULTICAST_LOOP) if ty == SockType::Dgram => {
             ip_int(val)?;
         }
@@ -286,9 +295,59 @@ fn buf_size(v: i32, lim: BufLimits) -> usize {
     (v.max(0) as usize).clamp(lim.min, lim.max)
 }
 
+/// Applies `setsockopt(IPPROTO_IPV6, name, val)` for an `AF_INET6` socket
+/// (`bound`: it has a port, so `IPV6_V6ONLY` can no longer change, as on
+/// Linux). `IPV6_UNICAST_HOPS` is the hop limit `IP_TTL` also sets; 0,
+/// which Linux accepts, is `EINVAL` here (smoltcp has no hop limit 0).
+/// Multicast settings are accepted and ignored (loopback has no
+/// multicast), as their `IP_` twins are.
+pub fn set_ipv6(
+    opts: &mut SockOpts,
+    ty: SockType,
+    bound: bool,
+    name: i32,
+    val: &[u8],
+) -> Result<()> {
+    match name {
+        IPV6_V6ONLY => {
+            let v = int(val)?;
+            if bound {
+                return Err(Errno::EINVAL);
+            }
+            opts.v6only = v != 0;
+        }
+        IPV6_FREEBIND => opts.freebind = int(val)? != 0,
+        IPV6_UNICAST_HOPS => {
+            opts.ttl = match int(val)? {
+                -1 => DEFAULT_TTL,
+                v @ 1..=255 => v as u8,
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        IPV6_MULTICAST_HOPS | IPV6_MULTICAST_LOOP if ty == SockType::Dgram => {
+            int(val)?;
+        }
+        _ => return Err(Errno::ENOPROTOOPT),
+    }
+    Ok(())
+}
+
+/// Answers `getsockopt(IPPROTO_IPV6, name)` for an `AF_INET6` socket.
+pub fn get_ipv6(opts: &SockOpts, ty: SockType, name: i32) -> Result<OptValue> {
+    Ok(match name {
+        IPV6_V6ONLY => OptValue::int(opts.v6only as i32),
+        IPV6_FREEBIND => OptValue::int(opts.freebind as i32),
+        IPV6_UNICAST_HOPS => OptValue::int(opts.ttl as i32),
+        IPV6_MULTICAST_HOPS | IPV6_MULTICAST_LOOP if ty == SockType::Dgram => OptValue::int(1),
+        _ => return Err(Errno::ENOPROTOOPT),
+    })
+}
+
 /// What `getsockopt` needs to know beyond the stored settings.
 #[derive(Debug, Clone, Copy)]
 pub struct SockInfo {
+    /// `SO_DOMAIN`: `AF_INET`, `AF_INET6` or `AF_UNIX`.
+    pub family: u16,
     pub ty: SockType,
     pub listening: bool,
     /// The pending error, already taken (`SO_ERROR` clears it).
@@ -308,7 +367,7 @@ pub fn get(opts: &SockOpts, info: SockInfo, level: i32, name: i32) -> Result<Opt
         (SOL_SOCKET, SO_DEBUG) => b(false),
         (SOL_SOCKET, SO_TYPE) => OptValue::int(info.ty.raw()),
         (SOL_SOCKET, SO_PROTOCOL) => OptValue::int(info.ty.protocol()),
-        (SOL_SOCKET, SO_DOMAIN) => OptValue::int(AF_INET as i32),
+        (SOL_SOCKET, SO_DOMAIN) => OptValue::int(info.family as i32),
         (SOL_SOCKET, SO_ACCEPTCONN) => b(info.listening),
         (SOL_SOCKET, SO_ERROR) => OptValue::int(info.error.map_or(0, |e| e.0)),
         (SOL_SOCKET, SO_RCVBUF) => OptValue::int(doubled(opts.rcvbuf)),
@@ -319,6 +378,7 @@ pub fn get(opts: &SockOpts, info: SockInfo, level: i32, name: i32) -> Result<Opt
         (SOL_SOCKET, SO_SNDTIMEO) => OptValue::timeval(opts.sndtimeo_us),
         (SOL_IP, IP_TTL) => OptValue::int(opts.ttl as i32),
         (SOL_IP, IP_TOS) => OptValue::int(opts.tos as i32),
+        (SOL_IP, IP_FREEBIND) => OptValue::int(opts.freebind as i32),
         (SOL_TCP, TCP_NODELAY) if info.ty == SockType::Stream => b(opts.nodelay),
         (SOL_TCP, TCP_KEEPIDLE) if info.ty == SockType::Stream => {
             OptValue::int(opts.keepidle_s as i32)

@@ -3,7 +3,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use core::net::Ipv4Addr;
+use core::net::IpAddr;
 
 use crate::errno::{Errno, Result};
 use crate::table::SocketId;
@@ -15,10 +15,18 @@ pub(crate) enum Proto {
     Udp,
 }
 
+/// A bound address: the IP and, for the IPv6 wildcard, whether it is
+/// `IPV6_V6ONLY` (else it covers IPv4 too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BoundIp {
+    pub ip: IpAddr,
+    pub v6only: bool,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Binding {
     owner: SocketId,
-    ip: Ipv4Addr,
+    ip: BoundIp,
     reuseaddr: bool,
     reuseport: bool,
     listening: bool,
@@ -33,8 +41,17 @@ pub(crate) struct Ports {
     next: u16,
 }
 
-fn overlap(a: Ipv4Addr, b: Ipv4Addr) -> bool {
-    a.is_unspecified() || b.is_unspecified() || a == b
+/// Whether two bindings can receive the same traffic: the same address, a
+/// wildcard of the other's family, or an IPv6 wildcard without
+/// `IPV6_V6ONLY` against any IPv4 address (Linux's dual-stack rule).
+fn overlap(a: BoundIp, b: BoundIp) -> bool {
+    match (a.ip, b.ip) {
+        (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
+            a.ip.is_unspecified() || b.ip.is_unspecified() || a.ip == b.ip
+        }
+        (IpAddr::V4(_), IpAddr::V6(w)) => w.is_unspecified() && !b.v6only,
+        (IpAddr::V6(w), IpAddr::V4(_)) => w.is_unspecified() && !a.v6only,
+    }
 }
 
 impl Ports {
@@ -55,7 +72,7 @@ impl Ports {
     fn conflicts(
         &self,
         proto: Proto,
-        ip: Ipv4Addr,
+        ip: BoundIp,
         port: u16,
         reuseaddr: bool,
         reuseport: bool,
@@ -81,7 +98,7 @@ impl Ports {
         &mut self,
         proto: Proto,
         owner: SocketId,
-        ip: Ipv4Addr,
+        ip: BoundIp,
         port: u16,
         reuseaddr: bool,
         reuseport: bool,
@@ -109,7 +126,7 @@ impl Ports {
         &mut self,
         proto: Proto,
         owner: SocketId,
-        ip: Ipv4Addr,
+        ip: BoundIp,
         port: u16,
         reuseaddr: bool,
     ) {
@@ -168,7 +185,7 @@ impl Ports {
 
     /// Whether `listen` on this binding is allowed: no other listener on an
     /// overlapping address (unless both use `SO_REUSEPORT`).
-    pub fn can_listen(&self, owner: SocketId, ip: Ipv4Addr, port: u16, reuseport: bool) -> bool {
+    pub fn can_listen(&self, owner: SocketId, ip: BoundIp, port: u16, reuseport: bool) -> bool {
         self.map.get(&(Proto::Tcp, port)).is_none_or(|list| {
             !list.iter().any(|b| {
                 b.owner != owner && b.listening && overlap(b.ip, ip) && !(reuseport && b.reuseport)

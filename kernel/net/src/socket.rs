@@ -2,13 +2,15 @@
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{IpAddr, SocketAddr};
 
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp;
 
 use crate::errno::Errno;
 use crate::options::{SockOpts, SockType};
+use crate::ports::BoundIp;
+use crate::sockaddr::Domain;
 
 /// Which interface a stack socket lives on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +32,7 @@ pub(crate) struct Listener {
 /// A TCP connection (being made or made).
 pub(crate) struct Conn {
     pub slot: Slot,
-    pub peer: SocketAddrV4,
+    pub peer: SocketAddr,
     /// Reached ESTABLISHED (or later).
     pub established: bool,
     /// Stack state seen at the last refresh.
@@ -56,12 +58,12 @@ pub(crate) struct Conn {
 /// default peer.
 pub(crate) struct Dgram {
     pub slots: Vec<Slot>,
-    pub peer: Option<SocketAddrV4>,
+    pub peer: Option<SocketAddr>,
     /// Source address chosen by `connect` for `getsockname`.
-    pub src: Option<Ipv4Addr>,
+    pub src: Option<IpAddr>,
     /// Datagrams that were queued before `connect` (Linux filters by peer
     /// on arrival, so these stay readable): payload and sender.
-    pub early: VecDeque<(Vec<u8>, SocketAddrV4)>,
+    pub early: VecDeque<(Vec<u8>, SocketAddr)>,
 }
 
 pub(crate) enum State {
@@ -81,21 +83,22 @@ pub(crate) struct Edge {
 }
 
 pub(crate) struct Sock {
+    pub domain: Domain,
     pub ty: SockType,
     pub nonblocking: bool,
     pub opts: SockOpts,
     /// Bound address (port non-zero once bound).
-    pub local: Option<SocketAddrV4>,
+    pub local: Option<SocketAddr>,
     /// The port was picked by the stack (bind to port 0, or implicitly by
     /// connect/listen): a TCP socket gives it back when it returns to the
     /// closed state, as Linux does.
     pub autobound: bool,
     /// The address `getsockname` still reports after an automatic port
     /// was released (Linux keeps showing it).
-    pub last_name: Option<SocketAddrV4>,
+    pub last_name: Option<SocketAddr>,
     /// A specific address the caller bound: kept when a port is given
     /// back, and used again by an implicit bind (Linux's address lock).
-    pub bound_ip: Option<Ipv4Addr>,
+    pub bound_ip: Option<IpAddr>,
     /// Pending error for `SO_ERROR` (and the next call that reports it).
     pub error: Option<Errno>,
     /// A non-blocking connect started and its failure not yet reported by
@@ -115,7 +118,7 @@ pub(crate) struct Sock {
 }
 
 impl Sock {
-    pub fn new(ty: SockType, nonblocking: bool, opts: SockOpts) -> Self {
+    pub fn new(domain: Domain, ty: SockType, nonblocking: bool, opts: SockOpts) -> Self {
         let state = match ty {
             SockType::Stream => State::Idle,
             SockType::Dgram => State::Dgram(Dgram {
@@ -126,6 +129,7 @@ impl Sock {
             }),
         };
         Sock {
+            domain,
             ty,
             nonblocking,
             opts,
@@ -142,5 +146,19 @@ impl Sock {
             state,
             edge: Edge::default(),
         }
+    }
+
+    /// How the port table sees an address this socket binds.
+    pub fn bound_ip(&self, ip: IpAddr) -> BoundIp {
+        BoundIp {
+            ip,
+            v6only: self.opts.v6only,
+        }
+    }
+
+    /// Whether traffic from `a` belongs on this socket (its domain and
+    /// `IPV6_V6ONLY`).
+    pub fn carries(&self, a: &SocketAddr) -> bool {
+        self.domain.carries(self.opts.v6only, a)
     }
 }

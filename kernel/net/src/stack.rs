@@ -3,7 +3,7 @@
 
 use alloc::vec;
 use alloc::vec::Vec;
-use core::net::Ipv4Addr;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use smoltcp::iface::{Config, Interface, PollIngressSingleResult, PollResult, Route, SocketSet};
 use smoltcp::phy::Device;
@@ -20,6 +20,16 @@ use crate::table::{DropQueue, SocketId, Table};
 
 /// Loopback address.
 pub const LOCALHOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+
+/// Where a connection to a wildcard address goes (Linux: the loopback
+/// address of its family).
+pub(crate) fn unspecified_to_loopback(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(LOCALHOST),
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    }
+}
 
 /// Rounds of interface polling per [`NetStack::poll`] call at most (each
 /// round moves every queued loopback packet one hop).
@@ -136,6 +146,7 @@ impl<D: Device> NetStack<D> {
         });
         lo_iface.update_ip_addrs(|a| {
             let _ = a.push(IpCidr::new(IpAddress::Ipv4(LOCALHOST), 8));
+            let _ = a.push(IpCidr::new(IpAddress::Ipv6(Ipv6Addr::LOCALHOST), 128));
             // Traffic to our own external address stays on loopback.
             if let Some(x) = ext_addr {
                 let _ = a.push(IpCidr::new(IpAddress::Ipv4(x), 32));
@@ -444,8 +455,14 @@ impl<D: Device> NetStack<D> {
         }
     }
 
-    /// Which link reaches `dst` (127/8 and our own address: loopback).
-    pub(crate) fn route(&self, dst: Ipv4Addr) -> Result<LinkId> {
+    /// Which link reaches `dst` (127/8, ::1 and our own address: loopback;
+    /// the external link has IPv4 only).
+    pub(crate) fn route(&self, dst: IpAddr) -> Result<LinkId> {
+        let dst = match dst {
+            IpAddr::V4(v4) => v4,
+            IpAddr::V6(v6) if v6.is_loopback() => return Ok(LinkId::Lo),
+            IpAddr::V6(_) => return Err(Errno::ENETUNREACH),
+        };
         if dst.is_loopback() || self.external_addr() == Some(dst) {
             return Ok(LinkId::Lo);
         }
@@ -455,10 +472,24 @@ impl<D: Device> NetStack<D> {
         }
     }
 
+    /// A socket bound to a specific address of one family cannot reach
+    /// the other: Linux says `ENETUNREACH` for IPv4 from an IPv6 address,
+    /// `EAFNOSUPPORT` for IPv6 from an IPv4(-mapped) one.
+    pub(crate) fn check_families(local: IpAddr, dst: IpAddr) -> Result<()> {
+        match (local, dst) {
+            _ if local.is_unspecified() => Ok(()),
+            (IpAddr::V6(_), IpAddr::V4(_)) => Err(Errno::ENETUNREACH),
+            (IpAddr::V4(_), IpAddr::V6(_)) => Err(Errno::EAFNOSUPPORT),
+            _ => Ok(()),
+        }
+    }
+
     /// Links a socket bound to `ip` receives on; `EADDRNOTAVAIL` if `ip`
-    /// is not one of ours.
-    pub(crate) fn links_for(&self, ip: Ipv4Addr) -> Result<Vec<LinkId>> {
-        if ip.is_unspecified() || Some(ip) == self.external_addr() {
+    /// is not one of ours. A wildcard of either family is every link.
+    pub(crate) fn links_for(&self, ip: IpAddr) -> Result<Vec<LinkId>> {
+        let everywhere =
+            ip.is_unspecified() || matches!(ip, IpAddr::V4(v4) if Some(v4) == self.external_addr());
+        if everywhere {
             let mut v = vec![LinkId::Lo];
             if self.ext.is_some() {
                 v.push(LinkId::Ext);
@@ -472,11 +503,12 @@ impl<D: Device> NetStack<D> {
     }
 
     /// The source address a link uses towards `dst`.
-    pub(crate) fn source_for(&self, link: LinkId, dst: Ipv4Addr) -> Ipv4Addr {
-        match (link, &self.ext) {
-            (LinkId::Ext, Some(e)) => e.cfg.addr,
-            _ if Some(dst) == self.external_addr() => dst,
-            _ => LOCALHOST,
+    pub(crate) fn source_for(&self, link: LinkId, dst: IpAddr) -> IpAddr {
+        match (link, &self.ext, dst) {
+            (_, _, IpAddr::V6(_)) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            (LinkId::Ext, Some(e), _) => IpAddr::V4(e.cfg.addr),
+            (_, _, IpAddr::V4(v4)) if Some(v4) == self.external_addr() => dst,
+            _ => IpAddr::V4(LOCALHOST),
         }
     }
 

@@ -3,30 +3,26 @@
 //! tracking of connection state changes.
 
 use alloc::vec::Vec;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use smoltcp::phy::Device;
 use smoltcp::socket::tcp;
 use smoltcp::time::Duration;
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+use smoltcp::wire::{IpEndpoint, IpListenEndpoint};
 
 use crate::abi::*;
 use crate::errno::{Errno, Result};
 use crate::options::{SockOpts, SockType};
 use crate::ports::Proto;
 use crate::socket::{Conn, Listener, Slot, Sock, State};
-use crate::stack::{NetStack, LOCALHOST};
+use crate::stack::{unspecified_to_loopback, NetStack};
 use crate::table::{OwnedSocket, SocketId};
 
-pub(crate) fn v4(ep: IpEndpoint) -> SocketAddrV4 {
-    match ep.addr {
-        IpAddress::Ipv4(a) => SocketAddrV4::new(a, ep.port),
-    }
-}
-
-fn listen_ep(ip: Ipv4Addr, port: u16) -> IpListenEndpoint {
+/// What a stack socket listens on: a wildcard of either family is any
+/// address (smoltcp's `None`), so an `AF_INET6` wildcard also takes IPv4.
+pub(crate) fn listen_ep(ip: IpAddr, port: u16) -> IpListenEndpoint {
     IpListenEndpoint {
-        addr: (!ip.is_unspecified()).then_some(IpAddress::Ipv4(ip)),
+        addr: (!ip.is_unspecified()).then_some(ip.into()),
         port,
     }
 }
@@ -94,13 +90,11 @@ impl<D: Device> NetStack<D> {
         let s = self.socks.get(id)?;
         let local = s.local.ok_or(Errno::EINVAL)?;
         let (reuseaddr, reuseport) = (s.opts.reuseaddr, s.opts.reuseport);
-        if !self
-            .ports
-            .can_listen(id, *local.ip(), local.port(), reuseport)
-        {
+        let bound = s.bound_ip(local.ip());
+        if !self.ports.can_listen(id, bound, local.port(), reuseport) {
             return Err(Errno::EADDRINUSE);
         }
-        let links = self.links_for(*local.ip())?;
+        let links = self.bind_links(id, local.ip())?;
         self.socks.get_mut(id)?.state = State::Listening(Listener {
             backlog,
             links,
@@ -142,6 +136,7 @@ impl<D: Device> NetStack<D> {
         let s = self.socks.get_mut(id)?;
         let local = s.local.ok_or(Errno::EINVAL)?;
         let opts = s.opts.clone();
+        let (domain, v6only) = (s.domain, s.opts.v6only);
         let State::Listening(l) = &mut s.state else {
             return Ok(());
         };
@@ -149,9 +144,23 @@ impl<D: Device> NetStack<D> {
         let links = l.links.clone();
         let backlog = l.backlog;
         let target = backlog.min(self.cfg.listen_pool.max(1));
-        let ep = listen_ep(*local.ip(), local.port());
+        let ep = listen_ep(local.ip(), local.port());
         let timeout = Duration::from_millis(self.cfg.connect_timeout_ms);
         let mut result = Ok(());
+        // A wildcard listener's stack sockets take either family: reset
+        // what this socket cannot carry (IPv6 on AF_INET, IPv4 under
+        // IPV6_V6ONLY), as Linux refuses it.
+        let mut i = 0;
+        while i < pool.len() {
+            let remote = self.tcp(pool[i]).remote_endpoint();
+            match remote {
+                Some(r) if !domain.carries(v6only, &SocketAddr::from(r)) => {
+                    let sl = pool.remove(i);
+                    self.drop_conn_slot(sl, local.port(), true);
+                }
+                _ => i += 1,
+            }
+        }
         // Re-arm pool sockets whose half-made connection died.
         for &slot in &pool {
             let t = self.tcp(slot);
@@ -259,7 +268,8 @@ impl<D: Device> NetStack<D> {
     /// `EAGAIN` if none is waiting, `EINVAL` if not listening or for
     /// unknown flags, `EMFILE` at the socket limit. `SOCK_CLOEXEC` is the
     /// kernel's (fd flag); `SOCK_NONBLOCK` is stored on the new socket.
-    pub fn accept(&mut self, id: SocketId, flags: u32) -> Result<(OwnedSocket, SocketAddrV4)> {
+    /// The peer is shown as [`crate::sockaddr::Domain::present`] says.
+    pub fn accept(&mut self, id: SocketId, flags: u32) -> Result<(OwnedSocket, SocketAddr)> {
         if flags & !(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 {
             return Err(Errno::EINVAL);
         }
@@ -273,6 +283,7 @@ impl<D: Device> NetStack<D> {
         let pool = l.pool.clone();
         let inherited_autobound = s.autobound;
         let opts = s.opts.clone();
+        let domain = s.domain;
         let Some(idx) = pool.iter().position(|&sl| acceptable(self.tcp(sl).state())) else {
             self.bump_edge(id);
             return Err(Errno::EAGAIN);
@@ -288,7 +299,7 @@ impl<D: Device> NetStack<D> {
         let state = t.state();
         t.set_timeout(None);
         t.pause_synack(false);
-        let (peer, local) = (v4(remote), v4(localep));
+        let (peer, local) = (SocketAddr::from(remote), SocketAddr::from(localep));
         if let Ok(Sock {
             state: State::Listening(l),
             ..
@@ -296,7 +307,12 @@ impl<D: Device> NetStack<D> {
         {
             l.pool.retain(|&sl| sl != slot);
         }
-        let mut ns = Sock::new(SockType::Stream, flags & SOCK_NONBLOCK != 0, opts.clone());
+        let mut ns = Sock::new(
+            domain,
+            SockType::Stream,
+            flags & SOCK_NONBLOCK != 0,
+            opts.clone(),
+        );
         ns.local = Some(local);
         // A port the listener did not choose is not held by the child
         // once its connection ends (Linux: no SOCK_BINDPORT_LOCK).
@@ -312,12 +328,16 @@ impl<D: Device> NetStack<D> {
             held_port: None,
             salvage: Vec::new(),
         });
+        let bound = ns.bound_ip(local.ip());
         let nid = self.socks.insert(ns);
         self.ports
-            .share(Proto::Tcp, nid, *local.ip(), local.port(), opts.reuseaddr);
+            .share(Proto::Tcp, nid, bound, local.port(), opts.reuseaddr);
         let _ = self.fill_listener(id);
         self.refresh(nid);
-        Ok((OwnedSocket::new(nid, self.dropped.clone()), peer))
+        Ok((
+            OwnedSocket::new(nid, self.dropped.clone()),
+            domain.present(peer),
+        ))
     }
 
     /// TCP `connect`: starts the handshake and returns `EINPROGRESS`;
@@ -325,7 +345,7 @@ impl<D: Device> NetStack<D> {
     /// `EALREADY` while connecting, success once when the handshake has
     /// completed, then `EISCONN` (also when listening), `ENETUNREACH` without a route, a pending error
     /// (`ECONNREFUSED` of an earlier attempt) once.
-    pub(crate) fn tcp_connect(&mut self, id: SocketId, dst: SocketAddrV4) -> Result<()> {
+    pub(crate) fn tcp_connect(&mut self, id: SocketId, dst: SocketAddr) -> Result<()> {
         self.refresh(id);
         let s = self.socks.get_mut(id)?;
         match &mut s.state {
@@ -371,16 +391,16 @@ impl<D: Device> NetStack<D> {
         if let Some(e) = s.error.take() {
             return Err(e);
         }
-        let ip = if dst.ip().is_unspecified() {
-            LOCALHOST
-        } else {
-            *dst.ip()
-        };
-        if ip.is_broadcast() || ip.is_multicast() {
+        let ip = unspecified_to_loopback(dst.ip());
+        let broadcast = matches!(ip, IpAddr::V4(v4) if v4 == Ipv4Addr::BROADCAST);
+        if broadcast || ip.is_multicast() {
             return Err(Errno::ENETUNREACH);
         }
         if dst.port() == 0 {
             return Err(Errno::ECONNREFUSED);
+        }
+        if let Some(bound) = self.socks.get(id)?.bound_ip {
+            Self::check_families(bound, ip)?;
         }
         let link = self.route(ip)?;
         if self.socks.get(id)?.local.is_none() {
@@ -388,7 +408,7 @@ impl<D: Device> NetStack<D> {
         }
         let s = self.socks.get(id)?;
         let local = s.local.ok_or(Errno::EINVAL)?;
-        if !local.ip().is_unspecified() && !self.links_for(*local.ip())?.contains(&link) {
+        if !local.ip().is_unspecified() && !self.links_for(local.ip())?.contains(&link) {
             return Err(Errno::ENETUNREACH);
         }
         let opts = s.opts.clone();
@@ -397,8 +417,8 @@ impl<D: Device> NetStack<D> {
         let t = self.tcp(slot);
         apply_tcp(t, &opts);
         t.set_timeout(Some(timeout));
-        let remote = IpEndpoint::new(IpAddress::Ipv4(ip), dst.port());
-        if let Err(e) = self.connect_tcp(slot, remote, listen_ep(*local.ip(), local.port())) {
+        let remote = IpEndpoint::new(ip.into(), dst.port());
+        if let Err(e) = self.connect_tcp(slot, remote, listen_ep(local.ip(), local.port())) {
             self.free_slot(slot);
             return Err(e);
         }
@@ -406,15 +426,15 @@ impl<D: Device> NetStack<D> {
         let src = if local.ip().is_unspecified() {
             self.source_for(link, ip)
         } else {
-            *local.ip()
+            local.ip()
         };
         let now = self.now_ms;
         let s = self.socks.get_mut(id)?;
-        s.local = Some(SocketAddrV4::new(src, local.port()));
+        s.local = Some(SocketAddr::new(src, local.port()));
         // Shutdown bits stay, as Linux keeps sk_shutdown across connect.
         s.state = State::Stream(Conn {
             slot,
-            peer: SocketAddrV4::new(ip, dst.port()),
+            peer: SocketAddr::new(ip, dst.port()),
             established: false,
             last: tcp::State::SynSent,
             started_ms: now,
@@ -520,7 +540,7 @@ impl<D: Device> NetStack<D> {
                         c.established = true;
                         t.set_timeout(None);
                         if let (Some(l), Some(bound)) = (t.local_endpoint(), s.local.as_mut()) {
-                            *bound = v4(l);
+                            *bound = SocketAddr::from(l);
                         }
                     }
                 }

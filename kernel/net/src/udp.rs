@@ -2,21 +2,22 @@
 //! send/receive with boundaries kept, connected-peer filtering.
 
 use alloc::vec::Vec;
-use core::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use smoltcp::phy::Device;
 use smoltcp::socket::udp;
-use smoltcp::wire::{IpAddress, IpEndpoint, IpListenEndpoint};
+use smoltcp::wire::IpEndpoint;
 
 use crate::abi::*;
 use crate::errno::{Errno, Result};
 use crate::ports::Proto;
 use crate::socket::{LinkId, Slot, State};
-use crate::stack::{NetStack, LOCALHOST};
+use crate::stack::{unspecified_to_loopback, NetStack};
 use crate::table::SocketId;
-use crate::tcp::v4;
+use crate::tcp::listen_ep;
 
-/// Largest UDP payload over IPv4.
+/// Largest UDP payload over IPv4 (also applied to IPv6, where Linux
+/// allows 65527).
 pub const MAX_UDP_PAYLOAD: usize = 65507;
 
 /// What a receive returned.
@@ -26,8 +27,9 @@ pub struct RecvInfo {
     pub len: usize,
     /// The datagram's full length (UDP; equals `len` for TCP).
     pub full_len: usize,
-    /// The sender (UDP; for TCP the kernel may use `getpeername`).
-    pub from: Option<SocketAddrV4>,
+    /// The sender (UDP; for TCP the kernel may use `getpeername`), as
+    /// the socket's user sees it (IPv4-mapped on an `AF_INET6` socket).
+    pub from: Option<SocketAddr>,
 }
 
 impl RecvInfo {
@@ -67,14 +69,11 @@ fn is_broadcast(ip: Ipv4Addr, ext: Option<(Ipv4Addr, u8)>) -> bool {
 impl<D: Device> NetStack<D> {
     /// Creates and binds the stack sockets of a UDP socket bound to
     /// `local`.
-    pub(crate) fn udp_open(&mut self, id: SocketId, local: SocketAddrV4) -> Result<()> {
-        let links = self.links_for(*local.ip())?;
+    pub(crate) fn udp_open(&mut self, id: SocketId, local: SocketAddr) -> Result<()> {
+        let links = self.bind_links(id, local.ip())?;
         let s = self.socks.get(id)?;
         let (bytes, ttl) = (s.opts.rcvbuf.max(s.opts.sndbuf), s.opts.ttl);
-        let ep = IpListenEndpoint {
-            addr: (!local.ip().is_unspecified()).then_some(IpAddress::Ipv4(*local.ip())),
-            port: local.port(),
-        };
+        let ep = listen_ep(local.ip(), local.port());
         let mut slots: Vec<Slot> = Vec::new();
         for link in links {
             let slot = match self.new_udp(link, bytes) {
@@ -103,8 +102,19 @@ impl<D: Device> NetStack<D> {
         Ok(())
     }
 
+    /// The source address a UDP socket is held to: the one it was bound
+    /// to, else the one `connect` chose (Linux keeps it as the receive
+    /// address until the association is dissolved).
+    fn udp_source(&mut self, id: SocketId) -> Result<Option<IpAddr>> {
+        let s = self.socks.get(id)?;
+        Ok(s.bound_ip.or(match &s.state {
+            State::Dgram(d) => d.src,
+            _ => None,
+        }))
+    }
+
     /// UDP `connect`: sets (or with `None`, dissolves) the default peer.
-    pub(crate) fn udp_connect(&mut self, id: SocketId, dst: Option<SocketAddrV4>) -> Result<()> {
+    pub(crate) fn udp_connect(&mut self, id: SocketId, dst: Option<SocketAddr>) -> Result<()> {
         let Some(dst) = dst else {
             if let State::Dgram(d) = &mut self.socks.get_mut(id)?.state {
                 d.peer = None;
@@ -112,19 +122,20 @@ impl<D: Device> NetStack<D> {
             }
             return Ok(());
         };
-        let ip = if dst.ip().is_unspecified() {
-            LOCALHOST
-        } else {
-            *dst.ip()
-        };
-        let link = self.route(ip)?;
+        let ip = unspecified_to_loopback(dst.ip());
         if self.socks.get(id)?.local.is_none() {
             self.autobind(id, Proto::Udp)?;
         }
+        if let Some(fixed) = self.udp_source(id)? {
+            Self::check_families(fixed, ip)?;
+        }
+        let link = self.route(ip)?;
         let src = self.source_for(link, ip);
         // What is queued now arrived under the old rules: keep it.
         self.udp_drop_strangers(id);
-        let slots = match &self.socks.get(id)?.state {
+        let s = self.socks.get(id)?;
+        let (domain, v6only) = (s.domain, s.opts.v6only);
+        let slots = match &s.state {
             State::Dgram(d) => d.slots.clone(),
             _ => Vec::new(),
         };
@@ -132,14 +143,17 @@ impl<D: Device> NetStack<D> {
         for slot in slots {
             let u = self.udp(slot);
             while let Ok((data, meta)) = u.recv() {
-                early.push((data.to_vec(), v4(meta.endpoint)));
+                let from = SocketAddr::from(meta.endpoint);
+                if domain.carries(v6only, &from) {
+                    early.push((data.to_vec(), from));
+                }
             }
         }
         let s = self.socks.get_mut(id)?;
-        let local_ip = s.local.map(|a| *a.ip()).unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let local_ip = s.local.map_or(s.domain.unspecified(), |a| a.ip());
         if let State::Dgram(d) = &mut s.state {
             d.early.extend(early);
-            d.peer = Some(SocketAddrV4::new(ip, dst.port()));
+            d.peer = Some(SocketAddr::new(ip, dst.port()));
             d.src = Some(if local_ip.is_unspecified() {
                 src
             } else {
@@ -154,7 +168,7 @@ impl<D: Device> NetStack<D> {
         &mut self,
         id: SocketId,
         data: &[u8],
-        dest: Option<SocketAddrV4>,
+        dest: Option<SocketAddr>,
     ) -> Result<usize> {
         // Linux binds an unbound sender before anything else is checked.
         if self.socks.get(id)?.local.is_none() {
@@ -172,16 +186,15 @@ impl<D: Device> NetStack<D> {
         };
         let dst = dest.or(d.peer).ok_or(Errno::EDESTADDRREQ)?;
         let broadcast_ok = s.opts.broadcast;
-        let ip = if dst.ip().is_unspecified() {
-            LOCALHOST
-        } else {
-            *dst.ip()
-        };
+        let ip = unspecified_to_loopback(dst.ip());
+        if let Some(fixed) = self.udp_source(id)? {
+            Self::check_families(fixed, ip)?;
+        }
         if dst.port() == 0 {
             return Err(Errno::EINVAL);
         }
         let ext = self.ext.as_ref().map(|e| (e.cfg.addr, e.cfg.prefix_len));
-        let link = if is_broadcast(ip, ext) {
+        let link = if matches!(ip, IpAddr::V4(v4) if is_broadcast(v4, ext)) {
             if !broadcast_ok {
                 return Err(Errno::EACCES);
             }
@@ -217,7 +230,7 @@ impl<D: Device> NetStack<D> {
         if data.len() > u.payload_send_capacity() {
             return Err(Errno::EMSGSIZE);
         }
-        let ep = IpEndpoint::new(IpAddress::Ipv4(ip), dst.port());
+        let ep = IpEndpoint::new(ip.into(), dst.port());
         match u.send_slice(data, ep) {
             Ok(()) => Ok(data.len()),
             Err(udp::SendError::BufferFull) => Err(Errno::EAGAIN),
@@ -240,6 +253,7 @@ impl<D: Device> NetStack<D> {
         if let Some(e) = s.error.take() {
             return Err(e);
         }
+        let (domain, v6only) = (s.domain, s.opts.v6only);
         // Linux: a non-blocking receive says EAGAIN even after SHUT_RD; a
         // blocking one returns 0 instead of waiting.
         let shut_rd = s.shut_rd && !s.nonblocking && flags & MSG_DONTWAIT == 0;
@@ -255,15 +269,15 @@ impl<D: Device> NetStack<D> {
             return Ok(RecvInfo {
                 len: n,
                 full_len: full,
-                from: Some(from),
+                from: Some(domain.present(from)),
             });
         }
         let (slots, peer) = (d.slots.clone(), d.peer);
         for slot in slots {
             let u = self.udp(slot);
             while let Ok((data, meta)) = u.peek() {
-                let (from, full) = (v4(meta.endpoint), data.len());
-                if peer.is_some_and(|p| p != from) {
+                let (from, full) = (SocketAddr::from(meta.endpoint), data.len());
+                if !domain.carries(v6only, &from) || peer.is_some_and(|p| p != from) {
                     let _ = u.recv();
                     continue;
                 }
@@ -278,7 +292,7 @@ impl<D: Device> NetStack<D> {
                 return Ok(RecvInfo {
                     len: n,
                     full_len: full,
-                    from: Some(from),
+                    from: Some(domain.present(from)),
                 });
             }
         }
@@ -292,17 +306,23 @@ impl<D: Device> NetStack<D> {
         Err(Errno::EAGAIN)
     }
 
-    /// A connected socket takes datagrams from its peer only: drop the
-    /// others (Linux never queues them).
+    /// Drops queued datagrams the socket does not take (Linux never
+    /// queues them): from a family it cannot carry, or, when connected,
+    /// from anyone but its peer.
     fn udp_drop_strangers(&mut self, id: SocketId) {
-        let Ok(State::Dgram(d)) = self.socks.get(id).map(|s| &s.state) else {
+        let Ok(s) = self.socks.get(id) else {
             return;
         };
-        let Some(peer) = d.peer else { return };
+        let (domain, v6only) = (s.domain, s.opts.v6only);
+        let State::Dgram(d) = &s.state else {
+            return;
+        };
+        let peer = d.peer;
         for slot in d.slots.clone() {
             let u = self.udp(slot);
             while let Ok((_, meta)) = u.peek() {
-                if v4(meta.endpoint) == peer {
+                let from = SocketAddr::from(meta.endpoint);
+                if domain.carries(v6only, &from) && peer.is_none_or(|p| p == from) {
                     break;
                 }
                 let _ = u.recv();

@@ -5,9 +5,54 @@ mod common;
 
 use common::*;
 use proptest::prelude::*;
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use veridian_net::abi::*;
+use veridian_net::sockaddr::Domain;
 use veridian_net::{sockaddr, Errno, NetConfig, SockAddr};
+
+#[test]
+fn sockaddr_in6_matches_libc() {
+    let ip = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0x1234, 0x5678);
+    let a = SocketAddrV6::new(ip, 0x1f90, 0x000a_bcde, 7);
+    let bytes = sockaddr::encode6(a);
+    assert_eq!(bytes.len(), std::mem::size_of::<libc::sockaddr_in6>());
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in6, sin6_family), 0);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in6, sin6_port), 2);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in6, sin6_flowinfo), 4);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in6, sin6_addr), 8);
+    assert_eq!(std::mem::offset_of!(libc::sockaddr_in6, sin6_scope_id), 24);
+    assert_eq!(bytes[..2], (libc::AF_INET6 as u16).to_ne_bytes());
+    assert_eq!(bytes[2..4], [0x1f, 0x90], "port big-endian");
+    assert_eq!(
+        bytes[4..8],
+        0x000a_bcdeu32.to_be_bytes(),
+        "flow info big-endian"
+    );
+    assert_eq!(bytes[8..24], ip.octets());
+    assert_eq!(bytes[24..], 7u32.to_ne_bytes(), "scope id native");
+    // RFC 2133's 24-byte form (no scope id) is accepted; shorter is not.
+    assert_eq!(
+        sockaddr::decode_inet6(&bytes[..24]),
+        Ok(SocketAddrV6::new(ip, 0x1f90, 0x000a_bcde, 0))
+    );
+    assert_eq!(sockaddr::decode_inet6(&bytes[..23]), Err(Errno::EINVAL));
+    let mut v4 = [0u8; 28];
+    v4[..16].copy_from_slice(&sockaddr::encode(SocketAddrV4::new(LO, 1)));
+    assert_eq!(sockaddr::decode_inet6(&v4), Err(Errno::EAFNOSUPPORT));
+    // A datagram socket connects to AF_INET addresses; a stream socket
+    // needs sockaddr_in6 (Linux: EINVAL for the 16 bytes of sockaddr_in).
+    assert_eq!(
+        sockaddr::decode_for(Domain::Inet6, true, &v4[..16]),
+        Ok(SockAddr::Inet(SocketAddrV4::new(LO, 1).into()))
+    );
+    assert_eq!(
+        sockaddr::decode_for(Domain::Inet6, false, &v4[..16]),
+        Err(Errno::EINVAL)
+    );
+    let mut short = [0u8; 10];
+    assert_eq!(sockaddr::encode_into(SocketAddr::V6(a), &mut short), 28);
+    assert_eq!(short, bytes[..10]);
+}
 
 #[test]
 fn sockaddr_in_matches_libc() {
@@ -32,7 +77,7 @@ fn sockaddr_in_matches_libc() {
     assert_eq!(bytes[8..], c.sin_zero);
     let raw = bytes;
     assert_eq!(&bytes[2..4], &[0x1f, 0x90], "port big-endian");
-    assert_eq!(sockaddr::decode(&raw), Ok(SockAddr::Inet(a)));
+    assert_eq!(sockaddr::decode(&raw), Ok(SockAddr::Inet(a.into())));
     assert_eq!(SOCKADDR_IN6_SIZE, std::mem::size_of::<libc::sockaddr_in6>());
     assert_eq!(SOCKADDR_UN_SIZE, std::mem::size_of::<libc::sockaddr_un>());
     assert_eq!(
@@ -92,7 +137,7 @@ fn sockaddr_errors() {
     st[..16].copy_from_slice(&sockaddr::encode(SocketAddrV4::new(LO, 9)));
     assert_eq!(
         sockaddr::decode(&st),
-        Ok(SockAddr::Inet(SocketAddrV4::new(LO, 9)))
+        Ok(SockAddr::Inet(SocketAddrV4::new(LO, 9).into()))
     );
 }
 
@@ -110,10 +155,11 @@ proptest! {
     #[test]
     fn sockaddr_decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         match sockaddr::decode(&bytes) {
-            Ok(SockAddr::Inet(a)) => {
+            Ok(SockAddr::Inet(SocketAddr::V4(a))) => {
                 prop_assert!(bytes.len() >= 16);
                 prop_assert_eq!(&sockaddr::encode(a)[..8], &bytes[..8]);
             }
+            Ok(SockAddr::Inet(SocketAddr::V6(a))) => prop_assert!(false, "IPv6 from AF_INET: {a}"),
             Ok(SockAddr::Unspec) => prop_assert_eq!(&bytes[..2], &[0u8, 0][..]),
             Err(e) => prop_assert!([Errno::EINVAL, Errno::EAFNOSUPPORT].contains(&e)),
         }
@@ -122,7 +168,46 @@ proptest! {
     #[test]
     fn sockaddr_round_trip(ip in any::<u32>(), port in any::<u16>()) {
         let a = SocketAddrV4::new(Ipv4Addr::from(ip), port);
-        prop_assert_eq!(sockaddr::decode(&sockaddr::encode(a)), Ok(SockAddr::Inet(a)));
+        prop_assert_eq!(sockaddr::decode(&sockaddr::encode(a)), Ok(SockAddr::Inet(a.into())));
+    }
+
+    #[test]
+    fn sockaddr_in6_decode_never_panics(
+        bytes in prop::collection::vec(any::<u8>(), 0..200),
+        datagram in any::<bool>(),
+    ) {
+        match sockaddr::decode_for(Domain::Inet6, datagram, &bytes) {
+            Ok(SockAddr::Inet(SocketAddr::V6(a))) => {
+                prop_assert!(bytes.len() >= 24);
+                prop_assert_eq!(&sockaddr::encode6(a)[..24], &bytes[..24]);
+            }
+            Ok(SockAddr::Inet(SocketAddr::V4(_))) => {
+                prop_assert!(datagram && bytes.len() >= 16);
+                prop_assert_eq!(u16::from_ne_bytes([bytes[0], bytes[1]]), AF_INET);
+            }
+            Ok(SockAddr::Unspec) => prop_assert_eq!(&bytes[..2], &[0u8, 0][..]),
+            Err(e) => prop_assert!([Errno::EINVAL, Errno::EAFNOSUPPORT].contains(&e)),
+        }
+        match sockaddr::decode_dest(Domain::Inet6, &bytes) {
+            Ok(Some(_)) => prop_assert!(bytes.len() >= 16),
+            Ok(None) => prop_assert_eq!(&bytes[..2], &[0u8, 0][..]),
+            Err(e) => prop_assert!([Errno::EINVAL, Errno::EAFNOSUPPORT].contains(&e)),
+        }
+    }
+
+    #[test]
+    fn sockaddr_in6_round_trip(ip in any::<u128>(), port in any::<u16>(), flow in any::<u32>(), scope in any::<u32>()) {
+        let a = SocketAddrV6::new(Ipv6Addr::from(ip), port, flow, scope);
+        prop_assert_eq!(
+            sockaddr::decode_for(Domain::Inet6, false, &sockaddr::encode6(a)),
+            Ok(SockAddr::Inet(a.into()))
+        );
+        // Mapped addresses are IPv4 inside the stack and mapped again
+        // when shown.
+        let inner = sockaddr::unmap(a.into());
+        prop_assert_eq!(inner.is_ipv4(), a.ip().to_ipv4_mapped().is_some());
+        let shown = Domain::Inet6.present(inner);
+        prop_assert_eq!(shown, SocketAddrV6::new(*a.ip(), port, 0, 0).into());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! condition variable until readiness allows a retry. With it, the std
 //! conformance suite's net checks run on real threads.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -94,20 +94,20 @@ impl Kernel {
 
     // std::net's calls, as its Linux code makes them.
 
-    fn tcp_listen(&self, addr: SocketAddrV4) -> Result<OwnedSocket> {
+    fn tcp_listen(&self, addr: SocketAddr) -> Result<OwnedSocket> {
         let mut net = self.net.lock().unwrap();
         let s = net.socket(AF_INET as i32, SOCK_STREAM | SOCK_CLOEXEC, 0)?;
         net.setsockopt(s.id(), SOL_SOCKET, SO_REUSEADDR, &1i32.to_ne_bytes())?;
-        net.bind(s.id(), &sockaddr::encode(addr))?;
+        net.bind(s.id(), &enc(addr))?;
         net.listen(s.id(), -1)?;
         Ok(s)
     }
 
-    fn accept(&self, l: SocketId) -> Result<(OwnedSocket, SocketAddrV4)> {
+    fn accept(&self, l: SocketId) -> Result<(OwnedSocket, SocketAddr)> {
         self.call(l, POLLIN, None, |net| net.accept(l, SOCK_CLOEXEC))
     }
 
-    fn connect(&self, to: SocketAddrV4) -> Result<OwnedSocket> {
+    fn connect(&self, to: SocketAddr) -> Result<OwnedSocket> {
         let s = self
             .net
             .lock()
@@ -115,7 +115,7 @@ impl Kernel {
             .socket(AF_INET as i32, SOCK_STREAM | SOCK_CLOEXEC, 0)?;
         let id = s.id();
         let mut net = self.net.lock().unwrap();
-        match net.connect(id, &sockaddr::encode(to)) {
+        match net.connect(id, &enc(to)) {
             Err(Errno::EINPROGRESS) => {}
             r => return r.map(|_| s),
         }
@@ -164,8 +164,14 @@ impl Kernel {
     }
 }
 
-fn lo(port: u16) -> SocketAddrV4 {
-    SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)
+fn enc(a: SocketAddr) -> Vec<u8> {
+    let mut b = [0u8; 128];
+    let n = sockaddr::encode_into(a, &mut b);
+    b[..n].to_vec()
+}
+
+fn lo(port: u16) -> SocketAddr {
+    SocketAddrV4::new(Ipv4Addr::LOCALHOST, port).into()
 }
 
 #[test]
@@ -242,8 +248,8 @@ fn udp_with_timeout() {
         let b = net
             .socket(AF_INET as i32, SOCK_DGRAM | SOCK_CLOEXEC, 0)
             .unwrap();
-        net.bind(a.id(), &sockaddr::encode(lo(0))).unwrap();
-        net.bind(b.id(), &sockaddr::encode(lo(0))).unwrap();
+        net.bind(a.id(), &enc(lo(0))).unwrap();
+        net.bind(b.id(), &enc(lo(0))).unwrap();
         (a, b)
     };
     let (aa, ba) = {
@@ -266,7 +272,7 @@ fn udp_with_timeout() {
     });
     thread::sleep(Duration::from_millis(20));
     k.call(a.id(), POLLOUT, None, |net| {
-        net.sendto(a.id(), b"datagram", 0, Some(&sockaddr::encode(ba)))
+        net.sendto(a.id(), b"datagram", 0, Some(&enc(ba)))
     })
     .unwrap();
     let (data, from) = rx.join().unwrap();

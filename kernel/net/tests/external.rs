@@ -167,9 +167,12 @@ fn across_the_wire(medium: Medium) {
     p.settle();
     p.b.connect_result(c.id()).unwrap();
     let (s, peer) = p.a.accept(l.id(), 0).unwrap();
-    assert_eq!(*peer.ip(), B);
-    assert_eq!(*p.b.local_addr(c.id()).unwrap().ip(), B);
-    assert_eq!(p.a.local_addr(s.id()).unwrap(), SocketAddrV4::new(A, 7000));
+    assert_eq!(peer.ip(), B);
+    assert_eq!(p.b.local_addr(c.id()).unwrap().ip(), B);
+    assert_eq!(
+        p.a.local_addr(s.id()).unwrap(),
+        std::net::SocketAddr::V4(SocketAddrV4::new(A, 7000))
+    );
     // 1 MiB through a 1500-byte MTU.
     let data: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7 + i / 251) as u8).collect();
     let (mut off, mut got) = (0, Vec::new());
@@ -193,7 +196,7 @@ fn across_the_wire(medium: Medium) {
     assert_eq!(p.a.connect(lc.id(), &sa(A, 7000)), Err(Errno::EINPROGRESS));
     p.settle();
     p.a.connect_result(lc.id()).unwrap();
-    assert_eq!(*p.a.accept(l.id(), 0).unwrap().1.ip(), A);
+    assert_eq!(p.a.accept(l.id(), 0).unwrap().1.ip(), A);
     // UDP both ways; oversized datagrams for the wire are refused.
     let ua = p.a.socket(AF_INET as i32, SOCK_DGRAM, 0).unwrap();
     let ub = p.b.socket(AF_INET as i32, SOCK_DGRAM, 0).unwrap();
@@ -207,7 +210,7 @@ fn across_the_wire(medium: Medium) {
     p.settle();
     let r = p.a.recvfrom(ua.id(), &mut buf, 0).unwrap();
     assert_eq!(&buf[..r.len], b"over the wire");
-    assert_eq!(*r.from.unwrap().ip(), B);
+    assert_eq!(r.from.unwrap().ip(), B);
     // Closed port on the wire: refused by the peer's RST.
     let c2 = p.b.socket(AF_INET as i32, SOCK_STREAM, 0).unwrap();
     assert_eq!(p.b.connect(c2.id(), &sa(A, 7001)), Err(Errno::EINPROGRESS));

@@ -13,9 +13,9 @@ use veridian_net::Errno;
 struct Host(i32);
 
 impl Host {
-    fn new(ty: u32) -> Host {
+    fn new(domain: u16, ty: u32) -> Host {
         // SAFETY: plain syscall with integer arguments.
-        let fd = unsafe { libc::socket(libc::AF_INET, ty as i32, 0) };
+        let fd = unsafe { libc::socket(domain as i32, ty as i32, 0) };
         assert!(fd >= 0);
         Host(fd)
     }
@@ -72,6 +72,9 @@ const SAME: &[(i32, i32)] = &[
     (SOL_SOCKET, SO_PROTOCOL),
     (SOL_SOCKET, SO_DOMAIN),
     (SOL_IP, IP_TTL),
+    (SOL_IP, IP_FREEBIND),
+    (IPPROTO_IPV6, IPV6_V6ONLY),
+    (IPPROTO_IPV6, IPV6_FREEBIND),
     (SOL_TCP, TCP_NODELAY),
     (SOL_TCP, TCP_KEEPIDLE),
     (SOL_TCP, TCP_KEEPINTVL),
@@ -123,11 +126,12 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
     #[test]
-    fn setsockopt_like_linux((level, name) in opt(), val in value(), udp in any::<bool>()) {
+    fn setsockopt_like_linux((level, name) in opt(), val in value(), udp in any::<bool>(), v6 in any::<bool>()) {
         let ty = if udp { SOCK_DGRAM } else { SOCK_STREAM };
-        let host = Host::new(ty);
+        let domain = if v6 { AF_INET6 } else { AF_INET };
+        let host = Host::new(domain, ty);
         let mut n = Net::new();
-        let s = n.net.socket(AF_INET as i32, ty, 0).unwrap();
+        let s = n.net.socket(domain as i32, ty, 0).unwrap();
         let ours = n.net.setsockopt(s.id(), level, name, &val);
         let theirs = host.set(level, name, &val);
         prop_assert_eq!(ours, theirs, "setsockopt({}, {}, {:?}) udp={}", level, name, val, udp);
@@ -155,7 +159,7 @@ proptest! {
 #[test]
 fn socket_arguments_like_linux() {
     let mut n = Net::new();
-    for domain in [AF_INET as i32] {
+    for domain in [AF_INET as i32, AF_INET6 as i32] {
         for ty in [
             SOCK_STREAM,
             SOCK_DGRAM,
@@ -210,8 +214,18 @@ enum Call {
 }
 
 /// Whether Linux would act on the address (bind a port, connect, send):
-/// such cases are not run on the host.
-fn has_effect(call: Call, b: &[u8]) -> bool {
+/// such cases are not run on the host. An `AF_INET6` socket acts on
+/// `sockaddr_in6` and, for UDP, on `sockaddr_in` too.
+fn has_effect(call: Call, b: &[u8], v6: bool, udp: bool) -> bool {
+    if v6 {
+        let fam = b.get(..2).map(|f| u16::from_ne_bytes([f[0], f[1]]));
+        return b.len() <= 128
+            && match fam {
+                Some(10) => b.len() >= 24,
+                Some(2) => b.len() >= 16 && udp && !matches!(call, Call::Bind),
+                _ => false,
+            };
+    }
     if b.len() < 16 || b.len() > 128 {
         return false;
     }
@@ -229,15 +243,16 @@ fn has_effect(call: Call, b: &[u8]) -> bool {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
     #[test]
-    fn address_arguments_like_linux(b in addr_bytes(), udp in any::<bool>(), which in 0u8..3) {
+    fn address_arguments_like_linux(b in addr_bytes(), udp in any::<bool>(), which in 0u8..3, v6 in any::<bool>()) {
         let call = [Call::Bind, Call::Connect, Call::SendTo][which as usize];
-        if has_effect(call, &b) || (matches!(call, Call::SendTo) && !udp) {
+        if has_effect(call, &b, v6, udp) || (matches!(call, Call::SendTo) && !udp) {
             return Ok(());
         }
         let ty = if udp { SOCK_DGRAM } else { SOCK_STREAM };
-        let host = Host::new(ty);
+        let domain = if v6 { AF_INET6 } else { AF_INET };
+        let host = Host::new(domain, ty);
         let mut n = Net::new();
-        let s = n.net.socket(AF_INET as i32, ty, 0).unwrap();
+        let s = n.net.socket(domain as i32, ty, 0).unwrap();
         let ours = match call {
             Call::Bind => n.net.bind(s.id(), &b),
             Call::Connect => n.net.connect(s.id(), &b),
@@ -254,6 +269,6 @@ proptest! {
             }
         };
         let theirs = if r >= 0 { Ok(()) } else { Err(Errno(errno())) };
-        prop_assert_eq!(ours, theirs, "{:?} with {} bytes {:?}, udp={}", call, b.len(), &b[..b.len().min(8)], udp);
+        prop_assert_eq!(ours, theirs, "{:?} with {} bytes {:?}, udp={} v6={}", call, b.len(), &b[..b.len().min(8)], udp, v6);
     }
 }

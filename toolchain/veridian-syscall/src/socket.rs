@@ -70,8 +70,17 @@ constants! {
     // IPPROTO_IP option names.
     IP_TOS: i32 = 1;
     IP_TTL: i32 = 2;
+    IP_FREEBIND: i32 = 15;
     IP_MULTICAST_TTL: i32 = 33;
     IP_MULTICAST_LOOP: i32 = 34;
+
+    // IPPROTO_IPV6 option names.
+    IPV6_UNICAST_HOPS: i32 = 16;
+    IPV6_MULTICAST_HOPS: i32 = 18;
+    IPV6_MULTICAST_LOOP: i32 = 19;
+    IPV6_V6ONLY: i32 = 26;
+    IPV6_FREEBIND: i32 = 78;
+    IPV6_TCLASS: i32 = 67;
 
     // IPPROTO_TCP option names.
     TCP_NODELAY: i32 = 1;

@@ -52,7 +52,7 @@ pub const CORPUS: &[Member] = &[
     },
     Member {
         name: "tokio",
-        flags: &["--features", "full"],
+        flags: &["--features", "full,test-util"],
     },
     Member {
         name: "rustix",

@@ -102,7 +102,7 @@ fn addrlen_in(lenp: u64) -> Result<usize, Errno> {
 
 /// Writes an address truncated to `room` bytes and its full length to
 /// `*addrlen`.
-fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddrV4) -> Result<(), Errno> {
+fn addr_out(p: u64, lenp: u64, room: usize, a: core::net::SocketAddr) -> Result<(), Errno> {
     let mut buf = [0u8; SOCKADDR_STORAGE_SIZE];
     let cap = room.min(buf.len());
     let full = sockaddr::encode_into(a, &mut buf[..cap]);
@@ -138,7 +138,7 @@ fn epipe<T>(r: Result<T, Errno>, flags: u32) -> Result<T, Errno> {
     r
 }
 
-/// `socket`: `AF_UNIX` (`super::unix`) and `AF_INET` (the stack, which
+/// `socket`: `AF_UNIX` (`super::unix`), `AF_INET` and `AF_INET6` (the stack, which
 /// answers for other families).
 pub fn socket(domain: i32, ty: u32, protocol: i32) -> KResult {
     if domain == AF_UNIX as i32 {

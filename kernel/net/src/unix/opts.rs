@@ -54,6 +54,7 @@ pub fn get(
         }
         _ => {
             let info = SockInfo {
+                family: AF_UNIX,
                 ty: SockType::Stream,
                 listening: false,
                 error: None,

@@ -1,7 +1,7 @@
 //! Test helpers: a loopback stack, a clock, address bytes.
 #![allow(dead_code)]
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use veridian_net::abi::*;
 use veridian_net::{sockaddr, Errno, NetConfig, NetStack, OwnedSocket, SocketId};
@@ -58,7 +58,9 @@ impl Net {
         let l = self.tcp();
         self.net.bind(l.id(), &sa(LO, 0)).unwrap();
         self.net.listen(l.id(), 16).unwrap();
-        let a = self.net.local_addr(l.id()).unwrap();
+        let std::net::SocketAddr::V4(a) = self.net.local_addr(l.id()).unwrap() else {
+            panic!("an AF_INET socket has an IPv4 name");
+        };
         (l, a)
     }
 
@@ -106,9 +108,11 @@ impl Net {
 
 pub const LO: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 
-/// `sockaddr_in` bytes.
-pub fn sa(ip: Ipv4Addr, port: u16) -> Vec<u8> {
-    sockaddr::encode(SocketAddrV4::new(ip, port)).to_vec()
+/// `sockaddr_in` (IPv4) or `sockaddr_in6` (IPv6) bytes.
+pub fn sa(ip: impl Into<IpAddr>, port: u16) -> Vec<u8> {
+    let mut b = [0u8; SOCKADDR_STORAGE_SIZE];
+    let n = sockaddr::encode_into(SocketAddr::new(ip.into(), port), &mut b);
+    b[..n].to_vec()
 }
 
 pub fn int(v: i32) -> [u8; 4] {

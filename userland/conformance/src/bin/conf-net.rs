@@ -1,6 +1,8 @@
-//! Sockets on 127.0.0.1: TcpListener/TcpStream and UdpSocket; AF_UNIX
-//! socket pairs (the `unix` module) and named AF_UNIX sockets (the
-//! `unix_named` module).
+//! Sockets on 127.0.0.1: TcpListener/TcpStream and UdpSocket; IPv6 on
+//! ::1 (the `ipv6` module); AF_UNIX socket pairs (the `unix` module) and
+//! named AF_UNIX sockets (the `unix_named` module).
+#[path = "conf-net/ipv6.rs"]
+mod ipv6;
 #[path = "conf-net/unix.rs"]
 mod unix;
 #[path = "conf-net/unix_named.rs"]
@@ -76,6 +78,7 @@ fn main() {
         assert_eq!(&buf[..n], b"datagram");
         assert_eq!(from, a.local_addr().unwrap());
     });
+    ipv6::checks(&mut suite);
     unix::checks(&mut suite);
     unix_named::checks(&mut suite);
     suite.done();
