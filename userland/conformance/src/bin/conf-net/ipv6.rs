@@ -34,6 +34,16 @@ fn sin6(ip: Ipv6Addr, port: u16) -> [u8; 28] {
     a
 }
 
+/// `setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1)`: 0 or `-errno`.
+fn set_v6only(fd: isize) -> isize {
+    let one = 1i32;
+    let opt = &one as *const i32 as usize;
+    sys(
+        SYS_SETSOCKOPT,
+        [fd as usize, IPPROTO_IPV6, IPV6_V6ONLY, opt, 4, 0],
+    )
+}
+
 /// A TCP listener on `[::]:0` with `IPV6_V6ONLY` set before the bind
 /// (std cannot set it on a bound socket), read back through getsockopt.
 fn v6only_listener() -> TcpListener {
@@ -41,19 +51,7 @@ fn v6only_listener() -> TcpListener {
     assert!(fd >= 0, "socket(AF_INET6): {fd}");
     // SAFETY: the kernel just gave us this fd.
     let owned = unsafe { OwnedFd::from_raw_fd(fd as i32) };
-    let one = 1i32;
-    let r = sys(
-        SYS_SETSOCKOPT,
-        [
-            fd as usize,
-            IPPROTO_IPV6,
-            IPV6_V6ONLY,
-            &one as *const i32 as usize,
-            4,
-            0,
-        ],
-    );
-    assert_eq!(r, 0, "setsockopt(IPV6_V6ONLY)");
+    assert_eq!(set_v6only(fd), 0, "setsockopt(IPV6_V6ONLY)");
     let (mut v, mut len) = (0i32, 4u32);
     let r = sys(
         SYS_GETSOCKOPT,
@@ -76,18 +74,7 @@ fn v6only_listener() -> TcpListener {
         0
     );
     // Too late once bound (Linux: EINVAL).
-    let r = sys(
-        SYS_SETSOCKOPT,
-        [
-            fd as usize,
-            IPPROTO_IPV6,
-            IPV6_V6ONLY,
-            &one as *const i32 as usize,
-            4,
-            0,
-        ],
-    );
-    assert_eq!(r, -22, "IPV6_V6ONLY after bind");
+    assert_eq!(set_v6only(fd), -22, "IPV6_V6ONLY after bind");
     assert_eq!(sys(SYS_LISTEN, [fd as usize, 16, 0, 0, 0, 0]), 0);
     TcpListener::from(owned)
 }
