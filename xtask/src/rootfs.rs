@@ -278,9 +278,9 @@ const PASSWD: &str =
     "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n";
 const GROUP: &str = "root:x:0:\nnogroup:x:65534:\n";
 
-/// Names resolved without DNS (musl reads this first): only IPv4's
-/// loopback, as VeridianOS has no IPv6 yet.
-const HOSTS: &str = "127.0.0.1\tlocalhost\n";
+/// Names resolved without DNS (musl reads this first): both loopbacks,
+/// with Debian's names for IPv6's.
+const HOSTS: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
 
 pub fn os_release() -> String {
     format!(
