@@ -26,6 +26,16 @@ constants! {
     P_PID: u32 = 1;
     P_PGID: u32 = 2;
     P_PIDFD: u32 = 3;
+
+    // pidfd_open(2) and pidfd_send_signal(2) flags (`linux/pidfd.h`).
+    /// pidfd_open: a non-blocking pidfd (the value of `O_NONBLOCK`).
+    PIDFD_NONBLOCK: u32 = 0o4000;
+    /// pidfd_send_signal: to the thread the pidfd names.
+    PIDFD_SIGNAL_THREAD: u32 = 1;
+    /// pidfd_send_signal: to its thread group (the default for a process).
+    PIDFD_SIGNAL_THREAD_GROUP: u32 = 2;
+    /// pidfd_send_signal: to its process group.
+    PIDFD_SIGNAL_PROCESS_GROUP: u32 = 4;
 }
 
 // Wait statuses (what wait4 stores and waitid decodes): the exit code in

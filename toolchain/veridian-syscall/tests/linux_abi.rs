@@ -311,6 +311,10 @@ fn signal_matches_libc() {
 fn wait_matches_libc() {
     same! {
         wait::WNOHANG => libc::WNOHANG,
+        wait::PIDFD_NONBLOCK => libc::PIDFD_NONBLOCK,
+        wait::PIDFD_SIGNAL_THREAD => libc::PIDFD_SIGNAL_THREAD,
+        wait::PIDFD_SIGNAL_THREAD_GROUP => libc::PIDFD_SIGNAL_THREAD_GROUP,
+        wait::PIDFD_SIGNAL_PROCESS_GROUP => libc::PIDFD_SIGNAL_PROCESS_GROUP,
         wait::WUNTRACED => libc::WUNTRACED,
         wait::WSTOPPED => libc::WSTOPPED,
         wait::WEXITED => libc::WEXITED,

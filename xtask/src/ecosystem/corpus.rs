@@ -24,6 +24,12 @@ pub struct Member {
     pub flags: &'static [&'static str],
 }
 
+/// Crates whose suites' dev-dependencies (tokio-test, tokio-stream …)
+/// depend on the crate itself from crates.io: the suite's manifest patches
+/// that to the copied source, as the crate's own workspace does, or the
+/// tests see two different crates of one name.
+const PATCHED_TO_ITSELF: &[&str] = &["tokio"];
+
 /// The corpus, in table order.
 pub const CORPUS: &[Member] = &[
     Member {
@@ -273,6 +279,15 @@ fn run_suite(
     let _ = fs::remove_dir_all(&dir);
     copy_tree(&source, &dir)?;
     let _ = fs::remove_file(dir.join(".cargo-checksum.json"));
+    if PATCHED_TO_ITSELF.contains(&member.name) {
+        let manifest = dir.join("Cargo.toml");
+        let mut text = fs::read_to_string(&manifest)?;
+        text.push_str(&format!(
+            "\n[patch.crates-io]\n{} = {{ path = \".\" }}\n",
+            member.name
+        ));
+        fs::write(&manifest, text)?;
+    }
 
     let saved_lock = corpus_dir.join("locks").join(format!("{id}.lock"));
     let mut locked = saved_lock.is_file();

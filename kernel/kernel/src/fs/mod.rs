@@ -8,6 +8,7 @@
 pub mod devices;
 pub mod disk;
 pub mod eventfd;
+pub mod pidfd;
 pub mod signalfd;
 pub mod timerfd;
 

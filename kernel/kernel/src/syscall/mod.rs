@@ -10,6 +10,7 @@ mod fs;
 mod memory;
 mod misc;
 mod net;
+mod pidfd;
 mod poll;
 mod prctl;
 mod process;
@@ -259,6 +260,10 @@ const HANDLERS: &[(usize, Handler)] = &[
     (SET_ROBUST_LIST, |_| Ok(0)),
     (EVENTFD, |a| eventfd::eventfd2(a.u32(0), 0)),
     (EVENTFD2, |a| eventfd::eventfd2(a.u32(0), a.u32(1))),
+    (PIDFD_OPEN, |a| pidfd::pidfd_open(a.i32(0), a.u32(1))),
+    (PIDFD_SEND_SIGNAL, |a| {
+        signal::pidfd_send_signal(a.i32(0), a.i32(1), a.u64(2), a.u32(3))
+    }),
     (TIMERFD_CREATE, |a| {
         timerfd::timerfd_create(a.u32(0), a.u32(1))
     }),

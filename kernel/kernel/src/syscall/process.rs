@@ -4,6 +4,7 @@
 use alloc::sync::Arc;
 use core::sync::atomic::Ordering;
 use spin::Mutex;
+use veridian_syscall::clone::{CLONE_PARENT_SETTID, CLONE_PIDFD, CLONE_THREAD};
 use veridian_syscall::futex::{
     FUTEX_CLOCK_REALTIME, FUTEX_CMD_MASK, FUTEX_CMP_REQUEUE, FUTEX_REQUEUE, FUTEX_WAIT,
     FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_WAKE_BITSET,
@@ -25,8 +26,23 @@ use crate::mm::vma::Mm;
 use crate::task::user::{self, Out, UserPtr, UserSlice};
 use crate::task::{self, current, exec, exit, fork, futex, PROCS};
 
+/// clone(flags, stack, parent_tid, child_tid, tls). `CLONE_PIDFD` stores
+/// a pidfd for the child at `parent_tid` (so not with
+/// `CLONE_PARENT_SETTID`, nor for a thread: `EINVAL`). The pointer is
+/// tried first, so a bad one fails the call before there is a child.
 pub fn clone(f: &TrapFrame, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> KResult {
-    fork::clone(f, flags, stack, ptid, ctid, tls)
+    if flags & CLONE_PIDFD == 0 {
+        return fork::clone(f, flags, stack, ptid, ctid, tls);
+    }
+    if flags & (CLONE_THREAD | CLONE_PARENT_SETTID) != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let slot = UserPtr::<i32>::new(ptid);
+    slot.write(&-1)?;
+    let child = fork::clone(f, flags & !CLONE_PIDFD, stack, ptid, ctid, tls)?;
+    let fd = super::pidfd::open_for(child as u32, 0)?;
+    slot.write(&(fd as i32))?;
+    Ok(child)
 }
 
 pub fn execve(f: &mut TrapFrame, dirfd: i32, p: u64, argv: u64, envp: u64) -> KResult {
@@ -211,9 +227,7 @@ fn waitid_child(idtype: u32, id: i32, options: u32) -> Result<Option<(u32, i32)>
         P_ALL => exit::Children::Any,
         P_PID if id > 0 => exit::Children::Pid(id as u32),
         P_PGID if id >= 0 => exit::Children::Pgid(id as u32),
-        // There are no pidfds (pidfd_open is ENOSYS), so an open fd is not
-        // one: Linux answers EBADF for that as for a closed fd.
-        P_PIDFD if id >= 0 => return Err(Errno::EBADF),
+        P_PIDFD if id >= 0 => exit::Children::Pid(super::pidfd::pid_of(id)?),
         _ => return Err(Errno::EINVAL),
     };
     let opts = exit::WaitOptions {

@@ -1,6 +1,9 @@
 //! Processes: spawn, wait, waitid, exit codes, pipes both ways, environment and
 //! working directory of children. The program re-runs itself as the child
 //! (`conf-process child <role> …`), so no other binary is needed.
+#[path = "conf-process/pidfd.rs"]
+mod pidfd;
+
 use conformance::raw::sys;
 use conformance::Suite;
 use std::io::{Read, Write};
@@ -201,6 +204,7 @@ fn main() {
         }
     });
     suite.check("waitid", waitid_checks);
+    suite.check("pidfd", || pidfd::checks(me));
     suite.done();
 }
 
@@ -308,6 +312,7 @@ fn waitid_checks() {
         -EBADF,
         "stderr is not a pidfd"
     );
+    assert_eq!(waitid(P_PIDFD, 999, WEXITED).0, -EBADF, "a closed fd");
     assert_eq!(
         sys(247, [P_ALL, 0, 8, WEXITED | WNOHANG, 0, 0]),
         -EFAULT,
