@@ -207,6 +207,7 @@ fn start_init(cmd: &cmdline::CmdLine) -> ! {
             pdeath_sig: 0,
             dumpable: true,
             child_subreaper: false,
+            groups: Vec::new(),
             cmdline: argv
                 .iter()
                 .flat_map(|a| a.iter().copied().chain(core::iter::once(0)))

@@ -8,6 +8,8 @@ pub use crate::options::{LINGER_SIZE, MAX_OPTLEN, TIMEVAL_SIZE};
 pub use crate::poll::POLLFD_SIZE;
 pub use crate::sockaddr::{SOCKADDR_IN6_SIZE, SOCKADDR_IN_SIZE, SOCKADDR_STORAGE_SIZE};
 pub use crate::unix::SOCKADDR_UN_SIZE;
-pub use veridian_syscall::ioctl::{FIONBIO, FIONREAD, SIOCINQ, SIOCOUTQ, TIOCOUTQ};
+pub use veridian_syscall::ioctl::{
+    FIONBIO, FIONREAD, IFNAMSIZ, IFREQ_SIZE, SIOCGIFINDEX, SIOCGIFNAME, SIOCINQ, SIOCOUTQ, TIOCOUTQ,
+};
 pub use veridian_syscall::poll::*;
 pub use veridian_syscall::socket::*;

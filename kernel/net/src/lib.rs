@@ -12,6 +12,7 @@ mod device;
 pub mod epoll;
 mod errno;
 mod frame;
+mod ifreq;
 pub mod msghdr;
 mod ops;
 mod options;

@@ -272,3 +272,36 @@ proptest! {
         prop_assert_eq!(ours, theirs, "{:?} with {} bytes {:?}, udp={} v6={}", call, b.len(), &b[..b.len().min(8)], udp, v6);
     }
 }
+
+#[test]
+fn interface_requests_like_linux() {
+    let host = Host::new(AF_INET, SOCK_DGRAM);
+    let n = Net::new();
+    for (cmd, name, index) in [
+        (SIOCGIFINDEX, &b"lo"[..], 0),
+        (SIOCGIFINDEX, &b"no-such-if"[..], 0),
+        (SIOCGIFNAME, &b""[..], 1),
+        (SIOCGIFNAME, &b""[..], 999_999),
+    ] {
+        let mut req = [0u8; IFREQ_SIZE];
+        req[..name.len()].copy_from_slice(name);
+        req[16..20].copy_from_slice(&(index as i32).to_ne_bytes());
+        let ours = n
+            .net
+            .interface_ioctl(cmd, &req)
+            .expect("an interface request");
+        let mut theirs = req;
+        // SAFETY: `theirs` is a whole `struct ifreq`.
+        let r = unsafe { libc::ioctl(host.0, cmd as _, theirs.as_mut_ptr()) };
+        let theirs = if r == 0 {
+            Ok(theirs[..20].to_vec())
+        } else {
+            Err(Errno(errno()))
+        };
+        assert_eq!(
+            ours.map(|o| o[..20].to_vec()),
+            theirs,
+            "{cmd:#x} {name:?} {index}"
+        );
+    }
+}

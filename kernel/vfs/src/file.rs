@@ -68,6 +68,8 @@ pub struct OpenFile {
     flags: AtomicU32,
     /// File position; for directories the `readdir` cookie.
     pub(crate) offset: Mutex<u64>,
+    /// The flock(2) lock this description holds, released with it.
+    pub(crate) flock: Mutex<Option<crate::flock::FlockGuard>>,
 }
 
 impl OpenFile {
@@ -78,6 +80,7 @@ impl OpenFile {
             path,
             flags: AtomicU32::new((flags & keep) | O_LARGEFILE),
             offset: Mutex::new(0),
+            flock: Mutex::new(None),
         }
     }
 

@@ -38,6 +38,7 @@ pub const fn ioctl_in_len(cmd: u32) -> usize {
         TCSETS | TCSETSW | TCSETSF => TERMIOS_SIZE,
         TIOCSWINSZ => 8,
         FIONBIO | TIOCSPGRP => 4,
+        SIOCGIFINDEX | SIOCGIFNAME => IFREQ_SIZE,
         _ => 0,
     }
 }

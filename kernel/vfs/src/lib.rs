@@ -161,6 +161,7 @@ mod eventfd;
 mod fdtable;
 mod file;
 mod filesystem;
+mod flock;
 mod ioctl;
 mod ldisc;
 pub mod limits;

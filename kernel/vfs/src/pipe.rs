@@ -14,18 +14,23 @@ use crate::filesystem::PollEvents;
 
 static WAKE_HOOK: RwLock<Option<fn(usize)>> = RwLock::new(None);
 
-/// Installs the kernel's wake-up function: called with a pipe's
-/// [`PipeEnd::id`] (= [`crate::OpenFile::wait_key`] of both ends) whenever
-/// its readiness may have changed (data written, space freed, an end
-/// closed), so waiters on that key can retry.
+/// Installs the kernel's wake-up function: called with a wait key
+/// ([`crate::OpenFile::wait_key`]) whenever what waiters on it wait for may
+/// have changed, so they can retry: a pipe's [`PipeEnd::id`] (data
+/// written, space freed, an end closed), a file whose flock was released.
 pub fn set_wake_hook(hook: fn(usize)) {
     *WAKE_HOOK.write() = Some(hook);
 }
 
 fn wake(pipe: &Pipe) {
+    wake_key(pipe as *const Pipe as usize);
+}
+
+/// Calls the kernel's wake-up function (see [`set_wake_hook`]) for `key`.
+pub(crate) fn wake_key(key: usize) {
     let hook = *WAKE_HOOK.read();
     if let Some(h) = hook {
-        h(pipe as *const Pipe as usize);
+        h(key);
     }
 }
 

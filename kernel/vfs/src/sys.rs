@@ -16,9 +16,7 @@ use crate::errno::{Errno, Result};
 use crate::ioctl::ioctl_in_len;
 use crate::stat::Stat;
 use crate::vfs::Vfs;
-use veridian_syscall::fcntl::{
-    CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_UNLCK, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN,
-};
+use veridian_syscall::fcntl::{CLOSE_RANGE_CLOEXEC, CLOSE_RANGE_UNSHARE, F_UNLCK, LOCK_NB};
 use veridian_syscall::limits::UIO_MAXIOV;
 use veridian_syscall::nr;
 
@@ -66,13 +64,6 @@ fn i32a(v: u64) -> i32 {
 
 /// flock(2): one user (root) and advisory locks only, so every valid
 /// request is granted at once.
-fn flock_op(op: u32) -> Result<()> {
-    match op & !LOCK_NB {
-        LOCK_SH | LOCK_EX | LOCK_UN => Ok(()),
-        _ => Err(Errno::EINVAL),
-    }
-}
-
 fn done(r: Result<u64>) -> Option<Sys> {
     Some(Sys::Done(r))
 }
@@ -681,7 +672,19 @@ impl Ctx<'_, '_> {
             nr::DUP2 => done(v.dup2(c, fd, i32a(a[1])).map(|f| f as u64)),
             nr::DUP3 => done(v.dup3(c, fd, i32a(a[1]), a[2] as u32).map(|f| f as u64)),
             nr::FCNTL => done(self.fcntl(fd, a[1] as u32, a[2])),
-            nr::FLOCK => unit(c.fds.get(fd).and_then(|_| flock_op(a[1] as u32))),
+            nr::FLOCK => {
+                let op = a[1] as u32;
+                match v.flock(c, fd, op) {
+                    // flock waits unless LOCK_NB, whatever O_NONBLOCK says.
+                    Err(Errno::EAGAIN) if op & LOCK_NB == 0 => Some(Sys::Block {
+                        key: c.fds.get(fd).map_or(0, |f| f.wait_key()),
+                        write: false,
+                        done: 0,
+                        recheck: true,
+                    }),
+                    r => unit(r),
+                }
+            }
             nr::FSYNC | nr::FDATASYNC => unit(v.fsync(c, fd)),
             nr::SYNC => unit(v.sync()),
             nr::SYNCFS => unit(c.fds.get(fd).and_then(|_| v.sync())),

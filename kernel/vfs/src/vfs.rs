@@ -30,6 +30,8 @@ pub struct Vfs {
     /// renames, `rmdir`, mounts): a path found while it had some value is
     /// still the folder's path while it keeps it.
     dir_moves: core::sync::atomic::AtomicU64,
+    /// The flock(2) locks held on this VFS's files.
+    pub(crate) flocks: alloc::sync::Arc<crate::flock::FlockTable>,
 }
 
 /// A resolved node and its canonical absolute path.
@@ -87,6 +89,7 @@ impl Vfs {
             }]),
             clock: zero_clock,
             dir_moves: core::sync::atomic::AtomicU64::new(0),
+            flocks: Default::default(),
         }
     }
 

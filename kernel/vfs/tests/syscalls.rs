@@ -472,6 +472,57 @@ fn flock_checks_the_fd_and_the_operation() {
 }
 
 #[test]
+fn flock_locks_belong_to_open_file_descriptions() {
+    let w = world();
+    let p = w.spawn(1, b"/t");
+    let mut m = Mem::new();
+    let f = m.cstr(0, "/locked");
+    let open = |m: &mut Mem| {
+        ok(call(
+            &w,
+            &p,
+            m,
+            nr::OPEN,
+            [f, (O_CREAT | O_RDWR) as u64, 0o644, 0, 0, 0],
+        ))
+    };
+    let (one, two) = (open(&mut m), open(&mut m));
+    let flock =
+        |m: &mut Mem, fd: u64, op: u32| call(&w, &p, m, nr::FLOCK, [fd, op as u64, 0, 0, 0, 0]);
+    assert_eq!(ok(flock(&mut m, one, LOCK_EX)), 0);
+    assert_eq!(err(flock(&mut m, two, LOCK_EX | LOCK_NB)), Errno::EAGAIN);
+    assert_eq!(err(flock(&mut m, two, LOCK_SH | LOCK_NB)), Errno::EAGAIN);
+    // Without LOCK_NB the caller sleeps on the file's key.
+    assert!(matches!(
+        flock(&mut m, two, LOCK_EX),
+        Sys::Block { recheck: true, .. }
+    ));
+    // A dup shares the lock; it goes when the last fd of it closes.
+    let dup = ok(call(&w, &p, &mut m, nr::DUP, [one, 0, 0, 0, 0, 0]));
+    assert_eq!(ok(call(&w, &p, &mut m, nr::CLOSE, [one, 0, 0, 0, 0, 0])), 0);
+    assert_eq!(err(flock(&mut m, two, LOCK_EX | LOCK_NB)), Errno::EAGAIN);
+    assert_eq!(ok(call(&w, &p, &mut m, nr::CLOSE, [dup, 0, 0, 0, 0, 0])), 0);
+    assert_eq!(ok(flock(&mut m, two, LOCK_SH | LOCK_NB)), 0);
+    // Shared locks coexist; an upgrade against another holder is refused
+    // and, as on Linux, leaves the caller without its shared lock.
+    let three = open(&mut m);
+    assert_eq!(ok(flock(&mut m, three, LOCK_SH | LOCK_NB)), 0);
+    assert_eq!(err(flock(&mut m, two, LOCK_EX | LOCK_NB)), Errno::EAGAIN);
+    assert_eq!(
+        ok(flock(&mut m, three, LOCK_EX | LOCK_NB)),
+        0,
+        "two dropped its lock"
+    );
+    // Downgrade, then unlock.
+    assert_eq!(ok(flock(&mut m, three, LOCK_SH)), 0);
+    assert_eq!(ok(flock(&mut m, two, LOCK_SH | LOCK_NB)), 0);
+    assert_eq!(ok(flock(&mut m, two, LOCK_UN)), 0);
+    assert_eq!(ok(flock(&mut m, three, LOCK_UN)), 0);
+    let four = open(&mut m);
+    assert_eq!(ok(flock(&mut m, four, LOCK_EX | LOCK_NB)), 0);
+}
+
+#[test]
 fn names_links_cwd_and_dirents() {
     let w = world();
     let p = w.spawn(1, b"/t");

@@ -33,4 +33,12 @@ constants! {
     SIOCINQ: u32 = FIONREAD;
     /// Bytes not yet sent or acknowledged (same value as `TIOCOUTQ`).
     SIOCOUTQ: u32 = TIOCOUTQ;
+    /// Any socket: the name of the interface whose index is in `struct ifreq`.
+    SIOCGIFNAME: u32 = 0x8910;
+    /// Any socket: the index of the interface named in `struct ifreq`.
+    SIOCGIFINDEX: u32 = 0x8933;
+    /// Size of `struct ifreq`.
+    IFREQ_SIZE: usize = 40;
+    /// Bytes of an interface name, its NUL included (`IFNAMSIZ`).
+    IFNAMSIZ: usize = 16;
 }

@@ -484,6 +484,10 @@ fn ioctl_matches_libc() {
         ioctl::FIOCLEX => libc::FIOCLEX,
         ioctl::SIOCINQ => libc::FIONREAD,
         ioctl::SIOCOUTQ => libc::TIOCOUTQ,
+        ioctl::SIOCGIFNAME => libc::SIOCGIFNAME,
+        ioctl::SIOCGIFINDEX => libc::SIOCGIFINDEX,
+        ioctl::IFREQ_SIZE => std::mem::size_of::<libc::ifreq>(),
+        ioctl::IFNAMSIZ => libc::IFNAMSIZ,
     }
 }
 

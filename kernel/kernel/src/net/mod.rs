@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::{Mutex, Once};
 use veridian_net::smoltcp::wire::{EthernetAddress, HardwareAddress};
 use veridian_net::{ExternalConfig, FrameDevice, NetConfig, NetStack};
+use veridian_vfs::IoctlReply;
 
 use crate::drivers::virtio_net::Nic;
 
@@ -110,6 +111,12 @@ pub fn with<T>(op: impl FnOnce(&mut Stack) -> T) -> T {
 /// A read-only look at the stack (readiness, options) without polling.
 pub fn peek<T>(op: impl FnOnce(&mut Stack) -> T) -> T {
     op(&mut stack().lock())
+}
+
+/// An interface request (`SIOCGIFINDEX`, `SIOCGIFNAME`), which every
+/// socket answers whatever its family; `None` for other requests.
+pub fn interface_ioctl(cmd: u32, arg: &[u8]) -> Option<veridian_vfs::Result<IoctlReply>> {
+    peek(|n| n.interface_ioctl(cmd, arg)).map(|r| r.map(IoctlReply::with))
 }
 
 /// Marks that a socket was dropped; the next tick (or call) closes it.

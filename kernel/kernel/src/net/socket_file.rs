@@ -38,6 +38,9 @@ impl SpecialFile for SocketFile {
     }
 
     fn ioctl(&self, cmd: u32, arg: &[u8]) -> veridian_vfs::Result<IoctlReply> {
+        if let Some(r) = super::interface_ioctl(cmd, arg) {
+            return r;
+        }
         match super::with(|n| n.ioctl(self.id, cmd, arg))? {
             Some(v) => Ok(IoctlReply::with(v.to_le_bytes().to_vec())),
             None => Ok(IoctlReply::ok()),

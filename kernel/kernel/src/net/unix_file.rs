@@ -105,7 +105,10 @@ impl SpecialFile for UnixFile {
         self.end.poll()
     }
 
-    fn ioctl(&self, cmd: u32, _arg: &[u8]) -> veridian_vfs::Result<IoctlReply> {
+    fn ioctl(&self, cmd: u32, arg: &[u8]) -> veridian_vfs::Result<IoctlReply> {
+        if let Some(r) = super::interface_ioctl(cmd, arg) {
+            return r;
+        }
         let n = self.end.ioctl(cmd)?;
         Ok(IoctlReply::with(n.to_le_bytes().to_vec()))
     }

@@ -228,6 +228,14 @@ const HANDLERS: &[(usize, Handler)] = &[
     (GETGID, |_| Ok(0)),
     (GETEUID, |_| Ok(0)),
     (GETEGID, |_| Ok(0)),
+    (GETRESUID, |a| {
+        process::getres_ids(a.u64(0), a.u64(1), a.u64(2))
+    }),
+    (GETRESGID, |a| {
+        process::getres_ids(a.u64(0), a.u64(1), a.u64(2))
+    }),
+    (GETGROUPS, |a| process::getgroups(a.i32(0), a.u64(1))),
+    (SETGROUPS, |a| process::setgroups(a.i32(0), a.u64(1))),
     (SETUID, |a| process::setids(SETUID, a.u64(0), a.u64(1))),
     (SETGID, |a| process::setids(SETGID, a.u64(0), a.u64(1))),
     (SETPGID, |a| process::setids(SETPGID, a.u64(0), a.u64(1))),

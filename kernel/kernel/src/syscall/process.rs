@@ -23,7 +23,7 @@ use veridian_vfs::Errno;
 use super::KResult;
 use crate::arch::entry::TrapFrame;
 use crate::mm::vma::Mm;
-use crate::task::user::{self, Out, UserPtr, UserSlice};
+use crate::task::user::{self, In, Out, UserPtr, UserSlice};
 use crate::task::{self, current, exec, exit, fork, futex, PROCS};
 
 /// clone(flags, stack, parent_tid, child_tid, tls). `CLONE_PIDFD` stores
@@ -303,6 +303,58 @@ pub fn setids(nr: usize, a0: u64, a1: u64) -> KResult {
         }
         _ => Ok(0),
     }
+}
+
+/// getresuid and getresgid: real, effective and saved ids, all 0 (every
+/// process is root, whatever setuid/setgid were given).
+pub fn getres_ids(real: u64, effective: u64, saved: u64) -> KResult {
+    for p in [real, effective, saved] {
+        UserPtr::<u32>::new(p).write(&0)?;
+    }
+    Ok(0)
+}
+
+/// Linux's cap on supplementary groups (`NGROUPS_MAX`).
+const NGROUPS_MAX: usize = 65536;
+
+/// getgroups(size, list): the count with `size` 0, else the groups
+/// (`EINVAL` if `size` is negative or too small).
+pub fn getgroups(size: i32, list: u64) -> KResult {
+    let groups = {
+        let procs = PROCS.lock();
+        procs
+            .get(&current().pid)
+            .map(|p| p.groups.clone())
+            .unwrap_or_default()
+    };
+    if size == 0 {
+        return Ok(groups.len() as u64);
+    }
+    if size < 0 || (size as usize) < groups.len() {
+        return Err(Errno::EINVAL);
+    }
+    let bytes: alloc::vec::Vec<u8> = groups.iter().flat_map(|g| g.to_ne_bytes()).collect();
+    UserSlice::<Out>::new(list, bytes.len()).write(&bytes)?;
+    Ok(groups.len() as u64)
+}
+
+/// setgroups(size, list): replaces the supplementary groups (root may;
+/// `EINVAL` past `NGROUPS_MAX` or for a negative size), kept sorted as
+/// Linux keeps them.
+pub fn setgroups(size: i32, list: u64) -> KResult {
+    if size < 0 || size as usize > NGROUPS_MAX {
+        return Err(Errno::EINVAL);
+    }
+    let bytes = UserSlice::<In>::new(list, size as usize * 4).read()?;
+    let mut groups: alloc::vec::Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    groups.sort_unstable();
+    if let Some(p) = PROCS.lock().get_mut(&current().pid) {
+        p.groups = groups;
+    }
+    Ok(0)
 }
 
 /// arch_prctl: the fs base (TLS) only; the gs base and everything else

@@ -125,6 +125,7 @@ pub fn clone(
                 pdeath_sig: 0,
                 dumpable: parent.dumpable,
                 child_subreaper: false,
+                groups: parent.groups.clone(),
             };
             procs.insert(pid, p);
         }

@@ -185,6 +185,8 @@ pub struct Process {
     pub dumpable: bool,
     /// Orphaned descendants are re-parented here rather than to init.
     pub child_subreaper: bool,
+    /// Supplementary group ids (setgroups/getgroups), inherited by children.
+    pub groups: Vec<u32>,
 }
 
 /// The name a thread gets from the file it executes: the last path

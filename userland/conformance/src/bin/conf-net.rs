@@ -78,6 +78,36 @@ fn main() {
         assert_eq!(&buf[..n], b"datagram");
         assert_eq!(from, a.local_addr().unwrap());
     });
+    suite.check("interface-index", || {
+        // SIOCGIFINDEX / SIOCGIFNAME on any socket, as musl's
+        // if_nametoindex and if_indextoname ask on an AF_UNIX one.
+        use std::os::fd::AsRawFd;
+        let inet = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let unix = std::os::unix::net::UnixDatagram::unbound().unwrap();
+        for fd in [inet.as_raw_fd(), unix.as_raw_fd()] {
+            let mut req = [0u8; 40];
+            req[..2].copy_from_slice(b"lo");
+            let r = conformance::raw::sys(
+                16,
+                [fd as usize, 0x8933, req.as_mut_ptr() as usize, 0, 0, 0],
+            );
+            assert_eq!(r, 0, "SIOCGIFINDEX");
+            let index = i32::from_ne_bytes(req[16..20].try_into().unwrap());
+            assert!(index > 0, "lo has index {index}");
+            req[..16].fill(0);
+            let r = conformance::raw::sys(
+                16,
+                [fd as usize, 0x8910, req.as_mut_ptr() as usize, 0, 0, 0],
+            );
+            assert_eq!((r, &req[..3]), (0, &b"lo\0"[..]), "SIOCGIFNAME");
+            req[..16].copy_from_slice(b"no-such-iface\0\0\0");
+            let r = conformance::raw::sys(
+                16,
+                [fd as usize, 0x8933, req.as_mut_ptr() as usize, 0, 0, 0],
+            );
+            assert_eq!(r, -19, "ENODEV");
+        }
+    });
     ipv6::checks(&mut suite);
     unix::checks(&mut suite);
     unix_named::checks(&mut suite);

@@ -24,6 +24,7 @@ fn child(role: &str, rest: &[String]) -> ! {
         ),
         "cwd" => println!("{}", std::env::current_dir().unwrap().display()),
         "stderr" => eprint!("to stderr"),
+        "groups" => print!("{}", sys(115, [0; 6])),
         "grandchild" => {
             let me = std::env::current_exe().unwrap();
             let status = Command::new(me)
@@ -205,6 +206,7 @@ fn main() {
     });
     suite.check("waitid", waitid_checks);
     suite.check("pidfd", || pidfd::checks(me));
+    suite.check("ids-and-groups", ids_and_groups);
     suite.done();
 }
 
@@ -319,4 +321,41 @@ fn waitid_checks() {
         "bad infop"
     );
     assert_eq!(waitid(P_ALL, 0, WEXITED).0, -ECHILD);
+}
+
+/// getresuid/getresgid (root everywhere this runs) and the supplementary
+/// groups. setgroups needs CAP_SETGID: where a host withholds it (EPERM),
+/// only the reading half is checked.
+fn ids_and_groups() {
+    const EINVAL: isize = 22;
+    const EPERM: isize = 1;
+    let mut ids = [7u32; 3];
+    let [r, e, s] = ids.each_mut().map(|p| p as *mut u32 as usize);
+    assert_eq!(sys(118, [r, e, s, 0, 0, 0]), 0, "getresuid");
+    let uid = sys(102, [0; 6]) as u32;
+    assert_eq!(ids, [uid; 3]);
+    let [r, e, s] = ids.each_mut().map(|p| p as *mut u32 as usize);
+    assert_eq!(sys(120, [r, e, s, 0, 0, 0]), 0, "getresgid");
+    assert_eq!(sys(118, [8, e, s, 0, 0, 0]), -14, "EFAULT");
+    let before = sys(115, [0; 6]);
+    assert!(before >= 0, "getgroups(0): {before}");
+    let want = [5u32, 70000, 5];
+    match sys(116, [3, want.as_ptr() as usize, 0, 0, 0, 0]) {
+        0 => {
+            assert_eq!(sys(115, [0; 6]), 3);
+            let mut got = [0u32; 4];
+            let p = got.as_mut_ptr() as usize;
+            assert_eq!(sys(115, [2, p, 0, 0, 0, 0]), -EINVAL, "too small");
+            assert_eq!(sys(115, [4, p, 0, 0, 0, 0]), 3);
+            // Linux keeps them sorted (duplicates stay).
+            assert_eq!(&got[..3], &[5, 5, 70000]);
+            // A child inherits them.
+            let out = me().args(["child", "groups"]).output().unwrap();
+            assert_eq!(String::from_utf8_lossy(&out.stdout), "3");
+            assert_eq!(sys(116, [0, 0, 0, 0, 0, 0]), 0, "none");
+            assert_eq!(sys(115, [0; 6]), 0);
+        }
+        r => assert_eq!(r, -EPERM, "setgroups"),
+    }
+    assert_eq!(sys(116, [usize::MAX, 0, 0, 0, 0, 0]), -EINVAL, "negative");
 }
