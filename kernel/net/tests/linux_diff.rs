@@ -278,14 +278,14 @@ fn interface_requests_like_linux() {
     let host = Host::new(AF_INET, SOCK_DGRAM);
     let n = Net::new();
     for (cmd, name, index) in [
-        (SIOCGIFINDEX, &b"lo"[..], 0),
+        (SIOCGIFINDEX, &b"lo"[..], 0i32),
         (SIOCGIFINDEX, &b"no-such-if"[..], 0),
         (SIOCGIFNAME, &b""[..], 1),
         (SIOCGIFNAME, &b""[..], 999_999),
     ] {
         let mut req = [0u8; IFREQ_SIZE];
         req[..name.len()].copy_from_slice(name);
-        req[16..20].copy_from_slice(&(index as i32).to_ne_bytes());
+        req[16..20].copy_from_slice(&index.to_ne_bytes());
         let ours = n
             .net
             .interface_ioctl(cmd, &req)
