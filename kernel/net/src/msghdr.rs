@@ -11,6 +11,10 @@ pub const MSG_NAMELEN_OFFSET: usize = 8;
 pub const MSG_CONTROLLEN_OFFSET: usize = 40;
 /// Offset of `msg_flags` (an `int`) to write back after recvmsg.
 pub const MSG_FLAGS_OFFSET: usize = 48;
+/// `sizeof(struct mmsghdr)`: a `struct msghdr`, `msg_len`, padding.
+pub const MMSGHDR_SIZE: usize = 64;
+/// Offset of `msg_len` (an `unsigned int`) in `struct mmsghdr`.
+pub const MSG_LEN_OFFSET: usize = 56;
 /// `sizeof(struct iovec)`.
 pub const IOVEC_SIZE: usize = 16;
 /// Most iovecs per call; more gives `EMSGSIZE`.

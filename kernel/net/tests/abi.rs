@@ -11,6 +11,14 @@ use veridian_net::sockaddr::Domain;
 use veridian_net::{sockaddr, Errno, NetConfig, SockAddr};
 
 #[test]
+fn mmsghdr_matches_libc() {
+    use veridian_net::msghdr::{MMSGHDR_SIZE, MSGHDR_SIZE, MSG_LEN_OFFSET};
+    assert_eq!(MMSGHDR_SIZE, std::mem::size_of::<libc::mmsghdr>());
+    assert_eq!(MSGHDR_SIZE, std::mem::size_of::<libc::msghdr>());
+    assert_eq!(MSG_LEN_OFFSET, std::mem::offset_of!(libc::mmsghdr, msg_len));
+}
+
+#[test]
 fn sockaddr_in6_matches_libc() {
     let ip = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0x1234, 0x5678);
     let a = SocketAddrV6::new(ip, 0x1f90, 0x000a_bcde, 7);

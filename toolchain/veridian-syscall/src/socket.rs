@@ -103,6 +103,8 @@ constants! {
     MSG_WAITALL: u32 = 0x100;
     /// Do not raise `SIGPIPE` on a broken stream.
     MSG_NOSIGNAL: u32 = 0x4000;
+    /// recvmmsg: after the first message, do not wait for more.
+    MSG_WAITFORONE: u32 = 0x10000;
     MSG_MORE: u32 = 0x8000;
     /// recvmsg: set close-on-exec on fds received with `SCM_RIGHTS`.
     MSG_CMSG_CLOEXEC: u32 = 0x4000_0000;

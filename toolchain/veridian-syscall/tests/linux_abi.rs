@@ -456,6 +456,7 @@ fn socket_matches_libc() {
         socket::MSG_EOR => libc::MSG_EOR,
         socket::MSG_WAITALL => libc::MSG_WAITALL,
         socket::MSG_NOSIGNAL => libc::MSG_NOSIGNAL,
+        socket::MSG_WAITFORONE => libc::MSG_WAITFORONE,
         socket::MSG_MORE => libc::MSG_MORE,
         socket::MSG_CMSG_CLOEXEC => libc::MSG_CMSG_CLOEXEC,
         socket::SHUT_RD => libc::SHUT_RD,

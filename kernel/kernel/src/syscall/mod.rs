@@ -306,6 +306,12 @@ const HANDLERS: &[(usize, Handler)] = &[
     }),
     (SENDMSG, |a| net::sendmsg(a.i32(0), a.u64(1), a.u32(2))),
     (RECVMSG, |a| net::recvmsg(a.i32(0), a.u64(1), a.u32(2))),
+    (SENDMMSG, |a| {
+        net::sendmmsg(a.i32(0), a.u64(1), a.u32(2), a.u32(3))
+    }),
+    (RECVMMSG, |a| {
+        net::recvmmsg(a.i32(0), a.u64(1), a.u32(2), a.u32(3), a.u64(4))
+    }),
     (SHUTDOWN, |a| net::shutdown(a.i32(0), a.u32(1))),
     (BIND, |a| net::bind(a.i32(0), a.u64(1), a.u64(2))),
     (LISTEN, |a| net::listen(a.i32(0), a.i32(1))),

@@ -8,7 +8,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use veridian_net::abi::*;
-use veridian_net::msghdr::{self, MsgHdr, IOVEC_SIZE, MSGHDR_SIZE};
+use veridian_net::msghdr::{self, MsgHdr, IOVEC_SIZE, MMSGHDR_SIZE, MSGHDR_SIZE, MSG_LEN_OFFSET};
 use veridian_net::{sockaddr, OwnedSocket, SocketId};
 use veridian_syscall::limits::UIO_MAXIOV;
 use veridian_vfs::Errno;
@@ -429,6 +429,57 @@ pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     user::write_u64(msg + msghdr::MSG_CONTROLLEN_OFFSET as u64, 0)?;
     user::write_u32(msg + msghdr::MSG_FLAGS_OFFSET as u64, info.msg_flags())?;
     Ok(info.ret(flags) as u64)
+}
+
+/// sendmmsg(fd, msgvec, vlen, flags): sendmsg for each of at most
+/// `UIO_MAXIOV` entries, each one's length stored in its `msg_len`; the
+/// count sent, or the first entry's error (a later error ends the call).
+pub fn sendmmsg(fd: i32, vec: u64, vlen: u32, flags: u32) -> KResult {
+    let mut sent = 0;
+    for i in 0..(vlen as usize).min(UIO_MAXIOV) {
+        let entry = vec.wrapping_add((i * MMSGHDR_SIZE) as u64);
+        match sendmsg(fd, entry, flags) {
+            Ok(len) => user::write_u32(entry + MSG_LEN_OFFSET as u64, len as u32)?,
+            Err(e) if sent == 0 => return Err(e),
+            Err(_) => break,
+        }
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// recvmmsg(fd, msgvec, vlen, flags, timeout): recvmsg into each of at
+/// most `UIO_MAXIOV` entries, as sendmmsg counts. `MSG_WAITFORONE` stops
+/// waiting after the first message. As on Linux, `timeout` is looked at
+/// after each message (it does not cut a wait short), and what is left of
+/// it is written back.
+pub fn recvmmsg(fd: i32, vec: u64, vlen: u32, flags: u32, timeout: u64) -> KResult {
+    let deadline = match timeout {
+        0 => None,
+        p => Some(crate::time::monotonic_ns().saturating_add(super::time::read_timespec(p)?)),
+    };
+    let mut step = flags & !MSG_WAITFORONE;
+    let mut got = 0;
+    for i in 0..(vlen as usize).min(UIO_MAXIOV) {
+        let entry = vec.wrapping_add((i * MMSGHDR_SIZE) as u64);
+        match recvmsg(fd, entry, step) {
+            Ok(len) => user::write_u32(entry + MSG_LEN_OFFSET as u64, len as u32)?,
+            Err(e) if got == 0 => return Err(e),
+            Err(_) => break,
+        }
+        got += 1;
+        if flags & MSG_WAITFORONE != 0 {
+            step |= MSG_DONTWAIT;
+        }
+        if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
+            break;
+        }
+    }
+    if let Some(d) = deadline {
+        let left = d.saturating_sub(crate::time::monotonic_ns());
+        user::write_bytes(timeout, &super::time::timespec_bytes(left))?;
+    }
+    Ok(got)
 }
 
 pub fn shutdown(fd: i32, how: u32) -> KResult {

@@ -36,6 +36,15 @@ pub(super) fn timespec(ns: u64) -> [i64; 2] {
     [(ns / NS_PER_SEC) as i64, (ns % NS_PER_SEC) as i64]
 }
 
+/// `ns` as the 16 bytes of a `struct timespec`.
+pub(super) fn timespec_bytes(ns: u64) -> [u8; 16] {
+    let [s, n] = timespec(ns);
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&s.to_ne_bytes());
+    b[8..].copy_from_slice(&n.to_ne_bytes());
+    b
+}
+
 /// `ns` as a `struct timeval` (microseconds, rounded down).
 fn timeval(ns: u64) -> [i64; 2] {
     [

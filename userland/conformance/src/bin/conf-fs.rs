@@ -33,6 +33,37 @@ fn main() {
         f.write_all(b"hello veridian\n").unwrap();
         f.sync_all().unwrap();
     });
+    suite.check("flock", || {
+        // Locks belong to open file descriptions: a second open of the
+        // file is refused while the first holds an exclusive lock, and a
+        // blocked locker goes on when the holder unlocks.
+        const LOCK_SH: usize = 1;
+        const LOCK_EX: usize = 2;
+        const LOCK_NB: usize = 4;
+        const LOCK_UN: usize = 8;
+        let flock = |f: &File, op: usize| raw::sys(73, [f.as_raw_fd() as usize, op, 0, 0, 0, 0]);
+        let path = dir.join("locked");
+        let one = File::create(&path).unwrap();
+        let two = File::open(&path).unwrap();
+        assert_eq!(flock(&one, LOCK_EX), 0);
+        assert_eq!(flock(&two, LOCK_SH | LOCK_NB), -11, "EWOULDBLOCK");
+        let waiter = std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            assert_eq!(flock(&two, LOCK_EX), 0);
+            (start.elapsed(), two)
+        });
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(flock(&one, LOCK_UN), 0);
+        let (waited, two) = waiter.join().unwrap();
+        assert!(waited.as_millis() >= 100, "the locker waited {waited:?}");
+        assert_eq!(
+            flock(&one, LOCK_SH | LOCK_NB),
+            -11,
+            "the waiter holds it now"
+        );
+        drop(two);
+        assert_eq!(flock(&one, LOCK_SH | LOCK_NB), 0, "released with its file");
+    });
     suite.check("read", || {
         assert_eq!(fs::read_to_string(&file).unwrap(), "hello veridian\n")
     });

@@ -108,6 +108,54 @@ fn main() {
             assert_eq!(r, -19, "ENODEV");
         }
     });
+    suite.check("udp-mmsg", || {
+        // sendmmsg of three datagrams, recvmmsg of up to four with
+        // MSG_WAITFORONE, each length in its msg_len.
+        use conformance::raw::sys;
+        use std::os::fd::AsRawFd;
+        let a = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").unwrap();
+        a.connect(b.local_addr().unwrap()).unwrap();
+        let payloads: [&[u8]; 3] = [b"one", b"three", b"seventeen"];
+        // struct iovec, then struct mmsghdr (msghdr + msg_len + padding).
+        let iov: Vec<[usize; 2]> = payloads
+            .iter()
+            .map(|p| [p.as_ptr() as usize, p.len()])
+            .collect();
+        let mut msgs = [[0u64; 8]; 4];
+        for (m, v) in msgs.iter_mut().zip(&iov) {
+            m[2] = v.as_ptr() as u64;
+            m[3] = 1;
+        }
+        let fd = a.as_raw_fd() as usize;
+        assert_eq!(
+            sys(307, [fd, msgs.as_mut_ptr() as usize, 3, 0, 0, 0]),
+            3,
+            "sendmmsg"
+        );
+        let lens: Vec<u64> = msgs[..3].iter().map(|m| m[7] & 0xffff_ffff).collect();
+        assert_eq!(lens, [3, 5, 9]);
+        let mut bufs = [[0u8; 32]; 4];
+        let riov: Vec<[usize; 2]> = bufs
+            .iter_mut()
+            .map(|b| [b.as_mut_ptr() as usize, 32])
+            .collect();
+        let mut rmsgs = [[0u64; 8]; 4];
+        for (m, v) in rmsgs.iter_mut().zip(&riov) {
+            m[2] = v.as_ptr() as u64;
+            m[3] = 1;
+        }
+        b.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let fd = b.as_raw_fd() as usize;
+        let r = sys(299, [fd, rmsgs.as_mut_ptr() as usize, 4, 0x10000, 0, 0]);
+        assert_eq!(r, 3, "recvmmsg(MSG_WAITFORONE)");
+        for (i, p) in payloads.iter().enumerate() {
+            assert_eq!(rmsgs[i][7] & 0xffff_ffff, p.len() as u64);
+            assert_eq!(&bufs[i][..p.len()], *p);
+        }
+        let r = sys(299, [fd, rmsgs.as_mut_ptr() as usize, 4, 0x40, 0, 0]);
+        assert_eq!(r, -11, "nothing left: EAGAIN");
+    });
     ipv6::checks(&mut suite);
     unix::checks(&mut suite);
     unix_named::checks(&mut suite);
