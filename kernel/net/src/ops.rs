@@ -4,6 +4,7 @@
 use core::net::SocketAddr;
 
 use smoltcp::phy::Device;
+use smoltcp::socket::tcp;
 
 use crate::abi::*;
 use crate::errno::{Errno, Result};
@@ -388,10 +389,11 @@ impl<D: Device> NetStack<D> {
     pub fn peer_addr(&mut self, id: SocketId) -> Result<SocketAddr> {
         self.refresh(id);
         let s = self.sock(id)?;
+        // Linux's socket is closed once its connection is in TIME-WAIT
+        // (the time-wait record is another object).
+        let gone = |st| matches!(st, tcp::State::Closed | tcp::State::TimeWait);
         let peer = match &s.state {
-            State::Stream(c) if c.established && c.last != smoltcp::socket::tcp::State::Closed => {
-                Ok(c.peer)
-            }
+            State::Stream(c) if c.established && !gone(c.last) => Ok(c.peer),
             State::Dgram(d) => d.peer.ok_or(Errno::ENOTCONN),
             _ => Err(Errno::ENOTCONN),
         };
