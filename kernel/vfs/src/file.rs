@@ -139,6 +139,15 @@ impl OpenFile {
         }
     }
 
+    /// For a pipe end: its readiness and the pipe's change counter
+    /// ([`crate::Pipe::poll_seq`]); `None` for other files.
+    pub fn pipe_poll_seq(&self) -> Option<(crate::PollEvents, u64)> {
+        match &self.target {
+            Target::Pipe(p) => Some(p.pipe().poll_seq(p.is_write_end())),
+            _ => None,
+        }
+    }
+
     /// A stable key for the object behind this file, for wait queues:
     /// a pipe's [`PipeEnd::id`] (woken through [`crate::set_wake_hook`]),
     /// a character device's [`crate::device_key`] (the driver wakes it

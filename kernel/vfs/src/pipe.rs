@@ -43,6 +43,9 @@ struct State {
     buf: VecDeque<u8>,
     readers: usize,
     writers: usize,
+    /// Moves at every change (bytes in or out, an end closed): the edge
+    /// counter of [`Pipe::poll_seq`].
+    seq: u64,
 }
 
 impl Pipe {
@@ -53,6 +56,7 @@ impl Pipe {
                 buf: VecDeque::new(),
                 readers: 1,
                 writers: 1,
+                seq: 0,
             }),
         });
         (
@@ -88,6 +92,7 @@ impl Pipe {
         out[..k].copy_from_slice(&front[..k]);
         out[k..n].copy_from_slice(&back[..n - k]);
         s.buf.drain(..n);
+        s.seq += 1;
         drop(s);
         wake(self);
         Ok(n)
@@ -110,9 +115,18 @@ impl Pipe {
         }
         let n = space.min(data.len());
         s.buf.extend(&data[..n]);
+        s.seq += 1;
         drop(s);
         wake(self);
         Ok(n)
+    }
+
+    /// [`Pipe::poll`] and a counter that moves whenever the pipe changes,
+    /// for edge-triggered epoll: a new edge after every write, read or
+    /// close, none while nothing happens.
+    pub fn poll_seq(&self, write: bool) -> (PollEvents, u64) {
+        let seq = self.state.lock().seq;
+        (self.poll(write), seq)
     }
 
     /// Readiness of the read end (`write` false) or the write end.
@@ -168,6 +182,7 @@ impl Drop for PipeEnd {
             } else {
                 s.readers -= 1;
             }
+            s.seq += 1;
         }
         wake(&self.pipe);
     }

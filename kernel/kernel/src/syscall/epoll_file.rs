@@ -6,6 +6,7 @@
 
 use alloc::sync::{Arc, Weak};
 use core::any::Any;
+use core::sync::atomic::{AtomicU64, Ordering};
 use spin::Mutex;
 use veridian_net::{EpollSet, ReadySource};
 use veridian_vfs::{Errno, FdTable, IoctlReply, OpenFile, PollEvents, SpecialFile, Stat};
@@ -67,15 +68,20 @@ pub struct FdSource {
     /// Cleared when a watched file does not announce its readiness changes
     /// (neither socket, unix pair end nor eventfd): the waiter re-checks those periodically.
     pub all_announce: bool,
-    fresh: u64,
 }
+
+/// The readiness counter of files that announce no changes: a new value
+/// at every look, kernel-wide, so an edge-triggered watch reports such a
+/// file each time it is found ready (level-triggered behaviour) and never
+/// mistakes a later readiness for one it already reported, however many
+/// `epoll_wait` calls lie between.
+static FRESH: AtomicU64 = AtomicU64::new(1);
 
 impl FdSource {
     pub fn new(fds: Arc<FdTable>) -> Self {
         FdSource {
             fds,
             all_announce: true,
-            fresh: 0,
         }
     }
 }
@@ -99,9 +105,13 @@ impl ReadySource<Key> for FdSource {
         if let Some(u) = as_unix(&f) {
             return Some(u.end().poll_seq());
         }
+        // Pipes count their changes but wake only their own key.
         self.all_announce = false;
-        self.fresh += 1;
-        Some((crate::fs::vfs().poll_file(&f), self.fresh))
+        if let Some(p) = f.pipe_poll_seq() {
+            return Some(p);
+        }
+        let seq = FRESH.fetch_add(1, Ordering::Relaxed);
+        Some((crate::fs::vfs().poll_file(&f), seq))
     }
 }
 

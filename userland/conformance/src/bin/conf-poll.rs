@@ -155,6 +155,36 @@ fn main() {
         assert_eq!(ppoll(&mut p, Some(5000)), 1);
         close(ep);
     });
+    suite.check("epoll-edge-on-a-pipe", || {
+        // Each write into a drained pipe is a new edge, and a closed write
+        // end is one more, reported once (the reader of a child's stdout
+        // under tokio waits exactly like this).
+        let (mut r, mut w) = std::io::pipe().unwrap();
+        let ep = sys(291, [EPOLL_CLOEXEC, 0, 0, 0, 0, 0]);
+        assert!(ep >= 0, "epoll_create1: {ep}");
+        assert_eq!(
+            epoll_ctl(ep, EPOLL_CTL_ADD, r.as_raw_fd(), EPOLLIN | EPOLLET, 9),
+            0
+        );
+        let mut out = [EpollEvent::default(); 4];
+        let mut b = [0; 8];
+        for chunk in [&b"one"[..], b"two", b"three"] {
+            assert_eq!(epoll_wait(ep, &mut out, 0), 0, "drained: no edge");
+            w.write_all(chunk).unwrap();
+            assert_eq!(epoll_wait(ep, &mut out, 5000), 1, "{chunk:?} is a new edge");
+            assert_eq!(epoll_wait(ep, &mut out, 0), 0, "reported once");
+            assert_eq!(r.read(&mut b).unwrap(), chunk.len());
+        }
+        drop(w);
+        assert_eq!(epoll_wait(ep, &mut out, 5000), 1, "the hang-up");
+        assert_eq!(out[0].events & 0x10, 0x10, "EPOLLHUP");
+        assert_eq!(
+            epoll_wait(ep, &mut out, 0),
+            0,
+            "the hang-up is reported once"
+        );
+        close(ep);
+    });
     suite.check("epoll-errors", || {
         let (_c, s) = pair();
         let fd = s.as_raw_fd();
