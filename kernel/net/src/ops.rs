@@ -465,7 +465,7 @@ impl<D: Device> NetStack<D> {
             None
         };
         match (level, s.domain) {
-            (IPPROTO_IPV6, Domain::Inet6) => return options::get_ipv6(&s.opts, s.ty, name),
+            (IPPROTO_IPV6, Domain::Inet6) => return options::get_ipv6(&s.opts, name),
             // Linux's ip_getsockopt: a level other than SOL_IP.
             (IPPROTO_IPV6, Domain::Inet) => return Err(Errno::EOPNOTSUPP),
             // Linux's ipv6_getsockopt answers for UDP's other levels.

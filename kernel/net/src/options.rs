@@ -61,6 +61,15 @@ pub struct SockOpts {
     /// `IP_FREEBIND` / `IPV6_FREEBIND` (one flag, as on Linux): `bind`
     /// takes an address that is not this machine's.
     pub freebind: bool,
+    /// Multicast and traffic-class settings, stored and reported only:
+    /// loopback carries no multicast and no priorities. `IP_MULTICAST_TTL`,
+    /// `IP_MULTICAST_LOOP`, `IPV6_MULTICAST_HOPS`, `IPV6_MULTICAST_LOOP`,
+    /// `IPV6_TCLASS`.
+    pub mc_ttl: u8,
+    pub mc_loop: bool,
+    pub mc6_hops: u8,
+    pub mc6_loop: bool,
+    pub tclass: u8,
     /// `SO_LINGER`: `Some(seconds)` when enabled.
     pub linger: Option<u32>,
     pub rcvtimeo_us: Option<u64>,
@@ -89,6 +98,11 @@ impl SockOpts {
             tos: 0,
             v6only: false,
             freebind: false,
+            mc_ttl: 1,
+            mc_loop: true,
+            mc6_hops: 1,
+            mc6_loop: true,
+            tclass: 0,
             linger: None,
             rcvtimeo_us: None,
             sndtimeo_us: None,
@@ -265,9 +279,16 @@ pub fn set(
         }
         (SOL_IP, IP_TOS) => opts.tos = ip_int(val)? as u8,
         (SOL_IP, IP_FREEBIND) => opts.freebind = ip_int(val)? != 0,
-        (SOL_IP, IP_MULTICAST_TTL | IP_MULTICAST_LOOP) if ty == SockType::Dgram => {
-            ip_int(val)?;
+        // Linux refuses a multicast TTL on a stream socket, before the length.
+        (SOL_IP, IP_MULTICAST_TTL) if ty == SockType::Stream => return Err(Errno::EINVAL),
+        (SOL_IP, IP_MULTICAST_TTL) => {
+            opts.mc_ttl = match ip_int(val)? {
+                -1 => 1,
+                v @ 0..=255 => v as u8,
+                _ => return Err(Errno::EINVAL),
+            }
         }
+        (SOL_IP, IP_MULTICAST_LOOP) => opts.mc_loop = ip_int(val)? != 0,
         (SOL_TCP, TCP_NODELAY) if ty == SockType::Stream => opts.nodelay = int(val)? != 0,
         (SOL_TCP, TCP_KEEPIDLE) if ty == SockType::Stream => {
             opts.keepidle_s = positive(int(val)?, 32767)?
@@ -324,8 +345,32 @@ pub fn set_ipv6(
                 _ => return Err(Errno::EINVAL),
             }
         }
-        IPV6_MULTICAST_HOPS | IPV6_MULTICAST_LOOP if ty == SockType::Dgram => {
-            int(val)?;
+        IPV6_MULTICAST_HOPS if ty == SockType::Dgram => {
+            opts.mc6_hops = match int(val)? {
+                -1 => 1,
+                v @ 0..=255 => v as u8,
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        IPV6_MULTICAST_LOOP => {
+            opts.mc6_loop = match int(val)? {
+                0 => false,
+                1 => true,
+                _ => return Err(Errno::EINVAL),
+            }
+        }
+        IPV6_TCLASS => {
+            let v = match int(val)? {
+                -1 => 0,
+                v @ 0..=255 => v as u8,
+                _ => return Err(Errno::EINVAL),
+            };
+            // TCP owns the two ECN bits (Linux keeps them).
+            const ECN: u8 = 3;
+            opts.tclass = match ty {
+                SockType::Stream => (v & !ECN) | (opts.tclass & ECN),
+                SockType::Dgram => v,
+            };
         }
         _ => return Err(Errno::ENOPROTOOPT),
     }
@@ -333,12 +378,14 @@ pub fn set_ipv6(
 }
 
 /// Answers `getsockopt(IPPROTO_IPV6, name)` for an `AF_INET6` socket.
-pub fn get_ipv6(opts: &SockOpts, ty: SockType, name: i32) -> Result<OptValue> {
+pub fn get_ipv6(opts: &SockOpts, name: i32) -> Result<OptValue> {
     Ok(match name {
         IPV6_V6ONLY => OptValue::int(opts.v6only as i32),
         IPV6_FREEBIND => OptValue::int(opts.freebind as i32),
         IPV6_UNICAST_HOPS => OptValue::int(opts.ttl as i32),
-        IPV6_MULTICAST_HOPS | IPV6_MULTICAST_LOOP if ty == SockType::Dgram => OptValue::int(1),
+        IPV6_MULTICAST_HOPS => OptValue::int(opts.mc6_hops as i32),
+        IPV6_MULTICAST_LOOP => OptValue::int(opts.mc6_loop as i32),
+        IPV6_TCLASS => OptValue::int(opts.tclass as i32),
         _ => return Err(Errno::ENOPROTOOPT),
     })
 }
@@ -379,6 +426,8 @@ pub fn get(opts: &SockOpts, info: SockInfo, level: i32, name: i32) -> Result<Opt
         (SOL_IP, IP_TTL) => OptValue::int(opts.ttl as i32),
         (SOL_IP, IP_TOS) => OptValue::int(opts.tos as i32),
         (SOL_IP, IP_FREEBIND) => OptValue::int(opts.freebind as i32),
+        (SOL_IP, IP_MULTICAST_TTL) => OptValue::int(opts.mc_ttl as i32),
+        (SOL_IP, IP_MULTICAST_LOOP) => OptValue::int(opts.mc_loop as i32),
         (SOL_TCP, TCP_NODELAY) if info.ty == SockType::Stream => b(opts.nodelay),
         (SOL_TCP, TCP_KEEPIDLE) if info.ty == SockType::Stream => {
             OptValue::int(opts.keepidle_s as i32)
