@@ -79,6 +79,12 @@ impl OpenFile {
             _ => None,
         }
     }
+
+    /// The special file this refers to as its owner's concrete type `T`,
+    /// if it is one.
+    pub fn special_as<T: SpecialFile>(&self) -> Option<&T> {
+        self.special().and_then(|s| s.as_any().downcast_ref::<T>())
+    }
 }
 
 #[cfg(test)]

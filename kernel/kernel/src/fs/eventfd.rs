@@ -61,6 +61,5 @@ impl SpecialFile for EventFd {
 
 /// The eventfd behind an open file, if it is one.
 pub fn as_eventfd(f: &OpenFile) -> Option<&EventFd> {
-    f.special()
-        .and_then(|s| s.as_any().downcast_ref::<EventFd>())
+    f.special_as::<EventFd>()
 }

@@ -78,5 +78,5 @@ impl SpecialFile for PidFd {
 
 /// The pidfd behind an open file, if it is one.
 pub fn as_pidfd(f: &OpenFile) -> Option<&PidFd> {
-    f.special().and_then(|s| s.as_any().downcast_ref::<PidFd>())
+    f.special_as::<PidFd>()
 }

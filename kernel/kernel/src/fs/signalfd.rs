@@ -91,6 +91,5 @@ impl SpecialFile for SignalFd {
 
 /// The signalfd behind an open file, if it is one.
 pub fn as_signalfd(f: &OpenFile) -> Option<&SignalFd> {
-    f.special()
-        .and_then(|s| s.as_any().downcast_ref::<SignalFd>())
+    f.special_as::<SignalFd>()
 }

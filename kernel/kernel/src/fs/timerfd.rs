@@ -128,8 +128,7 @@ impl SpecialFile for TimerFd {
 
 /// The timerfd behind an open file, if it is one.
 pub fn as_timerfd(f: &OpenFile) -> Option<&TimerFd> {
-    f.special()
-        .and_then(|s| s.as_any().downcast_ref::<TimerFd>())
+    f.special_as::<TimerFd>()
 }
 
 /// System tick: wakes the readers and poll waiters of every timer whose

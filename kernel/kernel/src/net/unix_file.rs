@@ -137,6 +137,5 @@ impl Drop for UnixFile {
 
 /// The pair end behind an open file, if it is one.
 pub fn as_unix(f: &OpenFile) -> Option<&UnixFile> {
-    f.special()
-        .and_then(|s| s.as_any().downcast_ref::<UnixFile>())
+    f.special_as::<UnixFile>()
 }

@@ -17,8 +17,7 @@ use crate::task::current;
 use crate::task::user;
 
 fn epoll_of(f: &OpenFile) -> Option<&EpollFile> {
-    f.special()
-        .and_then(|s| s.as_any().downcast_ref::<EpollFile>())
+    f.special_as::<EpollFile>()
 }
 
 pub fn epoll_create1(flags: u32) -> KResult {

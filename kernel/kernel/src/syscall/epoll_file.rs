@@ -92,10 +92,7 @@ impl ReadySource<Key> for FdSource {
         if Arc::as_ptr(&f) != k.file.as_ptr() {
             return None;
         }
-        if let Some(s) = f
-            .special()
-            .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
-        {
+        if let Some(s) = f.special_as::<SocketFile>() {
             let id = s.id();
             return Some(crate::net::peek(|n| n.readiness_seq(id)));
         }

@@ -52,8 +52,7 @@ fn any_sock(fd: i32) -> Result<Sock, Errno> {
 fn sock(fd: i32) -> Result<(Arc<OpenFile>, SocketId), Errno> {
     let f = current().files().get(fd)?;
     let id = f
-        .special()
-        .and_then(|s| s.as_any().downcast_ref::<SocketFile>())
+        .special_as::<SocketFile>()
         .map(|s| s.id())
         .ok_or(Errno::ENOTSOCK)?;
     // O_NONBLOCK (fcntl, FIONBIO, SOCK_NONBLOCK) lives in the open file;
@@ -431,50 +430,58 @@ pub fn recvmsg(fd: i32, msg: u64, flags: u32) -> KResult {
     Ok(info.ret(flags) as u64)
 }
 
-/// sendmmsg(fd, msgvec, vlen, flags): sendmsg for each of at most
-/// `UIO_MAXIOV` entries, each one's length stored in its `msg_len`; the
-/// count sent, or the first entry's error (a later error ends the call).
-pub fn sendmmsg(fd: i32, vec: u64, vlen: u32, flags: u32) -> KResult {
-    let mut sent = 0;
+/// The loop of sendmmsg and recvmmsg: `op` on each of at most
+/// `UIO_MAXIOV` `struct mmsghdr` entries of `vec`, the length it returns
+/// stored in the entry's `msg_len`; the count done, or the first entry's
+/// error (a later error ends the loop, as does `op` saying to stop).
+fn each_mmsg(
+    vec: u64,
+    vlen: u32,
+    mut op: impl FnMut(u64) -> Result<(u64, bool), Errno>,
+) -> KResult {
+    let mut done = 0;
     for i in 0..(vlen as usize).min(UIO_MAXIOV) {
         let entry = vec.wrapping_add((i * MMSGHDR_SIZE) as u64);
-        match sendmsg(fd, entry, flags) {
-            Ok(len) => user::write_u32(entry + MSG_LEN_OFFSET as u64, len as u32)?,
-            Err(e) if sent == 0 => return Err(e),
+        let go_on = match op(entry) {
+            Ok((len, go_on)) => {
+                user::write_u32(entry + MSG_LEN_OFFSET as u64, len as u32)?;
+                go_on
+            }
+            Err(e) if done == 0 => return Err(e),
             Err(_) => break,
+        };
+        done += 1;
+        if !go_on {
+            break;
         }
-        sent += 1;
     }
-    Ok(sent)
+    Ok(done)
 }
 
-/// recvmmsg(fd, msgvec, vlen, flags, timeout): recvmsg into each of at
-/// most `UIO_MAXIOV` entries, as sendmmsg counts. `MSG_WAITFORONE` stops
-/// waiting after the first message. As on Linux, `timeout` is looked at
-/// after each message (it does not cut a wait short), and what is left of
-/// it is written back.
+/// sendmmsg(fd, msgvec, vlen, flags): sendmsg for each entry
+/// ([`each_mmsg`]).
+pub fn sendmmsg(fd: i32, vec: u64, vlen: u32, flags: u32) -> KResult {
+    each_mmsg(vec, vlen, |entry| Ok((sendmsg(fd, entry, flags)?, true)))
+}
+
+/// recvmmsg(fd, msgvec, vlen, flags, timeout): recvmsg into each entry
+/// ([`each_mmsg`]). `MSG_WAITFORONE` stops waiting after the first
+/// message. As on Linux, `timeout` is looked at after each message (it
+/// does not cut a wait short), and what is left of it is written back.
 pub fn recvmmsg(fd: i32, vec: u64, vlen: u32, flags: u32, timeout: u64) -> KResult {
     let deadline = match timeout {
         0 => None,
         p => Some(crate::time::monotonic_ns().saturating_add(super::time::read_timespec(p)?)),
     };
     let mut step = flags & !MSG_WAITFORONE;
-    let mut got = 0;
-    for i in 0..(vlen as usize).min(UIO_MAXIOV) {
-        let entry = vec.wrapping_add((i * MMSGHDR_SIZE) as u64);
-        match recvmsg(fd, entry, step) {
-            Ok(len) => user::write_u32(entry + MSG_LEN_OFFSET as u64, len as u32)?,
-            Err(e) if got == 0 => return Err(e),
-            Err(_) => break,
-        }
-        got += 1;
+    let got = each_mmsg(vec, vlen, |entry| {
+        let len = recvmsg(fd, entry, step)?;
         if flags & MSG_WAITFORONE != 0 {
             step |= MSG_DONTWAIT;
         }
-        if deadline.is_some_and(|d| crate::time::monotonic_ns() >= d) {
-            break;
-        }
-    }
+        let in_time = deadline.is_none_or(|d| crate::time::monotonic_ns() < d);
+        Ok((len, in_time))
+    })?;
     if let Some(d) = deadline {
         let left = d.saturating_sub(crate::time::monotonic_ns());
         user::write_bytes(timeout, &super::time::timespec_bytes(left))?;
