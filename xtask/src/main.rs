@@ -76,23 +76,20 @@ enum Command {
     /// types, a musl-dynamic C program and a dlopen()ed Rust cdylib (on the
     /// host and inside VeridianOS; needs the kernel and the rootfs).
     Dynlink,
-    /// Cross-build libc++ and LLVM + lld for VeridianOS (hours; resumable;
-    /// in ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/llvm).
+    /// Cross-build libc++, LLVM + lld, then clang for VeridianOS (about an
+    /// hour on 2 cores; resumable; in ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/llvm).
     Llvm {
         /// Parallel jobs (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
     },
-    /// Cross-build rustc, cargo and std whose host is VeridianOS (hours;
-    /// resumable; in ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/rust).
+    /// Cross-build rustc, cargo and std whose host is VeridianOS, after
+    /// `cargo xtask llvm` (resumable; in
+    /// ${VERIDIAN_BUILD_DIR:-~/.cache/veridian-build}/rust).
     Rustc {
         /// Parallel jobs (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
-        /// Stop after the build machine's stage-1 compiler and std for
-        /// VeridianOS (needs no `cargo xtask llvm`).
-        #[arg(long)]
-        stage1_only: bool,
     },
     /// The formatting and lint gates alone: `cargo fmt --check` in every
     /// workspace, clippy -D warnings for host crates, userland and kernel.
@@ -295,9 +292,7 @@ fn main() -> Result<()> {
         }
         Command::Kernel => kernel::build().map(|_| ()),
         Command::Llvm { jobs } => selfhost::llvm::build(selfhost::jobs(jobs)),
-        Command::Rustc { jobs, stage1_only } => {
-            selfhost::rustc::build(selfhost::jobs(jobs), !stage1_only)
-        }
+        Command::Rustc { jobs } => selfhost::rustc::build(selfhost::jobs(jobs)),
         Command::Lint => {
             let tc = toolchain::build(false)?;
             test::report(lint::rows(&tc))

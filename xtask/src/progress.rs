@@ -49,8 +49,8 @@ pub fn run_step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     result
 }
 
-/// Every bar on the terminal: steps that run side by side (LLVM beside the
-/// stage-1 compiler) each keep a line of their own.
+/// Every bar on the terminal: steps that run side by side (the
+/// hosted rustc beside clang) each keep a line of their own.
 pub fn bars() -> &'static MultiProgress {
     static BARS: LazyLock<MultiProgress> = LazyLock::new(MultiProgress::new);
     &BARS

@@ -38,15 +38,15 @@ pub struct Options {
 }
 
 pub fn run(opts: &Options) -> Result<()> {
-    // The long builds first: LLVM, the stage-1 compiler, then rustc and cargo
-    // for VeridianOS (hours on an empty machine; resumable).
+    // The long builds first: LLVM, then rustc and cargo for VeridianOS beside
+    // clang (over an hour on an empty machine; resumable).
     let rust_tree = if opts.quick {
         let tree = selfhost::chain::existing_hosted_toolchain();
         if tree.is_none() {
             println!(
                 "--quick: no VeridianOS-hosted rustc and cargo on this machine, so their rows SKIP; \
-                 `cargo xtask verify` without --quick builds them (LLVM, a stage-1 compiler, then \
-                 rustc and cargo for VeridianOS: hours here) and runs every row"
+                 `cargo xtask verify` without --quick builds them (LLVM, then rustc and cargo \
+                 for VeridianOS beside clang: over an hour here) and runs every row"
             );
         }
         tree

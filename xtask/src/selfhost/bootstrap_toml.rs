@@ -27,7 +27,6 @@ pub struct Settings {
     pub veridian_cxx: PathBuf,
     pub veridian_ar: PathBuf,
     pub veridian_ranlib: PathBuf,
-    pub veridian_linker: PathBuf,
     /// Sysroot whose lib/ holds the crt objects, libc.a, libgcc*, libc++.
     pub veridian_sysroot: PathBuf,
 }
@@ -55,8 +54,10 @@ pub fn toml_str(s: &str) -> String {
 /// - `change-id = "ignore"`: no bootstrap change warnings for a pinned source.
 /// - `host` is the build machine; the VeridianOS compiler is asked for with
 ///   `--host x86_64-unknown-veridian` on the command line of its step.
-/// - stage 0 is Debian's rustc/cargo 1.96 (`local-rebuild` follows from the
-///   equal version); channel `stable`, description `veridian`.
+/// - stage 0 is Debian's rustc/cargo 1.96, the source's release:
+///   `local-rebuild` lets it build std for VeridianOS and then the hosted
+///   compiler itself (`--stage 1`), with no compiler for the build machine
+///   in between; channel `stable`, description `veridian`.
 /// - `codegen-units` is left at bootstrap's default: with 1 the compiler's
 ///   largest crates take many times longer on two cores.
 /// - `optimized-compiler-builtins = false` and `lld = false`: Debian's source
@@ -88,6 +89,7 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "cargo = {}", q(&s.stage0_cargo));
     let _ = writeln!(w, "build-dir = {}", q(&s.build_dir));
     let _ = writeln!(w, "jobs = {}", s.jobs);
+    let _ = writeln!(w, "local-rebuild = true");
     let _ = writeln!(w, "docs = false\ncompiler-docs = false\nextended = true");
     // rustdoc runs the doctests of `cargo test` inside VeridianOS.
     let _ = writeln!(w, "tools = [\"cargo\", \"rustdoc\"]");
@@ -129,13 +131,15 @@ pub fn render(s: &Settings) -> String {
     let _ = writeln!(w, "cxx = {}", q(&s.veridian_cxx));
     let _ = writeln!(w, "ar = {}", q(&s.veridian_ar));
     let _ = writeln!(w, "ranlib = {}", q(&s.veridian_ranlib));
-    let _ = writeln!(w, "linker = {}", q(&s.veridian_linker));
+    // Through the C compiler: Debian's rustc (which builds everything for
+    // VeridianOS here) asserts a cc linker when it names a shared library.
+    let _ = writeln!(w, "linker = {}", q(&s.veridian_cc));
     let _ = writeln!(w, "musl-root = {}", q(&s.veridian_sysroot));
     // rustc for VeridianOS is a dynamic program, as on musl distributions:
     // librustc_driver.so beside it and musl's loader, which proc-macros need
     // (rustc dlopen()s them). The target's programs stay static-pie.
     let _ = writeln!(w, "crt-static = false");
-    // `$ORIGIN/../lib`, in the lld spelling of patches/rust/0002.
+    // `$ORIGIN/../lib` (bootstrap passes `-Wl,-rpath,`).
     let _ = writeln!(w, "rpath = true");
     t
 }
@@ -157,7 +161,6 @@ mod tests {
             veridian_cxx: b.join("rust/bin/x86_64-veridian-clang++"),
             veridian_ar: "/usr/bin/llvm-ar-22".into(),
             veridian_ranlib: "/usr/bin/llvm-ranlib-22".into(),
-            veridian_linker: b.join("rust/bin/ld.lld"),
             veridian_sysroot: b.join("llvm/sysroot"),
         }
     }
@@ -216,6 +219,7 @@ mod tests {
             Some("[\"x86_64-unknown-veridian\", \"x86_64-unknown-linux-gnu\"]")
         );
         assert_eq!(get(&kv, "build", "rustc"), Some("\"/usr/bin/rustc\""));
+        assert_eq!(get(&kv, "build", "local-rebuild"), Some("true"));
         assert_eq!(get(&kv, "llvm", "link-shared"), Some("false"));
         let veridian = "target.x86_64-unknown-veridian";
         assert_eq!(

@@ -1,8 +1,9 @@
 //! The whole chain to the VeridianOS-hosted toolchain, as `cargo xtask
-//! verify` runs it: LLVM for VeridianOS beside the build machine's stage-1
-//! compiler (neither needs the other), then rustc and cargo for VeridianOS.
-//! Each step is resumable and a no-op when up to date; the chain is skipped
-//! when the install tree was built from today's inputs.
+//! verify` runs it: libc++ and what rustc links of LLVM (its libraries and
+//! lld) for VeridianOS, then rustc and cargo for VeridianOS beside clang for
+//! the guest (neither needs the other). Each step is resumable and a no-op
+//! when up to date; the chain is skipped when the install tree was built
+//! from today's inputs.
 
 use anyhow::{anyhow, Result};
 use std::fs;
@@ -22,29 +23,28 @@ struct Step {
 
 const MIN: u64 = 60;
 
-const LLVM_STEPS: &[Step] = &[
-    Step {
-        label: "libc++, libc++abi, libunwind",
-        logs: llvm_logs,
-        default: Duration::from_secs(15 * MIN),
-    },
-    Step {
-        label: "LLVM + lld",
-        logs: llvm_logs,
-        default: Duration::from_secs(70 * MIN),
-    },
-];
+const RUNTIMES: Step = Step {
+    label: "libc++, libc++abi, libunwind",
+    logs: llvm_logs,
+    default: Duration::from_secs(15 * MIN),
+};
 
-const STAGE1: Step = Step {
-    label: "stage-1 compiler + std for VeridianOS",
-    logs: rust_logs,
-    default: Duration::from_secs(55 * MIN),
+const LLVM_FOR_RUSTC: Step = Step {
+    label: llvm::RUSTC_PART,
+    logs: llvm_logs,
+    default: Duration::from_secs(45 * MIN),
+};
+
+const CLANG: Step = Step {
+    label: llvm::CLANG_PART,
+    logs: llvm_logs,
+    default: Duration::from_secs(30 * MIN),
 };
 
 const HOSTED: Step = Step {
-    label: "rustc + cargo for VeridianOS",
+    label: rustc::HOSTED_STEP,
     logs: rust_logs,
-    default: Duration::from_secs(35 * MIN),
+    default: Duration::from_secs(45 * MIN),
 };
 
 fn llvm_logs() -> PathBuf {
@@ -74,15 +74,20 @@ fn estimate(step: &Step) -> Duration {
     last_timing(&timings, step.label).unwrap_or(step.default)
 }
 
-/// The time left when LLVM (done or not) and the stage-1 compiler run side
-/// by side, then the hosted compiler.
-fn time_left(llvm_done: bool) -> Duration {
-    let llvm: Duration = if llvm_done {
+/// The time left: what rustc links of LLVM (unless built), then the hosted
+/// compiler beside clang.
+fn time_left(llvm_for_rustc_done: bool) -> Duration {
+    let first: Duration = if llvm_for_rustc_done {
         Duration::ZERO
     } else {
-        LLVM_STEPS.iter().map(estimate).sum()
+        estimate(&RUNTIMES) + estimate(&LLVM_FOR_RUSTC)
     };
-    llvm.max(estimate(&STAGE1)) + estimate(&HOSTED)
+    let clang = if llvm::clang_is_built() {
+        Duration::ZERO
+    } else {
+        estimate(&CLANG)
+    };
+    first + clang.max(estimate(&HOSTED))
 }
 
 fn minutes(d: Duration) -> String {
@@ -91,35 +96,37 @@ fn minutes(d: Duration) -> String {
 
 /// Builds what is missing of the hosted toolchain; returns its install tree.
 pub fn ensure_hosted_toolchain(jobs: usize) -> Result<PathBuf> {
-    // Once here, so the two builds below find it up to date.
+    // Once here, so the builds below find it up to date.
     toolchain::build(false)?;
     let install = package::install_dir();
-    if rustc::is_current()? {
+    if rustc::is_current()? && llvm::clang_is_built() {
         println!("hosted toolchain: {} is up to date", install.display());
         return Ok(install);
     }
-    let llvm_done = llvm::install_dir().join("bin/llvm-config").is_file();
     println!(
         "hosted toolchain: building it (resumable; estimated time left ~{}, from this machine's \
          last timings where it has them)",
-        minutes(time_left(llvm_done))
+        minutes(time_left(llvm::rustc_part_is_built()))
     );
-    // The stage-1 std for VeridianOS copies libc++ from LLVM's sysroot.
-    println!("  libc++ for VeridianOS first (the stage-1 build links it):");
-    llvm::build_runtimes(jobs)?;
-    println!("  LLVM for VeridianOS and the build machine's stage-1 compiler, side by side:");
-    let (llvm_result, stage1_result) = std::thread::scope(|s| {
-        let llvm = s.spawn(|| llvm::build(jobs));
-        let stage1 = s.spawn(|| rustc::build(jobs, false));
-        (join(llvm), join(stage1))
-    });
-    llvm_result?;
-    stage1_result?;
+    println!("  libc++, then LLVM's libraries and lld for VeridianOS (what rustc links):");
+    llvm::build_for_rustc(jobs)?;
     println!(
-        "  rustc and cargo for VeridianOS (estimated ~{}):",
-        minutes(estimate(&HOSTED))
+        "  rustc and cargo for VeridianOS beside clang for the guest (estimated ~{}):",
+        minutes(estimate(&HOSTED).max(estimate(&CLANG)))
     );
-    rustc::build(jobs, true)?;
+    let (clang_result, hosted_result) = std::thread::scope(|s| {
+        let clang = s.spawn(|| llvm::build_clang(jobs));
+        let hosted = s.spawn(|| {
+            if rustc::is_current()? {
+                Ok(())
+            } else {
+                rustc::build(jobs)
+            }
+        });
+        (join(clang), join(hosted))
+    });
+    clang_result?;
+    hosted_result?;
     Ok(install)
 }
 
@@ -153,7 +160,7 @@ mod tests {
             last_timing(timings, "LLVM + lld"),
             Some(Duration::from_secs_f64(250.5))
         );
-        assert_eq!(last_timing(timings, "stage-1"), None);
+        assert_eq!(last_timing(timings, "clang"), None);
         assert_eq!(
             last_timing("garbage\nLLVM + lld\twall_s=x\n", "LLVM + lld"),
             None
@@ -165,19 +172,8 @@ mod tests {
         // The labels the builds pass to run::run_long.
         let llvm = include_str!("llvm.rs");
         let rustc = include_str!("rustc.rs");
-        for step in LLVM_STEPS {
-            assert!(
-                llvm.contains(&format!("\"{}\"", step.label)),
-                "{}",
-                step.label
-            );
-        }
-        for step in [&STAGE1, &HOSTED] {
-            assert!(
-                rustc.contains(&format!("\"{}\"", step.label)),
-                "{}",
-                step.label
-            );
-        }
+        assert!(llvm.contains(&format!("\"{}\"", RUNTIMES.label)));
+        assert!(llvm.contains("RUSTC_PART,") && llvm.contains("CLANG_PART,"));
+        assert!(rustc.contains("HOSTED_STEP,"));
     }
 }

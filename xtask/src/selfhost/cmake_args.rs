@@ -23,12 +23,34 @@ pub struct LlvmPaths {
 /// The triple LLVM is built for and reports.
 pub const TRIPLE: &str = "x86_64-unknown-veridian";
 
-/// What `ninja install-distribution` installs besides static libraries:
-/// headers rustc compiles against, the llvm-config bootstrap asks, lld, and
-/// clang with its resource headers and llvm-ar (the guest's C/C++ compiler
-/// and archiver).
-pub const DISTRIBUTION_TOOLS: &str =
-    "llvm-headers;llvm-config;lld;clang;clang-resource-headers;llvm-ar";
+/// The components besides static libraries that the VeridianOS-hosted
+/// rustc needs: headers rustc_llvm compiles against, the llvm-config
+/// bootstrap asks, and lld (its `rust-lld`).
+pub const RUSTC_TOOLS: &[&str] = &["llvm-headers", "llvm-config", "lld"];
+
+/// The components only the guest's C/C++ compiler needs: clang with its
+/// resource headers, and llvm-ar.
+pub const CLANG_TOOLS: &[&str] = &["clang", "clang-resource-headers", "llvm-ar"];
+
+/// What `ninja install-distribution` installs besides static libraries.
+pub fn distribution_tools() -> String {
+    [RUSTC_TOOLS, CLANG_TOOLS].concat().join(";")
+}
+
+/// The Ninja targets that build and install what rustc needs and no more
+/// (each distribution component has an `install-<name>` target): the
+/// libraries named, or all of LLVM's when they are unknown.
+pub fn rustc_install_targets(libraries: Option<&[String]>) -> Vec<String> {
+    let libs: Vec<String> = match libraries {
+        Some(libs) if !libs.is_empty() => libs.to_vec(),
+        _ => vec!["llvm-libraries".into()],
+    };
+    libs.iter()
+        .map(String::as_str)
+        .chain(RUSTC_TOOLS.iter().copied())
+        .map(|c| format!("install-{c}"))
+        .collect()
+}
 
 /// The LLVM components rustc_llvm's build script asks llvm-config for (its
 /// REQUIRED_COMPONENTS and, of its optional targets, X86).
@@ -83,8 +105,8 @@ pub const LLD_COMPONENTS: &[&str] = &[
 /// DWARF linker, exegesis, ObjCopy, TableGen, ... libraries).
 pub fn distribution(libraries: Option<&[String]>) -> String {
     match libraries {
-        Some(libs) if !libs.is_empty() => format!("{};{DISTRIBUTION_TOOLS}", libs.join(";")),
-        _ => format!("llvm-libraries;{DISTRIBUTION_TOOLS}"),
+        Some(libs) if !libs.is_empty() => format!("{};{}", libs.join(";"), distribution_tools()),
+        _ => format!("llvm-libraries;{}", distribution_tools()),
     }
 }
 
@@ -345,6 +367,29 @@ mod tests {
         assert!(value(&without, "LLVM_DISTRIBUTION_COMPONENTS")
             .unwrap()
             .starts_with("llvm-libraries;"));
+    }
+
+    #[test]
+    fn rustc_targets_install_the_libraries_and_tools_rustc_links() {
+        let libs = ["LLVMCore".to_string(), "LLVMSupport".to_string()];
+        assert_eq!(
+            rustc_install_targets(Some(&libs)),
+            [
+                "install-LLVMCore",
+                "install-LLVMSupport",
+                "install-llvm-headers",
+                "install-llvm-config",
+                "install-lld"
+            ]
+        );
+        let all = rustc_install_targets(None);
+        assert_eq!(all[0], "install-llvm-libraries");
+        assert!(!all.iter().any(|t| t.contains("clang")));
+        // Every component either half installs is a distribution component.
+        let dist = distribution(Some(&libs));
+        for c in RUSTC_TOOLS.iter().chain(CLANG_TOOLS) {
+            assert!(dist.split(';').any(|d| d == *c), "{c}");
+        }
     }
 
     #[test]

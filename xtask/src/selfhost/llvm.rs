@@ -8,7 +8,10 @@
 //!    and into the sysroot snapshot, which is then the target's C and C++
 //!    sysroot (the toolchain's own one is left as its owner builds it).
 //! 4. LLVM (X86) + lld with `toolchain/cmake/llvm-veridian-x86_64.cmake`,
-//!    installed to `install/` (bin/llvm-config, bin/lld, lib/*.a, include/).
+//!    installed to `install/` (bin/llvm-config, bin/lld, lib/*.a, include/):
+//!    all the VeridianOS-hosted rustc links ([`build_for_rustc`]).
+//! 5. clang and llvm-ar for the guest, from the same build folder
+//!    ([`build_clang`]), which can run beside the rustc build.
 //!
 //! Everything lives in `<build root>/llvm`; each step resumes.
 
@@ -106,52 +109,85 @@ fn layout() -> LlvmPaths {
 
 /// Runs every step (each a no-op when up to date).
 pub fn build(jobs: usize) -> Result<()> {
+    build_for_rustc(jobs)?;
+    build_clang(jobs)
+}
+
+/// The source, libc++, then LLVM's libraries, llvm-config and lld built and
+/// installed: everything the VeridianOS-hosted rustc links, without clang.
+pub fn build_for_rustc(jobs: usize) -> Result<()> {
     let start = Instant::now();
     let _lock = run::lock_folder(&area())?;
     let lay = build_runtimes_locked(jobs)?;
     let logs = run::log_dir(&area());
-    let llvm_build = area().join("build/llvm");
-    let native = same_version_native_tools();
-    let libraries = native.as_deref().and_then(needed_libraries);
-    configure(
-        "llvm",
-        &llvm_build,
-        &cmake_args::llvm_args(&lay, native.as_deref(), libraries.as_deref()),
-        &logs,
-    )?;
-    ninja(
-        "LLVM + lld",
-        &llvm_build,
-        &["distribution"],
-        jobs,
-        &logs,
-        "llvm-build",
-    )?;
-    ninja(
-        "install LLVM + lld",
-        &llvm_build,
-        &["install-distribution"],
-        jobs,
-        &logs,
-        "llvm-install",
-    )?;
-    check_install(&lay.install)?;
+    let (llvm_build, libraries) = configure_llvm(&lay, &logs)?;
+    let targets = cmake_args::rustc_install_targets(libraries.as_deref());
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+    ninja(RUSTC_PART, &llvm_build, &targets, jobs, &logs, "llvm-build")?;
+    check_rustc_part(&lay.install)?;
     println!(
-        "llvm: ready in {:.1} s; llvm-config: {}",
+        "llvm: what rustc links is ready in {:.1} s; llvm-config: {}",
         start.elapsed().as_secs_f64(),
         lay.install.join("bin/llvm-config").display()
     );
     Ok(())
 }
 
-/// The source, the sysroot snapshot and libc++/libc++abi/libunwind in it:
-/// the first steps of [`build`], which the stage-1 build needs too (its std
-/// for VeridianOS copies libc++ from the snapshot).
-pub fn build_runtimes(jobs: usize) -> Result<()> {
+/// The label of [`build_for_rustc`]'s Ninja step in `logs/timings.txt`.
+pub const RUSTC_PART: &str = "LLVM libraries + lld";
+
+/// The label of [`build_clang`]'s Ninja step in `logs/timings.txt`.
+pub const CLANG_PART: &str = "clang + llvm-ar";
+
+/// clang and llvm-ar for the guest, after [`build_for_rustc`]: the rest of
+/// the distribution, built and installed.
+pub fn build_clang(jobs: usize) -> Result<()> {
     let _lock = run::lock_folder(&area())?;
-    build_runtimes_locked(jobs).map(|_| ())
+    let lay = layout();
+    let logs = run::log_dir(&area());
+    let (llvm_build, _) = configure_llvm(&lay, &logs)?;
+    ninja(
+        CLANG_PART,
+        &llvm_build,
+        &["install-distribution"],
+        jobs,
+        &logs,
+        "clang-build",
+    )?;
+    check_rustc_part(&lay.install)?;
+    let clang = run::output(Command::new(lay.install.join("bin/clang")).arg("--version"))?;
+    println!("  clang: {}", clang.lines().next().unwrap_or_default());
+    print_sizes(&lay.install, &["clang"])
 }
 
+/// Whether [`build_for_rustc`] has installed llvm-config and lld.
+pub fn rustc_part_is_built() -> bool {
+    let bin = install_dir().join("bin");
+    bin.join("llvm-config").is_file() && bin.join("lld").is_file()
+}
+
+/// Whether [`build_clang`] has installed clang.
+pub fn clang_is_built() -> bool {
+    install_dir().join("bin/clang").is_file()
+}
+
+/// CMake for LLVM + lld + clang, run when its arguments changed; returns the
+/// build folder and the libraries rustc and lld link (when known).
+fn configure_llvm(lay: &LlvmPaths, logs: &Path) -> Result<(PathBuf, Option<Vec<String>>)> {
+    let llvm_build = area().join("build/llvm");
+    let native = same_version_native_tools();
+    let libraries = native.as_deref().and_then(needed_libraries);
+    configure(
+        "llvm",
+        &llvm_build,
+        &cmake_args::llvm_args(lay, native.as_deref(), libraries.as_deref()),
+        logs,
+    )?;
+    Ok((llvm_build, libraries))
+}
+
+/// The source, the sysroot snapshot and libc++/libc++abi/libunwind in it:
+/// the first steps of [`build_for_rustc`].
 fn build_runtimes_locked(jobs: usize) -> Result<LlvmPaths> {
     setup::ensure(PACKAGES)?;
     let tc = toolchain::build(false)?;
@@ -529,7 +565,7 @@ fn install_cxx_into(cxx: &Path, sysroot: &Path) -> Result<()> {
 
 /// The installed llvm-config (a VeridianOS binary, which runs on Linux
 /// because the ABI is Linux's) must describe a static X86 LLVM for our triple.
-fn check_install(install: &Path) -> Result<()> {
+fn check_rustc_part(install: &Path) -> Result<()> {
     let cfg = install.join("bin/llvm-config");
     let q = |args: &[&str]| -> Result<String> {
         Ok(run::output(Command::new(&cfg).args(args))?
@@ -555,9 +591,11 @@ fn check_install(install: &Path) -> Result<()> {
             .arg("--version"),
     )?;
     println!("  lld: {}", lld.trim());
-    let clang = run::output(Command::new(install.join("bin/clang")).arg("--version"))?;
-    println!("  clang: {}", clang.lines().next().unwrap_or_default());
-    for bin in ["llvm-config", "lld", "clang"] {
+    print_sizes(install, &["llvm-config", "lld"])
+}
+
+fn print_sizes(install: &Path, bins: &[&str]) -> Result<()> {
+    for bin in bins {
         let size = fs::metadata(install.join("bin").join(bin))?.len();
         println!("  {bin}: {:.1} MiB", size as f64 / (1024.0 * 1024.0));
     }

@@ -13,6 +13,7 @@ pub mod bootstrap_toml;
 pub mod chain;
 pub mod cmake_args;
 pub mod debsrc;
+pub mod hosted_std;
 pub mod llvm;
 pub mod openssl;
 pub mod package;

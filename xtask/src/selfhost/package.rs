@@ -12,8 +12,9 @@ use walkdir::WalkDir;
 use super::{llvm, run, rustsrc};
 use crate::paths;
 
-/// The dist components installed, in order.
-pub const COMPONENTS: &[&str] = &["rustc", "rust-std", "cargo"];
+/// The dist components installed, in order (the target's std is built
+/// afterwards by the hosted rustc itself).
+pub const COMPONENTS: &[&str] = &["rustc", "cargo"];
 
 /// `<build root>/rust/install` (laid out like /usr/local).
 pub fn install_dir() -> PathBuf {

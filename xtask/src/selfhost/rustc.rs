@@ -2,15 +2,18 @@
 //! x86_64-unknown-veridian, cross-built by Rust's bootstrap (x.py).
 //!
 //! 1. The source ([`rustsrc`]) and a generated bootstrap.toml ([`bootstrap_toml`]).
-//! 2. `x.py build --stage 1 library`: a stage-1 compiler for the build machine
-//!    (Debian's stage-0 1.96 and Debian's LLVM 22) and std for VeridianOS with
-//!    the built-in target. Needs nothing from `cargo xtask llvm`.
-//! 3. `x.py dist --host x86_64-unknown-veridian rustc rust-std cargo`: rustc
-//!    and cargo for VeridianOS, dynamic programs of musl's loader (rustc's
-//!    driver a shared library with the LLVM of `cargo xtask llvm` linked in,
-//!    cargo with OpenSSL built for the target linked in).
-//! 4. The install tree (`<build root>/rust/install`), its size report, and
-//!    the self-hosting criteria run on this host ([`proof`]).
+//! 2. `x.py dist --stage 1 --host x86_64-unknown-veridian rustc cargo`:
+//!    Debian's rustc 1.96 is the same release as the source, so bootstrap
+//!    runs a local rebuild and Debian's rustc compiles std for VeridianOS and
+//!    then the hosted compiler directly (no compiler for the build machine
+//!    first). It knows the target through [`STAGE0_TARGET_DIR`]'s JSON copy of
+//!    the built-in target. The results are dynamic programs of musl's loader:
+//!    rustc's driver a shared library with the LLVM of `cargo xtask llvm`
+//!    linked in, cargo with OpenSSL built for the target linked in.
+//! 3. The install tree (`<build root>/rust/install`), whose std the hosted
+//!    rustc builds itself on this host ([`hosted_std`]; crates compiled for the
+//!    JSON target do not load into a compiler with the built-in one), its size
+//!    report, and the self-hosting criteria run on this host ([`proof`]).
 //!
 //! Bootstrap is incremental, so rerunning resumes where a build stopped.
 
@@ -18,9 +21,10 @@ use anyhow::{bail, Context, Result};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use super::bootstrap_toml::{self, Settings};
-use super::{llvm, openssl, package, proof, run, rustsrc};
+use super::{hosted_std, llvm, openssl, package, proof, run, rustsrc};
 use crate::toolchain::{self, stdsrc, HOST_CARGO, HOST_RUSTC};
 use crate::{paths, setup};
 
@@ -48,18 +52,22 @@ pub fn build_dir() -> PathBuf {
     rustsrc::area().join("build")
 }
 
-/// Runs the steps; `host_too` also builds the VeridianOS-hosted compiler
-/// (which needs the LLVM of `cargo xtask llvm`).
-pub fn build(jobs: usize, host_too: bool) -> Result<()> {
+/// The folder whose JSON file tells Debian's rustc (stage 0) what
+/// x86_64-unknown-veridian is; the hosted rustc has it built in
+/// (patches/rust/0001), and [`proof`] checks the two agree.
+pub fn stage0_target_dir() -> PathBuf {
+    paths::repo_root().join("toolchain/stage0-target")
+}
+
+/// Runs the steps (the LLVM of `cargo xtask llvm` must be built).
+pub fn build(jobs: usize) -> Result<()> {
     let _lock = run::lock_folder(&rustsrc::area())?;
     setup::ensure(PACKAGES)?;
-    // The stage-1 std for VeridianOS copies libc++ from LLVM's sysroot
-    // (patches/rust/0002); bootstrap panics on a missing file.
-    if !llvm::cxx_is_built() {
+    if !llvm::rustc_part_is_built() {
         bail!(
-            "libc++ for VeridianOS is not built ({} is missing): run `cargo xtask llvm` first \
+            "LLVM for VeridianOS is not built ({} is missing): run `cargo xtask llvm` first \
              (or `cargo xtask verify`, which builds the whole chain in order)",
-            llvm::cxx_dir().join("lib/libc++.a").display()
+            llvm::install_dir().join("bin/llvm-config").display()
         );
     }
     let tc = toolchain::build(false)?;
@@ -74,35 +82,28 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     )?;
     let inputs = inputs_digest()?;
     let logs = run::log_dir(&rustsrc::area());
-    x_py(
-        &src,
-        &logs,
-        "stage-1 compiler + std for VeridianOS",
-        "x-library",
-        &["build", "--stage", "1", "library"],
-    )?;
-    if !host_too {
-        return Ok(());
-    }
-    // OpenSSL needs only the sysroot, so it is ready before LLVM is.
     let ssl = openssl::build(&settings.veridian_cc, jobs)?;
-    if !settings.veridian_llvm_config.exists() {
-        bail!(
-            "{} is missing: run `cargo xtask llvm` first (the VeridianOS-hosted rustc links that LLVM)",
-            settings.veridian_llvm_config.display()
-        );
-    }
-    let host = ["--host", paths::TARGET, "--target", paths::TARGET];
-    let mut args = vec!["dist"];
-    args.extend(host);
+    let mut args = vec![
+        "dist",
+        "--stage",
+        "1",
+        "--host",
+        paths::TARGET,
+        "--target",
+        paths::TARGET,
+    ];
     args.extend(package::COMPONENTS);
     x_py_env(
         &src,
         &logs,
-        "rustc + cargo for VeridianOS",
+        HOSTED_STEP,
         "x-host",
         &args,
         &[
+            (
+                "RUST_TARGET_PATH",
+                stage0_target_dir().display().to_string(),
+            ),
             (
                 "X86_64_UNKNOWN_VERIDIAN_OPENSSL_DIR",
                 ssl.display().to_string(),
@@ -115,6 +116,8 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     )?;
     let version = stdsrc::installed_version()?;
     let prefix = package::install(&build_dir().join("dist"), &version)?;
+    hosted_std::build_and_install(&prefix, &src.join("library"), &stage0_self_contained())?;
+    check_stage0_spec(&prefix)?;
     println!(
         "rustc: install tree {}\n{}",
         prefix.display(),
@@ -128,6 +131,90 @@ pub fn build(jobs: usize, host_too: bool) -> Result<()> {
     }
     fs::write(prefix.join(INPUTS_FILE), &inputs)?;
     Ok(())
+}
+
+/// The target as rustc prints it (`--print target-spec-json`), parsed.
+fn printed_spec(cmd: &mut Command) -> Result<serde_json::Value> {
+    let text = run::output(
+        cmd.args(["-Zunstable-options", "--print", "target-spec-json"])
+            .args(["--target", paths::TARGET])
+            .env("RUSTC_BOOTSTRAP", "1"),
+    )?;
+    serde_json::from_str(&text).context("rustc printed a target spec that is not JSON")
+}
+
+/// Fails unless Debian's rustc, reading [`stage0_target_dir`]'s JSON, and the
+/// hosted rustc, with the target built in, print the same target (but for
+/// how it links, see [`without_cc_linking`]): the compiler was built with
+/// the std the JSON describes.
+fn check_stage0_spec(prefix: &Path) -> Result<()> {
+    let stage0 = without_cc_linking(printed_spec(
+        Command::new(HOST_RUSTC).env("RUST_TARGET_PATH", stage0_target_dir()),
+    )?);
+    let built_in = without_cc_linking(printed_spec(&mut Command::new(prefix.join("bin/rustc")))?);
+    let differences = spec_differences(&stage0, &built_in);
+    if !differences.is_empty() {
+        bail!(
+            "{} and the built-in target differ: {}",
+            stage0_target_dir()
+                .join(format!("{}.json", paths::TARGET))
+                .display(),
+            differences.join("; ")
+        );
+    }
+    println!("  the stage-0 JSON target equals the hosted rustc's built-in one");
+    Ok(())
+}
+
+/// A printed spec without its linker, linker flavor and the link arguments
+/// of C-compiler flavors. The JSON target links through the C compiler
+/// (Debian's rustc asserts a cc linker when it names a shared library);
+/// the built-in one runs lld itself. Arguments for lld stay compared.
+fn without_cc_linking(mut spec: serde_json::Value) -> serde_json::Value {
+    if let Some(map) = spec.as_object_mut() {
+        map.remove("linker");
+        map.remove("linker-flavor");
+        for (key, value) in map.iter_mut() {
+            if let (true, Some(args)) = (key.ends_with("link-args"), value.as_object_mut()) {
+                args.retain(|flavor, _| !flavor.ends_with("-cc"));
+            }
+        }
+    }
+    spec
+}
+
+/// The top-level keys whose values differ between two printed specs.
+fn spec_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let (a, b) = (
+        a.as_object().unwrap_or(&empty),
+        b.as_object().unwrap_or(&empty),
+    );
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| format!("{k}: {} against {}", show(a.get(k)), show(b.get(k))))
+        .collect()
+}
+
+fn show(v: Option<&serde_json::Value>) -> String {
+    v.map_or_else(|| "(absent)".into(), |v| v.to_string())
+}
+
+/// The label of the x.py step in `logs/timings.txt`.
+pub const HOSTED_STEP: &str = "rustc + cargo for VeridianOS";
+
+/// The crt objects, libc and runtime archives bootstrap put beside the
+/// stage-0 std for VeridianOS (the list is patches/rust/0002's): the hosted
+/// rustc links with the same ones.
+fn stage0_self_contained() -> PathBuf {
+    build_dir()
+        .join(bootstrap_toml::BUILD)
+        .join("stage0-sysroot/lib/rustlib")
+        .join(paths::TARGET)
+        .join("lib/self-contained")
 }
 
 /// The file of the install tree that records [`inputs_digest`].
@@ -165,13 +252,8 @@ fn settings(bin: &Path, jobs: usize) -> Settings {
         veridian_cxx: bin.join("x86_64-veridian-clang++"),
         veridian_ar: "/usr/bin/llvm-ar-22".into(),
         veridian_ranlib: "/usr/bin/llvm-ranlib-22".into(),
-        veridian_linker: bin.join("ld.lld"),
         veridian_sysroot: llvm_sysroot,
     }
-}
-
-fn x_py(src: &Path, logs: &Path, name: &str, log: &str, args: &[&str]) -> Result<()> {
-    x_py_env(src, logs, name, log, args, &[])
 }
 
 fn x_py_env(
@@ -191,7 +273,7 @@ fn x_py_env(
 }
 
 /// The target's C/C++ compilers (clang 22 over the sysroot snapshot with
-/// libc++) and `ld.lld`, in `<build root>/rust/bin`.
+/// libc++), in `<build root>/rust/bin`; the C compiler also links.
 fn write_wrappers() -> Result<PathBuf> {
     let bin = rustsrc::area().join("bin");
     fs::create_dir_all(&bin)?;
@@ -207,26 +289,8 @@ fn write_wrappers() -> Result<PathBuf> {
         )?;
         fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755))?;
     }
-    let lld = bin.join("ld.lld");
-    // An earlier chain made a symlink here; writing through it would
-    // overwrite Debian's lld.
-    if fs::symlink_metadata(&lld).is_ok_and(|m| m.file_type().is_symlink()) {
-        fs::remove_file(&lld)?;
-    }
-    fs::write(&lld, LINKER_SCRIPT)?;
-    fs::set_permissions(&lld, fs::Permissions::from_mode(0o755))?;
     Ok(bin)
 }
-
-/// The target's linker: Debian's lld, with gcc's unwinder archive last on
-/// every link. A program linked against std as a shared library (rustdoc,
-/// against librustc_driver.so) still calls `_Unwind_Resume` from its own
-/// landing pads, and the target has no shared unwinder to take it from;
-/// where the unwind crate already brought libgcc_eh in, the repeat adds
-/// nothing.
-const LINKER_SCRIPT: &str = "#!/bin/sh\n\
-# Generated by `cargo xtask rustc`: lld for x86_64-unknown-veridian.\n\
-exec /usr/bin/ld.lld-22 \"$@\" -lgcc_eh\n";
 
 /// A clang wrapper for the target: the musl-linux triple (same ABI; Debian's
 /// clang does not know veridian), the sysroot, Linux UAPI headers after it,
@@ -262,6 +326,51 @@ pub fn wrapper_script(driver: &str, sysroot: &Path, kernel_headers: &Path, cxx: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn specs_differ_by_the_keys_named() {
+        let a = serde_json::json!({"os": "veridian", "crt-static-default": true, "cpu": "x86-64"});
+        let b = serde_json::json!({"os": "veridian", "crt-static-default": false, "abi": "x"});
+        assert_eq!(
+            spec_differences(&a, &b),
+            [
+                "abi: (absent) against \"x\"",
+                "cpu: \"x86-64\" against (absent)",
+                "crt-static-default: true against false"
+            ]
+        );
+        assert!(spec_differences(&a, &a).is_empty());
+        let cc = serde_json::json!({"linker-flavor": "gnu-cc", "os": "veridian",
+            "pre-link-args": {"gnu": ["-x"], "gnu-cc": ["-Wl,-x"], "gnu-lld-cc": ["-Wl,-x"]}});
+        let lld = serde_json::json!({"linker-flavor": "gnu-lld", "linker": "rust-lld",
+            "os": "veridian", "pre-link-args": {"gnu": ["-x"]}});
+        assert!(
+            spec_differences(&without_cc_linking(cc.clone()), &without_cc_linking(lld)).is_empty()
+        );
+        let other = serde_json::json!({"os": "veridian", "pre-link-args": {"gnu": ["-y"]}});
+        assert_eq!(spec_differences(&without_cc_linking(cc), &other).len(), 1);
+    }
+
+    #[test]
+    fn the_stage0_target_is_one_debians_rustc_reads() {
+        let spec =
+            printed_spec(Command::new(HOST_RUSTC).env("RUST_TARGET_PATH", stage0_target_dir()));
+        let Ok(spec) = spec else {
+            // Debian's rustc-web is installed by the chain's setup.
+            eprintln!("SKIP: {HOST_RUSTC} is not installed here");
+            return;
+        };
+        assert_eq!(spec["os"], "veridian");
+        assert_eq!(spec["linker-flavor"], "gnu-cc");
+        assert_eq!(
+            spec["pre-link-args"]["gnu-lld"][0],
+            "--undefined=pthread_once"
+        );
+        assert_eq!(
+            spec["pre-link-objects-fallback"]["static-pic-exe"][0],
+            "rcrt1.o"
+        );
+    }
 
     #[test]
     fn wrappers_name_the_sysroot_and_libcxx() {

@@ -14,7 +14,7 @@
 pub mod cfg_rewrite;
 mod install;
 pub(crate) mod stamp;
-mod stdbuild;
+pub mod stdbuild;
 pub(crate) mod stdsrc;
 mod sysroot;
 #[cfg(test)]

@@ -29,7 +29,26 @@ const REQUIRED: &[&str] = &[
 ];
 
 pub fn build_and_install(tc: &Toolchain, library: &Path) -> Result<()> {
-    let build_dir = paths::veridian_build_dir().join("std-build");
+    let built = build(
+        &tc.rustc(),
+        library,
+        &paths::veridian_build_dir().join("std-build"),
+        "std-build",
+    )?;
+    install_rlibs(tc, &built.rlibs)
+}
+
+/// What a std build produced for the target.
+pub struct Built {
+    pub rlibs: Vec<PathBuf>,
+    /// `libstd-*.so`: std's `dylib` crate type.
+    pub shared: Vec<PathBuf>,
+}
+
+/// Builds the sysroot crates of `library` for the target with `rustc` (what
+/// cargo runs as RUSTC) in `target_dir`, logged as `log`; checks that every
+/// crate a sysroot needs was built.
+pub fn build(rustc: &Path, library: &Path, target_dir: &Path, log: &str) -> Result<Built> {
     let mut cmd = Command::new(HOST_CARGO);
     cmd.args([
         "build",
@@ -41,29 +60,30 @@ pub fn build_and_install(tc: &Toolchain, library: &Path) -> Result<()> {
     // (without it every frame prints as `<unknown>`).
     .args(["--features", "backtrace"])
     .current_dir(library)
-    .env("RUSTC", tc.rustc())
+    .env("RUSTC", rustc)
     .env("RUSTC_BOOTSTRAP", "1")
     .env("RUSTFLAGS", STD_RUSTFLAGS)
-    .env("CARGO_TARGET_DIR", &build_dir)
+    .env("CARGO_TARGET_DIR", target_dir)
     // As bootstrap does: hash every library name, std's included (its
     // `dylib` crate type would otherwise give a bare `libstd.rlib`).
     .env("__CARGO_DEFAULT_LIB_METADATA", "veridian")
     .env_remove("RUSTC_WRAPPER")
     .env_remove("CARGO_ENCODED_RUSTFLAGS");
     progress::run_logged(
-        "build std for x86_64-unknown-veridian",
-        "std-build",
+        &format!("build std for {} ({log})", paths::TARGET),
+        log,
         &mut cmd,
     )?;
-    let rlibs = built_rlibs(&progress::log_path("std-build")?)?;
-    install_rlibs(tc, &rlibs)
+    let built = built_artifacts(&progress::log_path(log)?)?;
+    check_required(&built.rlibs)?;
+    Ok(built)
 }
 
-/// The target rlibs cargo reported for this build (from its JSON messages),
-/// so stale artifacts of earlier builds never reach the sysroot.
-fn built_rlibs(log: &Path) -> Result<Vec<PathBuf>> {
+/// The target rlibs and shared libraries cargo reported for this build (from
+/// its JSON messages), so stale artifacts of earlier builds never reach a sysroot.
+fn built_artifacts(log: &Path) -> Result<Built> {
     let text = fs::read_to_string(log)?;
-    let mut rlibs = BTreeSet::new();
+    let (mut rlibs, mut shared) = (BTreeSet::new(), BTreeSet::new());
     for line in text.lines().filter(|l| l.starts_with('{')) {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
@@ -73,19 +93,31 @@ fn built_rlibs(log: &Path) -> Result<Vec<PathBuf>> {
         }
         let files = msg["filenames"].as_array().into_iter().flatten();
         for file in files.filter_map(|f| f.as_str()) {
-            if file.ends_with(".rlib") && file.contains(paths::TARGET) {
+            if !file.contains(paths::TARGET) {
+                continue;
+            }
+            if file.ends_with(".rlib") {
                 rlibs.insert(PathBuf::from(file));
+            } else if file.ends_with(".so") {
+                shared.insert(PathBuf::from(file));
             }
         }
     }
-    Ok(rlibs.into_iter().collect())
+    Ok(Built {
+        rlibs: rlibs.into_iter().collect(),
+        shared: shared.into_iter().collect(),
+    })
 }
 
-fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
-    let names: Vec<String> = rlibs
+fn file_names(files: &[PathBuf]) -> Vec<String> {
+    files
         .iter()
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
+        .collect()
+}
+
+fn check_required(rlibs: &[PathBuf]) -> Result<()> {
+    let names = file_names(rlibs);
     for crate_name in REQUIRED {
         let is_it = |n: &String| {
             n.starts_with(&format!("lib{crate_name}-")) || *n == format!("lib{crate_name}.rlib")
@@ -94,6 +126,11 @@ fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
             bail!("the std build produced no lib{crate_name}-*.rlib");
         }
     }
+    Ok(())
+}
+
+fn install_rlibs(tc: &Toolchain, rlibs: &[PathBuf]) -> Result<()> {
+    let names = file_names(rlibs);
     let libdir = tc.target_libdir();
     fs::create_dir_all(&libdir)?;
     for old in fs::read_dir(&libdir)? {
