@@ -62,6 +62,9 @@ pub fn build(rustc: &Path, library: &Path, target_dir: &Path, log: &str) -> Resu
     .current_dir(library)
     .env("RUSTC", rustc)
     .env("RUSTC_BOOTSTRAP", "1")
+    // The toolchain's rustc wrapper then leaves the installed std's id out
+    // of `-vV` (cargo hashes it into every crate of this build).
+    .env("VERIDIAN_STD_BUILD", "1")
     .env("RUSTFLAGS", STD_RUSTFLAGS)
     .env("CARGO_TARGET_DIR", target_dir)
     // As bootstrap does: hash every library name, std's included (its
