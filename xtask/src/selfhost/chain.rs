@@ -26,7 +26,7 @@ const MIN: u64 = 60;
 const RUNTIMES: Step = Step {
     label: "libc++, libc++abi, libunwind",
     logs: llvm_logs,
-    default: Duration::from_secs(15 * MIN),
+    default: Duration::from_secs(2 * MIN),
 };
 
 const LLVM_FOR_RUSTC: Step = Step {

@@ -220,13 +220,14 @@ fn stage0_self_contained() -> PathBuf {
 /// The file of the install tree that records [`inputs_digest`].
 const INPUTS_FILE: &str = ".veridian-inputs";
 
-/// What the install tree is built from: the prepared source's inputs and
-/// the bootstrap configuration (jobs left out).
+/// What the install tree is built from: the prepared source's inputs, the
+/// bootstrap configuration (jobs left out) and the stage-0 target.
 fn inputs_digest() -> Result<String> {
     let config = bootstrap_toml::render(&settings(&rustsrc::area().join("bin"), 1));
     Ok(toolchain::stamp::Inputs::default()
         .text("source", &rustsrc::source_digest(&stdsrc::library_dir())?)
         .text("bootstrap.toml", &config)
+        .tree(&stage0_target_dir())?
         .digest())
 }
 
