@@ -274,23 +274,39 @@ fn x_py_env(
 }
 
 /// The target's C/C++ compilers (clang 22 over the sysroot snapshot with
-/// libc++), in `<build root>/rust/bin`; the C compiler also links.
+/// libc++), in `<build root>/rust/bin`; the C compiler is also the linker.
 fn write_wrappers() -> Result<PathBuf> {
     let bin = rustsrc::area().join("bin");
     fs::create_dir_all(&bin)?;
     let sysroot = llvm::sysroot_dir();
     let headers = llvm::kernel_headers_dir();
-    for (name, driver, cxx) in [
-        ("x86_64-veridian-clang", "clang-22", false),
-        ("x86_64-veridian-clang++", "clang++-22", true),
+    for (name, script) in [
+        (
+            "x86_64-veridian-clang",
+            with_unwinder_last(&wrapper_script("clang-22", &sysroot, &headers, false)),
+        ),
+        (
+            "x86_64-veridian-clang++",
+            wrapper_script("clang++-22", &sysroot, &headers, true),
+        ),
     ] {
-        fs::write(
-            bin.join(name),
-            wrapper_script(driver, &sysroot, &headers, cxx),
-        )?;
+        fs::write(bin.join(name), script)?;
         fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755))?;
     }
     Ok(bin)
+}
+
+/// The C wrapper as the target's linker: gcc's unwinder archive ends every
+/// link. rustc passes `-nodefaultlibs`, and a program linked against std as
+/// a shared library (rustdoc, against librustc_driver.so) still calls
+/// `_Unwind_Resume` from its own landing pads; the target has no shared
+/// unwinder. Where the unwind crate already brought libgcc_eh in, the repeat
+/// adds nothing; compiling (`-c`) ignores it.
+fn with_unwinder_last(script: &str) -> String {
+    match script.strip_suffix("\"$@\"\n") {
+        Some(head) => format!("{head}\"$@\" -lgcc_eh\n"),
+        None => script.to_string(),
+    }
 }
 
 /// A clang wrapper for the target: the musl-linux triple (same ABI; Debian's
@@ -415,5 +431,8 @@ mod tests {
         assert!(line.trim_end().ends_with("-O2 -c a b.c -o x.o"), "{line}");
         assert_eq!(line.matches("--target=").count(), 1);
         assert!(!line.contains("foo"));
+        let linker = with_unwinder_last(&c);
+        assert!(linker.ends_with("\"$@\" -lgcc_eh\n"), "{linker}");
+        assert_eq!(linker.matches("-lgcc_eh").count(), 1);
     }
 }
