@@ -82,6 +82,7 @@ pub fn build(jobs: usize) -> Result<()> {
     )?;
     let inputs = inputs_digest()?;
     let logs = run::log_dir(&rustsrc::area());
+    forget_other_stage0_targets()?;
     let ssl = openssl::build(&settings.veridian_cc, jobs)?;
     let mut args = vec![
         "dist",
@@ -201,6 +202,37 @@ fn spec_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String>
 
 fn show(v: Option<&serde_json::Value>) -> String {
     v.map_or_else(|| "(absent)".into(), |v| v.to_string())
+}
+
+/// Removes what bootstrap built for VeridianOS with another stage-0 target
+/// file. Crates record the JSON target they were built for, and a crate
+/// built for another one is refused (E0461), but cargo does not see the
+/// file change and would keep them.
+fn forget_other_stage0_targets() -> Result<()> {
+    let digest = toolchain::stamp::Inputs::default()
+        .tree(&stage0_target_dir())?
+        .digest();
+    let stamp_file = build_dir().join("stage0-target.stamp");
+    let out = build_dir().join(bootstrap_toml::BUILD);
+    if stamp_file.exists() && !toolchain::stamp::is_current(&stamp_file, &digest) {
+        println!("  the stage-0 target changed: rebuilding what was built for the last one");
+        for dir in [
+            "stage0-std",
+            "stage0-sysroot",
+            "stage1-rustc",
+            "stage1-tools",
+        ] {
+            if out.join(dir).exists() {
+                fs::remove_dir_all(out.join(dir))?;
+            }
+        }
+        let host = build_dir().join(paths::TARGET);
+        if host.exists() {
+            fs::remove_dir_all(host)?;
+        }
+    }
+    fs::create_dir_all(build_dir())?;
+    toolchain::stamp::record(&stamp_file, &digest)
 }
 
 /// The label of the x.py step in `logs/timings.txt`.
