@@ -32,19 +32,19 @@ const RUNTIMES: Step = Step {
 const LLVM_FOR_RUSTC: Step = Step {
     label: llvm::RUSTC_PART,
     logs: llvm_logs,
-    default: Duration::from_secs(45 * MIN),
+    default: Duration::from_secs(40 * MIN),
 };
 
 const CLANG: Step = Step {
     label: llvm::CLANG_PART,
     logs: llvm_logs,
-    default: Duration::from_secs(30 * MIN),
+    default: Duration::from_secs(40 * MIN),
 };
 
 const HOSTED: Step = Step {
     label: rustc::HOSTED_STEP,
     logs: rust_logs,
-    default: Duration::from_secs(45 * MIN),
+    default: Duration::from_secs(65 * MIN),
 };
 
 fn llvm_logs() -> PathBuf {
