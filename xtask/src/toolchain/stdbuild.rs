@@ -41,7 +41,9 @@ pub fn build_and_install(tc: &Toolchain, library: &Path) -> Result<()> {
 /// What a std build produced for the target.
 pub struct Built {
     pub rlibs: Vec<PathBuf>,
-    /// `libstd-*.so`: std's `dylib` crate type.
+    /// `libstd-<hash>.so` (std's `dylib` crate type) beside its rlib in
+    /// `deps/`. cargo reports only the unhashed copy it uplifts, which rustc
+    /// would take as std and link every program against dynamically.
     pub shared: Vec<PathBuf>,
 }
 
@@ -100,9 +102,12 @@ fn built_artifacts(log: &Path) -> Result<Built> {
                 continue;
             }
             if file.ends_with(".rlib") {
-                rlibs.insert(PathBuf::from(file));
-            } else if file.ends_with(".so") {
-                shared.insert(PathBuf::from(file));
+                let rlib = PathBuf::from(file);
+                let so = rlib.with_extension("so");
+                if so.is_file() {
+                    shared.insert(so);
+                }
+                rlibs.insert(rlib);
             }
         }
     }
