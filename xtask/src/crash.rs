@@ -2,7 +2,10 @@
 //!
 //! Each round boots VeridianOS on a copy of a small BlockFS image whose init
 //! is `crash-workload run SEED OPS` (userland/crash-workload), kills QEMU by
-//! its own pid at a random moment of the workload, then checks the image on
+//! its own pid at a random moment of the workload (a random number of the
+//! workload's console lines in, plus a random fraction of the mean time
+//! between two lines, so a faster or slower machine still cuts the power
+//! mid-workload), then checks the image on
 //! the host: `mkfs-blockfs fsck --repair` brings it to clean (a second,
 //! read-only fsck finds nothing), and every file the workload reported as
 //! durable (`CW SYNC`, `CW GONE` on the console before the kill) holds
@@ -117,7 +120,7 @@ pub fn short(accel: Accel, cpus: Cpus) -> Result<()> {
     let opts = Options {
         rounds: 3,
         seed: 7,
-        ops: 150,
+        ops: 300,
         boot_check: 3,
         accel,
         cpus,
@@ -146,7 +149,8 @@ fn rounds(setup: &Setup, opts: &Options) -> Result<Summary> {
     let image = setup.dir.join("round.img");
     fs::copy(&setup.base, &image)?;
     let cal = boot_round(setup, opts, &image, opts.seed, None)?;
-    let Some(workload_time) = cal.workload_time else {
+    let (Some(workload_time), Some(workload_lines)) = (cal.workload_time, cal.workload_lines)
+    else {
         bail!(
             "calibration round: the workload did not finish (log {})",
             cal.log.display()
@@ -160,24 +164,23 @@ fn rounds(setup: &Setup, opts: &Options) -> Result<Summary> {
         );
     }
     println!(
-        "crash-test: workload of {} ops runs {:.1} s after boot; kill points drawn in that window",
+        "crash-test: workload of {} ops prints {workload_lines} lines in {:.1} s after boot; \
+         kill points drawn in its first 90 %",
         opts.ops,
         workload_time.as_secs_f64()
     );
+    let line_gap_ms = (workload_time.as_millis() as u64 / workload_lines.max(1) as u64).max(1);
     let mut s = Summary::default();
     for round in 1..=opts.rounds {
         let seed = next_rand() % 1_000_000;
-        // Within the first 90 % of the timed workload, so that a slower
-        // round (a busy machine) still gets killed mid-workload.
-        let kill_ms = next_rand() % (workload_time.as_millis() as u64 * 9 / 10).max(1);
+        // Counted in lines, not time: a round on a busier or quieter
+        // machine than the calibration's is still cut mid-workload.
+        let kill = KillPoint {
+            after_lines: 1 + (next_rand() % (workload_lines as u64 * 9 / 10).max(1)) as usize,
+            delay: Duration::from_millis(next_rand() % line_gap_ms),
+        };
         fs::copy(&setup.base, &image)?;
-        let r = boot_round(
-            setup,
-            opts,
-            &image,
-            seed,
-            Some(Duration::from_millis(kill_ms)),
-        )?;
+        let r = boot_round(setup, opts, &image, seed, Some(kill))?;
         if !r.lines.iter().any(|l| l == "CW SYSTEM veridian") {
             bail!(
                 "round {round}: the workload did not report ID=veridian (log {})",
@@ -203,8 +206,10 @@ fn rounds(setup: &Setup, opts: &Options) -> Result<Summary> {
             s.lost += 1;
         }
         println!(
-            "round {round:>3}: seed {seed:>6}, kill at {kill_ms:>5} ms{}, {} synced steps seen, \
+            "round {round:>3}: seed {seed:>6}, kill {:>4} ms after line {:>4}{}, {} synced steps seen, \
              fsck: {} problem(s){}, {} file(s) checked, losses {}{}",
+            kill.delay.as_millis(),
+            kill.after_lines,
             if r.killed { "" } else { " (finished first)" },
             r.synced_steps,
             v.repairs,
@@ -236,11 +241,22 @@ fn rounds(setup: &Setup, opts: &Options) -> Result<Summary> {
     Ok(s)
 }
 
+/// When a round's power cut comes.
+#[derive(Clone, Copy)]
+struct KillPoint {
+    /// The workload's console lines (`CW START` the first) seen before.
+    after_lines: usize,
+    /// Then this long.
+    delay: Duration,
+}
+
 struct Round {
     lines: Vec<String>,
     killed: bool,
     /// From the workload's START to DONE, when it got there.
     workload_time: Option<Duration>,
+    /// The workload's lines from START to DONE, when it got there.
+    workload_lines: Option<usize>,
     synced_steps: usize,
     log: PathBuf,
 }
@@ -262,14 +278,13 @@ fn vm(setup: &Setup, opts: &Options, image: &Path, args: &str, log: &str) -> Vm 
     }
 }
 
-/// Boots the workload; with `kill_after`, kills QEMU that long after the
-/// workload's first line.
+/// Boots the workload; with `kill`, kills QEMU at that point of it.
 fn boot_round(
     setup: &Setup,
     opts: &Options,
     image: &Path,
     seed: u64,
-    kill_after: Option<Duration>,
+    kill: Option<KillPoint>,
 ) -> Result<Round> {
     let vm = vm(
         setup,
@@ -314,6 +329,12 @@ fn boot_round(
             .find(|(_, l)| l.starts_with("CW START"))
             .map(|(t, _)| *t)
     };
+    // When the workload printed its n-th line (START the first).
+    let nth_workload_line = |lines: &Arc<Mutex<Vec<(Instant, String)>>>, n: usize| {
+        workload_lines(&lines.lock().unwrap())
+            .nth(n.saturating_sub(1))
+            .map(|(t, _)| *t)
+    };
     let mut killed = false;
     loop {
         if let Some(status) = child.try_wait()? {
@@ -321,8 +342,9 @@ fn boot_round(
             break;
         }
         let now = Instant::now();
-        if let (Some(after), Some(t0)) = (kill_after, started(&lines)) {
-            if now >= t0 + after {
+        if let Some(k) = kill {
+            let due = nth_workload_line(&lines, k.after_lines).map(|t| t + k.delay);
+            if due.is_some_and(|due| now >= due) {
                 // SIGKILL to this QEMU's own pid: a power cut.
                 child.kill()?;
                 child.wait()?;
@@ -357,6 +379,11 @@ fn boot_round(
         .find(|(_, l)| l.starts_with("CW START"))
         .map(|x| x.0);
     let t1 = lines.iter().find(|(_, l)| l == "CW DONE").map(|x| x.0);
+    let workload_line_count = t1.map(|_| {
+        workload_lines(&lines)
+            .take_while(|(_, l)| l != "CW DONE")
+            .count()
+    });
     let synced_steps = lines
         .iter()
         .filter(|(_, l)| l.starts_with("CW SYNC") || l.starts_with("CW GONE"))
@@ -371,9 +398,19 @@ fn boot_round(
         lines: lines.into_iter().map(|(_, l)| l).collect(),
         killed,
         workload_time: t0.zip(t1).map(|(a, b)| b - a),
+        workload_lines: workload_line_count,
         synced_steps,
         log: vm.log,
     })
+}
+
+/// The workload's own console lines, from `CW START` on (the kernel's
+/// lines in between left out).
+fn workload_lines(lines: &[(Instant, String)]) -> impl Iterator<Item = &(Instant, String)> {
+    lines
+        .iter()
+        .skip_while(|(_, l)| !l.starts_with("CW START"))
+        .filter(|(_, l)| l.starts_with("CW "))
 }
 
 /// Boots a crashed image as it is with `crash-workload check`: the kernel
@@ -588,6 +625,30 @@ mod tests {
         ));
         assert_eq!(p["/w/a"].synced, Some(Some((5, 0x100))));
         assert!(p["/w/a"].next.is_empty());
+    }
+
+    #[test]
+    fn workload_lines_start_at_start_and_skip_kernel_lines() {
+        let now = Instant::now();
+        let timed: Vec<(Instant, String)> = [
+            "CW SYSTEM veridian",
+            "CW START seed 1 ops 2",
+            "veridian: a kernel line",
+            "CW SYNC /w/a 1 0000000000000001",
+            "CW DONE",
+        ]
+        .iter()
+        .map(|l| (now, l.to_string()))
+        .collect();
+        let seen: Vec<&str> = workload_lines(&timed).map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            seen,
+            [
+                "CW START seed 1 ops 2",
+                "CW SYNC /w/a 1 0000000000000001",
+                "CW DONE"
+            ]
+        );
     }
 
     #[test]
