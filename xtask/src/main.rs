@@ -161,6 +161,11 @@ enum Command {
         /// Linux with the same binaries: the measure for a stage-2 estimate.
         #[arg(long, value_name = "CRATE")]
         compiler_crate: Option<String>,
+        /// Go on with what an interrupted run of this commit left (its tree,
+        /// its image as the power cut left it, the chroot's report): steps
+        /// done are kept, a step cut short builds on cargo's target folder.
+        #[arg(long, conflicts_with = "compiler_crate")]
+        resume: bool,
         #[command(flatten)]
         cpus: CpusArg,
     },
@@ -331,6 +336,7 @@ fn main() -> Result<()> {
             timeout,
             step_timeout,
             compiler_crate,
+            resume,
             cpus,
         } => {
             let opts = self_rebuild::Options {
@@ -338,6 +344,7 @@ fn main() -> Result<()> {
                 cpus: cpus.cpus,
                 limit: Duration::from_secs(timeout),
                 step_limit: Duration::from_secs(step_timeout),
+                resume,
             };
             match compiler_crate {
                 Some(name) => self_rebuild::run_compiler_crate(&name, &opts),

@@ -35,7 +35,14 @@ pub struct Options {
     pub limit: Duration,
     /// Console silent this long: a hung step.
     pub step_limit: Duration,
+    /// Go on with the tree and image an interrupted run of this commit left.
+    pub resume: bool,
 }
+
+/// The commit the tree and image in the area were laid out from.
+const COMMIT_FILE: &str = "rebuild.commit";
+/// The chroot's console output, kept once its build finished.
+const LINUX_REPORT: &str = "linux-report.log";
 
 pub fn run(opts: &Options) -> Result<()> {
     let rust_tree = selfhost::chain::existing_hosted_toolchain().context(
@@ -47,13 +54,22 @@ pub fn run(opts: &Options) -> Result<()> {
     let running_kernel = kernel::build()?;
     let base_image = rootfs::build_with(&tc, rootfs::DEFAULT_SIZE_MB, Some(&rust_tree))?;
     let area = selfhost::build_root().join("self-rebuild");
-    let root = progress::run_step("lay out the rebuild tree", || {
-        tree::prepare(&area, &rootfs::staging_dir())
-    })?;
-    let image = write_image(&root, &area.join("rebuild.img"))?;
+    let (root, image) = if opts.resume {
+        resumable(&area, &commit)?
+    } else {
+        for stale in [COMMIT_FILE, LINUX_REPORT] {
+            let _ = fs::remove_file(area.join(stale));
+        }
+        let root = progress::run_step("lay out the rebuild tree", || {
+            tree::prepare(&area, &rootfs::staging_dir())
+        })?;
+        let image = write_image(&root, &area.join("rebuild.img"))?;
+        fs::write(area.join(COMMIT_FILE), &commit)?;
+        (root, image)
+    };
 
     println!("\nLinux: the build in a chroot of the same tree");
-    let (on_linux, linux_secs) = build_on_linux(&root)?;
+    let on_linux = build_on_linux(&root, &area)?;
     println!(
         "\nVeridianOS: the build inside the guest ({} CPU(s))",
         opts.cpus
@@ -87,8 +103,8 @@ pub fn run(opts: &Options) -> Result<()> {
         let secs = |r: &script::Report| {
             r.built
                 .iter()
-                .find(|(n, _)| n == a.name)
-                .map_or("failed".to_string(), |(_, s)| s.to_string())
+                .find(|b| b.name == a.name)
+                .map_or("failed".to_string(), script::Built::time)
         };
         let verdict = compare(&veridian_out.join(a.name), &linux_out.join(a.name));
         let (bytes, word) = match &verdict {
@@ -113,7 +129,6 @@ pub fn run(opts: &Options) -> Result<()> {
         ),
         None => println!("  guest's peak memory in use: not reported"),
     }
-    println!("  Linux chroot, whole script: {linux_secs:.0} s");
 
     let rebuilt_kernel = veridian_out.join("kernel");
     if rebuilt_kernel.is_file() {
@@ -133,6 +148,29 @@ pub fn run(opts: &Options) -> Result<()> {
     Ok(())
 }
 
+/// The tree and image an interrupted run of `commit` left in `area`.
+fn resumable(area: &Path, commit: &str) -> Result<(PathBuf, PathBuf)> {
+    let root = area.join("root");
+    let image = area.join("rebuild.img");
+    let laid_out = fs::read_to_string(area.join(COMMIT_FILE)).unwrap_or_default();
+    if laid_out.trim() != commit || !root.is_dir() || !image.is_file() {
+        bail!(
+            "--resume: {} holds no interrupted run of {commit} (it has {}); run without --resume",
+            area.display(),
+            if laid_out.is_empty() {
+                "none".to_string()
+            } else {
+                laid_out
+            }
+        );
+    }
+    println!(
+        "  resuming the run of {commit} in {} (a power cut's damage is the kernel's fsck's to repair)",
+        area.display()
+    );
+    Ok((root, image))
+}
+
 /// Writes a fresh BlockFS image of `root` at `image`.
 fn write_image(root: &Path, image: &Path) -> Result<PathBuf> {
     let _ = fs::remove_file(image);
@@ -145,10 +183,16 @@ fn write_image(root: &Path, image: &Path) -> Result<PathBuf> {
     Ok(image.to_path_buf())
 }
 
-/// Runs the script in a chroot of `root`; returns its report and seconds.
-fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
+/// Runs the script in a chroot of `root` (or reads the report a finished
+/// one kept in `area`); returns its report.
+fn build_on_linux(root: &Path, area: &Path) -> Result<script::Report> {
+    let kept = area.join(LINUX_REPORT);
+    if let Ok(text) = fs::read_to_string(&kept) {
+        println!("  done earlier (report {})", kept.display());
+        return Ok(script::parse(&text));
+    }
     // The image is written: the chroot's builds land only in the tree.
-    let (text, secs) = run_in_chroot(root, &[script::PATH], "self-rebuild-linux")?;
+    let (text, _) = run_in_chroot(root, &[script::PATH], "self-rebuild-linux")?;
     let report = script::parse(&text);
     if !report.done {
         bail!(
@@ -156,7 +200,8 @@ fn build_on_linux(root: &Path) -> Result<(script::Report, f64)> {
             paths::log_dir().join("self-rebuild-linux.log").display()
         );
     }
-    Ok((report, secs))
+    fs::write(&kept, &text)?;
+    Ok(report)
 }
 
 /// Runs `/bin/sh <args>` in a chroot of `root` with a clean environment;

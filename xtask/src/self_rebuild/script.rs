@@ -51,23 +51,39 @@ pub const ARTIFACTS: &[Artifact] = &[
     },
 ];
 
-/// The script (busybox sh).
+/// The script (busybox sh). It resumes: a step whose artifact is in
+/// [`OUT_DIR`] with its seconds (`<name>.secs`) is reported, not rebuilt;
+/// a step an earlier run started (`<name>.started`) and did not finish is
+/// run again over cargo's target folder as that run left it, and its
+/// seconds are marked `resumed` (this run's share only). The target folders
+/// live under /tmp, which is on the image's own file system. A sync every
+/// minute keeps a power cut from losing more than a minute of it.
 pub fn text() -> String {
     let mut s = String::from(
         "# cargo xtask self-rebuild: inside VeridianOS and in a chroot on Linux alike.\n\
          export HOME=/ PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin RUSTC_BOOTSTRAP=1\n\
-         rm -rf /usr/local/src/out /tmp/self-rebuild\n\
-         mkdir -p /usr/local/src/out /tmp/self-rebuild\n\
+         out=/usr/local/src/out\n\
+         mkdir -p $out /tmp/self-rebuild\n\
+         ( while :; do sleep 60; sync; done ) > /dev/null 2>&1 &\n\
+         syncer=$!\n\
          if [ -r /proc/meminfo ]; then\n  \
-           ( while :; do grep MemAvailable /proc/meminfo; sleep 5; done ) > /tmp/self-rebuild/mem &\n  \
+           ( while :; do grep MemAvailable /proc/meminfo; sleep 5; done ) >> /tmp/self-rebuild/mem 2> /dev/null &\n  \
            sampler=$!\n\
          fi\n\
          build() {\n  \
            name=$1; dir=$2; built=$3; shift 3\n  \
+           if [ -e $out/$name.secs ]; then\n    \
+             echo \"SELFREBUILD built $name $(cat $out/$name.secs)\"\n    \
+             return\n  \
+           fi\n  \
+           resumed=\"\"\n  \
+           if [ -e $out/$name.started ]; then resumed=\" resumed\"; fi\n  \
+           touch $out/$name.started; sync\n  \
            start=$(date +%s)\n  \
            if (cd /usr/local/src/$dir && env \"$@\"); then\n    \
-             cp \"$built\" /usr/local/src/out/$name && \
-         echo \"SELFREBUILD built $name $(( $(date +%s) - start ))\"\n  \
+             secs=\"$(( $(date +%s) - start ))$resumed\"\n    \
+             cp \"$built\" $out/$name && echo \"$secs\" > $out/$name.secs && sync && \
+         echo \"SELFREBUILD built $name $secs\"\n  \
            else\n    \
              echo \"SELFREBUILD failed $name\"\n  \
            fi\n\
@@ -85,7 +101,8 @@ pub fn text() -> String {
         ));
     }
     s.push_str(
-        "if [ -n \"$sampler\" ]; then\n  \
+        "kill $syncer\n\
+         if [ -n \"$sampler\" ]; then\n  \
            kill $sampler\n  \
            total=$(grep MemTotal /proc/meminfo | tr -s ' ' | cut -d' ' -f2)\n  \
            least=$(tr -s ' ' < /tmp/self-rebuild/mem | cut -d' ' -f2 | sort -n | head -n 1)\n  \
@@ -100,11 +117,31 @@ pub fn text() -> String {
 /// What the script reported.
 #[derive(Debug, Default, PartialEq)]
 pub struct Report {
-    /// Seconds per artifact built.
-    pub built: Vec<(String, u64)>,
+    pub built: Vec<Built>,
     pub failed: Vec<String>,
     pub peak_used_kib: Option<u64>,
     pub done: bool,
+}
+
+/// One artifact the script built.
+#[derive(Debug, PartialEq)]
+pub struct Built {
+    pub name: String,
+    pub secs: u64,
+    /// Built over what an interrupted earlier run left: `secs` is only the
+    /// last run's share.
+    pub resumed: bool,
+}
+
+impl Built {
+    /// Its seconds, marked when they are only a share.
+    pub fn time(&self) -> String {
+        if self.resumed {
+            format!("{}+ (resumed)", self.secs)
+        } else {
+            self.secs.to_string()
+        }
+    }
 }
 
 /// The words after `SELFREBUILD` on each report line of a console log
@@ -125,9 +162,13 @@ pub fn parse(log: &str) -> Report {
     let mut r = Report::default();
     for words in report_lines(log) {
         match words.as_slice() {
-            ["built", name, secs] => {
-                if let Ok(s) = secs.parse() {
-                    r.built.push((name.to_string(), s));
+            ["built", name, secs, rest @ ..] if rest.is_empty() || rest == ["resumed"] => {
+                if let Ok(secs) = secs.parse() {
+                    r.built.push(Built {
+                        name: name.to_string(),
+                        secs,
+                        resumed: !rest.is_empty(),
+                    });
                 }
             }
             ["failed", name] => r.failed.push(name.to_string()),
@@ -151,6 +192,85 @@ mod tests {
             assert!(s.contains(a.built));
         }
         assert!(s.ends_with("echo \"SELFREBUILD done\"\n"));
+        assert!(
+            !s.contains("rm -rf"),
+            "a rerun resumes what an earlier run left"
+        );
+    }
+
+    /// The script, run by the host's `sh` over a scratch folder with a
+    /// `cargo` that logs its calls and fails where told.
+    fn run_in(dir: &std::path::Path) -> Report {
+        let text = text()
+            .replace("/usr/local/src", &dir.join("src").display().to_string())
+            .replace("/tmp/self-rebuild", &dir.join("tmp").display().to_string())
+            .replace(
+                "PATH=/usr/local/bin",
+                &format!("PATH={}:/usr/local/bin", dir.join("bin").display()),
+            );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(text)
+            .output()
+            .expect("sh runs");
+        parse(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    #[test]
+    fn a_rerun_keeps_finished_steps_and_resumes_the_failed_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for a in ARTIFACTS {
+            std::fs::create_dir_all(d.join("src").join(a.dir)).unwrap();
+        }
+        std::fs::create_dir_all(d.join("bin")).unwrap();
+        let tmp = d.join("tmp").display().to_string();
+        let cargo = format!(
+            "#!/bin/sh\n\
+             name=$(basename \"$CARGO_TARGET_DIR\")\n\
+             echo $name >> {log}\n\
+             [ -e {fail}-$name ] && exit 1\n\
+             for a in {built}; do mkdir -p $(dirname $a); echo $name > $a; done\n",
+            log = d.join("calls").display(),
+            fail = d.join("fail").display(),
+            built = ARTIFACTS
+                .iter()
+                .map(|a| a.built.replace("/tmp/self-rebuild", &tmp))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        let fake = d.join("bin/cargo");
+        std::fs::write(&fake, cargo).unwrap();
+        std::process::Command::new("chmod")
+            .arg("+x")
+            .arg(&fake)
+            .status()
+            .unwrap();
+        std::fs::write(d.join("fail-userland"), "").unwrap();
+
+        let first = run_in(d);
+        assert!(first.done);
+        assert_eq!(first.failed, ["init"]);
+        let names = |r: &Report| r.built.iter().map(|b| b.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&first), ["kernel", "mkfs-blockfs"]);
+        assert!(first.built.iter().all(|b| !b.resumed));
+
+        std::fs::remove_file(d.join("fail-userland")).unwrap();
+        let second = run_in(d);
+        assert!(second.done && second.failed.is_empty());
+        assert_eq!(names(&second), ["kernel", "init", "mkfs-blockfs"]);
+        let resumed: Vec<bool> = second.built.iter().map(|b| b.resumed).collect();
+        assert_eq!(resumed, [false, true, false]);
+        let calls = std::fs::read_to_string(d.join("calls")).unwrap();
+        assert_eq!(
+            calls.lines().collect::<Vec<_>>(),
+            ["kernel", "userland", "mkfs", "userland"],
+            "the second run built only the step that had failed"
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.join("src/out/init")).unwrap(),
+            "userland\n"
+        );
     }
 
     #[test]
@@ -159,9 +279,26 @@ mod tests {
                    SELFREBUILD failed init\n\
                    noise SELFREBUILD peak-used-kib 1234567\n\
                    SELFREBUILD built mkfs-blockfs x\n\
+                   SELFREBUILD built init 40 resumed\n\
+                   SELFREBUILD built init 41 later\n\
                    SELFREBUILD done\n";
         let r = parse(log);
-        assert_eq!(r.built, vec![("kernel".to_string(), 812)]);
+        assert_eq!(
+            r.built,
+            vec![
+                Built {
+                    name: "kernel".into(),
+                    secs: 812,
+                    resumed: false
+                },
+                Built {
+                    name: "init".into(),
+                    secs: 40,
+                    resumed: true
+                }
+            ]
+        );
+        assert_eq!(r.built[1].time(), "40+ (resumed)");
         assert_eq!(r.failed, vec!["init".to_string()]);
         assert_eq!(r.peak_used_kib, Some(1234567));
         assert!(r.done);
