@@ -259,10 +259,21 @@ pub fn judge(log: &str, present: impl Fn(&str) -> bool) -> Vec<(&'static str, Ve
         .collect()
 }
 
+/// The start of a failure's detail for a criterion whose program never
+/// started, and for one that never finished.
+const NEVER_STARTED: &str = "never started: ";
+const NEVER_FINISHED: &str = " never finished; ";
+
+/// Whether a failure's detail says the criterion never ran to its end (so
+/// the reason a boot was cut short explains it).
+pub fn unfinished(detail: &str) -> bool {
+    detail.starts_with(NEVER_STARTED) || detail.contains(NEVER_FINISHED)
+}
+
 fn judge_one(c: &Criterion, log: &str) -> Verdict {
     let run_marker = format!("INIT: run {}", c.command);
     let Some(start) = log.lines().position(|l| l.trim_end() == run_marker) else {
-        return Verdict::Fail(format!("never started: no `{run_marker}` in the log"));
+        return Verdict::Fail(format!("{NEVER_STARTED}no `{run_marker}` in the log"));
     };
     let program = c.command.split_whitespace().next().unwrap_or_default();
     let body: Vec<&str> = log.lines().skip(start + 1).collect();
@@ -272,7 +283,7 @@ fn judge_one(c: &Criterion, log: &str) -> Verdict {
         .position(|l| l.starts_with(exit_prefix) && l.contains(program))
     else {
         return Verdict::Fail(format!(
-            "{program} never finished; last lines: {}",
+            "{program}{NEVER_FINISHED}last lines: {}",
             tail(&body, 5)
         ));
     };

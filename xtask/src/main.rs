@@ -122,8 +122,11 @@ enum Command {
         /// real projects and their dependencies, about an hour under TCG.
         #[arg(long, default_value_t = 3 * 3600)]
         timeout: u64,
-        /// Seconds a single criterion may run without printing.
-        #[arg(long, default_value_t = 600)]
+        /// Seconds a single criterion may run without printing: cargo is
+        /// silent while one crate compiles, and compiling mkfs-blockfs's
+        /// tests (blockfs with proptest) under TCG on a busy host took over
+        /// 600 s.
+        #[arg(long, default_value_t = 1800)]
         step_timeout: u64,
         /// How the kernel is loaded: QEMU's Multiboot loader, or OVMF + GRUB from a GPT disk.
         #[arg(long, value_enum, default_value_t = uefi::BootMode::Multiboot)]

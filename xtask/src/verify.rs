@@ -95,7 +95,7 @@ pub fn run(opts: &Options) -> Result<()> {
     // criteria need little.
     let memory_mb = if rust_tree.is_some() { 4096 } else { 2048 };
     let rows = match boot_and_run_criteria(&kernel, &image, memory_mb, opts) {
-        Ok(log) => criteria::judge(&log, present),
+        Ok(boot) => judge_boot(&boot, present),
         Err(e) => {
             let why = format!("{e:#}");
             criteria::CRITERIA
@@ -138,14 +138,39 @@ pub fn run(opts: &Options) -> Result<()> {
     Ok(())
 }
 
+/// What a boot running the criteria script left.
+struct CriteriaBoot {
+    /// The serial log, as far as it got.
+    log: String,
+    /// Why the guest did not end by itself, when it did not.
+    cut_short: Option<String>,
+}
+
+/// Judges each criterion from what the boot printed: one that finished
+/// before a boot was cut short keeps its verdict; one that never finished
+/// fails with the reason the boot ended.
+fn judge_boot(boot: &CriteriaBoot, present: impl Fn(&str) -> bool) -> Vec<(&'static str, Verdict)> {
+    let mut rows = criteria::judge(&boot.log, present);
+    if let Some(why) = &boot.cut_short {
+        for (_, verdict) in &mut rows {
+            if let Verdict::Fail(detail) = verdict {
+                if criteria::unfinished(detail) {
+                    *detail = format!("{why}: {detail}");
+                }
+            }
+        }
+    }
+    rows
+}
+
 /// Boots VeridianOS over a scratch overlay of `image` with init running the
-/// criteria script; returns the serial log.
+/// criteria script.
 fn boot_and_run_criteria(
     kernel: &Path,
     image: &Path,
     memory_mb: u32,
     opts: &Options,
-) -> Result<String> {
+) -> Result<CriteriaBoot> {
     let dir = paths::veridian_build_dir().join("verify");
     std::fs::create_dir_all(&dir)?;
     let overlay = qcow2_overlay(image, &dir.join("root.qcow2"))?;
@@ -187,25 +212,26 @@ fn boot_and_run_criteria(
         "  guest ended after {:.1} s: {exit:?}",
         started.elapsed().as_secs_f64()
     );
-    match exit {
-        VmExit::Status(_) => Ok(log),
-        VmExit::Timeout => bail!(
+    let cut_short = match exit {
+        VmExit::Status(_) => None,
+        VmExit::Timeout => Some(format!(
             "boot did not finish within {:?} (QEMU killed); log {}",
             opts.limit,
             log_path.display()
-        ),
-        VmExit::Silent => bail!(
+        )),
+        VmExit::Silent => Some(format!(
             "a step printed nothing for {:?} (QEMU killed); log {}",
             opts.step_limit,
             log_path.display()
-        ),
-        VmExit::NoStatus(code) => bail!(
+        )),
+        VmExit::NoStatus(code) => Some(format!(
             "QEMU stopped without a status ({code:?}); log {}",
             log_path.display()
-        ),
-        VmExit::Stopped => bail!("stopped; log {}", log_path.display()),
-        VmExit::KernelFailure => bail!("the kernel failed; log {}", log_path.display()),
-    }
+        )),
+        VmExit::Stopped => Some(format!("stopped; log {}", log_path.display())),
+        VmExit::KernelFailure => Some(format!("the kernel failed; log {}", log_path.display())),
+    };
+    Ok(CriteriaBoot { log, cut_short })
 }
 
 /// A fresh qcow2 overlay over `base`, so the base image is never written.
@@ -221,4 +247,31 @@ pub fn qcow2_overlay(base: &Path, out: &Path) -> Result<PathBuf> {
         bail!("qemu-img create failed for {}", out.display());
     }
     Ok(out.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_boot_cut_short_keeps_the_verdicts_of_finished_criteria() {
+        let boot = CriteriaBoot {
+            log:
+                "INIT: run /usr/local/bin/rustc --version\n\
+                  rustc 1.96.0 (veridian)\n\
+                  INIT: exit 0 /usr/local/bin/rustc\n\
+                  INIT: run /usr/local/bin/rustc /usr/local/share/veridian/hello.rs -o /tmp/hello\n"
+                    .into(),
+            cut_short: Some("a step printed nothing for 600s".into()),
+        };
+        let rows = judge_boot(&boot, |_| true);
+        let verdict = |name: &str| &rows.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert!(matches!(verdict("rustc runs"), Verdict::Pass(_)));
+        for name in ["hello compiles", "hello executes"] {
+            match verdict(name) {
+                Verdict::Fail(d) => assert!(d.starts_with("a step printed nothing"), "{d}"),
+                v => panic!("{name}: {v:?}"),
+            }
+        }
+    }
 }
