@@ -244,36 +244,37 @@ pub enum Verdict {
 }
 
 /// Judges every criterion from the serial log of a `--script` boot.
-/// `present` tells which files the image holds.
-pub fn judge(log: &str, present: impl Fn(&str) -> bool) -> Vec<(&'static str, Verdict)> {
+/// `present` tells which files the image holds; `cut_short`, why the boot
+/// ended before the script did, if it did: a criterion that finished keeps
+/// its verdict, one that never finished fails with that reason first.
+pub fn judge(
+    log: &str,
+    present: impl Fn(&str) -> bool,
+    cut_short: Option<&str>,
+) -> Vec<(&'static str, Verdict)> {
     CRITERIA
         .iter()
         .map(|c| {
             let verdict = if !present(c.needs) {
                 Verdict::Skip(c.missing_reason.to_string())
             } else {
-                judge_one(c, log)
+                judge_one(c, log, cut_short)
             };
             (c.name, verdict)
         })
         .collect()
 }
 
-/// The start of a failure's detail for a criterion whose program never
-/// started, and for one that never finished.
-const NEVER_STARTED: &str = "never started: ";
-const NEVER_FINISHED: &str = " never finished; ";
-
-/// Whether a failure's detail says the criterion never ran to its end (so
-/// the reason a boot was cut short explains it).
-pub fn unfinished(detail: &str) -> bool {
-    detail.starts_with(NEVER_STARTED) || detail.contains(NEVER_FINISHED)
-}
-
-fn judge_one(c: &Criterion, log: &str) -> Verdict {
+fn judge_one(c: &Criterion, log: &str, cut_short: Option<&str>) -> Verdict {
+    let unfinished = |detail: String| {
+        Verdict::Fail(match cut_short {
+            Some(why) => format!("{why}: {detail}"),
+            None => detail,
+        })
+    };
     let run_marker = format!("INIT: run {}", c.command);
     let Some(start) = log.lines().position(|l| l.trim_end() == run_marker) else {
-        return Verdict::Fail(format!("{NEVER_STARTED}no `{run_marker}` in the log"));
+        return unfinished(format!("never started: no `{run_marker}` in the log"));
     };
     let program = c.command.split_whitespace().next().unwrap_or_default();
     let body: Vec<&str> = log.lines().skip(start + 1).collect();
@@ -282,8 +283,8 @@ fn judge_one(c: &Criterion, log: &str) -> Verdict {
         .iter()
         .position(|l| l.starts_with(exit_prefix) && l.contains(program))
     else {
-        return Verdict::Fail(format!(
-            "{program}{NEVER_FINISHED}last lines: {}",
+        return unfinished(format!(
+            "{program} never finished; last lines: {}",
             tail(&body, 5)
         ));
     };
@@ -385,12 +386,12 @@ mod tests {
     #[test]
     fn passing_failing_and_skipped_rows() {
         let log = "veridian: boot\nINIT: run /usr/local/bin/std-links\nstd links: println, File and Vec work (sum of squares 385)\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
-        let rows = judge(log, only_std_links);
+        let rows = judge(log, only_std_links, None);
         assert!(matches!(std_links(&rows), ("std links", Verdict::Pass(_))));
         assert!(matches!(rows[0], ("rustc runs", Verdict::Skip(_))));
 
         let crashed = "INIT: run /usr/local/bin/std-links\nthread 'main' panicked\nINIT: exit 134 /usr/local/bin/std-links (0.010 s)\n";
-        let rows = judge(crashed, only_std_links);
+        let rows = judge(crashed, only_std_links, None);
         match &std_links(&rows).1 {
             Verdict::Fail(why) => assert!(
                 why.contains("exit 134") && why.contains("panicked"),
@@ -402,11 +403,11 @@ mod tests {
         let silent =
             "INIT: run /usr/local/bin/std-links\nINIT: exit 0 /usr/local/bin/std-links (0.010 s)\n";
         assert!(matches!(
-            std_links(&judge(silent, only_std_links)).1,
+            std_links(&judge(silent, only_std_links, None)).1,
             Verdict::Fail(_)
         ));
         assert!(matches!(
-            std_links(&judge("", only_std_links)).1,
+            std_links(&judge("", only_std_links, None)).1,
             Verdict::Fail(_)
         ));
     }

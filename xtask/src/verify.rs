@@ -95,7 +95,7 @@ pub fn run(opts: &Options) -> Result<()> {
     // criteria need little.
     let memory_mb = if rust_tree.is_some() { 4096 } else { 2048 };
     let rows = match boot_and_run_criteria(&kernel, &image, memory_mb, opts) {
-        Ok(boot) => judge_boot(&boot, present),
+        Ok(boot) => criteria::judge(&boot.log, present, boot.cut_short.as_deref()),
         Err(e) => {
             let why = format!("{e:#}");
             criteria::CRITERIA
@@ -144,23 +144,6 @@ struct CriteriaBoot {
     log: String,
     /// Why the guest did not end by itself, when it did not.
     cut_short: Option<String>,
-}
-
-/// Judges each criterion from what the boot printed: one that finished
-/// before a boot was cut short keeps its verdict; one that never finished
-/// fails with the reason the boot ended.
-fn judge_boot(boot: &CriteriaBoot, present: impl Fn(&str) -> bool) -> Vec<(&'static str, Verdict)> {
-    let mut rows = criteria::judge(&boot.log, present);
-    if let Some(why) = &boot.cut_short {
-        for (_, verdict) in &mut rows {
-            if let Verdict::Fail(detail) = verdict {
-                if criteria::unfinished(detail) {
-                    *detail = format!("{why}: {detail}");
-                }
-            }
-        }
-    }
-    rows
 }
 
 /// Boots VeridianOS over a scratch overlay of `image` with init running the
@@ -255,16 +238,11 @@ mod tests {
 
     #[test]
     fn a_boot_cut_short_keeps_the_verdicts_of_finished_criteria() {
-        let boot = CriteriaBoot {
-            log:
-                "INIT: run /usr/local/bin/rustc --version\n\
-                  rustc 1.96.0 (veridian)\n\
-                  INIT: exit 0 /usr/local/bin/rustc\n\
-                  INIT: run /usr/local/bin/rustc /usr/local/share/veridian/hello.rs -o /tmp/hello\n"
-                    .into(),
-            cut_short: Some("a step printed nothing for 600s".into()),
-        };
-        let rows = judge_boot(&boot, |_| true);
+        let log = "INIT: run /usr/local/bin/rustc --version\n\
+                   rustc 1.96.0 (veridian)\n\
+                   INIT: exit 0 /usr/local/bin/rustc\n\
+                   INIT: run /usr/local/bin/rustc /usr/local/share/veridian/hello.rs -o /tmp/hello\n";
+        let rows = criteria::judge(log, |_| true, Some("a step printed nothing for 600s"));
         let verdict = |name: &str| &rows.iter().find(|(n, _)| *n == name).unwrap().1;
         assert!(matches!(verdict("rustc runs"), Verdict::Pass(_)));
         for name in ["hello compiles", "hello executes"] {
