@@ -321,14 +321,6 @@ fn boot_round(
         })
     };
     let begin = Instant::now();
-    let started = |lines: &Arc<Mutex<Vec<(Instant, String)>>>| {
-        lines
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(_, l)| l.starts_with("CW START"))
-            .map(|(t, _)| *t)
-    };
     // When the workload printed its n-th line (START the first).
     let nth_workload_line = |lines: &Arc<Mutex<Vec<(Instant, String)>>>, n: usize| {
         workload_lines(&lines.lock().unwrap())
@@ -352,7 +344,7 @@ fn boot_round(
                 break;
             }
         }
-        let limit = if started(&lines).is_some() {
+        let limit = if nth_workload_line(&lines, 1).is_some() {
             ROUND_LIMIT
         } else {
             START_LIMIT
@@ -374,10 +366,7 @@ fn boot_round(
             .map(|(_, l)| format!("{l}\n"))
             .collect::<String>(),
     )?;
-    let t0 = lines
-        .iter()
-        .find(|(_, l)| l.starts_with("CW START"))
-        .map(|x| x.0);
+    let t0 = workload_lines(&lines).next().map(|x| x.0);
     let t1 = lines.iter().find(|(_, l)| l == "CW DONE").map(|x| x.0);
     let workload_line_count = t1.map(|_| {
         workload_lines(&lines)
